@@ -1,0 +1,256 @@
+"""The local stack: the emulator, the table and demo accounts, both functions
+under `cargo lambda watch`, and the public routes on one port.
+
+    make dev                      # or: .venv/bin/python infra/dev.py
+    PORT=8080 make dev            # another port for the API
+
+Environment (all optional):
+    PORT               API port on 127.0.0.1 (default 3000)
+    MOTO_PORT          emulator port (default 5000)
+    LAMBDA_PORT        cargo lambda watch port (default 9000)
+    AWS_ENDPOINT_URL   use this emulator (e.g. LocalStack) instead of starting moto
+    EDITION            cloud (default) or on_premise
+
+Every email sent is printed here with its links. Ctrl-C stops everything.
+"""
+
+import http.client
+import http.server
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+ROUTES = {
+    "/password/forgot": "request-reset",
+    "/password/reset": "set-password",
+}
+
+children: list[subprocess.Popen] = []
+
+
+def log(message: str) -> None:
+    print(f"\033[1;34m[local-stack]\033[0m {message}", flush=True)
+
+
+def start(args: list[str], env: dict, **kwargs) -> subprocess.Popen:
+    child = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True, **kwargs)
+    children.append(child)
+    return child
+
+
+def stop_all(*_) -> None:
+    for child in reversed(children):
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for child in children:
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+    log("stopped")
+    sys.exit(0)
+
+
+def wait_for(url: str, seconds: float) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
+
+
+def sent_emails(endpoint: str) -> list[dict]:
+    """Emails the emulator holds: moto's /moto-api, or LocalStack's /_aws/ses."""
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as r:
+            return json.load(r).get("ses", {}).get("Message", [])
+    except (OSError, ValueError):
+        pass
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_aws/ses", timeout=5) as r:
+            return [
+                {
+                    "destinations": {"ToAddresses": m.get("Destination", {}).get("ToAddresses", [])},
+                    "subject": m.get("Subject", ""),
+                    "body": (m.get("Body") or {}).get("html_part") or (m.get("Body") or {}).get("text_part") or "",
+                }
+                for m in json.load(r).get("messages", [])
+            ]
+    except (OSError, ValueError):
+        return []
+
+
+def print_emails(endpoint: str) -> None:
+    seen = len(sent_emails(endpoint))
+    while True:
+        time.sleep(1)
+        messages = sent_emails(endpoint)
+        for message in messages[seen:]:
+            to = ", ".join(message.get("destinations", {}).get("ToAddresses", []))
+            body = message.get("body", "")
+            links = sorted(set(re.findall(r'href="([^"]+)"', body)))
+            lines = [f"\033[1;32m[email]\033[0m to {to}: {message.get('subject', '')}"]
+            lines += [f"        link: {link.replace('&amp;', '&')}" for link in links]
+            if not links:
+                text = re.sub(r"<[^>]+>", " ", body)
+                lines.append("        " + " ".join(text.split())[:300])
+            print("\n".join(lines), flush=True)
+        seen = len(messages)
+
+
+LOGIN_PAGE = b"""<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Log in</title>
+<body style="font-family:sans-serif;max-width:420px;margin:80px auto">
+<h1>Log in</h1><p>This is where your application's log-in page would be (LOGIN_URL).
+Your new password is set; nothing here signs you in.</p>
+<p><a href="/password/forgot">Forgot password</a></p></body></html>"""
+
+
+def router(lambda_port: int):
+    class Router(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):
+            path = self.path.split("?", 1)[0]
+            sys.stderr.write(f"[api] {self.command} {path} -> {args[1] if len(args) > 1 else ''}\n")
+
+        def forward(self):
+            path, _, query = self.path.partition("?")
+            if path in ("/", "/login"):
+                if path == "/":
+                    self.send_response(302)
+                    self.send_header("Location", "/password/forgot")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(LOGIN_PAGE)))
+                self.end_headers()
+                self.wfile.write(LOGIN_PAGE)
+                return
+            function = ROUTES.get(path)
+            if function is None:
+                body = json.dumps({"error": "not_found", "message": "No such route."}).encode()
+                self.send_response(404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            target = f"/lambda-url/{function}{path}" + (f"?{query}" if query else "")
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            conn = http.client.HTTPConnection("127.0.0.1", lambda_port, timeout=600)
+            try:
+                conn.request(self.command, target, body=body, headers=headers)
+                upstream = conn.getresponse()
+                payload = upstream.read()
+            except OSError as err:
+                payload = json.dumps({"error": "bad_gateway", "message": str(err)}).encode()
+                self.send_response(502)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
+            finally:
+                conn.close()
+            self.send_response(upstream.status)
+            for name, value in upstream.getheaders():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = forward
+
+    return Router
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "3000"))
+    moto_port = int(os.environ.get("MOTO_PORT", "5000"))
+    lambda_port = int(os.environ.get("LAMBDA_PORT", "9000"))
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.setdefault("AWS_ACCESS_KEY_ID", "test")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    env.setdefault("AWS_REGION", "us-east-1")
+    env.setdefault("TABLE_NAME", "password-recovery-local")
+    env.setdefault("MAIL_FROM", "no-reply@example.com")
+    env.setdefault("RESET_PAGE_URL", f"{base}/password/reset")
+    env.setdefault("LOGIN_URL", f"{base}/login")
+    env.setdefault("SERVICE_NAME", "Example Cloud")
+    env.setdefault("AWS_LAMBDA_LOG_LEVEL", "info")
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+
+    signal.signal(signal.SIGINT, stop_all)
+    signal.signal(signal.SIGTERM, stop_all)
+
+    endpoint = env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        log(f"using the emulator at {endpoint}")
+    else:
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        env["AWS_ENDPOINT_URL"] = endpoint
+        log(f"starting moto on {endpoint}")
+        start([sys.executable, str(ROOT / "infra/emulator.py"), "--port", str(moto_port)], env,
+              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(f"{endpoint}/moto-api/data.json", 30)
+
+    log("creating the table from template.yaml and seeding demo accounts")
+    provision = subprocess.run(["cargo", "run", "--quiet", "-p", "local-stack", "--", "provision"],
+                               env=env, cwd=ROOT)
+    if provision.returncode != 0:
+        log("provisioning failed")
+        stop_all()
+
+    log(f"starting cargo lambda watch on 127.0.0.1:{lambda_port}")
+    start([str(VENV_BIN / "cargo-lambda"), "lambda", "watch", "--disable-cors", "-A", "127.0.0.1", "-P", str(lambda_port)], env)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), router(lambda_port))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=print_emails, args=(endpoint,), daemon=True).start()
+
+    def warm_up():
+        wait_for(f"http://127.0.0.1:{lambda_port}/", 120)
+        for path in ROUTES:
+            try:
+                urllib.request.urlopen(f"{base}{path}", timeout=600).read()
+            except OSError:
+                pass
+        log(f"""ready on {base}
+    open     {base}/password/forgot   (demo logins: ada, grace, linus; see README)
+    or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"ada"}}'
+    emails appear below. Ctrl-C stops everything.""")
+
+    threading.Thread(target=warm_up, daemon=True).start()
+    log("compiling the functions on first use; this takes a minute on a fresh checkout")
+    while True:
+        time.sleep(1)
+        for child in children:
+            if child.poll() is not None:
+                log(f"{child.args[0]} exited with {child.returncode}")
+                stop_all()
+
+
+if __name__ == "__main__":
+    main()

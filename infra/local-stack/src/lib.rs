@@ -1,0 +1,304 @@
+//! Provisioning for the local stack and the tests: the DynamoDB table built
+//! from the `AWS::DynamoDB::Table` in `template.yaml` (the one definition of
+//! the table), the SES sender identity, and the demo accounts.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use password_recovery::account::{EmailAddress, LoginName, NewAccount, UserId};
+use password_recovery::password::{Password, PasswordHasher};
+use password_recovery::ports::{CreateAccountError, UserStore};
+use password_recovery::random::OsRandom;
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+
+/// `template.yaml` at the root of the workspace.
+pub fn template_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDef {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyElement {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TtlSpec {
+    pub attribute_name: String,
+    pub enabled: bool,
+}
+
+/// The parts of the template's table that matter to the code.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableDefinition {
+    pub attribute_definitions: Vec<AttributeDef>,
+    pub key_schema: Vec<KeyElement>,
+    pub billing_mode: String,
+    pub time_to_live_specification: Option<TtlSpec>,
+}
+
+#[derive(Debug)]
+pub struct ProvisionError(pub String);
+
+impl std::fmt::Display for ProvisionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ProvisionError {}
+
+fn fail(message: impl Into<String>) -> ProvisionError {
+    ProvisionError(message.into())
+}
+
+impl TableDefinition {
+    /// Reads the one `AWS::DynamoDB::Table` resource of a SAM template.
+    pub fn from_template(path: &Path) -> Result<Self, ProvisionError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_template_text(&text)
+    }
+
+    pub fn from_template_text(text: &str) -> Result<Self, ProvisionError> {
+        let doc: Value = serde_yaml_ng::from_str(text)
+            .map_err(|e| fail(format!("template is not valid YAML: {e}")))?;
+        let resources = doc
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| fail("template has no Resources"))?;
+        let tables: Vec<&Value> = resources
+            .values()
+            .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table"))
+            .collect();
+        let [table] = tables.as_slice() else {
+            return Err(fail(format!(
+                "template must have exactly one AWS::DynamoDB::Table, found {}",
+                tables.len()
+            )));
+        };
+        let properties = table
+            .get("Properties")
+            .cloned()
+            .ok_or_else(|| fail("the table has no Properties"))?;
+        serde_yaml_ng::from_value(properties)
+            .map_err(|e| fail(format!("unexpected table properties: {e}")))
+    }
+
+    /// Creates the table `name` on the endpoint of `client` and turns on its
+    /// TTL, as CloudFormation would.
+    pub async fn create(
+        &self,
+        client: &aws_sdk_dynamodb::Client,
+        name: &str,
+    ) -> Result<(), ProvisionError> {
+        let mut request = client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::from(self.billing_mode.as_str()));
+        for attribute in &self.attribute_definitions {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(&attribute.attribute_name)
+                    .attribute_type(ScalarAttributeType::from(attribute.attribute_type.as_str()))
+                    .build()
+                    .map_err(|e| fail(e.to_string()))?,
+            );
+        }
+        for key in &self.key_schema {
+            request = request.key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(&key.attribute_name)
+                    .key_type(KeyType::from(key.key_type.as_str()))
+                    .build()
+                    .map_err(|e| fail(e.to_string()))?,
+            );
+        }
+        request.send().await.map_err(|e| {
+            fail(format!(
+                "CreateTable {name}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e)
+            ))
+        })?;
+        if let Some(ttl) = &self.time_to_live_specification {
+            client
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(&ttl.attribute_name)
+                        .enabled(ttl.enabled)
+                        .build()
+                        .map_err(|e| fail(e.to_string()))?,
+                )
+                .send()
+                .await
+                .map_err(|e| {
+                    fail(format!(
+                        "UpdateTimeToLive {name}: {}",
+                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates the table unless it exists.
+pub async fn ensure_table(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> Result<bool, ProvisionError> {
+    let exists = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok();
+    if exists {
+        return Ok(false);
+    }
+    TableDefinition::from_template(&template_path())?
+        .create(client, name)
+        .await?;
+    Ok(true)
+}
+
+/// Makes `address` a verified SES sender (on an emulator, creating the
+/// identity is enough).
+pub async fn ensure_sender(
+    client: &aws_sdk_sesv2::Client,
+    address: &str,
+) -> Result<(), ProvisionError> {
+    let exists = client
+        .get_email_identity()
+        .email_identity(address)
+        .send()
+        .await
+        .is_ok();
+    if !exists {
+        client
+            .create_email_identity()
+            .email_identity(address)
+            .send()
+            .await
+            .map_err(|e| {
+                fail(format!(
+                    "CreateEmailIdentity {address}: {}",
+                    aws_sdk_sesv2::error::DisplayErrorContext(e)
+                ))
+            })?;
+    }
+    Ok(())
+}
+
+/// A documented demo account of the local stack.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoAccount {
+    pub login: &'static str,
+    pub email: &'static str,
+    pub password: Option<&'static str>,
+    pub social_provider: Option<&'static str>,
+    pub disabled: bool,
+    pub note: &'static str,
+}
+
+/// The demo accounts the local stack seeds (listed in the README).
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        login: "ada",
+        email: "ada@example.com",
+        password: Some("analytical engine 1843"),
+        social_provider: None,
+        disabled: false,
+        note: "has a password: gets a reset link",
+    },
+    DemoAccount {
+        login: "grace",
+        email: "grace@example.com",
+        password: None,
+        social_provider: Some("Google"),
+        disabled: false,
+        note: "signs in with Google: gets an email telling her to reset there",
+    },
+    DemoAccount {
+        login: "linus",
+        email: "linus@example.com",
+        password: Some("just for fun 1991"),
+        social_provider: None,
+        disabled: true,
+        note: "disabled: gets nothing",
+    },
+];
+
+/// Creates the demo accounts that do not exist yet; returns how many it made.
+pub async fn seed_demo_accounts(users: &dyn UserStore) -> Result<usize, ProvisionError> {
+    let hasher = PasswordHasher::owasp();
+    let mut created = 0;
+    for demo in DEMO_ACCOUNTS {
+        let account = NewAccount {
+            login: LoginName::parse(demo.login).map_err(|e| fail(e.to_string()))?,
+            email: Some(EmailAddress::parse(demo.email).map_err(|e| fail(e.to_string()))?),
+            password_hash: demo
+                .password
+                .map(|p| hasher.hash(&Password::new(p), &OsRandom))
+                .transpose()
+                .map_err(|e| fail(e.to_string()))?,
+            social_provider: demo.social_provider.map(str::to_owned),
+            disabled: demo.disabled,
+        };
+        let id = UserId::generate(&OsRandom).map_err(|e| fail(e.to_string()))?;
+        match users.create(account, id).await {
+            Ok(_) => created += 1,
+            Err(CreateAccountError::LoginTaken | CreateAccountError::EmailTaken) => {}
+            Err(CreateAccountError::Store(e)) => return Err(fail(e.to_string())),
+        }
+    }
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_table_of_the_sam_template() {
+        let table = TableDefinition::from_template(&template_path()).unwrap();
+        assert_eq!(table.billing_mode, "PAY_PER_REQUEST");
+        let keys: Vec<_> = table
+            .key_schema
+            .iter()
+            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
+            .collect();
+        assert_eq!(keys, [("pk", "HASH"), ("sk", "RANGE")]);
+        assert_eq!(
+            table.time_to_live_specification,
+            Some(TtlSpec {
+                attribute_name: password_recovery::aws::dynamodb::EXPIRES_AT.into(),
+                enabled: true
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_a_template_without_a_single_table() {
+        let err =
+            TableDefinition::from_template_text("Resources:\n  A:\n    Type: AWS::SNS::Topic\n")
+                .unwrap_err();
+        assert!(err.0.contains("exactly one"));
+    }
+}

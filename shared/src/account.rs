@@ -1,0 +1,238 @@
+//! Accounts and the identifiers people type to find them.
+
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::clock::Timestamp;
+use crate::password::PasswordHash;
+use crate::random::{RandomError, RandomSource, hex};
+use crate::token::TokenDigest;
+
+/// Longest identifier accepted on the "Forgot password" form (an email
+/// address is at most 254 characters).
+pub const MAX_IDENTIFIER_CHARS: usize = 254;
+/// Longest login name.
+pub const MAX_LOGIN_CHARS: usize = 64;
+
+/// A stable, random account id. Logs may carry it; it says nothing about the
+/// person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomError> {
+        let mut bytes = [0u8; 16];
+        random.fill(&mut bytes)?;
+        Ok(Self(hex(&bytes)))
+    }
+
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why an identifier was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifierError {
+    #[error("Enter your login or email address.")]
+    Empty,
+    #[error("That is too long to be a login or an email address.")]
+    TooLong,
+    #[error("A login or email address cannot contain control characters.")]
+    ControlCharacter,
+    #[error("A login can use letters, digits, dots, dashes and underscores, up to 64 characters.")]
+    InvalidLogin,
+    #[error("That is not a valid email address.")]
+    InvalidEmail,
+}
+
+fn normalise(text: &str) -> Result<String, IdentifierError> {
+    let text: String = text.trim().nfkc().collect();
+    if text.is_empty() {
+        return Err(IdentifierError::Empty);
+    }
+    if text.chars().count() > MAX_IDENTIFIER_CHARS {
+        return Err(IdentifierError::TooLong);
+    }
+    if text.chars().any(char::is_control) {
+        return Err(IdentifierError::ControlCharacter);
+    }
+    Ok(text.to_lowercase())
+}
+
+/// A login name, normalised (NFKC, lower case). Logins never contain `@`, so
+/// an identifier with `@` is always an email address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LoginName(String);
+
+impl LoginName {
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        let text = normalise(text)?;
+        let valid_chars = text
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !valid_chars || text.chars().count() > MAX_LOGIN_CHARS {
+            return Err(IdentifierError::InvalidLogin);
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address, normalised (NFKC, trimmed, lower case).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        let text = normalise(text)?;
+        let Some((local, domain)) = text.split_once('@') else {
+            return Err(IdentifierError::InvalidEmail);
+        };
+        let valid = !local.is_empty()
+            && local.len() <= 64
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && !text.chars().any(char::is_whitespace)
+            && !text.contains(['<', '>', '"', ',', ';']);
+        if !valid {
+            return Err(IdentifierError::InvalidEmail);
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a person typed into "Login or email": parsed into the one key it can
+/// be looked up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountLookup {
+    Login(LoginName),
+    Email(EmailAddress),
+}
+
+impl AccountLookup {
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        if text.contains('@') {
+            EmailAddress::parse(text).map(Self::Email)
+        } else {
+            LoginName::parse(text).map(Self::Login)
+        }
+    }
+
+    /// Whether this identifier names `account` (its login or its email).
+    pub fn matches(&self, account: &UserAccount) -> bool {
+        match self {
+            Self::Login(login) => *login == account.login,
+            Self::Email(email) => account.email.as_ref() == Some(email),
+        }
+    }
+}
+
+/// An account as the recovery flows see it.
+#[derive(Debug, Clone)]
+pub struct UserAccount {
+    pub id: UserId,
+    pub login: LoginName,
+    pub email: Option<EmailAddress>,
+    /// `None` when the account has no local password (signs in through a
+    /// provider, or was invited and has not set one yet).
+    pub password_hash: Option<PasswordHash>,
+    /// Name of the identity provider the account signs in through
+    /// ("Google", "Facebook", ...), if any.
+    pub social_provider: Option<String>,
+    pub disabled: bool,
+    /// When the password last changed; other systems end sessions older than
+    /// this.
+    pub password_changed_at: Option<Timestamp>,
+    /// Digest of the one reset token that may still be redeemed.
+    pub active_reset: Option<TokenDigest>,
+}
+
+impl UserAccount {
+    /// The account signs in only through an identity provider: recovery
+    /// happens there.
+    pub fn social_only(&self) -> Option<&str> {
+        match (&self.social_provider, &self.password_hash) {
+            (Some(provider), None) => Some(provider),
+            _ => None,
+        }
+    }
+}
+
+/// An account to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub login: LoginName,
+    pub email: Option<EmailAddress>,
+    pub password_hash: Option<PasswordHash>,
+    pub social_provider: Option<String>,
+    pub disabled: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_with_at_are_email_addresses() {
+        assert_eq!(
+            AccountLookup::parse("  Ada@Example.COM ").unwrap(),
+            AccountLookup::Email(EmailAddress::parse("ada@example.com").unwrap())
+        );
+        assert_eq!(
+            AccountLookup::parse("Ada.Lovelace").unwrap(),
+            AccountLookup::Login(LoginName::parse("ada.lovelace").unwrap())
+        );
+    }
+
+    #[test]
+    fn identifiers_are_nfkc_normalised() {
+        // Full-width letters fold to ASCII.
+        assert_eq!(LoginName::parse("ＡＤＡ").unwrap().as_str(), "ada");
+    }
+
+    #[test]
+    fn bad_identifiers_are_refused_with_a_reason() {
+        assert_eq!(AccountLookup::parse("   "), Err(IdentifierError::Empty));
+        assert_eq!(
+            AccountLookup::parse(&"a".repeat(300)),
+            Err(IdentifierError::TooLong)
+        );
+        assert_eq!(
+            AccountLookup::parse("ada\u{0007}"),
+            Err(IdentifierError::ControlCharacter)
+        );
+        assert_eq!(
+            AccountLookup::parse("ada lovelace"),
+            Err(IdentifierError::InvalidLogin)
+        );
+        assert_eq!(
+            AccountLookup::parse("ada@localhost"),
+            Err(IdentifierError::InvalidEmail)
+        );
+        assert_eq!(
+            AccountLookup::parse("a@b@c.org"),
+            Err(IdentifierError::InvalidEmail)
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! [`UserStore`] and [`ResetTokenStore`] on one DynamoDB table.
+//!
+//! Single-table layout, key lookups only (no Scan, no Query on the hot paths):
+//!
+//! | item         | `pk`               | `sk`    | other attributes |
+//! |--------------|--------------------|---------|------------------|
+//! | account      | `USER#<user id>`   | `USER`  | `login`, `email`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at` |
+//! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
+//! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
+//! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
+//!
+//! `expires_at` (epoch seconds) is the table's TTL attribute. The lookup items
+//! are written in the same transaction as the account, with
+//! `attribute_not_exists` conditions, which is what keeps logins and emails
+//! unique.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+
+use super::dependency_error;
+use crate::account::{EmailAddress, LoginName, NewAccount, UserAccount, UserId};
+use crate::clock::{Clock, SystemClock, Timestamp};
+use crate::password::PasswordHash;
+use crate::ports::{
+    CreateAccountError, DependencyError, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+};
+use crate::token::{ResetTokenRecord, TokenDigest, TokenPurpose};
+
+/// Partition key attribute.
+pub const PK: &str = "pk";
+/// Sort key attribute.
+pub const SK: &str = "sk";
+/// TTL attribute, epoch seconds.
+pub const EXPIRES_AT: &str = "expires_at";
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The table, through the real SDK.
+#[derive(Debug, Clone)]
+pub struct DynamoDbStore {
+    client: Client,
+    table: String,
+}
+
+fn s(text: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(text.into())
+}
+
+fn n(number: i64) -> AttributeValue {
+    AttributeValue::N(number.to_string())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+fn user_key(id: &UserId) -> Item {
+    key(format!("USER#{id}"), "USER")
+}
+
+fn login_key(login: &LoginName) -> Item {
+    key(format!("LOGIN#{}", login.as_str()), "LOGIN")
+}
+
+fn email_key(email: &EmailAddress) -> Item {
+    key(format!("EMAIL#{}", email.as_str()), "EMAIL")
+}
+
+fn token_key(digest: &TokenDigest) -> Item {
+    key(format!("RESET#{}", digest.to_hex()), "RESET")
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn corrupt(operation: &'static str) -> DependencyError {
+    DependencyError::new(operation, "MalformedItem")
+}
+
+fn account_from_item(item: &Item) -> Result<UserAccount, DependencyError> {
+    let id = get_s(item, "user_id").ok_or_else(|| corrupt("read_user"))?;
+    let login = get_s(item, "login")
+        .and_then(|l| LoginName::parse(l).ok())
+        .ok_or_else(|| corrupt("read_user"))?;
+    Ok(UserAccount {
+        id: UserId::from_stored(id),
+        login,
+        email: get_s(item, "email").and_then(|e| EmailAddress::parse(e).ok()),
+        password_hash: get_s(item, "password_hash").map(PasswordHash::from_phc),
+        social_provider: get_s(item, "social_provider").map(str::to_owned),
+        disabled: item
+            .get("disabled")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        password_changed_at: get_n(item, "password_changed_at").map(Timestamp::from_epoch_seconds),
+        active_reset: get_s(item, "active_reset").and_then(TokenDigest::from_hex),
+    })
+}
+
+fn token_from_item(item: &Item) -> Result<ResetTokenRecord, DependencyError> {
+    let digest = get_s(item, PK)
+        .and_then(|pk| pk.strip_prefix("RESET#"))
+        .and_then(TokenDigest::from_hex);
+    let user_id = get_s(item, "user_id");
+    let purpose = get_s(item, "purpose").and_then(TokenPurpose::parse);
+    let issued_at = get_n(item, "issued_at");
+    let expires_at = get_n(item, EXPIRES_AT);
+    match (digest, user_id, purpose, issued_at, expires_at) {
+        (Some(digest), Some(user_id), Some(purpose), Some(issued_at), Some(expires_at)) => {
+            Ok(ResetTokenRecord {
+                digest,
+                user_id: UserId::from_stored(user_id),
+                purpose,
+                issued_at: Timestamp::from_epoch_seconds(issued_at),
+                expires_at: Timestamp::from_epoch_seconds(expires_at),
+            })
+        }
+        _ => Err(corrupt("read_reset_token")),
+    }
+}
+
+fn construction(
+    operation: &'static str,
+) -> impl Fn(aws_sdk_dynamodb::error::BuildError) -> DependencyError {
+    move |_| DependencyError::new(operation, "ConstructionFailure")
+}
+
+/// Cancellation reason codes of a failed transaction, in item order, or the
+/// error itself when it was not a cancellation.
+fn cancellation_codes(
+    operation: &'static str,
+    err: SdkError<TransactWriteItemsError, HttpResponse>,
+) -> Result<Vec<String>, DependencyError> {
+    let dependency = dependency_error(operation, &err);
+    match err.into_service_error() {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Ok(cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code().unwrap_or("None").to_owned())
+            .collect()),
+        _ => Err(dependency),
+    }
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, table: String) -> Self {
+        Self { client, table }
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    async fn get_item(
+        &self,
+        operation: &'static str,
+        key: Item,
+    ) -> Result<Option<Item>, DependencyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| dependency_error(operation, &err))?;
+        Ok(output.item)
+    }
+
+    async fn user_via(
+        &self,
+        operation: &'static str,
+        lookup: Item,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        let Some(pointer) = self.get_item(operation, lookup).await? else {
+            return Ok(None);
+        };
+        let id = get_s(&pointer, "user_id").ok_or_else(|| corrupt(operation))?;
+        self.get(&UserId::from_stored(id)).await
+    }
+
+    fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, DependencyError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .build()
+            .map_err(construction("transact_write"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    async fn transact(
+        &self,
+        operation: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<String>>, DependencyError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(err) => cancellation_codes(operation, err).map(Err),
+        }
+    }
+}
+
+#[async_trait]
+impl UserStore for DynamoDbStore {
+    async fn find_by_login(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        self.user_via("find_user_by_login", login_key(login)).await
+    }
+
+    async fn find_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        self.user_via("find_user_by_email", email_key(email)).await
+    }
+
+    async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
+        match self.get_item("get_user", user_key(id)).await? {
+            Some(item) => account_from_item(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn create(
+        &self,
+        account: NewAccount,
+        id: UserId,
+    ) -> Result<UserAccount, CreateAccountError> {
+        let now = SystemClock.now();
+        let mut user = user_key(&id);
+        user.insert("kind".into(), s("user"));
+        user.insert("user_id".into(), s(id.as_str()));
+        user.insert("login".into(), s(account.login.as_str()));
+        user.insert("disabled".into(), AttributeValue::Bool(account.disabled));
+        user.insert("created_at".into(), n(now.epoch_seconds()));
+        if let Some(email) = &account.email {
+            user.insert("email".into(), s(email.as_str()));
+        }
+        if let Some(hash) = &account.password_hash {
+            user.insert("password_hash".into(), s(hash.expose_phc()));
+        }
+        if let Some(provider) = &account.social_provider {
+            user.insert("social_provider".into(), s(provider.as_str()));
+        }
+        let pointer = |mut item: Item, kind: &str| {
+            item.insert("kind".into(), s(kind));
+            item.insert("user_id".into(), s(id.as_str()));
+            item
+        };
+        let absent = "attribute_not_exists(pk)";
+        let mut items = vec![
+            self.put(user, absent)?,
+            self.put(pointer(login_key(&account.login), "login"), absent)?,
+        ];
+        if let Some(email) = &account.email {
+            items.push(self.put(pointer(email_key(email), "email"), absent)?);
+        }
+        match self.transact("create_user", items).await? {
+            Ok(()) => {}
+            Err(codes) => {
+                let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                return Err(if failed(1) {
+                    CreateAccountError::LoginTaken
+                } else if failed(2) {
+                    CreateAccountError::EmailTaken
+                } else {
+                    CreateAccountError::Store(DependencyError::new("create_user", codes.join(",")))
+                });
+            }
+        }
+        Ok(UserAccount {
+            id,
+            login: account.login,
+            email: account.email,
+            password_hash: account.password_hash,
+            social_provider: account.social_provider,
+            disabled: account.disabled,
+            password_changed_at: None,
+            active_reset: None,
+        })
+    }
+}
+
+#[async_trait]
+impl ResetTokenStore for DynamoDbStore {
+    async fn issue(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+    ) -> Result<(), DependencyError> {
+        const OP: &str = "issue_reset_token";
+        let mut token = token_key(&record.digest);
+        token.insert("kind".into(), s("reset_token"));
+        token.insert("user_id".into(), s(record.user_id.as_str()));
+        token.insert("purpose".into(), s(record.purpose.as_str()));
+        token.insert("issued_at".into(), n(record.issued_at.epoch_seconds()));
+        token.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
+        let point = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(&user.id)))
+            .update_expression("SET active_reset = :digest")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":digest", s(record.digest.to_hex()))
+            .build()
+            .map_err(construction(OP))?;
+        let mut items = vec![
+            self.put(token, "attribute_not_exists(pk)")?,
+            TransactWriteItem::builder().update(point).build(),
+        ];
+        if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(token_key(previous)))
+                .build()
+                .map_err(construction(OP))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        self.transact(OP, items)
+            .await?
+            .map_err(|codes| DependencyError::new(OP, codes.join(",")))
+    }
+
+    async fn find(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<ResetTokenRecord>, DependencyError> {
+        match self.get_item("find_reset_token", token_key(digest)).await? {
+            Some(item) => token_from_item(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn redeem(&self, r: Redemption<'_>) -> Result<RedeemOutcome, DependencyError> {
+        const OP: &str = "redeem_reset_token";
+        let consume = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(token_key(r.digest)))
+            .condition_expression("attribute_exists(pk) AND expires_at > :now AND user_id = :user")
+            .expression_attribute_values(":now", n(r.now.epoch_seconds()))
+            .expression_attribute_values(":user", s(r.user_id.as_str()))
+            .build()
+            .map_err(construction(OP))?;
+        let store_hash = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(r.user_id)))
+            .update_expression(
+                "SET password_hash = :hash, password_changed_at = :now REMOVE active_reset",
+            )
+            .condition_expression("active_reset = :digest")
+            .expression_attribute_values(":hash", s(r.new_hash.expose_phc()))
+            .expression_attribute_values(":now", n(r.now.epoch_seconds()))
+            .expression_attribute_values(":digest", s(r.digest.to_hex()))
+            .build()
+            .map_err(construction(OP))?;
+        let items = vec![
+            TransactWriteItem::builder().delete(consume).build(),
+            TransactWriteItem::builder().update(store_hash).build(),
+        ];
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(RedeemOutcome::Redeemed),
+            Err(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
+                Ok(RedeemOutcome::Rejected)
+            }
+            Err(codes) if codes.iter().any(|c| c == "TransactionConflict") => {
+                Err(DependencyError::new(OP, "TransactionConflict"))
+            }
+            Err(codes) => Err(DependencyError::new(OP, codes.join(","))),
+        }
+    }
+}

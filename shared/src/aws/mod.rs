@@ -1,0 +1,64 @@
+//! The AWS adapters: the only code that knows DynamoDB attribute names and SES
+//! request shapes.
+
+pub mod dynamodb;
+pub mod ses;
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+use crate::clock::SystemClock;
+use crate::config::AppConfig;
+use crate::flows::Recovery;
+use crate::password::PasswordHasher;
+use crate::ports::DependencyError;
+use crate::random::OsRandom;
+
+pub use dynamodb::DynamoDbStore;
+pub use ses::SesMailer;
+
+/// The SDK configuration from the standard environment (credentials, region,
+/// and `AWS_ENDPOINT_URL` when an emulator is used). Load it once per cold
+/// start.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::load_defaults(BehaviorVersion::latest()).await
+}
+
+/// The flows on DynamoDB and SES.
+pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
+    let store = Arc::new(DynamoDbStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        config.table_name.clone(),
+    ));
+    Recovery {
+        users: store.clone(),
+        tokens: store,
+        mailer: Arc::new(SesMailer::new(
+            aws_sdk_sesv2::Client::new(sdk),
+            config.mail_from.clone(),
+        )),
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+        hasher: PasswordHasher::owasp(),
+        settings: config.recovery.clone(),
+    }
+}
+
+/// The error code of an SDK failure, without its message (which may quote
+/// request values).
+pub(crate) fn dependency_error<E: ProvideErrorMetadata, R>(
+    operation: &'static str,
+    err: &SdkError<E, R>,
+) -> DependencyError {
+    let code = match err {
+        SdkError::ServiceError(service) => service.err().code().unwrap_or("ServiceError"),
+        SdkError::TimeoutError(_) => "Timeout",
+        SdkError::DispatchFailure(_) => "DispatchFailure",
+        SdkError::ResponseError(_) => "ResponseError",
+        SdkError::ConstructionFailure(_) => "ConstructionFailure",
+        _ => "Unknown",
+    };
+    DependencyError::new(operation, code)
+}

@@ -1,0 +1,248 @@
+//! Configuration from environment variables, read once per cold start. Every
+//! variable is listed in the README; a bad value stops the cold start with a
+//! message naming the variable.
+
+use std::time::Duration;
+
+use crate::policy::{DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
+
+/// What the recovery flows need to know.
+#[derive(Debug, Clone)]
+pub struct RecoverySettings {
+    /// Shown in emails and pages ("Example Cloud").
+    pub service_name: String,
+    /// The reset page; links are `RESET_PAGE_URL?token=...`. Never derived
+    /// from a request's Host header.
+    pub reset_page_url: String,
+    /// Where "Log in" points after a reset.
+    pub login_url: String,
+    pub reset_token_lifetime_seconds: i64,
+    pub password_policy: PasswordPolicy,
+}
+
+impl RecoverySettings {
+    /// The link for `token_text`.
+    pub fn reset_link(&self, token_text: &str) -> String {
+        let separator = if self.reset_page_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!("{}{separator}token={token_text}", self.reset_page_url)
+    }
+}
+
+/// Which product's reset form to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// New password twice, "Continue".
+    Cloud,
+    /// Check string shown and prefilled, login, new password twice, "Change
+    /// password". The login is required.
+    OnPremise,
+}
+
+/// What the HTTP layer needs to know.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub edition: Edition,
+    /// `POST /password/forgot` answers no sooner than this, so its timing
+    /// says as little as its body about whether an account exists.
+    pub forgot_response_floor: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub table_name: String,
+    pub mail_from: String,
+    pub recovery: RecoverySettings,
+    pub web: WebSettings,
+}
+
+/// Everything wrong with the environment, one problem per entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", .0.join("; "))]
+pub struct ConfigError(pub Vec<String>);
+
+pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
+pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
+
+impl AppConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let mut required = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
+            Some(value) => value.trim().to_owned(),
+            None => {
+                problems.push(format!("{name} is required"));
+                String::new()
+            }
+        };
+        let table_name = required("TABLE_NAME");
+        let mail_from = required("MAIL_FROM");
+        let reset_page_url = required("RESET_PAGE_URL");
+        let login_url = required("LOGIN_URL");
+        for (name, url) in [
+            ("RESET_PAGE_URL", &reset_page_url),
+            ("LOGIN_URL", &login_url),
+        ] {
+            if !url.is_empty() && !is_absolute_http_url(url) {
+                problems.push(format!("{name} must be an absolute http(s) URL"));
+            }
+        }
+        if !mail_from.is_empty() && !mail_from.contains('@') {
+            problems.push("MAIL_FROM must be an email address".into());
+        }
+        let mut number = |name: &str, default: i64, min: i64, max: i64| -> i64 {
+            match lookup(name).filter(|v| !v.trim().is_empty()) {
+                None => default,
+                Some(text) => match text.trim().parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => n,
+                    _ => {
+                        problems.push(format!("{name} must be a whole number from {min} to {max}"));
+                        default
+                    }
+                },
+            }
+        };
+        let lifetime = number(
+            "RESET_TOKEN_LIFETIME_SECONDS",
+            DEFAULT_RESET_TOKEN_LIFETIME_SECONDS,
+            60,
+            86_400,
+        );
+        let min_chars = number("PASSWORD_MIN_LENGTH", DEFAULT_MIN_CHARS as i64, 1, 1024);
+        let max_chars = number("PASSWORD_MAX_LENGTH", DEFAULT_MAX_CHARS as i64, 1, 1024);
+        let floor_ms = number(
+            "FORGOT_RESPONSE_FLOOR_MS",
+            DEFAULT_FORGOT_RESPONSE_FLOOR_MS as i64,
+            0,
+            10_000,
+        );
+        let policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
+        if policy.is_none() {
+            problems.push("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH".into());
+        }
+        let edition = match lookup("EDITION").as_deref().map(str::trim) {
+            None | Some("") | Some("cloud") => Edition::Cloud,
+            Some("on_premise") => Edition::OnPremise,
+            Some(_) => {
+                problems.push("EDITION must be cloud or on_premise".into());
+                Edition::Cloud
+            }
+        };
+        let service_name = lookup("SERVICE_NAME")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Account".to_owned());
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Self {
+            table_name,
+            mail_from,
+            recovery: RecoverySettings {
+                service_name,
+                reset_page_url,
+                login_url,
+                reset_token_lifetime_seconds: lifetime,
+                password_policy: policy.unwrap_or_default(),
+            },
+            web: WebSettings {
+                edition,
+                forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
+            },
+        })
+    }
+}
+
+fn is_absolute_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !url.contains(char::is_whitespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const MINIMAL: &[(&str, &str)] = &[
+        ("TABLE_NAME", "recovery"),
+        ("MAIL_FROM", "no-reply@example.com"),
+        ("RESET_PAGE_URL", "https://id.example.com/password/reset"),
+        ("LOGIN_URL", "https://app.example.com/login"),
+    ];
+
+    #[test]
+    fn defaults_apply_when_only_required_variables_are_set() {
+        let config = AppConfig::from_lookup(env(MINIMAL)).unwrap();
+        assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
+        assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
+        assert_eq!(config.web.edition, Edition::Cloud);
+        assert_eq!(config.web.forgot_response_floor, Duration::from_millis(300));
+    }
+
+    #[test]
+    fn every_problem_is_reported_by_name() {
+        let err = AppConfig::from_lookup(env(&[
+            ("RESET_PAGE_URL", "/password/reset"),
+            ("RESET_TOKEN_LIFETIME_SECONDS", "forever"),
+            ("EDITION", "desktop"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "TABLE_NAME",
+            "MAIL_FROM",
+            "LOGIN_URL",
+            "RESET_PAGE_URL must be an absolute",
+            "RESET_TOKEN_LIFETIME_SECONDS",
+            "EDITION",
+        ] {
+            assert!(text.contains(name), "{name} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn lifetimes_and_lengths_are_configurable() {
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend([
+            ("RESET_TOKEN_LIFETIME_SECONDS", "900"),
+            ("PASSWORD_MIN_LENGTH", "15"),
+            ("PASSWORD_MAX_LENGTH", "64"),
+            ("EDITION", "on_premise"),
+        ]);
+        let config = AppConfig::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.recovery.reset_token_lifetime_seconds, 900);
+        assert_eq!(config.recovery.password_policy.min_chars(), 15);
+        assert_eq!(config.recovery.password_policy.max_chars(), 64);
+        assert_eq!(config.web.edition, Edition::OnPremise);
+    }
+
+    #[test]
+    fn reset_links_append_the_token_to_the_configured_page() {
+        let mut settings = AppConfig::from_lookup(env(MINIMAL)).unwrap().recovery;
+        assert_eq!(
+            settings.reset_link("t0k"),
+            "https://id.example.com/password/reset?token=t0k"
+        );
+        settings.reset_page_url = "https://id.example.com/r?lang=en".into();
+        assert_eq!(
+            settings.reset_link("t0k"),
+            "https://id.example.com/r?lang=en&token=t0k"
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! The recovery flows, written against the ports in [`crate::ports`].
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use tracing::{error, info, warn};
+
+use crate::account::{AccountLookup, UserAccount, UserId};
+use crate::clock::Clock;
+use crate::config::RecoverySettings;
+use crate::email;
+use crate::password::{HashError, Password, PasswordHasher};
+use crate::policy::PolicyViolation;
+use crate::ports::{
+    DependencyError, Mailer, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+};
+use crate::random::{RandomError, RandomSource};
+use crate::token::{ResetToken, ResetTokenRecord, TokenPurpose};
+
+/// Redemptions that lose a transaction conflict are retried this many times;
+/// the conditions keep a retry from succeeding twice.
+const REDEEM_ATTEMPTS: usize = 3;
+
+/// What became of a reset request. The HTTP answer is the same for all of
+/// them; this is for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetRequestOutcome {
+    LinkSent(UserId),
+    ProviderNoticeSent(UserId),
+    UnknownAccount,
+    DisabledAccount(UserId),
+    NoEmailOnRecord(UserId),
+    /// A dependency failed after the account was found; logged.
+    NotDelivered(UserId),
+}
+
+/// A request for a new password through a reset token.
+pub struct PasswordChange {
+    pub token: String,
+    /// When given, it must be the login or email of the token's account.
+    pub login: Option<String>,
+    pub password: SecretString,
+    pub confirmation: SecretString,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub user_id: UserId,
+    pub login_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetPasswordError {
+    #[error("the token is unknown, expired, used or does not match the login")]
+    InvalidToken,
+    #[error("the password and its confirmation differ")]
+    PasswordMismatch,
+    #[error("the password policy refused the password")]
+    WeakPassword(Vec<PolicyViolation>),
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Whether a link still works, as shown on the reset page. Looking does not
+/// consume anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenStatus {
+    Usable,
+    Invalid,
+}
+
+/// The recovery flows and the parts they run on.
+#[derive(Clone)]
+pub struct Recovery {
+    pub users: Arc<dyn UserStore>,
+    pub tokens: Arc<dyn ResetTokenStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+    pub hasher: PasswordHasher,
+    pub settings: RecoverySettings,
+}
+
+impl Recovery {
+    async fn find(&self, lookup: &AccountLookup) -> Result<Option<UserAccount>, DependencyError> {
+        match lookup {
+            AccountLookup::Login(login) => self.users.find_by_login(login).await,
+            AccountLookup::Email(email) => self.users.find_by_email(email).await,
+        }
+    }
+
+    /// "Forgot password": sends a reset link, or a note naming the identity
+    /// provider, or nothing. Fails only when the account lookup fails, which
+    /// happens alike for every identifier; later failures are logged and
+    /// reported as [`ResetRequestOutcome::NotDelivered`].
+    pub async fn request_reset(
+        &self,
+        lookup: &AccountLookup,
+    ) -> Result<ResetRequestOutcome, FlowError> {
+        let Some(account) = self.find(lookup).await? else {
+            info!(outcome = "unknown_account", "reset requested");
+            return Ok(ResetRequestOutcome::UnknownAccount);
+        };
+        let id = account.id.clone();
+        if account.disabled {
+            info!(outcome = "disabled_account", user_id = %id, "reset requested");
+            return Ok(ResetRequestOutcome::DisabledAccount(id));
+        }
+        let Some(to) = account.email.clone() else {
+            info!(outcome = "no_email_on_record", user_id = %id, "reset requested");
+            return Ok(ResetRequestOutcome::NoEmailOnRecord(id));
+        };
+        let settings = &self.settings;
+        let (message, outcome) = if let Some(provider) = account.social_only() {
+            let message = email::provider_account(
+                &settings.service_name,
+                &to,
+                account.login.as_str(),
+                provider,
+            );
+            (message, ResetRequestOutcome::ProviderNoticeSent(id.clone()))
+        } else {
+            let token = ResetToken::generate(self.random.as_ref())?;
+            let now = self.clock.now();
+            let record = ResetTokenRecord {
+                digest: token.digest(),
+                user_id: id.clone(),
+                purpose: TokenPurpose::SelfService,
+                issued_at: now,
+                expires_at: now.plus_seconds(settings.reset_token_lifetime_seconds),
+            };
+            if let Err(err) = self.tokens.issue(&account, &record).await {
+                error!(user_id = %id, error = %err, "could not store a reset token");
+                return Ok(ResetRequestOutcome::NotDelivered(id));
+            }
+            let link = settings.reset_link(&token.expose_for_link());
+            let message = email::reset_link(
+                &settings.service_name,
+                &to,
+                account.login.as_str(),
+                &link,
+                settings.reset_token_lifetime_seconds,
+            );
+            (message, ResetRequestOutcome::LinkSent(id.clone()))
+        };
+        let delivered = match message {
+            Ok(message) => self.mailer.send(message).await.map_err(|e| e.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        match delivered {
+            Ok(()) => {
+                info!(outcome = outcome_name(&outcome), user_id = %id, "reset requested");
+                Ok(outcome)
+            }
+            Err(err) => {
+                error!(user_id = %id, error = %err, "could not send the reset email");
+                Ok(ResetRequestOutcome::NotDelivered(id))
+            }
+        }
+    }
+
+    /// Finds the live record and account behind a token, or `None`.
+    async fn resolve(
+        &self,
+        token: &ResetToken,
+    ) -> Result<Option<(ResetTokenRecord, UserAccount)>, DependencyError> {
+        let digest = token.digest();
+        let Some(record) = self.tokens.find(&digest).await? else {
+            return Ok(None);
+        };
+        if !record.is_live_at(self.clock.now()) {
+            return Ok(None);
+        }
+        let Some(account) = self.users.get(&record.user_id).await? else {
+            return Ok(None);
+        };
+        let active = account.active_reset.as_ref() == Some(&digest);
+        if !active || account.disabled || account.social_only().is_some() {
+            return Ok(None);
+        }
+        Ok(Some((record, account)))
+    }
+
+    /// Whether the link with `token_text` still works. Read-only: mail
+    /// scanners open links, and opening must not use them up.
+    pub async fn token_status(&self, token_text: &str) -> Result<TokenStatus, DependencyError> {
+        let Some(token) = ResetToken::parse(token_text) else {
+            return Ok(TokenStatus::Invalid);
+        };
+        Ok(match self.resolve(&token).await? {
+            Some(_) => TokenStatus::Usable,
+            None => TokenStatus::Invalid,
+        })
+    }
+
+    /// Sets a new password through a reset token. The token is consumed and
+    /// the hash stored in one transaction; every other link of the account
+    /// dies with it. The account is told by email; it is not signed in.
+    pub async fn set_password(
+        &self,
+        change: PasswordChange,
+    ) -> Result<PasswordChanged, SetPasswordError> {
+        let token = ResetToken::parse(&change.token).ok_or(SetPasswordError::InvalidToken)?;
+        let (record, account) = self
+            .resolve(&token)
+            .await?
+            .ok_or(SetPasswordError::InvalidToken)?;
+        if let Some(login) = change
+            .login
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            let names_account = AccountLookup::parse(login).is_ok_and(|l| l.matches(&account));
+            if !names_account {
+                return Err(SetPasswordError::InvalidToken);
+            }
+        }
+        let password = Password::new(change.password.expose_secret());
+        let confirmation = Password::new(change.confirmation.expose_secret());
+        if password.expose() != confirmation.expose() {
+            return Err(SetPasswordError::PasswordMismatch);
+        }
+        let violations = self
+            .settings
+            .password_policy
+            .violations(&password, &account);
+        if !violations.is_empty() {
+            return Err(SetPasswordError::WeakPassword(violations));
+        }
+        let new_hash = self
+            .hasher
+            .hash_off_executor(password, self.random.clone())
+            .await?;
+        let mut outcome = RedeemOutcome::Rejected;
+        let mut now = self.clock.now();
+        for attempt in 1..=REDEEM_ATTEMPTS {
+            now = self.clock.now();
+            let redemption = Redemption {
+                digest: &record.digest,
+                user_id: &account.id,
+                new_hash: &new_hash,
+                now,
+            };
+            match self.tokens.redeem(redemption).await {
+                Ok(done) => {
+                    outcome = done;
+                    break;
+                }
+                Err(err) if err.code == "TransactionConflict" && attempt < REDEEM_ATTEMPTS => {
+                    warn!(user_id = %account.id, attempt, "reset transaction conflicted; retrying");
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        if outcome == RedeemOutcome::Rejected {
+            return Err(SetPasswordError::InvalidToken);
+        }
+        info!(user_id = %account.id, "password changed through a reset token");
+        if let Some(to) = &account.email {
+            let notice = email::password_changed(
+                &self.settings.service_name,
+                to,
+                account.login.as_str(),
+                now,
+            );
+            let sent = match notice {
+                Ok(notice) => self.mailer.send(notice).await.map_err(|e| e.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            if let Err(err) = sent {
+                // The password has changed; the answer says so even if the
+                // notice could not go out.
+                error!(user_id = %account.id, error = %err, "could not send the password-changed email");
+            }
+        }
+        Ok(PasswordChanged {
+            user_id: account.id,
+            login_url: self.settings.login_url.clone(),
+        })
+    }
+}
+
+fn outcome_name(outcome: &ResetRequestOutcome) -> &'static str {
+    match outcome {
+        ResetRequestOutcome::LinkSent(_) => "link_sent",
+        ResetRequestOutcome::ProviderNoticeSent(_) => "provider_notice_sent",
+        ResetRequestOutcome::UnknownAccount => "unknown_account",
+        ResetRequestOutcome::DisabledAccount(_) => "disabled_account",
+        ResetRequestOutcome::NoEmailOnRecord(_) => "no_email_on_record",
+        ResetRequestOutcome::NotDelivered(_) => "not_delivered",
+    }
+}

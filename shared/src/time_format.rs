@@ -1,0 +1,56 @@
+//! Formatting of timestamps for people (emails), without a calendar crate.
+
+use crate::clock::Timestamp;
+
+/// `2026-11-24 18:56 UTC`.
+pub fn utc_minutes(time: Timestamp) -> String {
+    let seconds = time.epoch_seconds();
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        of_day / 3600,
+        (of_day % 3600) / 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(
+            utc_minutes(Timestamp::from_epoch_seconds(0)),
+            "1970-01-01 00:00 UTC"
+        );
+        assert_eq!(
+            utc_minutes(Timestamp::from_epoch_seconds(1_795_978_603)),
+            "2026-11-29 18:56 UTC"
+        );
+        assert_eq!(
+            utc_minutes(Timestamp::from_epoch_seconds(951_782_400)),
+            "2000-02-29 00:00 UTC"
+        );
+    }
+}
