@@ -1,6 +1,7 @@
 # The two commands: `make dev` runs the local stack, `make test` runs every
 # test. Both install what they need (moto, cargo-lambda) into ./.venv first.
 
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 TOOLS  := $(VENV)/.tools-installed
@@ -12,7 +13,8 @@ dev: $(TOOLS)
 
 test: $(TOOLS) lint
 	cargo build --workspace --bins
-	cargo test --workspace
+	set -o pipefail; cargo test --workspace 2>&1 | tee target/test-output.log
+	@$(PYTHON) infra/test_summary.py target/test-output.log
 
 tools: $(TOOLS)
 

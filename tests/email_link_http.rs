@@ -89,6 +89,11 @@ async fn a_person_resets_their_password_by_email_link() {
             page.text().contains(&format!("value=\"{token}\"")),
             "token prefilled"
         );
+        assert!(
+            page.text()
+                .contains(&format!("value=\"{login}\" autocomplete=\"username\"")),
+            "the account is named for password managers"
+        );
         assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
         assert_eq!(page.header("cache-control"), Some("no-store"));
         let csp = page.header("content-security-policy").expect("a CSP");

@@ -81,7 +81,10 @@ pub enum FlowError {
 /// consume anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenStatus {
-    Usable,
+    /// The link works; `login` is its account's, for password managers.
+    Usable {
+        login: String,
+    },
     Invalid,
 }
 
@@ -204,7 +207,9 @@ impl Recovery {
             return Ok(TokenStatus::Invalid);
         };
         Ok(match self.resolve(&token).await? {
-            Some(_) => TokenStatus::Usable,
+            Some((_, account)) => TokenStatus::Usable {
+                login: account.login.as_str().to_owned(),
+            },
             None => TokenStatus::Invalid,
         })
     }

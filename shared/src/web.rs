@@ -447,7 +447,12 @@ pub async fn reset_password(
             let params = req.query_string_parameters();
             let token = params.first("token").unwrap_or("").trim();
             return match recovery.token_status(token).await {
-                Ok(TokenStatus::Usable) => form(StatusCode::OK, token, "", None),
+                Ok(TokenStatus::Usable { login }) => {
+                    // The Cloud form names the account for password managers;
+                    // the On-Premise form asks the person for it.
+                    let known = if on_premise { "" } else { login.as_str() };
+                    form(StatusCode::OK, token, known, None)
+                }
                 Ok(TokenStatus::Invalid) => error_page(recovery, &invalid_token(), true),
                 Err(err) => {
                     error!(error = %err, "token lookup failed");
