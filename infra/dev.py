@@ -11,7 +11,7 @@ Environment (all optional):
     AWS_ENDPOINT_URL   use this emulator (e.g. LocalStack) instead of starting moto
     EDITION            cloud (default) or on_premise
 
-Every email sent is printed here with its links. Ctrl-C stops everything.
+Every email and SMS sent is printed here. Ctrl-C stops everything.
 """
 
 import http.client
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 ROUTES = {
     "/password/forgot": "request-reset",
+    "/password/code": "verify-code",
     "/password/reset": "set-password",
 }
 
@@ -95,6 +96,40 @@ def sent_emails(endpoint: str) -> list[dict]:
             ]
     except (OSError, ValueError):
         return []
+
+
+def sent_texts(endpoint: str) -> list[tuple[str, str]]:
+    """(number, text) of every SMS moto holds."""
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as r:
+            data = json.load(r).get("sns", {})
+    except (OSError, ValueError):
+        return []
+    found: list[tuple[str, str]] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            if "phone_number" in value and "message" in value:
+                found.append((value["phone_number"], value["message"]))
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def print_texts(endpoint: str) -> None:
+    seen = len(sent_texts(endpoint))
+    while True:
+        time.sleep(1)
+        texts = sent_texts(endpoint)
+        for number, text in texts[seen:]:
+            print(f"\033[1;35m[sms]\033[0m to {number}: {text}", flush=True)
+        seen = len(texts)
 
 
 def print_emails(endpoint: str) -> None:
@@ -200,6 +235,8 @@ def main() -> None:
     env.setdefault("RESET_PAGE_URL", f"{base}/password/reset")
     env.setdefault("LOGIN_URL", f"{base}/login")
     env.setdefault("SERVICE_NAME", "Example Cloud")
+    # A fixed key for the local stack only; deployments set their own.
+    env.setdefault("SMS_CODE_SECRET", "local-stack-only-not-a-secret-0123456789")
     env.setdefault("AWS_LAMBDA_LOG_LEVEL", "info")
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
 
@@ -229,18 +266,22 @@ def main() -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), router(lambda_port))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=print_emails, args=(endpoint,), daemon=True).start()
+    threading.Thread(target=print_texts, args=(endpoint,), daemon=True).start()
 
     def warm_up():
         wait_for(f"http://127.0.0.1:{lambda_port}/", 120)
         for path in ROUTES:
             try:
                 urllib.request.urlopen(f"{base}{path}", timeout=600).read()
+            except urllib.error.HTTPError:
+                pass
             except OSError:
                 pass
         log(f"""ready on {base}
     open     {base}/password/forgot   (demo logins: ada, grace, linus; see README)
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"ada"}}'
-    emails appear below. Ctrl-C stops everything.""")
+    or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"+49 151 12345678"}}'
+    emails and text messages appear below. Ctrl-C stops everything.""")
 
     threading.Thread(target=warm_up, daemon=True).start()
     log("compiling the functions on first use; this takes a minute on a fresh checkout")

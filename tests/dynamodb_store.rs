@@ -5,14 +5,19 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
-use password_recovery::account::{EmailAddress, LoginName, NewAccount, UserAccount, UserId};
+use password_recovery::account::{
+    EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId,
+};
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::clock::Timestamp;
+use password_recovery::code::{CodeRecord, CodeSecret, SmsCode};
 use password_recovery::password::{Password, PasswordHash, PasswordHasher};
 use password_recovery::ports::{
-    CreateAccountError, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+    CodeStore, CreateAccountError, RateLimiter, RedeemOutcome, Redemption, ResetTokenStore,
+    UserStore, WrongAttempt,
 };
 use password_recovery::random::OsRandom;
+use password_recovery::rate_limit::{RateDecision, RateWindow};
 use password_recovery::token::{ResetToken, ResetTokenRecord, TokenPurpose};
 use system_tests::*;
 
@@ -27,6 +32,7 @@ fn new_account(login: &str, email: &str) -> NewAccount {
     NewAccount {
         login: LoginName::parse(login).unwrap(),
         email: Some(EmailAddress::parse(email).unwrap()),
+        phone: None,
         password_hash: Some(PasswordHash::from_phc(
             "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
         )),
@@ -219,6 +225,7 @@ async fn a_new_token_supersedes_and_removes_the_previous_one() {
     let redeem = |digest| Redemption {
         digest,
         user_id: &user.id,
+        phone: None,
         new_hash: &hash,
         now: Timestamp::from_epoch_seconds(1_800_000_020),
     };
@@ -246,6 +253,7 @@ async fn redeeming_consumes_the_token_and_stores_the_hash_together() {
     let redemption = || Redemption {
         digest: &record.digest,
         user_id: &user.id,
+        phone: None,
         new_hash: &hash,
         now,
     };
@@ -285,6 +293,7 @@ async fn an_expired_token_is_rejected_and_changes_nothing() {
     let at = |seconds| Redemption {
         digest: &record.digest,
         user_id: &user.id,
+        phone: None,
         new_hash: &hash,
         now: Timestamp::from_epoch_seconds(seconds),
     };
@@ -325,6 +334,7 @@ async fn concurrent_redemptions_of_one_token_succeed_once() {
                     .redeem(Redemption {
                         digest: &record.digest,
                         user_id: &user.id,
+                        phone: None,
                         new_hash: &hash,
                         now: Timestamp::from_epoch_seconds(1_800_000_100),
                     })
@@ -351,4 +361,268 @@ async fn an_unreachable_table_is_a_dependency_error_not_a_panic() {
         .await
         .unwrap_err();
     assert_eq!(err.code, "ResourceNotFoundException");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_are_found_by_phone_and_phones_stay_unique() {
+    let (_, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let mut account = new_account("ada", "ada@recovery.test");
+    account.phone = Some(phone.clone());
+    let made = store
+        .create(account, UserId::generate(&OsRandom).unwrap())
+        .await
+        .unwrap();
+    let found = store.find_by_phone(&phone).await.unwrap().unwrap();
+    assert_eq!(found.id, made.id);
+    assert_eq!(found.phone.as_ref(), Some(&phone));
+    let mut other = new_account("bob", "bob@recovery.test");
+    other.phone = Some(phone.clone());
+    let err = store
+        .create(other, UserId::generate(&OsRandom).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err, CreateAccountError::PhoneTaken);
+    assert!(
+        store
+            .find_by_login(&LoginName::parse("bob").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn code_record(
+    user: Option<&UserAccount>,
+    phone: &PhoneNumber,
+    code: &str,
+    issued_at: i64,
+) -> CodeRecord {
+    let secret = CodeSecret::new(vec![3u8; 32]).unwrap();
+    CodeRecord {
+        phone: phone.clone(),
+        user_id: user.map(|u| u.id.clone()),
+        mac: secret.mac(phone, &SmsCode::parse(code).unwrap()),
+        attempts_left: 5,
+        issued_at: Timestamp::from_epoch_seconds(issued_at),
+        expires_at: Timestamp::from_epoch_seconds(issued_at + 60),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codes_are_stored_as_macs_and_replaced_by_newer_ones() {
+    let (sdk, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let first = code_record(None, &phone, "123456", 1_800_000_000);
+    store.replace_code(&first).await.unwrap();
+    assert_eq!(store.find_code(&phone).await.unwrap(), Some(first.clone()));
+    let item = raw_item(
+        &sdk,
+        store.table_name(),
+        format!("CODE#{}", phone.as_e164()),
+        "CODE",
+    )
+    .await
+    .unwrap();
+    assert!(
+        !format!("{item:?}").contains("123456"),
+        "only the MAC is stored"
+    );
+    assert_eq!(item["expires_at"].as_n().unwrap(), "1800000060");
+    let second = code_record(None, &phone, "654321", 1_800_000_030);
+    store.replace_code(&second).await.unwrap();
+    assert_eq!(store.find_code(&phone).await.unwrap(), Some(second));
+    assert_eq!(
+        store.record_wrong_attempt(&first).await.unwrap(),
+        WrongAttempt::Stale
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_attempts_count_down_to_a_burned_code() {
+    let (_, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let record = code_record(None, &phone, "123456", 1_800_000_000);
+    store.replace_code(&record).await.unwrap();
+    for left in (0..5).rev() {
+        assert_eq!(
+            store.record_wrong_attempt(&record).await.unwrap(),
+            WrongAttempt::Counted {
+                attempts_left: left
+            }
+        );
+    }
+    assert_eq!(
+        store.record_wrong_attempt(&record).await.unwrap(),
+        WrongAttempt::Stale
+    );
+    assert_eq!(
+        store
+            .find_code(&phone)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempts_left,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_is_exchanged_once_for_the_only_live_token() {
+    let (_, store) = store().await;
+    let store = Arc::new(store);
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let mut account = new_account("ada", "ada@recovery.test");
+    account.phone = Some(phone.clone());
+    let user = store
+        .create(account, UserId::generate(&OsRandom).unwrap())
+        .await
+        .unwrap();
+    // An emailed link outstanding before the code.
+    let (link, link_record) = record(&user, 1_800_000_000, 3600);
+    store.issue(&user, &link_record).await.unwrap();
+    let user = store.get(&user.id).await.unwrap().unwrap();
+    let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
+    store.replace_code(&code).await.unwrap();
+    let now = Timestamp::from_epoch_seconds(1_800_000_010);
+
+    // Expired: refused, nothing changes.
+    let late = Timestamp::from_epoch_seconds(1_800_000_060);
+    let (_, token_record) = record(&user, 1_800_000_060, 600);
+    assert!(
+        !store
+            .exchange_code(&code, late, &user, &token_record)
+            .await
+            .unwrap()
+    );
+    assert!(store.find_code(&phone).await.unwrap().is_some());
+
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, code, user) = (store.clone(), code.clone(), user.clone());
+            tokio::spawn(async move {
+                let (token, token_record) = record(&user, 1_800_000_010, 600);
+                let exchanged = store
+                    .exchange_code(&code, now, &user, &token_record)
+                    .await
+                    .unwrap();
+                (exchanged, token)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (exchanged, token) = task.await.unwrap();
+        if exchanged {
+            winners.push(token);
+        }
+    }
+    assert_eq!(winners.len(), 1, "a code is exchanged once");
+    assert!(store.find_code(&phone).await.unwrap().is_none());
+    let user = store.get(&user.id).await.unwrap().unwrap();
+    assert_eq!(
+        user.active_reset,
+        Some(winners[0].digest()),
+        "the new token is the only live one"
+    );
+    assert!(
+        store.find(&link.digest()).await.unwrap().is_none(),
+        "the emailed link is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redeeming_a_token_kills_the_outstanding_code() {
+    let (_, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let mut account = new_account("ada", "ada@recovery.test");
+    account.phone = Some(phone.clone());
+    let user = store
+        .create(account, UserId::generate(&OsRandom).unwrap())
+        .await
+        .unwrap();
+    let (_, link_record) = record(&user, 1_800_000_000, 3600);
+    store.issue(&user, &link_record).await.unwrap();
+    store
+        .replace_code(&code_record(Some(&user), &phone, "123456", 1_800_000_000))
+        .await
+        .unwrap();
+    let hash = PasswordHash::from_phc("$argon2id$new");
+    let outcome = store
+        .redeem(Redemption {
+            digest: &link_record.digest,
+            user_id: &user.id,
+            phone: Some(&phone),
+            new_hash: &hash,
+            now: Timestamp::from_epoch_seconds(1_800_000_010),
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome, RedeemOutcome::Redeemed);
+    assert!(store.find_code(&phone).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_hold_under_concurrent_hits() {
+    let (sdk, store) = store().await;
+    let store = Arc::new(store);
+    let windows = [
+        RateWindow {
+            seconds: 900,
+            max: 3,
+        },
+        RateWindow {
+            seconds: 86_400,
+            max: 10,
+        },
+    ];
+    let now = Timestamp::from_epoch_seconds(1_800_000_000);
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .hit("phone#+4915100000001", &windows, now)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut allowed = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            RateDecision::Allowed => allowed += 1,
+            RateDecision::Limited {
+                retry_after_seconds,
+            } => assert!(retry_after_seconds >= 1),
+        }
+    }
+    assert_eq!(allowed, 3, "exactly the configured count gets through");
+    let later = Timestamp::from_epoch_seconds(1_800_000_000 + 900);
+    assert_eq!(
+        store
+            .hit("phone#+4915100000001", &windows, later)
+            .await
+            .unwrap(),
+        RateDecision::Allowed
+    );
+    assert_eq!(
+        store
+            .hit("phone#+4915100000002", &windows, now)
+            .await
+            .unwrap(),
+        RateDecision::Allowed
+    );
+    let item = raw_item(
+        &sdk,
+        store.table_name(),
+        "RATE#phone#+4915100000001".into(),
+        "RATE",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        *item["expires_at"].as_n().unwrap(),
+        (1_800_000_900 + 86_400).to_string()
+    );
 }

@@ -308,7 +308,10 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
     let recovery = Recovery {
         users: store.clone(),
         tokens: store.clone(),
+        codes: store.clone(),
+        limiter: store.clone(),
         mailer: outbox.clone(),
+        texter: Arc::new(password_recovery::in_memory::SmsOutbox::new()),
         clock: Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(now - 7200))),
         random: Arc::new(OsRandom),
         hasher: PasswordHasher::owasp(),
@@ -318,10 +321,11 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
             login_url: LOGIN_URL.into(),
             reset_token_lifetime_seconds: 3600,
             password_policy: PasswordPolicy::default(),
+            sms: test_sms_settings(),
         },
     };
     let outcome = recovery
-        .request_reset(&AccountLookup::parse(&login).unwrap())
+        .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
         .await
         .unwrap();
     assert!(matches!(outcome, ResetRequestOutcome::LinkSent(_)));

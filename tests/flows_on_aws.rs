@@ -8,10 +8,11 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use password_recovery::account::AccountLookup;
-use password_recovery::aws::{DynamoDbStore, SesMailer};
-use password_recovery::clock::SystemClock;
+use password_recovery::account::PhoneNumber;
+use password_recovery::aws::{DynamoDbStore, SesMailer, SnsTexter};
+use password_recovery::clock::{Clock, ManualClock, SystemClock, Timestamp};
 use password_recovery::config::RecoverySettings;
-use password_recovery::flows::{PasswordChange, Recovery, ResetRequestOutcome};
+use password_recovery::flows::{PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError};
 use password_recovery::password::PasswordHasher;
 use password_recovery::policy::PasswordPolicy;
 use password_recovery::random::OsRandom;
@@ -52,6 +53,13 @@ impl Intercept for CallLog {
 }
 
 async fn recovery(calls: &CallLog) -> (Recovery, String, aws_config::SdkConfig) {
+    recovery_with_clock(calls, Arc::new(SystemClock)).await
+}
+
+async fn recovery_with_clock(
+    calls: &CallLog,
+    clock: Arc<dyn Clock>,
+) -> (Recovery, String, aws_config::SdkConfig) {
     let sdk = sdk_config().await;
     let table = fresh_table(&sdk).await;
     verified_sender(&sdk, SENDER).await;
@@ -63,12 +71,15 @@ async fn recovery(calls: &CallLog) -> (Recovery, String, aws_config::SdkConfig) 
     let store = Arc::new(DynamoDbStore::new(dynamodb, table.clone()));
     let recovery = Recovery {
         users: store.clone(),
-        tokens: store,
+        tokens: store.clone(),
+        codes: store.clone(),
+        limiter: store,
         mailer: Arc::new(SesMailer::new(
             aws_sdk_sesv2::Client::new(&sdk),
             SENDER.into(),
         )),
-        clock: Arc::new(SystemClock),
+        texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(&sdk), None)),
+        clock,
         random: Arc::new(OsRandom),
         hasher: PasswordHasher::owasp(),
         settings: RecoverySettings {
@@ -77,6 +88,7 @@ async fn recovery(calls: &CallLog) -> (Recovery, String, aws_config::SdkConfig) 
             login_url: LOGIN_URL.into(),
             reset_token_lifetime_seconds: 3600,
             password_policy: PasswordPolicy::default(),
+            sms: test_sms_settings(),
         },
     };
     (recovery, table, sdk)
@@ -102,7 +114,7 @@ async fn calls_for_one_reset(
     create_account(sdk, table, &login, Some("the old password 1"), None, false).await;
     calls.take();
     let outcome = recovery
-        .request_reset(&AccountLookup::parse(&login).unwrap())
+        .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
         .await
         .unwrap();
     assert!(matches!(outcome, ResetRequestOutcome::LinkSent(_)));
@@ -127,7 +139,10 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
     assert_eq!(change, ["GetItem", "GetItem", "TransactWriteItems"]);
 
     recovery
-        .request_reset(&AccountLookup::parse(&unique("nobody")).unwrap())
+        .request_reset(
+            &AccountLookup::parse(&unique("nobody")).unwrap(),
+            "192.0.2.1",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -141,7 +156,7 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
         let login = unique("bulk");
         create_account(&sdk, &table, &login, None, None, false).await;
         recovery
-            .request_reset(&AccountLookup::parse(&login).unwrap())
+            .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
             .await
             .unwrap();
     }
@@ -149,4 +164,93 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
     let (request_after, change_after) = calls_for_one_reset(&recovery, &sdk, &table, &calls).await;
     assert_eq!(request_after, request, "no growth with the table");
     assert_eq!(change_after, change, "no growth with the table");
+}
+
+const IP: &str = "192.0.2.1";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_request_makes_seven_key_operations() {
+    let calls = CallLog::default();
+    let (recovery, table, sdk) = recovery(&calls).await;
+    let phone = unique_phone();
+    create_account_with_phone(
+        &sdk,
+        &table,
+        &unique("ada"),
+        Some(&phone),
+        Some("old password 1"),
+        None,
+        false,
+    )
+    .await;
+    calls.take();
+    let outcome = recovery
+        .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, ResetRequestOutcome::CodeSent(_)));
+    // Two rate counters (read, conditional write), the phone lookup and the
+    // account, the code.
+    assert_eq!(
+        calls.take(),
+        [
+            "GetItem", "PutItem", "GetItem", "PutItem", "GetItem", "GetItem", "PutItem"
+        ]
+    );
+    let unknown = unique_phone();
+    recovery
+        .request_reset(&AccountLookup::parse(&unknown).unwrap(), IP)
+        .await
+        .unwrap();
+    assert_eq!(
+        calls.take(),
+        [
+            "GetItem", "PutItem", "GetItem", "PutItem", "GetItem", "PutItem"
+        ],
+        "an unknown number stores a stand-in code too"
+    );
+    assert!(texts_to(&unknown).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_one_second_past_its_lifetime_is_refused() {
+    let calls = CallLog::default();
+    let clock = Arc::new(ManualClock::at(SystemClock.now()));
+    let (recovery, table, sdk) = recovery_with_clock(&calls, clock.clone()).await;
+    let phone = unique_phone();
+    create_account_with_phone(
+        &sdk,
+        &table,
+        &unique("ada"),
+        Some(&phone),
+        Some("old password 1"),
+        None,
+        false,
+    )
+    .await;
+    let number = PhoneNumber::parse(&phone).unwrap();
+
+    recovery
+        .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
+        .await
+        .unwrap();
+    let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
+    clock.advance(60);
+    assert!(matches!(
+        recovery.verify_code(&number, &code).await,
+        Err(VerifyCodeError::InvalidCode)
+    ));
+
+    // A new code, entered in its last second, works.
+    clock.set(Timestamp::from_epoch_seconds(
+        clock.now().epoch_seconds() + 1,
+    ));
+    recovery
+        .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
+        .await
+        .unwrap();
+    let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
+    clock.advance(59);
+    let accepted = recovery.verify_code(&number, &code).await.unwrap();
+    assert_eq!(accepted.expires_in, 600);
 }

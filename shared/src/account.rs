@@ -55,6 +55,10 @@ pub enum IdentifierError {
     InvalidLogin,
     #[error("That is not a valid email address.")]
     InvalidEmail,
+    #[error(
+        "That is not a valid phone number. Enter it with its country code, like +49 151 12345678."
+    )]
+    InvalidPhone,
 }
 
 fn normalise(text: &str) -> Result<String, IdentifierError> {
@@ -122,28 +126,86 @@ impl EmailAddress {
     }
 }
 
-/// What a person typed into "Login or email": parsed into the one key it can
-/// be looked up by.
+/// A phone number in E.164 form (`+4915112345678`), parsed and validated with
+/// libphonenumber's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Accepts international numbers with spaces, dashes, dots and brackets:
+    /// `+49 (151) 123-456 78`.
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        let text: String = text.trim().nfkc().collect();
+        if text.chars().count() > 40 || !looks_like_phone(&text) {
+            return Err(IdentifierError::InvalidPhone);
+        }
+        let number = phonenumber::parse(None, &text).map_err(|_| IdentifierError::InvalidPhone)?;
+        if !number.is_valid() {
+            return Err(IdentifierError::InvalidPhone);
+        }
+        Ok(Self(
+            number.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
+    }
+
+    pub fn as_e164(&self) -> &str {
+        &self.0
+    }
+
+    /// `+49 *** *** **78`-style masking for people and logs.
+    pub fn masked(&self) -> String {
+        let digits = self.0.len();
+        self.0
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i < 3 || i + 2 >= digits { c } else { '*' })
+            .collect()
+    }
+}
+
+/// An international number: a `+` then only digits and separators.
+fn looks_like_phone(text: &str) -> bool {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')' | '.'))
+        .collect();
+    compact.starts_with('+')
+        && compact.len() > 1
+        && compact[1..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// What a person typed into "Login, email or phone": parsed into the one key
+/// it can be looked up by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountLookup {
     Login(LoginName),
     Email(EmailAddress),
+    Phone(PhoneNumber),
 }
 
 impl AccountLookup {
+    /// `@` makes an email address, a leading `+` (after brackets) a phone
+    /// number; anything else is a login.
     pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        let starts_like_phone = text
+            .trim_start()
+            .trim_start_matches(['(', ' '])
+            .starts_with('+');
         if text.contains('@') {
             EmailAddress::parse(text).map(Self::Email)
+        } else if starts_like_phone {
+            PhoneNumber::parse(text).map(Self::Phone)
         } else {
             LoginName::parse(text).map(Self::Login)
         }
     }
 
-    /// Whether this identifier names `account` (its login or its email).
+    /// Whether this identifier names `account` (its login, email or phone).
     pub fn matches(&self, account: &UserAccount) -> bool {
         match self {
             Self::Login(login) => *login == account.login,
             Self::Email(email) => account.email.as_ref() == Some(email),
+            Self::Phone(phone) => account.phone.as_ref() == Some(phone),
         }
     }
 }
@@ -154,6 +216,7 @@ pub struct UserAccount {
     pub id: UserId,
     pub login: LoginName,
     pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
     /// `None` when the account has no local password (signs in through a
     /// provider, or was invited and has not set one yet).
     pub password_hash: Option<PasswordHash>,
@@ -184,6 +247,7 @@ impl UserAccount {
 pub struct NewAccount {
     pub login: LoginName,
     pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
     pub password_hash: Option<PasswordHash>,
     pub social_provider: Option<String>,
     pub disabled: bool,
@@ -209,6 +273,50 @@ mod tests {
     fn identifiers_are_nfkc_normalised() {
         // Full-width letters fold to ASCII.
         assert_eq!(LoginName::parse("ＡＤＡ").unwrap().as_str(), "ada");
+    }
+
+    #[test]
+    fn phone_numbers_are_normalised_to_e164() {
+        for text in [
+            "+4915112345678",
+            "+49 151 12345678",
+            "+49-151-1234-5678",
+            "+49 (151) 123.456.78",
+            " (+49) 15112345678 ",
+        ] {
+            assert_eq!(
+                AccountLookup::parse(text),
+                Ok(AccountLookup::Phone(PhoneNumber("+4915112345678".into()))),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            PhoneNumber::parse("+1 (415) 555-2671").unwrap().as_e164(),
+            "+14155552671"
+        );
+    }
+
+    #[test]
+    fn impossible_phone_numbers_are_refused() {
+        for text in [
+            "+1",
+            "+49 12",
+            "+999 1234567",
+            "+49 151 1234 5678 9999 1",
+            "+49 151 abc",
+        ] {
+            assert_eq!(
+                AccountLookup::parse(text),
+                Err(IdentifierError::InvalidPhone),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn masked_numbers_keep_the_country_and_last_digits() {
+        let phone = PhoneNumber::parse("+4915112345678").unwrap();
+        assert_eq!(phone.masked(), "+49*********78");
     }
 
     #[test]

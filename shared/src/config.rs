@@ -4,7 +4,25 @@
 
 use std::time::Duration;
 
+use crate::code::{CodeSecret, MIN_SECRET_BYTES};
 use crate::policy::{DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
+use crate::rate_limit::RateWindow;
+
+/// What the SMS code flow needs to know.
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    /// HMAC key for stored codes (`SMS_CODE_SECRET`); the phone flow refuses
+    /// to run without it.
+    pub code_secret: Option<CodeSecret>,
+    pub code_lifetime_seconds: i64,
+    pub max_attempts: u32,
+    /// Lifetime of the reset token a correct code is exchanged for.
+    pub code_token_lifetime_seconds: i64,
+    /// Codes per phone number.
+    pub phone_limits: Vec<RateWindow>,
+    /// Phone requests per source IP.
+    pub ip_limits: Vec<RateWindow>,
+}
 
 /// What the recovery flows need to know.
 #[derive(Debug, Clone)]
@@ -18,6 +36,7 @@ pub struct RecoverySettings {
     pub login_url: String,
     pub reset_token_lifetime_seconds: i64,
     pub password_policy: PasswordPolicy,
+    pub sms: SmsSettings,
 }
 
 impl RecoverySettings {
@@ -55,6 +74,8 @@ pub struct WebSettings {
 pub struct AppConfig {
     pub table_name: String,
     pub mail_from: String,
+    /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
+    pub sms_sender_id: Option<String>,
     pub recovery: RecoverySettings,
     pub web: WebSettings,
 }
@@ -68,6 +89,17 @@ pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
 pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
 
 impl AppConfig {
+    /// For the functions that send or check SMS codes: the secret must be
+    /// set.
+    pub fn require_sms_code_secret(&self) -> Result<(), ConfigError> {
+        match self.recovery.sms.code_secret {
+            Some(_) => Ok(()),
+            None => Err(ConfigError(vec![format!(
+                "SMS_CODE_SECRET is required (at least {MIN_SECRET_BYTES} random bytes)"
+            )])),
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -122,6 +154,12 @@ impl AppConfig {
             0,
             10_000,
         );
+        let code_lifetime = number("SMS_CODE_LIFETIME_SECONDS", 60, 10, 600);
+        let max_attempts = number("SMS_CODE_MAX_ATTEMPTS", 5, 1, 20);
+        let code_token_lifetime = number("SMS_RESET_TOKEN_LIFETIME_SECONDS", 600, 60, 3600);
+        let per_phone_15min = number("SMS_LIMIT_PER_PHONE_15MIN", 3, 1, 1000);
+        let per_phone_day = number("SMS_LIMIT_PER_PHONE_DAY", 10, 1, 10_000);
+        let per_ip_hour = number("SMS_LIMIT_PER_IP_HOUR", 10, 1, 100_000);
         let policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
         if policy.is_none() {
             problems.push("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH".into());
@@ -134,6 +172,30 @@ impl AppConfig {
                 Edition::Cloud
             }
         };
+        let code_secret = match lookup("SMS_CODE_SECRET").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(secret) => {
+                let secret = CodeSecret::new(secret.into_bytes());
+                if secret.is_none() {
+                    problems.push(format!(
+                        "SMS_CODE_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+                    ));
+                }
+                secret
+            }
+        };
+        let sms_sender_id = lookup("SMS_SENDER_ID")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if sms_sender_id.as_ref().is_some_and(|id| {
+            id.len() > 11
+                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                || id.chars().all(|c| c.is_ascii_digit())
+        }) {
+            problems.push(
+                "SMS_SENDER_ID must be 1 to 11 letters, digits or dashes, not only digits".into(),
+            );
+        }
         let service_name = lookup("SERVICE_NAME")
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
@@ -144,12 +206,33 @@ impl AppConfig {
         Ok(Self {
             table_name,
             mail_from,
+            sms_sender_id,
             recovery: RecoverySettings {
                 service_name,
                 reset_page_url,
                 login_url,
                 reset_token_lifetime_seconds: lifetime,
                 password_policy: policy.unwrap_or_default(),
+                sms: SmsSettings {
+                    code_secret,
+                    code_lifetime_seconds: code_lifetime,
+                    max_attempts: max_attempts as u32,
+                    code_token_lifetime_seconds: code_token_lifetime,
+                    phone_limits: vec![
+                        RateWindow {
+                            seconds: 900,
+                            max: per_phone_15min as u32,
+                        },
+                        RateWindow {
+                            seconds: 86_400,
+                            max: per_phone_day as u32,
+                        },
+                    ],
+                    ip_limits: vec![RateWindow {
+                        seconds: 3600,
+                        max: per_ip_hour as u32,
+                    }],
+                },
             },
             web: WebSettings {
                 edition,
@@ -193,6 +276,47 @@ mod tests {
         assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
         assert_eq!(config.web.edition, Edition::Cloud);
         assert_eq!(config.web.forgot_response_floor, Duration::from_millis(300));
+        let sms = &config.recovery.sms;
+        assert_eq!(sms.code_lifetime_seconds, 60);
+        assert_eq!(sms.max_attempts, 5);
+        assert_eq!(sms.code_token_lifetime_seconds, 600);
+        assert_eq!(
+            sms.phone_limits,
+            [
+                RateWindow {
+                    seconds: 900,
+                    max: 3
+                },
+                RateWindow {
+                    seconds: 86_400,
+                    max: 10
+                }
+            ]
+        );
+        assert_eq!(
+            sms.ip_limits,
+            [RateWindow {
+                seconds: 3600,
+                max: 10
+            }]
+        );
+        assert!(config.require_sms_code_secret().is_err());
+    }
+
+    #[test]
+    fn the_sms_secret_must_be_long_enough() {
+        let mut pairs = MINIMAL.to_vec();
+        pairs.push(("SMS_CODE_SECRET", "too short"));
+        let err = AppConfig::from_lookup(env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("SMS_CODE_SECRET"));
+        let secret = "x".repeat(32);
+        pairs.pop();
+        pairs.push(("SMS_CODE_SECRET", &secret));
+        pairs.push(("SMS_SENDER_ID", "Example"));
+        let config = AppConfig::from_lookup(env(&pairs)).unwrap();
+        assert!(config.require_sms_code_secret().is_ok());
+        assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
+        assert!(!format!("{config:?}").contains(&secret));
     }
 
     #[test]

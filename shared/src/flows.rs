@@ -5,16 +5,20 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::{error, info, warn};
 
-use crate::account::{AccountLookup, UserAccount, UserId};
+use crate::account::{AccountLookup, PhoneNumber, UserAccount, UserId};
 use crate::clock::Clock;
+use crate::code::{CodeRecord, SmsCode};
 use crate::config::RecoverySettings;
 use crate::email;
 use crate::password::{HashError, Password, PasswordHasher};
 use crate::policy::PolicyViolation;
 use crate::ports::{
-    DependencyError, Mailer, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+    CodeStore, DependencyError, Mailer, RateLimiter, RedeemOutcome, Redemption, ResetTokenStore,
+    Texter, UserStore, WrongAttempt,
 };
 use crate::random::{RandomError, RandomSource};
+use crate::rate_limit::RateDecision;
+use crate::sms;
 use crate::token::{ResetToken, ResetTokenRecord, TokenPurpose};
 
 /// Redemptions that lose a transaction conflict are retried this many times;
@@ -26,10 +30,13 @@ const REDEEM_ATTEMPTS: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResetRequestOutcome {
     LinkSent(UserId),
+    CodeSent(UserId),
     ProviderNoticeSent(UserId),
     UnknownAccount,
     DisabledAccount(UserId),
     NoEmailOnRecord(UserId),
+    /// Nothing was sent to a number with no account.
+    UnknownNumber,
     /// A dependency failed after the account was found; logged.
     NotDelivered(UserId),
 }
@@ -71,6 +78,35 @@ pub enum SetPasswordError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
+    #[error("too many requests; retry after {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: i64 },
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// A correct SMS code, exchanged for a reset token.
+pub struct CodeAccepted {
+    /// The token to redeem at `POST /password/reset`.
+    pub reset_token: String,
+    pub expires_in: i64,
+}
+
+impl std::fmt::Debug for CodeAccepted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeAccepted")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyCodeError {
+    #[error("the code is wrong, expired or used, or no code was sent")]
+    InvalidCode,
+    #[error("too many wrong codes; the code is burned")]
+    TooManyAttempts,
     #[error(transparent)]
     Dependency(#[from] DependencyError),
     #[error(transparent)]
@@ -93,7 +129,10 @@ pub enum TokenStatus {
 pub struct Recovery {
     pub users: Arc<dyn UserStore>,
     pub tokens: Arc<dyn ResetTokenStore>,
+    pub codes: Arc<dyn CodeStore>,
+    pub limiter: Arc<dyn RateLimiter>,
     pub mailer: Arc<dyn Mailer>,
+    pub texter: Arc<dyn Texter>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     pub hasher: PasswordHasher,
@@ -105,17 +144,26 @@ impl Recovery {
         match lookup {
             AccountLookup::Login(login) => self.users.find_by_login(login).await,
             AccountLookup::Email(email) => self.users.find_by_email(email).await,
+            AccountLookup::Phone(phone) => self.users.find_by_phone(phone).await,
         }
     }
 
-    /// "Forgot password": sends a reset link, or a note naming the identity
-    /// provider, or nothing. Fails only when the account lookup fails, which
-    /// happens alike for every identifier; later failures are logged and
+    /// "Forgot password": sends a reset link (login or email) or a code (phone
+    /// number), or a note naming the identity provider, or nothing. Fails only
+    /// where the failure is alike for every identifier (a rate limit on what
+    /// the caller sent, the account lookup); later failures are logged and
     /// reported as [`ResetRequestOutcome::NotDelivered`].
+    ///
+    /// `source_ip` is the caller's address as API Gateway saw it; it keys the
+    /// per-address limit on phone requests.
     pub async fn request_reset(
         &self,
         lookup: &AccountLookup,
+        source_ip: &str,
     ) -> Result<ResetRequestOutcome, FlowError> {
+        if let AccountLookup::Phone(phone) = lookup {
+            return self.request_code(phone, source_ip).await;
+        }
         let Some(account) = self.find(lookup).await? else {
             info!(outcome = "unknown_account", "reset requested");
             return Ok(ResetRequestOutcome::UnknownAccount);
@@ -176,6 +224,165 @@ impl Recovery {
                 Ok(ResetRequestOutcome::NotDelivered(id))
             }
         }
+    }
+
+    async fn limit(
+        &self,
+        key: &str,
+        windows: &[crate::rate_limit::RateWindow],
+    ) -> Result<(), FlowError> {
+        match self.limiter.hit(key, windows, self.clock.now()).await? {
+            RateDecision::Allowed => Ok(()),
+            RateDecision::Limited {
+                retry_after_seconds,
+            } => {
+                info!(
+                    limit = key.split('#').next().unwrap_or(""),
+                    retry_after_seconds, "rate limited"
+                );
+                Err(FlowError::RateLimited {
+                    retry_after_seconds,
+                })
+            }
+        }
+    }
+
+    fn code_secret(&self) -> Result<&crate::code::CodeSecret, DependencyError> {
+        self.settings
+            .sms
+            .code_secret
+            .as_ref()
+            .ok_or_else(|| DependencyError::new("sms_code", "SmsCodeSecretNotConfigured"))
+    }
+
+    /// The phone branch of [`Self::request_reset`]. Every number within the
+    /// limits gets a stored code, so wrong entries count alike whether a code
+    /// was sent or not; only an active account with a password (or none yet)
+    /// gets it by SMS.
+    async fn request_code(
+        &self,
+        phone: &PhoneNumber,
+        source_ip: &str,
+    ) -> Result<ResetRequestOutcome, FlowError> {
+        let sms_settings = &self.settings.sms;
+        let secret = self.code_secret()?;
+        self.limit(&format!("ip#{source_ip}"), &sms_settings.ip_limits)
+            .await?;
+        self.limit(
+            &format!("phone#{}", phone.as_e164()),
+            &sms_settings.phone_limits,
+        )
+        .await?;
+        let account = self.users.find_by_phone(phone).await?;
+        let code = SmsCode::generate(self.random.as_ref())?;
+        let now = self.clock.now();
+        let recipient = account
+            .as_ref()
+            .filter(|a| !a.disabled && a.social_only().is_none())
+            .map(|a| a.id.clone());
+        let record = CodeRecord {
+            phone: phone.clone(),
+            user_id: recipient.clone(),
+            mac: secret.mac(phone, &code),
+            attempts_left: sms_settings.max_attempts,
+            issued_at: now,
+            expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
+        };
+        self.codes.replace_code(&record).await?;
+        let Some(account) = account else {
+            info!(outcome = "unknown_number", "code requested");
+            return Ok(ResetRequestOutcome::UnknownNumber);
+        };
+        let id = account.id.clone();
+        let (message, outcome) = if account.disabled {
+            info!(outcome = "disabled_account", user_id = %id, "code requested");
+            return Ok(ResetRequestOutcome::DisabledAccount(id));
+        } else if let Some(provider) = account.social_only() {
+            (
+                sms::provider_account(phone, &self.settings.service_name, provider),
+                ResetRequestOutcome::ProviderNoticeSent(id.clone()),
+            )
+        } else {
+            (
+                sms::code(phone, &code, sms_settings.code_lifetime_seconds),
+                ResetRequestOutcome::CodeSent(id.clone()),
+            )
+        };
+        let sent = match message {
+            Ok(message) => self.texter.send(message).await.map_err(|e| e.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        match sent {
+            Ok(()) => {
+                info!(outcome = outcome_name(&outcome), user_id = %id, "code requested");
+                Ok(outcome)
+            }
+            Err(err) => {
+                error!(user_id = %id, error = %err, "could not send the SMS");
+                Ok(ResetRequestOutcome::NotDelivered(id))
+            }
+        }
+    }
+
+    /// Checks a code sent to `phone` and, when right, exchanges it for a reset
+    /// token. Wrong, expired, used and never-sent codes fail alike; the last
+    /// allowed wrong entry burns the code.
+    pub async fn verify_code(
+        &self,
+        phone: &PhoneNumber,
+        typed: &str,
+    ) -> Result<CodeAccepted, VerifyCodeError> {
+        let secret = self.code_secret()?;
+        let code = SmsCode::parse(typed).ok_or(VerifyCodeError::InvalidCode)?;
+        let record = self
+            .codes
+            .find_code(phone)
+            .await?
+            .ok_or(VerifyCodeError::InvalidCode)?;
+        let now = self.clock.now();
+        if !record.is_live_at(now) {
+            return Err(VerifyCodeError::InvalidCode);
+        }
+        if record.attempts_left == 0 {
+            return Err(VerifyCodeError::TooManyAttempts);
+        }
+        let right = secret.mac(phone, &code) == record.mac;
+        let Some(user_id) = record.user_id.clone().filter(|_| right) else {
+            return match self.codes.record_wrong_attempt(&record).await? {
+                WrongAttempt::Counted { attempts_left: 0 } => {
+                    info!("code burned after too many wrong entries");
+                    Err(VerifyCodeError::TooManyAttempts)
+                }
+                _ => Err(VerifyCodeError::InvalidCode),
+            };
+        };
+        let account = self
+            .users
+            .get(&user_id)
+            .await?
+            .filter(|a| !a.disabled && a.social_only().is_none() && a.phone.as_ref() == Some(phone))
+            .ok_or(VerifyCodeError::InvalidCode)?;
+        let token = ResetToken::generate(self.random.as_ref())?;
+        let lifetime = self.settings.sms.code_token_lifetime_seconds;
+        let token_record = ResetTokenRecord {
+            digest: token.digest(),
+            user_id: account.id.clone(),
+            purpose: TokenPurpose::SmsCode,
+            issued_at: now,
+            expires_at: now.plus_seconds(lifetime),
+        };
+        if !self
+            .codes
+            .exchange_code(&record, now, &account, &token_record)
+            .await?
+        {
+            return Err(VerifyCodeError::InvalidCode);
+        }
+        info!(user_id = %account.id, "code exchanged for a reset token");
+        Ok(CodeAccepted {
+            reset_token: token.expose_for_link(),
+            expires_in: lifetime,
+        })
     }
 
     /// Finds the live record and account behind a token, or `None`.
@@ -260,6 +467,7 @@ impl Recovery {
             let redemption = Redemption {
                 digest: &record.digest,
                 user_id: &account.id,
+                phone: account.phone.as_ref(),
                 new_hash: &new_hash,
                 now,
             };
@@ -305,6 +513,8 @@ impl Recovery {
 fn outcome_name(outcome: &ResetRequestOutcome) -> &'static str {
     match outcome {
         ResetRequestOutcome::LinkSent(_) => "link_sent",
+        ResetRequestOutcome::CodeSent(_) => "code_sent",
+        ResetRequestOutcome::UnknownNumber => "unknown_number",
         ResetRequestOutcome::ProviderNoticeSent(_) => "provider_notice_sent",
         ResetRequestOutcome::UnknownAccount => "unknown_account",
         ResetRequestOutcome::DisabledAccount(_) => "disabled_account",

@@ -6,12 +6,16 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::account::{EmailAddress, LoginName, NewAccount, UserAccount, UserId};
+use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId};
+use crate::clock::Timestamp;
+use crate::code::CodeRecord;
 use crate::email::OutgoingEmail;
 use crate::ports::{
-    CreateAccountError, DependencyError, Mailer, RedeemOutcome, Redemption, ResetTokenStore,
-    UserStore,
+    CodeStore, CreateAccountError, DependencyError, Mailer, RateLimiter, RedeemOutcome, Redemption,
+    ResetTokenStore, Texter, UserStore, WrongAttempt,
 };
+use crate::rate_limit::{RateDecision, RateWindow, decide};
+use crate::sms::OutgoingSms;
 use crate::token::{ResetTokenRecord, TokenDigest};
 
 #[derive(Default)]
@@ -19,7 +23,10 @@ struct State {
     users: HashMap<UserId, UserAccount>,
     logins: HashMap<LoginName, UserId>,
     emails: HashMap<EmailAddress, UserId>,
+    phones: HashMap<PhoneNumber, UserId>,
     tokens: Vec<ResetTokenRecord>,
+    codes: HashMap<PhoneNumber, CodeRecord>,
+    hits: HashMap<String, Vec<i64>>,
     failing: bool,
 }
 
@@ -88,6 +95,18 @@ impl UserStore for InMemoryStore {
             .cloned())
     }
 
+    async fn find_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        let state = self.guard("find_by_phone")?;
+        Ok(state
+            .phones
+            .get(phone)
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
         Ok(self.guard("get_user")?.users.get(id).cloned())
     }
@@ -101,17 +120,32 @@ impl UserStore for InMemoryStore {
         if state.logins.contains_key(&account.login) {
             return Err(CreateAccountError::LoginTaken);
         }
+        if account
+            .email
+            .as_ref()
+            .is_some_and(|e| state.emails.contains_key(e))
+        {
+            return Err(CreateAccountError::EmailTaken);
+        }
+        if account
+            .phone
+            .as_ref()
+            .is_some_and(|p| state.phones.contains_key(p))
+        {
+            return Err(CreateAccountError::PhoneTaken);
+        }
         if let Some(email) = &account.email {
-            if state.emails.contains_key(email) {
-                return Err(CreateAccountError::EmailTaken);
-            }
             state.emails.insert(email.clone(), id.clone());
+        }
+        if let Some(phone) = &account.phone {
+            state.phones.insert(phone.clone(), id.clone());
         }
         state.logins.insert(account.login.clone(), id.clone());
         let created = UserAccount {
             id: id.clone(),
             login: account.login,
             email: account.email,
+            phone: account.phone,
             password_hash: account.password_hash,
             social_provider: account.social_provider,
             disabled: account.disabled,
@@ -167,12 +201,113 @@ impl ResetTokenStore for InMemoryStore {
             return Ok(RedeemOutcome::Rejected);
         }
         state.tokens.retain(|t| &t.digest != r.digest);
+        if let Some(phone) = r.phone {
+            state.codes.remove(phone);
+        }
         if let Some(user) = state.users.get_mut(r.user_id) {
             user.password_hash = Some(r.new_hash.clone());
             user.password_changed_at = Some(r.now);
             user.active_reset = None;
         }
         Ok(RedeemOutcome::Redeemed)
+    }
+}
+
+#[async_trait]
+impl CodeStore for InMemoryStore {
+    async fn replace_code(&self, record: &CodeRecord) -> Result<(), DependencyError> {
+        self.guard("replace_code")?
+            .codes
+            .insert(record.phone.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
+        Ok(self.guard("find_code")?.codes.get(phone).cloned())
+    }
+
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError> {
+        let mut state = self.guard("record_wrong_attempt")?;
+        match state.codes.get_mut(&record.phone) {
+            Some(stored) if stored.mac == record.mac && stored.attempts_left > 0 => {
+                stored.attempts_left -= 1;
+                Ok(WrongAttempt::Counted {
+                    attempts_left: stored.attempts_left,
+                })
+            }
+            _ => Ok(WrongAttempt::Stale),
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        user: &UserAccount,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("exchange_code")?;
+        let usable = state.codes.get(&code.phone).is_some_and(|stored| {
+            stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
+        });
+        if !usable || !state.users.contains_key(&user.id) {
+            return Ok(false);
+        }
+        state.codes.remove(&code.phone);
+        let previous = state
+            .users
+            .get_mut(&user.id)
+            .and_then(|u| u.active_reset.replace(token.digest.clone()));
+        if let Some(previous) = previous {
+            state.tokens.retain(|t| t.digest != previous);
+        }
+        state.tokens.push(token.clone());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl RateLimiter for InMemoryStore {
+    async fn hit(
+        &self,
+        key: &str,
+        windows: &[RateWindow],
+        now: Timestamp,
+    ) -> Result<RateDecision, DependencyError> {
+        let mut state = self.guard("rate_limit")?;
+        let hits = state.hits.entry(key.to_owned()).or_default();
+        let (decision, kept) = decide(hits, windows, now);
+        *hits = kept;
+        Ok(decision)
+    }
+}
+
+/// A texter that keeps what it is given.
+#[derive(Default)]
+pub struct SmsOutbox {
+    sent: Mutex<Vec<OutgoingSms>>,
+}
+
+impl SmsOutbox {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn sent(&self) -> Vec<OutgoingSms> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Texter for SmsOutbox {
+    async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError> {
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.push(sms);
+        }
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod aws;
 pub mod clock;
+pub mod code;
 pub mod config;
 pub mod email;
 pub mod flows;
@@ -18,6 +19,8 @@ pub mod password;
 pub mod policy;
 pub mod ports;
 pub mod random;
+pub mod rate_limit;
+pub mod sms;
 pub mod time_format;
 pub mod token;
 pub mod web;

@@ -115,6 +115,7 @@ mod tests {
             id: UserId::from_stored("u1"),
             login: LoginName::parse("ada.lovelace").unwrap(),
             email: Some(EmailAddress::parse("ada@example.com").unwrap()),
+            phone: None,
             password_hash: None,
             social_provider: None,
             disabled: false,

@@ -3,10 +3,13 @@
 
 use async_trait::async_trait;
 
-use crate::account::{EmailAddress, LoginName, NewAccount, UserAccount, UserId};
+use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId};
 use crate::clock::Timestamp;
+use crate::code::CodeRecord;
 use crate::email::OutgoingEmail;
 use crate::password::PasswordHash;
+use crate::rate_limit::{RateDecision, RateWindow};
+use crate::sms::OutgoingSms;
 use crate::token::{ResetTokenRecord, TokenDigest};
 
 /// A dependency failed. The text names the operation and the error code only:
@@ -33,6 +36,8 @@ pub enum CreateAccountError {
     LoginTaken,
     #[error("that email address belongs to another account")]
     EmailTaken,
+    #[error("that phone number belongs to another account")]
+    PhoneTaken,
     #[error(transparent)]
     Store(#[from] DependencyError),
 }
@@ -47,8 +52,12 @@ pub trait UserStore: Send + Sync {
         &self,
         email: &EmailAddress,
     ) -> Result<Option<UserAccount>, DependencyError>;
+    async fn find_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<UserAccount>, DependencyError>;
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError>;
-    /// Creates an account whose login and email no other account has.
+    /// Creates an account whose login, email and phone no other account has.
     async fn create(
         &self,
         account: NewAccount,
@@ -61,6 +70,8 @@ pub trait UserStore: Send + Sync {
 pub struct Redemption<'a> {
     pub digest: &'a TokenDigest,
     pub user_id: &'a UserId,
+    /// The account's phone, whose outstanding SMS code dies too.
+    pub phone: Option<&'a PhoneNumber>,
     pub new_hash: &'a PasswordHash,
     pub now: Timestamp,
 }
@@ -87,12 +98,61 @@ pub trait ResetTokenStore: Send + Sync {
     async fn find(&self, digest: &TokenDigest)
     -> Result<Option<ResetTokenRecord>, DependencyError>;
     /// Atomically: consume the token (it must exist, be live at `now` and be
-    /// the user's active one) and store the new password hash, the time of
-    /// the change, and no active token. Either all of it happens or none.
+    /// the user's active one), delete the account's SMS code, and store the
+    /// new password hash, the time of the change, and no active token.
+    /// Either all of it happens or none.
     async fn redeem(&self, redemption: Redemption<'_>) -> Result<RedeemOutcome, DependencyError>;
 }
 
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: OutgoingEmail) -> Result<(), DependencyError>;
+}
+
+/// What a wrong code entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrongAttempt {
+    /// Counted; this many entries are left (0: the code is burned).
+    Counted { attempts_left: u32 },
+    /// The code was replaced, used or burned meanwhile.
+    Stale,
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores `record` as the number's only code, replacing any earlier one.
+    async fn replace_code(&self, record: &CodeRecord) -> Result<(), DependencyError>;
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
+    /// Takes one attempt off `record`, if it is still the number's code and
+    /// has attempts left.
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError>;
+    /// Atomically: consume `code` (still stored, live at `now`, attempts left)
+    /// and issue `token` to `user` as its only redeemable token. `false` when
+    /// the code could not be consumed; nothing changed then.
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        user: &UserAccount,
+        token: &crate::token::ResetTokenRecord,
+    ) -> Result<bool, DependencyError>;
+}
+
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Records a hit on `key` at `now` unless a window is full.
+    async fn hit(
+        &self,
+        key: &str,
+        windows: &[RateWindow],
+        now: Timestamp,
+    ) -> Result<RateDecision, DependencyError>;
+}
+
+#[async_trait]
+pub trait Texter: Send + Sync {
+    async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError>;
 }

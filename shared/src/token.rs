@@ -69,6 +69,10 @@ impl TokenDigest {
         hex(&self.0)
     }
 
+    pub(crate) fn into_bytes(self) -> [u8; 32] {
+        self.0
+    }
+
     /// Reads the stored hex form.
     pub fn from_hex(text: &str) -> Option<Self> {
         if text.len() != 64 {
@@ -102,18 +106,22 @@ impl fmt::Debug for TokenDigest {
 pub enum TokenPurpose {
     /// The person asked for it on the "Forgot password" page.
     SelfService,
+    /// Given for a correct SMS code.
+    SmsCode,
 }
 
 impl TokenPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SelfService => "self_service",
+            Self::SmsCode => "sms_code",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "self_service" => Some(Self::SelfService),
+            "sms_code" => Some(Self::SmsCode),
             _ => None,
         }
     }

@@ -10,14 +10,17 @@ use std::time::Instant;
 
 use askama::Template;
 use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tracing::error;
 
-use crate::account::AccountLookup;
+use crate::account::{AccountLookup, IdentifierError, PhoneNumber};
 use crate::config::{Edition, WebSettings};
-use crate::flows::{PasswordChange, Recovery, SetPasswordError, TokenStatus};
+use crate::flows::{
+    FlowError, PasswordChange, Recovery, SetPasswordError, TokenStatus, VerifyCodeError,
+};
 use crate::policy::PolicyViolation;
 
 /// Largest request body accepted, in bytes.
@@ -27,6 +30,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 /// token in the URL, and no script runs.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
+     with a 6-digit code. Enter the code before it expires, or ask for a new one.";
 
 const FORGOT_ACCEPTED: &str = "If an account matches what you entered, we have sent it an \
      email with instructions to reset the password. The link in it expires soon, so use it \
@@ -39,6 +45,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub reasons: Vec<PolicyViolation>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -48,7 +56,25 @@ impl ApiError {
             code,
             message: message.into(),
             reasons: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    fn rate_limited(retry_after_seconds: i64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "Too many requests. Try again in {}.",
+                crate::email::describe_lifetime(retry_after_seconds.max(1))
+            ),
+        )
+        .with_retry_after(retry_after_seconds)
+    }
+
+    fn with_retry_after(mut self, seconds: i64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     fn unavailable() -> Self {
@@ -57,6 +83,16 @@ impl ApiError {
             "service_unavailable",
             "The service is temporarily unavailable. Please try again in a minute.",
         )
+        .with_retry_after(30)
+    }
+
+    fn add_retry_after(&self, response: &mut Response<Body>) {
+        if let Some(value) = self
+            .retry_after
+            .and_then(|seconds| HeaderValue::from_str(&seconds.to_string()).ok())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
     }
 
     pub fn to_json(&self) -> Value {
@@ -74,11 +110,7 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
-        }
+        self.add_retry_after(&mut response);
         response
     }
 }
@@ -265,6 +297,15 @@ struct ResetFormPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "pages/enter_code.html")]
+struct EnterCodePage<'a> {
+    service_name: &'a str,
+    phone: &'a str,
+    seconds: i64,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
 #[template(path = "pages/reset_done.html")]
 struct ResetDonePage<'a> {
     service_name: &'a str,
@@ -284,6 +325,8 @@ fn error_page(recovery: &Recovery, error: &ApiError, offer_new_link: bool) -> Re
     let title = match error.code {
         "invalid_token" => "This link no longer works",
         "service_unavailable" => "Please try again",
+        "rate_limited" => "Too many requests",
+        "too_many_attempts" => "This code no longer works",
         _ => "Something is wrong with the request",
     };
     let mut response = html_response(
@@ -295,11 +338,7 @@ fn error_page(recovery: &Recovery, error: &ApiError, offer_new_link: bool) -> Re
             offer_new_link,
         },
     );
-    if error.status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
-    }
+    error.add_retry_after(&mut response);
     response
 }
 
@@ -332,10 +371,9 @@ pub async fn forgot_password(
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let lookup = submission.required("login").and_then(|login| {
-        AccountLookup::parse(&login)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_login", e.to_string()))
-    });
+    let lookup = submission
+        .required("login")
+        .and_then(|login| AccountLookup::parse(&login).map_err(identifier_error));
     let lookup = match lookup {
         Ok(lookup) => lookup,
         Err(err) if format == Format::Form => {
@@ -356,15 +394,33 @@ pub async fn forgot_password(
         }
         Err(err) => return err.into_json_response(),
     };
-    let result = recovery.request_reset(&lookup).await;
+    let source_ip = source_ip(&req);
+    let result = recovery.request_reset(&lookup, &source_ip).await;
     // The same minimum time for every account, found or not.
     tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
     if let Err(err) = result {
-        error!(error = %err, "reset request failed");
-        let err = ApiError::unavailable();
+        let err = match err {
+            FlowError::RateLimited {
+                retry_after_seconds,
+            } => ApiError::rate_limited(retry_after_seconds),
+            other => {
+                error!(error = %other, "reset request failed");
+                ApiError::unavailable()
+            }
+        };
         return match format {
             Format::Json => err.into_json_response(),
             Format::Form => error_page(recovery, &err, false),
+        };
+    }
+    if let AccountLookup::Phone(phone) = &lookup {
+        let expires_in = recovery.settings.sms.code_lifetime_seconds;
+        return match format {
+            Format::Json => json_response(
+                StatusCode::ACCEPTED,
+                &json!({ "next": "enter_code", "message": CODE_SENT, "expires_in": expires_in }),
+            ),
+            Format::Form => code_page(recovery, StatusCode::OK, phone.as_e164(), None),
         };
     }
     match format {
@@ -379,6 +435,143 @@ pub async fn forgot_password(
                 message: FORGOT_ACCEPTED,
             },
         ),
+    }
+}
+
+fn identifier_error(err: IdentifierError) -> ApiError {
+    let code = match err {
+        IdentifierError::InvalidPhone => "invalid_phone",
+        _ => "invalid_login",
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, code, err.to_string())
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`);
+/// never `X-Forwarded-For`, which the caller writes.
+fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn code_page(
+    recovery: &Recovery,
+    status: StatusCode,
+    phone: &str,
+    error: Option<&str>,
+) -> Response<Body> {
+    html_response(
+        status,
+        &EnterCodePage {
+            service_name: &recovery.settings.service_name,
+            phone,
+            seconds: recovery.settings.sms.code_lifetime_seconds,
+            error,
+        },
+    )
+}
+
+fn verify_code_error(err: VerifyCodeError) -> ApiError {
+    match err {
+        VerifyCodeError::InvalidCode => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_code",
+            "That code is wrong or has expired. Check it, or request a new code.",
+        ),
+        VerifyCodeError::TooManyAttempts => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Too many wrong codes: this code no longer works. Please request a new code.",
+        ),
+        VerifyCodeError::Dependency(err) => {
+            error!(error = %err, "code check failed");
+            ApiError::unavailable()
+        }
+        VerifyCodeError::Random(err) => {
+            error!(error = %err, "code check failed");
+            ApiError::unavailable()
+        }
+    }
+}
+
+/// `GET /password/code?phone=...` (the code form) and `POST /password/code`:
+/// a correct code is exchanged for a reset token; a form post gets the reset
+/// form with that token filled in.
+pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+    match req.method().as_str() {
+        "GET" => {
+            let params = req.query_string_parameters();
+            let phone = params
+                .first("phone")
+                .and_then(|p| PhoneNumber::parse(p).ok())
+                .map(|p| p.as_e164().to_owned())
+                .unwrap_or_default();
+            return code_page(recovery, StatusCode::OK, &phone, None);
+        }
+        "POST" => {}
+        _ => return method_not_allowed(),
+    }
+    let submission = match read_submission(&req) {
+        Ok(submission) => submission,
+        Err(err) => return err.into_json_response(),
+    };
+    let format = submission.format();
+    let fields = (|| {
+        let phone = submission.required("phone")?;
+        let phone = PhoneNumber::parse(&phone).map_err(identifier_error)?;
+        let code = submission.required("code")?;
+        Ok::<_, ApiError>((phone, code))
+    })();
+    let (phone, code) = match fields {
+        Ok(fields) => fields,
+        Err(err) if format == Format::Form => {
+            let phone = submission
+                .optional("phone")
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            return code_page(recovery, err.status, &phone, Some(&err.message));
+        }
+        Err(err) => return err.into_json_response(),
+    };
+    match (recovery.verify_code(&phone, &code).await, format) {
+        (Ok(accepted), Format::Json) => json_response(
+            StatusCode::OK,
+            &json!({ "reset_token": accepted.reset_token, "expires_in": accepted.expires_in }),
+        ),
+        (Ok(accepted), Format::Form) => {
+            let policy = &recovery.settings.password_policy;
+            html_response(
+                StatusCode::OK,
+                &ResetFormPage {
+                    service_name: &recovery.settings.service_name,
+                    on_premise: web.edition == Edition::OnPremise,
+                    token: &accepted.reset_token,
+                    login: "",
+                    min_chars: policy.min_chars(),
+                    max_chars: policy.max_chars(),
+                    error: None,
+                    reasons: Vec::new(),
+                },
+            )
+        }
+        (Err(err), Format::Json) => verify_code_error(err).into_json_response(),
+        (Err(err), Format::Form) => {
+            let err = verify_code_error(err);
+            match err.code {
+                "invalid_code" => {
+                    code_page(recovery, err.status, phone.as_e164(), Some(&err.message))
+                }
+                _ => {
+                    let mut page =
+                        code_page(recovery, err.status, phone.as_e164(), Some(&err.message));
+                    err.add_retry_after(&mut page);
+                    page
+                }
+            }
+        }
     }
 }
 
@@ -403,6 +596,7 @@ fn set_password_error(err: SetPasswordError) -> ApiError {
             code: "weak_password",
             message: "Choose a different password.".into(),
             reasons,
+            retry_after: None,
         },
         SetPasswordError::Dependency(err) => {
             error!(error = %err, "password change failed");

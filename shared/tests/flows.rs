@@ -8,15 +8,21 @@ use std::time::Duration;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
-use password_recovery::account::{AccountLookup, EmailAddress, LoginName, NewAccount, UserId};
+use password_recovery::account::{
+    AccountLookup, EmailAddress, LoginName, NewAccount, PhoneNumber, UserId,
+};
 use password_recovery::clock::{Clock, ManualClock, Timestamp};
-use password_recovery::config::{Edition, RecoverySettings, WebSettings};
-use password_recovery::flows::{PasswordChange, Recovery, ResetRequestOutcome, SetPasswordError};
-use password_recovery::in_memory::{InMemoryStore, Outbox};
+use password_recovery::code::CodeSecret;
+use password_recovery::config::{Edition, RecoverySettings, SmsSettings, WebSettings};
+use password_recovery::flows::{
+    FlowError, PasswordChange, Recovery, ResetRequestOutcome, SetPasswordError, VerifyCodeError,
+};
+use password_recovery::in_memory::{InMemoryStore, Outbox, SmsOutbox};
 use password_recovery::password::{Password, PasswordHasher};
 use password_recovery::policy::PasswordPolicy;
 use password_recovery::ports::UserStore;
 use password_recovery::random::OsRandom;
+use password_recovery::rate_limit::RateWindow;
 use password_recovery::web;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -27,19 +33,30 @@ struct World {
     recovery: Recovery,
     store: Arc<InMemoryStore>,
     outbox: Arc<Outbox>,
+    texts: Arc<SmsOutbox>,
     clock: Arc<ManualClock>,
+}
+
+const IP: &str = "203.0.113.7";
+
+fn phone(n: u32) -> PhoneNumber {
+    PhoneNumber::parse(&format!("+49151{n:08}")).unwrap()
 }
 
 async fn world() -> World {
     let store = Arc::new(InMemoryStore::new());
     let outbox = Arc::new(Outbox::new());
+    let texts = Arc::new(SmsOutbox::new());
     let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
         1_800_000_000,
     )));
     let recovery = Recovery {
         users: store.clone(),
         tokens: store.clone(),
+        codes: store.clone(),
+        limiter: store.clone(),
         mailer: outbox.clone(),
+        texter: texts.clone(),
         clock: clock.clone(),
         random: Arc::new(OsRandom),
         hasher: PasswordHasher::owasp(),
@@ -49,19 +66,43 @@ async fn world() -> World {
             login_url: "https://app.example.com/login".into(),
             reset_token_lifetime_seconds: 3600,
             password_policy: PasswordPolicy::default(),
+            sms: SmsSettings {
+                code_secret: CodeSecret::new(vec![42u8; 32]),
+                code_lifetime_seconds: 60,
+                max_attempts: 5,
+                code_token_lifetime_seconds: 600,
+                phone_limits: vec![
+                    RateWindow {
+                        seconds: 900,
+                        max: 3,
+                    },
+                    RateWindow {
+                        seconds: 86_400,
+                        max: 10,
+                    },
+                ],
+                ip_limits: vec![RateWindow {
+                    seconds: 3600,
+                    max: 10,
+                }],
+            },
         },
     };
     let hasher = PasswordHasher::owasp();
-    for (login, password, provider, disabled) in [
+    for (n, (login, password, provider, disabled)) in [
         ("ada", Some("old password 1"), None, false),
         ("grace", None, Some("Google"), false),
         ("linus", Some("old password 1"), None, true),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         store
             .create(
                 NewAccount {
                     login: LoginName::parse(login).unwrap(),
                     email: Some(EmailAddress::parse(&format!("{login}@example.com")).unwrap()),
+                    phone: Some(phone(n as u32 + 1)),
                     password_hash: password
                         .map(|p| hasher.hash(&Password::new(p), &OsRandom).unwrap()),
                     social_provider: provider.map(str::to_owned),
@@ -76,6 +117,7 @@ async fn world() -> World {
         recovery,
         store,
         outbox,
+        texts,
         clock,
     }
 }
@@ -102,7 +144,7 @@ fn change(token: &str, password: &str, confirmation: &str) -> PasswordChange {
 async fn request(world: &World, login: &str) -> ResetRequestOutcome {
     world
         .recovery
-        .request_reset(&AccountLookup::parse(login).unwrap())
+        .request_reset(&AccountLookup::parse(login).unwrap(), IP)
         .await
         .unwrap()
 }
@@ -249,7 +291,7 @@ async fn a_mail_failure_still_answers_alike_and_a_store_failure_is_an_error() {
     w.store.fail_from_now();
     let err = w
         .recovery
-        .request_reset(&AccountLookup::parse("ada").unwrap())
+        .request_reset(&AccountLookup::parse("ada").unwrap(), IP)
         .await;
     assert!(err.is_err());
 }
@@ -389,4 +431,207 @@ async fn weak_passwords_list_their_reasons() {
     assert_eq!(body["error"], "weak_password");
     assert_eq!(body["reasons"][0]["code"], "too_short");
     assert!(body["message"].is_string());
+}
+
+// ------------------------------------------------------------- SMS --
+
+fn code_in(texts: &SmsOutbox) -> String {
+    let sms = texts.sent().pop().expect("an SMS");
+    sms.text[..6].to_owned()
+}
+
+#[tokio::test]
+async fn a_code_becomes_a_token_that_sets_the_password() {
+    let w = world().await;
+    let outcome = request(&w, "+49 151 0000 0001").await;
+    assert!(matches!(outcome, ResetRequestOutcome::CodeSent(_)));
+    let sms = w.texts.sent().pop().unwrap();
+    assert_eq!(sms.to, phone(1));
+    assert!(
+        sms.text
+            .ends_with("is your password recovery code. It expires in 60 seconds.")
+    );
+    let accepted = w
+        .recovery
+        .verify_code(&phone(1), &code_in(&w.texts))
+        .await
+        .unwrap();
+    assert_eq!(accepted.expires_in, 600);
+    w.recovery
+        .set_password(change(
+            &accepted.reset_token,
+            "new passphrase 2",
+            "new passphrase 2",
+        ))
+        .await
+        .unwrap();
+    let ada = w.store.find_by_phone(&phone(1)).await.unwrap().unwrap();
+    assert!(PasswordHasher::owasp().verify("new passphrase 2", &ada.password_hash.unwrap()));
+}
+
+#[tokio::test]
+async fn a_code_works_once_and_dies_one_second_past_its_lifetime() {
+    let w = world().await;
+    request(&w, "+4915100000001").await;
+    let code = code_in(&w.texts);
+    w.recovery.verify_code(&phone(1), &code).await.unwrap();
+    assert!(matches!(
+        w.recovery.verify_code(&phone(1), &code).await,
+        Err(VerifyCodeError::InvalidCode)
+    ));
+    request(&w, "+4915100000001").await;
+    let code = code_in(&w.texts);
+    w.clock.advance(60);
+    assert!(matches!(
+        w.recovery.verify_code(&phone(1), &code).await,
+        Err(VerifyCodeError::InvalidCode)
+    ));
+}
+
+#[tokio::test]
+async fn the_fifth_wrong_code_burns_it() {
+    let w = world().await;
+    request(&w, "+4915100000001").await;
+    let right = code_in(&w.texts);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..4 {
+        assert!(matches!(
+            w.recovery.verify_code(&phone(1), wrong).await,
+            Err(VerifyCodeError::InvalidCode)
+        ));
+    }
+    assert!(matches!(
+        w.recovery.verify_code(&phone(1), wrong).await,
+        Err(VerifyCodeError::TooManyAttempts)
+    ));
+    assert!(matches!(
+        w.recovery.verify_code(&phone(1), &right).await,
+        Err(VerifyCodeError::TooManyAttempts)
+    ));
+    // A new code works again.
+    request(&w, "+4915100000001").await;
+    w.recovery
+        .verify_code(&phone(1), &code_in(&w.texts))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn unknown_and_provider_numbers_count_wrong_codes_alike() {
+    let w = world().await;
+    assert_eq!(
+        request(&w, "+4915199999999").await,
+        ResetRequestOutcome::UnknownNumber
+    );
+    assert!(matches!(
+        request(&w, "+4915100000002").await,
+        ResetRequestOutcome::ProviderNoticeSent(_)
+    ));
+    assert!(matches!(
+        request(&w, "+4915100000003").await,
+        ResetRequestOutcome::DisabledAccount(_)
+    ));
+    let sent = w.texts.sent();
+    assert_eq!(sent.len(), 1, "only the provider account gets a message");
+    assert!(sent[0].text.contains("Google"));
+    for number in ["+4915199999999", "+4915100000002", "+4915100000003"] {
+        let number = PhoneNumber::parse(number).unwrap();
+        for _ in 0..4 {
+            assert!(matches!(
+                w.recovery.verify_code(&number, "123456").await,
+                Err(VerifyCodeError::InvalidCode)
+            ));
+        }
+        assert!(matches!(
+            w.recovery.verify_code(&number, "123456").await,
+            Err(VerifyCodeError::TooManyAttempts)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn codes_per_number_and_requests_per_address_are_limited() {
+    let w = world().await;
+    for _ in 0..3 {
+        request(&w, "+4915100000001").await;
+    }
+    match w
+        .recovery
+        .request_reset(&AccountLookup::parse("+4915100000001").unwrap(), IP)
+        .await
+    {
+        Err(FlowError::RateLimited {
+            retry_after_seconds,
+        }) => assert_eq!(retry_after_seconds, 900),
+        other => panic!("expected a limit, got {other:?}"),
+    }
+    // Unknown numbers are limited at the same count: the limit says nothing
+    // about accounts.
+    for _ in 0..3 {
+        request(&w, "+4915199999999").await;
+    }
+    assert!(matches!(
+        w.recovery
+            .request_reset(&AccountLookup::parse("+4915199999999").unwrap(), IP)
+            .await,
+        Err(FlowError::RateLimited { .. })
+    ));
+    // Eight phone requests so far from IP; two more are allowed, then none.
+    for n in 10..12 {
+        request(&w, &format!("+49151{n:08}")).await;
+    }
+    assert!(matches!(
+        w.recovery
+            .request_reset(&AccountLookup::parse("+4915100000020").unwrap(), IP)
+            .await,
+        Err(FlowError::RateLimited {
+            retry_after_seconds: 3600
+        })
+    ));
+    // Another address still gets through; email requests are not limited.
+    w.recovery
+        .request_reset(
+            &AccountLookup::parse("+4915100000020").unwrap(),
+            "198.51.100.1",
+        )
+        .await
+        .unwrap();
+    request(&w, "ada").await;
+}
+
+#[tokio::test]
+async fn a_password_change_kills_the_outstanding_code_and_links() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let link_token = token_in(&w.outbox);
+    request(&w, "+4915100000001").await;
+    let first = w
+        .recovery
+        .verify_code(&phone(1), &code_in(&w.texts))
+        .await
+        .unwrap();
+    request(&w, "+4915100000001").await;
+    let outstanding = code_in(&w.texts);
+    w.recovery
+        .set_password(change(
+            &first.reset_token,
+            "new passphrase 2",
+            "new passphrase 2",
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.recovery.verify_code(&phone(1), &outstanding).await,
+        Err(VerifyCodeError::InvalidCode)
+    ));
+    assert!(matches!(
+        w.recovery
+            .set_password(change(&link_token, "new passphrase 3", "new passphrase 3"))
+            .await,
+        Err(SetPasswordError::InvalidToken)
+    ));
 }

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use local_stack::TableDefinition;
-use password_recovery::account::{EmailAddress, LoginName, NewAccount, UserAccount, UserId};
+use password_recovery::account::{
+    EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId,
+};
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::password::{Password, PasswordHasher};
 use password_recovery::ports::UserStore;
@@ -26,6 +28,8 @@ use serde_json::Value;
 pub const SENDER: &str = "no-reply@recovery.test";
 pub const RESET_PAGE_URL: &str = "https://recovery.test/password/reset";
 pub const LOGIN_URL: &str = "https://app.recovery.test/login";
+/// The HMAC key the functions under test hash codes with.
+pub const SMS_CODE_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -69,6 +73,14 @@ pub fn unique(prefix: &str) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+/// A valid German mobile number (`+49151` and eight digits) no other test uses.
+pub fn unique_phone() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = (std::process::id() as usize % 9000 + 1000) * 10_000
+        + COUNTER.fetch_add(1, Ordering::SeqCst) % 10_000;
+    format!("+49151{n:08}")
 }
 
 fn tethered(args: &[&str], log: &Path, envs: &[(&str, String)]) -> Child {
@@ -348,6 +360,40 @@ pub fn sent_emails() -> Vec<SentEmail> {
         .collect()
 }
 
+/// Text messages moto recorded for `e164`, oldest first.
+pub fn texts_to(e164: &str) -> Vec<String> {
+    let data = http(
+        "GET",
+        &format!("{}/moto-api/data.json", emulator().endpoint),
+        &[],
+        b"",
+    )
+    .json();
+    let mut found = Vec::new();
+    collect_sms(&data["sns"], e164, &mut found);
+    found
+}
+
+fn collect_sms(value: &Value, e164: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            let number = map.get("phone_number").and_then(Value::as_str);
+            if let (Some(number), Some(message)) =
+                (number, map.get("message").and_then(Value::as_str))
+            {
+                if number == e164 || number.trim_start_matches('+') == e164.trim_start_matches('+')
+                {
+                    found.push(message.to_owned());
+                }
+                return;
+            }
+            map.values().for_each(|v| collect_sms(v, e164, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_sms(v, e164, found)),
+        _ => {}
+    }
+}
+
 pub fn emails_to(address: &str) -> Vec<SentEmail> {
     sent_emails()
         .into_iter()
@@ -355,7 +401,8 @@ pub fn emails_to(address: &str) -> Vec<SentEmail> {
         .collect()
 }
 
-/// Creates an account on `table` through the DynamoDB adapter.
+/// Creates an account on `table` through the DynamoDB adapter, with the
+/// email `<login>@recovery.test`.
 pub async fn create_account(
     sdk: &SdkConfig,
     table: &str,
@@ -364,10 +411,24 @@ pub async fn create_account(
     social_provider: Option<&str>,
     disabled: bool,
 ) -> UserAccount {
+    create_account_with_phone(sdk, table, login, None, password, social_provider, disabled).await
+}
+
+/// As [`create_account`], with a phone number too.
+pub async fn create_account_with_phone(
+    sdk: &SdkConfig,
+    table: &str,
+    login: &str,
+    phone: Option<&str>,
+    password: Option<&str>,
+    social_provider: Option<&str>,
+    disabled: bool,
+) -> UserAccount {
     let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(sdk), table.to_owned());
     let account = NewAccount {
         login: LoginName::parse(login).expect("a valid login"),
         email: Some(EmailAddress::parse(&format!("{login}@recovery.test")).expect("a valid email")),
+        phone: phone.map(|p| PhoneNumber::parse(p).expect("a valid phone number")),
         password_hash: password.map(|p| {
             PasswordHasher::owasp()
                 .hash(&Password::new(p), &OsRandom)
@@ -384,17 +445,21 @@ pub async fn create_account(
 
 // ----------------------------------------------------------- functions --
 
-/// Both functions under `cargo lambda watch`, on a table of their own.
+/// The functions under `cargo lambda watch`, on a table of their own.
 pub struct Functions {
     pub base: String,
     pub table: String,
     pub log: PathBuf,
-    _process: Child,
+    process: Child,
 }
 
 impl Functions {
     pub fn forgot_url(&self) -> String {
         format!("{}/lambda-url/request-reset/password/forgot", self.base)
+    }
+
+    pub fn code_url(&self) -> String {
+        format!("{}/lambda-url/verify-code/password/code", self.base)
     }
 
     pub fn reset_url(&self) -> String {
@@ -405,13 +470,11 @@ impl Functions {
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
-}
 
-/// Starts the functions on first use (they compile in debug on their first
-/// call, which `make test` has already done).
-pub fn functions() -> &'static Functions {
-    static FUNCTIONS: OnceLock<Functions> = OnceLock::new();
-    FUNCTIONS.get_or_init(|| {
+    /// Starts the functions with the test configuration plus `extra`
+    /// variables. They compile in debug on their first call, which
+    /// `make test` has already done.
+    pub fn start(extra: &[(&str, &str)]) -> Functions {
         let endpoint = emulator().endpoint.clone();
         let table = std::thread::spawn(|| {
             let runtime = tokio::runtime::Runtime::new().expect("a runtime");
@@ -424,8 +487,30 @@ pub fn functions() -> &'static Functions {
         .join()
         .expect("set up the functions' table");
         let port = free_port();
-        let log = log_dir().join(format!("functions-{}.log", std::process::id()));
+        let log = log_dir().join(format!("{}.log", unique("functions")));
         let cargo_lambda = tool("cargo-lambda");
+        let mut env: Vec<(&str, String)> = vec![
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("TABLE_NAME", table.clone()),
+            ("MAIL_FROM", SENDER.into()),
+            ("RESET_PAGE_URL", RESET_PAGE_URL.into()),
+            ("LOGIN_URL", LOGIN_URL.into()),
+            ("SERVICE_NAME", "Recovery Test".into()),
+            ("SMS_CODE_SECRET", SMS_CODE_SECRET.into()),
+            ("SMS_SENDER_ID", "RecoveryT".into()),
+            // Every test here calls from 127.0.0.1; the per-address limit has
+            // tests of its own.
+            ("SMS_LIMIT_PER_IP_HOUR", "100000".into()),
+            ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
+            ("AWS_LAMBDA_LOG_LEVEL", "debug".into()),
+        ];
+        for (name, value) in extra {
+            env.retain(|(n, _)| n != name);
+            env.push((name, (*value).to_owned()));
+        }
         let process = tethered(
             &[
                 cargo_lambda.to_str().unwrap_or("cargo-lambda"),
@@ -441,19 +526,7 @@ pub fn functions() -> &'static Functions {
                 &port.to_string(),
             ],
             &log,
-            &[
-                ("AWS_ENDPOINT_URL", endpoint),
-                ("AWS_ACCESS_KEY_ID", "test".into()),
-                ("AWS_SECRET_ACCESS_KEY", "test".into()),
-                ("AWS_REGION", "us-east-1".into()),
-                ("TABLE_NAME", table.clone()),
-                ("MAIL_FROM", SENDER.into()),
-                ("RESET_PAGE_URL", RESET_PAGE_URL.into()),
-                ("LOGIN_URL", LOGIN_URL.into()),
-                ("SERVICE_NAME", "Recovery Test".into()),
-                ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
-                ("AWS_LAMBDA_LOG_LEVEL", "debug".into()),
-            ],
+            &env,
         );
         let base = format!("http://127.0.0.1:{port}");
         wait_until_answering(&base, Duration::from_secs(120));
@@ -461,10 +534,11 @@ pub fn functions() -> &'static Functions {
             base,
             table,
             log,
-            _process: process,
+            process,
         };
         // First calls compile and start each function.
-        for url in [functions.forgot_url(), functions.reset_url()] {
+        let code_form = format!("{}?phone=%2B4915112345678", functions.code_url());
+        for url in [functions.forgot_url(), functions.reset_url(), code_form] {
             let status = http("GET", &url, &[], b"").status;
             assert!(
                 status == 200 || status == 400,
@@ -473,5 +547,47 @@ pub fn functions() -> &'static Functions {
             );
         }
         functions
-    })
+    }
+}
+
+impl Drop for Functions {
+    fn drop(&mut self) {
+        // SIGTERM lets the tether stop `cargo lambda watch` and its functions.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.process.id().to_string())
+            .status();
+        let _ = self.process.wait();
+    }
+}
+
+/// The functions shared by the tests of one binary (started on first use).
+pub fn functions() -> &'static Functions {
+    static FUNCTIONS: OnceLock<Functions> = OnceLock::new();
+    FUNCTIONS.get_or_init(|| Functions::start(&[]))
+}
+
+/// The SMS settings the functions under test run with (limits as shipped).
+pub fn test_sms_settings() -> password_recovery::config::SmsSettings {
+    use password_recovery::rate_limit::RateWindow;
+    password_recovery::config::SmsSettings {
+        code_secret: password_recovery::code::CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()),
+        code_lifetime_seconds: 60,
+        max_attempts: 5,
+        code_token_lifetime_seconds: 600,
+        phone_limits: vec![
+            RateWindow {
+                seconds: 900,
+                max: 3,
+            },
+            RateWindow {
+                seconds: 86_400,
+                max: 10,
+            },
+        ],
+        ip_limits: vec![RateWindow {
+            seconds: 3600,
+            max: 10,
+        }],
+    }
 }

@@ -1,5 +1,6 @@
 //! `GET /password/forgot` and `POST /password/forgot`: the "Forgot password"
-//! step. Wiring only; the logic is in the `password-recovery` crate.
+//! step, by login or email (a link by email) or by phone number (a code by
+//! SMS). Wiring only; the logic is in the `password-recovery` crate.
 
 use lambda_http::{Error, Request, run, service_fn};
 use password_recovery::{AppConfig, aws, web};
@@ -8,6 +9,7 @@ use password_recovery::{AppConfig, aws, web};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env()?;
+    config.require_sms_code_secret()?;
     let recovery = aws::recovery(&aws::load_sdk_config().await, &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
-use password_recovery::account::{EmailAddress, LoginName, NewAccount, UserId};
+use password_recovery::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserId};
 use password_recovery::password::{Password, PasswordHasher};
 use password_recovery::ports::{CreateAccountError, UserStore};
 use password_recovery::random::OsRandom;
@@ -211,6 +211,7 @@ pub async fn ensure_sender(
 pub struct DemoAccount {
     pub login: &'static str,
     pub email: &'static str,
+    pub phone: &'static str,
     pub password: Option<&'static str>,
     pub social_provider: Option<&'static str>,
     pub disabled: bool,
@@ -222,22 +223,25 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
         login: "ada",
         email: "ada@example.com",
+        phone: "+4915112345678",
         password: Some("analytical engine 1843"),
         social_provider: None,
         disabled: false,
-        note: "has a password: gets a reset link",
+        note: "has a password: gets a reset link by email, or a code by SMS",
     },
     DemoAccount {
         login: "grace",
         email: "grace@example.com",
+        phone: "+4915112345679",
         password: None,
         social_provider: Some("Google"),
         disabled: false,
-        note: "signs in with Google: gets an email telling her to reset there",
+        note: "signs in with Google: is told (email or SMS) to reset there",
     },
     DemoAccount {
         login: "linus",
         email: "linus@example.com",
+        phone: "+4915112345670",
         password: Some("just for fun 1991"),
         social_provider: None,
         disabled: true,
@@ -253,6 +257,7 @@ pub async fn seed_demo_accounts(users: &dyn UserStore) -> Result<usize, Provisio
         let account = NewAccount {
             login: LoginName::parse(demo.login).map_err(|e| fail(e.to_string()))?,
             email: Some(EmailAddress::parse(demo.email).map_err(|e| fail(e.to_string()))?),
+            phone: Some(PhoneNumber::parse(demo.phone).map_err(|e| fail(e.to_string()))?),
             password_hash: demo
                 .password
                 .map(|p| hasher.hash(&Password::new(p), &OsRandom))
@@ -264,7 +269,11 @@ pub async fn seed_demo_accounts(users: &dyn UserStore) -> Result<usize, Provisio
         let id = UserId::generate(&OsRandom).map_err(|e| fail(e.to_string()))?;
         match users.create(account, id).await {
             Ok(_) => created += 1,
-            Err(CreateAccountError::LoginTaken | CreateAccountError::EmailTaken) => {}
+            Err(
+                CreateAccountError::LoginTaken
+                | CreateAccountError::EmailTaken
+                | CreateAccountError::PhoneTaken,
+            ) => {}
             Err(CreateAccountError::Store(e)) => return Err(fail(e.to_string())),
         }
     }

@@ -39,7 +39,10 @@ async fn main() -> ExitCode {
                 }
             );
             for demo in DEMO_ACCOUNTS {
-                println!("  {:<6} {:<18} {}", demo.login, demo.email, demo.note);
+                println!(
+                    "  {:<6} {:<18} {:<15} {}",
+                    demo.login, demo.email, demo.phone, demo.note
+                );
             }
             ExitCode::SUCCESS
         }

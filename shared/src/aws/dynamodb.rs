@@ -7,12 +7,15 @@
 //! | account      | `USER#<user id>`   | `USER`  | `login`, `email`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at` |
 //! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
 //! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
+//! | phone lookup | `PHONE#<e164>`     | `PHONE` | `user_id` |
 //! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
+//! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
+//! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version`, `expires_at` |
 //!
 //! `expires_at` (epoch seconds) is the table's TTL attribute. The lookup items
 //! are written in the same transaction as the account, with
-//! `attribute_not_exists` conditions, which is what keeps logins and emails
-//! unique.
+//! `attribute_not_exists` conditions, which is what keeps logins, emails and
+//! phone numbers unique.
 
 use std::collections::HashMap;
 
@@ -24,12 +27,15 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use super::dependency_error;
-use crate::account::{EmailAddress, LoginName, NewAccount, UserAccount, UserId};
+use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId};
 use crate::clock::{Clock, SystemClock, Timestamp};
+use crate::code::{CodeMac, CodeRecord};
 use crate::password::PasswordHash;
 use crate::ports::{
-    CreateAccountError, DependencyError, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+    CodeStore, CreateAccountError, DependencyError, RateLimiter, RedeemOutcome, Redemption,
+    ResetTokenStore, UserStore, WrongAttempt,
 };
+use crate::rate_limit::{RateDecision, RateWindow, decide};
 use crate::token::{ResetTokenRecord, TokenDigest, TokenPurpose};
 
 /// Partition key attribute.
@@ -72,6 +78,18 @@ fn email_key(email: &EmailAddress) -> Item {
     key(format!("EMAIL#{}", email.as_str()), "EMAIL")
 }
 
+fn phone_key(phone: &PhoneNumber) -> Item {
+    key(format!("PHONE#{}", phone.as_e164()), "PHONE")
+}
+
+fn code_key(phone: &PhoneNumber) -> Item {
+    key(format!("CODE#{}", phone.as_e164()), "CODE")
+}
+
+fn rate_key(name: &str) -> Item {
+    key(format!("RATE#{name}"), "RATE")
+}
+
 fn token_key(digest: &TokenDigest) -> Item {
     key(format!("RESET#{}", digest.to_hex()), "RESET")
 }
@@ -101,6 +119,7 @@ fn account_from_item(item: &Item) -> Result<UserAccount, DependencyError> {
         id: UserId::from_stored(id),
         login,
         email: get_s(item, "email").and_then(|e| EmailAddress::parse(e).ok()),
+        phone: get_s(item, "phone").and_then(|p| PhoneNumber::parse(p).ok()),
         password_hash: get_s(item, "password_hash").map(PasswordHash::from_phc),
         social_provider: get_s(item, "social_provider").map(str::to_owned),
         disabled: item
@@ -132,6 +151,24 @@ fn token_from_item(item: &Item) -> Result<ResetTokenRecord, DependencyError> {
             })
         }
         _ => Err(corrupt("read_reset_token")),
+    }
+}
+
+fn code_from_item(phone: &PhoneNumber, item: &Item) -> Result<CodeRecord, DependencyError> {
+    let mac = get_s(item, "mac").and_then(CodeMac::from_hex);
+    let attempts = get_n(item, "attempts_left").and_then(|n| u32::try_from(n).ok());
+    let issued_at = get_n(item, "issued_at");
+    let expires_at = get_n(item, EXPIRES_AT);
+    match (mac, attempts, issued_at, expires_at) {
+        (Some(mac), Some(attempts_left), Some(issued_at), Some(expires_at)) => Ok(CodeRecord {
+            phone: phone.clone(),
+            user_id: get_s(item, "user_id").map(UserId::from_stored),
+            mac,
+            attempts_left,
+            issued_at: Timestamp::from_epoch_seconds(issued_at),
+            expires_at: Timestamp::from_epoch_seconds(expires_at),
+        }),
+        _ => Err(corrupt("read_code")),
     }
 }
 
@@ -206,6 +243,43 @@ impl DynamoDbStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// The writes that make `record` the user's only redeemable token: put
+    /// it, point the user at it, delete the previous one.
+    fn issue_items(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        const OP: &str = "issue_reset_token";
+        let mut token = token_key(&record.digest);
+        token.insert("kind".into(), s("reset_token"));
+        token.insert("user_id".into(), s(record.user_id.as_str()));
+        token.insert("purpose".into(), s(record.purpose.as_str()));
+        token.insert("issued_at".into(), n(record.issued_at.epoch_seconds()));
+        token.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
+        let point = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(&user.id)))
+            .update_expression("SET active_reset = :digest")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":digest", s(record.digest.to_hex()))
+            .build()
+            .map_err(construction(OP))?;
+        let mut items = vec![
+            self.put(token, "attribute_not_exists(pk)")?,
+            TransactWriteItem::builder().update(point).build(),
+        ];
+        if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(token_key(previous)))
+                .build()
+                .map_err(construction(OP))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        Ok(items)
+    }
+
     async fn transact(
         &self,
         operation: &'static str,
@@ -240,6 +314,13 @@ impl UserStore for DynamoDbStore {
         self.user_via("find_user_by_email", email_key(email)).await
     }
 
+    async fn find_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        self.user_via("find_user_by_phone", phone_key(phone)).await
+    }
+
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
         match self.get_item("get_user", user_key(id)).await? {
             Some(item) => account_from_item(&item).map(Some),
@@ -262,6 +343,9 @@ impl UserStore for DynamoDbStore {
         if let Some(email) = &account.email {
             user.insert("email".into(), s(email.as_str()));
         }
+        if let Some(phone) = &account.phone {
+            user.insert("phone".into(), s(phone.as_e164()));
+        }
         if let Some(hash) = &account.password_hash {
             user.insert("password_hash".into(), s(hash.expose_phc()));
         }
@@ -278,17 +362,27 @@ impl UserStore for DynamoDbStore {
             self.put(user, absent)?,
             self.put(pointer(login_key(&account.login), "login"), absent)?,
         ];
+        let email_at = account.email.as_ref().map(|_| items.len());
         if let Some(email) = &account.email {
             items.push(self.put(pointer(email_key(email), "email"), absent)?);
+        }
+        let phone_at = account.phone.as_ref().map(|_| items.len());
+        if let Some(phone) = &account.phone {
+            items.push(self.put(pointer(phone_key(phone), "phone"), absent)?);
         }
         match self.transact("create_user", items).await? {
             Ok(()) => {}
             Err(codes) => {
-                let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-                return Err(if failed(1) {
+                let failed = |i: Option<usize>| {
+                    i.and_then(|i| codes.get(i))
+                        .is_some_and(|c| c == "ConditionalCheckFailed")
+                };
+                return Err(if failed(Some(1)) {
                     CreateAccountError::LoginTaken
-                } else if failed(2) {
+                } else if failed(email_at) {
                     CreateAccountError::EmailTaken
+                } else if failed(phone_at) {
+                    CreateAccountError::PhoneTaken
                 } else {
                     CreateAccountError::Store(DependencyError::new("create_user", codes.join(",")))
                 });
@@ -298,6 +392,7 @@ impl UserStore for DynamoDbStore {
             id,
             login: account.login,
             email: account.email,
+            phone: account.phone,
             password_hash: account.password_hash,
             social_provider: account.social_provider,
             disabled: account.disabled,
@@ -315,32 +410,7 @@ impl ResetTokenStore for DynamoDbStore {
         record: &ResetTokenRecord,
     ) -> Result<(), DependencyError> {
         const OP: &str = "issue_reset_token";
-        let mut token = token_key(&record.digest);
-        token.insert("kind".into(), s("reset_token"));
-        token.insert("user_id".into(), s(record.user_id.as_str()));
-        token.insert("purpose".into(), s(record.purpose.as_str()));
-        token.insert("issued_at".into(), n(record.issued_at.epoch_seconds()));
-        token.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
-        let point = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(user_key(&user.id)))
-            .update_expression("SET active_reset = :digest")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":digest", s(record.digest.to_hex()))
-            .build()
-            .map_err(construction(OP))?;
-        let mut items = vec![
-            self.put(token, "attribute_not_exists(pk)")?,
-            TransactWriteItem::builder().update(point).build(),
-        ];
-        if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(token_key(previous)))
-                .build()
-                .map_err(construction(OP))?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
-        }
+        let items = self.issue_items(user, record)?;
         self.transact(OP, items)
             .await?
             .map_err(|codes| DependencyError::new(OP, codes.join(",")))
@@ -378,10 +448,18 @@ impl ResetTokenStore for DynamoDbStore {
             .expression_attribute_values(":digest", s(r.digest.to_hex()))
             .build()
             .map_err(construction(OP))?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().delete(consume).build(),
             TransactWriteItem::builder().update(store_hash).build(),
         ];
+        if let Some(phone) = r.phone {
+            let drop_code = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(code_key(phone)))
+                .build()
+                .map_err(construction(OP))?;
+            items.push(TransactWriteItem::builder().delete(drop_code).build());
+        }
         match self.transact(OP, items).await? {
             Ok(()) => Ok(RedeemOutcome::Redeemed),
             Err(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
@@ -392,5 +470,171 @@ impl ResetTokenStore for DynamoDbStore {
             }
             Err(codes) => Err(DependencyError::new(OP, codes.join(","))),
         }
+    }
+}
+
+#[async_trait]
+impl CodeStore for DynamoDbStore {
+    async fn replace_code(&self, record: &CodeRecord) -> Result<(), DependencyError> {
+        let mut item = code_key(&record.phone);
+        item.insert("kind".into(), s("sms_code"));
+        if let Some(user_id) = &record.user_id {
+            item.insert("user_id".into(), s(user_id.as_str()));
+        }
+        item.insert("mac".into(), s(record.mac.to_hex()));
+        item.insert("attempts_left".into(), n(i64::from(record.attempts_left)));
+        item.insert("issued_at".into(), n(record.issued_at.epoch_seconds()));
+        item.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|err| dependency_error("replace_code", &err))?;
+        Ok(())
+    }
+
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
+        match self.get_item("find_code", code_key(phone)).await? {
+            Some(item) => code_from_item(phone, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(code_key(&record.phone)))
+            .update_expression("SET attempts_left = attempts_left - :one")
+            .condition_expression("mac = :mac AND attempts_left > :zero")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":mac", s(record.mac.to_hex()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let left = output
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| get_n(a, "attempts_left"))
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| corrupt("record_wrong_attempt"))?;
+                Ok(WrongAttempt::Counted {
+                    attempts_left: left,
+                })
+            }
+            Err(err) => {
+                let conditional = err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception());
+                if conditional {
+                    Ok(WrongAttempt::Stale)
+                } else {
+                    Err(dependency_error("record_wrong_attempt", &err))
+                }
+            }
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        user: &UserAccount,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "exchange_code";
+        let consume = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(code_key(&code.phone)))
+            .condition_expression("mac = :mac AND attempts_left > :zero AND expires_at > :now")
+            .expression_attribute_values(":mac", s(code.mac.to_hex()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":now", n(now.epoch_seconds()))
+            .build()
+            .map_err(construction(OP))?;
+        let mut items = vec![TransactWriteItem::builder().delete(consume).build()];
+        items.extend(self.issue_items(user, token)?);
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => Ok(false),
+            Err(codes) => Err(DependencyError::new(OP, codes.join(","))),
+        }
+    }
+}
+
+/// Attempts at a read-modify-write of one counter before giving up.
+const RATE_ATTEMPTS: usize = 4;
+
+#[async_trait]
+impl RateLimiter for DynamoDbStore {
+    async fn hit(
+        &self,
+        name: &str,
+        windows: &[RateWindow],
+        now: Timestamp,
+    ) -> Result<RateDecision, DependencyError> {
+        const OP: &str = "rate_limit";
+        let longest = windows.iter().map(|w| w.seconds).max().unwrap_or(0);
+        for _ in 0..RATE_ATTEMPTS {
+            let item = self.get_item(OP, rate_key(name)).await?;
+            let version = item.as_ref().and_then(|i| get_n(i, "version"));
+            let hits: Vec<i64> = item
+                .as_ref()
+                .and_then(|i| i.get("hits"))
+                .and_then(|v| v.as_l().ok())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|v| v.as_n().ok()?.parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (decision, kept) = decide(&hits, windows, now);
+            if decision != RateDecision::Allowed {
+                return Ok(decision);
+            }
+            let mut next = rate_key(name);
+            next.insert("kind".into(), s("rate_counter"));
+            next.insert(
+                "hits".into(),
+                AttributeValue::L(kept.iter().map(|t| n(*t)).collect()),
+            );
+            next.insert("version".into(), n(version.unwrap_or(0) + 1));
+            next.insert(EXPIRES_AT.into(), n(now.epoch_seconds() + longest));
+            let mut put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(next));
+            put = match version {
+                Some(v) => put
+                    .condition_expression("version = :version")
+                    .expression_attribute_values(":version", n(v)),
+                None => put.condition_expression("attribute_not_exists(pk)"),
+            };
+            match put.send().await {
+                Ok(_) => return Ok(RateDecision::Allowed),
+                Err(err) => {
+                    let raced = err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception());
+                    if !raced {
+                        return Err(dependency_error(OP, &err));
+                    }
+                }
+            }
+        }
+        // Many callers on one key at once: that is what a limit is for.
+        Ok(RateDecision::Limited {
+            retry_after_seconds: 1,
+        })
     }
 }

@@ -1,8 +1,9 @@
 //! The AWS adapters: the only code that knows DynamoDB attribute names and SES
-//! request shapes.
+//! or SNS request shapes.
 
 pub mod dynamodb;
 pub mod ses;
+pub mod sns;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use crate::random::OsRandom;
 
 pub use dynamodb::DynamoDbStore;
 pub use ses::SesMailer;
+pub use sns::SnsTexter;
 
 /// The SDK configuration from the standard environment (credentials, region,
 /// and `AWS_ENDPOINT_URL` when an emulator is used). Load it once per cold
@@ -34,10 +36,16 @@ pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
     ));
     Recovery {
         users: store.clone(),
-        tokens: store,
+        tokens: store.clone(),
+        codes: store.clone(),
+        limiter: store,
         mailer: Arc::new(SesMailer::new(
             aws_sdk_sesv2::Client::new(sdk),
             config.mail_from.clone(),
+        )),
+        texter: Arc::new(SnsTexter::new(
+            aws_sdk_sns::Client::new(sdk),
+            config.sms_sender_id.clone(),
         )),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),

@@ -1,0 +1,19 @@
+//! `GET /password/code` (the code form) and `POST /password/code`: exchange a
+//! correct SMS code for a reset token. Wiring only; the logic is in the
+//! `password-recovery` crate.
+
+use lambda_http::{Error, Request, run, service_fn};
+use password_recovery::{AppConfig, aws, web};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = AppConfig::from_env()?;
+    config.require_sms_code_secret()?;
+    let recovery = aws::recovery(&aws::load_sdk_config().await, &config);
+    let (recovery, web_settings) = (&recovery, &config.web);
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, Error>(web::verify_code(recovery, web_settings, req).await)
+    }))
+    .await
+}

@@ -1,0 +1,51 @@
+//! [`Texter`] on Amazon SNS: `Publish` straight to a phone number.
+
+use async_trait::async_trait;
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use super::dependency_error;
+use crate::ports::{DependencyError, Texter};
+use crate::sms::OutgoingSms;
+
+/// Sends transactional SMS (highest delivery priority), with a sender ID
+/// where one is configured.
+#[derive(Debug, Clone)]
+pub struct SnsTexter {
+    client: aws_sdk_sns::Client,
+    sender_id: Option<String>,
+}
+
+impl SnsTexter {
+    pub fn new(client: aws_sdk_sns::Client, sender_id: Option<String>) -> Self {
+        Self { client, sender_id }
+    }
+}
+
+fn string_attribute(value: &str) -> Result<MessageAttributeValue, DependencyError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(|_| DependencyError::new("send_sms", "ConstructionFailure"))
+}
+
+#[async_trait]
+impl Texter for SnsTexter {
+    async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError> {
+        let mut publish = self
+            .client
+            .publish()
+            .phone_number(sms.to.as_e164())
+            .message(&sms.text)
+            .message_attributes("AWS.SNS.SMS.SMSType", string_attribute("Transactional")?);
+        if let Some(sender_id) = &self.sender_id {
+            publish =
+                publish.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(sender_id)?);
+        }
+        publish
+            .send()
+            .await
+            .map_err(|err| dependency_error("send_sms", &err))?;
+        Ok(())
+    }
+}
