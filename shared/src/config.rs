@@ -189,11 +189,11 @@ impl AppConfig {
             .filter(|s| !s.is_empty());
         if sms_sender_id.as_ref().is_some_and(|id| {
             id.len() > 11
-                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                || id.chars().all(|c| c.is_ascii_digit())
+                || !id.chars().all(|c| c.is_ascii_alphanumeric())
+                || !id.chars().any(|c| c.is_ascii_alphabetic())
         }) {
             problems.push(
-                "SMS_SENDER_ID must be 1 to 11 letters, digits or dashes, not only digits".into(),
+                "SMS_SENDER_ID must be 1 to 11 letters or digits, with at least one letter".into(),
             );
         }
         let service_name = lookup("SERVICE_NAME")
@@ -317,6 +317,12 @@ mod tests {
         assert!(config.require_sms_code_secret().is_ok());
         assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
         assert!(!format!("{config:?}").contains(&secret));
+        for bad in ["12345", "Too-Long-Name", "with space"] {
+            pairs.retain(|(name, _)| *name != "SMS_SENDER_ID");
+            pairs.push(("SMS_SENDER_ID", bad));
+            let err = AppConfig::from_lookup(env(&pairs)).unwrap_err();
+            assert!(err.to_string().contains("SMS_SENDER_ID"), "{bad}");
+        }
     }
 
     #[test]
