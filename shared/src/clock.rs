@@ -25,6 +25,12 @@ impl Timestamp {
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
+
+    /// Milliseconds since the epoch, for ordering records made within one
+    /// second.
+    fn now_millis(&self) -> i64 {
+        self.now().epoch_seconds().saturating_mul(1000)
+    }
 }
 
 /// The machine's clock.
@@ -38,6 +44,13 @@ impl Clock for SystemClock {
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .unwrap_or(0);
         Timestamp(seconds)
+    }
+
+    fn now_millis(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
     }
 }
 

@@ -51,6 +51,15 @@ impl RecoverySettings {
     }
 }
 
+/// What the administrator function needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSettings {
+    /// Lifetime of links an administrator sends (and of invitations).
+    pub link_lifetime_seconds: i64,
+    /// How long audit records are kept.
+    pub audit_retention_seconds: i64,
+}
+
 /// Which product's reset form to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
@@ -78,6 +87,7 @@ pub struct AppConfig {
     pub sms_sender_id: Option<String>,
     pub recovery: RecoverySettings,
     pub web: WebSettings,
+    pub admin: AdminSettings,
 }
 
 /// Everything wrong with the environment, one problem per entry.
@@ -160,6 +170,8 @@ impl AppConfig {
         let per_phone_15min = number("SMS_LIMIT_PER_PHONE_15MIN", 3, 1, 1000);
         let per_phone_day = number("SMS_LIMIT_PER_PHONE_DAY", 10, 1, 10_000);
         let per_ip_hour = number("SMS_LIMIT_PER_IP_HOUR", 10, 1, 100_000);
+        let admin_link_lifetime = number("ADMIN_LINK_LIFETIME_SECONDS", 86_400, 300, 604_800);
+        let audit_retention_days = number("AUDIT_RETENTION_DAYS", 365, 1, 3650);
         let policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
         if policy.is_none() {
             problems.push("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH".into());
@@ -238,6 +250,10 @@ impl AppConfig {
                 edition,
                 forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
             },
+            admin: AdminSettings {
+                link_lifetime_seconds: admin_link_lifetime,
+                audit_retention_seconds: audit_retention_days * 86_400,
+            },
         })
     }
 }
@@ -301,6 +317,13 @@ mod tests {
             }]
         );
         assert!(config.require_sms_code_secret().is_err());
+        assert_eq!(
+            config.admin,
+            AdminSettings {
+                link_lifetime_seconds: 86_400,
+                audit_retention_seconds: 365 * 86_400
+            }
+        );
     }
 
     #[test]

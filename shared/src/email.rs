@@ -96,6 +96,7 @@ struct ChangedHtml<'a> {
     service_name: &'a str,
     login: &'a str,
     changed_at: &'a str,
+    by_admin: bool,
 }
 
 #[derive(Template)]
@@ -104,6 +105,144 @@ struct ChangedText<'a> {
     service_name: &'a str,
     login: &'a str,
     changed_at: &'a str,
+    by_admin: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/admin_link.subject.txt")]
+struct AdminLinkSubject<'a> {
+    service_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/admin_link.html")]
+struct AdminLinkHtml<'a> {
+    service_name: &'a str,
+    login: &'a str,
+    login_url: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/admin_link.txt")]
+struct AdminLinkText<'a> {
+    service_name: &'a str,
+    login: &'a str,
+    login_url: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.subject.txt")]
+struct InvitationSubject<'a> {
+    service_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.html")]
+struct InvitationHtml<'a> {
+    service_name: &'a str,
+    login: &'a str,
+    login_url: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.txt")]
+struct InvitationText<'a> {
+    service_name: &'a str,
+    login: &'a str,
+    login_url: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+/// What an administrator's link email carries besides the link: the
+/// registration details.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrationDetails<'a> {
+    pub service_name: &'a str,
+    pub login: &'a str,
+    pub login_url: &'a str,
+}
+
+/// The "Recover password" email an administrator sends.
+pub fn admin_link(
+    to: &EmailAddress,
+    details: RegistrationDetails<'_>,
+    link: &str,
+    lifetime_seconds: i64,
+) -> Result<OutgoingEmail, RenderError> {
+    let lifetime = describe_lifetime(lifetime_seconds);
+    let RegistrationDetails {
+        service_name,
+        login,
+        login_url,
+    } = details;
+    Ok(OutgoingEmail {
+        to: to.clone(),
+        subject: AdminLinkSubject { service_name }
+            .render()?
+            .trim()
+            .to_owned(),
+        html: AdminLinkHtml {
+            service_name,
+            login,
+            login_url,
+            link,
+            lifetime: &lifetime,
+        }
+        .render()?,
+        text: AdminLinkText {
+            service_name,
+            login,
+            login_url,
+            link,
+            lifetime: &lifetime,
+        }
+        .render()?,
+    })
+}
+
+/// The invitation to a new account, with the link to set the first password.
+pub fn invitation(
+    to: &EmailAddress,
+    details: RegistrationDetails<'_>,
+    link: &str,
+    lifetime_seconds: i64,
+) -> Result<OutgoingEmail, RenderError> {
+    let lifetime = describe_lifetime(lifetime_seconds);
+    let RegistrationDetails {
+        service_name,
+        login,
+        login_url,
+    } = details;
+    Ok(OutgoingEmail {
+        to: to.clone(),
+        subject: InvitationSubject { service_name }
+            .render()?
+            .trim()
+            .to_owned(),
+        html: InvitationHtml {
+            service_name,
+            login,
+            login_url,
+            link,
+            lifetime: &lifetime,
+        }
+        .render()?,
+        text: InvitationText {
+            service_name,
+            login,
+            login_url,
+            link,
+            lifetime: &lifetime,
+        }
+        .render()?,
+    })
 }
 
 /// "1 hour", "90 minutes", "24 hours", "45 seconds".
@@ -181,12 +320,14 @@ pub fn provider_account(
     })
 }
 
-/// The notice that a password changed. It carries no link that signs in.
+/// The notice that a password changed (`by_admin`: an administrator set
+/// it). It carries no link that signs in.
 pub fn password_changed(
     service_name: &str,
     to: &EmailAddress,
     login: &str,
     changed_at: Timestamp,
+    by_admin: bool,
 ) -> Result<OutgoingEmail, RenderError> {
     let changed_at = utc_minutes(changed_at);
     Ok(OutgoingEmail {
@@ -196,12 +337,14 @@ pub fn password_changed(
             service_name,
             login,
             changed_at: &changed_at,
+            by_admin,
         }
         .render()?,
         text: ChangedText {
             service_name,
             login,
             changed_at: &changed_at,
+            by_admin,
         }
         .render()?,
     })
@@ -247,10 +390,33 @@ mod tests {
 
     #[test]
     fn changed_email_says_when_and_has_no_sign_in_link() {
-        let email =
-            password_changed("Example", &to(), "ada", Timestamp::from_epoch_seconds(0)).unwrap();
-        assert!(email.text.contains("1970-01-01 00:00 UTC"));
+        let at = Timestamp::from_epoch_seconds(0);
+        let email = password_changed("Example", &to(), "ada", at, false).unwrap();
+        assert!(email.text.contains("was changed on 1970-01-01 00:00 UTC"));
         assert!(!email.html.contains("href"));
+        let by_admin = password_changed("Example", &to(), "ada", at, true).unwrap();
+        assert!(by_admin.text.contains("changed by an administrator on"));
+    }
+
+    #[test]
+    fn admin_emails_carry_the_registration_details_and_the_link() {
+        let details = RegistrationDetails {
+            service_name: "Example",
+            login: "ada",
+            login_url: "https://app.example.com/login",
+        };
+        let link = "https://id.example.com/password/reset?token=t0k";
+        for email in [
+            admin_link(&to(), details, link, 86_400).unwrap(),
+            invitation(&to(), details, link, 86_400).unwrap(),
+        ] {
+            for part in [&email.html, &email.text] {
+                assert!(part.contains("ada"));
+                assert!(part.contains("https://app.example.com/login"));
+                assert!(part.contains(link));
+                assert!(part.contains("24 hours"));
+            }
+        }
     }
 
     #[test]

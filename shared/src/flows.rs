@@ -492,6 +492,7 @@ impl Recovery {
                 to,
                 account.login.as_str(),
                 now,
+                false,
             );
             let sent = match notice {
                 Ok(notice) => self.mailer.send(notice).await.map_err(|e| e.to_string()),

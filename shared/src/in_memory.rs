@@ -10,9 +10,10 @@ use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccou
 use crate::clock::Timestamp;
 use crate::code::CodeRecord;
 use crate::email::OutgoingEmail;
+use crate::password::PasswordHash;
 use crate::ports::{
-    CodeStore, CreateAccountError, DependencyError, Mailer, RateLimiter, RedeemOutcome, Redemption,
-    ResetTokenStore, Texter, UserStore, WrongAttempt,
+    AuditLog, AuditRecord, CodeStore, CreateAccountError, DependencyError, Mailer, RateLimiter,
+    RedeemOutcome, Redemption, ResetTokenStore, Texter, UserStore, WrongAttempt,
 };
 use crate::rate_limit::{RateDecision, RateWindow, decide};
 use crate::sms::OutgoingSms;
@@ -27,6 +28,7 @@ struct State {
     tokens: Vec<ResetTokenRecord>,
     codes: HashMap<PhoneNumber, CodeRecord>,
     hits: HashMap<String, Vec<i64>>,
+    audit: Vec<AuditRecord>,
     failing: bool,
 }
 
@@ -109,6 +111,29 @@ impl UserStore for InMemoryStore {
 
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
         Ok(self.guard("get_user")?.users.get(id).cloned())
+    }
+
+    async fn replace_password(
+        &self,
+        user: &UserAccount,
+        new_hash: &PasswordHash,
+        now: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("replace_password")?;
+        let Some(stored) = state.users.get_mut(&user.id) else {
+            return Ok(false);
+        };
+        stored.password_hash = Some(new_hash.clone());
+        stored.password_changed_at = Some(now);
+        let active = stored.active_reset.take();
+        let phone = stored.phone.clone();
+        if let Some(active) = active {
+            state.tokens.retain(|t| t.digest != active);
+        }
+        if let Some(phone) = phone {
+            state.codes.remove(&phone);
+        }
+        Ok(true)
     }
 
     async fn create(
@@ -282,6 +307,49 @@ impl RateLimiter for InMemoryStore {
         let (decision, kept) = decide(hits, windows, now);
         *hits = kept;
         Ok(decision)
+    }
+}
+
+#[async_trait]
+impl AuditLog for InMemoryStore {
+    async fn append(
+        &self,
+        record: &AuditRecord,
+        _retention_seconds: i64,
+    ) -> Result<(), DependencyError> {
+        self.guard("audit_append")?.audit.push(record.clone());
+        Ok(())
+    }
+
+    async fn conclude(
+        &self,
+        record: &AuditRecord,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DependencyError> {
+        let mut state = self.guard("audit_conclude")?;
+        if let Some(stored) = state.audit.iter_mut().find(|r| {
+            r.request_id == record.request_id
+                && r.at_millis == record.at_millis
+                && r.target == record.target
+        }) {
+            stored.outcome = outcome.to_owned();
+            stored.detail = detail.map(str::to_owned);
+        }
+        Ok(())
+    }
+
+    async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError> {
+        let state = self.guard("audit_list")?;
+        let mut records: Vec<AuditRecord> = state
+            .audit
+            .iter()
+            .filter(|r| r.target == target)
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| (b.at_millis, &b.request_id).cmp(&(a.at_millis, &a.request_id)));
+        records.truncate(limit as usize);
+        Ok(records)
     }
 }
 

@@ -8,6 +8,7 @@
 //! these parts together.
 
 pub mod account;
+pub mod admin;
 pub mod aws;
 pub mod clock;
 pub mod code;

@@ -57,6 +57,15 @@ pub trait UserStore: Send + Sync {
         phone: &PhoneNumber,
     ) -> Result<Option<UserAccount>, DependencyError>;
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError>;
+    /// Stores `new_hash` as `user`'s password at `now` and kills every
+    /// outstanding reset token and SMS code of the account, in one
+    /// transaction. `false` when the account is gone.
+    async fn replace_password(
+        &self,
+        user: &UserAccount,
+        new_hash: &PasswordHash,
+        now: Timestamp,
+    ) -> Result<bool, DependencyError>;
     /// Creates an account whose login, email and phone no other account has.
     async fn create(
         &self,
@@ -155,4 +164,42 @@ pub trait RateLimiter: Send + Sync {
 #[async_trait]
 pub trait Texter: Send + Sync {
     async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError>;
+}
+
+/// One administrator action, as recorded. Never holds a password or token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRecord {
+    /// The login the action was about (as resolved, or as given when no
+    /// account matched).
+    pub target: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub action: String,
+    pub requested_by: String,
+    /// `pending` until the action ends; then `ok` or the error code.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Milliseconds since the epoch.
+    pub at_millis: i64,
+    pub request_id: String,
+}
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Stores `record` (kept for `retention_seconds`).
+    async fn append(
+        &self,
+        record: &AuditRecord,
+        retention_seconds: i64,
+    ) -> Result<(), DependencyError>;
+    /// Sets the outcome (and detail) of a record made by [`Self::append`].
+    async fn conclude(
+        &self,
+        record: &AuditRecord,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DependencyError>;
+    /// The newest `limit` records about `target`, newest first.
+    async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError>;
 }

@@ -6,7 +6,7 @@ use askama::Template;
 
 use crate::account::PhoneNumber;
 use crate::code::SmsCode;
-use crate::email::RenderError;
+use crate::email::{RegistrationDetails, RenderError, describe_lifetime};
 
 /// A text message ready to send. Its text may hold a code, so only the
 /// masked number prints.
@@ -37,6 +37,104 @@ struct CodeText<'a> {
 struct ProviderText<'a> {
     service_name: &'a str,
     provider: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "sms/admin_link.txt")]
+struct AdminLinkText<'a> {
+    service_name: &'a str,
+    login: &'a str,
+    login_url: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "sms/invitation.txt")]
+struct InvitationText<'a> {
+    service_name: &'a str,
+    login: &'a str,
+    login_url: &'a str,
+    link: &'a str,
+    lifetime: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "sms/password_changed.txt")]
+struct ChangedText<'a> {
+    service_name: &'a str,
+    login: &'a str,
+}
+
+fn message(to: &PhoneNumber, text: String) -> OutgoingSms {
+    OutgoingSms {
+        to: to.clone(),
+        text: text.trim().to_owned(),
+    }
+}
+
+/// An administrator's recovery link with the registration details, by SMS.
+pub fn admin_link(
+    to: &PhoneNumber,
+    details: RegistrationDetails<'_>,
+    link: &str,
+    lifetime_seconds: i64,
+) -> Result<OutgoingSms, RenderError> {
+    let RegistrationDetails {
+        service_name,
+        login,
+        login_url,
+    } = details;
+    let lifetime = describe_lifetime(lifetime_seconds);
+    let text = AdminLinkText {
+        service_name,
+        login,
+        login_url,
+        link,
+        lifetime: &lifetime,
+    }
+    .render()?;
+    Ok(message(to, text))
+}
+
+/// An invitation with the registration details, by SMS.
+pub fn invitation(
+    to: &PhoneNumber,
+    details: RegistrationDetails<'_>,
+    link: &str,
+    lifetime_seconds: i64,
+) -> Result<OutgoingSms, RenderError> {
+    let RegistrationDetails {
+        service_name,
+        login,
+        login_url,
+    } = details;
+    let lifetime = describe_lifetime(lifetime_seconds);
+    let text = InvitationText {
+        service_name,
+        login,
+        login_url,
+        link,
+        lifetime: &lifetime,
+    }
+    .render()?;
+    Ok(message(to, text))
+}
+
+/// The notice that an administrator changed the password, by SMS.
+pub fn password_changed(
+    to: &PhoneNumber,
+    service_name: &str,
+    login: &str,
+) -> Result<OutgoingSms, RenderError> {
+    Ok(message(
+        to,
+        ChangedText {
+            service_name,
+            login,
+        }
+        .render()?,
+    ))
 }
 
 /// "123456 is your password recovery code. It expires in 60 seconds."

@@ -15,6 +15,21 @@ pub fn utc_minutes(time: Timestamp) -> String {
     )
 }
 
+/// `2026-11-24T18:56:43.123Z` from milliseconds since the epoch.
+pub fn iso8601_millis(millis: i64) -> String {
+    let seconds = millis.div_euclid(1000);
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        of_day / 3600,
+        (of_day % 3600) / 60,
+        of_day % 60,
+        millis.rem_euclid(1000)
+    )
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
 /// algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -51,6 +66,10 @@ mod tests {
         assert_eq!(
             utc_minutes(Timestamp::from_epoch_seconds(951_782_400)),
             "2000-02-29 00:00 UTC"
+        );
+        assert_eq!(
+            iso8601_millis(1_795_978_603_042),
+            "2026-11-29T18:56:43.042Z"
         );
     }
 }

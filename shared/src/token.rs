@@ -108,6 +108,10 @@ pub enum TokenPurpose {
     SelfService,
     /// Given for a correct SMS code.
     SmsCode,
+    /// Sent by an administrator ("Recover password").
+    AdminLink,
+    /// Sent with an invitation, to set the first password.
+    Invitation,
 }
 
 impl TokenPurpose {
@@ -115,6 +119,8 @@ impl TokenPurpose {
         match self {
             Self::SelfService => "self_service",
             Self::SmsCode => "sms_code",
+            Self::AdminLink => "admin_link",
+            Self::Invitation => "invitation",
         }
     }
 
@@ -122,6 +128,8 @@ impl TokenPurpose {
         match text {
             "self_service" => Some(Self::SelfService),
             "sms_code" => Some(Self::SmsCode),
+            "admin_link" => Some(Self::AdminLink),
+            "invitation" => Some(Self::Invitation),
             _ => None,
         }
     }

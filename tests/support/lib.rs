@@ -466,6 +466,15 @@ impl Functions {
         format!("{}/lambda-url/set-password/password/reset", self.base)
     }
 
+    /// Invokes `admin-reset` the way `aws lambda invoke` does, through the
+    /// Lambda Invoke API of `cargo lambda watch`.
+    pub fn invoke_admin(&self, event: &Value) -> Value {
+        let url = format!("{}/2015-03-31/functions/admin-reset/invocations", self.base);
+        let answer = post_json(&url, event);
+        assert_eq!(answer.status, 200, "invoke failed: {}", answer.text());
+        answer.json()
+    }
+
     /// Everything the functions have logged so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -546,6 +555,11 @@ impl Functions {
                 functions.log.display()
             );
         }
+        let warm = functions.invoke_admin(&serde_json::json!({}));
+        assert_eq!(
+            warm["error"], "invalid_event",
+            "admin-reset warm-up: {warm}"
+        );
         functions
     }
 }

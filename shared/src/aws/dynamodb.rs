@@ -11,6 +11,7 @@
 //! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
 //! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
 //! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version`, `expires_at` |
+//! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `action`, `requested_by`, `outcome`, `detail`, `user_id`, `expires_at` |
 //!
 //! `expires_at` (epoch seconds) is the table's TTL attribute. The lookup items
 //! are written in the same transaction as the account, with
@@ -32,8 +33,8 @@ use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::code::{CodeMac, CodeRecord};
 use crate::password::PasswordHash;
 use crate::ports::{
-    CodeStore, CreateAccountError, DependencyError, RateLimiter, RedeemOutcome, Redemption,
-    ResetTokenStore, UserStore, WrongAttempt,
+    AuditLog, AuditRecord, CodeStore, CreateAccountError, DependencyError, RateLimiter,
+    RedeemOutcome, Redemption, ResetTokenStore, UserStore, WrongAttempt,
 };
 use crate::rate_limit::{RateDecision, RateWindow, decide};
 use crate::token::{ResetTokenRecord, TokenDigest, TokenPurpose};
@@ -325,6 +326,47 @@ impl UserStore for DynamoDbStore {
         match self.get_item("get_user", user_key(id)).await? {
             Some(item) => account_from_item(&item).map(Some),
             None => Ok(None),
+        }
+    }
+
+    async fn replace_password(
+        &self,
+        user: &UserAccount,
+        new_hash: &PasswordHash,
+        now: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "replace_password";
+        let store_hash = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(&user.id)))
+            .update_expression(
+                "SET password_hash = :hash, password_changed_at = :now REMOVE active_reset",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":hash", s(new_hash.expose_phc()))
+            .expression_attribute_values(":now", n(now.epoch_seconds()))
+            .build()
+            .map_err(construction(OP))?;
+        let mut items = vec![TransactWriteItem::builder().update(store_hash).build()];
+        let mut doomed = Vec::new();
+        if let Some(active) = &user.active_reset {
+            doomed.push(token_key(active));
+        }
+        if let Some(phone) = &user.phone {
+            doomed.push(code_key(phone));
+        }
+        for key in doomed {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .build()
+                .map_err(construction(OP))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => Ok(false),
+            Err(codes) => Err(DependencyError::new(OP, codes.join(","))),
         }
     }
 
@@ -636,5 +678,125 @@ impl RateLimiter for DynamoDbStore {
         Ok(RateDecision::Limited {
             retry_after_seconds: 1,
         })
+    }
+}
+
+fn audit_key(record: &AuditRecord) -> Item {
+    HashMap::from([
+        (PK.to_owned(), s(format!("AUDIT#{}", record.target))),
+        (
+            SK.to_owned(),
+            s(format!("{:013}#{}", record.at_millis, record.request_id)),
+        ),
+    ])
+}
+
+fn audit_from_item(item: &Item) -> Result<AuditRecord, DependencyError> {
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    match (
+        text("target"),
+        text("action"),
+        text("requested_by"),
+        text("outcome"),
+        get_n(item, "at_millis"),
+        text("request_id"),
+    ) {
+        (
+            Some(target),
+            Some(action),
+            Some(requested_by),
+            Some(outcome),
+            Some(at_millis),
+            Some(request_id),
+        ) => Ok(AuditRecord {
+            target,
+            user_id: text("user_id"),
+            action,
+            requested_by,
+            outcome,
+            detail: text("detail"),
+            at_millis,
+            request_id,
+        }),
+        _ => Err(corrupt("read_audit")),
+    }
+}
+
+#[async_trait]
+impl AuditLog for DynamoDbStore {
+    async fn append(
+        &self,
+        record: &AuditRecord,
+        retention_seconds: i64,
+    ) -> Result<(), DependencyError> {
+        let mut item = audit_key(record);
+        item.insert("kind".into(), s("audit"));
+        item.insert("target".into(), s(record.target.as_str()));
+        if let Some(user_id) = &record.user_id {
+            item.insert("user_id".into(), s(user_id.as_str()));
+        }
+        item.insert("action".into(), s(record.action.as_str()));
+        item.insert("requested_by".into(), s(record.requested_by.as_str()));
+        item.insert("outcome".into(), s(record.outcome.as_str()));
+        if let Some(detail) = &record.detail {
+            item.insert("detail".into(), s(detail.as_str()));
+        }
+        item.insert("at_millis".into(), n(record.at_millis));
+        item.insert("request_id".into(), s(record.request_id.as_str()));
+        item.insert(
+            EXPIRES_AT.into(),
+            n(record.at_millis / 1000 + retention_seconds),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|err| dependency_error("audit_append", &err))?;
+        Ok(())
+    }
+
+    async fn conclude(
+        &self,
+        record: &AuditRecord,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DependencyError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(audit_key(record)))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":outcome", s(outcome));
+        update = match detail {
+            Some(detail) => update
+                .update_expression("SET outcome = :outcome, detail = :detail")
+                .expression_attribute_values(":detail", s(detail)),
+            None => update.update_expression("SET outcome = :outcome"),
+        };
+        update
+            .send()
+            .await
+            .map_err(|err| dependency_error("audit_conclude", &err))?;
+        Ok(())
+    }
+
+    async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(format!("AUDIT#{target}")))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| dependency_error("audit_list", &err))?;
+        output.items().iter().map(audit_from_item).collect()
     }
 }

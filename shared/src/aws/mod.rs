@@ -54,6 +54,20 @@ pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
     }
 }
 
+/// The administrator's actions on DynamoDB, SES and SNS.
+pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> crate::admin::Administration {
+    let recovery = recovery(sdk, config);
+    let audit = Arc::new(DynamoDbStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        config.table_name.clone(),
+    ));
+    crate::admin::Administration {
+        recovery,
+        audit,
+        settings: config.admin.clone(),
+    }
+}
+
 /// The error code of an SDK failure, without its message (which may quote
 /// request values).
 pub(crate) fn dependency_error<E: ProvideErrorMetadata, R>(

@@ -1,0 +1,23 @@
+//! The administrator's function, invoked directly (no public route): IAM
+//! decides who may call it. A JSON event in, a JSON result out; failures are
+//! results too. Wiring only; the logic is in the `password-recovery` crate.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use password_recovery::{AppConfig, aws};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = AppConfig::from_env()?;
+    let admin = aws::administration(&aws::load_sdk_config().await, &config);
+    let admin = &admin;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<Value, Error>(
+            admin
+                .handle(&event.payload, &event.context.request_id)
+                .await,
+        )
+    }))
+    .await
+}
