@@ -9,10 +9,12 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use password_recovery::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserId};
+use password_recovery::admin::Administration;
 use password_recovery::password::{Password, PasswordHasher};
 use password_recovery::ports::{CreateAccountError, UserStore};
 use password_recovery::random::OsRandom;
 use serde::Deserialize;
+use serde_json::json;
 use serde_yaml_ng::Value;
 
 /// `template.yaml` at the root of the workspace.
@@ -250,10 +252,48 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 ];
 
 /// Creates the demo accounts that do not exist yet; returns how many it made.
-pub async fn seed_demo_accounts(users: &dyn UserStore) -> Result<usize, ProvisionError> {
+/// Accounts with a password of their own are made the way an administrator
+/// makes them, through `invite_user` and `set_password` of `admin`
+/// (recorded as requested by `local-stack`); the provider and disabled ones,
+/// which no action creates, go straight to `users`.
+pub async fn seed_demo_accounts(
+    admin: &Administration,
+    users: &dyn UserStore,
+) -> Result<usize, ProvisionError> {
     let hasher = PasswordHasher::owasp();
     let mut created = 0;
     for demo in DEMO_ACCOUNTS {
+        if demo.social_provider.is_none() && !demo.disabled {
+            let invited = admin
+                .handle(
+                    &json!({
+                        "action": "invite_user", "login": demo.login, "email": demo.email,
+                        "phone": demo.phone, "requested_by": "local-stack",
+                    }),
+                    &format!("local-stack-invite-{}", demo.login),
+                )
+                .await;
+            match invited["error"].as_str() {
+                None => created += 1,
+                Some("login_taken" | "email_taken" | "phone_taken") => continue,
+                Some(_) => return Err(fail(format!("invite_user {}: {invited}", demo.login))),
+            }
+            if let Some(password) = demo.password {
+                let set = admin
+                    .handle(
+                        &json!({
+                            "action": "set_password", "login": demo.login, "password": password,
+                            "password_confirmation": password, "requested_by": "local-stack",
+                        }),
+                        &format!("local-stack-password-{}", demo.login),
+                    )
+                    .await;
+                if set["status"] != "password_changed" {
+                    return Err(fail(format!("set_password {}: {set}", demo.login)));
+                }
+            }
+            continue;
+        }
         let account = NewAccount {
             login: LoginName::parse(demo.login).map_err(|e| fail(e.to_string()))?,
             email: Some(EmailAddress::parse(demo.email).map_err(|e| fail(e.to_string()))?),

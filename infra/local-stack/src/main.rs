@@ -1,30 +1,39 @@
 //! `local-stack provision`: create the table from `template.yaml`, the SES
 //! sender identity and the demo accounts on the endpoint in
-//! `AWS_ENDPOINT_URL`. Idempotent.
+//! `AWS_ENDPOINT_URL`, with the functions' configuration from the environment.
+//! Idempotent.
 
 use std::process::ExitCode;
 
 use local_stack::{DEMO_ACCOUNTS, ensure_sender, ensure_table, seed_demo_accounts};
-use password_recovery::aws::{DynamoDbStore, load_sdk_config};
+use password_recovery::AppConfig;
+use password_recovery::aws::{DynamoDbStore, administration, load_sdk_config};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() != Some("provision") {
-        eprintln!("usage: local-stack provision   (reads TABLE_NAME, MAIL_FROM, AWS_ENDPOINT_URL)");
+        eprintln!(
+            "usage: local-stack provision   (reads the functions' variables and AWS_ENDPOINT_URL)"
+        );
         return ExitCode::from(2);
     }
-    let (Ok(table), Ok(sender)) = (std::env::var("TABLE_NAME"), std::env::var("MAIL_FROM")) else {
-        eprintln!("local-stack: TABLE_NAME and MAIL_FROM must be set");
-        return ExitCode::from(2);
+    let config = match AppConfig::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("local-stack: {err}");
+            return ExitCode::from(2);
+        }
     };
+    let (table, sender) = (config.table_name.clone(), config.mail_from.clone());
     let sdk = load_sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;
         ensure_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await?;
-        let seeded =
-            seed_demo_accounts(&DynamoDbStore::new(dynamodb.clone(), table.clone())).await?;
+        let admin = administration(&sdk, &config);
+        let store = DynamoDbStore::new(dynamodb.clone(), table.clone());
+        let seeded = seed_demo_accounts(&admin, &store).await?;
         Ok::<_, local_stack::ProvisionError>((created, seeded))
     }
     .await;

@@ -1,0 +1,230 @@
+//! The administrator's actions over the in-memory ports (the same actions run
+//! against moto through the function in `tests/admin_reset_invoke.rs`).
+
+use std::sync::Arc;
+
+use password_recovery::account::{AccountLookup, LoginName, PhoneNumber};
+use password_recovery::admin::Administration;
+use password_recovery::clock::{ManualClock, Timestamp};
+use password_recovery::code::CodeSecret;
+use password_recovery::config::{AdminSettings, RecoverySettings, SmsSettings};
+use password_recovery::flows::{PasswordChange, Recovery, SetPasswordError, VerifyCodeError};
+use password_recovery::in_memory::{InMemoryStore, Outbox, SmsOutbox};
+use password_recovery::password::PasswordHasher;
+use password_recovery::policy::PasswordPolicy;
+use password_recovery::ports::UserStore;
+use password_recovery::random::OsRandom;
+use password_recovery::rate_limit::RateWindow;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const PAGE: &str = "https://id.example.com/password/reset";
+
+struct World {
+    admin: Administration,
+    store: Arc<InMemoryStore>,
+    outbox: Arc<Outbox>,
+    texts: Arc<SmsOutbox>,
+    clock: Arc<ManualClock>,
+}
+
+fn world() -> World {
+    let store = Arc::new(InMemoryStore::new());
+    let outbox = Arc::new(Outbox::new());
+    let texts = Arc::new(SmsOutbox::new());
+    let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
+        1_800_000_000,
+    )));
+    let recovery = Recovery {
+        users: store.clone(),
+        tokens: store.clone(),
+        codes: store.clone(),
+        limiter: store.clone(),
+        mailer: outbox.clone(),
+        texter: texts.clone(),
+        clock: clock.clone(),
+        random: Arc::new(OsRandom),
+        hasher: PasswordHasher::owasp(),
+        settings: RecoverySettings {
+            service_name: "Example".into(),
+            reset_page_url: PAGE.into(),
+            login_url: "https://app.example.com/login".into(),
+            reset_token_lifetime_seconds: 3600,
+            password_policy: PasswordPolicy::default(),
+            sms: SmsSettings {
+                code_secret: CodeSecret::new(vec![9u8; 32]),
+                code_lifetime_seconds: 60,
+                max_attempts: 5,
+                code_token_lifetime_seconds: 600,
+                phone_limits: vec![RateWindow {
+                    seconds: 900,
+                    max: 3,
+                }],
+                ip_limits: vec![RateWindow {
+                    seconds: 3600,
+                    max: 10,
+                }],
+            },
+        },
+    };
+    World {
+        admin: Administration {
+            recovery,
+            audit: store.clone(),
+            settings: AdminSettings {
+                link_lifetime_seconds: 86_400,
+                audit_retention_seconds: 86_400,
+            },
+        },
+        store,
+        outbox,
+        texts,
+        clock,
+    }
+}
+
+impl World {
+    async fn run(&self, event: Value) -> Value {
+        self.clock.advance(1);
+        self.admin.handle(&event, "req").await
+    }
+
+    fn last_link_token(&self) -> String {
+        let email = self.outbox.sent().pop().expect("an email");
+        let line = email
+            .text
+            .lines()
+            .find(|l| l.contains("token="))
+            .expect("a link");
+        line.split("token=").nth(1).unwrap().trim().to_owned()
+    }
+
+    async fn set_via_link(&self, token: &str, password: &str) -> Result<(), SetPasswordError> {
+        self.admin
+            .recovery
+            .set_password(PasswordChange {
+                token: token.into(),
+                login: None,
+                password: SecretString::from(password.to_owned()),
+                confirmation: SecretString::from(password.to_owned()),
+            })
+            .await
+            .map(|_| ())
+    }
+}
+
+#[tokio::test]
+async fn an_invitation_link_lasts_a_day_and_sets_the_first_password() {
+    let w = world();
+    let invited = w
+        .run(json!({ "action": "invite_user", "login": "new.user", "email": "new@example.com", "requested_by": "root" }))
+        .await;
+    assert_eq!(invited["status"], "invited", "{invited}");
+    let token = w.last_link_token();
+    w.clock.advance(86_399);
+    w.set_via_link(&token, "first passphrase 1").await.unwrap();
+    let user = w
+        .store
+        .find_by_login(&LoginName::parse("new.user").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(PasswordHasher::owasp().verify("first passphrase 1", &user.password_hash.unwrap()));
+
+    w.run(json!({ "action": "send_recovery_link", "login": "new.user", "channel": "email", "requested_by": "root" }))
+        .await;
+    let token = w.last_link_token();
+    w.clock.advance(86_400);
+    assert!(matches!(
+        w.set_via_link(&token, "late passphrase 2").await,
+        Err(SetPasswordError::InvalidToken)
+    ));
+}
+
+#[tokio::test]
+async fn a_direct_password_kills_links_and_codes() {
+    let w = world();
+    w.run(json!({ "action": "invite_user", "login": "ada", "email": "ada@example.com", "phone": "+4915100000001", "requested_by": "root" }))
+        .await;
+    let link = w.last_link_token();
+    w.admin
+        .recovery
+        .request_reset(
+            &AccountLookup::parse("+4915100000001").unwrap(),
+            "192.0.2.1",
+        )
+        .await
+        .unwrap();
+    let code = w.texts.sent().pop().unwrap().text[..6].to_owned();
+    let changed = w
+        .run(json!({ "action": "set_password", "login": "ada@example.com", "password": "admin chosen 1", "password_confirmation": "admin chosen 1", "requested_by": "root" }))
+        .await;
+    assert_eq!(changed, json!({ "status": "password_changed" }));
+    assert!(matches!(
+        w.set_via_link(&link, "too late passphrase").await,
+        Err(SetPasswordError::InvalidToken)
+    ));
+    let phone = PhoneNumber::parse("+4915100000001").unwrap();
+    assert!(matches!(
+        w.admin.recovery.verify_code(&phone, &code).await,
+        Err(VerifyCodeError::InvalidCode)
+    ));
+    assert!(
+        w.outbox
+            .sent()
+            .pop()
+            .unwrap()
+            .text
+            .contains("by an administrator")
+    );
+}
+
+#[tokio::test]
+async fn the_audit_records_failures_and_never_a_secret() {
+    let w = world();
+    w.run(json!({ "action": "invite_user", "login": "ada", "email": "ada@example.com", "requested_by": "root" }))
+        .await;
+    let mismatch = w
+        .run(json!({ "action": "set_password", "login": "ada", "password": "secret one 111", "password_confirmation": "secret two 222", "requested_by": "root" }))
+        .await;
+    assert_eq!(mismatch["error"], "password_mismatch");
+    let sms = w
+        .run(json!({ "action": "send_recovery_link", "login": "ada", "channel": "sms", "requested_by": "helpdesk" }))
+        .await;
+    assert_eq!(sms["error"], "no_phone_on_record");
+    let bad = w
+        .run(json!({ "action": "send_recovery_link", "login": "ada", "requested_by": "helpdesk" }))
+        .await;
+    assert!(bad["message"].as_str().unwrap().contains("channel"));
+    let nobody = w
+        .run(json!({ "action": "set_password", "requested_by": "x" }))
+        .await;
+    assert_eq!(nobody["error"], "invalid_event");
+
+    let listed = w
+        .run(json!({ "action": "list_audit", "login": "ada", "requested_by": "root" }))
+        .await;
+    let outcomes: Vec<(&str, &str)> = listed["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("send_recovery_link", "invalid_event"),
+            ("send_recovery_link", "no_phone_on_record"),
+            ("set_password", "password_mismatch"),
+            ("invite_user", "ok"),
+        ]
+    );
+    let text = listed.to_string();
+    assert!(!text.contains("secret one") && !text.contains("secret two"));
+    assert!(!text.contains(&w.last_link_token()));
+}
