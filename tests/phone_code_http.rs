@@ -225,10 +225,11 @@ async fn existing_and_unknown_numbers_get_identical_answers() {
     );
 
     // Wrong codes: the same answers, attempt by attempt, burned alike.
+    let wrong = wrong_code(&last_code(&active));
     for attempt in 1..=5 {
         let answers: Vec<_> = numbers
             .iter()
-            .map(|n| verify(f, n, "000001").comparable())
+            .map(|n| verify(f, n, wrong).comparable())
             .collect();
         assert!(
             answers.iter().all(|a| *a == answers[0]),
