@@ -6,10 +6,18 @@ threads can interleave and undo each other, which DynamoDB never does. Serving
 one request at a time gives the emulator DynamoDB's atomicity. Everything else
 is plain `moto_server`.
 
-    python infra/emulator.py [--host 127.0.0.1] [--port 5000]
+With `--call-log FILE` it also appends one JSON line per AWS request: the
+caller's `app/<name>` from the SDK user agent, the service, the operation,
+and for DynamoDB transactions the kinds of their items. The template check
+compares that with each function's IAM policy.
+
+    python infra/emulator.py [--host 127.0.0.1] [--port 5000] [--call-log FILE]
 """
 
 import argparse
+import io
+import json
+import re
 import signal
 import sys
 import threading
@@ -26,13 +34,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--call-log", default=None)
     args = parser.parse_args()
 
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
+    call_log = open(args.call_log, "a", buffering=1) if args.call_log else None
+
+    def record(environ):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        if not scope:
+            return
+        agents = environ.get("HTTP_X_AMZ_USER_AGENT", "") + " " + environ.get("HTTP_USER_AGENT", "")
+        agent = re.search(r"\bapp/([^\s]+)", agents)
+        entry = {"app": agent.group(1) if agent else None, "service": scope.group(1)}
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target:
+            entry["action"] = target.split(".")[-1]
+            if entry["action"] == "TransactWriteItems":
+                try:
+                    items = json.loads(body or b"{}").get("TransactItems", [])
+                    entry["items"] = [kind for item in items for kind in item]
+                except ValueError:
+                    entry["items"] = []
+        else:
+            action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)
+            if action:
+                entry["action"] = action.group(1).decode()
+            else:
+                method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+                entry["action"] = f"{method} {path}"
+        call_log.write(json.dumps(entry) + "\n")
 
     def serialised(environ, start_response):
         with lock:
+            if call_log is not None:
+                record(environ)
             return list(app(environ, start_response))
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

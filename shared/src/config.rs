@@ -79,6 +79,84 @@ pub struct WebSettings {
     pub forgot_response_floor: Duration,
 }
 
+/// The Lambda functions of the service. Each reads only its own variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    RequestReset,
+    VerifyCode,
+    SetPassword,
+    AdminReset,
+}
+
+use Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+
+/// Every variable the service reads, and which functions read it. The SAM
+/// template sets exactly these per function (checked by the template test).
+pub const VARIABLES: &[(&str, &[Function])] = &[
+    (
+        "TABLE_NAME",
+        &[RequestReset, VerifyCode, SetPassword, AdminReset],
+    ),
+    (
+        "SERVICE_NAME",
+        &[RequestReset, VerifyCode, SetPassword, AdminReset],
+    ),
+    ("MAIL_FROM", &[RequestReset, SetPassword, AdminReset]),
+    ("RESET_PAGE_URL", &[RequestReset, AdminReset]),
+    ("LOGIN_URL", &[SetPassword, AdminReset]),
+    ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
+    ("RESET_TOKEN_LIFETIME_SECONDS", &[RequestReset]),
+    ("FORGOT_RESPONSE_FLOOR_MS", &[RequestReset]),
+    (
+        "PASSWORD_MIN_LENGTH",
+        &[VerifyCode, SetPassword, AdminReset],
+    ),
+    (
+        "PASSWORD_MAX_LENGTH",
+        &[VerifyCode, SetPassword, AdminReset],
+    ),
+    ("SMS_CODE_SECRET", &[RequestReset, VerifyCode]),
+    ("SMS_SENDER_ID", &[RequestReset, AdminReset]),
+    ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
+    ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
+    ("SMS_RESET_TOKEN_LIFETIME_SECONDS", &[VerifyCode]),
+    ("SMS_LIMIT_PER_PHONE_15MIN", &[RequestReset]),
+    ("SMS_LIMIT_PER_PHONE_DAY", &[RequestReset]),
+    ("SMS_LIMIT_PER_IP_HOUR", &[RequestReset]),
+    ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
+    ("AUDIT_RETENTION_DAYS", &[AdminReset]),
+];
+
+impl Function {
+    pub const ALL: [Function; 4] = [RequestReset, VerifyCode, SetPassword, AdminReset];
+
+    /// The binary's name, as in `functions/<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestReset => "request-reset",
+            VerifyCode => "verify-code",
+            SetPassword => "set-password",
+            AdminReset => "admin-reset",
+        }
+    }
+
+    /// Whether this function reads the variable `name`.
+    pub fn reads(self, name: &str) -> bool {
+        VARIABLES
+            .iter()
+            .any(|(variable, readers)| *variable == name && readers.contains(&self))
+    }
+
+    /// The variables this function reads.
+    pub fn variables(self) -> Vec<&'static str> {
+        VARIABLES
+            .iter()
+            .filter(|(_, readers)| readers.contains(&self))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub table_name: String,
@@ -110,16 +188,24 @@ impl AppConfig {
         }
     }
 
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+    /// The configuration of `function` from the environment: it reads only
+    /// that function's variables; the others keep their defaults.
+    pub fn from_env(function: Function) -> Result<Self, ConfigError> {
+        Self::from_lookup(function, |name| std::env::var(name).ok())
     }
 
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        function: Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let lookup = |name: &str| function.reads(name).then(|| lookup(name)).flatten();
         let mut problems = Vec::new();
         let mut required = |name: &str| match lookup(name).filter(|v| !v.trim().is_empty()) {
             Some(value) => value.trim().to_owned(),
             None => {
-                problems.push(format!("{name} is required"));
+                if function.reads(name) {
+                    problems.push(format!("{name} is required"));
+                }
                 String::new()
             }
         };
@@ -286,8 +372,44 @@ mod tests {
     ];
 
     #[test]
+    fn each_function_reads_exactly_its_own_variables() {
+        for function in Function::ALL {
+            let seen = std::cell::RefCell::new(Vec::new());
+            let _ = AppConfig::from_lookup(function, |name| {
+                seen.borrow_mut().push(name.to_owned());
+                None
+            });
+            let mut seen = seen.into_inner();
+            seen.sort();
+            seen.dedup();
+            let mut declared: Vec<String> =
+                function.variables().iter().map(|v| v.to_string()).collect();
+            declared.sort();
+            assert_eq!(seen, declared, "{}", function.name());
+        }
+    }
+
+    #[test]
+    fn a_function_does_not_require_what_it_does_not_read() {
+        let config = AppConfig::from_lookup(
+            Function::VerifyCode,
+            env(&[
+                ("TABLE_NAME", "recovery"),
+                ("SMS_CODE_SECRET", "0123456789abcdef0123456789abcdef"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.require_sms_code_secret().is_ok());
+        let err =
+            AppConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
+        assert!(err.to_string().contains("MAIL_FROM") && err.to_string().contains("LOGIN_URL"));
+        assert!(!err.to_string().contains("RESET_PAGE_URL"));
+    }
+
+    #[test]
     fn defaults_apply_when_only_required_variables_are_set() {
-        let config = AppConfig::from_lookup(env(MINIMAL)).unwrap();
+        let config = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL)).unwrap();
+        let admin = AppConfig::from_lookup(Function::AdminReset, env(MINIMAL)).unwrap();
         assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
         assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
         assert_eq!(config.web.edition, Edition::Cloud);
@@ -318,7 +440,7 @@ mod tests {
         );
         assert!(config.require_sms_code_secret().is_err());
         assert_eq!(
-            config.admin,
+            admin.admin,
             AdminSettings {
                 link_lifetime_seconds: 86_400,
                 audit_retention_seconds: 365 * 86_400
@@ -330,37 +452,39 @@ mod tests {
     fn the_sms_secret_must_be_long_enough() {
         let mut pairs = MINIMAL.to_vec();
         pairs.push(("SMS_CODE_SECRET", "too short"));
-        let err = AppConfig::from_lookup(env(&pairs)).unwrap_err();
+        let err = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap_err();
         assert!(err.to_string().contains("SMS_CODE_SECRET"));
         let secret = "x".repeat(32);
         pairs.pop();
         pairs.push(("SMS_CODE_SECRET", &secret));
         pairs.push(("SMS_SENDER_ID", "Example"));
-        let config = AppConfig::from_lookup(env(&pairs)).unwrap();
+        let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
         assert!(config.require_sms_code_secret().is_ok());
         assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
         assert!(!format!("{config:?}").contains(&secret));
         for bad in ["12345", "Too-Long-Name", "with space"] {
             pairs.retain(|(name, _)| *name != "SMS_SENDER_ID");
             pairs.push(("SMS_SENDER_ID", bad));
-            let err = AppConfig::from_lookup(env(&pairs)).unwrap_err();
+            let err = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap_err();
             assert!(err.to_string().contains("SMS_SENDER_ID"), "{bad}");
         }
     }
 
     #[test]
     fn every_problem_is_reported_by_name() {
-        let err = AppConfig::from_lookup(env(&[
-            ("RESET_PAGE_URL", "/password/reset"),
-            ("RESET_TOKEN_LIFETIME_SECONDS", "forever"),
-            ("EDITION", "desktop"),
-        ]))
+        let err = AppConfig::from_lookup(
+            Function::RequestReset,
+            env(&[
+                ("RESET_PAGE_URL", "/password/reset"),
+                ("RESET_TOKEN_LIFETIME_SECONDS", "forever"),
+                ("EDITION", "desktop"),
+            ]),
+        )
         .unwrap_err();
         let text = err.to_string();
         for name in [
             "TABLE_NAME",
             "MAIL_FROM",
-            "LOGIN_URL",
             "RESET_PAGE_URL must be an absolute",
             "RESET_TOKEN_LIFETIME_SECONDS",
             "EDITION",
@@ -378,16 +502,19 @@ mod tests {
             ("PASSWORD_MAX_LENGTH", "64"),
             ("EDITION", "on_premise"),
         ]);
-        let config = AppConfig::from_lookup(env(&pairs)).unwrap();
+        let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
         assert_eq!(config.recovery.reset_token_lifetime_seconds, 900);
+        assert_eq!(config.web.edition, Edition::OnPremise);
+        let config = AppConfig::from_lookup(Function::SetPassword, env(&pairs)).unwrap();
         assert_eq!(config.recovery.password_policy.min_chars(), 15);
         assert_eq!(config.recovery.password_policy.max_chars(), 64);
-        assert_eq!(config.web.edition, Edition::OnPremise);
     }
 
     #[test]
     fn reset_links_append_the_token_to_the_configured_page() {
-        let mut settings = AppConfig::from_lookup(env(MINIMAL)).unwrap().recovery;
+        let mut settings = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL))
+            .unwrap()
+            .recovery;
         assert_eq!(
             settings.reset_link("t0k"),
             "https://id.example.com/password/reset?token=t0k"

@@ -17,11 +17,55 @@ use serde_json::{Value, json};
 use tracing::error;
 
 use crate::account::{AccountLookup, IdentifierError, PhoneNumber};
-use crate::config::{Edition, WebSettings};
+use crate::config::{Edition, Function, WebSettings};
 use crate::flows::{
     FlowError, PasswordChange, Recovery, SetPasswordError, TokenStatus, VerifyCodeError,
 };
 use crate::policy::PolicyViolation;
+
+/// The public routes and the function serving each. The SAM template
+/// declares exactly these (checked by the template test).
+pub const ROUTES: &[(Function, &str, &str)] = &[
+    (Function::RequestReset, "GET", "/password/forgot"),
+    (Function::RequestReset, "POST", "/password/forgot"),
+    (Function::VerifyCode, "GET", "/password/code"),
+    (Function::VerifyCode, "POST", "/password/code"),
+    (Function::SetPassword, "GET", "/password/reset"),
+    (Function::SetPassword, "POST", "/password/reset"),
+];
+
+/// A 404 or 405 answer unless `function` serves the request's path and method. The
+/// path may carry a stage or base-path prefix.
+fn check_route(function: Function, req: &Request) -> Option<Response<Body>> {
+    let raw = req.raw_http_path();
+    let path = if raw.is_empty() {
+        req.uri().path()
+    } else {
+        raw
+    };
+    let path = path.trim_end_matches('/');
+    let mine: Vec<_> = ROUTES
+        .iter()
+        .filter(|(f, _, p)| *f == function && path.ends_with(p))
+        .collect();
+    if mine.is_empty() {
+        return Some(
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "There is nothing at this address.",
+            )
+            .into_json_response(),
+        );
+    }
+    if !mine
+        .iter()
+        .any(|(_, method, _)| *method == req.method().as_str())
+    {
+        return Some(method_not_allowed());
+    }
+    None
+}
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -348,6 +392,9 @@ pub async fn forgot_password(
     web: &WebSettings,
     req: Request,
 ) -> Response<Body> {
+    if let Some(refused) = check_route(Function::RequestReset, &req) {
+        return refused;
+    }
     let service_name = recovery.settings.service_name.as_str();
     let on_premise = web.edition == Edition::OnPremise;
     match req.method().as_str() {
@@ -500,6 +547,9 @@ fn verify_code_error(err: VerifyCodeError) -> ApiError {
 /// a correct code is exchanged for a reset token; a form post gets the reset
 /// form with that token filled in.
 pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+    if let Some(refused) = check_route(Function::VerifyCode, &req) {
+        return refused;
+    }
     match req.method().as_str() {
         "GET" => {
             let params = req.query_string_parameters();
@@ -616,6 +666,9 @@ pub async fn reset_password(
     web: &WebSettings,
     req: Request,
 ) -> Response<Body> {
+    if let Some(refused) = check_route(Function::SetPassword, &req) {
+        return refused;
+    }
     let service_name = recovery.settings.service_name.as_str();
     let policy = &recovery.settings.password_policy;
     let on_premise = web.edition == Edition::OnPremise;

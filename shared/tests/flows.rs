@@ -305,8 +305,8 @@ fn web_settings(edition: Edition) -> WebSettings {
     }
 }
 
-fn post(content_type: &str, body: &str) -> Request {
-    let mut req = Request::new(Body::Text(body.to_owned()));
+fn post(path: &str, content_type: &str, body: &str) -> Request {
+    let mut req = Request::new(Body::Text(body.to_owned())).with_raw_http_path(path);
     *req.method_mut() = Method::POST;
     req.headers_mut()
         .insert("content-type", content_type.parse().unwrap());
@@ -326,7 +326,11 @@ async fn forgot_answers_202_alike_for_every_account() {
         let response = web::forgot_password(
             &w.recovery,
             &settings,
-            post("application/json", &json!({ "login": login }).to_string()),
+            post(
+                "/password/forgot",
+                "application/json",
+                &json!({ "login": login }).to_string(),
+            ),
         )
         .await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -349,7 +353,11 @@ async fn forgot_waits_for_the_response_floor() {
     web::forgot_password(
         &w.recovery,
         &settings,
-        post("application/json", r#"{"login":"nobody"}"#),
+        post(
+            "/password/forgot",
+            "application/json",
+            r#"{"login":"nobody"}"#,
+        ),
     )
     .await;
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -362,6 +370,7 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
     let token = token_in(&w.outbox);
     let settings = web_settings(Edition::OnPremise);
     let mut get = Request::new(Body::Empty)
+        .with_raw_http_path("/password/reset")
         .with_query_string_parameters(HashMap::from([("token".to_owned(), token.clone())]));
     *get.method_mut() = Method::GET;
     let page = web::reset_password(&w.recovery, &settings, get).await;
@@ -376,6 +385,7 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
         &w.recovery,
         &settings,
         post(
+            "/password/reset",
             "application/x-www-form-urlencoded",
             &format!(
                 "token={token}&password=new+passphrase+2&password_confirmation=new+passphrase+2"
@@ -387,7 +397,7 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
     let done = web::reset_password(
         &w.recovery,
         &settings,
-        post(
+        post("/password/reset", 
             "application/x-www-form-urlencoded",
             &format!("token={token}&login=ada&password=new+passphrase+2&password_confirmation=new+passphrase+2"),
         ),
@@ -403,7 +413,7 @@ async fn a_store_outage_is_a_503_in_the_documented_shape() {
     let response = web::forgot_password(
         &w.recovery,
         &web_settings(Edition::Cloud),
-        post("application/json", r#"{"login":"ada"}"#),
+        post("/password/forgot", "application/json", r#"{"login":"ada"}"#),
     )
     .await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -420,6 +430,7 @@ async fn weak_passwords_list_their_reasons() {
         &w.recovery,
         &web_settings(Edition::Cloud),
         post(
+            "/password/reset",
             "application/json",
             &json!({ "token": token, "password": "short", "password_confirmation": "short" })
                 .to_string(),

@@ -249,7 +249,20 @@ fn wait_until_answering(url: &str, within: Duration) {
 
 pub struct Emulator {
     pub endpoint: String,
+    /// One JSON line per AWS request: `app`, `service`, `action`, `items`.
+    pub calls: PathBuf,
     _process: Child,
+}
+
+impl Emulator {
+    /// Every AWS request the emulator has served so far.
+    pub fn aws_calls(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.calls)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
 }
 
 /// The moto server of this test binary (started on first use).
@@ -258,12 +271,16 @@ pub fn emulator() -> &'static Emulator {
     EMULATOR.get_or_init(|| {
         let port = free_port();
         let python = tool("python");
+        let calls = log_dir().join(format!("aws-calls-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&calls);
         let process = tethered(
             &[
                 python.to_str().unwrap_or("python"),
                 "infra/emulator.py",
                 "--port",
                 &port.to_string(),
+                "--call-log",
+                calls.to_str().unwrap_or("aws-calls.jsonl"),
             ],
             &log_dir().join(format!("moto-{}.log", std::process::id())),
             &[],
@@ -278,6 +295,7 @@ pub fn emulator() -> &'static Emulator {
         }
         Emulator {
             endpoint,
+            calls,
             _process: process,
         }
     })

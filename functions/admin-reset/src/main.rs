@@ -3,14 +3,18 @@
 //! results too. Wiring only; the logic is in the `password-recovery` crate.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use password_recovery::config::Function;
 use password_recovery::{AppConfig, aws};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = AppConfig::from_env()?;
-    let admin = aws::administration(&aws::load_sdk_config().await, &config);
+    let config = AppConfig::from_env(Function::AdminReset)?;
+    let admin = aws::administration(
+        &aws::load_sdk_config(Function::AdminReset.name()).await,
+        &config,
+    );
     let admin = &admin;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(

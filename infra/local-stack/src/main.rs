@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use local_stack::{DEMO_ACCOUNTS, ensure_sender, ensure_table, seed_demo_accounts};
 use password_recovery::AppConfig;
 use password_recovery::aws::{DynamoDbStore, administration, load_sdk_config};
+use password_recovery::config::Function;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -18,7 +19,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let config = match AppConfig::from_env() {
+    let config = match AppConfig::from_env(Function::AdminReset) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("local-stack: {err}");
@@ -26,7 +27,7 @@ async fn main() -> ExitCode {
         }
     };
     let (table, sender) = (config.table_name.clone(), config.mail_from.clone());
-    let sdk = load_sdk_config().await;
+    let sdk = load_sdk_config("local-stack").await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;

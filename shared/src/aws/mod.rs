@@ -23,9 +23,16 @@ pub use sns::SnsTexter;
 
 /// The SDK configuration from the standard environment (credentials, region,
 /// and `AWS_ENDPOINT_URL` when an emulator is used). Load it once per cold
-/// start.
-pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::load_defaults(BehaviorVersion::latest()).await
+/// start. `app_name` goes into every request's user agent (`app/<name>`), so
+/// CloudTrail, and the emulator's call log, tell the callers apart.
+pub async fn load_sdk_config(app_name: &str) -> SdkConfig {
+    let loader = aws_config::defaults(BehaviorVersion::latest());
+    match aws_config::AppName::new(app_name.to_owned()) {
+        Ok(name) => loader.app_name(name),
+        Err(_) => loader,
+    }
+    .load()
+    .await
 }
 
 /// The flows on DynamoDB and SES.
