@@ -1,17 +1,23 @@
 # The two commands: `make dev` runs the local stack, `make test` runs every
-# test. Both install what they need (moto, cargo-lambda) into ./.venv first.
+# test. Both install what they need (moto, cargo-lambda, zig, SAM CLI) into
+# ./.venv first.
 
 SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 TOOLS  := $(VENV)/.tools-installed
 
-.PHONY: dev test tools lint unit fmt
+.PHONY: dev test tools lint unit fmt template-check sam-build
+
+# SAM and cargo-lambda from ./.venv, offline, with zig's cache in the project.
+SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AWS_DEFAULT_REGION=us-east-1 \
+	SAM_CLI_TELEMETRY=0 XDG_CACHE_HOME="$(CURDIR)/.cache"
+FUNCTIONS := RequestResetFunction VerifyCodeFunction SetPasswordFunction AdminResetFunction
 
 dev: $(TOOLS)
 	$(VENV)/bin/python infra/dev.py
 
-test: $(TOOLS) lint
+test: $(TOOLS) lint template-check
 	cargo build --workspace --bins
 	set -o pipefail; cargo test --workspace 2>&1 | tee target/test-output.log
 	@$(PYTHON) infra/test_summary.py target/test-output.log
@@ -22,6 +28,20 @@ $(TOOLS): infra/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
 	touch $@
+
+# cfn-lint, sam validate and sam build; tests/template_check.rs (run by
+# cargo test) checks what they cannot.
+template-check: $(TOOLS)
+	$(SAM_ENV) $(VENV)/bin/cfn-lint template.yaml
+	$(SAM_ENV) $(VENV)/bin/sam validate --lint
+	@$(MAKE) --no-print-directory sam-build
+
+sam-build: $(TOOLS)
+	$(SAM_ENV) $(VENV)/bin/sam build
+	@for f in $(FUNCTIONS); do \
+		test -x .aws-sam/build/$$f/bootstrap || { echo "sam build left no bootstrap for $$f"; exit 1; }; \
+		echo "$$f: bootstrap $$(du -h .aws-sam/build/$$f/bootstrap | cut -f1)"; \
+	done
 
 lint:
 	cargo fmt --all --check
