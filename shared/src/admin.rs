@@ -260,11 +260,7 @@ impl Administration {
         };
         match action {
             Action::ListAudit { who, limit } => {
-                let account = self.recovery_find(&who).await?;
-                let target = account
-                    .as_ref()
-                    .map(|a| a.login.as_str().to_owned())
-                    .unwrap_or_else(|| lookup_text(&who));
+                let (account, target) = self.resolve(&who).await?;
                 let records = self.audit.list(&target, limit).await?;
                 let mut record =
                     self.record(&target, account.as_ref(), &name, &requested_by, request_id);
@@ -282,50 +278,61 @@ impl Administration {
                 phone,
             } => {
                 let record = self.record(login.as_str(), None, &name, &requested_by, request_id);
-                self.audit
-                    .append(&record, self.settings.audit_retention_seconds)
-                    .await?;
-                let result = self.invite(login, email, phone).await;
-                self.conclude(&record, result.as_ref().map(|(_, detail)| detail.as_str()))
-                    .await;
-                result.map(|(value, _)| value)
+                self.audited(&record, self.invite(login, email, phone))
+                    .await
             }
             Action::SendRecoveryLink { who, channel } => {
-                let account = self.recovery_find(&who).await?;
-                let target = account
-                    .as_ref()
-                    .map(|a| a.login.as_str().to_owned())
-                    .unwrap_or_else(|| lookup_text(&who));
+                let (account, target) = self.resolve(&who).await?;
                 let record =
                     self.record(&target, account.as_ref(), &name, &requested_by, request_id);
-                self.audit
-                    .append(&record, self.settings.audit_retention_seconds)
-                    .await?;
-                let result = self.send_link(account, channel).await;
-                self.conclude(&record, result.as_ref().map(|(_, detail)| detail.as_str()))
-                    .await;
-                result.map(|(value, _)| value)
+                self.audited(&record, self.send_link(account, channel))
+                    .await
             }
             Action::SetPassword {
                 who,
                 password,
                 confirmation,
             } => {
-                let account = self.recovery_find(&who).await?;
-                let target = account
-                    .as_ref()
-                    .map(|a| a.login.as_str().to_owned())
-                    .unwrap_or_else(|| lookup_text(&who));
+                let (account, target) = self.resolve(&who).await?;
                 let record =
                     self.record(&target, account.as_ref(), &name, &requested_by, request_id);
-                self.audit
-                    .append(&record, self.settings.audit_retention_seconds)
-                    .await?;
-                let result = self.set_password(account, password, confirmation).await;
-                self.conclude(&record, result.as_ref().map(|_| "")).await;
-                result
+                let change = async {
+                    let value = self.set_password(account, password, confirmation).await?;
+                    Ok((value, String::new()))
+                };
+                self.audited(&record, change).await
             }
         }
+    }
+
+    /// The account `who` names, and the login its audit records go under
+    /// (the identifier as given when no account matches).
+    async fn resolve(
+        &self,
+        who: &AccountLookup,
+    ) -> Result<(Option<UserAccount>, String), AdminError> {
+        let account = self.recovery_find(who).await?;
+        let target = account
+            .as_ref()
+            .map(|a| a.login.as_str().to_owned())
+            .unwrap_or_else(|| lookup_text(who));
+        Ok((account, target))
+    }
+
+    /// Records `record` as pending, runs `action` only once that is stored,
+    /// and concludes the record with the outcome and its detail.
+    async fn audited(
+        &self,
+        record: &AuditRecord,
+        action: impl std::future::Future<Output = Result<(Value, String), AdminError>>,
+    ) -> Result<Value, AdminError> {
+        self.audit
+            .append(record, self.settings.audit_retention_seconds)
+            .await?;
+        let result = action.await;
+        self.conclude(record, result.as_ref().map(|(_, detail)| detail.as_str()))
+            .await;
+        result.map(|(value, _)| value)
     }
 
     fn record(

@@ -591,22 +591,14 @@ pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -
             StatusCode::OK,
             &json!({ "reset_token": accepted.reset_token, "expires_in": accepted.expires_in }),
         ),
-        (Ok(accepted), Format::Form) => {
-            let policy = &recovery.settings.password_policy;
-            html_response(
-                StatusCode::OK,
-                &ResetFormPage {
-                    service_name: &recovery.settings.service_name,
-                    on_premise: web.edition == Edition::OnPremise,
-                    token: &accepted.reset_token,
-                    login: "",
-                    min_chars: policy.min_chars(),
-                    max_chars: policy.max_chars(),
-                    error: None,
-                    reasons: Vec::new(),
-                },
-            )
-        }
+        (Ok(accepted), Format::Form) => reset_form(
+            recovery,
+            web,
+            StatusCode::OK,
+            &accepted.reset_token,
+            "",
+            None,
+        ),
         (Err(err), Format::Json) => verify_code_error(err).into_json_response(),
         (Err(err), Format::Form) => {
             let err = verify_code_error(err);
@@ -659,6 +651,34 @@ fn set_password_error(err: SetPasswordError) -> ApiError {
     }
 }
 
+/// The reset form with `token` filled in, and `error` (with its reasons) when
+/// a submission was refused.
+fn reset_form(
+    recovery: &Recovery,
+    web: &WebSettings,
+    status: StatusCode,
+    token: &str,
+    login: &str,
+    error: Option<&ApiError>,
+) -> Response<Body> {
+    let policy = &recovery.settings.password_policy;
+    html_response(
+        status,
+        &ResetFormPage {
+            service_name: &recovery.settings.service_name,
+            on_premise: web.edition == Edition::OnPremise,
+            token,
+            login,
+            min_chars: policy.min_chars(),
+            max_chars: policy.max_chars(),
+            error: error.map(|e| e.message.as_str()),
+            reasons: error
+                .map(|e| e.reasons.iter().map(|r| r.message.clone()).collect())
+                .unwrap_or_default(),
+        },
+    )
+}
+
 /// `GET /password/reset?token=...` (the form; reads, never consumes) and
 /// `POST /password/reset`.
 pub async fn reset_password(
@@ -670,24 +690,9 @@ pub async fn reset_password(
         return refused;
     }
     let service_name = recovery.settings.service_name.as_str();
-    let policy = &recovery.settings.password_policy;
     let on_premise = web.edition == Edition::OnPremise;
     let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
-        html_response(
-            status,
-            &ResetFormPage {
-                service_name,
-                on_premise,
-                token,
-                login,
-                min_chars: policy.min_chars(),
-                max_chars: policy.max_chars(),
-                error: error.map(|e| e.message.as_str()),
-                reasons: error
-                    .map(|e| e.reasons.iter().map(|r| r.message.clone()).collect())
-                    .unwrap_or_default(),
-            },
-        )
+        reset_form(recovery, web, status, token, login, error)
     };
     match req.method().as_str() {
         "GET" => {
