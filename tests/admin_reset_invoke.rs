@@ -6,14 +6,11 @@ use std::sync::Arc;
 
 use password_recovery::account::{LoginName, UserAccount};
 use password_recovery::admin::Administration;
-use password_recovery::aws::{DynamoDbStore, SesMailer, SnsTexter};
+use password_recovery::aws::DynamoDbStore;
 use password_recovery::clock::{Clock, ManualClock, SystemClock, Timestamp};
-use password_recovery::config::{AdminSettings, RecoverySettings};
-use password_recovery::flows::Recovery;
+use password_recovery::config::AdminSettings;
 use password_recovery::password::PasswordHasher;
-use password_recovery::policy::PasswordPolicy;
 use password_recovery::ports::UserStore;
-use password_recovery::random::OsRandom;
 use serde_json::{Value, json};
 use system_tests::*;
 
@@ -188,28 +185,7 @@ async fn an_administrator_link_dies_after_its_lifetime() {
         SystemClock.now().epoch_seconds() - 86_401,
     )));
     let admin = Administration {
-        recovery: Recovery {
-            users: store.clone(),
-            tokens: store.clone(),
-            codes: store.clone(),
-            limiter: store.clone(),
-            mailer: Arc::new(SesMailer::new(
-                aws_sdk_sesv2::Client::new(&sdk),
-                SENDER.into(),
-            )),
-            texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(&sdk), None)),
-            clock,
-            random: Arc::new(OsRandom),
-            hasher: PasswordHasher::owasp(),
-            settings: RecoverySettings {
-                service_name: "Recovery Test".into(),
-                reset_page_url: RESET_PAGE_URL.into(),
-                login_url: LOGIN_URL.into(),
-                reset_token_lifetime_seconds: 3600,
-                password_policy: PasswordPolicy::default(),
-                sms: test_sms_settings(),
-            },
-        },
+        recovery: recovery_on_aws(&sdk, store.clone(), clock),
         audit: store,
         settings: AdminSettings {
             link_lifetime_seconds: 86_400,

@@ -8,13 +8,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use password_recovery::account::{AccountLookup, UserAccount};
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::clock::{Clock, ManualClock, SystemClock, Timestamp};
-use password_recovery::config::RecoverySettings;
 use password_recovery::flows::{Recovery, ResetRequestOutcome};
 use password_recovery::in_memory::Outbox;
 use password_recovery::password::PasswordHasher;
-use password_recovery::policy::PasswordPolicy;
 use password_recovery::ports::UserStore;
-use password_recovery::random::OsRandom;
 use password_recovery::token::ResetToken;
 use serde_json::json;
 use system_tests::*;
@@ -306,23 +303,12 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
     let outbox = Arc::new(Outbox::new());
     let now = SystemClock.now().epoch_seconds();
     let recovery = Recovery {
-        users: store.clone(),
-        tokens: store.clone(),
-        codes: store.clone(),
-        limiter: store.clone(),
         mailer: outbox.clone(),
-        texter: Arc::new(password_recovery::in_memory::SmsOutbox::new()),
-        clock: Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(now - 7200))),
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasher::owasp(),
-        settings: RecoverySettings {
-            service_name: "Recovery Test".into(),
-            reset_page_url: RESET_PAGE_URL.into(),
-            login_url: LOGIN_URL.into(),
-            reset_token_lifetime_seconds: 3600,
-            password_policy: PasswordPolicy::default(),
-            sms: test_sms_settings(),
-        },
+        ..recovery_on_aws(
+            &sdk,
+            store.clone(),
+            Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(now - 7200))),
+        )
     };
     let outcome = recovery
         .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")

@@ -9,13 +9,9 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use password_recovery::account::AccountLookup;
 use password_recovery::account::PhoneNumber;
-use password_recovery::aws::{DynamoDbStore, SesMailer, SnsTexter};
+use password_recovery::aws::DynamoDbStore;
 use password_recovery::clock::{Clock, ManualClock, SystemClock, Timestamp};
-use password_recovery::config::RecoverySettings;
 use password_recovery::flows::{PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError};
-use password_recovery::password::PasswordHasher;
-use password_recovery::policy::PasswordPolicy;
-use password_recovery::random::OsRandom;
 use secrecy::SecretString;
 use system_tests::*;
 
@@ -69,28 +65,7 @@ async fn recovery_with_clock(
             .build(),
     );
     let store = Arc::new(DynamoDbStore::new(dynamodb, table.clone()));
-    let recovery = Recovery {
-        users: store.clone(),
-        tokens: store.clone(),
-        codes: store.clone(),
-        limiter: store,
-        mailer: Arc::new(SesMailer::new(
-            aws_sdk_sesv2::Client::new(&sdk),
-            SENDER.into(),
-        )),
-        texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(&sdk), None)),
-        clock,
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasher::owasp(),
-        settings: RecoverySettings {
-            service_name: "Recovery Test".into(),
-            reset_page_url: RESET_PAGE_URL.into(),
-            login_url: LOGIN_URL.into(),
-            reset_token_lifetime_seconds: 3600,
-            password_policy: PasswordPolicy::default(),
-            sms: test_sms_settings(),
-        },
-    };
+    let recovery = recovery_on_aws(&sdk, store, clock);
     (recovery, table, sdk)
 }
 

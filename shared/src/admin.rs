@@ -424,11 +424,9 @@ impl Administration {
                     email::invitation(to, details, &link, lifetime)
                 } else {
                     email::admin_link(to, details, &link, lifetime)
-                }
-                .map_err(|e| undelivered(&e))?;
+                };
                 self.recovery
-                    .mailer
-                    .send(message)
+                    .deliver_email(message)
                     .await
                     .map_err(|e| undelivered(&e))?;
                 Ok(to.masked())
@@ -441,11 +439,9 @@ impl Administration {
                     sms::invitation(to, details, &link, lifetime)
                 } else {
                     sms::admin_link(to, details, &link, lifetime)
-                }
-                .map_err(|e| undelivered(&e))?;
+                };
                 self.recovery
-                    .texter
-                    .send(message)
+                    .deliver_sms(message)
                     .await
                     .map_err(|e| undelivered(&e))?;
                 Ok(to.masked())
@@ -546,25 +542,11 @@ impl Administration {
         let service_name = &self.recovery.settings.service_name;
         let login = account.login.as_str();
         let sent = if let Some(to) = &account.email {
-            match email::password_changed(service_name, to, login, now, true) {
-                Ok(message) => self
-                    .recovery
-                    .mailer
-                    .send(message)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+            let message = email::password_changed(service_name, to, login, now, true);
+            self.recovery.deliver_email(message).await
         } else if let Some(to) = &account.phone {
-            match sms::password_changed(to, service_name, login) {
-                Ok(message) => self
-                    .recovery
-                    .texter
-                    .send(message)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+            let message = sms::password_changed(to, service_name, login);
+            self.recovery.deliver_sms(message).await
         } else {
             Ok(())
         };

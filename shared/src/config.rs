@@ -8,6 +8,13 @@ use crate::code::{CodeSecret, MIN_SECRET_BYTES};
 use crate::policy::{DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
 use crate::rate_limit::RateWindow;
 
+pub const DEFAULT_SMS_CODE_LIFETIME_SECONDS: i64 = 60;
+pub const DEFAULT_SMS_CODE_MAX_ATTEMPTS: i64 = 5;
+pub const DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS: i64 = 600;
+pub const DEFAULT_SMS_LIMIT_PER_PHONE_15MIN: i64 = 3;
+pub const DEFAULT_SMS_LIMIT_PER_PHONE_DAY: i64 = 10;
+pub const DEFAULT_SMS_LIMIT_PER_IP_HOUR: i64 = 10;
+
 /// What the SMS code flow needs to know.
 #[derive(Debug, Clone)]
 pub struct SmsSettings {
@@ -48,6 +55,45 @@ impl RecoverySettings {
             '?'
         };
         format!("{}{separator}token={token_text}", self.reset_page_url)
+    }
+}
+
+impl SmsSettings {
+    /// The settings as shipped, the defaults of every variable.
+    pub fn shipped(code_secret: Option<CodeSecret>) -> Self {
+        Self {
+            code_secret,
+            code_lifetime_seconds: DEFAULT_SMS_CODE_LIFETIME_SECONDS,
+            max_attempts: DEFAULT_SMS_CODE_MAX_ATTEMPTS as u32,
+            code_token_lifetime_seconds: DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS,
+            phone_limits: Self::phone_windows(
+                DEFAULT_SMS_LIMIT_PER_PHONE_15MIN as u32,
+                DEFAULT_SMS_LIMIT_PER_PHONE_DAY as u32,
+            ),
+            ip_limits: Self::ip_windows(DEFAULT_SMS_LIMIT_PER_IP_HOUR as u32),
+        }
+    }
+
+    /// At most `per_15min` codes in any 15 minutes and `per_day` in any day.
+    fn phone_windows(per_15min: u32, per_day: u32) -> Vec<RateWindow> {
+        vec![
+            RateWindow {
+                seconds: 900,
+                max: per_15min,
+            },
+            RateWindow {
+                seconds: 86_400,
+                max: per_day,
+            },
+        ]
+    }
+
+    /// At most `per_hour` phone requests in any hour.
+    fn ip_windows(per_hour: u32) -> Vec<RateWindow> {
+        vec![RateWindow {
+            seconds: 3600,
+            max: per_hour,
+        }]
     }
 }
 
@@ -250,12 +296,42 @@ impl AppConfig {
             0,
             10_000,
         );
-        let code_lifetime = number("SMS_CODE_LIFETIME_SECONDS", 60, 10, 600);
-        let max_attempts = number("SMS_CODE_MAX_ATTEMPTS", 5, 1, 20);
-        let code_token_lifetime = number("SMS_RESET_TOKEN_LIFETIME_SECONDS", 600, 60, 3600);
-        let per_phone_15min = number("SMS_LIMIT_PER_PHONE_15MIN", 3, 1, 1000);
-        let per_phone_day = number("SMS_LIMIT_PER_PHONE_DAY", 10, 1, 10_000);
-        let per_ip_hour = number("SMS_LIMIT_PER_IP_HOUR", 10, 1, 100_000);
+        let code_lifetime = number(
+            "SMS_CODE_LIFETIME_SECONDS",
+            DEFAULT_SMS_CODE_LIFETIME_SECONDS,
+            10,
+            600,
+        );
+        let max_attempts = number(
+            "SMS_CODE_MAX_ATTEMPTS",
+            DEFAULT_SMS_CODE_MAX_ATTEMPTS,
+            1,
+            20,
+        );
+        let code_token_lifetime = number(
+            "SMS_RESET_TOKEN_LIFETIME_SECONDS",
+            DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS,
+            60,
+            3600,
+        );
+        let per_phone_15min = number(
+            "SMS_LIMIT_PER_PHONE_15MIN",
+            DEFAULT_SMS_LIMIT_PER_PHONE_15MIN,
+            1,
+            1000,
+        );
+        let per_phone_day = number(
+            "SMS_LIMIT_PER_PHONE_DAY",
+            DEFAULT_SMS_LIMIT_PER_PHONE_DAY,
+            1,
+            10_000,
+        );
+        let per_ip_hour = number(
+            "SMS_LIMIT_PER_IP_HOUR",
+            DEFAULT_SMS_LIMIT_PER_IP_HOUR,
+            1,
+            100_000,
+        );
         let admin_link_lifetime = number("ADMIN_LINK_LIFETIME_SECONDS", 86_400, 300, 604_800);
         let audit_retention_days = number("AUDIT_RETENTION_DAYS", 365, 1, 3650);
         let policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
@@ -316,20 +392,11 @@ impl AppConfig {
                     code_lifetime_seconds: code_lifetime,
                     max_attempts: max_attempts as u32,
                     code_token_lifetime_seconds: code_token_lifetime,
-                    phone_limits: vec![
-                        RateWindow {
-                            seconds: 900,
-                            max: per_phone_15min as u32,
-                        },
-                        RateWindow {
-                            seconds: 86_400,
-                            max: per_phone_day as u32,
-                        },
-                    ],
-                    ip_limits: vec![RateWindow {
-                        seconds: 3600,
-                        max: per_ip_hour as u32,
-                    }],
+                    phone_limits: SmsSettings::phone_windows(
+                        per_phone_15min as u32,
+                        per_phone_day as u32,
+                    ),
+                    ip_limits: SmsSettings::ip_windows(per_ip_hour as u32),
                 },
             },
             web: WebSettings {

@@ -210,11 +210,7 @@ impl Recovery {
             );
             (message, ResetRequestOutcome::LinkSent(id.clone()))
         };
-        let delivered = match message {
-            Ok(message) => self.mailer.send(message).await.map_err(|e| e.to_string()),
-            Err(err) => Err(err.to_string()),
-        };
-        match delivered {
+        match self.deliver_email(message).await {
             Ok(()) => {
                 info!(outcome = outcome_name(&outcome), user_id = %id, "reset requested");
                 Ok(outcome)
@@ -224,6 +220,25 @@ impl Recovery {
                 Ok(ResetRequestOutcome::NotDelivered(id))
             }
         }
+    }
+
+    /// Sends a rendered email; the error, as text, says what failed without
+    /// any of the message.
+    pub(crate) async fn deliver_email(
+        &self,
+        message: Result<email::OutgoingEmail, email::RenderError>,
+    ) -> Result<(), String> {
+        let message = message.map_err(|e| e.to_string())?;
+        self.mailer.send(message).await.map_err(|e| e.to_string())
+    }
+
+    /// Sends a rendered SMS, as [`Self::deliver_email`] does an email.
+    pub(crate) async fn deliver_sms(
+        &self,
+        message: Result<sms::OutgoingSms, email::RenderError>,
+    ) -> Result<(), String> {
+        let message = message.map_err(|e| e.to_string())?;
+        self.texter.send(message).await.map_err(|e| e.to_string())
     }
 
     async fn limit(
@@ -308,11 +323,7 @@ impl Recovery {
                 ResetRequestOutcome::CodeSent(id.clone()),
             )
         };
-        let sent = match message {
-            Ok(message) => self.texter.send(message).await.map_err(|e| e.to_string()),
-            Err(err) => Err(err.to_string()),
-        };
-        match sent {
+        match self.deliver_sms(message).await {
             Ok(()) => {
                 info!(outcome = outcome_name(&outcome), user_id = %id, "code requested");
                 Ok(outcome)
@@ -494,11 +505,7 @@ impl Recovery {
                 now,
                 false,
             );
-            let sent = match notice {
-                Ok(notice) => self.mailer.send(notice).await.map_err(|e| e.to_string()),
-                Err(err) => Err(err.to_string()),
-            };
-            if let Err(err) = sent {
+            if let Err(err) = self.deliver_email(notice).await {
                 // The password has changed; the answer says so even if the
                 // notice could not go out.
                 error!(user_id = %account.id, error = %err, "could not send the password-changed email");

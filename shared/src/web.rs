@@ -238,6 +238,11 @@ impl Submission {
         }
     }
 
+    /// The field as given, or empty: for filling a form back in.
+    fn text_or_empty(&self, name: &str) -> String {
+        self.optional(name).ok().flatten().unwrap_or_default()
+    }
+
     fn required(&self, name: &str) -> Result<String, ApiError> {
         self.optional(name)?.ok_or_else(|| {
             ApiError::new(
@@ -397,20 +402,17 @@ pub async fn forgot_password(
     }
     let service_name = recovery.settings.service_name.as_str();
     let on_premise = web.edition == Edition::OnPremise;
-    match req.method().as_str() {
-        "GET" => {
-            return html_response(
-                StatusCode::OK,
-                &ForgotPage {
-                    service_name,
-                    on_premise,
-                    login: "",
-                    error: None,
-                },
-            );
-        }
-        "POST" => {}
-        _ => return method_not_allowed(),
+    // `check_route` has refused every method but GET and POST.
+    if req.method().as_str() == "GET" {
+        return html_response(
+            StatusCode::OK,
+            &ForgotPage {
+                service_name,
+                on_premise,
+                login: "",
+                error: None,
+            },
+        );
     }
     let started = Instant::now();
     let submission = match read_submission(&req) {
@@ -424,11 +426,7 @@ pub async fn forgot_password(
     let lookup = match lookup {
         Ok(lookup) => lookup,
         Err(err) if format == Format::Form => {
-            let login = submission
-                .optional("login")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let login = submission.text_or_empty("login");
             return html_response(
                 err.status,
                 &ForgotPage {
@@ -550,18 +548,15 @@ pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -
     if let Some(refused) = check_route(Function::VerifyCode, &req) {
         return refused;
     }
-    match req.method().as_str() {
-        "GET" => {
-            let params = req.query_string_parameters();
-            let phone = params
-                .first("phone")
-                .and_then(|p| PhoneNumber::parse(p).ok())
-                .map(|p| p.as_e164().to_owned())
-                .unwrap_or_default();
-            return code_page(recovery, StatusCode::OK, &phone, None);
-        }
-        "POST" => {}
-        _ => return method_not_allowed(),
+    // `check_route` has refused every method but GET and POST.
+    if req.method().as_str() == "GET" {
+        let params = req.query_string_parameters();
+        let phone = params
+            .first("phone")
+            .and_then(|p| PhoneNumber::parse(p).ok())
+            .map(|p| p.as_e164().to_owned())
+            .unwrap_or_default();
+        return code_page(recovery, StatusCode::OK, &phone, None);
     }
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
@@ -577,11 +572,7 @@ pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -
     let (phone, code) = match fields {
         Ok(fields) => fields,
         Err(err) if format == Format::Form => {
-            let phone = submission
-                .optional("phone")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let phone = submission.text_or_empty("phone");
             return code_page(recovery, err.status, &phone, Some(&err.message));
         }
         Err(err) => return err.into_json_response(),
@@ -694,26 +685,23 @@ pub async fn reset_password(
     let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
         reset_form(recovery, web, status, token, login, error)
     };
-    match req.method().as_str() {
-        "GET" => {
-            let params = req.query_string_parameters();
-            let token = params.first("token").unwrap_or("").trim();
-            return match recovery.token_status(token).await {
-                Ok(TokenStatus::Usable { login }) => {
-                    // The Cloud form names the account for password managers;
-                    // the On-Premise form asks the person for it.
-                    let known = if on_premise { "" } else { login.as_str() };
-                    form(StatusCode::OK, token, known, None)
-                }
-                Ok(TokenStatus::Invalid) => error_page(recovery, &invalid_token(), true),
-                Err(err) => {
-                    error!(error = %err, "token lookup failed");
-                    error_page(recovery, &ApiError::unavailable(), false)
-                }
-            };
-        }
-        "POST" => {}
-        _ => return method_not_allowed(),
+    // `check_route` has refused every method but GET and POST.
+    if req.method().as_str() == "GET" {
+        let params = req.query_string_parameters();
+        let token = params.first("token").unwrap_or("").trim();
+        return match recovery.token_status(token).await {
+            Ok(TokenStatus::Usable { login }) => {
+                // The Cloud form names the account for password managers;
+                // the On-Premise form asks the person for it.
+                let known = if on_premise { "" } else { login.as_str() };
+                form(StatusCode::OK, token, known, None)
+            }
+            Ok(TokenStatus::Invalid) => error_page(recovery, &invalid_token(), true),
+            Err(err) => {
+                error!(error = %err, "token lookup failed");
+                error_page(recovery, &ApiError::unavailable(), false)
+            }
+        };
     }
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
@@ -734,16 +722,8 @@ pub async fn reset_password(
     let (token, login, password, confirmation) = match fields {
         Ok(fields) => fields,
         Err(err) if format == Format::Form => {
-            let token = submission
-                .optional("token")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let login = submission
-                .optional("login")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let token = submission.text_or_empty("token");
+            let login = submission.text_or_empty("login");
             return form(err.status, &token, &login, Some(&err));
         }
         Err(err) => return err.into_json_response(),

@@ -5,20 +5,18 @@ use std::sync::Arc;
 
 use password_recovery::account::{AccountLookup, LoginName, PhoneNumber};
 use password_recovery::admin::Administration;
-use password_recovery::clock::{ManualClock, Timestamp};
-use password_recovery::code::CodeSecret;
-use password_recovery::config::{AdminSettings, RecoverySettings, SmsSettings};
-use password_recovery::flows::{PasswordChange, Recovery, SetPasswordError, VerifyCodeError};
+use password_recovery::clock::ManualClock;
+use password_recovery::config::AdminSettings;
+use password_recovery::flows::{PasswordChange, SetPasswordError, VerifyCodeError};
 use password_recovery::in_memory::{InMemoryStore, Outbox, SmsOutbox};
 use password_recovery::password::PasswordHasher;
-use password_recovery::policy::PasswordPolicy;
 use password_recovery::ports::UserStore;
-use password_recovery::random::OsRandom;
-use password_recovery::rate_limit::RateWindow;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-const PAGE: &str = "https://id.example.com/password/reset";
+mod common;
+
+use common::in_memory_world;
 
 struct World {
     admin: Administration,
@@ -29,44 +27,13 @@ struct World {
 }
 
 fn world() -> World {
-    let store = Arc::new(InMemoryStore::new());
-    let outbox = Arc::new(Outbox::new());
-    let texts = Arc::new(SmsOutbox::new());
-    let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
-        1_800_000_000,
-    )));
-    let recovery = Recovery {
-        users: store.clone(),
-        tokens: store.clone(),
-        codes: store.clone(),
-        limiter: store.clone(),
-        mailer: outbox.clone(),
-        texter: texts.clone(),
-        clock: clock.clone(),
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasher::owasp(),
-        settings: RecoverySettings {
-            service_name: "Example".into(),
-            reset_page_url: PAGE.into(),
-            login_url: "https://app.example.com/login".into(),
-            reset_token_lifetime_seconds: 3600,
-            password_policy: PasswordPolicy::default(),
-            sms: SmsSettings {
-                code_secret: CodeSecret::new(vec![9u8; 32]),
-                code_lifetime_seconds: 60,
-                max_attempts: 5,
-                code_token_lifetime_seconds: 600,
-                phone_limits: vec![RateWindow {
-                    seconds: 900,
-                    max: 3,
-                }],
-                ip_limits: vec![RateWindow {
-                    seconds: 3600,
-                    max: 10,
-                }],
-            },
-        },
-    };
+    let common::World {
+        recovery,
+        store,
+        outbox,
+        texts,
+        clock,
+    } = in_memory_world();
     World {
         admin: Administration {
             recovery,

@@ -3,7 +3,6 @@
 //! `tests/` at the root).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_http::http::{Method, StatusCode};
@@ -11,31 +10,22 @@ use lambda_http::{Body, Request, RequestExt};
 use password_recovery::account::{
     AccountLookup, EmailAddress, LoginName, NewAccount, PhoneNumber, UserId,
 };
-use password_recovery::clock::{Clock, ManualClock, Timestamp};
-use password_recovery::code::CodeSecret;
-use password_recovery::config::{Edition, RecoverySettings, SmsSettings, WebSettings};
+use password_recovery::clock::Clock;
+use password_recovery::config::{Edition, WebSettings};
 use password_recovery::flows::{
-    FlowError, PasswordChange, Recovery, ResetRequestOutcome, SetPasswordError, VerifyCodeError,
+    FlowError, PasswordChange, ResetRequestOutcome, SetPasswordError, VerifyCodeError,
 };
-use password_recovery::in_memory::{InMemoryStore, Outbox, SmsOutbox};
+use password_recovery::in_memory::{Outbox, SmsOutbox};
 use password_recovery::password::{Password, PasswordHasher};
-use password_recovery::policy::PasswordPolicy;
 use password_recovery::ports::UserStore;
 use password_recovery::random::OsRandom;
-use password_recovery::rate_limit::RateWindow;
 use password_recovery::web;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-const PAGE: &str = "https://id.example.com/password/reset";
+mod common;
 
-struct World {
-    recovery: Recovery,
-    store: Arc<InMemoryStore>,
-    outbox: Arc<Outbox>,
-    texts: Arc<SmsOutbox>,
-    clock: Arc<ManualClock>,
-}
+use common::{PAGE, World, in_memory_world};
 
 const IP: &str = "203.0.113.7";
 
@@ -44,50 +34,8 @@ fn phone(n: u32) -> PhoneNumber {
 }
 
 async fn world() -> World {
-    let store = Arc::new(InMemoryStore::new());
-    let outbox = Arc::new(Outbox::new());
-    let texts = Arc::new(SmsOutbox::new());
-    let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
-        1_800_000_000,
-    )));
-    let recovery = Recovery {
-        users: store.clone(),
-        tokens: store.clone(),
-        codes: store.clone(),
-        limiter: store.clone(),
-        mailer: outbox.clone(),
-        texter: texts.clone(),
-        clock: clock.clone(),
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasher::owasp(),
-        settings: RecoverySettings {
-            service_name: "Example".into(),
-            reset_page_url: PAGE.into(),
-            login_url: "https://app.example.com/login".into(),
-            reset_token_lifetime_seconds: 3600,
-            password_policy: PasswordPolicy::default(),
-            sms: SmsSettings {
-                code_secret: CodeSecret::new(vec![42u8; 32]),
-                code_lifetime_seconds: 60,
-                max_attempts: 5,
-                code_token_lifetime_seconds: 600,
-                phone_limits: vec![
-                    RateWindow {
-                        seconds: 900,
-                        max: 3,
-                    },
-                    RateWindow {
-                        seconds: 86_400,
-                        max: 10,
-                    },
-                ],
-                ip_limits: vec![RateWindow {
-                    seconds: 3600,
-                    max: 10,
-                }],
-            },
-        },
-    };
+    let w = in_memory_world();
+    let store = &w.store;
     let hasher = PasswordHasher::owasp();
     for (n, (login, password, provider, disabled)) in [
         ("ada", Some("old password 1"), None, false),
@@ -113,13 +61,7 @@ async fn world() -> World {
             .await
             .unwrap();
     }
-    World {
-        recovery,
-        store,
-        outbox,
-        texts,
-        clock,
-    }
+    w
 }
 
 fn token_in(outbox: &Outbox) -> String {

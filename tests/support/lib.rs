@@ -601,25 +601,42 @@ pub fn functions() -> &'static Functions {
 
 /// The SMS settings the functions under test run with (limits as shipped).
 pub fn test_sms_settings() -> password_recovery::config::SmsSettings {
-    use password_recovery::rate_limit::RateWindow;
-    password_recovery::config::SmsSettings {
-        code_secret: password_recovery::code::CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()),
-        code_lifetime_seconds: 60,
-        max_attempts: 5,
-        code_token_lifetime_seconds: 600,
-        phone_limits: vec![
-            RateWindow {
-                seconds: 900,
-                max: 3,
-            },
-            RateWindow {
-                seconds: 86_400,
-                max: 10,
-            },
-        ],
-        ip_limits: vec![RateWindow {
-            seconds: 3600,
-            max: 10,
-        }],
+    password_recovery::config::SmsSettings::shipped(password_recovery::code::CodeSecret::new(
+        SMS_CODE_SECRET.as_bytes().to_vec(),
+    ))
+}
+
+/// The flows in-process on `store` (the real DynamoDB adapter), SES and SNS
+/// through the SDK, with `clock`, configured like the functions under test.
+pub fn recovery_on_aws(
+    sdk: &SdkConfig,
+    store: std::sync::Arc<DynamoDbStore>,
+    clock: std::sync::Arc<dyn password_recovery::clock::Clock>,
+) -> password_recovery::flows::Recovery {
+    use std::sync::Arc;
+    password_recovery::flows::Recovery {
+        users: store.clone(),
+        tokens: store.clone(),
+        codes: store.clone(),
+        limiter: store,
+        mailer: Arc::new(password_recovery::aws::SesMailer::new(
+            aws_sdk_sesv2::Client::new(sdk),
+            SENDER.into(),
+        )),
+        texter: Arc::new(password_recovery::aws::SnsTexter::new(
+            aws_sdk_sns::Client::new(sdk),
+            None,
+        )),
+        clock,
+        random: Arc::new(OsRandom),
+        hasher: PasswordHasher::owasp(),
+        settings: password_recovery::config::RecoverySettings {
+            service_name: "Recovery Test".into(),
+            reset_page_url: RESET_PAGE_URL.into(),
+            login_url: LOGIN_URL.into(),
+            reset_token_lifetime_seconds: 3600,
+            password_policy: password_recovery::policy::PasswordPolicy::default(),
+            sms: test_sms_settings(),
+        },
     }
 }

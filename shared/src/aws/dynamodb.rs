@@ -271,14 +271,23 @@ impl DynamoDbStore {
             TransactWriteItem::builder().update(point).build(),
         ];
         if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(token_key(previous)))
-                .build()
-                .map_err(construction(OP))?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
+            items.push(self.delete(token_key(previous), OP)?);
         }
         Ok(items)
+    }
+
+    /// An unconditional delete of `key`, as a transaction item.
+    fn delete(
+        &self,
+        key: Item,
+        operation: &'static str,
+    ) -> Result<TransactWriteItem, DependencyError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .build()
+            .map_err(construction(operation))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     async fn transact(
@@ -348,20 +357,11 @@ impl UserStore for DynamoDbStore {
             .build()
             .map_err(construction(OP))?;
         let mut items = vec![TransactWriteItem::builder().update(store_hash).build()];
-        let mut doomed = Vec::new();
         if let Some(active) = &user.active_reset {
-            doomed.push(token_key(active));
+            items.push(self.delete(token_key(active), OP)?);
         }
         if let Some(phone) = &user.phone {
-            doomed.push(code_key(phone));
-        }
-        for key in doomed {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key))
-                .build()
-                .map_err(construction(OP))?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
+            items.push(self.delete(code_key(phone), OP)?);
         }
         match self.transact(OP, items).await? {
             Ok(()) => Ok(true),
@@ -495,12 +495,7 @@ impl ResetTokenStore for DynamoDbStore {
             TransactWriteItem::builder().update(store_hash).build(),
         ];
         if let Some(phone) = r.phone {
-            let drop_code = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(code_key(phone)))
-                .build()
-                .map_err(construction(OP))?;
-            items.push(TransactWriteItem::builder().delete(drop_code).build());
+            items.push(self.delete(code_key(phone), OP)?);
         }
         match self.transact(OP, items).await? {
             Ok(()) => Ok(RedeemOutcome::Redeemed),

@@ -35,12 +35,30 @@ pub async fn load_sdk_config(app_name: &str) -> SdkConfig {
     .await
 }
 
-/// The flows on DynamoDB and SES.
+/// The flows on DynamoDB, SES and SNS.
 pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
-    let store = Arc::new(DynamoDbStore::new(
+    recovery_on(sdk, config, Arc::new(dynamodb_store(sdk, config)))
+}
+
+/// The administrator's actions on DynamoDB, SES and SNS: the flows and the
+/// audit trail share one DynamoDB client.
+pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> crate::admin::Administration {
+    let store = Arc::new(dynamodb_store(sdk, config));
+    crate::admin::Administration {
+        recovery: recovery_on(sdk, config, store.clone()),
+        audit: store,
+        settings: config.admin.clone(),
+    }
+}
+
+fn dynamodb_store(sdk: &SdkConfig, config: &AppConfig) -> DynamoDbStore {
+    DynamoDbStore::new(
         aws_sdk_dynamodb::Client::new(sdk),
         config.table_name.clone(),
-    ));
+    )
+}
+
+fn recovery_on(sdk: &SdkConfig, config: &AppConfig, store: Arc<DynamoDbStore>) -> Recovery {
     Recovery {
         users: store.clone(),
         tokens: store.clone(),
@@ -58,20 +76,6 @@ pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
         random: Arc::new(OsRandom),
         hasher: PasswordHasher::owasp(),
         settings: config.recovery.clone(),
-    }
-}
-
-/// The administrator's actions on DynamoDB, SES and SNS.
-pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> crate::admin::Administration {
-    let recovery = recovery(sdk, config);
-    let audit = Arc::new(DynamoDbStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        config.table_name.clone(),
-    ));
-    crate::admin::Administration {
-        recovery,
-        audit,
-        settings: config.admin.clone(),
     }
 }
 
