@@ -13,11 +13,10 @@ use password_recovery::clock::Timestamp;
 use password_recovery::code::{CodeRecord, CodeSecret, SmsCode};
 use password_recovery::password::{Password, PasswordHash, PasswordHasher};
 use password_recovery::ports::{
-    CodeStore, CreateAccountError, RateLimiter, RedeemOutcome, Redemption, ResetTokenStore,
-    UserStore, WrongAttempt,
+    CodeRequestState, CodeStore, CounterUpdate, CreateAccountError, RedeemOutcome, Redemption,
+    ResetTokenStore, UserStore, WrongAttempt,
 };
 use password_recovery::random::OsRandom;
-use password_recovery::rate_limit::{RateDecision, RateWindow};
 use password_recovery::token::{ResetToken, ResetTokenRecord, TokenPurpose};
 use system_tests::*;
 
@@ -414,7 +413,7 @@ async fn codes_are_stored_as_macs_and_replaced_by_newer_ones() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let first = code_record(None, &phone, "123456", 1_800_000_000);
-    store.replace_code(&first).await.unwrap();
+    assert!(store.store_code(&first, &[]).await.unwrap());
     assert_eq!(store.find_code(&phone).await.unwrap(), Some(first.clone()));
     let item = raw_item(
         &sdk,
@@ -430,7 +429,7 @@ async fn codes_are_stored_as_macs_and_replaced_by_newer_ones() {
     );
     assert_eq!(item["expires_at"].as_n().unwrap(), "1800000060");
     let second = code_record(None, &phone, "654321", 1_800_000_030);
-    store.replace_code(&second).await.unwrap();
+    assert!(store.store_code(&second, &[]).await.unwrap());
     assert_eq!(store.find_code(&phone).await.unwrap(), Some(second));
     assert_eq!(
         store.record_wrong_attempt(&first).await.unwrap(),
@@ -443,7 +442,7 @@ async fn wrong_attempts_count_down_to_a_burned_code() {
     let (_, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let record = code_record(None, &phone, "123456", 1_800_000_000);
-    store.replace_code(&record).await.unwrap();
+    assert!(store.store_code(&record, &[]).await.unwrap());
     for left in (0..5).rev() {
         assert_eq!(
             store.record_wrong_attempt(&record).await.unwrap(),
@@ -483,7 +482,7 @@ async fn a_code_is_exchanged_once_for_the_only_live_token() {
     store.issue(&user, &link_record).await.unwrap();
     let user = store.get(&user.id).await.unwrap().unwrap();
     let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
-    store.replace_code(&code).await.unwrap();
+    assert!(store.store_code(&code, &[]).await.unwrap());
     let now = Timestamp::from_epoch_seconds(1_800_000_010);
 
     // Expired: refused, nothing changes.
@@ -491,7 +490,7 @@ async fn a_code_is_exchanged_once_for_the_only_live_token() {
     let (_, token_record) = record(&user, 1_800_000_060, 600);
     assert!(
         !store
-            .exchange_code(&code, late, &user, &token_record)
+            .exchange_code(&code, late, &token_record)
             .await
             .unwrap()
     );
@@ -503,7 +502,7 @@ async fn a_code_is_exchanged_once_for_the_only_live_token() {
             tokio::spawn(async move {
                 let (token, token_record) = record(&user, 1_800_000_010, 600);
                 let exchanged = store
-                    .exchange_code(&code, now, &user, &token_record)
+                    .exchange_code(&code, now, &token_record)
                     .await
                     .unwrap();
                 (exchanged, token)
@@ -525,10 +524,66 @@ async fn a_code_is_exchanged_once_for_the_only_live_token() {
         Some(winners[0].digest()),
         "the new token is the only live one"
     );
-    assert!(
-        store.find(&link.digest()).await.unwrap().is_none(),
-        "the emailed link is gone"
+    let hash = PasswordHash::from_phc("$argon2id$new");
+    let outcome = store
+        .redeem(Redemption {
+            digest: &link.digest(),
+            user_id: &user.id,
+            phone: Some(&phone),
+            new_hash: &hash,
+            now,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        RedeemOutcome::Rejected,
+        "the emailed link no longer works"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_number() {
+    let (sdk, store) = store().await;
+    for change in ["SET disabled = :yes", "REMOVE phone"] {
+        let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+        let mut account = new_account(&format!("ada{}", change.len()), "ada@recovery.test");
+        account.email = None;
+        account.phone = Some(phone.clone());
+        let user = store
+            .create(account, UserId::generate(&OsRandom).unwrap())
+            .await
+            .unwrap();
+        let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
+        assert!(store.store_code(&code, &[]).await.unwrap());
+        let mut update = aws_sdk_dynamodb::Client::new(&sdk)
+            .update_item()
+            .table_name(store.table_name())
+            .key(
+                "pk",
+                AttributeValue::S(format!("USER#{}", user.id.as_str())),
+            )
+            .key("sk", AttributeValue::S("USER".into()))
+            .update_expression(change);
+        if change.contains(":yes") {
+            update = update.expression_attribute_values(":yes", AttributeValue::Bool(true));
+        }
+        update.send().await.unwrap();
+        let (_, token_record) = record(&user, 1_800_000_010, 600);
+        let now = Timestamp::from_epoch_seconds(1_800_000_010);
+        assert!(
+            !store
+                .exchange_code(&code, now, &token_record)
+                .await
+                .unwrap(),
+            "{change}: refused"
+        );
+        assert!(
+            store.find_code(&phone).await.unwrap().is_some(),
+            "{change}: code kept"
+        );
+        assert!(store.find(&token_record.digest).await.unwrap().is_none());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -543,10 +598,8 @@ async fn redeeming_a_token_kills_the_outstanding_code() {
         .unwrap();
     let (_, link_record) = record(&user, 1_800_000_000, 3600);
     store.issue(&user, &link_record).await.unwrap();
-    store
-        .replace_code(&code_record(Some(&user), &phone, "123456", 1_800_000_000))
-        .await
-        .unwrap();
+    let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
+    assert!(store.store_code(&code, &[]).await.unwrap());
     let hash = PasswordHash::from_phc("$argon2id$new");
     let outcome = store
         .redeem(Redemption {
@@ -563,66 +616,84 @@ async fn redeeming_a_token_kills_the_outstanding_code() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn rate_limits_hold_under_concurrent_hits() {
+async fn counters_and_code_are_written_together_or_not_at_all() {
     let (sdk, store) = store().await;
-    let store = Arc::new(store);
-    let windows = [
-        RateWindow {
-            seconds: 900,
-            max: 3,
-        },
-        RateWindow {
-            seconds: 86_400,
-            max: 10,
-        },
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let keys = vec![
+        format!("ip#{}", unique_phone()),
+        format!("phone#{}", phone.as_e164()),
     ];
-    let now = Timestamp::from_epoch_seconds(1_800_000_000);
-    let tasks: Vec<_> = (0..12)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .hit("phone#+4915100000001", &windows, now)
-                    .await
-                    .unwrap()
+    let first = store.load_code_request(&phone, &keys).await.unwrap();
+    let stale = store.load_code_request(&phone, &keys).await.unwrap();
+    assert!(first.account.is_none());
+    assert_eq!(first.counters.len(), 2);
+    assert!(
+        first
+            .counters
+            .iter()
+            .all(|c| c.version == 0 && c.hits.is_empty())
+    );
+    fn updates(state: &CodeRequestState, at: i64) -> Vec<CounterUpdate<'_>> {
+        state
+            .counters
+            .iter()
+            .map(|counter| CounterUpdate {
+                counter,
+                hits: vec![at],
+                expires_at: Timestamp::from_epoch_seconds(at + 86_400),
             })
-        })
-        .collect();
-    let mut allowed = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            RateDecision::Allowed => allowed += 1,
-            RateDecision::Limited {
-                retry_after_seconds,
-            } => assert!(retry_after_seconds >= 1),
-        }
+            .collect()
     }
-    assert_eq!(allowed, 3, "exactly the configured count gets through");
-    let later = Timestamp::from_epoch_seconds(1_800_000_000 + 900);
-    assert_eq!(
+    let code = code_record(None, &phone, "111111", 1_800_000_000);
+    assert!(
         store
-            .hit("phone#+4915100000001", &windows, later)
+            .store_code(&code, &updates(&first, 1_800_000_000))
+            .await
+            .unwrap()
+    );
+    let late = code_record(None, &phone, "222222", 1_800_000_001);
+    assert!(
+        !store
+            .store_code(&late, &updates(&stale, 1_800_000_001))
             .await
             .unwrap(),
-        RateDecision::Allowed
+        "a write from a stale read is refused"
     );
     assert_eq!(
-        store
-            .hit("phone#+4915100000002", &windows, now)
-            .await
-            .unwrap(),
-        RateDecision::Allowed
+        store.find_code(&phone).await.unwrap().unwrap().mac,
+        code.mac,
+        "and writes nothing, not even the code"
     );
+    let now = store.load_code_request(&phone, &keys).await.unwrap();
+    for counter in &now.counters {
+        assert_eq!(counter.hits, vec![1_800_000_000]);
+        assert_eq!(counter.version, 1);
+    }
     let item = raw_item(
         &sdk,
         store.table_name(),
-        "RATE#phone#+4915100000001".into(),
+        format!("RATE#phone#{}", phone.as_e164()),
         "RATE",
     )
     .await
     .unwrap();
     assert_eq!(
         *item["expires_at"].as_n().unwrap(),
-        (1_800_000_900 + 86_400).to_string()
+        (1_800_000_000 + 86_400).to_string()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_request_reads_the_account_with_the_number() {
+    let (_, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let mut account = new_account("grace", "grace@recovery.test");
+    account.phone = Some(phone.clone());
+    let user = store
+        .create(account, UserId::generate(&OsRandom).unwrap())
+        .await
+        .unwrap();
+    let state = store.load_code_request(&phone, &[]).await.unwrap();
+    assert_eq!(state.account.map(|a| a.id), Some(user.id));
+    assert!(state.counters.is_empty());
 }

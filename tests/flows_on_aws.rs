@@ -11,7 +11,9 @@ use password_recovery::account::AccountLookup;
 use password_recovery::account::PhoneNumber;
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::clock::{Clock, ManualClock, SystemClock, Timestamp};
-use password_recovery::flows::{PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError};
+use password_recovery::flows::{
+    FlowError, PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError,
+};
 use secrecy::SecretString;
 use system_tests::*;
 
@@ -144,7 +146,7 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
 const IP: &str = "192.0.2.1";
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_phone_request_makes_seven_key_operations() {
+async fn a_phone_request_makes_three_calls_rate_counters_included() {
     let calls = CallLog::default();
     let (recovery, table, sdk) = recovery(&calls).await;
     let phone = unique_phone();
@@ -164,13 +166,11 @@ async fn a_phone_request_makes_seven_key_operations() {
         .await
         .unwrap();
     assert!(matches!(outcome, ResetRequestOutcome::CodeSent(_)));
-    // Two rate counters (read, conditional write), the phone lookup and the
-    // account, the code.
+    // The two counters and the phone lookup together; the account; the
+    // counters and the code together.
     assert_eq!(
         calls.take(),
-        [
-            "GetItem", "PutItem", "GetItem", "PutItem", "GetItem", "GetItem", "PutItem"
-        ]
+        ["BatchGetItem", "GetItem", "TransactWriteItems"]
     );
     let unknown = unique_phone();
     recovery
@@ -179,12 +179,66 @@ async fn a_phone_request_makes_seven_key_operations() {
         .unwrap();
     assert_eq!(
         calls.take(),
-        [
-            "GetItem", "PutItem", "GetItem", "PutItem", "GetItem", "PutItem"
-        ],
+        ["BatchGetItem", "TransactWriteItems"],
         "an unknown number stores a stand-in code too"
     );
     assert!(texts_to(&unknown).is_empty());
+
+    // Checking the code: the code, then one transaction (a wrong code: one
+    // counted attempt instead).
+    let number = PhoneNumber::parse(&phone).unwrap();
+    let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    calls.take();
+    assert!(recovery.verify_code(&number, wrong).await.is_err());
+    assert_eq!(calls.take(), ["GetItem", "UpdateItem"]);
+    recovery.verify_code(&number, &code).await.unwrap();
+    assert_eq!(calls.take(), ["GetItem", "TransactWriteItems"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_phone_requests_get_exactly_the_allowed_number_of_codes() {
+    let calls = CallLog::default();
+    let (recovery, table, sdk) = recovery(&calls).await;
+    let phone = unique_phone();
+    create_account_with_phone(
+        &sdk,
+        &table,
+        &unique("ada"),
+        Some(&phone),
+        Some("old password 1"),
+        None,
+        false,
+    )
+    .await;
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let (recovery, phone) = (recovery.clone(), phone.clone());
+            tokio::spawn(async move {
+                recovery
+                    .request_reset(
+                        &AccountLookup::parse(&phone).unwrap(),
+                        &format!("192.0.2.{}", 10 + i),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let (mut sent, mut limited) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(ResetRequestOutcome::CodeSent(_)) => sent += 1,
+            Err(FlowError::RateLimited {
+                retry_after_seconds,
+            }) => {
+                assert!(retry_after_seconds >= 1);
+                limited += 1;
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!((sent, limited), (3, 9), "three per number per 15 minutes");
+    assert_eq!(texts_to(&phone).len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,6 +16,7 @@ use system_tests::*;
 /// IAM actions this service may use at all; anything else is a typo or a new
 /// dependency that needs a look.
 const KNOWN_ACTIONS: &[&str] = &[
+    "dynamodb:BatchGetItem",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",

@@ -13,17 +13,21 @@ use crate::email;
 use crate::password::{HashError, Password, PasswordHasher};
 use crate::policy::PolicyViolation;
 use crate::ports::{
-    CodeStore, DependencyError, Mailer, RateLimiter, RedeemOutcome, Redemption, ResetTokenStore,
+    CodeStore, CounterUpdate, DependencyError, Mailer, RedeemOutcome, Redemption, ResetTokenStore,
     Texter, UserStore, WrongAttempt,
 };
 use crate::random::{RandomError, RandomSource};
-use crate::rate_limit::RateDecision;
+use crate::rate_limit::{RateDecision, RateWindow, decide};
 use crate::sms;
 use crate::token::{ResetToken, ResetTokenRecord, TokenPurpose};
 
 /// Redemptions that lose a transaction conflict are retried this many times;
 /// the conditions keep a retry from succeeding twice.
 const REDEEM_ATTEMPTS: usize = 3;
+
+/// Read-decide-write rounds of a code request before it gives up because
+/// concurrent requests keep moving its rate-limit counters.
+const RATE_ATTEMPTS: usize = 4;
 
 /// What became of a reset request. The HTTP answer is the same for all of
 /// them; this is for logs and tests.
@@ -130,7 +134,6 @@ pub struct Recovery {
     pub users: Arc<dyn UserStore>,
     pub tokens: Arc<dyn ResetTokenStore>,
     pub codes: Arc<dyn CodeStore>,
-    pub limiter: Arc<dyn RateLimiter>,
     pub mailer: Arc<dyn Mailer>,
     pub texter: Arc<dyn Texter>,
     pub clock: Arc<dyn Clock>,
@@ -241,27 +244,6 @@ impl Recovery {
         self.texter.send(message).await.map_err(|e| e.to_string())
     }
 
-    async fn limit(
-        &self,
-        key: &str,
-        windows: &[crate::rate_limit::RateWindow],
-    ) -> Result<(), FlowError> {
-        match self.limiter.hit(key, windows, self.clock.now()).await? {
-            RateDecision::Allowed => Ok(()),
-            RateDecision::Limited {
-                retry_after_seconds,
-            } => {
-                info!(
-                    limit = key.split('#').next().unwrap_or(""),
-                    retry_after_seconds, "rate limited"
-                );
-                Err(FlowError::RateLimited {
-                    retry_after_seconds,
-                })
-            }
-        }
-    }
-
     fn code_secret(&self) -> Result<&crate::code::CodeSecret, DependencyError> {
         self.settings
             .sms
@@ -281,29 +263,75 @@ impl Recovery {
     ) -> Result<ResetRequestOutcome, FlowError> {
         let sms_settings = &self.settings.sms;
         let secret = self.code_secret()?;
-        self.limit(&format!("ip#{source_ip}"), &sms_settings.ip_limits)
-            .await?;
-        self.limit(
-            &format!("phone#{}", phone.as_e164()),
-            &sms_settings.phone_limits,
-        )
-        .await?;
-        let account = self.users.find_by_phone(phone).await?;
-        let code = SmsCode::generate(self.random.as_ref())?;
-        let now = self.clock.now();
-        let recipient = account
-            .as_ref()
-            .filter(|a| !a.disabled && a.social_only().is_none())
-            .map(|a| a.id.clone());
-        let record = CodeRecord {
-            phone: phone.clone(),
-            user_id: recipient.clone(),
-            mac: secret.mac(phone, &code),
-            attempts_left: sms_settings.max_attempts,
-            issued_at: now,
-            expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
+        let limits = [
+            (format!("ip#{source_ip}"), sms_settings.ip_limits.as_slice()),
+            (
+                format!("phone#{}", phone.as_e164()),
+                sms_settings.phone_limits.as_slice(),
+            ),
+        ];
+        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
+        let mut stored = None;
+        for _ in 0..RATE_ATTEMPTS {
+            let state = self.codes.load_code_request(phone, &keys).await?;
+            if state.counters.len() != limits.len() {
+                return Err(DependencyError::new("load_code_request", "MissingCounter").into());
+            }
+            let now = self.clock.now();
+            let mut updates = Vec::with_capacity(limits.len());
+            let mut retry_after = 0;
+            for ((key, windows), counter) in limits.iter().zip(&state.counters) {
+                match decide(&counter.hits, windows, now) {
+                    (RateDecision::Allowed, hits) => updates.push(CounterUpdate {
+                        counter,
+                        hits,
+                        expires_at: now.plus_seconds(longest_window(windows)),
+                    }),
+                    (
+                        RateDecision::Limited {
+                            retry_after_seconds,
+                        },
+                        _,
+                    ) => {
+                        info!(
+                            limit = key.split('#').next().unwrap_or(""),
+                            retry_after_seconds, "rate limited"
+                        );
+                        retry_after = retry_after.max(retry_after_seconds);
+                    }
+                }
+            }
+            if retry_after > 0 {
+                return Err(FlowError::RateLimited {
+                    retry_after_seconds: retry_after,
+                });
+            }
+            let code = SmsCode::generate(self.random.as_ref())?;
+            let recipient = state
+                .account
+                .as_ref()
+                .filter(|a| !a.disabled && a.social_only().is_none())
+                .map(|a| a.id.clone());
+            let record = CodeRecord {
+                phone: phone.clone(),
+                user_id: recipient,
+                mac: secret.mac(phone, &code),
+                attempts_left: sms_settings.max_attempts,
+                issued_at: now,
+                expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
+            };
+            if self.codes.store_code(&record, &updates).await? {
+                stored = Some((state.account, code));
+                break;
+            }
+        }
+        // Other requests kept moving the counters: that is what a limit is
+        // for.
+        let Some((account, code)) = stored else {
+            return Err(FlowError::RateLimited {
+                retry_after_seconds: 1,
+            });
         };
-        self.codes.replace_code(&record).await?;
         let Some(account) = account else {
             info!(outcome = "unknown_number", "code requested");
             return Ok(ResetRequestOutcome::UnknownNumber);
@@ -367,29 +395,25 @@ impl Recovery {
                 _ => Err(VerifyCodeError::InvalidCode),
             };
         };
-        let account = self
-            .users
-            .get(&user_id)
-            .await?
-            .filter(|a| !a.disabled && a.social_only().is_none() && a.phone.as_ref() == Some(phone))
-            .ok_or(VerifyCodeError::InvalidCode)?;
         let token = ResetToken::generate(self.random.as_ref())?;
         let lifetime = self.settings.sms.code_token_lifetime_seconds;
         let token_record = ResetTokenRecord {
             digest: token.digest(),
-            user_id: account.id.clone(),
+            user_id: user_id.clone(),
             purpose: TokenPurpose::SmsCode,
             issued_at: now,
             expires_at: now.plus_seconds(lifetime),
         };
+        // The store checks the account (still this number's, enabled, not
+        // provider-only) in the same transaction that consumes the code.
         if !self
             .codes
-            .exchange_code(&record, now, &account, &token_record)
+            .exchange_code(&record, now, &token_record)
             .await?
         {
             return Err(VerifyCodeError::InvalidCode);
         }
-        info!(user_id = %account.id, "code exchanged for a reset token");
+        info!(user_id = %user_id, "code exchanged for a reset token");
         Ok(CodeAccepted {
             reset_token: token.expose_for_link(),
             expires_in: lifetime,
@@ -516,6 +540,10 @@ impl Recovery {
             login_url: self.settings.login_url.clone(),
         })
     }
+}
+
+fn longest_window(windows: &[RateWindow]) -> i64 {
+    windows.iter().map(|w| w.seconds).max().unwrap_or(0)
 }
 
 fn outcome_name(outcome: &ResetRequestOutcome) -> &'static str {

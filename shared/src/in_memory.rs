@@ -12,10 +12,10 @@ use crate::code::CodeRecord;
 use crate::email::OutgoingEmail;
 use crate::password::PasswordHash;
 use crate::ports::{
-    AuditLog, AuditRecord, CodeStore, CreateAccountError, DependencyError, Mailer, RateLimiter,
-    RedeemOutcome, Redemption, ResetTokenStore, Texter, UserStore, WrongAttempt,
+    AuditLog, AuditRecord, CodeRequestState, CodeStore, CounterUpdate, CreateAccountError,
+    DependencyError, Mailer, RateCounter, RedeemOutcome, Redemption, ResetTokenStore, Texter,
+    UserStore, WrongAttempt,
 };
-use crate::rate_limit::{RateDecision, RateWindow, decide};
 use crate::sms::OutgoingSms;
 use crate::token::{ResetTokenRecord, TokenDigest};
 
@@ -27,7 +27,8 @@ struct State {
     phones: HashMap<PhoneNumber, UserId>,
     tokens: Vec<ResetTokenRecord>,
     codes: HashMap<PhoneNumber, CodeRecord>,
-    hits: HashMap<String, Vec<i64>>,
+    /// Rate-limit hits and version, by key.
+    hits: HashMap<String, (Vec<i64>, i64)>,
     audit: Vec<AuditRecord>,
     failing: bool,
 }
@@ -240,11 +241,52 @@ impl ResetTokenStore for InMemoryStore {
 
 #[async_trait]
 impl CodeStore for InMemoryStore {
-    async fn replace_code(&self, record: &CodeRecord) -> Result<(), DependencyError> {
-        self.guard("replace_code")?
-            .codes
-            .insert(record.phone.clone(), record.clone());
-        Ok(())
+    async fn load_code_request(
+        &self,
+        phone: &PhoneNumber,
+        rate_keys: &[String],
+    ) -> Result<CodeRequestState, DependencyError> {
+        let state = self.guard("load_code_request")?;
+        let counters = rate_keys
+            .iter()
+            .map(|key| {
+                let (hits, version) = state.hits.get(key).cloned().unwrap_or_default();
+                RateCounter {
+                    key: key.clone(),
+                    hits,
+                    version,
+                }
+            })
+            .collect();
+        let account = state
+            .phones
+            .get(phone)
+            .and_then(|id| state.users.get(id))
+            .cloned();
+        Ok(CodeRequestState { counters, account })
+    }
+
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("store_code")?;
+        let moved = counters.iter().any(|update| {
+            let current = state.hits.get(&update.counter.key).map_or(0, |(_, v)| *v);
+            current != update.counter.version
+        });
+        if moved {
+            return Ok(false);
+        }
+        for update in counters {
+            state.hits.insert(
+                update.counter.key.clone(),
+                (update.hits.clone(), update.counter.version + 1),
+            );
+        }
+        state.codes.insert(record.phone.clone(), record.clone());
+        Ok(true)
     }
 
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
@@ -271,42 +313,30 @@ impl CodeStore for InMemoryStore {
         &self,
         code: &CodeRecord,
         now: Timestamp,
-        user: &UserAccount,
         token: &ResetTokenRecord,
     ) -> Result<bool, DependencyError> {
         let mut state = self.guard("exchange_code")?;
         let usable = state.codes.get(&code.phone).is_some_and(|stored| {
             stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
         });
-        if !usable || !state.users.contains_key(&user.id) {
+        let eligible = state.users.get(&token.user_id).is_some_and(|user| {
+            user.phone.as_ref() == Some(&code.phone)
+                && !user.disabled
+                && user.social_only().is_none()
+        });
+        if !usable || !eligible {
             return Ok(false);
         }
         state.codes.remove(&code.phone);
         let previous = state
             .users
-            .get_mut(&user.id)
+            .get_mut(&token.user_id)
             .and_then(|u| u.active_reset.replace(token.digest.clone()));
         if let Some(previous) = previous {
             state.tokens.retain(|t| t.digest != previous);
         }
         state.tokens.push(token.clone());
         Ok(true)
-    }
-}
-
-#[async_trait]
-impl RateLimiter for InMemoryStore {
-    async fn hit(
-        &self,
-        key: &str,
-        windows: &[RateWindow],
-        now: Timestamp,
-    ) -> Result<RateDecision, DependencyError> {
-        let mut state = self.guard("rate_limit")?;
-        let hits = state.hits.entry(key.to_owned()).or_default();
-        let (decision, kept) = decide(hits, windows, now);
-        *hits = kept;
-        Ok(decision)
     }
 }
 

@@ -8,7 +8,6 @@ use crate::clock::Timestamp;
 use crate::code::CodeRecord;
 use crate::email::OutgoingEmail;
 use crate::password::PasswordHash;
-use crate::rate_limit::{RateDecision, RateWindow};
 use crate::sms::OutgoingSms;
 use crate::token::{ResetTokenRecord, TokenDigest};
 
@@ -127,10 +126,51 @@ pub enum WrongAttempt {
     Stale,
 }
 
+/// A rate-limit counter as read: the earlier hits (epoch seconds) and the
+/// version a write must still find.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateCounter {
+    pub key: String,
+    pub hits: Vec<i64>,
+    /// 0 for a counter never written.
+    pub version: i64,
+}
+
+/// New hits for a counter read as `counter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterUpdate<'a> {
+    pub counter: &'a RateCounter,
+    pub hits: Vec<i64>,
+    pub expires_at: Timestamp,
+}
+
+/// What a request for an SMS code reads before it decides: the rate-limit
+/// counters it is subject to and the account with the number.
+#[derive(Debug, Clone, Default)]
+pub struct CodeRequestState {
+    /// In the order of the keys asked for.
+    pub counters: Vec<RateCounter>,
+    pub account: Option<UserAccount>,
+}
+
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    /// Stores `record` as the number's only code, replacing any earlier one.
-    async fn replace_code(&self, record: &CodeRecord) -> Result<(), DependencyError>;
+    /// Reads the counters named by `rate_keys` and the account whose number
+    /// is `phone`.
+    async fn load_code_request(
+        &self,
+        phone: &PhoneNumber,
+        rate_keys: &[String],
+    ) -> Result<CodeRequestState, DependencyError>;
+    /// Atomically: stores `record` as the number's only code, replacing any
+    /// earlier one, and each counter's new hits, provided every counter is
+    /// still at the version read. `false` when one has moved: nothing was
+    /// written.
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+    ) -> Result<bool, DependencyError>;
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
     /// Takes one attempt off `record`, if it is still the number's code and
     /// has attempts left.
@@ -139,26 +179,16 @@ pub trait CodeStore: Send + Sync {
         record: &CodeRecord,
     ) -> Result<WrongAttempt, DependencyError>;
     /// Atomically: consume `code` (still stored, live at `now`, attempts left)
-    /// and issue `token` to `user` as its only redeemable token. `false` when
-    /// the code could not be consumed; nothing changed then.
+    /// and issue `token` to the code's account as its only redeemable token,
+    /// provided the account still has the number, is enabled, and has a
+    /// password or no identity provider. `false` when any of that fails;
+    /// nothing changed then.
     async fn exchange_code(
         &self,
         code: &CodeRecord,
         now: Timestamp,
-        user: &UserAccount,
         token: &crate::token::ResetTokenRecord,
     ) -> Result<bool, DependencyError>;
-}
-
-#[async_trait]
-pub trait RateLimiter: Send + Sync {
-    /// Records a hit on `key` at `now` unless a window is full.
-    async fn hit(
-        &self,
-        key: &str,
-        windows: &[RateWindow],
-        now: Timestamp,
-    ) -> Result<RateDecision, DependencyError>;
 }
 
 #[async_trait]

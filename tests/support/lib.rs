@@ -618,7 +618,6 @@ pub fn recovery_on_aws(
         users: store.clone(),
         tokens: store.clone(),
         codes: store.clone(),
-        limiter: store,
         mailer: Arc::new(password_recovery::aws::SesMailer::new(
             aws_sdk_sesv2::Client::new(sdk),
             SENDER.into(),

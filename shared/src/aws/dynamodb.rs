@@ -25,7 +25,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 
 use super::dependency_error;
 use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId};
@@ -33,10 +35,10 @@ use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::code::{CodeMac, CodeRecord};
 use crate::password::PasswordHash;
 use crate::ports::{
-    AuditLog, AuditRecord, CodeStore, CreateAccountError, DependencyError, RateLimiter,
-    RedeemOutcome, Redemption, ResetTokenStore, UserStore, WrongAttempt,
+    AuditLog, AuditRecord, CodeRequestState, CodeStore, CounterUpdate, CreateAccountError,
+    DependencyError, RateCounter, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+    WrongAttempt,
 };
-use crate::rate_limit::{RateDecision, RateWindow, decide};
 use crate::token::{ResetTokenRecord, TokenDigest, TokenPurpose};
 
 /// Partition key attribute.
@@ -220,6 +222,49 @@ impl DynamoDbStore {
             .await
             .map_err(|err| dependency_error(operation, &err))?;
         Ok(output.item)
+    }
+
+    /// BatchGetItem of `keys` (at most 100), strongly consistent; retries
+    /// what DynamoDB leaves unprocessed, with backoff.
+    async fn batch_get(
+        &self,
+        operation: &'static str,
+        keys: Vec<Item>,
+    ) -> Result<Vec<Item>, DependencyError> {
+        const ATTEMPTS: u32 = 4;
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(construction(operation))?;
+        let mut found = Vec::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+            }
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, pending)
+                .send()
+                .await
+                .map_err(|err| dependency_error(operation, &err))?;
+            found.extend(
+                output
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            match output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty())
+            {
+                Some(left) => pending = left,
+                None => return Ok(found),
+            }
+        }
+        Err(DependencyError::new(operation, "UnprocessedKeys"))
     }
 
     async fn user_via(
@@ -512,24 +557,108 @@ impl ResetTokenStore for DynamoDbStore {
 
 #[async_trait]
 impl CodeStore for DynamoDbStore {
-    async fn replace_code(&self, record: &CodeRecord) -> Result<(), DependencyError> {
-        let mut item = code_key(&record.phone);
-        item.insert("kind".into(), s("sms_code"));
+    async fn load_code_request(
+        &self,
+        phone: &PhoneNumber,
+        rate_keys: &[String],
+    ) -> Result<CodeRequestState, DependencyError> {
+        const OP: &str = "load_code_request";
+        let mut keys = vec![phone_key(phone)];
+        keys.extend(rate_keys.iter().map(|name| rate_key(name)));
+        let items = self.batch_get(OP, keys).await?;
+        let pk_of = |item: &Item| get_s(item, PK).map(str::to_owned);
+        let by_pk: HashMap<String, &Item> = items
+            .iter()
+            .filter_map(|item| Some((pk_of(item)?, item)))
+            .collect();
+        let counters = rate_keys
+            .iter()
+            .map(|name| {
+                let item = by_pk.get(&format!("RATE#{name}"));
+                RateCounter {
+                    key: name.clone(),
+                    hits: item.map(|i| counter_hits(i)).unwrap_or_default(),
+                    version: item.and_then(|i| get_n(i, "version")).unwrap_or(0),
+                }
+            })
+            .collect();
+        let account = match by_pk.get(&format!("PHONE#{}", phone.as_e164())) {
+            Some(pointer) => {
+                let id = get_s(pointer, "user_id").ok_or_else(|| corrupt(OP))?;
+                self.get(&UserId::from_stored(id)).await?
+            }
+            None => None,
+        };
+        Ok(CodeRequestState { counters, account })
+    }
+
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "store_code";
+        let mut code = code_key(&record.phone);
+        code.insert("kind".into(), s("sms_code"));
         if let Some(user_id) = &record.user_id {
-            item.insert("user_id".into(), s(user_id.as_str()));
+            code.insert("user_id".into(), s(user_id.as_str()));
         }
-        item.insert("mac".into(), s(record.mac.to_hex()));
-        item.insert("attempts_left".into(), n(i64::from(record.attempts_left)));
-        item.insert("issued_at".into(), n(record.issued_at.epoch_seconds()));
-        item.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
-        self.client
-            .put_item()
+        code.insert("mac".into(), s(record.mac.to_hex()));
+        code.insert("attempts_left".into(), n(i64::from(record.attempts_left)));
+        code.insert("issued_at".into(), n(record.issued_at.epoch_seconds()));
+        code.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
+        if counters.is_empty() {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(code))
+                .send()
+                .await
+                .map_err(|err| dependency_error(OP, &err))?;
+            return Ok(true);
+        }
+        let put_code = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|err| dependency_error("replace_code", &err))?;
-        Ok(())
+            .set_item(Some(code))
+            .build()
+            .map_err(construction(OP))?;
+        let mut items = vec![TransactWriteItem::builder().put(put_code).build()];
+        for update in counters {
+            let mut counter = rate_key(&update.counter.key);
+            counter.insert("kind".into(), s("rate_counter"));
+            counter.insert(
+                "hits".into(),
+                AttributeValue::L(update.hits.iter().map(|t| n(*t)).collect()),
+            );
+            counter.insert("version".into(), n(update.counter.version + 1));
+            counter.insert(EXPIRES_AT.into(), n(update.expires_at.epoch_seconds()));
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(counter));
+            let put = if update.counter.version == 0 {
+                put.condition_expression("attribute_not_exists(pk)")
+            } else {
+                put.condition_expression("version = :version")
+                    .expression_attribute_values(":version", n(update.counter.version))
+            };
+            items.push(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(construction(OP))?)
+                    .build(),
+            );
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            // A counter moved under us (or is being moved right now).
+            Err(codes)
+                if codes
+                    .iter()
+                    .any(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict") =>
+            {
+                Ok(false)
+            }
+            Err(codes) => Err(DependencyError::new(OP, codes.join(","))),
+        }
     }
 
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
@@ -585,7 +714,6 @@ impl CodeStore for DynamoDbStore {
         &self,
         code: &CodeRecord,
         now: Timestamp,
-        user: &UserAccount,
         token: &ResetTokenRecord,
     ) -> Result<bool, DependencyError> {
         const OP: &str = "exchange_code";
@@ -598,8 +726,34 @@ impl CodeStore for DynamoDbStore {
             .expression_attribute_values(":now", n(now.epoch_seconds()))
             .build()
             .map_err(construction(OP))?;
-        let mut items = vec![TransactWriteItem::builder().delete(consume).build()];
-        items.extend(self.issue_items(user, token)?);
+        let mut stored = token_key(&token.digest);
+        stored.insert("kind".into(), s("reset_token"));
+        stored.insert("user_id".into(), s(token.user_id.as_str()));
+        stored.insert("purpose".into(), s(token.purpose.as_str()));
+        stored.insert("issued_at".into(), n(token.issued_at.epoch_seconds()));
+        stored.insert(EXPIRES_AT.into(), n(token.expires_at.epoch_seconds()));
+        // The account is checked here rather than read first: still the
+        // number's, enabled, and not provider-only. The link it had before
+        // stops working (`active_reset` moves on) and its item expires.
+        let point = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(&token.user_id)))
+            .update_expression("SET active_reset = :digest")
+            .condition_expression(
+                "attribute_exists(pk) AND phone = :phone \
+                 AND (attribute_not_exists(disabled) OR disabled = :no) \
+                 AND (attribute_not_exists(social_provider) OR attribute_exists(password_hash))",
+            )
+            .expression_attribute_values(":digest", s(token.digest.to_hex()))
+            .expression_attribute_values(":phone", s(code.phone.as_e164()))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .build()
+            .map_err(construction(OP))?;
+        let items = vec![
+            TransactWriteItem::builder().delete(consume).build(),
+            self.put(stored, "attribute_not_exists(pk)")?,
+            TransactWriteItem::builder().update(point).build(),
+        ];
         match self.transact(OP, items).await? {
             Ok(()) => Ok(true),
             Err(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => Ok(false),
@@ -608,72 +762,15 @@ impl CodeStore for DynamoDbStore {
     }
 }
 
-/// Attempts at a read-modify-write of one counter before giving up.
-const RATE_ATTEMPTS: usize = 4;
-
-#[async_trait]
-impl RateLimiter for DynamoDbStore {
-    async fn hit(
-        &self,
-        name: &str,
-        windows: &[RateWindow],
-        now: Timestamp,
-    ) -> Result<RateDecision, DependencyError> {
-        const OP: &str = "rate_limit";
-        let longest = windows.iter().map(|w| w.seconds).max().unwrap_or(0);
-        for _ in 0..RATE_ATTEMPTS {
-            let item = self.get_item(OP, rate_key(name)).await?;
-            let version = item.as_ref().and_then(|i| get_n(i, "version"));
-            let hits: Vec<i64> = item
-                .as_ref()
-                .and_then(|i| i.get("hits"))
-                .and_then(|v| v.as_l().ok())
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|v| v.as_n().ok()?.parse().ok())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let (decision, kept) = decide(&hits, windows, now);
-            if decision != RateDecision::Allowed {
-                return Ok(decision);
-            }
-            let mut next = rate_key(name);
-            next.insert("kind".into(), s("rate_counter"));
-            next.insert(
-                "hits".into(),
-                AttributeValue::L(kept.iter().map(|t| n(*t)).collect()),
-            );
-            next.insert("version".into(), n(version.unwrap_or(0) + 1));
-            next.insert(EXPIRES_AT.into(), n(now.epoch_seconds() + longest));
-            let mut put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(next));
-            put = match version {
-                Some(v) => put
-                    .condition_expression("version = :version")
-                    .expression_attribute_values(":version", n(v)),
-                None => put.condition_expression("attribute_not_exists(pk)"),
-            };
-            match put.send().await {
-                Ok(_) => return Ok(RateDecision::Allowed),
-                Err(err) => {
-                    let raced = err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception());
-                    if !raced {
-                        return Err(dependency_error(OP, &err));
-                    }
-                }
-            }
-        }
-        // Many callers on one key at once: that is what a limit is for.
-        Ok(RateDecision::Limited {
-            retry_after_seconds: 1,
+fn counter_hits(item: &Item) -> Vec<i64> {
+    item.get("hits")
+        .and_then(|v| v.as_l().ok())
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_n().ok()?.parse().ok())
+                .collect()
         })
-    }
+        .unwrap_or_default()
 }
 
 fn audit_key(record: &AuditRecord) -> Item {

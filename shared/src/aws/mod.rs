@@ -1,8 +1,16 @@
 //! The AWS adapters: the only code that knows DynamoDB attribute names and SES
 //! or SNS request shapes.
 
+//!
+//! DynamoDB is always linked. The SES and SNS clients are behind the `ses`
+//! and `sns` crate features, so a function links only the clients it uses
+//! (each SDK client adds about a megabyte to a package); without the feature
+//! the port is a sender that fails every send with `NotLinked`.
+
 pub mod dynamodb;
+#[cfg(feature = "ses")]
 pub mod ses;
+#[cfg(feature = "sns")]
 pub mod sns;
 
 use std::sync::Arc;
@@ -14,11 +22,13 @@ use crate::clock::SystemClock;
 use crate::config::AppConfig;
 use crate::flows::Recovery;
 use crate::password::PasswordHasher;
-use crate::ports::DependencyError;
+use crate::ports::{DependencyError, Mailer, Texter};
 use crate::random::OsRandom;
 
 pub use dynamodb::DynamoDbStore;
+#[cfg(feature = "ses")]
 pub use ses::SesMailer;
+#[cfg(feature = "sns")]
 pub use sns::SnsTexter;
 
 /// The SDK configuration from the standard environment (credentials, region,
@@ -62,20 +72,60 @@ fn recovery_on(sdk: &SdkConfig, config: &AppConfig, store: Arc<DynamoDbStore>) -
     Recovery {
         users: store.clone(),
         tokens: store.clone(),
-        codes: store.clone(),
-        limiter: store,
-        mailer: Arc::new(SesMailer::new(
-            aws_sdk_sesv2::Client::new(sdk),
-            config.mail_from.clone(),
-        )),
-        texter: Arc::new(SnsTexter::new(
-            aws_sdk_sns::Client::new(sdk),
-            config.sms_sender_id.clone(),
-        )),
+        codes: store,
+        mailer: mailer(sdk, config),
+        texter: texter(sdk, config),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
         hasher: PasswordHasher::owasp(),
         settings: config.recovery.clone(),
+    }
+}
+
+#[cfg(feature = "ses")]
+fn mailer(sdk: &SdkConfig, config: &AppConfig) -> Arc<dyn Mailer> {
+    Arc::new(SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        config.mail_from.clone(),
+    ))
+}
+
+#[cfg(not(feature = "ses"))]
+fn mailer(_: &SdkConfig, _: &AppConfig) -> Arc<dyn Mailer> {
+    Arc::new(NotLinked)
+}
+
+#[cfg(feature = "sns")]
+fn texter(sdk: &SdkConfig, config: &AppConfig) -> Arc<dyn Texter> {
+    Arc::new(SnsTexter::new(
+        aws_sdk_sns::Client::new(sdk),
+        config.sms_sender_id.clone(),
+    ))
+}
+
+#[cfg(not(feature = "sns"))]
+fn texter(_: &SdkConfig, _: &AppConfig) -> Arc<dyn Texter> {
+    Arc::new(NotLinked)
+}
+
+/// The sender of a build without the `ses` or `sns` feature: every send
+/// fails, and says why.
+#[cfg(any(not(feature = "ses"), not(feature = "sns")))]
+struct NotLinked;
+
+#[cfg(not(feature = "ses"))]
+#[async_trait::async_trait]
+impl Mailer for NotLinked {
+    async fn send(&self, _: crate::email::OutgoingEmail) -> Result<(), DependencyError> {
+        Err(DependencyError::new("send_email", "NotLinked"))
+    }
+}
+
+#[cfg(not(feature = "sns"))]
+#[async_trait::async_trait]
+impl Texter for NotLinked {
+    async fn send(&self, _: crate::sms::OutgoingSms) -> Result<(), DependencyError> {
+        Err(DependencyError::new("send_sms", "NotLinked"))
     }
 }
 

@@ -34,7 +34,6 @@ pub fn in_memory_world() -> World {
         users: store.clone(),
         tokens: store.clone(),
         codes: store.clone(),
-        limiter: store.clone(),
         mailer: outbox.clone(),
         texter: texts.clone(),
         clock: clock.clone(),
