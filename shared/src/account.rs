@@ -155,6 +155,18 @@ impl PhoneNumber {
         ))
     }
 
+    /// A number as this service stored it, already parsed and validated:
+    /// only checked for E.164's shape (`+`, then up to 15 digits, the first
+    /// not 0). Loading libphonenumber's metadata takes tens of milliseconds,
+    /// which a cold start that merely reads an account should not pay.
+    pub fn from_stored(e164: &str) -> Option<Self> {
+        let digits = e164.strip_prefix('+')?;
+        let shaped = (2..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        shaped.then(|| Self(e164.to_owned()))
+    }
+
     pub fn as_e164(&self) -> &str {
         &self.0
     }
@@ -263,6 +275,23 @@ pub struct NewAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_numbers_are_taken_as_they_are_when_shaped_like_e164() {
+        let parsed = PhoneNumber::parse("+49 151 1234 5678").unwrap();
+        assert_eq!(PhoneNumber::from_stored(parsed.as_e164()), Some(parsed));
+        for junk in [
+            "",
+            "+",
+            "4915112345678",
+            "+0151",
+            "+49 151",
+            "+1234567890123456",
+            "+49x",
+        ] {
+            assert_eq!(PhoneNumber::from_stored(junk), None, "{junk:?}");
+        }
+    }
 
     #[test]
     fn identifiers_with_at_are_email_addresses() {

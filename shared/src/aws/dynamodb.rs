@@ -122,7 +122,7 @@ fn account_from_item(item: &Item) -> Result<UserAccount, DependencyError> {
         id: UserId::from_stored(id),
         login,
         email: get_s(item, "email").and_then(|e| EmailAddress::parse(e).ok()),
-        phone: get_s(item, "phone").and_then(|p| PhoneNumber::parse(p).ok()),
+        phone: get_s(item, "phone").and_then(PhoneNumber::from_stored),
         password_hash: get_s(item, "password_hash").map(PasswordHash::from_phc),
         social_provider: get_s(item, "social_provider").map(str::to_owned),
         disabled: item
