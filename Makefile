@@ -7,12 +7,13 @@ PYTHON ?= python3
 VENV   := .venv
 TOOLS  := $(VENV)/.tools-installed
 
-.PHONY: dev test tools lint unit fmt template-check sam-build
+.PHONY: dev test bench tools lint unit fmt template-check sam-build
 
 # SAM and cargo-lambda from ./.venv, offline, with zig's cache in the project.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AWS_DEFAULT_REGION=us-east-1 \
 	SAM_CLI_TELEMETRY=0 XDG_CACHE_HOME="$(CURDIR)/.cache"
 FUNCTIONS := RequestResetFunction VerifyCodeFunction SetPasswordFunction AdminResetFunction
+PACKAGES  := request-reset verify-code set-password admin-reset
 
 dev: $(TOOLS)
 	$(VENV)/bin/python infra/dev.py
@@ -21,6 +22,16 @@ test: $(TOOLS) lint template-check
 	cargo build --workspace --bins
 	set -o pipefail; cargo test --workspace 2>&1 | tee target/test-output.log
 	@$(PYTHON) infra/test_summary.py target/test-output.log
+
+# Release binaries and arm64 packages, then the measurements (see
+# BENCHMARKS.md). One package per cargo call: built together, cargo would
+# give every function the features of all. BENCH_ARGS, e.g. `--runs 5`.
+bench: $(TOOLS)
+	@for p in $(PACKAGES) hello-world; do cargo build --release -p $$p || exit 1; done
+	@for p in $(PACKAGES); do \
+		$(SAM_ENV) cargo lambda build --release --arm64 --output-format zip -p $$p || exit 1; \
+	done
+	cargo run --release -p benchmark -- $(BENCH_ARGS)
 
 tools: $(TOOLS)
 

@@ -196,6 +196,17 @@ impl Template {
                 ));
                 continue;
             };
+            // Built in its own package directory, cargo resolves the
+            // function's features alone: it links only the SDK clients it
+            // uses. From the workspace root every function would link all.
+            let code_uri = resource.properties["CodeUri"].as_str().unwrap_or("");
+            let wanted = format!("functions/{}", function.name());
+            if code_uri != wanted {
+                problems.push(format!(
+                    "{}: CodeUri is {code_uri:?}, not {wanted:?}",
+                    resource.logical_id
+                ));
+            }
             let set = self.environment(&resource);
             let read: BTreeSet<String> =
                 function.variables().iter().map(|v| v.to_string()).collect();
@@ -433,6 +444,11 @@ fn planted_mistakes_are_caught() {
         "        Binary: verify-code",
         "        Binary: verify-codes",
         "verify-codes",
+    );
+    plant(
+        "      CodeUri: functions/verify-code",
+        "      CodeUri: .",
+        "CodeUri is \".\"",
     );
 
     // The policy check, with the calls the code is known to make.

@@ -11,10 +11,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::AdminReset)?;
-    let admin = aws::administration(
-        &aws::load_sdk_config(Function::AdminReset.name()).await,
-        &config,
-    );
+    let admin = aws::administration(&aws::load_sdk_config(Function::AdminReset.name()), &config);
     let admin = &admin;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let config = AppConfig::from_env(Function::RequestReset)?;
     config.require_sms_code_secret()?;
     let recovery = aws::recovery(
-        &aws::load_sdk_config(Function::RequestReset.name()).await,
+        &aws::load_sdk_config(Function::RequestReset.name()),
         &config,
     );
     let (recovery, web_settings) = (&recovery, &config.web);

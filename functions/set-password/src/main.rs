@@ -10,10 +10,7 @@ use password_recovery::{AppConfig, aws, web};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::SetPassword)?;
-    let recovery = aws::recovery(
-        &aws::load_sdk_config(Function::SetPassword.name()).await,
-        &config,
-    );
+    let recovery = aws::recovery(&aws::load_sdk_config(Function::SetPassword.name()), &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
         Ok::<_, Error>(web::reset_password(recovery, web_settings, req).await)

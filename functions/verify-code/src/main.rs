@@ -11,10 +11,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::VerifyCode)?;
     config.require_sms_code_secret()?;
-    let recovery = aws::recovery(
-        &aws::load_sdk_config(Function::VerifyCode.name()).await,
-        &config,
-    );
+    let recovery = aws::recovery(&aws::load_sdk_config(Function::VerifyCode.name()), &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
         Ok::<_, Error>(web::verify_code(recovery, web_settings, req).await)

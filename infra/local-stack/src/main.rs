@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
         }
     };
     let (table, sender) = (config.table_name.clone(), config.mail_from.clone());
-    let sdk = load_sdk_config("local-stack").await;
+    let sdk = load_sdk_config("local-stack");
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;

@@ -3,20 +3,33 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
-use super::dependency_error;
+use aws_config::SdkConfig;
+
+use super::{ClientSlot, dependency_error};
 use crate::email::OutgoingEmail;
 use crate::ports::{DependencyError, Mailer};
 
 /// Sends through SES `SendEmail` with a simple HTML + text message.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SesMailer {
-    client: aws_sdk_sesv2::Client,
+    client: ClientSlot<aws_sdk_sesv2::Client>,
     from: String,
 }
 
 impl SesMailer {
     pub fn new(client: aws_sdk_sesv2::Client, from: String) -> Self {
-        Self { client, from }
+        Self {
+            client: ClientSlot::Ready(client),
+            from,
+        }
+    }
+
+    /// Builds the SES client when the first email goes out.
+    pub fn on_first_use(sdk: &SdkConfig, from: String) -> Self {
+        Self {
+            client: ClientSlot::later(sdk, aws_sdk_sesv2::Client::new),
+            from,
+        }
     }
 }
 
@@ -41,6 +54,7 @@ impl Mailer for SesMailer {
             )
             .build();
         self.client
+            .get()
             .send_email()
             .from_email_address(&self.from)
             .destination(

@@ -3,21 +3,34 @@
 use async_trait::async_trait;
 use aws_sdk_sns::types::MessageAttributeValue;
 
-use super::dependency_error;
+use aws_config::SdkConfig;
+
+use super::{ClientSlot, dependency_error};
 use crate::ports::{DependencyError, Texter};
 use crate::sms::OutgoingSms;
 
 /// Sends transactional SMS (highest delivery priority), with a sender ID
 /// where one is configured.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SnsTexter {
-    client: aws_sdk_sns::Client,
+    client: ClientSlot<aws_sdk_sns::Client>,
     sender_id: Option<String>,
 }
 
 impl SnsTexter {
     pub fn new(client: aws_sdk_sns::Client, sender_id: Option<String>) -> Self {
-        Self { client, sender_id }
+        Self {
+            client: ClientSlot::Ready(client),
+            sender_id,
+        }
+    }
+
+    /// Builds the SNS client when the first SMS goes out.
+    pub fn on_first_use(sdk: &SdkConfig, sender_id: Option<String>) -> Self {
+        Self {
+            client: ClientSlot::later(sdk, aws_sdk_sns::Client::new),
+            sender_id,
+        }
     }
 }
 
@@ -34,6 +47,7 @@ impl Texter for SnsTexter {
     async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError> {
         let mut publish = self
             .client
+            .get()
             .publish()
             .phone_number(sms.to.as_e164())
             .message(&sms.text)
