@@ -145,14 +145,12 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
 
 const IP: &str = "192.0.2.1";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_phone_request_makes_three_calls_rate_counters_included() {
-    let calls = CallLog::default();
-    let (recovery, table, sdk) = recovery(&calls).await;
+/// A new account with a password and a number of its own; the number.
+async fn account_with_a_phone(sdk: &aws_config::SdkConfig, table: &str) -> String {
     let phone = unique_phone();
     create_account_with_phone(
-        &sdk,
-        &table,
+        sdk,
+        table,
         &unique("ada"),
         Some(&phone),
         Some("old password 1"),
@@ -160,6 +158,14 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
         false,
     )
     .await;
+    phone
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_request_makes_three_calls_rate_counters_included() {
+    let calls = CallLog::default();
+    let (recovery, table, sdk) = recovery(&calls).await;
+    let phone = account_with_a_phone(&sdk, &table).await;
     calls.take();
     let outcome = recovery
         .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
@@ -200,17 +206,7 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
 async fn concurrent_phone_requests_get_exactly_the_allowed_number_of_codes() {
     let calls = CallLog::default();
     let (recovery, table, sdk) = recovery(&calls).await;
-    let phone = unique_phone();
-    create_account_with_phone(
-        &sdk,
-        &table,
-        &unique("ada"),
-        Some(&phone),
-        Some("old password 1"),
-        None,
-        false,
-    )
-    .await;
+    let phone = account_with_a_phone(&sdk, &table).await;
     let tasks: Vec<_> = (0..12)
         .map(|i| {
             let (recovery, phone) = (recovery.clone(), phone.clone());
@@ -246,17 +242,7 @@ async fn a_code_one_second_past_its_lifetime_is_refused() {
     let calls = CallLog::default();
     let clock = Arc::new(ManualClock::at(SystemClock.now()));
     let (recovery, table, sdk) = recovery_with_clock(&calls, clock.clone()).await;
-    let phone = unique_phone();
-    create_account_with_phone(
-        &sdk,
-        &table,
-        &unique("ada"),
-        Some(&phone),
-        Some("old password 1"),
-        None,
-        false,
-    )
-    .await;
+    let phone = account_with_a_phone(&sdk, &table).await;
     let number = PhoneNumber::parse(&phone).unwrap();
 
     recovery

@@ -2,20 +2,23 @@
 //! adapters, for fast tests of the flows.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
 use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId};
-use crate::clock::Timestamp;
+use crate::clock::{Clock, Timestamp};
 use crate::code::CodeRecord;
+use crate::config::RecoverySettings;
 use crate::email::OutgoingEmail;
-use crate::password::PasswordHash;
+use crate::flows::Recovery;
+use crate::password::{PasswordHash, PasswordHasher};
 use crate::ports::{
     AuditLog, AuditRecord, CodeRequestState, CodeStore, CounterUpdate, CreateAccountError,
     DependencyError, Mailer, RateCounter, RedeemOutcome, Redemption, ResetTokenStore, Texter,
     UserStore, WrongAttempt,
 };
+use crate::random::OsRandom;
 use crate::sms::OutgoingSms;
 use crate::token::{ResetTokenRecord, TokenDigest};
 
@@ -31,6 +34,28 @@ struct State {
     hits: HashMap<String, (Vec<i64>, i64)>,
     audit: Vec<AuditRecord>,
     failing: bool,
+}
+
+/// The flows on in-memory parts: `store` behind every store port, the two
+/// outboxes, `clock`, the OS's random source and the shipped hasher.
+pub fn recovery(
+    store: &Arc<InMemoryStore>,
+    outbox: Arc<Outbox>,
+    texts: Arc<SmsOutbox>,
+    clock: Arc<dyn Clock>,
+    settings: RecoverySettings,
+) -> Recovery {
+    Recovery {
+        users: store.clone(),
+        tokens: store.clone(),
+        codes: store.clone(),
+        mailer: outbox,
+        texter: texts,
+        clock,
+        random: Arc::new(OsRandom),
+        hasher: PasswordHasher::owasp(),
+        settings,
+    }
 }
 
 /// Users and reset tokens in a map.

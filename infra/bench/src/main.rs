@@ -28,8 +28,8 @@ use password_recovery::aws::DynamoDbStore;
 use password_recovery::clock::{Clock, ManualClock, SystemClock, Timestamp};
 use password_recovery::code::{CodeRecord, CodeSecret, SmsCode};
 use password_recovery::config::{Function, RecoverySettings, SmsSettings, VARIABLES};
-use password_recovery::flows::{PasswordChange, Recovery};
-use password_recovery::in_memory::{InMemoryStore, Outbox, SmsOutbox};
+use password_recovery::flows::PasswordChange;
+use password_recovery::in_memory::{self, InMemoryStore, Outbox, SmsOutbox};
 use password_recovery::password::{Password, PasswordHasher};
 use password_recovery::policy::PasswordPolicy;
 use password_recovery::ports::{CodeStore, ResetTokenStore, UserStore};
@@ -238,12 +238,7 @@ impl Running {
     fn invoke(&mut self, event: &Value) -> Result<Answer, Error> {
         let answer = self.api.invoke(event, TIMEOUT)?;
         if answer.error {
-            return Err(format!(
-                "{} answered an error: {}",
-                self.name,
-                String::from_utf8_lossy(&answer.body)
-            )
-            .into());
+            return Err(self.unexpected("an error", &answer));
         }
         Ok(answer)
     }
@@ -259,14 +254,14 @@ impl Running {
             None => 200,
         };
         if got != status {
-            return Err(format!(
-                "{}: expected {status}, got {got}: {}",
-                self.name,
-                String::from_utf8_lossy(&answer.body)
-            )
-            .into());
+            return Err(self.unexpected(&format!("{got}, not {status}"), &answer));
         }
         Ok(answer)
+    }
+
+    fn unexpected(&self, what: &str, answer: &Answer) -> Error {
+        let body = String::from_utf8_lossy(&answer.body);
+        format!("{} answered {what}: {body}", self.name).into()
     }
 
     /// Peak resident set size so far, in KiB (`VmHWM`).
@@ -893,24 +888,21 @@ async fn hashing(runs: usize) -> Result<Hashing, Error> {
     let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
         1_800_000_000,
     )));
-    let recovery = Recovery {
-        users: store.clone(),
-        tokens: store.clone(),
-        codes: store.clone(),
-        mailer: Arc::new(Outbox::new()),
-        texter: Arc::new(SmsOutbox::new()),
-        clock,
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasher::owasp(),
-        settings: RecoverySettings {
-            service_name: "Bench".into(),
-            reset_page_url: "https://recovery.test/password/reset".into(),
-            login_url: "https://app.recovery.test/login".into(),
-            reset_token_lifetime_seconds: 3600,
-            password_policy: PasswordPolicy::default(),
-            sms: SmsSettings::shipped(CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec())),
-        },
+    let settings = RecoverySettings {
+        service_name: "Bench".into(),
+        reset_page_url: "https://recovery.test/password/reset".into(),
+        login_url: "https://app.recovery.test/login".into(),
+        reset_token_lifetime_seconds: 3600,
+        password_policy: PasswordPolicy::default(),
+        sms: SmsSettings::shipped(CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec())),
     };
+    let recovery = in_memory::recovery(
+        &store,
+        Arc::new(Outbox::new()),
+        Arc::new(SmsOutbox::new()),
+        clock,
+        settings,
+    );
     let account = NewAccount {
         login: LoginName::parse("ada").map_err(|e| format!("{e:?}"))?,
         email: EmailAddress::parse("ada@recovery.test").ok(),

@@ -87,26 +87,9 @@ impl RuntimeApi {
 
     /// When the function first asked for an event, waiting up to `timeout`.
     pub fn first_poll(&self, timeout: Duration) -> Result<Instant, String> {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.shared.lock();
-        loop {
-            if let Some(at) = state.first_poll {
-                return Ok(at);
-            }
-            if let Some(error) = &state.init_error {
-                return Err(format!("the function failed to start: {error}"));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err("the function never asked for an event".into());
-            }
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
+        self.wait(timeout, "the function never asked for an event", |state| {
+            state.first_poll
+        })
     }
 
     /// Hands `event` to the function and waits for its answer.
@@ -118,20 +101,32 @@ impl RuntimeApi {
         self.next_id += 1;
         let id = format!("bench-{:08}", self.next_id);
         let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+        self.shared.lock().queue.push_back((id.clone(), body));
+        self.shared.changed.notify_all();
+        let late = format!("no answer to {id} within {timeout:?}");
+        self.wait(timeout, &late, |state| state.answers.remove(&id))
+    }
+
+    /// Waits up to `timeout` for `ready` to find something, or for the
+    /// function to report a failed start.
+    fn wait<T>(
+        &self,
+        timeout: Duration,
+        late: &str,
+        mut ready: impl FnMut(&mut State) -> Option<T>,
+    ) -> Result<T, String> {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
-        state.queue.push_back((id.clone(), body));
-        self.shared.changed.notify_all();
         loop {
-            if let Some(answer) = state.answers.remove(&id) {
-                return Ok(answer);
+            if let Some(found) = ready(&mut state) {
+                return Ok(found);
             }
             if let Some(error) = &state.init_error {
                 return Err(format!("the function failed to start: {error}"));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(format!("no answer to {id} within {timeout:?}"));
+                return Err(late.to_owned());
             }
             state = self
                 .shared

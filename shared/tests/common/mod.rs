@@ -6,10 +6,8 @@ use password_recovery::clock::{ManualClock, Timestamp};
 use password_recovery::code::CodeSecret;
 use password_recovery::config::{RecoverySettings, SmsSettings};
 use password_recovery::flows::Recovery;
-use password_recovery::in_memory::{InMemoryStore, Outbox, SmsOutbox};
-use password_recovery::password::PasswordHasher;
+use password_recovery::in_memory::{self, InMemoryStore, Outbox, SmsOutbox};
 use password_recovery::policy::PasswordPolicy;
-use password_recovery::random::OsRandom;
 
 pub const PAGE: &str = "https://id.example.com/password/reset";
 
@@ -30,24 +28,21 @@ pub fn in_memory_world() -> World {
     let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
         1_800_000_000,
     )));
-    let recovery = Recovery {
-        users: store.clone(),
-        tokens: store.clone(),
-        codes: store.clone(),
-        mailer: outbox.clone(),
-        texter: texts.clone(),
-        clock: clock.clone(),
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasher::owasp(),
-        settings: RecoverySettings {
-            service_name: "Example".into(),
-            reset_page_url: PAGE.into(),
-            login_url: "https://app.example.com/login".into(),
-            reset_token_lifetime_seconds: 3600,
-            password_policy: PasswordPolicy::default(),
-            sms: SmsSettings::shipped(CodeSecret::new(vec![42u8; 32])),
-        },
+    let settings = RecoverySettings {
+        service_name: "Example".into(),
+        reset_page_url: PAGE.into(),
+        login_url: "https://app.example.com/login".into(),
+        reset_token_lifetime_seconds: 3600,
+        password_policy: PasswordPolicy::default(),
+        sms: SmsSettings::shipped(CodeSecret::new(vec![42u8; 32])),
     };
+    let recovery = in_memory::recovery(
+        &store,
+        outbox.clone(),
+        texts.clone(),
+        clock.clone(),
+        settings,
+    );
     World {
         recovery,
         store,
