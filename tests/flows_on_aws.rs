@@ -2,11 +2,8 @@
 //! moto): how many DynamoDB calls each request makes, and that the number does
 //! not grow with the table.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
 use password_recovery::account::AccountLookup;
 use password_recovery::account::PhoneNumber;
 use password_recovery::aws::DynamoDbStore;
@@ -17,45 +14,12 @@ use password_recovery::flows::{
 use secrecy::SecretString;
 use system_tests::*;
 
-/// Records the operation of every DynamoDB request sent.
-#[derive(Debug, Default, Clone)]
-struct CallLog(Arc<Mutex<Vec<String>>>);
-
-impl CallLog {
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl Intercept for CallLog {
-    fn name(&self) -> &'static str {
-        "CallLog"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .unwrap_or("")
-            .trim_start_matches("DynamoDB_20120810.")
-            .to_owned();
-        self.0.lock().unwrap().push(target);
-        Ok(())
-    }
-}
-
-async fn recovery(calls: &CallLog) -> (Recovery, String, aws_config::SdkConfig) {
+async fn recovery(calls: &SentRequests) -> (Recovery, String, aws_config::SdkConfig) {
     recovery_with_clock(calls, Arc::new(SystemClock)).await
 }
 
 async fn recovery_with_clock(
-    calls: &CallLog,
+    calls: &SentRequests,
     clock: Arc<dyn Clock>,
 ) -> (Recovery, String, aws_config::SdkConfig) {
     let sdk = sdk_config().await;
@@ -85,17 +49,17 @@ async fn calls_for_one_reset(
     recovery: &Recovery,
     sdk: &aws_config::SdkConfig,
     table: &str,
-    calls: &CallLog,
+    calls: &SentRequests,
 ) -> (Vec<String>, Vec<String>) {
     let login = unique("ada");
     create_account(sdk, table, &login, Some("the old password 1"), None, false).await;
-    calls.take();
+    calls.take_operations();
     let outcome = recovery
         .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
         .await
         .unwrap();
     assert!(matches!(outcome, ResetRequestOutcome::LinkSent(_)));
-    let request_calls = calls.take();
+    let request_calls = calls.take_operations();
     let change = PasswordChange {
         token: last_token(&login),
         login: None,
@@ -103,12 +67,12 @@ async fn calls_for_one_reset(
         confirmation: SecretString::from("a new passphrase 2".to_owned()),
     };
     recovery.set_password(change).await.unwrap();
-    (request_calls, calls.take())
+    (request_calls, calls.take_operations())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
-    let calls = CallLog::default();
+    let calls = SentRequests::default();
     let (recovery, table, sdk) = recovery(&calls).await;
 
     let (request, change) = calls_for_one_reset(&recovery, &sdk, &table, &calls).await;
@@ -123,7 +87,7 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
         .await
         .unwrap();
     assert_eq!(
-        calls.take(),
+        calls.take_operations(),
         ["GetItem"],
         "an unknown login costs one lookup"
     );
@@ -137,7 +101,7 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
             .await
             .unwrap();
     }
-    calls.take();
+    calls.take_operations();
     let (request_after, change_after) = calls_for_one_reset(&recovery, &sdk, &table, &calls).await;
     assert_eq!(request_after, request, "no growth with the table");
     assert_eq!(change_after, change, "no growth with the table");
@@ -163,10 +127,10 @@ async fn account_with_a_phone(sdk: &aws_config::SdkConfig, table: &str) -> Strin
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_request_makes_three_calls_rate_counters_included() {
-    let calls = CallLog::default();
+    let calls = SentRequests::default();
     let (recovery, table, sdk) = recovery(&calls).await;
     let phone = account_with_a_phone(&sdk, &table).await;
-    calls.take();
+    calls.take_operations();
     let outcome = recovery
         .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
         .await
@@ -175,7 +139,7 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
     // The two counters and the phone lookup together; the account; the
     // counters and the code together.
     assert_eq!(
-        calls.take(),
+        calls.take_operations(),
         ["BatchGetItem", "GetItem", "TransactWriteItems"]
     );
     let unknown = unique_phone();
@@ -184,7 +148,7 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
         .await
         .unwrap();
     assert_eq!(
-        calls.take(),
+        calls.take_operations(),
         ["BatchGetItem", "TransactWriteItems"],
         "an unknown number stores a stand-in code too"
     );
@@ -195,16 +159,16 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
     let number = PhoneNumber::parse(&phone).unwrap();
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    calls.take();
+    calls.take_operations();
     assert!(recovery.verify_code(&number, wrong).await.is_err());
-    assert_eq!(calls.take(), ["GetItem", "UpdateItem"]);
+    assert_eq!(calls.take_operations(), ["GetItem", "UpdateItem"]);
     recovery.verify_code(&number, &code).await.unwrap();
-    assert_eq!(calls.take(), ["GetItem", "TransactWriteItems"]);
+    assert_eq!(calls.take_operations(), ["GetItem", "TransactWriteItems"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_phone_requests_get_exactly_the_allowed_number_of_codes() {
-    let calls = CallLog::default();
+    let calls = SentRequests::default();
     let (recovery, table, sdk) = recovery(&calls).await;
     let phone = account_with_a_phone(&sdk, &table).await;
     let tasks: Vec<_> = (0..12)
@@ -239,7 +203,7 @@ async fn concurrent_phone_requests_get_exactly_the_allowed_number_of_codes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_code_one_second_past_its_lifetime_is_refused() {
-    let calls = CallLog::default();
+    let calls = SentRequests::default();
     let clock = Arc::new(ManualClock::at(SystemClock.now()));
     let (recovery, table, sdk) = recovery_with_clock(&calls, clock.clone()).await;
     let phone = account_with_a_phone(&sdk, &table).await;

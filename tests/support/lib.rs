@@ -301,6 +301,53 @@ pub fn emulator() -> &'static Emulator {
     })
 }
 
+/// An SDK interceptor that keeps each request it sees: the operation (from
+/// `X-Amz-Target`, for JSON protocols) and the body.
+#[derive(Debug, Default, Clone)]
+pub struct SentRequests(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+impl SentRequests {
+    /// The operations of the requests since the last call.
+    pub fn take_operations(&self) -> Vec<String> {
+        self.take()
+            .into_iter()
+            .map(|(operation, _)| operation)
+            .collect()
+    }
+
+    /// The bodies of the requests since the last call.
+    pub fn take_bodies(&self) -> Vec<String> {
+        self.take().into_iter().map(|(_, body)| body).collect()
+    }
+
+    fn take(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for SentRequests {
+    fn name(&self) -> &'static str {
+        "SentRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let request = context.request();
+        let operation = request.headers().get("x-amz-target").unwrap_or("");
+        let operation = operation.rsplit('.').next().unwrap_or("").to_owned();
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((operation, body.into_owned()));
+        Ok(())
+    }
+}
+
 /// SDK configuration pointed at the emulator, as `AWS_ENDPOINT_URL` would.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -352,14 +399,19 @@ impl SentEmail {
     }
 }
 
-pub fn sent_emails() -> Vec<SentEmail> {
-    let data = http(
+/// Everything moto holds (sent emails and SMS among it).
+pub fn emulator_data() -> Value {
+    http(
         "GET",
         &format!("{}/moto-api/data.json", emulator().endpoint),
         &[],
         b"",
     )
-    .json();
+    .json()
+}
+
+pub fn sent_emails() -> Vec<SentEmail> {
+    let data = emulator_data();
     data["ses"]["Message"]
         .as_array()
         .cloned()
@@ -383,13 +435,7 @@ pub fn sent_emails() -> Vec<SentEmail> {
 
 /// Text messages moto recorded for `e164`, oldest first.
 pub fn texts_to(e164: &str) -> Vec<String> {
-    let data = http(
-        "GET",
-        &format!("{}/moto-api/data.json", emulator().endpoint),
-        &[],
-        b"",
-    )
-    .json();
+    let data = emulator_data();
     let mut found = Vec::new();
     collect_sms(&data["sns"], e164, &mut found);
     found
