@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use password_recovery::config::Function;
-use password_recovery::web::ROUTES;
+use password_recovery::http::ROUTES;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use system_tests::*;
@@ -490,7 +490,6 @@ fn planted_mistakes_are_caught() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_served() {
     let f = Functions::start(&[]);
-    let sdk = sdk_config().await;
     let template = Template::parse(&template_text());
 
     // Routes: each template route reaches code that serves it; others do not.
@@ -522,16 +521,8 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     // A tour of every flow.
     let login = unique("tour");
     let phone = unique_phone();
-    create_account_with_phone(
-        &sdk,
-        &f.table,
-        &login,
-        Some(&phone),
-        Some("the old password 1"),
-        None,
-        false,
-    )
-    .await;
+    let tourist = account(&login).phone(&phone).password("the old password 1");
+    create(&f.table, tourist).await;
     for _ in 0..2 {
         assert_eq!(
             post_json(&f.forgot_url(), &json!({ "login": login })).status,

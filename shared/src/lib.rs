@@ -1,30 +1,31 @@
-//! Password recovery: the flows of the service and everything they need.
+//! Password recovery: the flows of the service and everything they need,
+//! in layers whose folders are the architecture (see `ARCHITECTURE.md`):
 //!
-//! The flows ([`flows`]) are written against small ports ([`ports`]): a user
-//! store, a reset-token store, a mailer, a clock and a random source. The AWS
-//! adapters ([`aws`]) implement them on DynamoDB and SES; [`in_memory`]
-//! implements them for fast tests. [`web`] turns API Gateway requests into flow
-//! calls and flow results into HTTP answers, so each Lambda function only wires
-//! these parts together.
+//! - [`domain`]: values and rules, no I/O;
+//! - [`messages`]: the emails and text messages, rendered from templates;
+//! - [`ports`]: the traits the flows are written against;
+//! - [`flows`]: the self-service flows and the administrator's actions;
+//! - [`http`] and [`admin_event`]: the edges, API Gateway requests and the
+//!   administrator's JSON event, in and out;
+//! - [`aws`]: the ports on DynamoDB, SES and SNS;
+//! - [`config`] and [`wiring`]: a function's settings from its environment,
+//!   and the service built from them;
+//! - `testing` (feature `test-support`): the ports in memory, a clock that
+//!   tests move, fixtures, and the contract every store must keep.
+//!
+//! Each Lambda function only wires these parts together.
 
-pub mod account;
-pub mod admin;
+pub mod admin_event;
 pub mod aws;
-pub mod clock;
-pub mod code;
 pub mod config;
-pub mod email;
+pub mod domain;
 pub mod flows;
-pub mod in_memory;
-pub mod password;
-pub mod policy;
+pub mod http;
+pub mod messages;
 pub mod ports;
-pub mod random;
-pub mod rate_limit;
-pub mod sms;
-pub mod time_format;
-pub mod token;
-pub mod web;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod wiring;
 
 pub use config::{AppConfig, ConfigError, RecoverySettings};
 pub use flows::Recovery;

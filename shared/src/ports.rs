@@ -1,15 +1,18 @@
-//! The ports the flows are written against. [`crate::aws`] implements them on
-//! DynamoDB and SES, [`crate::in_memory`] for tests.
+//! The ports the flows are written against: the stores (accounts, reset
+//! tokens, SMS codes with their rate counters, the audit trail) and the
+//! senders (email, SMS). Each says in its own result types what can happen
+//! besides success; a [`DependencyError`] is only ever a failure of the
+//! thing behind the port. `crate::aws` implements them on DynamoDB, SES and
+//! SNS; `crate::testing` in memory, with the same contract
+//! (`testing::contract`).
 
 use async_trait::async_trait;
 
-use crate::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserAccount, UserId};
-use crate::clock::Timestamp;
-use crate::code::CodeRecord;
-use crate::email::OutgoingEmail;
-use crate::password::PasswordHash;
-use crate::sms::OutgoingSms;
-use crate::token::{ResetTokenRecord, TokenDigest};
+use crate::domain::{
+    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
+    Timestamp, TokenDigest, UserAccount, UserId,
+};
+use crate::messages::{OutgoingEmail, OutgoingSms};
 
 /// A dependency failed. The text names the operation and the error code only:
 /// never an item, a key or a message body.
@@ -65,11 +68,13 @@ pub trait UserStore: Send + Sync {
         new_hash: &PasswordHash,
         now: Timestamp,
     ) -> Result<bool, DependencyError>;
-    /// Creates an account whose login, email and phone no other account has.
+    /// Creates an account whose login, email and phone no other account has,
+    /// at `now`. A refused account leaves nothing behind.
     async fn create(
         &self,
         account: NewAccount,
         id: UserId,
+        now: Timestamp,
     ) -> Result<UserAccount, CreateAccountError>;
 }
 
@@ -89,9 +94,21 @@ pub struct Redemption<'a> {
 pub enum RedeemOutcome {
     /// The token was consumed and the new hash stored, together.
     Redeemed,
-    /// The token was already used, superseded, expired or gone: nothing
-    /// changed.
+    /// The token was already used, superseded, expired, gone or not the
+    /// account's: nothing changed.
     Rejected,
+    /// Another write touched the same items at the same moment: nothing
+    /// changed, and trying again may succeed.
+    Conflict,
+}
+
+/// How issuing a token ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// The token is stored and is the account's only redeemable one.
+    Issued,
+    /// The account no longer exists: nothing was stored.
+    AccountGone,
 }
 
 #[async_trait]
@@ -102,7 +119,7 @@ pub trait ResetTokenStore: Send + Sync {
         &self,
         user: &UserAccount,
         record: &ResetTokenRecord,
-    ) -> Result<(), DependencyError>;
+    ) -> Result<IssueOutcome, DependencyError>;
     async fn find(&self, digest: &TokenDigest)
     -> Result<Option<ResetTokenRecord>, DependencyError>;
     /// Atomically: consume the token (it must exist, be live at `now` and be
@@ -187,7 +204,7 @@ pub trait CodeStore: Send + Sync {
         &self,
         code: &CodeRecord,
         now: Timestamp,
-        token: &crate::token::ResetTokenRecord,
+        token: &ResetTokenRecord,
     ) -> Result<bool, DependencyError>;
 }
 
@@ -197,18 +214,16 @@ pub trait Texter: Send + Sync {
 }
 
 /// One administrator action, as recorded. Never holds a password or token.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     /// The login the action was about (as resolved, or as given when no
     /// account matched).
     pub target: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     pub action: String,
     pub requested_by: String,
     /// `pending` until the action ends; then `ok` or the error code.
     pub outcome: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Milliseconds since the epoch.
     pub at_millis: i64,
@@ -217,13 +232,16 @@ pub struct AuditRecord {
 
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    /// Stores `record` (kept for `retention_seconds`).
+    /// Stores `record` (kept for `retention_seconds`). A record with the
+    /// same target, time and request id is refused (`DuplicateRecord`).
     async fn append(
         &self,
         record: &AuditRecord,
         retention_seconds: i64,
     ) -> Result<(), DependencyError>;
-    /// Sets the outcome (and detail) of a record made by [`Self::append`].
+    /// Sets the outcome of a record made by [`Self::append`], and its detail
+    /// when one is given (otherwise the detail stays). A record never
+    /// appended is an error (`MissingRecord`).
     async fn conclude(
         &self,
         record: &AuditRecord,
@@ -233,3 +251,8 @@ pub trait AuditLog: Send + Sync {
     /// The newest `limit` records about `target`, newest first.
     async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError>;
 }
+
+/// Every store port at once: what one table (or one map) implements.
+pub trait Store: UserStore + ResetTokenStore + CodeStore + AuditLog {}
+
+impl<S: UserStore + ResetTokenStore + CodeStore + AuditLog> Store for S {}

@@ -4,20 +4,18 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use password_recovery::config::Function;
-use password_recovery::{AppConfig, aws};
+use password_recovery::{AppConfig, admin_event, aws, wiring};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::AdminReset)?;
-    let admin = aws::administration(&aws::load_sdk_config(Function::AdminReset.name()), &config);
-    let admin = &admin;
+    let recovery = wiring::recovery(&aws::load_sdk_config(Function::AdminReset.name()), &config);
+    let recovery = &recovery;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(
-            admin
-                .handle(&event.payload, &event.context.request_id)
-                .await,
+            admin_event::handle(recovery, &event.payload, &event.context.request_id).await,
         )
     }))
     .await

@@ -4,20 +4,20 @@
 
 use lambda_http::{Error, Request, run, service_fn};
 use password_recovery::config::Function;
-use password_recovery::{AppConfig, aws, web};
+use password_recovery::{AppConfig, aws, http, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::RequestReset)?;
     config.require_sms_code_secret()?;
-    let recovery = aws::recovery(
+    let recovery = wiring::recovery(
         &aws::load_sdk_config(Function::RequestReset.name()),
         &config,
     );
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(web::forgot_password(recovery, web_settings, req).await)
+        Ok::<_, Error>(http::forgot_password(recovery, web_settings, req).await)
     }))
     .await
 }

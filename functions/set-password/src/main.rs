@@ -4,16 +4,16 @@
 
 use lambda_http::{Error, Request, run, service_fn};
 use password_recovery::config::Function;
-use password_recovery::{AppConfig, aws, web};
+use password_recovery::{AppConfig, aws, http, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::SetPassword)?;
-    let recovery = aws::recovery(&aws::load_sdk_config(Function::SetPassword.name()), &config);
+    let recovery = wiring::recovery(&aws::load_sdk_config(Function::SetPassword.name()), &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(web::reset_password(recovery, web_settings, req).await)
+        Ok::<_, Error>(http::reset_password(recovery, web_settings, req).await)
     }))
     .await
 }

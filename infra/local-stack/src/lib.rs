@@ -8,13 +8,14 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
-use password_recovery::account::{EmailAddress, LoginName, NewAccount, PhoneNumber, UserId};
-use password_recovery::admin::Administration;
-use password_recovery::password::{Password, PasswordHasher};
-use password_recovery::ports::{CreateAccountError, UserStore};
-use password_recovery::random::OsRandom;
+use password_recovery::domain::{
+    AccountLookup, EmailAddress, LoginName, NewAccount, OsRandom, Password, PasswordHasher,
+    PhoneNumber, UserId,
+};
+use password_recovery::flows::{AdminError, NewUser, Recovery, Requester};
+use password_recovery::ports::CreateAccountError;
+use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::json;
 use serde_yaml_ng::Value;
 
 /// `template.yaml` at the root of the workspace.
@@ -253,61 +254,64 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 
 /// Creates the demo accounts that do not exist yet; returns how many it made.
 /// Accounts with a password of their own are made the way an administrator
-/// makes them, through `invite_user` and `set_password` of `admin`
-/// (recorded as requested by `local-stack`); the provider and disabled ones,
-/// which no action creates, go straight to `users`.
-pub async fn seed_demo_accounts(
-    admin: &Administration,
-    users: &dyn UserStore,
-) -> Result<usize, ProvisionError> {
-    let hasher = PasswordHasher::owasp();
+/// makes them, with `invite_user` and `set_password` (recorded as requested
+/// by `local-stack`); the provider and disabled ones, which no action
+/// creates, go straight to the store.
+pub async fn seed_demo_accounts(recovery: &Recovery) -> Result<usize, ProvisionError> {
     let mut created = 0;
     for demo in DEMO_ACCOUNTS {
+        let login = LoginName::parse(demo.login).map_err(|e| fail(e.to_string()))?;
+        let email = EmailAddress::parse(demo.email).map_err(|e| fail(e.to_string()))?;
+        let phone = PhoneNumber::parse(demo.phone).map_err(|e| fail(e.to_string()))?;
         if demo.social_provider.is_none() && !demo.disabled {
-            let invited = admin
-                .handle(
-                    &json!({
-                        "action": "invite_user", "login": demo.login, "email": demo.email,
-                        "phone": demo.phone, "requested_by": "local-stack",
-                    }),
-                    &format!("local-stack-invite-{}", demo.login),
-                )
-                .await;
-            match invited["error"].as_str() {
-                None => created += 1,
-                Some("login_taken" | "email_taken" | "phone_taken") => continue,
-                Some(_) => return Err(fail(format!("invite_user {}: {invited}", demo.login))),
+            let by = |step: &str| Requester {
+                requested_by: "local-stack".into(),
+                request_id: format!("local-stack-{step}-{}", demo.login),
+            };
+            let new_user = NewUser {
+                login: login.clone(),
+                email: Some(email),
+                phone: Some(phone),
+            };
+            match recovery.admin_invite_user(&by("invite"), new_user).await {
+                Ok(_) => created += 1,
+                Err(AdminError::LoginTaken | AdminError::EmailTaken | AdminError::PhoneTaken) => {
+                    continue;
+                }
+                Err(err) => return Err(fail(format!("invite_user {}: {err}", demo.login))),
             }
             if let Some(password) = demo.password {
-                let set = admin
-                    .handle(
-                        &json!({
-                            "action": "set_password", "login": demo.login, "password": password,
-                            "password_confirmation": password, "requested_by": "local-stack",
-                        }),
-                        &format!("local-stack-password-{}", demo.login),
+                let password = SecretString::from(password.to_owned());
+                recovery
+                    .admin_set_password(
+                        &by("password"),
+                        &AccountLookup::Login(login),
+                        &password,
+                        &password,
                     )
-                    .await;
-                if set["status"] != "password_changed" {
-                    return Err(fail(format!("set_password {}: {set}", demo.login)));
-                }
+                    .await
+                    .map_err(|err| fail(format!("set_password {}: {err}", demo.login)))?;
             }
             continue;
         }
         let account = NewAccount {
-            login: LoginName::parse(demo.login).map_err(|e| fail(e.to_string()))?,
-            email: Some(EmailAddress::parse(demo.email).map_err(|e| fail(e.to_string()))?),
-            phone: Some(PhoneNumber::parse(demo.phone).map_err(|e| fail(e.to_string()))?),
+            login,
+            email: Some(email),
+            phone: Some(phone),
             password_hash: demo
                 .password
-                .map(|p| hasher.hash(&Password::new(p), &OsRandom))
+                .map(|p| PasswordHasher::owasp().hash(&Password::new(p), &OsRandom))
                 .transpose()
                 .map_err(|e| fail(e.to_string()))?,
             social_provider: demo.social_provider.map(str::to_owned),
             disabled: demo.disabled,
         };
         let id = UserId::generate(&OsRandom).map_err(|e| fail(e.to_string()))?;
-        match users.create(account, id).await {
+        match recovery
+            .users
+            .create(account, id, recovery.clock.now())
+            .await
+        {
             Ok(_) => created += 1,
             Err(
                 CreateAccountError::LoginTaken

@@ -6,9 +6,9 @@
 use std::process::ExitCode;
 
 use local_stack::{DEMO_ACCOUNTS, ensure_sender, ensure_table, seed_demo_accounts};
-use password_recovery::AppConfig;
-use password_recovery::aws::{DynamoDbStore, administration, load_sdk_config};
+use password_recovery::aws::load_sdk_config;
 use password_recovery::config::Function;
+use password_recovery::{AppConfig, wiring};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -32,9 +32,7 @@ async fn main() -> ExitCode {
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;
         ensure_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await?;
-        let admin = administration(&sdk, &config);
-        let store = DynamoDbStore::new(dynamodb.clone(), table.clone());
-        let seeded = seed_demo_accounts(&admin, &store).await?;
+        let seeded = seed_demo_accounts(&wiring::recovery(&sdk, &config)).await?;
         Ok::<_, local_stack::ProvisionError>((created, seeded))
     }
     .await;

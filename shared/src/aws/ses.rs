@@ -6,7 +6,7 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_config::SdkConfig;
 
 use super::{ClientSlot, dependency_error};
-use crate::email::OutgoingEmail;
+use crate::messages::OutgoingEmail;
 use crate::ports::{DependencyError, Mailer};
 
 /// Sends through SES `SendEmail` with a simple HTML + text message.

@@ -6,8 +6,8 @@ use aws_sdk_sns::types::MessageAttributeValue;
 use aws_config::SdkConfig;
 
 use super::{ClientSlot, dependency_error};
+use crate::messages::OutgoingSms;
 use crate::ports::{DependencyError, Texter};
-use crate::sms::OutgoingSms;
 
 /// Sends transactional SMS (highest delivery priority), with a sender ID
 /// where one is configured.

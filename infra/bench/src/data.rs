@@ -1,0 +1,138 @@
+//! The tables the benchmark runs on, and the accounts in them.
+
+use aws_config::SdkConfig;
+use password_recovery::aws::DynamoDbStore;
+use password_recovery::domain::{
+    Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock, UserId,
+};
+use password_recovery::ports::CodeStore;
+use system_tests::{SMS_CODE_SECRET, account, fresh_table, texts_to, unique};
+
+use crate::Error;
+use crate::events::next_phone;
+
+pub struct Actor {
+    pub login: String,
+    pub phone: String,
+    pub id: UserId,
+}
+
+/// A new account through the adapter, with a login made from `name`, an
+/// email, a number of its own and, if asked, a password.
+async fn create(store: &DynamoDbStore, name: &str, password: bool) -> Result<Actor, Error> {
+    let (login, phone) = (unique(name), next_phone());
+    let mut new = account(&login).phone(&phone);
+    if password {
+        new = new.password("old password 1");
+    }
+    let id = new.create_in(store).await.id;
+    Ok(Actor { login, phone, id })
+}
+
+/// A table with `actors` accounts, each with a password (only the first)
+/// and a phone number, made through the adapter.
+pub async fn table_with_actors(
+    sdk: &SdkConfig,
+    actors: usize,
+) -> Result<(String, Vec<Actor>), Error> {
+    let table = fresh_table(sdk).await;
+    let store = DynamoDbStore::from_sdk(sdk, &table);
+    let mut cast = Vec::new();
+    for i in 0..actors {
+        cast.push(create(&store, &format!("actor{i}"), i == 0).await?);
+    }
+    Ok((table, cast))
+}
+
+/// A table of `users` accounts, one of them the actor the flows use. The
+/// others are copies of one account the adapter made, each with its own id,
+/// login, email and phone number, written with BatchWriteItem: through the
+/// adapter, each would be a transaction, for which the emulator copies the
+/// whole table.
+pub async fn table_with_users(sdk: &SdkConfig, users: usize) -> Result<(String, Actor), Error> {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    let table = fresh_table(sdk).await;
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let store = DynamoDbStore::new(client.clone(), table.clone());
+    let Actor { login, phone, id } = create(&store, "user", false).await?;
+    let template = client
+        .scan()
+        .table_name(&table)
+        .send()
+        .await?
+        .items
+        .unwrap_or_default();
+    let mut requests = Vec::new();
+    for _ in 2..users {
+        let (new_id, new_login, new_phone) =
+            (UserId::generate(&OsRandom)?, unique("user"), next_phone());
+        for item in &template {
+            let copy = item
+                .iter()
+                .map(|(name, value)| {
+                    let value = match value {
+                        AttributeValue::S(text) => AttributeValue::S(
+                            text.replace(id.as_str(), new_id.as_str())
+                                .replace(&phone, &new_phone)
+                                .replace(&login, &new_login),
+                        ),
+                        other => other.clone(),
+                    };
+                    (name.clone(), value)
+                })
+                .collect();
+            requests.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(copy)).build()?)
+                    .build(),
+            );
+        }
+    }
+    for batch in requests.chunks(25) {
+        let mut pending = Some(std::collections::HashMap::from([(
+            table.clone(),
+            batch.to_vec(),
+        )]));
+        while let Some(items) = pending.filter(|p| !p.is_empty()) {
+            let output = client
+                .batch_write_item()
+                .set_request_items(Some(items))
+                .send()
+                .await?;
+            pending = output.unprocessed_items;
+        }
+    }
+    Ok((table, create(&store, "actor", true).await?))
+}
+
+pub fn latest_code(phone: &str) -> Result<String, Error> {
+    let text = texts_to(phone)
+        .pop()
+        .ok_or(format!("no SMS reached {phone}"))?;
+    Ok(text.chars().take(6).collect())
+}
+
+/// The code each actor after the first will type: stored directly, with ten
+/// minutes to live, so the 200 checks do not race the 60-second lifetime of
+/// the codes the warm phone requests sent.
+pub const WARM_CODE: &str = "123456";
+
+pub async fn store_codes(sdk: &SdkConfig, table: &str, actors: &[Actor]) -> Result<(), Error> {
+    let store = DynamoDbStore::from_sdk(sdk, table);
+    let secret = CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()).ok_or("a short secret")?;
+    let code = SmsCode::parse(WARM_CODE).ok_or("a bad code")?;
+    let now = SystemClock.now();
+    for actor in actors {
+        let phone = PhoneNumber::parse(&actor.phone).map_err(|e| format!("{e:?}"))?;
+        let record = CodeRecord {
+            mac: secret.mac(&phone, &code),
+            phone,
+            user_id: Some(actor.id.clone()),
+            attempts_left: 5,
+            issued_at: now,
+            expires_at: now.plus_seconds(600),
+        };
+        store.store_code(&record, &[]).await?;
+    }
+    Ok(())
+}

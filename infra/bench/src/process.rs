@@ -1,0 +1,211 @@
+//! The release binaries as Lambda runs them: a process with the environment
+//! Lambda gives a `provided.al2023` function, under the benchmark's own
+//! Runtime API.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use password_recovery::config::{Function, VARIABLES};
+use serde_json::Value;
+use system_tests::{SENDER, SMS_CODE_SECRET, emulator, workspace_root};
+
+use crate::runtime_api::{Answer, RuntimeApi};
+use crate::{Error, TIMEOUT};
+
+/// A release binary under our Runtime API, with the environment Lambda
+/// gives a `provided.al2023` function plus the function's own variables.
+pub struct Running {
+    child: Child,
+    pub api: RuntimeApi,
+    pub started: Instant,
+    pub binary: Binary,
+}
+
+/// A binary the benchmark runs: one of the functions, or the hello-world
+/// `lambda_runtime` binary that is the cold-start baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    HelloWorld,
+    Function(Function),
+}
+
+impl Binary {
+    /// The baseline, then every function.
+    pub fn all() -> impl Iterator<Item = Binary> {
+        std::iter::once(Binary::HelloWorld).chain(Function::ALL.map(Binary::Function))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Binary::HelloWorld => "hello-world",
+            Binary::Function(function) => function.name(),
+        }
+    }
+
+    /// The release binary `make bench` builds.
+    pub fn path(self) -> PathBuf {
+        workspace_root().join("target/release").join(self.name())
+    }
+}
+
+impl From<Function> for Binary {
+    fn from(function: Function) -> Self {
+        Binary::Function(function)
+    }
+}
+
+/// The memory the template gives `binary`: a full vCPU for the two
+/// functions that hash.
+fn memory_size(binary: Binary) -> &'static str {
+    match binary {
+        Binary::Function(Function::SetPassword | Function::AdminReset) => "1769",
+        _ => "256",
+    }
+}
+
+fn lambda_environment(binary: Binary, api: &str) -> Vec<(String, String)> {
+    let name = binary.name();
+    let endpoint = emulator().endpoint.clone();
+    [
+        ("AWS_LAMBDA_RUNTIME_API", api.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_NAME", format!("recovery-{name}")),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            memory_size(binary).into(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/recovery-{name}"),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/01/01/[$LATEST]bench".into(),
+        ),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_SESSION_TOKEN", "test".into()),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("_HANDLER", "bootstrap".into()),
+        ("LAMBDA_TASK_ROOT", "/var/task".into()),
+        ("LAMBDA_RUNTIME_DIR", "/var/runtime".into()),
+        ("LANG", "en_US.UTF-8".into()),
+        ("TZ", ":UTC".into()),
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// The function's own variables, as the template sets them (only those it
+/// reads), pointed at `table`.
+fn function_variables(function: Function, table: &str) -> Vec<(String, String)> {
+    let value = |name: &str| -> Option<&str> {
+        Some(match name {
+            "TABLE_NAME" => table,
+            "SERVICE_NAME" => "Recovery Bench",
+            "MAIL_FROM" => SENDER,
+            "RESET_PAGE_URL" => "https://recovery.test/password/reset",
+            "LOGIN_URL" => "https://app.recovery.test/login",
+            "SMS_CODE_SECRET" => SMS_CODE_SECRET,
+            // The floor pads every answer to hide whether an account exists;
+            // measured without it, the work itself shows.
+            "FORGOT_RESPONSE_FLOOR_MS" => "0",
+            _ => return None,
+        })
+    };
+    VARIABLES
+        .iter()
+        .filter(|(_, functions)| functions.contains(&function))
+        .filter_map(|(name, _)| Some(((*name).to_owned(), value(name)?.to_owned())))
+        .collect()
+}
+
+impl Running {
+    pub fn start(binary: impl Into<Binary>, table: &str) -> Result<Self, Error> {
+        let binary = binary.into();
+        let (name, path) = (binary.name(), binary.path());
+        if !path.exists() {
+            return Err(format!(
+                "{} is missing: `make bench` builds it (cargo build --release -p {name})",
+                path.display()
+            )
+            .into());
+        }
+        let api = RuntimeApi::start()?;
+        let mut env = lambda_environment(binary, &api.address);
+        if let Binary::Function(function) = binary {
+            env.extend(function_variables(function, table));
+        }
+        let log_dir = workspace_root().join("target/bench");
+        std::fs::create_dir_all(&log_dir)?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_dir.join(format!("{name}.log")))?;
+        let started = Instant::now();
+        let child = Command::new(&path)
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        Ok(Self {
+            child,
+            api,
+            started,
+            binary,
+        })
+    }
+
+    pub fn invoke(&mut self, event: &Value) -> Result<Answer, Error> {
+        let answer = self.api.invoke(event, TIMEOUT)?;
+        if answer.error {
+            return Err(self.unexpected("an error", &answer));
+        }
+        Ok(answer)
+    }
+
+    /// Invokes and checks the HTTP status (API Gateway events), or for
+    /// administrator events that there is no `error` (200) or there is (400).
+    pub fn expect(&mut self, event: &Value, status: u16) -> Result<Answer, Error> {
+        let answer = self.invoke(event)?;
+        let body = answer.json();
+        let got = match body["statusCode"].as_u64() {
+            Some(code) => code as u16,
+            None if body.get("error").is_some() => 400,
+            None => 200,
+        };
+        if got != status {
+            return Err(self.unexpected(&format!("{got}, not {status}"), &answer));
+        }
+        Ok(answer)
+    }
+
+    fn unexpected(&self, what: &str, answer: &Answer) -> Error {
+        let body = String::from_utf8_lossy(&answer.body);
+        format!("{} answered {what}: {body}", self.binary.name()).into()
+    }
+
+    /// Peak resident set size so far, in KiB (`VmHWM`).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

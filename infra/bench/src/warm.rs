@@ -1,0 +1,131 @@
+//! Warm latency of each flow, split into the time inside the emulator and
+//! the function's own, and the peak memory after it.
+
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use password_recovery::config::Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+use serde_json::json;
+
+use crate::calls::{CallLog, token_of};
+use crate::data::{Actor, WARM_CODE, store_codes};
+use crate::events::{address, admin, check_code, forgot, new_password};
+use crate::figures::Sample;
+use crate::process::{Binary, Running};
+use crate::runtime_api::Answer;
+use crate::{Error, PASSWORD};
+
+pub struct Warm {
+    pub flow: &'static str,
+    pub function: &'static str,
+    pub latency: Sample,
+    /// Per event, the time its AWS calls spent inside the emulator.
+    pub emulator: Sample,
+    /// Per event, the rest: the function, the SDK, the network stack.
+    pub own: Sample,
+    pub peak_rss_kib: Option<u64>,
+}
+
+pub fn warm_runs(
+    sdk: &SdkConfig,
+    table: &str,
+    actors: &[Actor],
+    n: usize,
+) -> Result<Vec<Warm>, Error> {
+    let mut rows = Vec::new();
+    let ada = &actors[0];
+    let mut measure = |flow: &'static str,
+                       running: &mut Running,
+                       events: &mut dyn FnMut(usize, &mut Running) -> Result<Answer, Error>|
+     -> Result<(), Error> {
+        let (mut took, mut inside, mut own) = (vec![], vec![], vec![]);
+        let mut log = CallLog::from_now();
+        for i in 0..n {
+            let latency = events(i, running)?.took();
+            let emulator =
+                Duration::from_secs_f64(log.calls_of(running.binary.name()).emulator_ms / 1000.0);
+            took.push(latency);
+            inside.push(emulator);
+            own.push(latency.saturating_sub(emulator));
+        }
+        rows.push(Warm {
+            flow,
+            function: running.binary.name(),
+            latency: Sample(took),
+            emulator: Sample(inside),
+            own: Sample(own),
+            peak_rss_kib: running.peak_rss_kib(),
+        });
+        Ok(())
+    };
+
+    let mut hello = Running::start(Binary::HelloWorld, table)?;
+    measure("echo (baseline)", &mut hello, &mut |_, r| {
+        r.invoke(&json!({"hello": "world"}))
+    })?;
+
+    let mut request = Running::start(RequestReset, table)?;
+    measure("forgot by login (email link)", &mut request, &mut |_, r| {
+        r.expect(&forgot(&ada.login, "192.0.2.5"), 202)
+    })?;
+    let mut request = Running::start(RequestReset, table)?;
+    measure("forgot by phone (SMS code)", &mut request, &mut |i, r| {
+        r.expect(&forgot(&actors[1 + i].phone, &address(i)), 202)
+    })?;
+
+    let handle = tokio::runtime::Handle::current();
+    handle.block_on(store_codes(sdk, table, &actors[1..=n]))?;
+    let mut tokens = Vec::with_capacity(n);
+    let mut verify = Running::start(VerifyCode, table)?;
+    measure("code check, right code", &mut verify, &mut |i, r| {
+        let answer = r.expect(&check_code(&actors[1 + i].phone, WARM_CODE), 200)?;
+        tokens.push(token_of(&answer)?);
+        Ok(answer)
+    })?;
+
+    let mut set = Running::start(SetPassword, table)?;
+    measure("set password (with notice)", &mut set, &mut |i, r| {
+        r.expect(&new_password(&tokens[i], &format!("{PASSWORD} {i}")), 200)
+    })?;
+
+    let mut admin_reset = Running::start(AdminReset, table)?;
+    measure(
+        "admin: send recovery link",
+        &mut admin_reset,
+        &mut |_, r| {
+            r.expect(
+                &admin(
+                    "send_recovery_link",
+                    &ada.login,
+                    json!({"channel": "email"}),
+                ),
+                200,
+            )
+        },
+    )?;
+    Ok(rows)
+}
+
+pub async fn get_item_round_trip(sdk: &SdkConfig, table: &str, n: usize) -> Result<Sample, Error> {
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let mut took = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        client
+            .get_item()
+            .table_name(table)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S("USER#none".into()),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("USER".into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await?;
+        took.push(started.elapsed());
+    }
+    Ok(Sample(took))
+}

@@ -1,0 +1,174 @@
+//! [`CodeStore`] on the table: one code item per number, and the rate
+//! counters written in the same transaction.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::DynamoDbStore;
+use super::layout::{self, expr, n, s};
+use crate::aws::dependency_error;
+use crate::domain::{CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
+use crate::ports::{
+    CodeRequestState, CodeStore, CounterUpdate, DependencyError, UserStore, WrongAttempt,
+};
+
+#[async_trait]
+impl CodeStore for DynamoDbStore {
+    async fn load_code_request(
+        &self,
+        phone: &PhoneNumber,
+        rate_keys: &[String],
+    ) -> Result<CodeRequestState, DependencyError> {
+        const OP: &str = "load_code_request";
+        let phone_key = layout::phone_key(phone);
+        let counter_keys: Vec<_> = rate_keys
+            .iter()
+            .map(|name| layout::rate_key(name))
+            .collect();
+        let wanted: Vec<Option<String>> = std::iter::once(&phone_key)
+            .chain(&counter_keys)
+            .map(|key| layout::pk_of(key).map(str::to_owned))
+            .collect();
+        let mut keys = vec![phone_key];
+        keys.extend(counter_keys);
+        let items = self.batch_get(OP, keys).await?;
+        let by_pk: HashMap<&str, &layout::Item> = items
+            .iter()
+            .filter_map(|item| Some((layout::pk_of(item)?, item)))
+            .collect();
+        let found = |i: usize| wanted[i].as_deref().and_then(|pk| by_pk.get(pk).copied());
+        let counters = rate_keys
+            .iter()
+            .enumerate()
+            .map(|(i, name)| layout::counter_from_item(name, found(i + 1)))
+            .collect();
+        let account = match found(0) {
+            Some(pointer) => {
+                let id = layout::pointer_target(pointer).ok_or_else(|| layout::corrupt(OP))?;
+                self.get(&id).await?
+            }
+            None => None,
+        };
+        Ok(CodeRequestState { counters, account })
+    }
+
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "store_code";
+        let code = layout::code_item(record);
+        if counters.is_empty() {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(code))
+                .send()
+                .await
+                .map_err(|err| dependency_error(OP, &err))?;
+            return Ok(true);
+        }
+        let mut items = vec![self.put(code, OP)?];
+        for update in counters {
+            let item = layout::counter_item(update);
+            let version = update.counter.version;
+            items.push(if version == 0 {
+                self.put_new(item, OP)?
+            } else {
+                self.put_if(item, OP, |put| {
+                    put.condition_expression(expr::COUNTER_AT_VERSION)
+                        .expression_attribute_values(":version", n(version))
+                })?
+            });
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            // A counter moved under us (or is being moved right now).
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
+        match self.get_item("find_code", layout::code_key(phone)).await? {
+            Some(item) => layout::code_from_item(phone, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError> {
+        const OP: &str = "record_wrong_attempt";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::code_key(&record.phone)))
+            .update_expression(expr::TAKE_ATTEMPT)
+            .condition_expression(expr::CODE_HAS_ATTEMPTS)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":mac", s(record.mac.to_hex()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let left = output
+                    .attributes
+                    .as_ref()
+                    .and_then(layout::attempts_left)
+                    .ok_or_else(|| layout::corrupt(OP))?;
+                Ok(WrongAttempt::Counted {
+                    attempts_left: left,
+                })
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(WrongAttempt::Stale)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "exchange_code";
+        let consume = self.delete_if(layout::code_key(&code.phone), OP, |delete| {
+            delete
+                .condition_expression(expr::CODE_USABLE)
+                .expression_attribute_values(":mac", s(code.mac.to_hex()))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":now", n(now.epoch_seconds()))
+        })?;
+        // The account is checked here rather than read first. The link it
+        // had before stops working (`active_reset` moves on) and its item
+        // expires.
+        let point = self.update(layout::user_key(&token.user_id), OP, |update| {
+            update
+                .update_expression(expr::POINT_AT_TOKEN)
+                .condition_expression(expr::HAS_NUMBER_AND_MAY_RECOVER)
+                .expression_attribute_values(":digest", s(token.digest.to_hex()))
+                .expression_attribute_values(":phone", s(code.phone.as_e164()))
+                .expression_attribute_values(":no", AttributeValue::Bool(false))
+        })?;
+        let items = vec![consume, self.put_new(layout::token_item(token), OP)?, point];
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.condition_failed() => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The single-table layout: the only code that names DynamoDB attributes.
+//! Keys, attribute names, the item of each record and back, and the
+//! condition and update expressions over them.
+//!
+//! Key lookups only (no Scan, no Query on the hot paths):
+//!
+//! | item         | `pk`               | `sk`    | other attributes |
+//! |--------------|--------------------|---------|------------------|
+//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at` |
+//! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
+//! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
+//! | phone lookup | `PHONE#<e164>`     | `PHONE` | `user_id` |
+//! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
+//! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
+//! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version`, `expires_at` |
+//! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `requested_by`, `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
+//!
+//! Every item also has `kind`. `expires_at` (epoch seconds) is the table's
+//! TTL attribute. The lookup items are written in the same transaction as
+//! the account, with `attribute_not_exists` conditions, which is what keeps
+//! logins, emails and phone numbers unique.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::domain::{EmailAddress, LoginName, PhoneNumber, TokenDigest, UserId};
+use crate::ports::{AuditRecord, DependencyError};
+
+mod items;
+
+pub(super) use items::*;
+
+/// Partition key attribute.
+pub const PK: &str = "pk";
+/// Sort key attribute.
+pub const SK: &str = "sk";
+/// TTL attribute, epoch seconds.
+pub const EXPIRES_AT: &str = "expires_at";
+
+const KIND: &str = "kind";
+const USER_ID: &str = "user_id";
+const LOGIN: &str = "login";
+const EMAIL: &str = "email";
+const PHONE: &str = "phone";
+const PASSWORD_HASH: &str = "password_hash";
+const SOCIAL_PROVIDER: &str = "social_provider";
+const DISABLED: &str = "disabled";
+const PASSWORD_CHANGED_AT: &str = "password_changed_at";
+const ACTIVE_RESET: &str = "active_reset";
+const CREATED_AT: &str = "created_at";
+const PURPOSE: &str = "purpose";
+const ISSUED_AT: &str = "issued_at";
+const MAC: &str = "mac";
+const ATTEMPTS_LEFT: &str = "attempts_left";
+const HITS: &str = "hits";
+const VERSION: &str = "version";
+const TARGET: &str = "target";
+const ACTION: &str = "action";
+const REQUESTED_BY: &str = "requested_by";
+const OUTCOME: &str = "outcome";
+const DETAIL: &str = "detail";
+const AT_MILLIS: &str = "at_millis";
+const REQUEST_ID: &str = "request_id";
+
+/// The conditions and updates the stores write with. Placeholders (`:now`)
+/// are filled by the store that uses them.
+pub(super) mod expr {
+    /// The item is not there yet.
+    pub const ABSENT: &str = "attribute_not_exists(pk)";
+    /// The item is there.
+    pub const PRESENT: &str = "attribute_exists(pk)";
+    pub const POINT_AT_TOKEN: &str = "SET active_reset = :digest";
+    pub const STORE_HASH: &str =
+        "SET password_hash = :hash, password_changed_at = :now REMOVE active_reset";
+    /// A token that is live at `:now` and belongs to `:user`.
+    pub const TOKEN_REDEEMABLE: &str =
+        "attribute_exists(pk) AND expires_at > :now AND user_id = :user";
+    /// The account's one redeemable token is `:digest`.
+    pub const TOKEN_IS_ACTIVE: &str = "active_reset = :digest";
+    /// An account that still has the number `:phone` and may recover
+    /// (`UserAccount::may_recover`: enabled, and a password or no provider;
+    /// `:no` is false).
+    pub const HAS_NUMBER_AND_MAY_RECOVER: &str = "attribute_exists(pk) AND phone = :phone \
+         AND (attribute_not_exists(disabled) OR disabled = :no) \
+         AND (attribute_not_exists(social_provider) OR attribute_exists(password_hash))";
+    pub const COUNTER_AT_VERSION: &str = "version = :version";
+    pub const TAKE_ATTEMPT: &str = "SET attempts_left = attempts_left - :one";
+    /// Still the code with `:mac`, with attempts left (`:zero` is 0).
+    pub const CODE_HAS_ATTEMPTS: &str = "mac = :mac AND attempts_left > :zero";
+    /// As [`CODE_HAS_ATTEMPTS`], and live at `:now`.
+    pub const CODE_USABLE: &str = "mac = :mac AND attempts_left > :zero AND expires_at > :now";
+    pub const SET_OUTCOME: &str = "SET outcome = :outcome";
+    pub const SET_OUTCOME_AND_DETAIL: &str = "SET outcome = :outcome, detail = :detail";
+    pub const PARTITION: &str = "pk = :pk";
+}
+
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+pub(super) fn s(text: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(text.into())
+}
+
+pub(super) fn n(number: i64) -> AttributeValue {
+    AttributeValue::N(number.to_string())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+pub(super) fn corrupt(operation: &'static str) -> DependencyError {
+    DependencyError::new(operation, "MalformedItem")
+}
+
+// ---------------------------------------------------------------- keys --
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+pub(super) fn user_key(id: &UserId) -> Item {
+    key(format!("USER#{id}"), "USER")
+}
+
+pub(super) fn login_key(login: &LoginName) -> Item {
+    key(format!("LOGIN#{}", login.as_str()), "LOGIN")
+}
+
+pub(super) fn email_key(email: &EmailAddress) -> Item {
+    key(format!("EMAIL#{}", email.as_str()), "EMAIL")
+}
+
+pub(super) fn phone_key(phone: &PhoneNumber) -> Item {
+    key(format!("PHONE#{}", phone.as_e164()), "PHONE")
+}
+
+pub(super) fn code_key(phone: &PhoneNumber) -> Item {
+    key(format!("CODE#{}", phone.as_e164()), "CODE")
+}
+
+pub(super) fn rate_key(name: &str) -> Item {
+    key(format!("RATE#{name}"), "RATE")
+}
+
+pub(super) fn token_key(digest: &TokenDigest) -> Item {
+    key(format!("RESET#{}", digest.to_hex()), "RESET")
+}
+
+pub(super) fn audit_key(record: &AuditRecord) -> Item {
+    key(
+        audit_partition(&record.target),
+        &format!("{:013}#{}", record.at_millis, record.request_id),
+    )
+}
+
+/// The partition of `target`'s audit records.
+pub(super) fn audit_partition(target: &str) -> String {
+    format!("AUDIT#{target}")
+}
+
+/// The partition key of an item (or of a key).
+pub(super) fn pk_of(item: &Item) -> Option<&str> {
+    get_s(item, PK)
+}

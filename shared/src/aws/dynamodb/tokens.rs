@@ -1,0 +1,77 @@
+//! [`ResetTokenStore`] on the table: token items keyed by digest, and the
+//! account's `active_reset` naming the one that may be redeemed.
+
+use async_trait::async_trait;
+
+use super::DynamoDbStore;
+use super::layout::{self, expr, n, s};
+use crate::domain::{ResetTokenRecord, TokenDigest, UserAccount};
+use crate::ports::{DependencyError, IssueOutcome, RedeemOutcome, Redemption, ResetTokenStore};
+
+#[async_trait]
+impl ResetTokenStore for DynamoDbStore {
+    async fn issue(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+    ) -> Result<IssueOutcome, DependencyError> {
+        const OP: &str = "issue_reset_token";
+        // Put the token, point the account at it, delete the previous one.
+        let point = self.update(layout::user_key(&user.id), OP, |update| {
+            update
+                .update_expression(expr::POINT_AT_TOKEN)
+                .condition_expression(expr::PRESENT)
+                .expression_attribute_values(":digest", s(record.digest.to_hex()))
+        })?;
+        let mut items = vec![self.put_new(layout::token_item(record), OP)?, point];
+        if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
+            items.push(self.delete(layout::token_key(previous), OP)?);
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(IssueOutcome::Issued),
+            Err(cancelled) if cancelled.failed_at(1) => Ok(IssueOutcome::AccountGone),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn find(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<ResetTokenRecord>, DependencyError> {
+        match self
+            .get_item("find_reset_token", layout::token_key(digest))
+            .await?
+        {
+            Some(item) => layout::token_from_item(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn redeem(&self, r: Redemption<'_>) -> Result<RedeemOutcome, DependencyError> {
+        const OP: &str = "redeem_reset_token";
+        let consume = self.delete_if(layout::token_key(r.digest), OP, |delete| {
+            delete
+                .condition_expression(expr::TOKEN_REDEEMABLE)
+                .expression_attribute_values(":now", n(r.now.epoch_seconds()))
+                .expression_attribute_values(":user", s(r.user_id.as_str()))
+        })?;
+        let store_hash = self.update(layout::user_key(r.user_id), OP, |update| {
+            update
+                .update_expression(expr::STORE_HASH)
+                .condition_expression(expr::TOKEN_IS_ACTIVE)
+                .expression_attribute_values(":hash", s(r.new_hash.expose_phc()))
+                .expression_attribute_values(":now", n(r.now.epoch_seconds()))
+                .expression_attribute_values(":digest", s(r.digest.to_hex()))
+        })?;
+        let mut items = vec![consume, store_hash];
+        if let Some(phone) = r.phone {
+            items.push(self.delete(layout::code_key(phone), OP)?);
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(RedeemOutcome::Redeemed),
+            Err(cancelled) if cancelled.condition_failed() => Ok(RedeemOutcome::Rejected),
+            Err(cancelled) if cancelled.conflict() => Ok(RedeemOutcome::Conflict),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+}

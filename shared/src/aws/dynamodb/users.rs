@@ -1,0 +1,120 @@
+//! [`UserStore`] on the table: an account item and one lookup item per
+//! login, email and phone.
+
+use async_trait::async_trait;
+
+use super::DynamoDbStore;
+use super::layout::{self, Item, expr, n, s};
+use crate::domain::{
+    EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, Timestamp, UserAccount, UserId,
+};
+use crate::ports::{CreateAccountError, DependencyError, UserStore};
+
+impl DynamoDbStore {
+    /// The account a lookup item at `lookup` points at.
+    async fn user_via(
+        &self,
+        operation: &'static str,
+        lookup: Item,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        let Some(pointer) = self.get_item(operation, lookup).await? else {
+            return Ok(None);
+        };
+        let id = layout::pointer_target(&pointer).ok_or_else(|| layout::corrupt(operation))?;
+        self.get(&id).await
+    }
+}
+
+#[async_trait]
+impl UserStore for DynamoDbStore {
+    async fn find_by_login(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        self.user_via("find_user_by_login", layout::login_key(login))
+            .await
+    }
+
+    async fn find_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        self.user_via("find_user_by_email", layout::email_key(email))
+            .await
+    }
+
+    async fn find_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        self.user_via("find_user_by_phone", layout::phone_key(phone))
+            .await
+    }
+
+    async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
+        match self.get_item("get_user", layout::user_key(id)).await? {
+            Some(item) => layout::account_from_item(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn replace_password(
+        &self,
+        user: &UserAccount,
+        new_hash: &PasswordHash,
+        now: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "replace_password";
+        let store_hash = self.update(layout::user_key(&user.id), OP, |update| {
+            update
+                .update_expression(expr::STORE_HASH)
+                .condition_expression(expr::PRESENT)
+                .expression_attribute_values(":hash", s(new_hash.expose_phc()))
+                .expression_attribute_values(":now", n(now.epoch_seconds()))
+        })?;
+        let mut items = vec![store_hash];
+        if let Some(active) = &user.active_reset {
+            items.push(self.delete(layout::token_key(active), OP)?);
+        }
+        if let Some(phone) = &user.phone {
+            items.push(self.delete(layout::code_key(phone), OP)?);
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn create(
+        &self,
+        account: NewAccount,
+        id: UserId,
+        now: Timestamp,
+    ) -> Result<UserAccount, CreateAccountError> {
+        const OP: &str = "create_user";
+        let account = account.open(id);
+        // The account, its login, then its email and phone, if any: each
+        // must not exist yet.
+        let items = layout::account_items(&account, now)
+            .into_iter()
+            .map(|item| self.put_new(item, OP))
+            .collect::<Result<Vec<_>, _>>()?;
+        let email_at = account.email.as_ref().map(|_| 2);
+        let phone_at = account
+            .phone
+            .as_ref()
+            .map(|_| 2 + email_at.map_or(0, |_| 1));
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(account),
+            Err(cancelled) if cancelled.failed_at(1) => Err(CreateAccountError::LoginTaken),
+            Err(cancelled) if email_at.is_some_and(|i| cancelled.failed_at(i)) => {
+                Err(CreateAccountError::EmailTaken)
+            }
+            Err(cancelled) if phone_at.is_some_and(|i| cancelled.failed_at(i)) => {
+                Err(CreateAccountError::PhoneTaken)
+            }
+            Err(cancelled) => Err(CreateAccountError::Store(cancelled.into_error(OP))),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Configuration from environment variables, read once per cold start. Every
+//! variable is listed in the README; a bad value stops the cold start with a
+//! message naming the variable.
+
+mod env;
+mod settings;
+
+pub use settings::*;
+
+use crate::domain::MIN_SECRET_BYTES;
+
+/// The Lambda functions of the service. Each reads only its own variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    RequestReset,
+    VerifyCode,
+    SetPassword,
+    AdminReset,
+}
+
+use Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+
+/// Every variable the service reads, and which functions read it. The SAM
+/// template sets exactly these per function (checked by the template test).
+pub const VARIABLES: &[(&str, &[Function])] = &[
+    (
+        "TABLE_NAME",
+        &[RequestReset, VerifyCode, SetPassword, AdminReset],
+    ),
+    (
+        "SERVICE_NAME",
+        &[RequestReset, VerifyCode, SetPassword, AdminReset],
+    ),
+    ("MAIL_FROM", &[RequestReset, SetPassword, AdminReset]),
+    ("RESET_PAGE_URL", &[RequestReset, AdminReset]),
+    ("LOGIN_URL", &[SetPassword, AdminReset]),
+    ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
+    ("RESET_TOKEN_LIFETIME_SECONDS", &[RequestReset]),
+    ("FORGOT_RESPONSE_FLOOR_MS", &[RequestReset]),
+    (
+        "PASSWORD_MIN_LENGTH",
+        &[VerifyCode, SetPassword, AdminReset],
+    ),
+    (
+        "PASSWORD_MAX_LENGTH",
+        &[VerifyCode, SetPassword, AdminReset],
+    ),
+    ("SMS_CODE_SECRET", &[RequestReset, VerifyCode]),
+    ("SMS_SENDER_ID", &[RequestReset, AdminReset]),
+    ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
+    ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
+    ("SMS_RESET_TOKEN_LIFETIME_SECONDS", &[VerifyCode]),
+    ("SMS_LIMIT_PER_PHONE_15MIN", &[RequestReset]),
+    ("SMS_LIMIT_PER_PHONE_DAY", &[RequestReset]),
+    ("SMS_LIMIT_PER_IP_HOUR", &[RequestReset]),
+    ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
+    ("AUDIT_RETENTION_DAYS", &[AdminReset]),
+];
+
+impl Function {
+    pub const ALL: [Function; 4] = [RequestReset, VerifyCode, SetPassword, AdminReset];
+
+    /// The binary's name, as in `functions/<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestReset => "request-reset",
+            VerifyCode => "verify-code",
+            SetPassword => "set-password",
+            AdminReset => "admin-reset",
+        }
+    }
+
+    /// Whether this function reads the variable `name`.
+    pub fn reads(self, name: &str) -> bool {
+        VARIABLES
+            .iter()
+            .any(|(variable, readers)| *variable == name && readers.contains(&self))
+    }
+
+    /// The variables this function reads.
+    pub fn variables(self) -> Vec<&'static str> {
+        VARIABLES
+            .iter()
+            .filter(|(_, readers)| readers.contains(&self))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+}
+
+/// A function's whole configuration.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub table_name: String,
+    pub mail_from: String,
+    /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
+    pub sms_sender_id: Option<String>,
+    pub recovery: RecoverySettings,
+    pub web: WebSettings,
+}
+
+/// Everything wrong with the environment, one problem per entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", .0.join("; "))]
+pub struct ConfigError(pub Vec<String>);
+
+impl AppConfig {
+    /// For the functions that send or check SMS codes: the secret must be
+    /// set.
+    pub fn require_sms_code_secret(&self) -> Result<(), ConfigError> {
+        match self.recovery.sms.code_secret {
+            Some(_) => Ok(()),
+            None => Err(ConfigError(vec![format!(
+                "SMS_CODE_SECRET is required (at least {MIN_SECRET_BYTES} random bytes)"
+            )])),
+        }
+    }
+
+    /// The configuration of `function` from the environment: it reads only
+    /// that function's variables; the others keep their defaults.
+    pub fn from_env(function: Function) -> Result<Self, ConfigError> {
+        Self::from_lookup(function, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Self::from_env`], with the variables looked up through `lookup`.
+    pub fn from_lookup(
+        function: Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        env::read(function, lookup)
+    }
+}
+
+#[cfg(test)]
+mod tests;

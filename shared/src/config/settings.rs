@@ -1,0 +1,138 @@
+//! What the flows and the HTTP layer need to know, as plain values. `env`
+//! fills them from a function's environment; tests build them directly.
+
+use std::time::Duration;
+
+use crate::domain::{CodeSecret, PasswordPolicy, RateWindow};
+
+pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
+pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
+pub const DEFAULT_SMS_CODE_LIFETIME_SECONDS: i64 = 60;
+pub const DEFAULT_SMS_CODE_MAX_ATTEMPTS: i64 = 5;
+pub const DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS: i64 = 600;
+pub const DEFAULT_SMS_LIMIT_PER_PHONE_15MIN: i64 = 3;
+pub const DEFAULT_SMS_LIMIT_PER_PHONE_DAY: i64 = 10;
+pub const DEFAULT_SMS_LIMIT_PER_IP_HOUR: i64 = 10;
+pub const DEFAULT_ADMIN_LINK_LIFETIME_SECONDS: i64 = 86_400;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
+
+/// What the recovery flows and the administrator's actions need to know.
+#[derive(Debug, Clone)]
+pub struct RecoverySettings {
+    /// Shown in emails and pages ("Example Cloud").
+    pub service_name: String,
+    /// The reset page; links are `RESET_PAGE_URL?token=...`. Never derived
+    /// from a request's Host header.
+    pub reset_page_url: String,
+    /// Where "Log in" points after a reset.
+    pub login_url: String,
+    pub reset_token_lifetime_seconds: i64,
+    pub password_policy: PasswordPolicy,
+    pub sms: SmsSettings,
+    pub admin: AdminSettings,
+}
+
+impl RecoverySettings {
+    /// The link for `token_text`.
+    pub fn reset_link(&self, token_text: &str) -> String {
+        let separator = if self.reset_page_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!("{}{separator}token={token_text}", self.reset_page_url)
+    }
+}
+
+/// What the SMS code flow needs to know.
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    /// HMAC key for stored codes (`SMS_CODE_SECRET`); the phone flow refuses
+    /// to run without it.
+    pub code_secret: Option<CodeSecret>,
+    pub code_lifetime_seconds: i64,
+    pub max_attempts: u32,
+    /// Lifetime of the reset token a correct code is exchanged for.
+    pub code_token_lifetime_seconds: i64,
+    /// Codes per phone number.
+    pub phone_limits: Vec<RateWindow>,
+    /// Phone requests per source IP.
+    pub ip_limits: Vec<RateWindow>,
+}
+
+impl SmsSettings {
+    /// The settings as shipped, the defaults of every variable.
+    pub fn shipped(code_secret: Option<CodeSecret>) -> Self {
+        Self {
+            code_secret,
+            code_lifetime_seconds: DEFAULT_SMS_CODE_LIFETIME_SECONDS,
+            max_attempts: DEFAULT_SMS_CODE_MAX_ATTEMPTS as u32,
+            code_token_lifetime_seconds: DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS,
+            phone_limits: Self::phone_windows(
+                DEFAULT_SMS_LIMIT_PER_PHONE_15MIN as u32,
+                DEFAULT_SMS_LIMIT_PER_PHONE_DAY as u32,
+            ),
+            ip_limits: Self::ip_windows(DEFAULT_SMS_LIMIT_PER_IP_HOUR as u32),
+        }
+    }
+
+    /// At most `per_15min` codes in any 15 minutes and `per_day` in any day.
+    pub(crate) fn phone_windows(per_15min: u32, per_day: u32) -> Vec<RateWindow> {
+        vec![
+            RateWindow {
+                seconds: 900,
+                max: per_15min,
+            },
+            RateWindow {
+                seconds: 86_400,
+                max: per_day,
+            },
+        ]
+    }
+
+    /// At most `per_hour` phone requests in any hour.
+    pub(crate) fn ip_windows(per_hour: u32) -> Vec<RateWindow> {
+        vec![RateWindow {
+            seconds: 3600,
+            max: per_hour,
+        }]
+    }
+}
+
+/// What the administrator's actions need to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSettings {
+    /// Lifetime of links an administrator sends (and of invitations).
+    pub link_lifetime_seconds: i64,
+    /// How long audit records are kept.
+    pub audit_retention_seconds: i64,
+}
+
+impl AdminSettings {
+    /// The settings as shipped.
+    pub fn shipped() -> Self {
+        Self {
+            link_lifetime_seconds: DEFAULT_ADMIN_LINK_LIFETIME_SECONDS,
+            audit_retention_seconds: DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
+        }
+    }
+}
+
+/// Which product's reset form to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// New password twice, "Continue".
+    Cloud,
+    /// Check string shown and prefilled, login, new password twice, "Change
+    /// password". The login is required.
+    OnPremise,
+}
+
+/// What the HTTP layer needs to know.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub edition: Edition,
+    /// `POST /password/forgot` answers no sooner than this, so its timing
+    /// says as little as its body about whether an account exists.
+    pub forgot_response_floor: Duration,
+}

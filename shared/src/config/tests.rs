@@ -1,0 +1,177 @@
+//! The configuration read from a function's environment.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::*;
+use crate::domain::{PasswordPolicy, RateWindow};
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+const MINIMAL: &[(&str, &str)] = &[
+    ("TABLE_NAME", "recovery"),
+    ("MAIL_FROM", "no-reply@example.com"),
+    ("RESET_PAGE_URL", "https://id.example.com/password/reset"),
+    ("LOGIN_URL", "https://app.example.com/login"),
+];
+
+#[test]
+fn each_function_reads_exactly_its_own_variables() {
+    for function in Function::ALL {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let _ = AppConfig::from_lookup(function, |name| {
+            seen.borrow_mut().push(name.to_owned());
+            None
+        });
+        let mut seen = seen.into_inner();
+        seen.sort();
+        seen.dedup();
+        let mut declared: Vec<String> =
+            function.variables().iter().map(|v| v.to_string()).collect();
+        declared.sort();
+        assert_eq!(seen, declared, "{}", function.name());
+    }
+}
+
+#[test]
+fn a_function_does_not_require_what_it_does_not_read() {
+    let config = AppConfig::from_lookup(
+        Function::VerifyCode,
+        env(&[
+            ("TABLE_NAME", "recovery"),
+            ("SMS_CODE_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]),
+    )
+    .unwrap();
+    assert!(config.require_sms_code_secret().is_ok());
+    let err =
+        AppConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    assert!(err.to_string().contains("MAIL_FROM") && err.to_string().contains("LOGIN_URL"));
+    assert!(!err.to_string().contains("RESET_PAGE_URL"));
+}
+
+#[test]
+fn defaults_apply_when_only_required_variables_are_set() {
+    let config = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL)).unwrap();
+    let admin = AppConfig::from_lookup(Function::AdminReset, env(MINIMAL)).unwrap();
+    assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
+    assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
+    assert_eq!(config.web.edition, Edition::Cloud);
+    assert_eq!(config.web.forgot_response_floor, Duration::from_millis(300));
+    let sms = &config.recovery.sms;
+    assert_eq!(sms.code_lifetime_seconds, 60);
+    assert_eq!(sms.max_attempts, 5);
+    assert_eq!(sms.code_token_lifetime_seconds, 600);
+    assert_eq!(
+        sms.phone_limits,
+        [
+            RateWindow {
+                seconds: 900,
+                max: 3
+            },
+            RateWindow {
+                seconds: 86_400,
+                max: 10
+            }
+        ]
+    );
+    assert_eq!(
+        sms.ip_limits,
+        [RateWindow {
+            seconds: 3600,
+            max: 10
+        }]
+    );
+    assert!(config.require_sms_code_secret().is_err());
+    assert_eq!(
+        admin.recovery.admin,
+        AdminSettings {
+            link_lifetime_seconds: 86_400,
+            audit_retention_seconds: 365 * 86_400
+        }
+    );
+}
+
+#[test]
+fn the_sms_secret_must_be_long_enough() {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.push(("SMS_CODE_SECRET", "too short"));
+    let err = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap_err();
+    assert!(err.to_string().contains("SMS_CODE_SECRET"));
+    let secret = "x".repeat(32);
+    pairs.pop();
+    pairs.push(("SMS_CODE_SECRET", &secret));
+    pairs.push(("SMS_SENDER_ID", "Example"));
+    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    assert!(config.require_sms_code_secret().is_ok());
+    assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
+    assert!(!format!("{config:?}").contains(&secret));
+    for bad in ["12345", "Too-Long-Name", "with space"] {
+        pairs.retain(|(name, _)| *name != "SMS_SENDER_ID");
+        pairs.push(("SMS_SENDER_ID", bad));
+        let err = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("SMS_SENDER_ID"), "{bad}");
+    }
+}
+
+#[test]
+fn every_problem_is_reported_by_name() {
+    let err = AppConfig::from_lookup(
+        Function::RequestReset,
+        env(&[
+            ("RESET_PAGE_URL", "/password/reset"),
+            ("RESET_TOKEN_LIFETIME_SECONDS", "forever"),
+            ("EDITION", "desktop"),
+        ]),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    for name in [
+        "TABLE_NAME",
+        "MAIL_FROM",
+        "RESET_PAGE_URL must be an absolute",
+        "RESET_TOKEN_LIFETIME_SECONDS",
+        "EDITION",
+    ] {
+        assert!(text.contains(name), "{name} missing from {text}");
+    }
+}
+
+#[test]
+fn lifetimes_and_lengths_are_configurable() {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.extend([
+        ("RESET_TOKEN_LIFETIME_SECONDS", "900"),
+        ("PASSWORD_MIN_LENGTH", "15"),
+        ("PASSWORD_MAX_LENGTH", "64"),
+        ("EDITION", "on_premise"),
+    ]);
+    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    assert_eq!(config.recovery.reset_token_lifetime_seconds, 900);
+    assert_eq!(config.web.edition, Edition::OnPremise);
+    let config = AppConfig::from_lookup(Function::SetPassword, env(&pairs)).unwrap();
+    assert_eq!(config.recovery.password_policy.min_chars(), 15);
+    assert_eq!(config.recovery.password_policy.max_chars(), 64);
+}
+
+#[test]
+fn reset_links_append_the_token_to_the_configured_page() {
+    let mut settings = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL))
+        .unwrap()
+        .recovery;
+    assert_eq!(
+        settings.reset_link("t0k"),
+        "https://id.example.com/password/reset?token=t0k"
+    );
+    settings.reset_page_url = "https://id.example.com/r?lang=en".into();
+    assert_eq!(
+        settings.reset_link("t0k"),
+        "https://id.example.com/r?lang=en&token=t0k"
+    );
+}

@@ -1,0 +1,181 @@
+//! Accounts as the recovery flows see them, and the rules that belong to an
+//! account.
+
+use std::fmt;
+
+use super::identifier::{EmailAddress, IdentifierError, LoginName, PhoneNumber};
+use super::password::PasswordHash;
+use super::random::{RandomError, RandomSource, hex};
+use super::time::Timestamp;
+use super::token::TokenDigest;
+
+/// A stable, random account id. Logs may carry it; it says nothing about the
+/// person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn generate(random: &dyn RandomSource) -> Result<Self, RandomError> {
+        let mut bytes = [0u8; 16];
+        random.fill(&mut bytes)?;
+        Ok(Self(hex(&bytes)))
+    }
+
+    pub fn from_stored(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a person typed into "Login, email or phone": parsed into the one key
+/// it can be looked up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountLookup {
+    Login(LoginName),
+    Email(EmailAddress),
+    Phone(PhoneNumber),
+}
+
+impl AccountLookup {
+    /// `@` makes an email address, a leading `+` (after brackets) a phone
+    /// number; anything else is a login.
+    pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        let starts_like_phone = text
+            .trim_start()
+            .trim_start_matches(['(', ' '])
+            .starts_with('+');
+        if text.contains('@') {
+            EmailAddress::parse(text).map(Self::Email)
+        } else if starts_like_phone {
+            PhoneNumber::parse(text).map(Self::Phone)
+        } else {
+            LoginName::parse(text).map(Self::Login)
+        }
+    }
+
+    /// Whether this identifier names `account` (its login, email or phone).
+    pub fn matches(&self, account: &UserAccount) -> bool {
+        match self {
+            Self::Login(login) => *login == account.login,
+            Self::Email(email) => account.email.as_ref() == Some(email),
+            Self::Phone(phone) => account.phone.as_ref() == Some(phone),
+        }
+    }
+}
+
+/// An account as the recovery flows see it.
+#[derive(Debug, Clone)]
+pub struct UserAccount {
+    pub id: UserId,
+    pub login: LoginName,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+    /// `None` when the account has no local password (signs in through a
+    /// provider, or was invited and has not set one yet).
+    pub password_hash: Option<PasswordHash>,
+    /// Name of the identity provider the account signs in through
+    /// ("Google", "Facebook", ...), if any.
+    pub social_provider: Option<String>,
+    pub disabled: bool,
+    /// When the password last changed; other systems end sessions older than
+    /// this.
+    pub password_changed_at: Option<Timestamp>,
+    /// Digest of the one reset token that may still be redeemed.
+    pub active_reset: Option<TokenDigest>,
+}
+
+impl UserAccount {
+    /// The account signs in only through an identity provider: recovery
+    /// happens there.
+    pub fn social_only(&self) -> Option<&str> {
+        match (&self.social_provider, &self.password_hash) {
+            (Some(provider), None) => Some(provider),
+            _ => None,
+        }
+    }
+
+    /// Whether this account may recover its password here: it is enabled
+    /// and does not sign in only through an identity provider. The DynamoDB
+    /// adapter states the same rule as a condition
+    /// (`layout::MAY_RECOVER`).
+    pub fn may_recover(&self) -> bool {
+        !self.disabled && self.social_only().is_none()
+    }
+}
+
+/// An account to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub login: LoginName,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+    pub password_hash: Option<PasswordHash>,
+    pub social_provider: Option<String>,
+    pub disabled: bool,
+}
+
+impl NewAccount {
+    /// The account as it is once created under `id`: no password change and
+    /// no reset token yet.
+    pub fn open(self, id: UserId) -> UserAccount {
+        UserAccount {
+            id,
+            login: self.login,
+            email: self.email,
+            phone: self.phone,
+            password_hash: self.password_hash,
+            social_provider: self.social_provider,
+            disabled: self.disabled,
+            password_changed_at: None,
+            active_reset: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(provider: Option<&str>, hash: bool, disabled: bool) -> UserAccount {
+        NewAccount {
+            login: LoginName::parse("ada").unwrap(),
+            email: None,
+            phone: None,
+            password_hash: hash.then(|| PasswordHash::from_phc("$argon2id$x")),
+            social_provider: provider.map(str::to_owned),
+            disabled,
+        }
+        .open(UserId::from_stored("u1"))
+    }
+
+    #[test]
+    fn only_enabled_accounts_with_a_password_or_no_provider_may_recover() {
+        assert!(account(None, true, false).may_recover());
+        assert!(
+            account(None, false, false).may_recover(),
+            "invited, no password yet"
+        );
+        assert!(
+            account(Some("Google"), true, false).may_recover(),
+            "both ways"
+        );
+        assert!(!account(Some("Google"), false, false).may_recover());
+        assert!(!account(None, true, true).may_recover());
+    }
+
+    #[test]
+    fn an_opened_account_has_no_reset_and_no_change_yet() {
+        let opened = account(None, true, false);
+        assert_eq!(opened.id, UserId::from_stored("u1"));
+        assert!(opened.active_reset.is_none() && opened.password_changed_at.is_none());
+    }
+}

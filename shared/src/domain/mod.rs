@@ -1,0 +1,33 @@
+//! The values and rules of password recovery, with no I/O: accounts and the
+//! identifiers people type, reset tokens, SMS codes, passwords and their
+//! policy, rate-limit decisions, time and randomness. Everything else in the
+//! crate is built on these; these are built on nothing else in the crate.
+
+mod account;
+mod code;
+mod identifier;
+mod password;
+mod policy;
+mod random;
+mod rate_limit;
+mod time;
+mod token;
+
+pub use account::{AccountLookup, NewAccount, UserAccount, UserId};
+pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
+pub use identifier::{
+    EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,
+};
+pub use password::{
+    ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, HashError, Password, PasswordHash,
+    PasswordHasher,
+};
+pub use policy::{
+    DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, NewPasswordError, PasswordPolicy, PolicyViolation,
+};
+pub use random::{OsRandom, RandomError, RandomSource};
+pub use rate_limit::{RateDecision, RateWindow, decide, longest_window};
+pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, utc_minutes};
+pub use token::{
+    ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest, TokenPurpose,
+};

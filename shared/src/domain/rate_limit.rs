@@ -1,0 +1,132 @@
+//! Sliding-window rate limits. The decision is computed here from the times
+//! of earlier hits; the stores only keep those times and update them
+//! atomically.
+
+use super::time::Timestamp;
+
+/// At most `max` hits in any `seconds`-long window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    pub seconds: i64,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDecision {
+    Allowed,
+    /// Try again in this many seconds (at least 1).
+    Limited {
+        retry_after_seconds: i64,
+    },
+}
+
+/// The longest of `windows`, in seconds: how long a counter must be kept.
+pub fn longest_window(windows: &[RateWindow]) -> i64 {
+    windows.iter().map(|w| w.seconds).max().unwrap_or(0)
+}
+
+/// Decides whether a hit at `now` is allowed after `hits` (epoch seconds, any
+/// order), and returns the hits to keep: those inside the longest window,
+/// plus `now` when allowed. A refused hit is not recorded.
+pub fn decide(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> (RateDecision, Vec<i64>) {
+    let now = now.epoch_seconds();
+    let longest = longest_window(windows);
+    let mut kept: Vec<i64> = hits
+        .iter()
+        .copied()
+        .filter(|&t| t > now - longest)
+        .collect();
+    kept.sort_unstable();
+    let mut retry_after = 0;
+    for window in windows {
+        let inside: Vec<i64> = kept
+            .iter()
+            .copied()
+            .filter(|&t| t > now - window.seconds)
+            .collect();
+        if inside.len() >= window.max as usize {
+            // The hit that must leave the window before another fits.
+            let index = inside.len() - window.max as usize;
+            let frees_at = inside.get(index).copied().unwrap_or(now) + window.seconds;
+            retry_after = retry_after.max(frees_at - now);
+        }
+    }
+    if retry_after > 0 || windows.iter().any(|w| w.max == 0) {
+        return (
+            RateDecision::Limited {
+                retry_after_seconds: retry_after.max(1),
+            },
+            kept,
+        );
+    }
+    kept.push(now);
+    (RateDecision::Allowed, kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_epoch_seconds(seconds)
+    }
+
+    const PHONE: [RateWindow; 2] = [
+        RateWindow {
+            seconds: 900,
+            max: 3,
+        },
+        RateWindow {
+            seconds: 86_400,
+            max: 10,
+        },
+    ];
+
+    fn run(times: &[i64]) -> Vec<RateDecision> {
+        let mut hits = Vec::new();
+        times
+            .iter()
+            .map(|&t| {
+                let (decision, kept) = decide(&hits, &PHONE, at(t));
+                hits = kept;
+                decision
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_fourth_hit_in_fifteen_minutes_is_refused_until_the_first_leaves() {
+        let decisions = run(&[1000, 1010, 1020, 1030]);
+        assert_eq!(&decisions[..3], &[RateDecision::Allowed; 3]);
+        assert_eq!(
+            decisions[3],
+            RateDecision::Limited {
+                retry_after_seconds: 870
+            }
+        );
+        let later = run(&[1000, 1010, 1020, 1900]);
+        assert_eq!(later[3], RateDecision::Allowed);
+    }
+
+    #[test]
+    fn the_eleventh_hit_in_a_day_is_refused() {
+        let times: Vec<i64> = (0..11).map(|i| i * 1000).collect();
+        let decisions = run(&times);
+        assert!(decisions[..10].iter().all(|d| *d == RateDecision::Allowed));
+        assert_eq!(
+            decisions[10],
+            RateDecision::Limited {
+                retry_after_seconds: 86_400 - 10_000
+            }
+        );
+    }
+
+    #[test]
+    fn refused_hits_are_not_recorded_and_old_ones_are_pruned() {
+        let (_, kept) = decide(&[1, 2, 3], &PHONE, at(100_000));
+        assert_eq!(kept, vec![100_000]);
+        let (decision, kept) = decide(&[10, 20, 30], &PHONE, at(40));
+        assert!(matches!(decision, RateDecision::Limited { .. }));
+        assert_eq!(kept, vec![10, 20, 30]);
+    }
+}

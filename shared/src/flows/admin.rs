@@ -1,0 +1,370 @@
+//! The administrator's actions: send a recovery link with the registration
+//! details (email or SMS), set a password directly, invite a user, and list
+//! the audit trail. Every action is audited (`audit`); who may run them is
+//! decided by IAM, outside.
+
+use secrecy::{ExposeSecret, SecretString};
+use tracing::error;
+
+use super::Recovery;
+use super::audit::Requester;
+use crate::domain::{
+    AccountLookup, EmailAddress, LoginName, NewAccount, NewPasswordError, PhoneNumber,
+    PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
+};
+use crate::messages::{email, sms};
+use crate::ports::{AuditRecord, CreateAccountError, DependencyError};
+
+/// The administrator's actions, by the names events and audit records use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminAction {
+    SendRecoveryLink,
+    SetPassword,
+    InviteUser,
+    ListAudit,
+}
+
+impl AdminAction {
+    pub const ALL: [AdminAction; 4] = [
+        Self::SendRecoveryLink,
+        Self::SetPassword,
+        Self::InviteUser,
+        Self::ListAudit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SendRecoveryLink => "send_recovery_link",
+            Self::SetPassword => "set_password",
+            Self::InviteUser => "invite_user",
+            Self::ListAudit => "list_audit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.name() == name)
+    }
+}
+
+/// Where a link goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+        }
+    }
+}
+
+/// A link went out: by which channel, and to where (masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSent {
+    pub channel: Channel,
+    pub destination: String,
+}
+
+impl LinkSent {
+    /// What the audit record says about it.
+    fn detail(&self) -> Option<String> {
+        Some(format!("{} to {}", self.channel.as_str(), self.destination))
+    }
+}
+
+/// An account to invite: it gets no password; the invitation carries a link
+/// to set the first one.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: LoginName,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+}
+
+/// An invited account and where its invitation went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invited {
+    pub user_id: UserId,
+    pub sent: LinkSent,
+}
+
+/// Why an administrator's action failed. [`Self::code`] is what the audit
+/// trail and the answer call it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdminError {
+    #[error("no account has this login")]
+    UserNotFound,
+    #[error("the account has no email address")]
+    NoEmailOnRecord,
+    #[error("the account has no phone number")]
+    NoPhoneOnRecord,
+    #[error("the account signs in through {provider}")]
+    SocialAccount { provider: String },
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("the password and its confirmation differ")]
+    PasswordMismatch,
+    #[error("the password policy refuses this password")]
+    WeakPassword(Vec<PolicyViolation>),
+    #[error("another account has this login")]
+    LoginTaken,
+    #[error("another account has this email address")]
+    EmailTaken,
+    #[error("another account has this phone number")]
+    PhoneTaken,
+    #[error("the message could not be sent")]
+    DeliveryFailed { invitation: bool },
+    #[error("a dependency failed")]
+    Unavailable,
+}
+
+impl AdminError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UserNotFound => "user_not_found",
+            Self::NoEmailOnRecord => "no_email_on_record",
+            Self::NoPhoneOnRecord => "no_phone_on_record",
+            Self::SocialAccount { .. } => "social_account",
+            Self::AccountDisabled => "account_disabled",
+            Self::PasswordMismatch => "password_mismatch",
+            Self::WeakPassword(_) => "weak_password",
+            Self::LoginTaken => "login_taken",
+            Self::EmailTaken => "email_taken",
+            Self::PhoneTaken => "phone_taken",
+            Self::DeliveryFailed { .. } => "delivery_failed",
+            Self::Unavailable => "service_unavailable",
+        }
+    }
+
+    /// A failure of something behind a port; logged here, where it happens.
+    fn unavailable(err: &dyn std::fmt::Display) -> Self {
+        error!(error = %err, "administrator action failed");
+        Self::Unavailable
+    }
+}
+
+impl From<DependencyError> for AdminError {
+    fn from(err: DependencyError) -> Self {
+        Self::unavailable(&err)
+    }
+}
+
+impl From<NewPasswordError> for AdminError {
+    fn from(err: NewPasswordError) -> Self {
+        match err {
+            NewPasswordError::Mismatch => Self::PasswordMismatch,
+            NewPasswordError::Weak(reasons) => Self::WeakPassword(reasons),
+        }
+    }
+}
+
+impl Recovery {
+    /// Sends `who` a recovery link (valid `ADMIN_LINK_LIFETIME_SECONDS`) with
+    /// the registration details; it supersedes every earlier link.
+    pub async fn admin_send_recovery_link(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+        channel: Channel,
+    ) -> Result<LinkSent, AdminError> {
+        let (account, target) = self.admin_target(who).await?;
+        let action = AdminAction::SendRecoveryLink.name();
+        let record = self.audit_record(by, action, &target, account.as_ref());
+        self.audited(&record, async {
+            let account = account.ok_or(AdminError::UserNotFound)?;
+            if let Some(provider) = account.social_only() {
+                return Err(social_account(provider));
+            }
+            if account.disabled {
+                return Err(AdminError::AccountDisabled);
+            }
+            let sent = self
+                .issue_and_send(&account, channel, TokenPurpose::AdminLink)
+                .await?;
+            let detail = sent.detail();
+            Ok((sent, detail))
+        })
+        .await
+    }
+
+    /// Sets `who`'s password directly: the same policy and hashing as
+    /// self-service; every link and code of the account dies; the person is
+    /// told (by email, else by SMS).
+    pub async fn admin_set_password(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+        password: &SecretString,
+        confirmation: &SecretString,
+    ) -> Result<(), AdminError> {
+        let (account, target) = self.admin_target(who).await?;
+        let action = AdminAction::SetPassword.name();
+        let record = self.audit_record(by, action, &target, account.as_ref());
+        self.audited(&record, async {
+            let account = account.ok_or(AdminError::UserNotFound)?;
+            if let Some(provider) = account.social_only() {
+                return Err(social_account(provider));
+            }
+            let password = self.settings.password_policy.check_new(
+                password.expose_secret(),
+                confirmation.expose_secret(),
+                &account,
+            )?;
+            let hash = self
+                .hash(password)
+                .await
+                .map_err(|e| AdminError::unavailable(&e))?;
+            let now = self.clock.now();
+            if !self.users.replace_password(&account, &hash, now).await? {
+                return Err(AdminError::UserNotFound);
+            }
+            self.notify_changed_by_admin(&account, now).await;
+            Ok(((), None))
+        })
+        .await
+    }
+
+    /// Creates an account without a password and sends its registration
+    /// details with a link to set the first one (by email if it has an
+    /// address, else by SMS).
+    pub async fn admin_invite_user(
+        &self,
+        by: &Requester,
+        new_user: NewUser,
+    ) -> Result<Invited, AdminError> {
+        let action = AdminAction::InviteUser.name();
+        let record = self.audit_record(by, action, new_user.login.as_str(), None);
+        self.audited(&record, async {
+            let channel = match new_user.email {
+                Some(_) => Channel::Email,
+                None => Channel::Sms,
+            };
+            let id =
+                UserId::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
+            let account = NewAccount {
+                login: new_user.login,
+                email: new_user.email,
+                phone: new_user.phone,
+                password_hash: None,
+                social_provider: None,
+                disabled: false,
+            };
+            let account = match self.users.create(account, id, self.clock.now()).await {
+                Ok(account) => account,
+                Err(CreateAccountError::LoginTaken) => return Err(AdminError::LoginTaken),
+                Err(CreateAccountError::EmailTaken) => return Err(AdminError::EmailTaken),
+                Err(CreateAccountError::PhoneTaken) => return Err(AdminError::PhoneTaken),
+                Err(CreateAccountError::Store(err)) => return Err(err.into()),
+            };
+            let sent = self
+                .issue_and_send(&account, channel, TokenPurpose::Invitation)
+                .await?;
+            let detail = sent.detail();
+            let invited = Invited {
+                user_id: account.id,
+                sent,
+            };
+            Ok((invited, detail))
+        })
+        .await
+    }
+
+    /// The newest `limit` audit records about `who`, newest first. The
+    /// listing is recorded too, after it lists, so it does not list itself.
+    pub async fn admin_list_audit(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, AdminError> {
+        let (account, target) = self.admin_target(who).await?;
+        let records = self.audit.list(&target, limit).await?;
+        let action = AdminAction::ListAudit.name();
+        let mut record = self.audit_record(by, action, &target, account.as_ref());
+        record.outcome = "ok".into();
+        record.detail = Some(format!("listed {}", records.len()));
+        self.append_audit(&record).await?;
+        Ok(records)
+    }
+
+    /// Issues a link token of `purpose` and sends it with the registration
+    /// details. Refuses before issuing anything when there is nowhere to
+    /// send it.
+    async fn issue_and_send(
+        &self,
+        account: &UserAccount,
+        channel: Channel,
+        purpose: TokenPurpose,
+    ) -> Result<LinkSent, AdminError> {
+        enum To<'a> {
+            Email(&'a EmailAddress),
+            Sms(&'a PhoneNumber),
+        }
+        let to = match channel {
+            Channel::Email => To::Email(account.email.as_ref().ok_or(AdminError::NoEmailOnRecord)?),
+            Channel::Sms => To::Sms(account.phone.as_ref().ok_or(AdminError::NoPhoneOnRecord)?),
+        };
+        let lifetime = self.settings.admin.link_lifetime_seconds;
+        let token =
+            ResetToken::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
+        let record =
+            ResetTokenRecord::issue(&token, &account.id, purpose, self.clock.now(), lifetime);
+        self.issue(account, &record).await?;
+        let link = self.settings.reset_link(&token.expose_for_link());
+        let context = self.context(account);
+        let invitation = purpose == TokenPurpose::Invitation;
+        let (sent, destination) = match to {
+            To::Email(to) => {
+                let message = if invitation {
+                    email::invitation(to, &context, &link, lifetime)
+                } else {
+                    email::admin_link(to, &context, &link, lifetime)
+                };
+                (self.deliver_email(message).await, to.masked())
+            }
+            To::Sms(to) => {
+                let message = if invitation {
+                    sms::invitation(to, &context, &link, lifetime)
+                } else {
+                    sms::admin_link(to, &context, &link, lifetime)
+                };
+                (self.deliver_sms(message).await, to.masked())
+            }
+        };
+        if let Err(err) = sent {
+            error!(user_id = %account.id, error = %err, "could not deliver an administrator's link");
+            return Err(AdminError::DeliveryFailed { invitation });
+        }
+        Ok(LinkSent {
+            channel,
+            destination,
+        })
+    }
+
+    /// Tells the person an administrator changed their password: by email,
+    /// else by SMS. A failure is logged; the password has changed anyway.
+    async fn notify_changed_by_admin(&self, account: &UserAccount, now: Timestamp) {
+        let context = self.context(account);
+        let sent = if let Some(to) = &account.email {
+            self.deliver_email(email::password_changed(to, &context, now, true))
+                .await
+        } else if let Some(to) = &account.phone {
+            self.deliver_sms(sms::password_changed(to, &context)).await
+        } else {
+            Ok(())
+        };
+        if let Err(err) = sent {
+            error!(user_id = %account.id, error = %err, "could not tell the user their password changed");
+        }
+    }
+}
+
+fn social_account(provider: &str) -> AdminError {
+    AdminError::SocialAccount {
+        provider: provider.to_owned(),
+    }
+}

@@ -1,0 +1,116 @@
+//! The audit trail of the administrator's actions: each is recorded as
+//! `pending` before it runs (fail closed) and concluded with `ok` or its
+//! error code.
+
+use std::future::Future;
+
+use tracing::{error, info};
+
+use super::Recovery;
+use super::admin::AdminError;
+use crate::domain::{AccountLookup, UserAccount};
+use crate::ports::AuditRecord;
+
+/// Who asked for an administrator action, as the audit trail keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// Who the caller says they are (an IAM ARN, an email address).
+    pub requested_by: String,
+    /// The Lambda request id of the invocation.
+    pub request_id: String,
+}
+
+/// The text an audit record keeps for a lookup that matched no account.
+fn lookup_text(who: &AccountLookup) -> String {
+    match who {
+        AccountLookup::Login(login) => login.as_str().to_owned(),
+        AccountLookup::Email(email) => email.as_str().to_owned(),
+        AccountLookup::Phone(phone) => phone.as_e164().to_owned(),
+    }
+}
+
+impl Recovery {
+    /// The account `who` names, and the login its audit records go under
+    /// (the identifier as given when no account matches).
+    pub(super) async fn admin_target(
+        &self,
+        who: &AccountLookup,
+    ) -> Result<(Option<UserAccount>, String), AdminError> {
+        let account = self.find(who).await?;
+        let target = account
+            .as_ref()
+            .map(|a| a.login.as_str().to_owned())
+            .unwrap_or_else(|| lookup_text(who));
+        Ok((account, target))
+    }
+
+    /// A `pending` record of `action` on `target`, made now.
+    pub(super) fn audit_record(
+        &self,
+        by: &Requester,
+        action: &str,
+        target: &str,
+        account: Option<&UserAccount>,
+    ) -> AuditRecord {
+        AuditRecord {
+            target: target.to_owned(),
+            user_id: account.map(|a| a.id.as_str().to_owned()),
+            action: action.to_owned(),
+            requested_by: by.requested_by.clone(),
+            outcome: "pending".into(),
+            detail: None,
+            at_millis: self.clock.now_millis(),
+            request_id: by.request_id.clone(),
+        }
+    }
+
+    /// Stores `record` (kept as long as the settings say).
+    pub(super) async fn append_audit(&self, record: &AuditRecord) -> Result<(), AdminError> {
+        let retention = self.settings.admin.audit_retention_seconds;
+        Ok(self.audit.append(record, retention).await?)
+    }
+
+    /// Records `record` as pending, runs `action` only once that is stored,
+    /// and concludes the record with the outcome and its detail.
+    pub(super) async fn audited<T>(
+        &self,
+        record: &AuditRecord,
+        action: impl Future<Output = Result<(T, Option<String>), AdminError>>,
+    ) -> Result<T, AdminError> {
+        self.append_audit(record).await?;
+        let result = action.await;
+        let outcome = match &result {
+            Ok((_, detail)) => Ok(detail.as_deref()),
+            Err(err) => Err(err.code()),
+        };
+        self.conclude_audit(record, outcome).await;
+        result.map(|(value, _)| value)
+    }
+
+    /// Sets the outcome of `record`: `ok` with its detail, or an error code.
+    async fn conclude_audit(&self, record: &AuditRecord, outcome: Result<Option<&str>, &str>) {
+        let (outcome, detail) = match outcome {
+            Ok(detail) => ("ok", detail),
+            Err(code) => (code, None),
+        };
+        info!(action = %record.action, outcome, requested_by = %record.requested_by, "administrator action");
+        if let Err(err) = self.audit.conclude(record, outcome, detail).await {
+            error!(error = %err, "could not record the outcome of an administrator action");
+        }
+    }
+
+    /// Records an action that was refused before it could run (a malformed
+    /// event that still names its target), with `code` as its outcome.
+    pub async fn audit_refused(
+        &self,
+        by: &Requester,
+        action: &str,
+        target: &str,
+        code: &str,
+    ) -> Result<(), AdminError> {
+        let record = self.audit_record(by, action, target, None);
+        self.append_audit(&record).await?;
+        self.conclude_audit(&record, Err(code)).await;
+        Ok(())
+    }
+}

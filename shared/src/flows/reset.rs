@@ -1,0 +1,177 @@
+//! A reset token: whether it still works, and a new password through it.
+
+use secrecy::{ExposeSecret, SecretString};
+use tracing::{error, info, warn};
+
+use super::Recovery;
+use crate::domain::{
+    AccountLookup, HashError, NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord,
+    UserAccount, UserId,
+};
+use crate::messages::email;
+use crate::ports::{DependencyError, RedeemOutcome, Redemption};
+
+/// Redemptions that lose a transaction conflict are retried this many times;
+/// the conditions keep a retry from succeeding twice.
+const REDEEM_ATTEMPTS: usize = 3;
+
+/// A request for a new password through a reset token.
+pub struct PasswordChange {
+    pub token: String,
+    /// When given, it must be the login or email of the token's account.
+    pub login: Option<String>,
+    pub password: SecretString,
+    pub confirmation: SecretString,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub user_id: UserId,
+    pub login_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetPasswordError {
+    #[error("the token is unknown, expired, used or does not match the login")]
+    InvalidToken,
+    #[error("the password and its confirmation differ")]
+    PasswordMismatch,
+    #[error("the password policy refused the password")]
+    WeakPassword(Vec<PolicyViolation>),
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+}
+
+impl From<NewPasswordError> for SetPasswordError {
+    fn from(err: NewPasswordError) -> Self {
+        match err {
+            NewPasswordError::Mismatch => Self::PasswordMismatch,
+            NewPasswordError::Weak(reasons) => Self::WeakPassword(reasons),
+        }
+    }
+}
+
+/// Whether a link still works, as shown on the reset page. Looking does not
+/// consume anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// The link works; `login` is its account's, for password managers.
+    Usable {
+        login: String,
+    },
+    Invalid,
+}
+
+impl Recovery {
+    /// Finds the live record and account behind a token, or `None`.
+    async fn resolve(
+        &self,
+        token: &ResetToken,
+    ) -> Result<Option<(ResetTokenRecord, UserAccount)>, DependencyError> {
+        let digest = token.digest();
+        let Some(record) = self.tokens.find(&digest).await? else {
+            return Ok(None);
+        };
+        if !record.is_live_at(self.clock.now()) {
+            return Ok(None);
+        }
+        let Some(account) = self.users.get(&record.user_id).await? else {
+            return Ok(None);
+        };
+        let active = account.active_reset.as_ref() == Some(&digest);
+        if !active || !account.may_recover() {
+            return Ok(None);
+        }
+        Ok(Some((record, account)))
+    }
+
+    /// Whether the link with `token_text` still works. Read-only: mail
+    /// scanners open links, and opening must not use them up.
+    pub async fn token_status(&self, token_text: &str) -> Result<TokenStatus, DependencyError> {
+        let Some(token) = ResetToken::parse(token_text) else {
+            return Ok(TokenStatus::Invalid);
+        };
+        Ok(match self.resolve(&token).await? {
+            Some((_, account)) => TokenStatus::Usable {
+                login: account.login.as_str().to_owned(),
+            },
+            None => TokenStatus::Invalid,
+        })
+    }
+
+    /// Sets a new password through a reset token. The token is consumed and
+    /// the hash stored in one transaction; every other link of the account
+    /// dies with it. The account is told by email; it is not signed in.
+    pub async fn set_password(
+        &self,
+        change: PasswordChange,
+    ) -> Result<PasswordChanged, SetPasswordError> {
+        let token = ResetToken::parse(&change.token).ok_or(SetPasswordError::InvalidToken)?;
+        let (record, account) = self
+            .resolve(&token)
+            .await?
+            .ok_or(SetPasswordError::InvalidToken)?;
+        if let Some(login) = change
+            .login
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            let names_account = AccountLookup::parse(login).is_ok_and(|l| l.matches(&account));
+            if !names_account {
+                return Err(SetPasswordError::InvalidToken);
+            }
+        }
+        let password = self.settings.password_policy.check_new(
+            change.password.expose_secret(),
+            change.confirmation.expose_secret(),
+            &account,
+        )?;
+        let new_hash = self.hash(password).await?;
+        let mut attempt = 0;
+        let now = loop {
+            attempt += 1;
+            let now = self.clock.now();
+            let redemption = Redemption {
+                digest: &record.digest,
+                user_id: &account.id,
+                phone: account.phone.as_ref(),
+                new_hash: &new_hash,
+                now,
+            };
+            match self.tokens.redeem(redemption).await? {
+                RedeemOutcome::Redeemed => break now,
+                RedeemOutcome::Rejected => return Err(SetPasswordError::InvalidToken),
+                RedeemOutcome::Conflict if attempt < REDEEM_ATTEMPTS => {
+                    warn!(user_id = %account.id, attempt, "reset transaction conflicted; retrying");
+                }
+                RedeemOutcome::Conflict => {
+                    return Err(
+                        DependencyError::new("redeem_reset_token", "TransactionConflict").into(),
+                    );
+                }
+            }
+        };
+        info!(user_id = %account.id, "password changed through a reset token");
+        if let Some(to) = &account.email {
+            let notice = email::password_changed(to, &self.context(&account), now, false);
+            if let Err(err) = self.deliver_email(notice).await {
+                // The password has changed; the answer says so even if the
+                // notice could not go out.
+                error!(user_id = %account.id, error = %err, "could not send the password-changed email");
+            }
+        }
+        Ok(PasswordChanged {
+            user_id: account.id,
+            login_url: self.settings.login_url.clone(),
+        })
+    }
+}

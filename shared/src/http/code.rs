@@ -1,0 +1,69 @@
+//! `GET /password/code?phone=...` (the code form) and `POST /password/code`.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+
+use super::body::{Format, read_submission};
+use super::error::ApiError;
+use super::pages::{code_page, reset_form};
+use super::response::json_response;
+use super::{check_route, is_get};
+use crate::config::{Function, WebSettings};
+use crate::domain::PhoneNumber;
+use crate::flows::Recovery;
+
+/// `GET /password/code?phone=...` (the code form) and `POST /password/code`:
+/// a correct code is exchanged for a reset token; a form post gets the reset
+/// form with that token filled in.
+pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+    if let Some(refused) = check_route(Function::VerifyCode, &req) {
+        return refused;
+    }
+    if is_get(&req) {
+        let params = req.query_string_parameters();
+        let phone = params
+            .first("phone")
+            .and_then(|p| PhoneNumber::parse(p).ok())
+            .map(|p| p.as_e164().to_owned())
+            .unwrap_or_default();
+        return code_page(recovery, StatusCode::OK, &phone, None);
+    }
+    let submission = match read_submission(&req) {
+        Ok(submission) => submission,
+        Err(err) => return err.into_json_response(),
+    };
+    let format = submission.format();
+    let fields = (|| {
+        let phone = PhoneNumber::parse(&submission.required("phone")?)?;
+        let code = submission.required("code")?;
+        Ok::<_, ApiError>((phone, code))
+    })();
+    let (phone, code) = match fields {
+        Ok(fields) => fields,
+        Err(err) if format == Format::Form => {
+            let phone = submission.text_or_empty("phone");
+            return code_page(recovery, err.status, &phone, Some(&err));
+        }
+        Err(err) => return err.into_json_response(),
+    };
+    match (recovery.verify_code(&phone, &code).await, format) {
+        (Ok(accepted), Format::Json) => json_response(
+            StatusCode::OK,
+            &json!({ "reset_token": accepted.reset_token, "expires_in": accepted.expires_in }),
+        ),
+        (Ok(accepted), Format::Form) => reset_form(
+            recovery,
+            web,
+            StatusCode::OK,
+            &accepted.reset_token,
+            "",
+            None,
+        ),
+        (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
+        (Err(err), Format::Form) => {
+            let err = ApiError::from(err);
+            code_page(recovery, err.status, phone.as_e164(), Some(&err))
+        }
+    }
+}

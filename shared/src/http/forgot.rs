@@ -1,0 +1,117 @@
+//! `GET /password/forgot` (the form) and `POST /password/forgot`.
+
+use std::time::Instant;
+
+use lambda_http::http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+
+use super::body::{Format, read_submission};
+use super::error::ApiError;
+use super::pages::{CheckEmailPage, ForgotPage, code_page, error_page};
+use super::response::{html_response, json_response};
+use super::{check_route, is_get};
+use crate::config::{Edition, Function, WebSettings};
+use crate::domain::AccountLookup;
+use crate::flows::Recovery;
+
+const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
+     with a 6-digit code. Enter the code before it expires, or ask for a new one.";
+
+const FORGOT_ACCEPTED: &str = "If an account matches what you entered, we have sent it an \
+     email with instructions to reset the password. The link in it expires soon, so use it \
+     now.";
+
+/// `GET /password/forgot` (the form) and `POST /password/forgot`.
+pub async fn forgot_password(
+    recovery: &Recovery,
+    web: &WebSettings,
+    req: Request,
+) -> Response<Body> {
+    if let Some(refused) = check_route(Function::RequestReset, &req) {
+        return refused;
+    }
+    let service_name = recovery.settings.service_name.as_str();
+    let on_premise = web.edition == Edition::OnPremise;
+    if is_get(&req) {
+        return html_response(
+            StatusCode::OK,
+            &ForgotPage {
+                service_name,
+                on_premise,
+                login: "",
+                error: None,
+            },
+        );
+    }
+    let started = Instant::now();
+    let submission = match read_submission(&req) {
+        Ok(submission) => submission,
+        Err(err) => return err.into_json_response(),
+    };
+    let format = submission.format();
+    let lookup = submission
+        .required("login")
+        .and_then(|login| Ok(AccountLookup::parse(&login)?));
+    let lookup = match lookup {
+        Ok(lookup) => lookup,
+        Err(err) if format == Format::Form => {
+            let login = submission.text_or_empty("login");
+            return html_response(
+                err.status,
+                &ForgotPage {
+                    service_name,
+                    on_premise,
+                    login: &login,
+                    error: Some(&err.message),
+                },
+            );
+        }
+        Err(err) => return err.into_json_response(),
+    };
+    let result = recovery.request_reset(&lookup, &source_ip(&req)).await;
+    // The same minimum time for every account, found or not.
+    tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
+    if let Err(err) = result {
+        let err = ApiError::from(err);
+        return match format {
+            Format::Json => err.into_json_response(),
+            Format::Form => error_page(recovery, &err, false),
+        };
+    }
+    match (&lookup, format) {
+        (AccountLookup::Phone(_), Format::Json) => json_response(
+            StatusCode::ACCEPTED,
+            &json!({
+                "next": "enter_code",
+                "message": CODE_SENT,
+                "expires_in": recovery.settings.sms.code_lifetime_seconds,
+            }),
+        ),
+        (AccountLookup::Phone(phone), Format::Form) => {
+            code_page(recovery, StatusCode::OK, phone.as_e164(), None)
+        }
+        (_, Format::Json) => json_response(
+            StatusCode::ACCEPTED,
+            &json!({ "next": "check_email", "message": FORGOT_ACCEPTED }),
+        ),
+        (_, Format::Form) => html_response(
+            StatusCode::OK,
+            &CheckEmailPage {
+                service_name,
+                message: FORGOT_ACCEPTED,
+            },
+        ),
+    }
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`);
+/// never `X-Forwarded-For`, which the caller writes.
+fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}

@@ -1,0 +1,113 @@
+//! `GET /password/reset?token=...` (the form; reads, never consumes) and
+//! `POST /password/reset`.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use secrecy::SecretString;
+use serde_json::json;
+use tracing::error;
+
+use super::body::{Format, read_submission};
+use super::error::ApiError;
+use super::pages::{ResetDonePage, error_page, reset_form};
+use super::response::{html_response, json_response};
+use super::{check_route, is_get};
+use crate::config::{Edition, Function, WebSettings};
+use crate::flows::{PasswordChange, Recovery, SetPasswordError, TokenStatus};
+
+/// `GET /password/reset?token=...` (the form; reads, never consumes) and
+/// `POST /password/reset`.
+pub async fn reset_password(
+    recovery: &Recovery,
+    web: &WebSettings,
+    req: Request,
+) -> Response<Body> {
+    if let Some(refused) = check_route(Function::SetPassword, &req) {
+        return refused;
+    }
+    let on_premise = web.edition == Edition::OnPremise;
+    let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
+        reset_form(recovery, web, status, token, login, error)
+    };
+    if is_get(&req) {
+        let params = req.query_string_parameters();
+        let token = params.first("token").unwrap_or("").trim();
+        return match recovery.token_status(token).await {
+            Ok(TokenStatus::Usable { login }) => {
+                // The Cloud form names the account for password managers;
+                // the On-Premise form asks the person for it.
+                let known = if on_premise { "" } else { login.as_str() };
+                form(StatusCode::OK, token, known, None)
+            }
+            Ok(TokenStatus::Invalid) => error_page(recovery, &ApiError::invalid_token(), true),
+            Err(err) => {
+                error!(error = %err, "token lookup failed");
+                error_page(recovery, &ApiError::unavailable(), false)
+            }
+        };
+    }
+    let submission = match read_submission(&req) {
+        Ok(submission) => submission,
+        Err(err) => return err.into_json_response(),
+    };
+    let format = submission.format();
+    let fields = (|| {
+        let token = submission.required("token")?;
+        let login = if format == Format::Form && on_premise {
+            Some(submission.required("login")?)
+        } else {
+            submission.optional("login")?
+        };
+        let password = submission.required("password")?;
+        let confirmation = submission.required("password_confirmation")?;
+        Ok::<_, ApiError>((token, login, password, confirmation))
+    })();
+    let (token, login, password, confirmation) = match fields {
+        Ok(fields) => fields,
+        Err(err) if format == Format::Form => {
+            let token = submission.text_or_empty("token");
+            let login = submission.text_or_empty("login");
+            return form(err.status, &token, &login, Some(&err));
+        }
+        Err(err) => return err.into_json_response(),
+    };
+    let change = PasswordChange {
+        token: token.clone(),
+        login: login.clone(),
+        password: SecretString::from(password),
+        confirmation: SecretString::from(confirmation),
+    };
+    match (recovery.set_password(change).await, format) {
+        (Ok(done), Format::Json) => json_response(
+            StatusCode::OK,
+            &json!({ "status": "password_changed", "login_url": done.login_url }),
+        ),
+        (Ok(done), Format::Form) => html_response(
+            StatusCode::OK,
+            &ResetDonePage {
+                service_name: &recovery.settings.service_name,
+                login_url: &done.login_url,
+            },
+        ),
+        (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
+        (Err(err @ SetPasswordError::InvalidToken), Format::Form) => {
+            error_page(recovery, &ApiError::from(err), true)
+        }
+        (
+            Err(err @ (SetPasswordError::Dependency(_) | SetPasswordError::Hashing(_))),
+            Format::Form,
+        ) => error_page(recovery, &ApiError::from(err), false),
+        (
+            Err(err @ (SetPasswordError::PasswordMismatch | SetPasswordError::WeakPassword(_))),
+            Format::Form,
+        ) => {
+            let err = ApiError::from(err);
+            form(
+                err.status,
+                &token,
+                login.as_deref().unwrap_or(""),
+                Some(&err),
+            )
+        }
+    }
+}

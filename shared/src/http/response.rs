@@ -1,0 +1,57 @@
+//! Answers: the security headers every answer carries, and JSON or HTML
+//! bodies.
+
+use askama::Template;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde_json::Value;
+use tracing::error;
+
+use super::error::ApiError;
+
+/// Sent with every answer: nothing is cached or framed, no referrer leaks the
+/// token in the URL, and no script runs.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn with_security_headers(mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+fn response(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    with_security_headers(response)
+}
+
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
+    response(status, "application/json", body.to_string())
+}
+
+pub(super) fn html_response(status: StatusCode, page: &impl Template) -> Response<Body> {
+    match page.render() {
+        Ok(html) => response(status, "text/html; charset=utf-8", html),
+        Err(_) => {
+            error!("a page template failed to render");
+            ApiError::unavailable().into_json_response()
+        }
+    }
+}

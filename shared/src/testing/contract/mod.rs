@@ -1,0 +1,146 @@
+//! The contract of the store ports: one case per behaviour, run against
+//! every store (`store_contract_tests!`), so the in-memory store and the
+//! DynamoDB store cannot drift apart. A store that breaks it fails the same
+//! case under both.
+
+use crate::domain::{
+    CodeRecord, CodeSecret, OsRandom, PasswordHash, PhoneNumber, ResetToken, ResetTokenRecord,
+    SmsCode, Timestamp, TokenPurpose, UserAccount, UserId,
+};
+use crate::ports::{
+    AuditRecord, CodeRequestState, CounterUpdate, CreateAccountError, IssueOutcome, RedeemOutcome,
+    Redemption, Store, WrongAttempt,
+};
+
+use super::TestAccount;
+
+mod accounts_and_tokens;
+mod codes_and_audit;
+
+pub use accounts_and_tokens::*;
+pub use codes_and_audit::*;
+
+/// One test per case of the contract, each on a store of its own from
+/// `$make()` (an async function).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:path) => {
+        $crate::store_contract_tests!(@cases $make;
+            accounts_are_found_by_login_email_phone_and_id,
+            logins_emails_and_phones_stay_unique_and_a_refused_create_writes_nothing,
+            replacing_a_password_kills_the_token_and_code_of_the_account,
+            an_issued_token_is_found_and_is_the_accounts_only_redeemable_one,
+            a_new_token_supersedes_and_removes_the_previous_one,
+            a_token_for_a_vanished_account_is_not_issued,
+            redeeming_consumes_the_token_and_stores_the_hash_together,
+            an_expired_token_is_rejected_and_changes_nothing,
+            a_token_is_redeemed_only_for_its_own_account,
+            concurrent_redemptions_of_one_token_succeed_once,
+            redeeming_a_token_kills_the_outstanding_code,
+            codes_are_replaced_by_newer_ones,
+            wrong_attempts_count_down_to_a_burned_code,
+            a_code_is_exchanged_once_for_the_only_live_token,
+            a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may_recover,
+            counters_and_code_are_written_together_or_not_at_all,
+            a_code_request_reads_the_account_with_the_number,
+            audit_records_are_listed_newest_first_and_concluded_once_appended,
+        );
+    };
+    (@cases $make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $case() {
+                let store = ::std::sync::Arc::new($make().await);
+                $crate::testing::contract::$case(store).await;
+            }
+        )*
+    };
+}
+
+pub(super) const T0: i64 = 1_800_000_000;
+pub(super) const NUMBER: &str = "+4915100000001";
+
+pub(super) fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_epoch_seconds(seconds)
+}
+
+pub(super) fn hash(text: &str) -> PasswordHash {
+    PasswordHash::from_phc(&format!("$argon2id${text}"))
+}
+
+pub(super) fn phone(text: &str) -> PhoneNumber {
+    PhoneNumber::parse(text).expect("a valid number")
+}
+
+/// An account with a (fake) password, `<login>@recovery.test` and, if given,
+/// a number.
+pub(super) async fn account(store: &impl Store, login: &str, number: Option<&str>) -> UserAccount {
+    let mut account = TestAccount::new(login)
+        .email(&format!("{login}@recovery.test"))
+        .hash("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g");
+    if let Some(number) = number {
+        account = account.phone(number);
+    }
+    account.create_in(store).await
+}
+
+/// `ada` with a number, a live link (issued at `T0` for an hour) and an
+/// outstanding code.
+pub(super) async fn with_link_and_code(
+    store: &impl Store,
+) -> (UserAccount, ResetTokenRecord, PhoneNumber) {
+    let user = account(store, "ada", Some(NUMBER)).await;
+    let (_, record) = token(&user, T0, 3600);
+    store.issue(&user, &record).await.unwrap();
+    let number = phone(NUMBER);
+    let sent = code(Some(&user), &number, "123456", T0);
+    assert!(store.store_code(&sent, &[]).await.unwrap());
+    (user, record, number)
+}
+
+pub(super) async fn reread(store: &impl Store, user: &UserAccount) -> UserAccount {
+    store.get(&user.id).await.unwrap().expect("the account")
+}
+
+pub(super) fn token(
+    user: &UserAccount,
+    issued_at: i64,
+    lifetime: i64,
+) -> (ResetToken, ResetTokenRecord) {
+    let token = ResetToken::generate(&OsRandom).unwrap();
+    let purpose = TokenPurpose::SelfService;
+    let record = ResetTokenRecord::issue(&token, &user.id, purpose, at(issued_at), lifetime);
+    (token, record)
+}
+
+pub(super) fn redemption<'a>(
+    record: &'a ResetTokenRecord,
+    user: &'a UserAccount,
+    new_hash: &'a PasswordHash,
+    now: i64,
+) -> Redemption<'a> {
+    Redemption {
+        digest: &record.digest,
+        user_id: &user.id,
+        phone: user.phone.as_ref(),
+        new_hash,
+        now: at(now),
+    }
+}
+
+pub(super) fn code(
+    user: Option<&UserAccount>,
+    number: &PhoneNumber,
+    typed: &str,
+    issued_at: i64,
+) -> CodeRecord {
+    let secret = CodeSecret::new(vec![3u8; 32]).unwrap();
+    CodeRecord {
+        phone: number.clone(),
+        user_id: user.map(|u| u.id.clone()),
+        mac: secret.mac(number, &SmsCode::parse(typed).unwrap()),
+        attempts_left: 5,
+        issued_at: at(issued_at),
+        expires_at: at(issued_at + 60),
+    }
+}

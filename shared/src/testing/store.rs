@@ -1,0 +1,383 @@
+//! Every store port in memory, keeping the contract the DynamoDB store
+//! keeps (`contract`), for fast tests of the flows.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
+    Timestamp, TokenDigest, UserAccount, UserId,
+};
+use crate::ports::{
+    AuditLog, AuditRecord, CodeRequestState, CodeStore, CounterUpdate, CreateAccountError,
+    DependencyError, IssueOutcome, RateCounter, RedeemOutcome, Redemption, ResetTokenStore,
+    UserStore, WrongAttempt,
+};
+
+#[derive(Default)]
+struct State {
+    users: HashMap<UserId, UserAccount>,
+    logins: HashMap<LoginName, UserId>,
+    emails: HashMap<EmailAddress, UserId>,
+    phones: HashMap<PhoneNumber, UserId>,
+    tokens: Vec<ResetTokenRecord>,
+    codes: HashMap<PhoneNumber, CodeRecord>,
+    /// Rate-limit hits and version, by key.
+    hits: HashMap<String, (Vec<i64>, i64)>,
+    audit: Vec<AuditRecord>,
+    failing: bool,
+}
+
+/// Every store port in one map behind a lock.
+#[derive(Default)]
+pub struct InMemoryStore {
+    state: Mutex<State>,
+}
+
+impl InMemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// From now on every call fails, as if the database were unreachable.
+    pub fn fail_from_now(&self) {
+        self.lock().failing = true;
+    }
+
+    /// Number of stored reset-token records (live or not).
+    pub fn token_count(&self) -> usize {
+        self.lock().tokens.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn guard(
+        &self,
+        operation: &'static str,
+    ) -> Result<std::sync::MutexGuard<'_, State>, DependencyError> {
+        let state = self.lock();
+        if state.failing {
+            return Err(DependencyError::new(operation, "Unavailable"));
+        }
+        Ok(state)
+    }
+}
+
+#[async_trait]
+impl UserStore for InMemoryStore {
+    async fn find_by_login(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        let state = self.guard("find_by_login")?;
+        Ok(state
+            .logins
+            .get(login)
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
+    async fn find_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        let state = self.guard("find_by_email")?;
+        Ok(state
+            .emails
+            .get(email)
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
+    async fn find_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<UserAccount>, DependencyError> {
+        let state = self.guard("find_by_phone")?;
+        Ok(state
+            .phones
+            .get(phone)
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
+    async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
+        Ok(self.guard("get_user")?.users.get(id).cloned())
+    }
+
+    async fn replace_password(
+        &self,
+        user: &UserAccount,
+        new_hash: &PasswordHash,
+        now: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("replace_password")?;
+        let Some(stored) = state.users.get_mut(&user.id) else {
+            return Ok(false);
+        };
+        stored.password_hash = Some(new_hash.clone());
+        stored.password_changed_at = Some(now);
+        stored.active_reset = None;
+        // The token and code of the account as the caller read it.
+        if let Some(active) = &user.active_reset {
+            state.tokens.retain(|t| t.digest != *active);
+        }
+        if let Some(phone) = &user.phone {
+            state.codes.remove(phone);
+        }
+        Ok(true)
+    }
+
+    async fn create(
+        &self,
+        account: NewAccount,
+        id: UserId,
+        _now: Timestamp,
+    ) -> Result<UserAccount, CreateAccountError> {
+        let mut state = self.guard("create_user")?;
+        if state.logins.contains_key(&account.login) {
+            return Err(CreateAccountError::LoginTaken);
+        }
+        if account
+            .email
+            .as_ref()
+            .is_some_and(|e| state.emails.contains_key(e))
+        {
+            return Err(CreateAccountError::EmailTaken);
+        }
+        if account
+            .phone
+            .as_ref()
+            .is_some_and(|p| state.phones.contains_key(p))
+        {
+            return Err(CreateAccountError::PhoneTaken);
+        }
+        if let Some(email) = &account.email {
+            state.emails.insert(email.clone(), id.clone());
+        }
+        if let Some(phone) = &account.phone {
+            state.phones.insert(phone.clone(), id.clone());
+        }
+        state.logins.insert(account.login.clone(), id.clone());
+        let created = account.open(id.clone());
+        state.users.insert(id, created.clone());
+        Ok(created)
+    }
+}
+
+#[async_trait]
+impl ResetTokenStore for InMemoryStore {
+    async fn issue(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+    ) -> Result<IssueOutcome, DependencyError> {
+        let mut state = self.guard("issue_reset_token")?;
+        if !state.users.contains_key(&user.id) {
+            return Ok(IssueOutcome::AccountGone);
+        }
+        if state.tokens.iter().any(|t| t.digest == record.digest) {
+            return Err(DependencyError::new("issue_reset_token", "TokenExists"));
+        }
+        let Some(stored) = state.users.get_mut(&user.id) else {
+            return Ok(IssueOutcome::AccountGone);
+        };
+        stored.active_reset = Some(record.digest.clone());
+        // The previous token of the account as the caller read it.
+        if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
+            state.tokens.retain(|t| t.digest != *previous);
+        }
+        state.tokens.push(record.clone());
+        Ok(IssueOutcome::Issued)
+    }
+
+    async fn find(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<ResetTokenRecord>, DependencyError> {
+        let state = self.guard("find_reset_token")?;
+        Ok(state.tokens.iter().find(|t| &t.digest == digest).cloned())
+    }
+
+    async fn redeem(&self, r: Redemption<'_>) -> Result<RedeemOutcome, DependencyError> {
+        let mut state = self.guard("redeem_reset_token")?;
+        let live = state
+            .tokens
+            .iter()
+            .any(|t| &t.digest == r.digest && t.is_live_at(r.now) && &t.user_id == r.user_id);
+        let active = state
+            .users
+            .get(r.user_id)
+            .is_some_and(|u| u.active_reset.as_ref() == Some(r.digest));
+        if !live || !active {
+            return Ok(RedeemOutcome::Rejected);
+        }
+        state.tokens.retain(|t| &t.digest != r.digest);
+        if let Some(phone) = r.phone {
+            state.codes.remove(phone);
+        }
+        if let Some(user) = state.users.get_mut(r.user_id) {
+            user.password_hash = Some(r.new_hash.clone());
+            user.password_changed_at = Some(r.now);
+            user.active_reset = None;
+        }
+        Ok(RedeemOutcome::Redeemed)
+    }
+}
+
+#[async_trait]
+impl CodeStore for InMemoryStore {
+    async fn load_code_request(
+        &self,
+        phone: &PhoneNumber,
+        rate_keys: &[String],
+    ) -> Result<CodeRequestState, DependencyError> {
+        let state = self.guard("load_code_request")?;
+        let counters = rate_keys
+            .iter()
+            .map(|key| {
+                let (hits, version) = state.hits.get(key).cloned().unwrap_or_default();
+                RateCounter {
+                    key: key.clone(),
+                    hits,
+                    version,
+                }
+            })
+            .collect();
+        let account = state
+            .phones
+            .get(phone)
+            .and_then(|id| state.users.get(id))
+            .cloned();
+        Ok(CodeRequestState { counters, account })
+    }
+
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("store_code")?;
+        let moved = counters.iter().any(|update| {
+            let current = state.hits.get(&update.counter.key).map_or(0, |(_, v)| *v);
+            current != update.counter.version
+        });
+        if moved {
+            return Ok(false);
+        }
+        for update in counters {
+            state.hits.insert(
+                update.counter.key.clone(),
+                (update.hits.clone(), update.counter.version + 1),
+            );
+        }
+        state.codes.insert(record.phone.clone(), record.clone());
+        Ok(true)
+    }
+
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
+        Ok(self.guard("find_code")?.codes.get(phone).cloned())
+    }
+
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError> {
+        let mut state = self.guard("record_wrong_attempt")?;
+        match state.codes.get_mut(&record.phone) {
+            Some(stored) if stored.mac == record.mac && stored.attempts_left > 0 => {
+                stored.attempts_left -= 1;
+                Ok(WrongAttempt::Counted {
+                    attempts_left: stored.attempts_left,
+                })
+            }
+            _ => Ok(WrongAttempt::Stale),
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("exchange_code")?;
+        let usable = state.codes.get(&code.phone).is_some_and(|stored| {
+            stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
+        });
+        let eligible = state
+            .users
+            .get(&token.user_id)
+            .is_some_and(|user| user.phone.as_ref() == Some(&code.phone) && user.may_recover());
+        let fresh = !state.tokens.iter().any(|t| t.digest == token.digest);
+        if !usable || !eligible || !fresh {
+            return Ok(false);
+        }
+        state.codes.remove(&code.phone);
+        // The link the account had before stops working; its record stays
+        // until it expires, as in the table.
+        if let Some(user) = state.users.get_mut(&token.user_id) {
+            user.active_reset = Some(token.digest.clone());
+        }
+        state.tokens.push(token.clone());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl AuditLog for InMemoryStore {
+    async fn append(
+        &self,
+        record: &AuditRecord,
+        _retention_seconds: i64,
+    ) -> Result<(), DependencyError> {
+        let mut state = self.guard("audit_append")?;
+        if state.audit.iter().any(|r| same_record(r, record)) {
+            return Err(DependencyError::new("audit_append", "DuplicateRecord"));
+        }
+        state.audit.push(record.clone());
+        Ok(())
+    }
+
+    async fn conclude(
+        &self,
+        record: &AuditRecord,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DependencyError> {
+        let mut state = self.guard("audit_conclude")?;
+        let Some(stored) = state.audit.iter_mut().find(|r| same_record(r, record)) else {
+            return Err(DependencyError::new("audit_conclude", "MissingRecord"));
+        };
+        stored.outcome = outcome.to_owned();
+        if let Some(detail) = detail {
+            stored.detail = Some(detail.to_owned());
+        }
+        Ok(())
+    }
+
+    async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError> {
+        let state = self.guard("audit_list")?;
+        let mut records: Vec<AuditRecord> = state
+            .audit
+            .iter()
+            .filter(|r| r.target == target)
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| (b.at_millis, &b.request_id).cmp(&(a.at_millis, &a.request_id)));
+        records.truncate(limit as usize);
+        Ok(records)
+    }
+}
+
+/// Whether two audit records are the same record: same target, time and
+/// request (the table's key).
+fn same_record(a: &AuditRecord, b: &AuditRecord) -> bool {
+    a.target == b.target && a.at_millis == b.at_millis && a.request_id == b.request_id
+}

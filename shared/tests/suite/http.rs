@@ -1,0 +1,158 @@
+//! The HTTP handlers over the in-memory ports.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt};
+use password_recovery::config::{Edition, WebSettings};
+use password_recovery::http;
+use serde_json::{Value, json};
+
+use crate::support::{request, token_in, world};
+
+fn web_settings(edition: Edition) -> WebSettings {
+    WebSettings {
+        edition,
+        forgot_response_floor: Duration::from_millis(0),
+    }
+}
+
+fn post(path: &str, content_type: &str, body: &str) -> Request {
+    let mut req = Request::new(Body::Text(body.to_owned())).with_raw_http_path(path);
+    *req.method_mut() = Method::POST;
+    req.headers_mut()
+        .insert("content-type", content_type.parse().unwrap());
+    req
+}
+
+fn body_json(response: &lambda_http::Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap()
+}
+
+#[tokio::test]
+async fn forgot_answers_202_alike_for_every_account() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    let mut answers = Vec::new();
+    for login in ["ada", "grace", "linus", "nobody", "nobody@example.com"] {
+        let response = http::forgot_password(
+            &w.recovery,
+            &settings,
+            post(
+                "/password/forgot",
+                "application/json",
+                &json!({ "login": login }).to_string(),
+            ),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        answers.push((
+            format!("{:?}", response.headers()),
+            response.body().as_ref().to_vec(),
+        ));
+    }
+    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn forgot_waits_for_the_response_floor() {
+    let w = world().await;
+    let settings = WebSettings {
+        edition: Edition::Cloud,
+        forgot_response_floor: Duration::from_millis(300),
+    };
+    let started = tokio::time::Instant::now();
+    http::forgot_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/forgot",
+            "application/json",
+            r#"{"login":"nobody"}"#,
+        ),
+    )
+    .await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w.outbox);
+    let settings = web_settings(Edition::OnPremise);
+    let mut get = Request::new(Body::Empty)
+        .with_raw_http_path("/password/reset")
+        .with_query_string_parameters(HashMap::from([("token".to_owned(), token.clone())]));
+    *get.method_mut() = Method::GET;
+    let page = http::reset_password(&w.recovery, &settings, get).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = String::from_utf8_lossy(page.body().as_ref()).into_owned();
+    assert!(html.contains("Check string"));
+    assert!(html.contains(&format!("value=\"{token}\" readonly")));
+    assert!(html.contains("name=\"login\""));
+    assert!(html.contains("Change password"));
+
+    let without_login = http::reset_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/reset",
+            "application/x-www-form-urlencoded",
+            &format!(
+                "token={token}&password=new+passphrase+2&password_confirmation=new+passphrase+2"
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(without_login.status(), StatusCode::BAD_REQUEST);
+    let done = http::reset_password(
+        &w.recovery,
+        &settings,
+        post("/password/reset", 
+            "application/x-www-form-urlencoded",
+            &format!("token={token}&login=ada&password=new+passphrase+2&password_confirmation=new+passphrase+2"),
+        ),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_store_outage_is_a_503_in_the_documented_shape() {
+    let w = world().await;
+    w.store.fail_from_now();
+    let response = http::forgot_password(
+        &w.recovery,
+        &web_settings(Edition::Cloud),
+        post("/password/forgot", "application/json", r#"{"login":"ada"}"#),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body_json(&response)["error"], "service_unavailable");
+    assert!(response.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn weak_passwords_list_their_reasons() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w.outbox);
+    let response = http::reset_password(
+        &w.recovery,
+        &web_settings(Edition::Cloud),
+        post(
+            "/password/reset",
+            "application/json",
+            &json!({ "token": token, "password": "short", "password_confirmation": "short" })
+                .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = body_json(&response);
+    assert_eq!(body["error"], "weak_password");
+    assert_eq!(body["reasons"][0]["code"], "too_short");
+    assert!(body["message"].is_string());
+}

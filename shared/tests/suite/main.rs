@@ -1,0 +1,11 @@
+//! The crate's tests that need no emulator: the flows, their HTTP answers
+//! and the administrator's events over the in-memory ports, the store
+//! contract on the in-memory store, and the tidy checks of the source tree.
+
+mod admin;
+mod email_link;
+mod http;
+mod sms;
+mod store_contract;
+mod support;
+mod tidy;

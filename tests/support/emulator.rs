@@ -1,0 +1,235 @@
+//! The moto emulator of a test binary, SDK configuration pointed at it,
+//! tables and senders on it, and what it recorded (emails, SMS, calls).
+
+use std::path::PathBuf;
+use std::process::Child;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use local_stack::TableDefinition;
+use serde_json::Value;
+
+use crate::{free_port, http, log_dir, tethered, tool, unique, wait_until_answering};
+
+pub struct Emulator {
+    pub endpoint: String,
+    /// One JSON line per AWS request: `app`, `service`, `action`, `items`.
+    pub calls: PathBuf,
+    _process: Child,
+}
+
+impl Emulator {
+    /// Every AWS request the emulator has served so far.
+    pub fn aws_calls(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.calls)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+}
+
+/// The moto server of this test binary (started on first use).
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let port = free_port();
+        let python = tool("python");
+        let calls = log_dir().join(format!("aws-calls-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&calls);
+        let process = tethered(
+            &[
+                python.to_str().unwrap_or("python"),
+                "infra/emulator.py",
+                "--port",
+                &port.to_string(),
+                "--call-log",
+                calls.to_str().unwrap_or("aws-calls.jsonl"),
+            ],
+            &log_dir().join(format!("moto-{}.log", std::process::id())),
+            &[],
+        );
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let data = format!("{endpoint}/moto-api/data.json");
+        wait_until_answering(&data, Duration::from_secs(60));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while http("GET", &data, &[], b"").status != 200 {
+            assert!(Instant::now() < deadline, "moto did not answer");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Emulator {
+            endpoint,
+            calls,
+            _process: process,
+        }
+    })
+}
+
+/// An SDK interceptor that keeps each request it sees: the operation (from
+/// `X-Amz-Target`, for JSON protocols) and the body.
+#[derive(Debug, Default, Clone)]
+pub struct SentRequests(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+impl SentRequests {
+    /// The operations of the requests since the last call.
+    pub fn take_operations(&self) -> Vec<String> {
+        self.take()
+            .into_iter()
+            .map(|(operation, _)| operation)
+            .collect()
+    }
+
+    /// The bodies of the requests since the last call.
+    pub fn take_bodies(&self) -> Vec<String> {
+        self.take().into_iter().map(|(_, body)| body).collect()
+    }
+
+    fn take(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for SentRequests {
+    fn name(&self) -> &'static str {
+        "SentRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let request = context.request();
+        let operation = request.headers().get("x-amz-target").unwrap_or("");
+        let operation = operation.rsplit('.').next().unwrap_or("").to_owned();
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((operation, body.into_owned()));
+        Ok(())
+    }
+}
+
+/// SDK configuration pointed at the emulator, as `AWS_ENDPOINT_URL` would.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(password_recovery::aws::https_client(
+            password_recovery::aws::Roots::Aws,
+        ))
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&emulator().endpoint)
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .load()
+        .await
+}
+
+/// A new table, created from the definition in `template.yaml`.
+pub async fn fresh_table(sdk: &SdkConfig) -> String {
+    let name = unique("recovery");
+    TableDefinition::from_template(&local_stack::template_path())
+        .expect("the template's table")
+        .create(&aws_sdk_dynamodb::Client::new(sdk), &name)
+        .await
+        .expect("create a table on the emulator");
+    name
+}
+
+pub async fn verified_sender(sdk: &SdkConfig, address: &str) {
+    local_stack::ensure_sender(&aws_sdk_sesv2::Client::new(sdk), address)
+        .await
+        .expect("create the SES identity");
+}
+
+/// An email moto recorded (moto keeps only the HTML part when both are sent).
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+impl SentEmail {
+    /// The first `href` that starts with `prefix`, unescaped.
+    pub fn link_starting_with(&self, prefix: &str) -> Option<String> {
+        self.body
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
+            .find(|href| href.starts_with(prefix))
+    }
+}
+
+/// Everything moto holds (sent emails and SMS among it).
+pub fn emulator_data() -> Value {
+    http(
+        "GET",
+        &format!("{}/moto-api/data.json", emulator().endpoint),
+        &[],
+        b"",
+    )
+    .json()
+}
+
+pub fn sent_emails() -> Vec<SentEmail> {
+    let data = emulator_data();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| SentEmail {
+            from: m["source"].as_str().unwrap_or("").to_owned(),
+            to: m["destinations"]["ToAddresses"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: m["subject"].as_str().unwrap_or("").to_owned(),
+            body: m["body"].as_str().unwrap_or("").to_owned(),
+        })
+        .collect()
+}
+
+/// Text messages moto recorded for `e164`, oldest first.
+pub fn texts_to(e164: &str) -> Vec<String> {
+    let data = emulator_data();
+    let mut found = Vec::new();
+    collect_sms(&data["sns"], e164, &mut found);
+    found
+}
+
+fn collect_sms(value: &Value, e164: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            let number = map.get("phone_number").and_then(Value::as_str);
+            if let (Some(number), Some(message)) =
+                (number, map.get("message").and_then(Value::as_str))
+            {
+                if number == e164 || number.trim_start_matches('+') == e164.trim_start_matches('+')
+                {
+                    found.push(message.to_owned());
+                }
+                return;
+            }
+            map.values().for_each(|v| collect_sms(v, e164, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_sms(v, e164, found)),
+        _ => {}
+    }
+}
+
+pub fn emails_to(address: &str) -> Vec<SentEmail> {
+    sent_emails()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
+}

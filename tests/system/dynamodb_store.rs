@@ -1,0 +1,225 @@
+//! The DynamoDB store through the real SDK against the moto emulator, each
+//! test on a table of its own created from `template.yaml`: the store
+//! contract (the same cases the in-memory store passes), and what only the
+//! table shows: what is stored, with which TTL.
+
+use std::collections::HashMap;
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+use password_recovery::aws::DynamoDbStore;
+use password_recovery::domain::{
+    CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken, ResetTokenRecord,
+    SmsCode, Timestamp, TokenPurpose, UserAccount,
+};
+use password_recovery::ports::{CodeStore, CounterUpdate, ResetTokenStore, UserStore};
+use system_tests::*;
+
+async fn fresh_store() -> DynamoDbStore {
+    let sdk = sdk_config().await;
+    DynamoDbStore::from_sdk(&sdk, &fresh_table(&sdk).await)
+}
+
+password_recovery::store_contract_tests!(fresh_store);
+
+async fn store() -> (SdkConfig, DynamoDbStore) {
+    let sdk = sdk_config().await;
+    let table = fresh_table(&sdk).await;
+    let store = DynamoDbStore::from_sdk(&sdk, &table);
+    (sdk, store)
+}
+
+async fn created(store: &DynamoDbStore, login: &str, phone: Option<&str>) -> UserAccount {
+    let mut new = account(login).hash("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g");
+    if let Some(phone) = phone {
+        new = new.phone(phone);
+    }
+    new.create_in(store).await
+}
+
+async fn raw_item(
+    sdk: &SdkConfig,
+    table: &str,
+    pk: String,
+    sk: &str,
+) -> Option<HashMap<String, AttributeValue>> {
+    aws_sdk_dynamodb::Client::new(sdk)
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+fn code_record(
+    user: Option<&UserAccount>,
+    phone: &PhoneNumber,
+    code: &str,
+    issued_at: i64,
+) -> CodeRecord {
+    let secret = CodeSecret::new(vec![3u8; 32]).unwrap();
+    CodeRecord {
+        phone: phone.clone(),
+        user_id: user.map(|u| u.id.clone()),
+        mac: secret.mac(phone, &SmsCode::parse(code).unwrap()),
+        attempts_left: 5,
+        issued_at: Timestamp::from_epoch_seconds(issued_at),
+        expires_at: Timestamp::from_epoch_seconds(issued_at + 60),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_table_from_the_template_has_ttl_on_expires_at() {
+    let (sdk, store) = store().await;
+    let ttl = aws_sdk_dynamodb::Client::new(&sdk)
+        .describe_time_to_live()
+        .table_name(store.table_name())
+        .send()
+        .await
+        .unwrap();
+    let spec = ttl.time_to_live_description().unwrap();
+    assert_eq!(spec.attribute_name(), Some("expires_at"));
+    assert_eq!(spec.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issuing_stores_only_the_digest_with_an_epoch_seconds_ttl() {
+    let (sdk, store) = store().await;
+    let user = created(&store, "ada", None).await;
+    let token = ResetToken::generate(&OsRandom).unwrap();
+    let record = ResetTokenRecord::issue(
+        &token,
+        &user.id,
+        TokenPurpose::SelfService,
+        Timestamp::from_epoch_seconds(1_800_000_000),
+        3600,
+    );
+    store.issue(&user, &record).await.unwrap();
+    let item = raw_item(
+        &sdk,
+        store.table_name(),
+        format!("RESET#{}", token.digest().to_hex()),
+        "RESET",
+    )
+    .await
+    .expect("the token item, keyed by digest");
+    assert_eq!(item["expires_at"].as_n().unwrap(), "1800003600");
+    let text = format!("{item:?}");
+    assert!(
+        !text.contains(&token.expose_for_link()),
+        "the token itself is not stored"
+    );
+    assert_eq!(
+        store.find(&token.digest()).await.unwrap(),
+        Some(record.clone())
+    );
+    let user = store.get(&user.id).await.unwrap().unwrap();
+    assert_eq!(user.active_reset, Some(token.digest()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_table_is_a_dependency_error_not_a_panic() {
+    let sdk = sdk_config().await;
+    let store = DynamoDbStore::from_sdk(&sdk, &unique("missing-table"));
+    let err = store
+        .find_by_login(&LoginName::parse("ada").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "ResourceNotFoundException");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codes_are_stored_as_macs_with_an_epoch_seconds_ttl() {
+    let (sdk, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let first = code_record(None, &phone, "123456", 1_800_000_000);
+    assert!(store.store_code(&first, &[]).await.unwrap());
+    let item = raw_item(
+        &sdk,
+        store.table_name(),
+        format!("CODE#{}", phone.as_e164()),
+        "CODE",
+    )
+    .await
+    .unwrap();
+    assert!(
+        !format!("{item:?}").contains("123456"),
+        "only the MAC is stored"
+    );
+    assert_eq!(item["expires_at"].as_n().unwrap(), "1800000060");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_number() {
+    let (sdk, store) = store().await;
+    for change in ["SET disabled = :yes", "REMOVE phone"] {
+        let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+        let login = format!("ada{}", change.len());
+        let user = created(&store, &login, Some(phone.as_e164())).await;
+        let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
+        assert!(store.store_code(&code, &[]).await.unwrap());
+        let mut update = aws_sdk_dynamodb::Client::new(&sdk)
+            .update_item()
+            .table_name(store.table_name())
+            .key(
+                "pk",
+                AttributeValue::S(format!("USER#{}", user.id.as_str())),
+            )
+            .key("sk", AttributeValue::S("USER".into()))
+            .update_expression(change);
+        if change.contains(":yes") {
+            update = update.expression_attribute_values(":yes", AttributeValue::Bool(true));
+        }
+        update.send().await.unwrap();
+        let token = ResetToken::generate(&OsRandom).unwrap();
+        let now = Timestamp::from_epoch_seconds(1_800_000_010);
+        let token_record =
+            ResetTokenRecord::issue(&token, &user.id, TokenPurpose::SmsCode, now, 600);
+        assert!(
+            !store
+                .exchange_code(&code, now, &token_record)
+                .await
+                .unwrap(),
+            "{change}: refused"
+        );
+        assert!(
+            store.find_code(&phone).await.unwrap().is_some(),
+            "{change}: code kept"
+        );
+        assert!(store.find(&token_record.digest).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
+    let (sdk, store) = store().await;
+    let phone = PhoneNumber::parse(&unique_phone()).unwrap();
+    let keys = vec![format!("phone#{}", phone.as_e164())];
+    let first = store.load_code_request(&phone, &keys).await.unwrap();
+    let updates: Vec<_> = first
+        .counters
+        .iter()
+        .map(|counter| CounterUpdate {
+            counter,
+            hits: vec![1_800_000_000],
+            expires_at: Timestamp::from_epoch_seconds(1_800_000_000 + 86_400),
+        })
+        .collect();
+    let code = code_record(None, &phone, "111111", 1_800_000_000);
+    assert!(store.store_code(&code, &updates).await.unwrap());
+    let item = raw_item(
+        &sdk,
+        store.table_name(),
+        format!("RATE#phone#{}", phone.as_e164()),
+        "RATE",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        *item["expires_at"].as_n().unwrap(),
+        (1_800_000_000 + 86_400).to_string()
+    );
+}

@@ -1,0 +1,12 @@
+//! The system tests: the adapters through the real AWS SDK against the moto
+//! emulator, the flows on them, and the functions over HTTP and the Lambda
+//! Invoke API through `cargo lambda watch`. One binary: one emulator and one
+//! set of functions for all of them (`system_tests::functions()`).
+
+mod admin_invoke;
+mod dynamodb_store;
+mod email_link;
+mod flows_on_aws;
+mod packaging;
+mod phone_code;
+mod senders;

@@ -1,0 +1,83 @@
+//! Each function links only the SDK clients it calls, and none links the
+//! test support: its dependency tree, resolved for that package alone (as
+//! `sam build` and `make bench` build it), holds no other AWS service client
+//! and no `test-support` feature.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use system_tests::workspace_root;
+
+/// `cargo tree` of `package`'s normal dependencies, one line each, with
+/// `edges` (`normal`, or `normal,features` for the features too).
+fn tree(package: &str, edges: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            edges,
+            "--prefix",
+            "none",
+            "-p",
+            package,
+        ])
+        .current_dir(workspace_root())
+        .output()
+        .expect("run cargo tree");
+    assert!(
+        output.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The SDK service crates in `package`'s normal dependencies.
+fn service_clients(package: &str) -> BTreeSet<String> {
+    tree(package, "normal")
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| name.starts_with("aws-sdk-"))
+        // aws-config's credential providers; never called, so never linked.
+        .filter(|name| *name != "aws-sdk-sts")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn each_function_depends_only_on_the_clients_it_calls() {
+    for (package, clients) in [
+        ("verify-code", &["aws-sdk-dynamodb"][..]),
+        ("set-password", &["aws-sdk-dynamodb", "aws-sdk-sesv2"][..]),
+        (
+            "request-reset",
+            &["aws-sdk-dynamodb", "aws-sdk-sesv2", "aws-sdk-sns"][..],
+        ),
+        (
+            "admin-reset",
+            &["aws-sdk-dynamodb", "aws-sdk-sesv2", "aws-sdk-sns"][..],
+        ),
+    ] {
+        let expected: BTreeSet<String> = clients.iter().map(|c| c.to_string()).collect();
+        assert_eq!(service_clients(package), expected, "{package}");
+    }
+}
+
+#[test]
+fn no_function_carries_the_test_support() {
+    for function in password_recovery::config::Function::ALL {
+        let features = tree(function.name(), "normal,features");
+        assert!(
+            features.contains("password-recovery feature \"default\""),
+            "{}: cargo tree lists the shared crate's features",
+            function.name()
+        );
+        assert!(
+            !features.contains("feature \"test-support\""),
+            "{} is built with the test support",
+            function.name()
+        );
+    }
+}

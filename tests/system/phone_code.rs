@@ -1,0 +1,361 @@
+//! Recovery by SMS code end to end: HTTP through `cargo lambda watch` to the
+//! real functions, the real SDK, and the moto emulator.
+
+use password_recovery::aws::DynamoDbStore;
+use password_recovery::domain::{LoginName, PasswordHasher, UserAccount};
+use password_recovery::ports::UserStore;
+use serde_json::json;
+use system_tests::*;
+
+async fn stored(functions: &Functions, login: &str) -> UserAccount {
+    DynamoDbStore::from_sdk(&sdk_config().await, &functions.table)
+        .find_by_login(&LoginName::parse(login).unwrap())
+        .await
+        .unwrap()
+        .expect("the account exists")
+}
+
+/// An account with a password and a phone number: (login, E.164 number).
+async fn phone_account(
+    functions: &Functions,
+    social: Option<&str>,
+    disabled: bool,
+) -> (String, String) {
+    let login = unique("user");
+    let phone = unique_phone();
+    let mut new = account(&login).phone(&phone);
+    new = match social {
+        Some(provider) => new.provider(provider),
+        None => new.password("the old password 1"),
+    };
+    if disabled {
+        new = new.disabled();
+    }
+    create(&functions.table, new).await;
+    (login, phone)
+}
+
+/// "+49 151-2345 6789" for "+4915123456789".
+fn spaced(e164: &str) -> String {
+    format!(
+        "{} {}-{} {}",
+        &e164[..3],
+        &e164[3..6],
+        &e164[6..10],
+        &e164[10..]
+    )
+}
+
+fn request_code(functions: &Functions, typed: &str) -> HttpResponse {
+    post_json(&functions.forgot_url(), &json!({ "login": typed }))
+}
+
+fn last_code(phone: &str) -> String {
+    let texts = texts_to(phone);
+    let text = texts.last().expect("an SMS to the number");
+    assert!(
+        text.ends_with("is your password recovery code. It expires in 60 seconds."),
+        "{text}"
+    );
+    text[..6].to_owned()
+}
+
+fn verify(functions: &Functions, phone: &str, code: &str) -> HttpResponse {
+    post_json(
+        &functions.code_url(),
+        &json!({ "phone": phone, "code": code }),
+    )
+}
+
+fn wrong_code(right: &str) -> &'static str {
+    if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_resets_their_password_with_an_sms_code() {
+    let f = functions();
+    let (login, phone) = phone_account(f, None, false).await;
+
+    // Spaces and dashes reach the same account.
+    let answer = request_code(f, &spaced(&phone));
+    assert_eq!(answer.status, 202, "{}", answer.text());
+    let body = answer.json();
+    assert_eq!(body["next"], "enter_code");
+    assert_eq!(body["expires_in"], 60);
+    let code = last_code(&phone);
+
+    let accepted = verify(f, &spaced(&phone), &code);
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+    let body = accepted.json();
+    assert_eq!(body["expires_in"], 600);
+    let token = body["reset_token"]
+        .as_str()
+        .expect("a reset token")
+        .to_owned();
+
+    let changed = post_json(
+        &f.reset_url(),
+        &json!({ "token": token, "password": "a new passphrase 2", "password_confirmation": "a new passphrase 2" }),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let hash = stored(f, &login).await.password_hash.unwrap();
+    assert!(PasswordHasher::owasp().verify("a new passphrase 2", &hash));
+    assert!(!PasswordHasher::owasp().verify("the old password 1", &hash));
+
+    // The code worked once; the token too.
+    let again = verify(f, &phone, &code);
+    assert_eq!(again.status, 400);
+    assert_eq!(again.json()["error"], "invalid_code");
+    let reuse = post_json(
+        &f.reset_url(),
+        &json!({ "token": token, "password": "a third passphrase 3", "password_confirmation": "a third passphrase 3" }),
+    );
+    assert_eq!(reuse.json()["error"], "invalid_token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_forms_lead_from_number_to_code_to_new_password() {
+    let f = functions();
+    let (login, phone) = phone_account(f, None, false).await;
+    let page = post_form(
+        &f.forgot_url(),
+        &format!(
+            "login={}",
+            spaced(&phone).replace('+', "%2B").replace(' ', "+")
+        ),
+    );
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("Enter the code"));
+    assert!(
+        page.text()
+            .contains(&format!("name=\"phone\" type=\"hidden\" value=\"{phone}\""))
+    );
+    let code = last_code(&phone);
+
+    let wrong = post_form(
+        &f.code_url(),
+        &format!(
+            "phone={}&code={}",
+            phone.replace('+', "%2B"),
+            wrong_code(&code)
+        ),
+    );
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.text().contains("wrong or has expired"));
+
+    let form = post_form(
+        &f.code_url(),
+        &format!("phone={}&code={code}", phone.replace('+', "%2B")),
+    );
+    assert_eq!(form.status, 200, "{}", form.text());
+    let html = form.text();
+    assert!(html.contains("action=\"reset\""), "the reset form follows");
+    let token = html
+        .split("name=\"token\" type=\"hidden\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the token in the form")
+        .to_owned();
+    let done = post_form(
+        &f.reset_url(),
+        &format!(
+            "token={token}&password=a+new+passphrase+2&password_confirmation=a+new+passphrase+2"
+        ),
+    );
+    assert_eq!(done.status, 200);
+    assert!(done.text().contains("Password changed"));
+    let hash = stored(f, &login).await.password_hash.unwrap();
+    assert!(PasswordHasher::owasp().verify("a new passphrase 2", &hash));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fifth_wrong_code_burns_it_and_the_right_one_then_fails() {
+    let f = functions();
+    let (_, phone) = phone_account(f, None, false).await;
+    assert_eq!(request_code(f, &phone).status, 202);
+    let right = last_code(&phone);
+    for attempt in 1..=4 {
+        let answer = verify(f, &phone, wrong_code(&right));
+        assert_eq!(answer.status, 400, "attempt {attempt}");
+        assert_eq!(answer.json()["error"], "invalid_code");
+    }
+    let fifth = verify(f, &phone, wrong_code(&right));
+    assert_eq!(fifth.status, 429);
+    assert_eq!(fifth.json()["error"], "too_many_attempts");
+    assert!(
+        fifth.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("request a new code")
+    );
+    let right_now = verify(f, &phone, &right);
+    assert_eq!(right_now.status, 429);
+    assert_eq!(right_now.json()["error"], "too_many_attempts");
+
+    // A new code starts afresh.
+    assert_eq!(request_code(f, &phone).status, 202);
+    assert_eq!(verify(f, &phone, &last_code(&phone)).status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn existing_and_unknown_numbers_get_identical_answers() {
+    let f = functions();
+    let (_, active) = phone_account(f, None, false).await;
+    let (_, social) = phone_account(f, Some("Facebook"), false).await;
+    let (_, disabled) = phone_account(f, None, true).await;
+    let unknown = unique_phone();
+    let numbers = [&active, &social, &disabled, &unknown];
+
+    let requests: Vec<_> = numbers
+        .iter()
+        .map(|n| request_code(f, n).comparable())
+        .collect();
+    assert_eq!(requests[0].0, 202);
+    assert!(
+        requests.iter().all(|r| *r == requests[0]),
+        "request answers differ"
+    );
+
+    // Wrong codes: the same answers, attempt by attempt, burned alike.
+    let wrong = wrong_code(&last_code(&active));
+    for attempt in 1..=5 {
+        let answers: Vec<_> = numbers
+            .iter()
+            .map(|n| verify(f, n, wrong).comparable())
+            .collect();
+        assert!(
+            answers.iter().all(|a| *a == answers[0]),
+            "attempt {attempt} differs"
+        );
+        assert_eq!(answers[0].0, if attempt < 5 { 400 } else { 429 });
+    }
+
+    assert_eq!(texts_to(&active).len(), 1);
+    let social_texts = texts_to(&social);
+    assert_eq!(social_texts.len(), 1);
+    assert!(social_texts[0].contains("Facebook"));
+    assert!(!social_texts[0].contains("code"));
+    assert!(texts_to(&disabled).is_empty());
+    assert!(texts_to(&unknown).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fourth_code_in_fifteen_minutes_is_refused_for_any_number() {
+    let f = functions();
+    let (_, phone) = phone_account(f, None, false).await;
+    let unknown = unique_phone();
+    for number in [&phone, &unknown] {
+        for _ in 0..3 {
+            assert_eq!(request_code(f, number).status, 202);
+        }
+        let limited = request_code(f, &spaced(number));
+        assert_eq!(limited.status, 429, "{}", limited.text());
+        assert_eq!(limited.json()["error"], "rate_limited");
+        let retry_after: i64 = limited
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .unwrap();
+        assert!((880..=900).contains(&retry_after), "{retry_after}");
+    }
+    assert_eq!(texts_to(&phone).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_address_limit_counts_phone_requests_from_one_source_ip() {
+    let f = Functions::start(&[("SMS_LIMIT_PER_IP_HOUR", "4")]);
+    for _ in 0..4 {
+        assert_eq!(request_code(&f, &unique_phone()).status, 202);
+    }
+    let limited = request_code(&f, &unique_phone());
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.json()["error"], "rate_limited");
+    let retry_after: i64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((3500..=3600).contains(&retry_after), "{retry_after}");
+    // A forged X-Forwarded-For changes nothing.
+    let forged = http(
+        "POST",
+        &f.forgot_url(),
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", "198.51.100.9"),
+        ],
+        json!({ "login": unique_phone() }).to_string().as_bytes(),
+    );
+    assert_eq!(forged.status, 429);
+    // Email requests are not limited by it.
+    assert_eq!(request_code(&f, &unique("someone")).status, 202);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_numbers_and_codes_get_their_4xx() {
+    let f = functions();
+    for typed in ["+1", "+49 151 abc", "+999 123456789"] {
+        let answer = request_code(f, typed);
+        assert_eq!(answer.status, 400, "{typed}");
+        assert_eq!(answer.json()["error"], "invalid_phone");
+    }
+    let cases = [
+        (json!({ "code": "123456" }), 400, "missing_field"),
+        (json!({ "phone": unique_phone() }), 400, "missing_field"),
+        (
+            json!({ "phone": "12", "code": "123456" }),
+            400,
+            "invalid_phone",
+        ),
+        (
+            json!({ "phone": unique_phone(), "code": "12ab56" }),
+            400,
+            "invalid_code",
+        ),
+        (
+            json!({ "phone": unique_phone(), "code": 123456 }),
+            400,
+            "invalid_field",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let answer = post_json(&f.code_url(), &body);
+        assert_eq!(answer.status, status, "{body}");
+        assert_eq!(answer.json()["error"], code, "{body}");
+    }
+    let wrong_type = http(
+        "POST",
+        &f.code_url(),
+        &[("Content-Type", "text/plain")],
+        b"123456",
+    );
+    assert_eq!(wrong_type.status, 415);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_code_reaches_the_logs() {
+    let f = functions();
+    let (_, phone) = phone_account(f, None, false).await;
+    assert_eq!(request_code(f, &phone).status, 202);
+    let code = last_code(&phone);
+    assert_eq!(verify(f, &phone, wrong_code(&code)).status, 400);
+    let accepted = verify(f, &phone, &code);
+    assert_eq!(accepted.status, 200);
+    let token = accepted.json()["reset_token"].as_str().unwrap().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let logs = f.logs();
+    assert!(
+        logs.contains("code exchanged for a reset token"),
+        "the functions log at all"
+    );
+    assert!(!logs.contains(&token));
+    assert!(!logs.contains(SMS_CODE_SECRET));
+    // The code as a standalone number anywhere in the logs.
+    let standalone = logs.match_indices(&code).any(|(at, _)| {
+        let before = logs[..at].chars().next_back();
+        let after = logs[at + code.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric() && c != '.');
+        boundary(before) && boundary(after)
+    });
+    assert!(!standalone, "the code reached the logs");
+}
