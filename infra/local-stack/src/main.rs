@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;
         ensure_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await?;
-        let seeded = seed_demo_accounts(&wiring::recovery(&sdk, &config)).await?;
+        let seeded = seed_demo_accounts(&wiring::administration(&sdk, &config)).await?;
         Ok::<_, local_stack::ProvisionError>((created, seeded))
     }
     .await;

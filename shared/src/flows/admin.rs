@@ -282,7 +282,7 @@ impl Recovery {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, AdminError> {
         let (account, target) = self.admin_target(who).await?;
-        let records = self.audit.list(&target, limit).await?;
+        let records = self.audit_log()?.list(&target, limit).await?;
         let action = AdminAction::ListAudit.name();
         let mut record = self.audit_record(by, action, &target, account.as_ref());
         record.outcome = "ok".into();
