@@ -21,14 +21,26 @@ pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -
         return refused;
     }
     if is_get(&req) {
-        let params = req.query_string_parameters();
-        let phone = params
-            .first("phone")
-            .and_then(|p| PhoneNumber::parse(p).ok())
-            .map(|p| p.as_e164().to_owned())
-            .unwrap_or_default();
-        return code_page(recovery, StatusCode::OK, &phone, None);
+        form(recovery, &req)
+    } else {
+        submit(recovery, web, req).await
     }
+}
+
+/// `GET /password/code?phone=...`: the form, for the number given.
+fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
+    let params = req.query_string_parameters();
+    let phone = params
+        .first("phone")
+        .and_then(|p| PhoneNumber::parse(p).ok())
+        .map(|p| p.as_e164().to_owned())
+        .unwrap_or_default();
+    code_page(recovery, StatusCode::OK, &phone, None)
+}
+
+/// `POST /password/code`: the token for a right code (in JSON, or the reset
+/// form with it filled in).
+async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),

@@ -32,19 +32,31 @@ pub async fn forgot_password(
     if let Some(refused) = check_route(Function::RequestReset, &req) {
         return refused;
     }
+    if is_get(&req) {
+        form(recovery, web)
+    } else {
+        submit(recovery, web, req).await
+    }
+}
+
+/// `GET /password/forgot`: the form.
+fn form(recovery: &Recovery, web: &WebSettings) -> Response<Body> {
+    html_response(
+        StatusCode::OK,
+        &ForgotPage {
+            service_name: &recovery.settings.service_name,
+            on_premise: web.edition == Edition::OnPremise,
+            login: "",
+            error: None,
+        },
+    )
+}
+
+/// `POST /password/forgot`: a link by email, or a code by SMS, and the same
+/// answer whatever the account.
+async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
     let service_name = recovery.settings.service_name.as_str();
     let on_premise = web.edition == Edition::OnPremise;
-    if is_get(&req) {
-        return html_response(
-            StatusCode::OK,
-            &ForgotPage {
-                service_name,
-                on_premise,
-                login: "",
-                error: None,
-            },
-        );
-    }
     let started = Instant::now();
     let submission = match read_submission(&req) {
         Ok(submission) => submission,

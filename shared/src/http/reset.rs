@@ -25,27 +25,41 @@ pub async fn reset_password(
     if let Some(refused) = check_route(Function::SetPassword, &req) {
         return refused;
     }
+    if is_get(&req) {
+        form(recovery, web, &req).await
+    } else {
+        submit(recovery, web, req).await
+    }
+}
+
+/// `GET /password/reset?token=...`: the form, when the link still works.
+async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response<Body> {
+    let params = req.query_string_parameters();
+    let token = params.first("token").unwrap_or("").trim();
+    match recovery.token_status(token).await {
+        Ok(TokenStatus::Usable { login }) => {
+            // The Cloud form names the account for password managers; the
+            // On-Premise form asks the person for it.
+            let known = match web.edition {
+                Edition::Cloud => login.as_str(),
+                Edition::OnPremise => "",
+            };
+            reset_form(recovery, web, StatusCode::OK, token, known, None)
+        }
+        Ok(TokenStatus::Invalid) => error_page(recovery, &ApiError::invalid_token(), true),
+        Err(err) => {
+            error!(error = %err, "token lookup failed");
+            error_page(recovery, &ApiError::unavailable(), false)
+        }
+    }
+}
+
+/// `POST /password/reset`: the new password, through the token.
+async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
     let on_premise = web.edition == Edition::OnPremise;
     let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
         reset_form(recovery, web, status, token, login, error)
     };
-    if is_get(&req) {
-        let params = req.query_string_parameters();
-        let token = params.first("token").unwrap_or("").trim();
-        return match recovery.token_status(token).await {
-            Ok(TokenStatus::Usable { login }) => {
-                // The Cloud form names the account for password managers;
-                // the On-Premise form asks the person for it.
-                let known = if on_premise { "" } else { login.as_str() };
-                form(StatusCode::OK, token, known, None)
-            }
-            Ok(TokenStatus::Invalid) => error_page(recovery, &ApiError::invalid_token(), true),
-            Err(err) => {
-                error!(error = %err, "token lookup failed");
-                error_page(recovery, &ApiError::unavailable(), false)
-            }
-        };
-    }
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
