@@ -80,7 +80,9 @@ def wait_for(url: str, seconds: float) -> None:
 def sent_emails(endpoint: str) -> list[dict]:
     """Emails the emulator holds: moto's /moto-api, or LocalStack's /_aws/ses."""
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as r:
+        # infra/emulator.py answers for SES alone; a plain moto server
+        # ignores the query and answers everything.
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json?services=ses", timeout=5) as r:
             return json.load(r).get("ses", {}).get("Message", [])
     except (OSError, ValueError):
         pass
@@ -101,7 +103,7 @@ def sent_emails(endpoint: str) -> list[dict]:
 def sent_texts(endpoint: str) -> list[tuple[str, str]]:
     """(number, text) of every SMS moto holds."""
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as r:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json?services=sns", timeout=5) as r:
             data = json.load(r).get("sns", {})
     except (OSError, ValueError):
         return []

@@ -6,6 +6,10 @@ threads can interleave and undo each other, which DynamoDB never does. Serving
 one request at a time gives the emulator DynamoDB's atomicity. Everything else
 is plain `moto_server`.
 
+`GET /moto-api/data.json?services=ses,sns` answers what moto's own
+`/moto-api/data.json` answers, for those services only: the sent emails and
+texts without every item of every table, which moto would serialise first.
+
 With `--call-log FILE` it also appends one JSON line per AWS request: the
 caller's `app/<name>` from the SDK user agent, the service, the operation,
 and for DynamoDB transactions the kinds of their items, and the milliseconds
@@ -23,6 +27,7 @@ import signal
 import sys
 import threading
 import time
+from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -30,6 +35,31 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+
+
+def model_data(services):
+    """moto's `/moto-api/data.json` document, for `services` only."""
+    from moto.core.model_instances import model_data as tracked
+
+    results = {}
+    for service in sorted(name for name in tracked if name in services):
+        results[service] = {}
+        for name in sorted(tracked[service]):
+            instances = []
+            for instance in tracked[service][name].instances_tracked:
+                fields = {}
+                for attr in dir(instance):
+                    if attr.startswith("_"):
+                        continue
+                    try:
+                        value = getattr(instance, attr)
+                        json.dumps(value)
+                    except (TypeError, AttributeError, ValueError):
+                        continue
+                    fields[attr] = value
+                instances.append(fields)
+            results[service][name] = instances
+    return json.dumps(results).encode()
 
 
 def main() -> None:
@@ -72,6 +102,12 @@ def main() -> None:
         return entry
 
     def serialised(environ, start_response):
+        services = parse_qs(environ.get("QUERY_STRING", "")).get("services")
+        if environ.get("PATH_INFO") == "/moto-api/data.json" and services:
+            with lock:
+                body = model_data(set(services[0].split(",")))
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
         with lock:
             entry = record(environ) if call_log is not None else None
             started = time.perf_counter()

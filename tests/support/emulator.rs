@@ -165,11 +165,14 @@ impl SentEmail {
     }
 }
 
-/// Everything moto holds (sent emails and SMS among it).
+/// What moto holds for SES and SNS: the emails and texts sent so far.
 pub fn emulator_data() -> Value {
     http(
         "GET",
-        &format!("{}/moto-api/data.json", emulator().endpoint),
+        &format!(
+            "{}/moto-api/data.json?services=ses,sns",
+            emulator().endpoint
+        ),
         &[],
         b"",
     )
