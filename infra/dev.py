@@ -1,5 +1,7 @@
-"""The local stack: the emulator, the table and demo accounts, both functions
-under `cargo lambda watch`, and the public routes on one port.
+"""The local stack: the emulator, the table and demo accounts, the functions
+under `cargo lambda watch`, the table's stream handed to `deliver` as Lambda
+does (`infra/stream_poller.py`, with retries and a dead-letter queue), and
+the public routes on one port.
 
     make dev                      # or: .venv/bin/python infra/dev.py
     PORT=8080 make dev            # another port for the API
@@ -11,7 +13,8 @@ Environment (all optional):
     AWS_ENDPOINT_URL   use this emulator (e.g. LocalStack) instead of starting moto
     EDITION            cloud (default) or on_premise
 
-Every email and SMS sent is printed here. Ctrl-C stops everything.
+Every email and SMS is printed here as it is delivered. Ctrl-C stops
+everything.
 """
 
 import http.client
@@ -239,6 +242,9 @@ def main() -> None:
     env.setdefault("SERVICE_NAME", "Example Cloud")
     # A fixed key for the local stack only; deployments set their own.
     env.setdefault("SMS_CODE_SECRET", "local-stack-only-not-a-secret-0123456789")
+    # The secret the outbox key comes from; `local-stack provision` creates
+    # it (a random text) on the emulator.
+    env.setdefault("OUTBOX_SECRET_ARN", "password-recovery-local-outbox")
     env.setdefault("AWS_LAMBDA_LOG_LEVEL", "info")
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
 
@@ -279,6 +285,16 @@ def main() -> None:
                 pass
             except OSError:
                 pass
+        # deliver compiles on its first call too; then the stream flows.
+        invoke = f"http://127.0.0.1:{lambda_port}/2015-03-31/functions/deliver/invocations"
+        try:
+            urllib.request.urlopen(urllib.request.Request(invoke, data=b'{"Records": []}'), timeout=600).read()
+        except OSError:
+            pass
+        log("handing the table's stream to deliver (dead letters: queue password-recovery-local-dead-letters)")
+        start([sys.executable, str(ROOT / "infra/stream_poller.py"), "--endpoint", endpoint,
+               "--table", env["TABLE_NAME"], "--invoke-url", invoke,
+               "--dead-letter-queue", "password-recovery-local-dead-letters"], env)
         log(f"""ready on {base}
     open     {base}/password/forgot   (demo logins: ada, grace, linus; see README)
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"ada"}}'

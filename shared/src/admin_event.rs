@@ -74,10 +74,6 @@ fn message(err: &AdminError) -> String {
         AdminError::LoginTaken => "Another account has this login.".into(),
         AdminError::EmailTaken => "Another account has this email address.".into(),
         AdminError::PhoneTaken => "Another account has this phone number.".into(),
-        AdminError::DeliveryFailed { invitation } => format!(
-            "The {} could not be sent; try again.",
-            if *invitation { "invitation" } else { "link" }
-        ),
         AdminError::Unavailable => {
             "A dependency failed; nothing was changed that the answer does not say. Try again."
                 .into()
@@ -247,7 +243,12 @@ async fn run(recovery: &Recovery, event: &Value, request_id: &str) -> Result<Val
             let sent = recovery
                 .admin_send_recovery_link(&by, &who, channel)
                 .await?;
-            json!({ "status": "sent", "channel": sent.channel.as_str(), "destination": sent.destination })
+            json!({
+                "status": "queued",
+                "channel": sent.channel.as_str(),
+                "destination": sent.destination,
+                "message": sent.message,
+            })
         }
         Action::SetPassword(who, password, confirmation) => {
             recovery
@@ -262,6 +263,7 @@ async fn run(recovery: &Recovery, event: &Value, request_id: &str) -> Result<Val
                 "user_id": invited.user_id.as_str(),
                 "channel": invited.sent.channel.as_str(),
                 "destination": invited.sent.destination,
+                "message": invited.sent.message,
             })
         }
         Action::ListAudit(who, limit) => {

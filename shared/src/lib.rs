@@ -5,9 +5,10 @@
 //! - [`messages`]: the emails and text messages, rendered from templates;
 //! - [`ports`]: the traits the flows are written against;
 //! - [`flows`]: the self-service flows and the administrator's actions;
-//! - [`http`] and [`admin_event`]: the edges, API Gateway requests and the
-//!   administrator's JSON event, in and out;
-//! - [`aws`]: the ports on DynamoDB, SES and SNS;
+//! - [`http`], [`admin_event`] and [`delivery_event`]: the edges, API
+//!   Gateway requests, the administrator's JSON event and the table's
+//!   stream records, in and out;
+//! - [`aws`]: the ports on DynamoDB, SES and SNS, and the secrets;
 //! - [`config`] and [`wiring`]: a function's settings from its environment,
 //!   and the service built from them;
 //! - `testing` (feature `test-support`): the ports in memory, a clock that
@@ -18,6 +19,7 @@
 pub mod admin_event;
 pub mod aws;
 pub mod config;
+pub mod delivery_event;
 pub mod domain;
 pub mod flows;
 pub mod http;

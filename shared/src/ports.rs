@@ -12,7 +12,7 @@ use crate::domain::{
     CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
     Timestamp, TokenDigest, UserAccount, UserId,
 };
-use crate::messages::{OutgoingEmail, OutgoingSms};
+use crate::messages::{Channel, MessageKind, OutgoingEmail, OutgoingSms};
 
 /// A dependency failed. The text names the operation and the error code only:
 /// never an item, a key or a message body.
@@ -59,14 +59,16 @@ pub trait UserStore: Send + Sync {
         phone: &PhoneNumber,
     ) -> Result<Option<UserAccount>, DependencyError>;
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError>;
-    /// Stores `new_hash` as `user`'s password at `now` and kills every
-    /// outstanding reset token and SMS code of the account, in one
-    /// transaction. `false` when the account is gone.
+    /// Stores `new_hash` as `user`'s password at `now`, kills every
+    /// outstanding reset token and SMS code of the account, and puts
+    /// `notices` in the outbox, in one transaction. `false` when the account
+    /// is gone: nothing was written.
     async fn replace_password(
         &self,
         user: &UserAccount,
         new_hash: &PasswordHash,
         now: Timestamp,
+        notices: &[OutboxItem],
     ) -> Result<bool, DependencyError>;
     /// Creates an account whose login, email and phone no other account has,
     /// at `now`. A refused account leaves nothing behind.
@@ -87,6 +89,8 @@ pub struct Redemption<'a> {
     pub phone: Option<&'a PhoneNumber>,
     pub new_hash: &'a PasswordHash,
     pub now: Timestamp,
+    /// Put in the outbox with the change (the password-changed notice).
+    pub notices: &'a [OutboxItem],
 }
 
 /// How a redemption ended.
@@ -113,12 +117,14 @@ pub enum IssueOutcome {
 
 #[async_trait]
 pub trait ResetTokenStore: Send + Sync {
-    /// Stores `record` and makes it the user's only redeemable token: the
-    /// previous one (`user.active_reset`) stops working.
+    /// Stores `record`, makes it the user's only redeemable token (the
+    /// previous one, `user.active_reset`, stops working) and puts `message`
+    /// (the link) in the outbox, in one transaction.
     async fn issue(
         &self,
         user: &UserAccount,
         record: &ResetTokenRecord,
+        message: &OutboxItem,
     ) -> Result<IssueOutcome, DependencyError>;
     async fn find(&self, digest: &TokenDigest)
     -> Result<Option<ResetTokenRecord>, DependencyError>;
@@ -129,9 +135,10 @@ pub trait ResetTokenStore: Send + Sync {
     async fn redeem(&self, redemption: Redemption<'_>) -> Result<RedeemOutcome, DependencyError>;
 }
 
+/// Sends an email; answers the provider's message id.
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, email: OutgoingEmail) -> Result<(), DependencyError>;
+    async fn send(&self, email: OutgoingEmail) -> Result<String, DependencyError>;
 }
 
 /// What a wrong code entry did.
@@ -180,13 +187,14 @@ pub trait CodeStore: Send + Sync {
         rate_keys: &[String],
     ) -> Result<CodeRequestState, DependencyError>;
     /// Atomically: stores `record` as the number's only code, replacing any
-    /// earlier one, and each counter's new hits, provided every counter is
-    /// still at the version read. `false` when one has moved: nothing was
-    /// written.
+    /// earlier one, each counter's new hits, and `message` (the code, or a
+    /// notice) in the outbox, provided every counter is still at the version
+    /// read. `false` when one has moved: nothing was written.
     async fn store_code(
         &self,
         record: &CodeRecord,
         counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
     ) -> Result<bool, DependencyError>;
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
     /// Takes one attempt off `record`, if it is still the number's code and
@@ -208,9 +216,118 @@ pub trait CodeStore: Send + Sync {
     ) -> Result<bool, DependencyError>;
 }
 
+/// Sends a text message; answers the provider's message id.
 #[async_trait]
 pub trait Texter: Send + Sync {
-    async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError>;
+    async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError>;
+}
+
+/// A message waiting for delivery, as the outbox keeps it: what it is, for
+/// whom, until when it may go out, and the message itself sealed under the
+/// outbox key (`domain::OutboxKey`), bound to [`Self::id`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// The account the message is about; its messages are kept together.
+    pub user_id: UserId,
+    /// Unique among the account's messages and ordered by creation:
+    /// `<millis, 13 digits>#<16 hex digits>`.
+    pub key: String,
+    pub channel: Channel,
+    pub kind: MessageKind,
+    pub created_at: Timestamp,
+    /// A message that has not gone out by then never does: the link or code
+    /// in it has expired.
+    pub send_before: Timestamp,
+    pub sealed: Vec<u8>,
+}
+
+impl OutboxItem {
+    /// What the payload is sealed to: the account and the key.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.user_id, self.key)
+    }
+}
+
+impl std::fmt::Debug for OutboxItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxItem")
+            .field("user_id", &self.user_id)
+            .field("key", &self.key)
+            .field("channel", &self.channel)
+            .field("kind", &self.kind)
+            .field("send_before", &self.send_before)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a delivery may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery holds the message until the lease ends.
+    Claimed,
+    /// The message was sent or given up already.
+    Done,
+    /// Another delivery holds it now.
+    Busy,
+    /// No such message (its account was deleted, or it expired away).
+    Gone,
+}
+
+/// What became of a message, as the outbox records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Handed to SES or SNS, which gave this message id.
+    Sent { provider_id: String },
+    /// Not sent this time; another attempt may follow. The error's code.
+    Failed { error: String },
+    /// Not sent before `send_before`: it never will be.
+    Expired,
+}
+
+/// One message of an account as the outbox shows it, without its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageStatus {
+    pub key: String,
+    pub kind: MessageKind,
+    pub channel: Channel,
+    pub created_at: Timestamp,
+    /// `pending`, `sent`, `failed` (last attempt; more may follow) or
+    /// `expired`.
+    pub delivery: String,
+    /// Deliveries that took the message (claims).
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub provider_id: Option<String>,
+    /// Whether the sealed payload is still stored (until sent or given up).
+    pub holds_payload: bool,
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Puts a message caused by no other write (a notice) in the outbox.
+    async fn enqueue(&self, item: &OutboxItem) -> Result<(), DependencyError>;
+    /// Takes `item` for delivery until `lease_until`: a message is sent by
+    /// one delivery at a time, and never again once sent.
+    async fn claim(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Claim, DependencyError>;
+    /// Records what became of `item` and ends the lease. A sent or expired
+    /// message loses its sealed payload.
+    async fn record(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        state: &DeliveryState,
+    ) -> Result<(), DependencyError>;
+    /// The newest `limit` messages about `user_id`, newest first.
+    async fn messages(
+        &self,
+        user_id: &UserId,
+        limit: u32,
+    ) -> Result<Vec<MessageStatus>, DependencyError>;
 }
 
 /// One administrator action, as recorded. Never holds a password or token.
@@ -253,6 +370,6 @@ pub trait AuditLog: Send + Sync {
 }
 
 /// Every store port at once: what one table (or one map) implements.
-pub trait Store: UserStore + ResetTokenStore + CodeStore + AuditLog {}
+pub trait Store: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog {}
 
-impl<S: UserStore + ResetTokenStore + CodeStore + AuditLog> Store for S {}
+impl<S: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog> Store for S {}

@@ -1,37 +1,77 @@
 //! Builds the service from its AWS parts, once per cold start: the store
-//! ports on the function's table, SES and SNS senders (as linked), the
-//! system clock, and the settings the function read. The only code that
-//! puts adapters and flows together.
+//! ports on the function's table, the outbox key from its secret, SES and
+//! SNS senders (as linked), the system clock, and the settings the function
+//! read. The only code that puts adapters and flows together.
 
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
 
 use crate::aws;
-use crate::config::AppConfig;
-use crate::domain::SystemClock;
-use crate::flows::Recovery;
+use crate::config::{AppConfig, RecoverySettings};
+use crate::domain::{OutboxKey, SystemClock, WeakOutboxSecret};
+use crate::flows::{Delivery, Recovery};
+use crate::ports::DependencyError;
 
-/// The self-service flows on DynamoDB, SES and SNS, configured by
-/// `config`, without the audit trail.
-pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
-    Recovery::without_audit(
+/// A cold start that cannot build the service. Names what failed, never a
+/// secret.
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    #[error("the outbox secret could not be read: {0}")]
+    Secret(#[from] DependencyError),
+    #[error("OUTBOX_SECRET_ARN: {0}")]
+    WeakSecret(#[from] WeakOutboxSecret),
+}
+
+/// The self-service flows on DynamoDB, configured by `config`, without the
+/// audit trail; with the outbox key when the function seals messages.
+pub async fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Result<Recovery, WiringError> {
+    Ok(Recovery::without_audit(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
-        aws::mailer(sdk, config.mail_from.clone()),
-        aws::texter(sdk, config.sms_sender_id.clone()),
         Arc::new(SystemClock),
-        config.recovery.clone(),
-    )
+        settings(sdk, config).await?,
+    ))
 }
 
 /// As [`recovery`], with the administrator's actions and their audit trail
 /// on the same table.
-pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
-    Recovery::new(
+pub async fn administration(sdk: &SdkConfig, config: &AppConfig) -> Result<Recovery, WiringError> {
+    Ok(Recovery::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
-        aws::mailer(sdk, config.mail_from.clone()),
-        aws::texter(sdk, config.sms_sender_id.clone()),
         Arc::new(SystemClock),
-        config.recovery.clone(),
-    )
+        settings(sdk, config).await?,
+    ))
+}
+
+/// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS
+/// (as linked), and the outbox key.
+pub async fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Result<Delivery, WiringError> {
+    Ok(Delivery {
+        outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
+        mailer: aws::mailer(sdk, config.mail_from.clone()),
+        texter: aws::texter(sdk, config.sms_sender_id.clone()),
+        clock: Arc::new(SystemClock),
+        key: outbox_key(sdk, &config.outbox_secret_id).await?,
+    })
+}
+
+/// The function's settings, with the outbox key when it reads one.
+async fn settings(sdk: &SdkConfig, config: &AppConfig) -> Result<RecoverySettings, WiringError> {
+    let mut settings = config.recovery.clone();
+    if !config.outbox_secret_id.is_empty() {
+        settings.outbox_key = Some(outbox_key(sdk, &config.outbox_secret_id).await?);
+    }
+    Ok(settings)
+}
+
+#[cfg(feature = "secrets")]
+async fn outbox_key(sdk: &SdkConfig, secret_id: &str) -> Result<Arc<OutboxKey>, WiringError> {
+    use secrecy::ExposeSecret;
+    let secret = aws::read_secret(sdk, secret_id).await?;
+    Ok(Arc::new(OutboxKey::derive(secret.expose_secret())?))
+}
+
+#[cfg(not(feature = "secrets"))]
+async fn outbox_key(_: &SdkConfig, _: &str) -> Result<Arc<OutboxKey>, WiringError> {
+    Err(DependencyError::new("get_secret_value", "NotLinked").into())
 }

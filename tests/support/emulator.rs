@@ -165,8 +165,10 @@ impl SentEmail {
     }
 }
 
-/// What moto holds for SES and SNS: the emails and texts sent so far.
+/// What moto holds for SES and SNS: the emails and texts sent so far, once
+/// every stream poller has handed over what was written before the call.
 pub fn emulator_data() -> Value {
+    crate::settle_all_streams();
     http(
         "GET",
         &format!(
@@ -234,5 +236,41 @@ pub fn emails_to(address: &str) -> Vec<SentEmail> {
     sent_emails()
         .into_iter()
         .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
+}
+
+/// The messages waiting in the SQS queue `name` on the emulator (their
+/// bodies, parsed), read without taking them.
+pub fn queue_messages(name: &str) -> Vec<Value> {
+    let endpoint = &emulator().endpoint;
+    let sqs = |target: &str, body: Value| -> Value {
+        http(
+            "POST",
+            endpoint,
+            &[
+                ("Content-Type", "application/x-amz-json-1.0"),
+                ("X-Amz-Target", &format!("AmazonSQS.{target}")),
+                (
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+                ),
+            ],
+            body.to_string().as_bytes(),
+        )
+        .json()
+    };
+    let url = sqs("GetQueueUrl", serde_json::json!({ "QueueName": name }));
+    let Some(url) = url["QueueUrl"].as_str() else {
+        return Vec::new();
+    };
+    let received = sqs(
+        "ReceiveMessage",
+        serde_json::json!({ "QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0 }),
+    );
+    received["Messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| serde_json::from_str(m["Body"].as_str()?).ok())
         .collect()
 }

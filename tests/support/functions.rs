@@ -1,23 +1,53 @@
-//! The functions under `cargo lambda watch`.
+//! The functions under `cargo lambda watch`, and Lambda's part for the
+//! table's stream (`infra/stream_poller.py`) handing new outbox messages to
+//! `deliver`.
 
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::{
     LOGIN_URL, RESET_PAGE_URL, SENDER, SMS_CODE_SECRET, emulator, free_port, fresh_table, http,
-    log_dir, post_json, sdk_config, tethered, tool, unique, verified_sender, wait_until_answering,
+    log_dir, outbox_secret, post_json, sdk_config, tethered, tool, unique, verified_sender,
+    wait_until_answering,
 };
+
+/// How the stream reaches `deliver`.
+#[derive(Debug, Clone, Copy)]
+pub enum Stream {
+    /// Polled, as Lambda does: failed records are handed over again up to
+    /// `max_retries` times, `retry_delay` seconds apart (growing), then
+    /// described in the dead-letter queue.
+    Polled { max_retries: u32, retry_delay: f64 },
+    /// Not polled: the test hands records to `deliver` itself.
+    Off,
+}
+
+impl Stream {
+    pub const DEFAULT: Stream = Stream::Polled {
+        max_retries: 5,
+        retry_delay: 0.2,
+    };
+}
+
+/// The status files of every stream poller of this test binary.
+static POLLERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// The functions under `cargo lambda watch`, on a table of their own.
 pub struct Functions {
     pub base: String,
     pub table: String,
     pub log: PathBuf,
+    /// The sender `deliver` sends from (a verified identity).
+    pub sender: String,
+    /// The dead-letter queue of its stream (a queue name on the emulator).
+    pub dead_letter_queue: String,
+    poller_status: Option<PathBuf>,
     process: Child,
+    poller: Option<Child>,
 }
 
 impl Functions {
@@ -42,23 +72,71 @@ impl Functions {
         answer.json()
     }
 
-    /// Everything the functions have logged so far.
+    /// Invokes `deliver` with `event` (a stream batch) through the Lambda
+    /// Invoke API, as the stream's event source mapping does.
+    pub fn invoke_deliver(&self, event: &Value) -> Value {
+        let url = format!("{}/2015-03-31/functions/deliver/invocations", self.base);
+        let answer = post_json(&url, event);
+        assert_eq!(answer.status, 200, "invoke failed: {}", answer.text());
+        answer.json()
+    }
+
+    /// Everything the functions have logged so far (the stream poller's
+    /// lines among them).
     pub fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let mut logs = std::fs::read_to_string(&self.log).unwrap_or_default();
+        if let Some(status) = &self.poller_status {
+            logs.push_str(
+                &std::fs::read_to_string(status.with_extension("log")).unwrap_or_default(),
+            );
+        }
+        logs
+    }
+
+    /// What the stream poller has done: `polls`, `idle`,
+    /// `delivered_batches`, `retries`, `dead_lettered`.
+    pub fn stream_status(&self) -> Value {
+        self.poller_status
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// Waits until the stream poller has handed over everything written
+    /// before the call (a whole poll begun after it found nothing new).
+    pub fn settle(&self) {
+        if let Some(status) = &self.poller_status {
+            settle(status);
+        }
     }
 
     /// Starts the functions with the test configuration plus `extra`
-    /// variables. They compile in debug on their first call, which
-    /// `make test` has already done.
+    /// variables, and the stream polled as by default. They compile in
+    /// debug on their first call, which `make test` has already done.
     pub fn start(extra: &[(&str, &str)]) -> Functions {
+        Self::start_with(extra, Stream::DEFAULT)
+    }
+
+    /// As [`Self::start`], with the stream reaching `deliver` as `stream`
+    /// says.
+    pub fn start_with(extra: &[(&str, &str)], stream: Stream) -> Functions {
         let endpoint = emulator().endpoint.clone();
-        let table = std::thread::spawn(|| {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            runtime.block_on(async {
-                let sdk = sdk_config().await;
-                verified_sender(&sdk, SENDER).await;
-                fresh_table(&sdk).await
-            })
+        let sender = extra
+            .iter()
+            .find(|(name, _)| *name == "MAIL_FROM")
+            .map_or(SENDER.to_owned(), |(_, v)| (*v).to_owned());
+        let (table, secret_arn) = std::thread::spawn({
+            let sender = sender.clone();
+            move || {
+                let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+                runtime.block_on(async {
+                    let sdk = sdk_config().await;
+                    verified_sender(&sdk, &sender).await;
+                    let arn = outbox_secret(&sdk).await;
+                    (fresh_table(&sdk).await, arn)
+                })
+            }
         })
         .join()
         .expect("set up the functions' table");
@@ -71,6 +149,7 @@ impl Functions {
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
             ("AWS_REGION", "us-east-1".into()),
             ("TABLE_NAME", table.clone()),
+            ("OUTBOX_SECRET_ARN", secret_arn),
             ("MAIL_FROM", SENDER.into()),
             ("RESET_PAGE_URL", RESET_PAGE_URL.into()),
             ("LOGIN_URL", LOGIN_URL.into()),
@@ -106,11 +185,55 @@ impl Functions {
         );
         let base = format!("http://127.0.0.1:{port}");
         wait_until_answering(&base, Duration::from_secs(120));
+        let dead_letter_queue = unique("dead-letters");
+        let (poller, poller_status) = match stream {
+            Stream::Polled {
+                max_retries,
+                retry_delay,
+            } => {
+                let status = log_dir().join(format!("{}.json", unique("stream")));
+                let python = tool("python");
+                let poller = tethered(
+                    &[
+                        python.to_str().unwrap_or("python"),
+                        "infra/stream_poller.py",
+                        "--endpoint",
+                        &emulator().endpoint,
+                        "--table",
+                        &table,
+                        "--invoke-url",
+                        &format!("{base}/2015-03-31/functions/deliver/invocations"),
+                        "--dead-letter-queue",
+                        &dead_letter_queue,
+                        "--max-retries",
+                        &max_retries.to_string(),
+                        "--retry-delay",
+                        &retry_delay.to_string(),
+                        "--interval",
+                        "0.1",
+                        "--status-file",
+                        status.to_str().unwrap_or("stream.json"),
+                    ],
+                    &status.with_extension("log"),
+                    &[],
+                );
+                POLLERS
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(status.clone());
+                (Some(poller), Some(status))
+            }
+            Stream::Off => (None, None),
+        };
         let functions = Functions {
             base,
             table,
             log,
+            sender,
+            dead_letter_queue,
+            poller_status,
             process,
+            poller,
         };
         // First calls compile and start each function.
         let code_form = format!("{}?phone=%2B4915112345678", functions.code_url());
@@ -127,18 +250,75 @@ impl Functions {
             warm["error"], "invalid_event",
             "admin-reset warm-up: {warm}"
         );
+        let warm = functions.invoke_deliver(&serde_json::json!({ "Records": [] }));
+        assert_eq!(
+            warm,
+            serde_json::json!({ "batchItemFailures": [] }),
+            "deliver warm-up"
+        );
+        functions.settle();
         functions
+    }
+}
+
+/// Waits until the poller writing `status` has begun and finished a whole
+/// poll after this call and found nothing new.
+fn settle(status: &std::path::Path) {
+    // A poller handing failing records over again is busy on purpose; the
+    // test that made them fail waits for them itself.
+    let read = || -> Option<(u64, bool, bool)> {
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(status).ok()?).ok()?;
+        let retrying = value["retrying"].as_bool().unwrap_or(false);
+        Some((value["polls"].as_u64()?, value["idle"].as_bool()?, retrying))
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let start = read().map_or(0, |(polls, _, _)| polls);
+    loop {
+        match read() {
+            Some((_, _, true)) => return,
+            Some((polls, true, _)) if polls > start + 1 => return,
+            _ => {}
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the stream poller ({}) did not settle",
+            status.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until every stream poller of this test binary has handed over
+/// what was written before the call: what the functions sent is then at
+/// the emulator.
+pub fn settle_all_streams() {
+    let pollers = POLLERS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    for status in pollers {
+        settle(&status);
     }
 }
 
 impl Drop for Functions {
     fn drop(&mut self) {
+        if let Some(mut poller) = self.poller.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(poller.id().to_string())
+                .status();
+            let _ = poller.wait();
+        }
         // SIGTERM lets the tether stop `cargo lambda watch` and its functions.
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.process.id().to_string())
             .status();
         let _ = self.process.wait();
+        if let Some(status) = &self.poller_status {
+            POLLERS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|p| p != status);
+        }
     }
 }
 

@@ -19,11 +19,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
-use password_recovery::aws::{DynamoDbStore, SesMailer, SnsTexter};
+use aws_sdk_dynamodb::types::AttributeValue;
+use password_recovery::aws::{
+    DynamoDbStore, OUTBOX_PREFIX, PK, SesMailer, SnsTexter, outbox_item_from_stream_image,
+};
 use password_recovery::config::{RecoverySettings, SmsSettings};
-use password_recovery::domain::{Clock, CodeSecret, UserAccount};
-use password_recovery::flows::Recovery;
-use password_recovery::testing::TestAccount;
+use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
+use password_recovery::flows::{Delivered, Delivery, Recovery};
+use password_recovery::ports::OutboxItem;
+use password_recovery::testing::{TestAccount, outbox_key};
+use serde_json::{Map, Value, json};
 
 pub use emulator::*;
 pub use functions::*;
@@ -127,21 +132,171 @@ pub fn test_settings() -> RecoverySettings {
     }
 }
 
-/// The flows in-process on `store` (the real DynamoDB adapter), SES and SNS
-/// through the SDK, with `clock`, configured like the functions under test.
+/// The flows in-process on `store` (the real DynamoDB adapter) with
+/// `clock`, configured like the functions under test. What they send waits
+/// in the outbox: [`deliver_pending`] sends it.
 pub fn recovery_on_aws(
-    sdk: &SdkConfig,
+    _sdk: &SdkConfig,
     store: Arc<DynamoDbStore>,
     clock: Arc<dyn Clock>,
 ) -> Recovery {
-    Recovery::new(
-        store,
-        Arc::new(SesMailer::new(
+    Recovery::new(store, clock, test_settings())
+}
+
+/// The delivery in-process on `table`, SES and SNS through the SDK, with the
+/// test outbox key.
+pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
+    Delivery {
+        outbox: Arc::new(DynamoDbStore::from_sdk(sdk, table)),
+        mailer: Arc::new(SesMailer::new(
             aws_sdk_sesv2::Client::new(sdk),
             SENDER.into(),
         )),
-        Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(sdk), None)),
-        clock,
-        test_settings(),
+        texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(sdk), None)),
+        clock: Arc::new(SystemClock),
+        key: outbox_key(),
+    }
+}
+
+/// The secret the functions under test derive the outbox key from (the
+/// text of `testing::OUTBOX_SECRET`, so tests can open what they seal),
+/// created on first use; its ARN.
+pub async fn outbox_secret(sdk: &SdkConfig) -> String {
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    local_stack::ensure_secret(
+        &secrets,
+        "recovery-test-outbox",
+        Some(password_recovery::testing::OUTBOX_SECRET),
     )
+    .await
+    .expect("create the outbox secret")
+}
+
+/// The outbox messages on `table` that still hold their payload, oldest
+/// first. A Scan, which the service never makes: for tests only.
+pub async fn pending_messages(table: &str) -> Vec<OutboxItem> {
+    let sdk = sdk_config().await;
+    let output = aws_sdk_dynamodb::Client::new(&sdk)
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("scan the table");
+    let mut items: Vec<OutboxItem> = output
+        .items()
+        .iter()
+        .filter(|item| {
+            item.get(PK)
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|pk| pk.starts_with(OUTBOX_PREFIX))
+        })
+        .filter_map(|item| outbox_item_from_stream_image(&stream_image(item)))
+        .collect();
+    items.sort_by(|a, b| a.key.cmp(&b.key));
+    items
+}
+
+/// Sends, in-process, every message on `table` not sent yet; the number
+/// sent.
+pub async fn deliver_pending(table: &str) -> usize {
+    let sdk = sdk_config().await;
+    let delivery = delivery_on_aws(&sdk, table);
+    let mut sent = 0;
+    for item in pending_messages(table).await {
+        if let Ok(Delivered::Sent { .. }) = delivery.deliver(&item).await {
+            sent += 1;
+        }
+    }
+    sent
+}
+
+/// An item as DynamoDB's stream would carry it (the types the table uses).
+pub fn stream_image(item: &std::collections::HashMap<String, AttributeValue>) -> Value {
+    use base64::Engine;
+    let image: Map<String, Value> = item
+        .iter()
+        .map(|(name, value)| {
+            let json = match value {
+                AttributeValue::S(text) => json!({ "S": text }),
+                AttributeValue::N(number) => json!({ "N": number }),
+                AttributeValue::B(blob) => json!({
+                    "B": base64::engine::general_purpose::STANDARD.encode(blob.as_ref())
+                }),
+                AttributeValue::Bool(flag) => json!({ "BOOL": flag }),
+                _ => json!({ "NULL": true }),
+            };
+            (name.clone(), json)
+        })
+        .collect();
+    Value::Object(image)
+}
+
+/// The reset-token store of a table that also keeps every message issued
+/// with a token, for tests that need a link the delivery will never send
+/// (issued already expired).
+pub struct CapturingTokens {
+    inner: Arc<DynamoDbStore>,
+    items: std::sync::Mutex<Vec<OutboxItem>>,
+}
+
+impl CapturingTokens {
+    pub fn new(inner: Arc<DynamoDbStore>) -> Self {
+        Self {
+            inner,
+            items: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The text of every message issued so far, opened with the test key.
+    pub fn texts(&self) -> Vec<String> {
+        let items = self.items.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        items
+            .iter()
+            .map(|item| {
+                let plain = outbox_key()
+                    .open(&item.id(), &item.sealed)
+                    .expect("a sealed message");
+                match password_recovery::messages::Message::decode(&plain).expect("a message") {
+                    password_recovery::messages::Message::Email(email) => email.text,
+                    password_recovery::messages::Message::Sms(sms) => sms.text,
+                }
+            })
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl password_recovery::ports::ResetTokenStore for CapturingTokens {
+    async fn issue(
+        &self,
+        user: &UserAccount,
+        record: &password_recovery::domain::ResetTokenRecord,
+        message: &OutboxItem,
+    ) -> Result<password_recovery::ports::IssueOutcome, password_recovery::ports::DependencyError>
+    {
+        self.items
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message.clone());
+        self.inner.issue(user, record, message).await
+    }
+
+    async fn find(
+        &self,
+        digest: &password_recovery::domain::TokenDigest,
+    ) -> Result<
+        Option<password_recovery::domain::ResetTokenRecord>,
+        password_recovery::ports::DependencyError,
+    > {
+        self.inner.find(digest).await
+    }
+
+    async fn redeem(
+        &self,
+        redemption: password_recovery::ports::Redemption<'_>,
+    ) -> Result<password_recovery::ports::RedeemOutcome, password_recovery::ports::DependencyError>
+    {
+        self.inner.redeem(redemption).await
+    }
 }

@@ -12,7 +12,8 @@ use password_recovery::domain::{
     CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken, ResetTokenRecord,
     SmsCode, Timestamp, TokenPurpose, UserAccount,
 };
-use password_recovery::ports::{CodeStore, CounterUpdate, ResetTokenStore, UserStore};
+use password_recovery::messages::{Channel, MessageKind};
+use password_recovery::ports::{CodeStore, CounterUpdate, OutboxItem, ResetTokenStore, UserStore};
 use system_tests::*;
 
 async fn fresh_store() -> DynamoDbStore {
@@ -97,7 +98,10 @@ async fn issuing_stores_only_the_digest_with_an_epoch_seconds_ttl() {
         Timestamp::from_epoch_seconds(1_800_000_000),
         3600,
     );
-    store.issue(&user, &record).await.unwrap();
+    store
+        .issue(&user, &record, &message_to(&user, &record))
+        .await
+        .unwrap();
     let item = raw_item(
         &sdk,
         store.table_name(),
@@ -136,7 +140,7 @@ async fn codes_are_stored_as_macs_with_an_epoch_seconds_ttl() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let first = code_record(None, &phone, "123456", 1_800_000_000);
-    assert!(store.store_code(&first, &[]).await.unwrap());
+    assert!(store.store_code(&first, &[], None).await.unwrap());
     let item = raw_item(
         &sdk,
         store.table_name(),
@@ -160,7 +164,7 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
         let login = format!("ada{}", change.len());
         let user = created(&store, &login, Some(phone.as_e164())).await;
         let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
-        assert!(store.store_code(&code, &[]).await.unwrap());
+        assert!(store.store_code(&code, &[], None).await.unwrap());
         let mut update = aws_sdk_dynamodb::Client::new(&sdk)
             .update_item()
             .table_name(store.table_name())
@@ -209,7 +213,7 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
         })
         .collect();
     let code = code_record(None, &phone, "111111", 1_800_000_000);
-    assert!(store.store_code(&code, &updates).await.unwrap());
+    assert!(store.store_code(&code, &updates, None).await.unwrap());
     let item = raw_item(
         &sdk,
         store.table_name(),
@@ -222,4 +226,20 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
         *item["expires_at"].as_n().unwrap(),
         (1_800_000_000 + 86_400).to_string()
     );
+}
+
+/// A message about `user`'s link `record`, its payload opaque bytes.
+fn message_to(user: &UserAccount, record: &ResetTokenRecord) -> OutboxItem {
+    OutboxItem {
+        user_id: user.id.clone(),
+        key: format!(
+            "{:013}#00000000000000ab",
+            record.issued_at.epoch_seconds() * 1000
+        ),
+        channel: Channel::Email,
+        kind: MessageKind::ResetLink,
+        created_at: record.issued_at,
+        send_before: record.expires_at,
+        sealed: b"sealed bytes".to_vec(),
+    }
 }

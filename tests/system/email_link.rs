@@ -7,12 +7,12 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::domain::{
-    AccountLookup, Clock, LoginName, PasswordHasher, ResetToken, SystemClock, Timestamp,
-    UserAccount,
+    Clock, LoginName, OsRandom, PasswordHasher, ResetToken, ResetTokenRecord, SystemClock,
+    Timestamp, TokenPurpose, UserAccount,
 };
-use password_recovery::flows::{Recovery, ResetRequestOutcome};
-use password_recovery::ports::UserStore;
-use password_recovery::testing::{ManualClock, Outbox, TestAccount, token_from};
+use password_recovery::messages::{Channel, MessageKind};
+use password_recovery::ports::{IssueOutcome, OutboxItem, ResetTokenStore, UserStore};
+use password_recovery::testing::{TestAccount, token_from};
 use serde_json::json;
 use system_tests::*;
 
@@ -285,23 +285,27 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
     let login = new_account().await;
     let sdk = sdk_config().await;
     let store = Arc::new(DynamoDbStore::from_sdk(&sdk, &f.table));
-    // Issue a link two hours ago through the real flow and adapter.
-    let outbox = Arc::new(Outbox::new());
-    let now = SystemClock.now().epoch_seconds();
-    let recovery = Recovery {
-        mailer: outbox.clone(),
-        ..recovery_on_aws(
-            &sdk,
-            store.clone(),
-            Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(now - 7200))),
-        )
+    // Issue a link two hours ago through the real adapter, with a message
+    // that expired with it (the delivery gives it up).
+    let issued_at = Timestamp::from_epoch_seconds(SystemClock.now().epoch_seconds() - 7200);
+    let user = stored(&login).await;
+    let link = ResetToken::generate(&OsRandom).unwrap();
+    let record =
+        ResetTokenRecord::issue(&link, &user.id, TokenPurpose::SelfService, issued_at, 3600);
+    let message = OutboxItem {
+        user_id: user.id.clone(),
+        key: format!("{:013}#0000000000000000", issued_at.epoch_seconds() * 1000),
+        channel: Channel::Email,
+        kind: MessageKind::ResetLink,
+        created_at: issued_at,
+        send_before: record.expires_at,
+        sealed: vec![0; 16],
     };
-    let outcome = recovery
-        .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
-        .await
-        .unwrap();
-    assert!(matches!(outcome, ResetRequestOutcome::LinkSent(_)));
-    let token = token_of(&outbox.sent()[0].text);
+    assert_eq!(
+        store.issue(&user, &record, &message).await.unwrap(),
+        IssueOutcome::Issued
+    );
+    let token = link.expose_for_link();
 
     let answer = post_json(
         &f.reset_url(),
@@ -328,7 +332,7 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
         .expect("the expired item is still stored");
     let expires_at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
     assert!(
-        expires_at < now,
+        expires_at < SystemClock.now().epoch_seconds(),
         "the TTL attribute is epoch seconds in the past"
     );
     let hash = stored(&login).await.password_hash.unwrap();

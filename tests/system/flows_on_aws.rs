@@ -31,7 +31,8 @@ async fn recovery_with_clock(calls: &SentRequests, clock: Arc<dyn Clock>) -> (Re
     (recovery, table)
 }
 
-fn last_token(login: &str) -> String {
+async fn last_token(table: &str, login: &str) -> String {
+    deliver_pending(table).await;
     let email = emails_to(&format!("{login}@recovery.test"))
         .pop()
         .expect("an email");
@@ -56,7 +57,7 @@ async fn calls_for_one_reset(
     assert!(matches!(outcome, ResetRequestOutcome::LinkSent(_)));
     let request_calls = calls.take_operations();
     let change = PasswordChange {
-        token: last_token(&login),
+        token: last_token(table, &login).await,
         login: None,
         password: SecretString::from("a new passphrase 2".to_owned()),
         confirmation: SecretString::from("a new passphrase 2".to_owned()),
@@ -141,11 +142,13 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
         ["BatchGetItem", "TransactWriteItems"],
         "an unknown number stores a stand-in code too"
     );
+    deliver_pending(&table).await;
     assert!(texts_to(&unknown).is_empty());
 
     // Checking the code: the code, then one transaction (a wrong code: one
     // counted attempt instead).
     let number = PhoneNumber::parse(&phone).unwrap();
+    deliver_pending(&table).await;
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     calls.take_operations();
@@ -187,6 +190,7 @@ async fn concurrent_phone_requests_get_exactly_the_allowed_number_of_codes() {
         }
     }
     assert_eq!((sent, limited), (3, 9), "three per number per 15 minutes");
+    deliver_pending(&table).await;
     assert_eq!(texts_to(&phone).len(), 3);
 }
 
@@ -202,6 +206,7 @@ async fn a_code_one_second_past_its_lifetime_is_refused() {
         .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
         .await
         .unwrap();
+    deliver_pending(&table).await;
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     clock.advance(60);
     assert!(matches!(
@@ -217,6 +222,7 @@ async fn a_code_one_second_past_its_lifetime_is_refused() {
         .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
         .await
         .unwrap();
+    deliver_pending(&table).await;
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     clock.advance(59);
     let accepted = recovery.verify_code(&number, &code).await.unwrap();

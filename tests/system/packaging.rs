@@ -50,14 +50,26 @@ fn service_clients(package: &str) -> BTreeSet<String> {
 fn each_function_depends_only_on_the_clients_it_calls() {
     for (package, clients) in [
         ("verify-code", &["aws-sdk-dynamodb"][..]),
-        ("set-password", &["aws-sdk-dynamodb", "aws-sdk-sesv2"][..]),
+        (
+            "set-password",
+            &["aws-sdk-dynamodb", "aws-sdk-secretsmanager"][..],
+        ),
         (
             "request-reset",
-            &["aws-sdk-dynamodb", "aws-sdk-sesv2", "aws-sdk-sns"][..],
+            &["aws-sdk-dynamodb", "aws-sdk-secretsmanager"][..],
         ),
         (
             "admin-reset",
-            &["aws-sdk-dynamodb", "aws-sdk-sesv2", "aws-sdk-sns"][..],
+            &["aws-sdk-dynamodb", "aws-sdk-secretsmanager"][..],
+        ),
+        (
+            "deliver",
+            &[
+                "aws-sdk-dynamodb",
+                "aws-sdk-secretsmanager",
+                "aws-sdk-sesv2",
+                "aws-sdk-sns",
+            ][..],
         ),
     ] {
         let expected: BTreeSet<String> = clients.iter().map(|c| c.to_string()).collect();

@@ -11,8 +11,8 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::AdminReset)?;
-    let recovery =
-        wiring::administration(&aws::load_sdk_config(Function::AdminReset.name()), &config);
+    let sdk = aws::load_sdk_config(Function::AdminReset.name());
+    let recovery = wiring::administration(&sdk, &config).await?;
     let recovery = &recovery;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(

@@ -11,10 +11,8 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::RequestReset)?;
     config.require_sms_code_secret()?;
-    let recovery = wiring::recovery(
-        &aws::load_sdk_config(Function::RequestReset.name()),
-        &config,
-    );
+    let sdk = aws::load_sdk_config(Function::RequestReset.name());
+    let recovery = wiring::recovery(&sdk, &config).await?;
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
         Ok::<_, Error>(http::forgot_password(recovery, web_settings, req).await)

@@ -10,7 +10,8 @@ use password_recovery::{AppConfig, aws, http, wiring};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::SetPassword)?;
-    let recovery = wiring::recovery(&aws::load_sdk_config(Function::SetPassword.name()), &config);
+    let sdk = aws::load_sdk_config(Function::SetPassword.name());
+    let recovery = wiring::recovery(&sdk, &config).await?;
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
         Ok::<_, Error>(http::reset_password(recovery, web_settings, req).await)

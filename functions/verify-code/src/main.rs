@@ -11,7 +11,8 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = AppConfig::from_env(Function::VerifyCode)?;
     config.require_sms_code_secret()?;
-    let recovery = wiring::recovery(&aws::load_sdk_config(Function::VerifyCode.name()), &config);
+    let sdk = aws::load_sdk_config(Function::VerifyCode.name());
+    let recovery = wiring::recovery(&sdk, &config).await?;
     let (recovery, web_settings) = (&recovery, &config.web);
     run(service_fn(move |req: Request| async move {
         Ok::<_, Error>(http::verify_code(recovery, web_settings, req).await)

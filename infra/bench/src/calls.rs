@@ -140,7 +140,7 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
         })?
         .1,
     ));
-    let code = latest_code(&ada.phone)?;
+    let code = latest_code(table, &ada.phone)?;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let v = VerifyCode.name();
     rows.push((

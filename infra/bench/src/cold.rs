@@ -1,7 +1,9 @@
 //! Cold starts: process start to the first poll of the Runtime API (Init
 //! Duration), and to the first answer.
 
-use password_recovery::config::Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+use password_recovery::config::Function::{
+    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode,
+};
 use serde_json::{Value, json};
 
 use crate::data::Actor;
@@ -33,6 +35,8 @@ fn cold_event(binary: Binary, table_actor: &Actor) -> (Value, u16) {
             admin("list_audit", &table_actor.login, json!({"limit": 1})),
             200,
         ),
+        // An empty batch: the cold start and the runtime, no message yet.
+        Binary::Function(Deliver) => (json!({"Records": []}), 0),
         Binary::HelloWorld => (json!({"hello": "world"}), 0),
     }
 }

@@ -6,7 +6,7 @@ use password_recovery::domain::{
     Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock, UserId,
 };
 use password_recovery::ports::CodeStore;
-use system_tests::{SMS_CODE_SECRET, account, fresh_table, texts_to, unique};
+use system_tests::{SMS_CODE_SECRET, account, deliver_pending, fresh_table, texts_to, unique};
 
 use crate::Error;
 use crate::events::next_phone;
@@ -105,7 +105,10 @@ pub async fn table_with_users(sdk: &SdkConfig, users: usize) -> Result<(String, 
     Ok((table, create(&store, "actor", true).await?))
 }
 
-pub fn latest_code(phone: &str) -> Result<String, Error> {
+/// The code last sent to `phone`, once what waits in `table`'s outbox is
+/// delivered (in-process: the benchmark runs no stream poller).
+pub fn latest_code(table: &str, phone: &str) -> Result<String, Error> {
+    tokio::runtime::Handle::current().block_on(deliver_pending(table));
     let text = texts_to(phone)
         .pop()
         .ok_or(format!("no SMS reached {phone}"))?;
@@ -132,7 +135,7 @@ pub async fn store_codes(sdk: &SdkConfig, table: &str, actors: &[Actor]) -> Resu
             issued_at: now,
             expires_at: now.plus_seconds(600),
         };
-        store.store_code(&record, &[]).await?;
+        store.store_code(&record, &[], None).await?;
     }
     Ok(())
 }

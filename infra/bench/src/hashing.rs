@@ -8,6 +8,8 @@ use password_recovery::domain::{
     OsRandom, Password, PasswordHasher, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
 };
 use password_recovery::flows::PasswordChange;
+use password_recovery::messages::{Channel, MessageKind};
+use password_recovery::ports::OutboxItem;
 use password_recovery::ports::{ResetTokenStore, UserStore};
 use password_recovery::testing::{TestAccount, World, settings};
 
@@ -46,7 +48,16 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
         let issued_at = Timestamp::from_epoch_seconds(1_800_000_000);
         let record =
             ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, issued_at, 3600);
-        store.issue(&user, &record).await?;
+        let message = OutboxItem {
+            user_id: id.clone(),
+            key: format!("{:013}#{i:016x}", issued_at.epoch_seconds() * 1000),
+            channel: Channel::Email,
+            kind: MessageKind::ResetLink,
+            created_at: issued_at,
+            send_before: record.expires_at,
+            sealed: vec![0; 32],
+        };
+        store.issue(&user, &record, &message).await?;
         let new = format!("{PASSWORD} {i}");
         let started = Instant::now();
         recovery

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use password_recovery::domain::PhoneNumber;
 use process::Binary;
-use system_tests::{SENDER, sdk_config, verified_sender, workspace_root};
+use system_tests::{SENDER, outbox_secret, sdk_config, verified_sender, workspace_root};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -85,6 +85,7 @@ async fn main() -> Result<(), Error> {
     );
     let sdk = sdk_config().await;
     verified_sender(&sdk, SENDER).await;
+    outbox_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
     let (large, large_actor) = data::table_with_users(&sdk, options.users).await?;
     let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;

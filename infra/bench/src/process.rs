@@ -10,6 +10,10 @@ use password_recovery::config::{Function, VARIABLES};
 use serde_json::Value;
 use system_tests::{SENDER, SMS_CODE_SECRET, emulator, workspace_root};
 
+/// The secret `main` creates (`system_tests::outbox_secret`); a name is as
+/// good as an ARN to Secrets Manager.
+const OUTBOX_SECRET_NAME: &str = "recovery-test-outbox";
+
 use crate::runtime_api::{Answer, RuntimeApi};
 use crate::{Error, TIMEOUT};
 
@@ -110,6 +114,7 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
             "TABLE_NAME" => table,
             "SERVICE_NAME" => "Recovery Bench",
             "MAIL_FROM" => SENDER,
+            "OUTBOX_SECRET_ARN" => OUTBOX_SECRET_NAME,
             "RESET_PAGE_URL" => "https://recovery.test/password/reset",
             "LOGIN_URL" => "https://app.recovery.test/login",
             "SMS_CODE_SECRET" => SMS_CODE_SECRET,

@@ -1,16 +1,17 @@
 //! Provisioning for the local stack and the tests: the DynamoDB table built
 //! from the `AWS::DynamoDB::Table` in `template.yaml` (the one definition of
-//! the table), the SES sender identity, and the demo accounts.
+//! the table), the outbox key's secret, the SES sender identity, and the
+//! demo accounts.
 
 use std::path::{Path, PathBuf};
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use password_recovery::domain::{
     AccountLookup, EmailAddress, LoginName, NewAccount, OsRandom, Password, PasswordHasher,
-    PhoneNumber, UserId,
+    PhoneNumber, RandomSource, UserId,
 };
 use password_recovery::flows::{AdminError, NewUser, Recovery, Requester};
 use password_recovery::ports::CreateAccountError;
@@ -52,6 +53,13 @@ pub struct TableDefinition {
     pub key_schema: Vec<KeyElement>,
     pub billing_mode: String,
     pub time_to_live_specification: Option<TtlSpec>,
+    pub stream_specification: Option<StreamSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpec {
+    pub stream_view_type: String,
 }
 
 #[derive(Debug)]
@@ -127,6 +135,15 @@ impl TableDefinition {
                 KeySchemaElement::builder()
                     .attribute_name(&key.attribute_name)
                     .key_type(KeyType::from(key.key_type.as_str()))
+                    .build()
+                    .map_err(|e| fail(e.to_string()))?,
+            );
+        }
+        if let Some(stream) = &self.stream_specification {
+            request = request.stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
                     .build()
                     .map_err(|e| fail(e.to_string()))?,
             );
@@ -207,6 +224,47 @@ pub async fn ensure_sender(
             })?;
     }
     Ok(())
+}
+
+/// Makes the secret `name` hold `text` (a random text when `None`) unless it
+/// exists; answers its ARN.
+pub async fn ensure_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    text: Option<&str>,
+) -> Result<String, ProvisionError> {
+    if let Ok(found) = client.describe_secret().secret_id(name).send().await {
+        return Ok(found.arn.unwrap_or_else(|| name.to_owned()));
+    }
+    let text = match text {
+        Some(text) => text.to_owned(),
+        None => {
+            let mut bytes = [0u8; 32];
+            OsRandom.fill(&mut bytes).map_err(|e| fail(e.to_string()))?;
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    };
+    let created = client
+        .create_secret()
+        .name(name)
+        .secret_string(text)
+        .send()
+        .await;
+    if let Err(err) = &created
+        && err
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_exists_exception())
+    {
+        // Made meanwhile by someone else (tests start in parallel).
+        return Ok(name.to_owned());
+    }
+    let created = created.map_err(|e| {
+        fail(format!(
+            "CreateSecret {name}: {}",
+            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+        ))
+    })?;
+    Ok(created.arn.unwrap_or_else(|| name.to_owned()))
 }
 
 /// A documented demo account of the local stack.

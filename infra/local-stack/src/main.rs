@@ -1,11 +1,12 @@
-//! `local-stack provision`: create the table from `template.yaml`, the SES
-//! sender identity and the demo accounts on the endpoint in
-//! `AWS_ENDPOINT_URL`, with the functions' configuration from the environment.
-//! Idempotent.
+//! `local-stack provision`: create the table from `template.yaml`, the
+//! outbox key's secret (a random text, named by `OUTBOX_SECRET_ARN`), the SES
+//! sender identity (`MAIL_FROM`) and the demo accounts on the endpoint in
+//! `AWS_ENDPOINT_URL`, with the functions' configuration from the
+//! environment. Idempotent.
 
 use std::process::ExitCode;
 
-use local_stack::{DEMO_ACCOUNTS, ensure_sender, ensure_table, seed_demo_accounts};
+use local_stack::{DEMO_ACCOUNTS, ensure_secret, ensure_sender, ensure_table, seed_demo_accounts};
 use password_recovery::aws::load_sdk_config;
 use password_recovery::config::Function;
 use password_recovery::{AppConfig, wiring};
@@ -19,20 +20,28 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let config = match AppConfig::from_env(Function::AdminReset) {
-        Ok(config) => config,
-        Err(err) => {
+    let (config, deliver) = match (
+        AppConfig::from_env(Function::AdminReset),
+        AppConfig::from_env(Function::Deliver),
+    ) {
+        (Ok(config), Ok(deliver)) => (config, deliver),
+        (Err(err), _) | (_, Err(err)) => {
             eprintln!("local-stack: {err}");
             return ExitCode::from(2);
         }
     };
-    let (table, sender) = (config.table_name.clone(), config.mail_from.clone());
+    let (table, sender) = (config.table_name.clone(), deliver.mail_from.clone());
     let sdk = load_sdk_config("local-stack");
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        ensure_secret(&secrets, &config.outbox_secret_id, None).await?;
         ensure_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await?;
-        let seeded = seed_demo_accounts(&wiring::administration(&sdk, &config)).await?;
+        let recovery = wiring::administration(&sdk, &config)
+            .await
+            .map_err(|e| local_stack::ProvisionError(e.to_string()))?;
+        let seeded = seed_demo_accounts(&recovery).await?;
         Ok::<_, local_stack::ProvisionError>((created, seeded))
     }
     .await;

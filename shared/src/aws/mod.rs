@@ -1,5 +1,6 @@
 //! The AWS adapters: the ports on DynamoDB (`dynamodb`), SES (`ses`) and
-//! SNS (`sns`), the SDK configuration they share (`sdk`), and the only code
+//! SNS (`sns`), the secrets read at cold start (`secrets`, Secrets
+//! Manager), the SDK configuration they share (`sdk`), and the only code
 //! that knows an AWS SDK.
 //!
 //! DynamoDB is always linked. The SES and SNS clients are behind the `ses`
@@ -9,6 +10,8 @@
 
 pub mod dynamodb;
 mod sdk;
+#[cfg(feature = "secrets")]
+mod secrets;
 #[cfg(feature = "ses")]
 mod ses;
 #[cfg(feature = "sns")]
@@ -23,8 +26,12 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 use crate::ports::{DependencyError, Mailer, Texter};
 
-pub use dynamodb::DynamoDbStore;
+pub use dynamodb::{
+    DynamoDbStore, OUTBOX_PREFIX, PK, outbox_item_from_stream_image, outbox_stream_image,
+};
 pub use sdk::{Roots, https_client, load_sdk_config, sdk_config_from};
+#[cfg(feature = "secrets")]
+pub use secrets::read_secret;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;
 #[cfg(feature = "sns")]
@@ -62,7 +69,7 @@ struct NotLinked;
 #[cfg(not(feature = "ses"))]
 #[async_trait::async_trait]
 impl Mailer for NotLinked {
-    async fn send(&self, _: crate::messages::OutgoingEmail) -> Result<(), DependencyError> {
+    async fn send(&self, _: crate::messages::OutgoingEmail) -> Result<String, DependencyError> {
         Err(DependencyError::new("send_email", "NotLinked"))
     }
 }
@@ -70,7 +77,7 @@ impl Mailer for NotLinked {
 #[cfg(not(feature = "sns"))]
 #[async_trait::async_trait]
 impl Texter for NotLinked {
-    async fn send(&self, _: crate::messages::OutgoingSms) -> Result<(), DependencyError> {
+    async fn send(&self, _: crate::messages::OutgoingSms) -> Result<String, DependencyError> {
         Err(DependencyError::new("send_sms", "NotLinked"))
     }
 }

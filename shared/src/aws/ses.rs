@@ -43,7 +43,7 @@ fn utf8(data: &str) -> Result<Content, DependencyError> {
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, email: OutgoingEmail) -> Result<(), DependencyError> {
+    async fn send(&self, email: OutgoingEmail) -> Result<String, DependencyError> {
         let message = Message::builder()
             .subject(utf8(&email.subject)?)
             .body(
@@ -53,7 +53,8 @@ impl Mailer for SesMailer {
                     .build(),
             )
             .build();
-        self.client
+        let sent = self
+            .client
             .get()
             .send_email()
             .from_email_address(&self.from)
@@ -66,6 +67,6 @@ impl Mailer for SesMailer {
             .send()
             .await
             .map_err(|err| dependency_error("send_email", &err))?;
-        Ok(())
+        Ok(sent.message_id.unwrap_or_default())
     }
 }

@@ -44,7 +44,7 @@ fn string_attribute(value: &str) -> Result<MessageAttributeValue, DependencyErro
 
 #[async_trait]
 impl Texter for SnsTexter {
-    async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError> {
+    async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError> {
         let mut publish = self
             .client
             .get()
@@ -56,10 +56,10 @@ impl Texter for SnsTexter {
             publish =
                 publish.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(sender_id)?);
         }
-        publish
+        let sent = publish
             .send()
             .await
             .map_err(|err| dependency_error("send_sms", &err))?;
-        Ok(())
+        Ok(sent.message_id.unwrap_or_default())
     }
 }

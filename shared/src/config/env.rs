@@ -22,6 +22,7 @@ pub(super) fn read(
         problems: Vec::new(),
     };
     let table_name = v.required("TABLE_NAME");
+    let outbox_secret_id = v.required("OUTBOX_SECRET_ARN");
     let mail_from = v.required("MAIL_FROM");
     let reset_page_url = v.required("RESET_PAGE_URL");
     let login_url = v.required("LOGIN_URL");
@@ -63,6 +64,7 @@ pub(super) fn read(
     }
     Ok(AppConfig {
         table_name,
+        outbox_secret_id,
         mail_from,
         sms_sender_id,
         recovery: RecoverySettings {
@@ -73,6 +75,7 @@ pub(super) fn read(
             password_policy: password_policy.unwrap_or_default(),
             sms,
             admin,
+            outbox_key: None,
         },
         web: WebSettings {
             edition,

@@ -16,22 +16,27 @@ pub enum Function {
     VerifyCode,
     SetPassword,
     AdminReset,
+    Deliver,
 }
 
-use Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+use Function::{AdminReset, Deliver, RequestReset, SetPassword, VerifyCode};
 
 /// Every variable the service reads, and which functions read it. The SAM
 /// template sets exactly these per function (checked by the template test).
 pub const VARIABLES: &[(&str, &[Function])] = &[
     (
         "TABLE_NAME",
-        &[RequestReset, VerifyCode, SetPassword, AdminReset],
+        &[RequestReset, VerifyCode, SetPassword, AdminReset, Deliver],
+    ),
+    (
+        "OUTBOX_SECRET_ARN",
+        &[RequestReset, SetPassword, AdminReset, Deliver],
     ),
     (
         "SERVICE_NAME",
         &[RequestReset, VerifyCode, SetPassword, AdminReset],
     ),
-    ("MAIL_FROM", &[RequestReset, SetPassword, AdminReset]),
+    ("MAIL_FROM", &[Deliver]),
     ("RESET_PAGE_URL", &[RequestReset, AdminReset]),
     ("LOGIN_URL", &[SetPassword, AdminReset]),
     ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
@@ -46,7 +51,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
         &[VerifyCode, SetPassword, AdminReset],
     ),
     ("SMS_CODE_SECRET", &[RequestReset, VerifyCode]),
-    ("SMS_SENDER_ID", &[RequestReset, AdminReset]),
+    ("SMS_SENDER_ID", &[Deliver]),
     ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
     ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
     ("SMS_RESET_TOKEN_LIFETIME_SECONDS", &[VerifyCode]),
@@ -58,7 +63,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
 ];
 
 impl Function {
-    pub const ALL: [Function; 4] = [RequestReset, VerifyCode, SetPassword, AdminReset];
+    pub const ALL: [Function; 5] = [RequestReset, VerifyCode, SetPassword, AdminReset, Deliver];
 
     /// The binary's name, as in `functions/<name>`.
     pub fn name(self) -> &'static str {
@@ -67,6 +72,7 @@ impl Function {
             VerifyCode => "verify-code",
             SetPassword => "set-password",
             AdminReset => "admin-reset",
+            Deliver => "deliver",
         }
     }
 
@@ -91,6 +97,9 @@ impl Function {
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub table_name: String,
+    /// The Secrets Manager secret (name or ARN) the outbox key is derived
+    /// from; read at cold start by `wiring`.
+    pub outbox_secret_id: String,
     pub mail_from: String,
     /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
     pub sms_sender_id: Option<String>,

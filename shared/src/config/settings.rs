@@ -1,9 +1,10 @@
 //! What the flows and the HTTP layer need to know, as plain values. `env`
 //! fills them from a function's environment; tests build them directly.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::domain::{CodeSecret, PasswordPolicy, RateWindow};
+use crate::domain::{CodeSecret, OutboxKey, PasswordPolicy, RateWindow};
 
 pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
 pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
@@ -30,6 +31,10 @@ pub struct RecoverySettings {
     pub password_policy: PasswordPolicy,
     pub sms: SmsSettings,
     pub admin: AdminSettings,
+    /// The key messages are sealed under in the outbox (read from the
+    /// secret `OUTBOX_SECRET_ARN` names at cold start); a flow that sends
+    /// anything refuses to run without it.
+    pub outbox_key: Option<Arc<OutboxKey>>,
 }
 
 impl RecoverySettings {

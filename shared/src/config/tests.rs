@@ -16,6 +16,10 @@ fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 
 const MINIMAL: &[(&str, &str)] = &[
     ("TABLE_NAME", "recovery"),
+    (
+        "OUTBOX_SECRET_ARN",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:outbox",
+    ),
     ("MAIL_FROM", "no-reply@example.com"),
     ("RESET_PAGE_URL", "https://id.example.com/password/reset"),
     ("LOGIN_URL", "https://app.example.com/login"),
@@ -52,8 +56,13 @@ fn a_function_does_not_require_what_it_does_not_read() {
     assert!(config.require_sms_code_secret().is_ok());
     let err =
         AppConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
-    assert!(err.to_string().contains("MAIL_FROM") && err.to_string().contains("LOGIN_URL"));
-    assert!(!err.to_string().contains("RESET_PAGE_URL"));
+    let text = err.to_string();
+    assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("LOGIN_URL"));
+    assert!(!text.contains("RESET_PAGE_URL") && !text.contains("MAIL_FROM"));
+    let err = AppConfig::from_lookup(Function::Deliver, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("MAIL_FROM"));
+    assert!(!text.contains("LOGIN_URL"));
 }
 
 #[test]
@@ -107,15 +116,16 @@ fn the_sms_secret_must_be_long_enough() {
     let secret = "x".repeat(32);
     pairs.pop();
     pairs.push(("SMS_CODE_SECRET", &secret));
-    pairs.push(("SMS_SENDER_ID", "Example"));
     let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
     assert!(config.require_sms_code_secret().is_ok());
-    assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
     assert!(!format!("{config:?}").contains(&secret));
+    pairs.push(("SMS_SENDER_ID", "Example"));
+    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
     for bad in ["12345", "Too-Long-Name", "with space"] {
         pairs.retain(|(name, _)| *name != "SMS_SENDER_ID");
         pairs.push(("SMS_SENDER_ID", bad));
-        let err = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap_err();
+        let err = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap_err();
         assert!(err.to_string().contains("SMS_SENDER_ID"), "{bad}");
     }
 }
@@ -134,7 +144,7 @@ fn every_problem_is_reported_by_name() {
     let text = err.to_string();
     for name in [
         "TABLE_NAME",
-        "MAIL_FROM",
+        "OUTBOX_SECRET_ARN",
         "RESET_PAGE_URL must be an absolute",
         "RESET_TOKEN_LIFETIME_SECONDS",
         "EDITION",

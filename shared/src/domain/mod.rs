@@ -10,6 +10,7 @@ mod password;
 mod policy;
 mod random;
 mod rate_limit;
+mod sealed;
 mod time;
 mod token;
 
@@ -27,6 +28,7 @@ pub use policy::{
 };
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{RateDecision, RateWindow, decide, longest_window};
+pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
 pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, utc_minutes};
 pub use token::{
     ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest, TokenPurpose,

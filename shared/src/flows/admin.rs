@@ -6,13 +6,13 @@
 use secrecy::{ExposeSecret, SecretString};
 use tracing::error;
 
-use super::Recovery;
 use super::audit::Requester;
+use super::{Channel, Recovery};
 use crate::domain::{
     AccountLookup, EmailAddress, LoginName, NewAccount, NewPasswordError, PhoneNumber,
-    PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
+    PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose, UserAccount, UserId,
 };
-use crate::messages::{email, sms};
+use crate::messages::{MessageKind, email, sms};
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError};
 
 /// The administrator's actions, by the names events and audit records use.
@@ -46,30 +46,16 @@ impl AdminAction {
     }
 }
 
-/// Where a link goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-        }
-    }
-}
-
-/// A link went out: by which channel, and to where (masked).
+/// A link is in the outbox, on its way: by which channel, to where
+/// (masked), and the message's key among the account's messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkSent {
+pub struct LinkQueued {
     pub channel: Channel,
     pub destination: String,
+    pub message: String,
 }
 
-impl LinkSent {
+impl LinkQueued {
     /// What the audit record says about it.
     fn detail(&self) -> Option<String> {
         Some(format!("{} to {}", self.channel.as_str(), self.destination))
@@ -89,7 +75,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invited {
     pub user_id: UserId,
-    pub sent: LinkSent,
+    pub sent: LinkQueued,
 }
 
 /// Why an administrator's action failed. [`Self::code`] is what the audit
@@ -116,8 +102,6 @@ pub enum AdminError {
     EmailTaken,
     #[error("another account has this phone number")]
     PhoneTaken,
-    #[error("the message could not be sent")]
-    DeliveryFailed { invitation: bool },
     #[error("a dependency failed")]
     Unavailable,
 }
@@ -135,7 +119,6 @@ impl AdminError {
             Self::LoginTaken => "login_taken",
             Self::EmailTaken => "email_taken",
             Self::PhoneTaken => "phone_taken",
-            Self::DeliveryFailed { .. } => "delivery_failed",
             Self::Unavailable => "service_unavailable",
         }
     }
@@ -170,7 +153,7 @@ impl Recovery {
         by: &Requester,
         who: &AccountLookup,
         channel: Channel,
-    ) -> Result<LinkSent, AdminError> {
+    ) -> Result<LinkQueued, AdminError> {
         let (account, target) = self.admin_target(who).await?;
         let action = AdminAction::SendRecoveryLink.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
@@ -219,10 +202,16 @@ impl Recovery {
                 .await
                 .map_err(|e| AdminError::unavailable(&e))?;
             let now = self.clock.now();
-            if !self.users.replace_password(&account, &hash, now).await? {
+            let notices = self
+                .password_changed_notices(&account, now, true, false)
+                .map_err(|e| AdminError::unavailable(&e))?;
+            if !self
+                .users
+                .replace_password(&account, &hash, now, &notices)
+                .await?
+            {
                 return Err(AdminError::UserNotFound);
             }
-            self.notify_changed_by_admin(&account, now).await;
             Ok(((), None))
         })
         .await
@@ -291,15 +280,15 @@ impl Recovery {
         Ok(records)
     }
 
-    /// Issues a link token of `purpose` and sends it with the registration
-    /// details. Refuses before issuing anything when there is nowhere to
-    /// send it.
+    /// Issues a link token of `purpose` and puts it in the outbox with the
+    /// registration details, together. Refuses before issuing anything when
+    /// there is nowhere to send it.
     async fn issue_and_send(
         &self,
         account: &UserAccount,
         channel: Channel,
         purpose: TokenPurpose,
-    ) -> Result<LinkSent, AdminError> {
+    ) -> Result<LinkQueued, AdminError> {
         enum To<'a> {
             Email(&'a EmailAddress),
             Sms(&'a PhoneNumber),
@@ -313,18 +302,21 @@ impl Recovery {
             ResetToken::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
         let record =
             ResetTokenRecord::issue(&token, &account.id, purpose, self.clock.now(), lifetime);
-        self.issue(account, &record).await?;
         let link = self.settings.reset_link(&token.expose_for_link());
         let context = self.context(account);
-        let invitation = purpose == TokenPurpose::Invitation;
-        let (sent, destination) = match to {
+        let (kind, invitation) = match purpose {
+            TokenPurpose::Invitation => (MessageKind::Invitation, true),
+            _ => (MessageKind::AdminLink, false),
+        };
+        let send_before = record.expires_at;
+        let (sealed, destination) = match to {
             To::Email(to) => {
                 let message = if invitation {
                     email::invitation(to, &context, &link, lifetime)
                 } else {
                     email::admin_link(to, &context, &link, lifetime)
                 };
-                (self.deliver_email(message).await, to.masked())
+                (self.seal(account, kind, message, send_before), to.masked())
             }
             To::Sms(to) => {
                 let message = if invitation {
@@ -332,34 +324,16 @@ impl Recovery {
                 } else {
                     sms::admin_link(to, &context, &link, lifetime)
                 };
-                (self.deliver_sms(message).await, to.masked())
+                (self.seal(account, kind, message, send_before), to.masked())
             }
         };
-        if let Err(err) = sent {
-            error!(user_id = %account.id, error = %err, "could not deliver an administrator's link");
-            return Err(AdminError::DeliveryFailed { invitation });
-        }
-        Ok(LinkSent {
+        let item = sealed.map_err(|e| AdminError::unavailable(&e))?;
+        self.issue(account, &record, &item).await?;
+        Ok(LinkQueued {
             channel,
             destination,
+            message: item.key,
         })
-    }
-
-    /// Tells the person an administrator changed their password: by email,
-    /// else by SMS. A failure is logged; the password has changed anyway.
-    async fn notify_changed_by_admin(&self, account: &UserAccount, now: Timestamp) {
-        let context = self.context(account);
-        let sent = if let Some(to) = &account.email {
-            self.deliver_email(email::password_changed(to, &context, now, true))
-                .await
-        } else if let Some(to) = &account.phone {
-            self.deliver_sms(sms::password_changed(to, &context)).await
-        } else {
-            Ok(())
-        };
-        if let Err(err) = sent {
-            error!(user_id = %account.id, error = %err, "could not tell the user their password changed");
-        }
     }
 }
 

@@ -1,12 +1,19 @@
 //! The flows of the service: the self-service recovery (a link by email, a
 //! code by SMS, a new password through a token) and the administrator's
 //! actions, as async functions with typed inputs, results and errors, over
-//! one set of parts, [`Recovery`]. They speak only to the ports
-//! (`crate::ports`), never to an SDK, an HTTP request or JSON.
+//! one set of parts, [`Recovery`]; and the delivery of what they put in the
+//! outbox, [`Delivery`]. They speak only to the ports (`crate::ports`),
+//! never to an SDK, an HTTP request or JSON.
+//!
+//! No flow sends anything itself: each renders its message, seals it, and
+//! hands it to the store with the write that causes it (a token issued, a
+//! code stored, a password changed), in one transaction. The deliver
+//! function sends it from there.
 
 mod admin;
 mod audit;
 mod code;
+mod deliver;
 mod request;
 mod reset;
 
@@ -14,47 +21,54 @@ use std::sync::Arc;
 
 use crate::config::RecoverySettings;
 use crate::domain::{
-    AccountLookup, Clock, HashError, OsRandom, Password, PasswordHash, PasswordHasher,
-    RandomSource, ResetTokenRecord, UserAccount,
+    AccountLookup, Clock, HashError, OsRandom, Password, PasswordHash, PasswordHasher, RandomError,
+    RandomSource, ResetTokenRecord, Timestamp, UserAccount,
 };
-use crate::messages::{Context, OutgoingEmail, OutgoingSms, RenderError};
+use crate::messages::{Context, Message, MessageKind, RenderError};
 use crate::ports::{
-    AuditLog, CodeStore, DependencyError, IssueOutcome, Mailer, ResetTokenStore, Store, Texter,
-    UserStore,
+    AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore, ResetTokenStore,
+    Store, UserStore,
 };
 
-pub use admin::{AdminAction, AdminError, Channel, Invited, LinkSent, NewUser};
+pub use crate::messages::Channel;
+pub use admin::{AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
+pub use deliver::{DeliverError, Delivered, Delivery};
 pub use request::{FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 
-/// The parts every flow runs on: the stores, the senders, the clock, the
-/// random source, the password hasher and the settings.
+/// Notices (a password changed, an account that signs in elsewhere) carry
+/// no secret that expires; one not delivered within a day is given up.
+pub const NOTICE_SEND_WITHIN_SECONDS: i64 = 86_400;
+
+/// The parts every flow runs on: the stores (the outbox among them), the
+/// clock, the random source, the password hasher and the settings.
 #[derive(Clone)]
 pub struct Recovery {
     pub users: Arc<dyn UserStore>,
     pub tokens: Arc<dyn ResetTokenStore>,
     pub codes: Arc<dyn CodeStore>,
+    pub outbox: Arc<dyn OutboxStore>,
     /// The administrator's audit trail; `None` in the self-service
     /// functions, where every administrator action fails closed.
     pub audit: Option<Arc<dyn AuditLog>>,
-    pub mailer: Arc<dyn Mailer>,
-    pub texter: Arc<dyn Texter>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     pub hasher: PasswordHasher,
     pub settings: RecoverySettings,
 }
 
-/// A message that could not go out. Says what failed, never what the
-/// message held.
+/// A message that could not be put in the outbox. Says what failed, never
+/// what the message held.
 #[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
+pub enum SealError {
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error("no outbox key is configured")]
+    NoKey,
     #[error(transparent)]
-    Send(#[from] DependencyError),
+    Random(#[from] RandomError),
 }
 
 impl Recovery {
@@ -63,15 +77,13 @@ impl Recovery {
     /// the shipped hasher.
     pub fn new(
         store: Arc<impl Store + 'static>,
-        mailer: Arc<dyn Mailer>,
-        texter: Arc<dyn Texter>,
         clock: Arc<dyn Clock>,
         settings: RecoverySettings,
     ) -> Self {
         let audit: Arc<dyn AuditLog> = store.clone();
         Self {
             audit: Some(audit),
-            ..Self::without_audit(store, mailer, texter, clock, settings)
+            ..Self::without_audit(store, clock, settings)
         }
     }
 
@@ -79,19 +91,16 @@ impl Recovery {
     /// function that never runs an administrator's action does not link
     /// the audit trail's store code (about 27 KB of each package).
     pub fn without_audit(
-        store: Arc<impl UserStore + ResetTokenStore + CodeStore + 'static>,
-        mailer: Arc<dyn Mailer>,
-        texter: Arc<dyn Texter>,
+        store: Arc<impl UserStore + ResetTokenStore + CodeStore + OutboxStore + 'static>,
         clock: Arc<dyn Clock>,
         settings: RecoverySettings,
     ) -> Self {
         Self {
             users: store.clone(),
             tokens: store.clone(),
-            codes: store,
+            codes: store.clone(),
+            outbox: store,
             audit: None,
-            mailer,
-            texter,
             clock,
             random: Arc::new(OsRandom),
             hasher: PasswordHasher::owasp(),
@@ -116,14 +125,16 @@ impl Recovery {
         }
     }
 
-    /// Stores `record` as `account`'s only redeemable token. An account that
-    /// vanished since it was read is a failure like any other here.
+    /// Stores `record` as `account`'s only redeemable token, with `message`
+    /// (its link) in the outbox. An account that vanished since it was read
+    /// is a failure like any other here.
     async fn issue(
         &self,
         account: &UserAccount,
         record: &ResetTokenRecord,
+        message: &OutboxItem,
     ) -> Result<(), DependencyError> {
-        match self.tokens.issue(account, record).await? {
+        match self.tokens.issue(account, record, message).await? {
             IssueOutcome::Issued => Ok(()),
             IssueOutcome::AccountGone => {
                 Err(DependencyError::new("issue_reset_token", "AccountGone"))
@@ -131,23 +142,40 @@ impl Recovery {
         }
     }
 
-    async fn deliver_email(
+    /// `message` to `account` as an outbox item of `kind`, sealed under the
+    /// outbox key, to be sent before `send_before` or never.
+    fn seal(
         &self,
-        message: Result<OutgoingEmail, RenderError>,
-    ) -> Result<(), DeliveryError> {
-        Ok(self.mailer.send(message?).await?)
-    }
-
-    async fn deliver_sms(
-        &self,
-        message: Result<OutgoingSms, RenderError>,
-    ) -> Result<(), DeliveryError> {
-        Ok(self.texter.send(message?).await?)
+        account: &UserAccount,
+        kind: MessageKind,
+        message: Result<impl Into<Message>, RenderError>,
+        send_before: Timestamp,
+    ) -> Result<OutboxItem, SealError> {
+        let message: Message = message?.into();
+        let key = self.settings.outbox_key.as_ref().ok_or(SealError::NoKey)?;
+        let mut nonce = [0u8; 8];
+        self.random.fill(&mut nonce)?;
+        let now = self.clock.now();
+        let mut item = OutboxItem {
+            user_id: account.id.clone(),
+            key: format!("{:013}#{}", self.clock.now_millis(), hex(&nonce)),
+            channel: message.channel(),
+            kind,
+            created_at: now,
+            send_before,
+            sealed: Vec::new(),
+        };
+        item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
+        Ok(item)
     }
 
     async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
         hash_off_executor(&self.hasher, password, self.random.clone()).await
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hashes on tokio's blocking pool, so the executor keeps serving.

@@ -3,13 +3,13 @@
 
 use tracing::{error, info};
 
-use super::Recovery;
+use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
     AccountLookup, CodeRecord, PhoneNumber, RandomError, RateDecision, ResetToken,
-    ResetTokenRecord, SmsCode, TokenPurpose, UserId, decide, longest_window,
+    ResetTokenRecord, SmsCode, TokenPurpose, UserAccount, UserId, decide, longest_window,
 };
-use crate::messages::{email, sms};
-use crate::ports::{CounterUpdate, DependencyError};
+use crate::messages::{MessageKind, email, sms};
+use crate::ports::{CounterUpdate, DependencyError, OutboxItem};
 
 /// Read-decide-write rounds of a code request before it gives up because
 /// concurrent requests keep moving its rate-limit counters.
@@ -44,6 +44,15 @@ impl ResetRequestOutcome {
             Self::NotDelivered(_) => "not_delivered",
         }
     }
+}
+
+/// Why a message did not reach the outbox.
+#[derive(Debug, thiserror::Error)]
+enum SendFailure {
+    #[error(transparent)]
+    Seal(SealError),
+    #[error(transparent)]
+    Store(DependencyError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,34 +96,40 @@ impl Recovery {
             return Ok(ResetRequestOutcome::NoEmailOnRecord(id));
         };
         let context = self.context(&account);
-        let (message, outcome) = if let Some(provider) = account.social_only() {
-            let message = email::provider_account(to, &context, provider);
-            (message, ResetRequestOutcome::ProviderNoticeSent(id.clone()))
+        let now = self.clock.now();
+        let (written, outcome) = if let Some(provider) = account.social_only() {
+            let notice = email::provider_account(to, &context, provider);
+            let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+            let written =
+                match self.seal(&account, MessageKind::ProviderNotice, notice, send_before) {
+                    Ok(item) => self.outbox.enqueue(&item).await.map_err(SendFailure::Store),
+                    Err(err) => Err(SendFailure::Seal(err)),
+                };
+            (written, ResetRequestOutcome::ProviderNoticeSent(id.clone()))
         } else {
             let lifetime = self.settings.reset_token_lifetime_seconds;
             let token = ResetToken::generate(self.random.as_ref())?;
-            let record = ResetTokenRecord::issue(
-                &token,
-                &id,
-                TokenPurpose::SelfService,
-                self.clock.now(),
-                lifetime,
-            );
-            if let Err(err) = self.issue(&account, &record).await {
-                error!(user_id = %id, error = %err, "could not store a reset token");
-                return Ok(ResetRequestOutcome::NotDelivered(id));
-            }
+            let record =
+                ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, now, lifetime);
             let link = self.settings.reset_link(&token.expose_for_link());
             let message = email::reset_link(to, &context, &link, lifetime);
-            (message, ResetRequestOutcome::LinkSent(id.clone()))
+            let written =
+                match self.seal(&account, MessageKind::ResetLink, message, record.expires_at) {
+                    Ok(item) => self
+                        .issue(&account, &record, &item)
+                        .await
+                        .map_err(SendFailure::Store),
+                    Err(err) => Err(SendFailure::Seal(err)),
+                };
+            (written, ResetRequestOutcome::LinkSent(id.clone()))
         };
-        match self.deliver_email(message).await {
+        match written {
             Ok(()) => {
                 info!(outcome = outcome.name(), user_id = %id, "reset requested");
                 Ok(outcome)
             }
             Err(err) => {
-                error!(user_id = %id, error = %err, "could not send the reset email");
+                error!(user_id = %id, error = %err, "could not put the reset email in the outbox");
                 Ok(ResetRequestOutcome::NotDelivered(id))
             }
         }
@@ -187,14 +202,28 @@ impl Recovery {
                 issued_at: now,
                 expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
             };
-            if self.codes.store_code(&record, &updates).await? {
-                stored = Some((state.account, code));
+            let message = match state.account.as_ref() {
+                Some(account) => match self.code_message(account, phone, &code, &record) {
+                    Ok(message) => message,
+                    Err(err) => {
+                        error!(user_id = %account.id, error = %err, "could not seal the SMS");
+                        return Ok(ResetRequestOutcome::NotDelivered(account.id.clone()));
+                    }
+                },
+                None => None,
+            };
+            if self
+                .codes
+                .store_code(&record, &updates, message.as_ref())
+                .await?
+            {
+                stored = Some(state.account);
                 break;
             }
         }
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        let Some((account, code)) = stored else {
+        let Some(account) = stored else {
             return Err(FlowError::RateLimited {
                 retry_after_seconds: 1,
             });
@@ -204,30 +233,40 @@ impl Recovery {
             return Ok(ResetRequestOutcome::UnknownNumber);
         };
         let id = account.id.clone();
-        let context = self.context(&account);
-        let (message, outcome) = if account.disabled {
-            info!(outcome = "disabled_account", user_id = %id, "code requested");
-            return Ok(ResetRequestOutcome::DisabledAccount(id));
-        } else if let Some(provider) = account.social_only() {
-            (
-                sms::provider_account(phone, &context, provider),
-                ResetRequestOutcome::ProviderNoticeSent(id.clone()),
-            )
+        let outcome = if account.disabled {
+            ResetRequestOutcome::DisabledAccount(id.clone())
+        } else if account.social_only().is_some() {
+            ResetRequestOutcome::ProviderNoticeSent(id.clone())
         } else {
-            (
-                sms::code(phone, &context, &code, sms_settings.code_lifetime_seconds),
-                ResetRequestOutcome::CodeSent(id.clone()),
-            )
+            ResetRequestOutcome::CodeSent(id.clone())
         };
-        match self.deliver_sms(message).await {
-            Ok(()) => {
-                info!(outcome = outcome.name(), user_id = %id, "code requested");
-                Ok(outcome)
-            }
-            Err(err) => {
-                error!(user_id = %id, error = %err, "could not send the SMS");
-                Ok(ResetRequestOutcome::NotDelivered(id))
-            }
+        info!(outcome = outcome.name(), user_id = %id, "code requested");
+        Ok(outcome)
+    }
+
+    /// What a code request sends to `account`: nothing when it is disabled,
+    /// the provider's name when it signs in only elsewhere, else the code
+    /// (which may go out only while `record` lives).
+    fn code_message(
+        &self,
+        account: &UserAccount,
+        phone: &PhoneNumber,
+        code: &SmsCode,
+        record: &CodeRecord,
+    ) -> Result<Option<OutboxItem>, SealError> {
+        let context = self.context(account);
+        if account.disabled {
+            return Ok(None);
         }
+        let item = if let Some(provider) = account.social_only() {
+            let send_before = record.issued_at.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+            let notice = sms::provider_account(phone, &context, provider);
+            self.seal(account, MessageKind::ProviderNotice, notice, send_before)?
+        } else {
+            let lifetime = self.settings.sms.code_lifetime_seconds;
+            let text = sms::code(phone, &context, code, lifetime);
+            self.seal(account, MessageKind::Code, text, record.expires_at)?
+        };
+        Ok(Some(item))
     }
 }

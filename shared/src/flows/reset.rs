@@ -1,15 +1,15 @@
 //! A reset token: whether it still works, and a new password through it.
 
 use secrecy::{ExposeSecret, SecretString};
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 
-use super::Recovery;
+use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
     AccountLookup, HashError, NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord,
-    UserAccount, UserId,
+    Timestamp, TokenPurpose, UserAccount, UserId,
 };
-use crate::messages::email;
-use crate::ports::{DependencyError, RedeemOutcome, Redemption};
+use crate::messages::{MessageKind, email, sms};
+use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
 
 /// Redemptions that lose a transaction conflict are retried this many times;
 /// the conditions keep a retry from succeeding twice.
@@ -48,6 +48,8 @@ pub enum SetPasswordError {
     Dependency(#[from] DependencyError),
     #[error(transparent)]
     Hashing(#[from] HashError),
+    #[error(transparent)]
+    Notice(#[from] SealError),
 }
 
 impl From<NewPasswordError> for SetPasswordError {
@@ -136,19 +138,21 @@ impl Recovery {
             &account,
         )?;
         let new_hash = self.hash(password).await?;
+        let by_sms = record.purpose == TokenPurpose::SmsCode;
+        let notices = self.password_changed_notices(&account, self.clock.now(), false, by_sms)?;
         let mut attempt = 0;
-        let now = loop {
+        loop {
             attempt += 1;
-            let now = self.clock.now();
             let redemption = Redemption {
                 digest: &record.digest,
                 user_id: &account.id,
                 phone: account.phone.as_ref(),
                 new_hash: &new_hash,
-                now,
+                now: self.clock.now(),
+                notices: &notices,
             };
             match self.tokens.redeem(redemption).await? {
-                RedeemOutcome::Redeemed => break now,
+                RedeemOutcome::Redeemed => break,
                 RedeemOutcome::Rejected => return Err(SetPasswordError::InvalidToken),
                 RedeemOutcome::Conflict if attempt < REDEEM_ATTEMPTS => {
                     warn!(user_id = %account.id, attempt, "reset transaction conflicted; retrying");
@@ -159,19 +163,41 @@ impl Recovery {
                     );
                 }
             }
-        };
-        info!(user_id = %account.id, "password changed through a reset token");
-        if let Some(to) = &account.email {
-            let notice = email::password_changed(to, &self.context(&account), now, false);
-            if let Err(err) = self.deliver_email(notice).await {
-                // The password has changed; the answer says so even if the
-                // notice could not go out.
-                error!(user_id = %account.id, error = %err, "could not send the password-changed email");
-            }
         }
+        info!(user_id = %account.id, notices = notices.len(), "password changed through a reset token");
         Ok(PasswordChanged {
             user_id: account.id,
             login_url: self.settings.login_url.clone(),
         })
+    }
+
+    /// The notices that `account`'s password changed at `now`: by email
+    /// when it has an address, and by SMS when it has only a phone or the
+    /// change came through a code sent to it (`by_sms`). They go into the
+    /// outbox with the change itself, so a change is never made untold.
+    pub(super) fn password_changed_notices(
+        &self,
+        account: &UserAccount,
+        now: Timestamp,
+        by_admin: bool,
+        by_sms: bool,
+    ) -> Result<Vec<OutboxItem>, SealError> {
+        let context = self.context(account);
+        let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+        let kind = MessageKind::PasswordChanged;
+        let mut notices = Vec::new();
+        if let Some(to) = &account.email {
+            let notice = email::password_changed(to, &context, now, by_admin);
+            notices.push(self.seal(account, kind, notice, send_before)?);
+        }
+        if let Some(to) = account
+            .phone
+            .as_ref()
+            .filter(|_| by_sms || notices.is_empty())
+        {
+            let notice = sms::password_changed(to, &context);
+            notices.push(self.seal(account, kind, notice, send_before)?);
+        }
+        Ok(notices)
     }
 }

@@ -236,6 +236,10 @@ impl From<SetPasswordError> for ApiError {
                 error!(error = %err, "password change failed");
                 Self::unavailable()
             }
+            SetPasswordError::Notice(err) => {
+                error!(error = %err, "password change refused: its notice cannot be sealed");
+                Self::unavailable()
+            }
         }
     }
 }

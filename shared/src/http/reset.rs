@@ -108,7 +108,11 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
             error_page(recovery, &ApiError::from(err), true)
         }
         (
-            Err(err @ (SetPasswordError::Dependency(_) | SetPasswordError::Hashing(_))),
+            Err(
+                err @ (SetPasswordError::Dependency(_)
+                | SetPasswordError::Hashing(_)
+                | SetPasswordError::Notice(_)),
+            ),
             Format::Form,
         ) => error_page(recovery, &ApiError::from(err), false),
         (

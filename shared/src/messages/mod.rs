@@ -9,7 +9,10 @@ use askama::Template;
 use crate::domain::{EmailAddress, PhoneNumber};
 
 pub mod email;
+mod payload;
 pub mod sms;
+
+pub use payload::{Channel, MalformedPayload, Message, MessageKind};
 
 /// What every message says about its sender and the account it is about.
 #[derive(Debug, Clone, Copy)]

@@ -1,22 +1,33 @@
 //! Fixtures: settings as the tests run them, the flows on in-memory parts,
 //! accounts to create, and the token in a link.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use super::{InMemoryStore, ManualClock, Outbox, SmsOutbox};
+use super::{InMemoryStore, MailSink, ManualClock, SmsSink};
 use crate::config::{AdminSettings, RecoverySettings, SmsSettings};
 use crate::domain::{
-    Clock, CodeSecret, EmailAddress, LoginName, NewAccount, OsRandom, Password, PasswordHash,
-    PasswordHasher, PasswordPolicy, PhoneNumber, SystemClock, Timestamp, UserAccount, UserId,
+    Clock, CodeSecret, EmailAddress, LoginName, NewAccount, OsRandom, OutboxKey, Password,
+    PasswordHash, PasswordHasher, PasswordPolicy, PhoneNumber, SystemClock, Timestamp, UserAccount,
+    UserId,
 };
-use crate::flows::Recovery;
-use crate::ports::UserStore;
+use crate::flows::{DeliverError, Delivered, Delivery, Recovery};
+use crate::messages::{OutgoingEmail, OutgoingSms};
+use crate::ports::{OutboxItem, UserStore};
 
 /// The reset page of [`settings`].
 pub const PAGE: &str = "https://id.example.com/password/reset";
 
+/// The secret text the tests' outbox key is derived from.
+pub const OUTBOX_SECRET: &str = "test outbox secret, thirty-two bytes or more";
+
+/// The outbox key of [`settings`].
+pub fn outbox_key() -> Arc<OutboxKey> {
+    Arc::new(OutboxKey::derive(OUTBOX_SECRET.as_bytes()).expect("a long enough secret"))
+}
+
 /// Settings as shipped, for a service called "Example" whose reset page is
-/// [`PAGE`], with an SMS code secret and a day's audit retention.
+/// [`PAGE`], with an SMS code secret, an outbox key and a day's audit
+/// retention.
 pub fn settings() -> RecoverySettings {
     RecoverySettings {
         service_name: "Example".into(),
@@ -29,17 +40,22 @@ pub fn settings() -> RecoverySettings {
             audit_retention_seconds: 86_400,
             ..AdminSettings::shipped()
         },
+        outbox_key: Some(outbox_key()),
     }
 }
 
 /// The flows and the in-memory parts under them, with the clock at a fixed
-/// instant.
+/// instant, and the delivery of what they put in the outbox into senders
+/// that keep it.
 pub struct World {
     pub recovery: Recovery,
+    pub delivery: Delivery,
     pub store: Arc<InMemoryStore>,
-    pub outbox: Arc<Outbox>,
-    pub texts: Arc<SmsOutbox>,
+    pub mail: Arc<MailSink>,
+    pub sms: Arc<SmsSink>,
     pub clock: Arc<ManualClock>,
+    /// Messages whose delivery failed, handed over again next time.
+    retry: Mutex<Vec<OutboxItem>>,
 }
 
 impl World {
@@ -50,25 +66,61 @@ impl World {
 
     pub fn with_settings(settings: RecoverySettings) -> Self {
         let store = Arc::new(InMemoryStore::new());
-        let outbox = Arc::new(Outbox::new());
-        let texts = Arc::new(SmsOutbox::new());
+        let mail = Arc::new(MailSink::new());
+        let sms = Arc::new(SmsSink::new());
         let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
             1_800_000_000,
         )));
-        let recovery = Recovery::new(
-            store.clone(),
-            outbox.clone(),
-            texts.clone(),
-            clock.clone(),
-            settings,
-        );
+        let delivery = Delivery {
+            outbox: store.clone(),
+            mailer: mail.clone(),
+            texter: sms.clone(),
+            clock: clock.clone(),
+            key: settings.outbox_key.clone().unwrap_or_else(outbox_key),
+        };
+        let recovery = Recovery::new(store.clone(), clock.clone(), settings);
         Self {
             recovery,
+            delivery,
             store,
-            outbox,
-            texts,
+            mail,
+            sms,
             clock,
+            retry: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Hands every new outbox message (and every one that failed before)
+    /// to the delivery, as the table's stream does; what fails is kept for
+    /// the next call.
+    pub async fn deliver(&self) -> Vec<Result<Delivered, DeliverError>> {
+        let mut pending =
+            std::mem::take(&mut *self.retry.lock().unwrap_or_else(|p| p.into_inner()));
+        pending.extend(self.store.take_new_messages());
+        let mut outcomes = Vec::new();
+        for item in pending {
+            let outcome = self.delivery.deliver(&item).await;
+            if outcome.is_err() {
+                self.retry
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(item);
+            }
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    /// Every email sent so far, after delivering what is waiting.
+    pub async fn emails(&self) -> Vec<OutgoingEmail> {
+        self.deliver().await;
+        self.mail.sent()
+    }
+
+    /// Every SMS sent so far, after delivering what is waiting.
+    pub async fn texts(&self) -> Vec<OutgoingSms> {
+        self.deliver().await;
+        self.sms.sent()
     }
 }
 

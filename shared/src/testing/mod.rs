@@ -1,16 +1,17 @@
 //! What tests need (feature `test-support`, never in a shipped function):
-//! every store port in memory ([`InMemoryStore`]), senders that keep what
-//! they send, a clock that only moves when told, fixtures, and the contract
+//! every store port in memory ([`InMemoryStore`], with its outbox), senders
+//! that keep what they send, a clock that only moves when told, fixtures, and the contract
 //! every store must keep ([`contract`]), run against the in-memory store
 //! and against DynamoDB on the emulator.
 
 mod clock;
 pub mod contract;
 mod fixtures;
-mod outbox;
+mod senders;
 mod store;
+mod store_outbox;
 
 pub use clock::ManualClock;
-pub use fixtures::{PAGE, TestAccount, World, settings, token_from};
-pub use outbox::{Outbox, SmsOutbox};
+pub use fixtures::{OUTBOX_SECRET, PAGE, TestAccount, World, outbox_key, settings, token_from};
+pub use senders::{MailSink, SmsSink};
 pub use store::InMemoryStore;

@@ -6,18 +6,19 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use super::store_outbox::Messages;
 use crate::domain::{
     CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
     Timestamp, TokenDigest, UserAccount, UserId,
 };
 use crate::ports::{
     AuditLog, AuditRecord, CodeRequestState, CodeStore, CounterUpdate, CreateAccountError,
-    DependencyError, IssueOutcome, RateCounter, RedeemOutcome, Redemption, ResetTokenStore,
-    UserStore, WrongAttempt,
+    DependencyError, IssueOutcome, OutboxItem, RateCounter, RedeemOutcome, Redemption,
+    ResetTokenStore, UserStore, WrongAttempt,
 };
 
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     users: HashMap<UserId, UserAccount>,
     logins: HashMap<LoginName, UserId>,
     emails: HashMap<EmailAddress, UserId>,
@@ -27,6 +28,8 @@ struct State {
     /// Rate-limit hits and version, by key.
     hits: HashMap<String, (Vec<i64>, i64)>,
     audit: Vec<AuditRecord>,
+    /// The outbox, and what the table's stream would carry of it.
+    pub(super) messages: Messages,
     failing: bool,
 }
 
@@ -51,13 +54,13 @@ impl InMemoryStore {
         self.lock().tokens.len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn guard(
+    pub(super) fn guard(
         &self,
         operation: &'static str,
     ) -> Result<std::sync::MutexGuard<'_, State>, DependencyError> {
@@ -116,6 +119,7 @@ impl UserStore for InMemoryStore {
         user: &UserAccount,
         new_hash: &PasswordHash,
         now: Timestamp,
+        notices: &[OutboxItem],
     ) -> Result<bool, DependencyError> {
         let mut state = self.guard("replace_password")?;
         let Some(stored) = state.users.get_mut(&user.id) else {
@@ -131,6 +135,7 @@ impl UserStore for InMemoryStore {
         if let Some(phone) = &user.phone {
             state.codes.remove(phone);
         }
+        state.messages.put(notices);
         Ok(true)
     }
 
@@ -177,6 +182,7 @@ impl ResetTokenStore for InMemoryStore {
         &self,
         user: &UserAccount,
         record: &ResetTokenRecord,
+        message: &OutboxItem,
     ) -> Result<IssueOutcome, DependencyError> {
         let mut state = self.guard("issue_reset_token")?;
         if !state.users.contains_key(&user.id) {
@@ -194,6 +200,7 @@ impl ResetTokenStore for InMemoryStore {
             state.tokens.retain(|t| t.digest != *previous);
         }
         state.tokens.push(record.clone());
+        state.messages.put(std::slice::from_ref(message));
         Ok(IssueOutcome::Issued)
     }
 
@@ -227,6 +234,7 @@ impl ResetTokenStore for InMemoryStore {
             user.password_changed_at = Some(r.now);
             user.active_reset = None;
         }
+        state.messages.put(r.notices);
         Ok(RedeemOutcome::Redeemed)
     }
 }
@@ -262,6 +270,7 @@ impl CodeStore for InMemoryStore {
         &self,
         record: &CodeRecord,
         counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
     ) -> Result<bool, DependencyError> {
         let mut state = self.guard("store_code")?;
         let moved = counters.iter().any(|update| {
@@ -278,6 +287,9 @@ impl CodeStore for InMemoryStore {
             );
         }
         state.codes.insert(record.phone.clone(), record.clone());
+        state
+            .messages
+            .put(message.map(std::slice::from_ref).unwrap_or_default());
         Ok(true)
     }
 

@@ -16,7 +16,7 @@ fn world() -> World {
 
 trait Admin {
     async fn run(&self, event: Value) -> Value;
-    fn last_link_token(&self) -> String;
+    async fn last_link_token(&self) -> String;
     async fn set_via_link(&self, token: &str, password: &str) -> Result<(), SetPasswordError>;
 }
 
@@ -26,8 +26,8 @@ impl Admin for World {
         admin_event::handle(&self.recovery, &event, "req").await
     }
 
-    fn last_link_token(&self) -> String {
-        let email = self.outbox.sent().pop().expect("an email");
+    async fn last_link_token(&self) -> String {
+        let email = self.emails().await.pop().expect("an email");
         token_from(&email.text).expect("a link")
     }
 
@@ -51,7 +51,7 @@ async fn an_invitation_link_lasts_a_day_and_sets_the_first_password() {
         .run(json!({ "action": "invite_user", "login": "new.user", "email": "new@example.com", "requested_by": "root" }))
         .await;
     assert_eq!(invited["status"], "invited", "{invited}");
-    let token = w.last_link_token();
+    let token = w.last_link_token().await;
     w.clock.advance(86_399);
     w.set_via_link(&token, "first passphrase 1").await.unwrap();
     let user = w
@@ -64,7 +64,7 @@ async fn an_invitation_link_lasts_a_day_and_sets_the_first_password() {
 
     w.run(json!({ "action": "send_recovery_link", "login": "new.user", "channel": "email", "requested_by": "root" }))
         .await;
-    let token = w.last_link_token();
+    let token = w.last_link_token().await;
     w.clock.advance(86_400);
     assert!(matches!(
         w.set_via_link(&token, "late passphrase 2").await,
@@ -77,7 +77,7 @@ async fn a_direct_password_kills_links_and_codes() {
     let w = world();
     w.run(json!({ "action": "invite_user", "login": "ada", "email": "ada@example.com", "phone": "+4915100000001", "requested_by": "root" }))
         .await;
-    let link = w.last_link_token();
+    let link = w.last_link_token().await;
     w.recovery
         .request_reset(
             &AccountLookup::parse("+4915100000001").unwrap(),
@@ -85,7 +85,7 @@ async fn a_direct_password_kills_links_and_codes() {
         )
         .await
         .unwrap();
-    let code = w.texts.sent().pop().unwrap().text[..6].to_owned();
+    let code = w.texts().await.pop().unwrap().text[..6].to_owned();
     let changed = w
         .run(json!({ "action": "set_password", "login": "ada@example.com", "password": "admin chosen 1", "password_confirmation": "admin chosen 1", "requested_by": "root" }))
         .await;
@@ -100,8 +100,8 @@ async fn a_direct_password_kills_links_and_codes() {
         Err(VerifyCodeError::InvalidCode)
     ));
     assert!(
-        w.outbox
-            .sent()
+        w.emails()
+            .await
             .pop()
             .unwrap()
             .text
@@ -156,7 +156,7 @@ async fn the_audit_records_failures_and_never_a_secret() {
     );
     let text = listed.to_string();
     assert!(!text.contains("secret one") && !text.contains("secret two"));
-    assert!(!text.contains(&w.last_link_token()));
+    assert!(!text.contains(&w.last_link_token().await));
 }
 
 #[tokio::test]
@@ -172,5 +172,5 @@ async fn without_an_audit_trail_every_action_is_refused_before_it_runs() {
     }
     let ada = LoginName::parse("ada").unwrap();
     assert!(w.store.find_by_login(&ada).await.unwrap().is_none());
-    assert!(w.outbox.sent().is_empty());
+    assert!(w.emails().await.is_empty());
 }

@@ -1,7 +1,7 @@
 //! Recovery by email link over the in-memory ports.
 
 use password_recovery::domain::{AccountLookup, Clock, LoginName, PasswordHasher};
-use password_recovery::flows::{ResetRequestOutcome, SetPasswordError};
+use password_recovery::flows::{DeliverError, ResetRequestOutcome, SetPasswordError};
 use password_recovery::ports::UserStore;
 
 use crate::support::{IP, change, request, token_in, world};
@@ -25,7 +25,7 @@ async fn each_kind_of_account_gets_what_it_should() {
         request(&w, "nobody").await,
         ResetRequestOutcome::UnknownAccount
     );
-    let sent = w.outbox.sent();
+    let sent = w.emails().await;
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].to.as_str(), "ada@example.com");
     assert_eq!(sent[1].to.as_str(), "grace@example.com");
@@ -36,7 +36,7 @@ async fn each_kind_of_account_gets_what_it_should() {
 async fn the_token_works_once_and_until_its_last_second() {
     let w = world().await;
     request(&w, "ada").await;
-    let token = token_in(&w.outbox);
+    let token = token_in(&w).await;
     w.clock.advance(3599);
     w.recovery
         .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
@@ -53,7 +53,7 @@ async fn the_token_works_once_and_until_its_last_second() {
 async fn an_expired_token_is_refused_and_the_password_stays() {
     let w = world().await;
     request(&w, "ada").await;
-    let token = token_in(&w.outbox);
+    let token = token_in(&w).await;
     w.clock.advance(3600);
     let result = w
         .recovery
@@ -78,9 +78,9 @@ async fn an_expired_token_is_refused_and_the_password_stays() {
 async fn a_new_request_kills_the_earlier_link_and_a_reset_kills_all() {
     let w = world().await;
     request(&w, "ada").await;
-    let first = token_in(&w.outbox);
+    let first = token_in(&w).await;
     request(&w, "ada@example.com").await;
-    let second = token_in(&w.outbox);
+    let second = token_in(&w).await;
     assert!(matches!(
         w.recovery
             .set_password(change(&first, "new passphrase 2", "new passphrase 2"))
@@ -101,7 +101,7 @@ async fn a_new_request_kills_the_earlier_link_and_a_reset_kills_all() {
         .unwrap();
     assert_eq!(ada.password_changed_at, Some(w.clock.now()));
     assert!(ada.active_reset.is_none());
-    let notice = w.outbox.sent().pop().unwrap();
+    let notice = w.emails().await.pop().unwrap();
     assert!(notice.subject.contains("was changed"));
 }
 
@@ -109,7 +109,7 @@ async fn a_new_request_kills_the_earlier_link_and_a_reset_kills_all() {
 async fn mismatch_weak_and_wrong_login_are_refused_without_using_the_token() {
     let w = world().await;
     request(&w, "ada").await;
-    let token = token_in(&w.outbox);
+    let token = token_in(&w).await;
     assert!(matches!(
         w.recovery
             .set_password(change(&token, "new passphrase 2", "new passphrase 3"))
@@ -138,13 +138,33 @@ async fn mismatch_weak_and_wrong_login_are_refused_without_using_the_token() {
 }
 
 #[tokio::test]
-async fn a_mail_failure_still_answers_alike_and_a_store_failure_is_an_error() {
+async fn a_mail_failure_delays_the_email_until_it_goes_out_and_a_store_failure_is_an_error() {
     let w = world().await;
-    w.outbox.fail_from_now();
+    w.mail.set_failing(true);
     assert!(matches!(
         request(&w, "ada").await,
-        ResetRequestOutcome::NotDelivered(_)
+        ResetRequestOutcome::LinkSent(_)
     ));
+    for _ in 0..3 {
+        let outcomes = w.deliver().await;
+        assert_eq!(outcomes.len(), 1);
+        assert!(matches!(outcomes[0], Err(DeliverError::Send(_))));
+    }
+    let ada = w
+        .store
+        .find_by_login(&LoginName::parse("ada").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let status = w.recovery.outbox.messages(&ada.id, 10).await.unwrap();
+    assert_eq!(status[0].delivery, "failed");
+    assert_eq!(status[0].last_error.as_deref(), Some("MessageRejected"));
+    w.mail.set_failing(false);
+    let token = token_in(&w).await;
+    w.recovery
+        .set_password(change(&token, "new passphrase 1", "new passphrase 1"))
+        .await
+        .expect("the delayed link works");
     w.store.fail_from_now();
     let err = w
         .recovery

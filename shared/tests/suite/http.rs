@@ -80,7 +80,7 @@ async fn forgot_waits_for_the_response_floor() {
 async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
     let w = world().await;
     request(&w, "ada").await;
-    let token = token_in(&w.outbox);
+    let token = token_in(&w).await;
     let settings = web_settings(Edition::OnPremise);
     let mut get = Request::new(Body::Empty)
         .with_raw_http_path("/password/reset")
@@ -138,7 +138,7 @@ async fn a_store_outage_is_a_503_in_the_documented_shape() {
 async fn weak_passwords_list_their_reasons() {
     let w = world().await;
     request(&w, "ada").await;
-    let token = token_in(&w.outbox);
+    let token = token_in(&w).await;
     let response = http::reset_password(
         &w.recovery,
         &web_settings(Edition::Cloud),

@@ -3,6 +3,7 @@
 //! contract on the in-memory store, and the tidy checks of the source tree.
 
 mod admin;
+mod delivery;
 mod email_link;
 mod http;
 mod sms;

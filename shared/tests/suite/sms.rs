@@ -11,7 +11,7 @@ async fn a_code_becomes_a_token_that_sets_the_password() {
     let w = world().await;
     let outcome = request(&w, "+49 151 0000 0001").await;
     assert!(matches!(outcome, ResetRequestOutcome::CodeSent(_)));
-    let sms = w.texts.sent().pop().unwrap();
+    let sms = w.texts().await.pop().unwrap();
     assert_eq!(sms.to, phone(1));
     assert!(
         sms.text
@@ -19,7 +19,7 @@ async fn a_code_becomes_a_token_that_sets_the_password() {
     );
     let accepted = w
         .recovery
-        .verify_code(&phone(1), &code_in(&w.texts))
+        .verify_code(&phone(1), &code_in(&w).await)
         .await
         .unwrap();
     assert_eq!(accepted.expires_in, 600);
@@ -39,14 +39,14 @@ async fn a_code_becomes_a_token_that_sets_the_password() {
 async fn a_code_works_once_and_dies_one_second_past_its_lifetime() {
     let w = world().await;
     request(&w, "+4915100000001").await;
-    let code = code_in(&w.texts);
+    let code = code_in(&w).await;
     w.recovery.verify_code(&phone(1), &code).await.unwrap();
     assert!(matches!(
         w.recovery.verify_code(&phone(1), &code).await,
         Err(VerifyCodeError::InvalidCode)
     ));
     request(&w, "+4915100000001").await;
-    let code = code_in(&w.texts);
+    let code = code_in(&w).await;
     w.clock.advance(60);
     assert!(matches!(
         w.recovery.verify_code(&phone(1), &code).await,
@@ -58,7 +58,7 @@ async fn a_code_works_once_and_dies_one_second_past_its_lifetime() {
 async fn the_fifth_wrong_code_burns_it() {
     let w = world().await;
     request(&w, "+4915100000001").await;
-    let right = code_in(&w.texts);
+    let right = code_in(&w).await;
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -81,7 +81,7 @@ async fn the_fifth_wrong_code_burns_it() {
     // A new code works again.
     request(&w, "+4915100000001").await;
     w.recovery
-        .verify_code(&phone(1), &code_in(&w.texts))
+        .verify_code(&phone(1), &code_in(&w).await)
         .await
         .unwrap();
 }
@@ -101,7 +101,7 @@ async fn unknown_and_provider_numbers_count_wrong_codes_alike() {
         request(&w, "+4915100000003").await,
         ResetRequestOutcome::DisabledAccount(_)
     ));
-    let sent = w.texts.sent();
+    let sent = w.texts().await;
     assert_eq!(sent.len(), 1, "only the provider account gets a message");
     assert!(sent[0].text.contains("Google"));
     for number in ["+4915199999999", "+4915100000002", "+4915100000003"] {
@@ -174,15 +174,15 @@ async fn codes_per_number_and_requests_per_address_are_limited() {
 async fn a_password_change_kills_the_outstanding_code_and_links() {
     let w = world().await;
     request(&w, "ada").await;
-    let link_token = token_in(&w.outbox);
+    let link_token = token_in(&w).await;
     request(&w, "+4915100000001").await;
     let first = w
         .recovery
-        .verify_code(&phone(1), &code_in(&w.texts))
+        .verify_code(&phone(1), &code_in(&w).await)
         .await
         .unwrap();
     request(&w, "+4915100000001").await;
-    let outstanding = code_in(&w.texts);
+    let outstanding = code_in(&w).await;
     w.recovery
         .set_password(change(
             &first.reset_token,

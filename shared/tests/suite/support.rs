@@ -3,7 +3,7 @@
 
 use password_recovery::domain::{AccountLookup, PhoneNumber};
 use password_recovery::flows::{PasswordChange, ResetRequestOutcome};
-use password_recovery::testing::{Outbox, SmsOutbox, TestAccount, World, token_from};
+use password_recovery::testing::{TestAccount, World, token_from};
 use secrecy::SecretString;
 
 pub const IP: &str = "203.0.113.7";
@@ -38,15 +38,15 @@ pub async fn world() -> World {
     w
 }
 
-/// The token in the last email.
-pub fn token_in(outbox: &Outbox) -> String {
-    let email = outbox.sent().pop().expect("an email");
+/// The token in the last email (after delivering what is waiting).
+pub async fn token_in(w: &World) -> String {
+    let email = w.emails().await.pop().expect("an email");
     token_from(&email.text).expect("a link")
 }
 
-/// The code in the last SMS.
-pub fn code_in(texts: &SmsOutbox) -> String {
-    let sms = texts.sent().pop().expect("an SMS");
+/// The code in the last SMS (after delivering what is waiting).
+pub async fn code_in(w: &World) -> String {
+    let sms = w.texts().await.pop().expect("an SMS");
     sms.text[..6].to_owned()
 }
 

@@ -15,9 +15,13 @@ const CRATES: &[(&str, &[&str])] = &[
     ("aws_sdk_dynamodb", &["aws"]),
     ("aws_sdk_sesv2", &["aws"]),
     ("aws_sdk_sns", &["aws"]),
+    ("aws_sdk_secretsmanager", &["aws"]),
     ("aws_smithy_http_client", &["aws"]),
     ("aws_config", &["aws", "wiring"]),
-    ("serde_json", &["http", "admin_event"]),
+    (
+        "serde_json",
+        &["http", "admin_event", "delivery_event", "aws"],
+    ),
     ("askama", &["messages", "http"]),
     ("tokio", &["flows", "http", "aws", "testing"]),
 ];
@@ -32,8 +36,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("flows", &["domain", "messages", "ports", "config"]),
     ("http", &["domain", "messages", "flows", "config"]),
     ("admin_event", &["domain", "ports", "flows"]),
+    ("delivery_event", &["domain", "ports", "flows"]),
     ("aws", &["domain", "messages", "ports"]),
-    ("wiring", &["domain", "config", "flows", "aws"]),
+    ("wiring", &["domain", "config", "flows", "aws", "ports"]),
     (
         "testing",
         &["domain", "messages", "ports", "config", "flows"],

@@ -11,7 +11,8 @@ use super::layout::{self, expr, n, s};
 use crate::aws::dependency_error;
 use crate::domain::{CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 use crate::ports::{
-    CodeRequestState, CodeStore, CounterUpdate, DependencyError, UserStore, WrongAttempt,
+    CodeRequestState, CodeStore, CounterUpdate, DependencyError, OutboxItem, UserStore,
+    WrongAttempt,
 };
 
 #[async_trait]
@@ -58,10 +59,11 @@ impl CodeStore for DynamoDbStore {
         &self,
         record: &CodeRecord,
         counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
     ) -> Result<bool, DependencyError> {
         const OP: &str = "store_code";
         let code = layout::code_item(record);
-        if counters.is_empty() {
+        if counters.is_empty() && message.is_none() {
             self.client
                 .put_item()
                 .table_name(&self.table)
@@ -84,6 +86,7 @@ impl CodeStore for DynamoDbStore {
                 })?
             });
         }
+        items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(true),
             // A counter moved under us (or is being moved right now).

@@ -5,6 +5,8 @@
 mod audit;
 mod codes;
 mod layout;
+mod outbox;
+mod stream;
 mod tokens;
 mod users;
 
@@ -20,7 +22,8 @@ use self::layout::{Item, expr};
 use super::dependency_error;
 use crate::ports::DependencyError;
 
-pub use layout::{EXPIRES_AT, PK, SK};
+pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
+pub use stream::{outbox_item_from_stream_image, outbox_stream_image};
 
 /// Every store port on one table.
 #[derive(Debug, Clone)]

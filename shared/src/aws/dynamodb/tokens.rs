@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use super::DynamoDbStore;
 use super::layout::{self, expr, n, s};
 use crate::domain::{ResetTokenRecord, TokenDigest, UserAccount};
-use crate::ports::{DependencyError, IssueOutcome, RedeemOutcome, Redemption, ResetTokenStore};
+use crate::ports::{
+    DependencyError, IssueOutcome, OutboxItem, RedeemOutcome, Redemption, ResetTokenStore,
+};
 
 #[async_trait]
 impl ResetTokenStore for DynamoDbStore {
@@ -14,6 +16,7 @@ impl ResetTokenStore for DynamoDbStore {
         &self,
         user: &UserAccount,
         record: &ResetTokenRecord,
+        message: &OutboxItem,
     ) -> Result<IssueOutcome, DependencyError> {
         const OP: &str = "issue_reset_token";
         // Put the token, point the account at it, delete the previous one.
@@ -27,6 +30,7 @@ impl ResetTokenStore for DynamoDbStore {
         if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
             items.push(self.delete(layout::token_key(previous), OP)?);
         }
+        items.extend(self.outbox_puts(std::slice::from_ref(message), OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(IssueOutcome::Issued),
             Err(cancelled) if cancelled.failed_at(1) => Ok(IssueOutcome::AccountGone),
@@ -67,6 +71,7 @@ impl ResetTokenStore for DynamoDbStore {
         if let Some(phone) = r.phone {
             items.push(self.delete(layout::code_key(phone), OP)?);
         }
+        items.extend(self.outbox_puts(r.notices, OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(RedeemOutcome::Redeemed),
             Err(cancelled) if cancelled.condition_failed() => Ok(RedeemOutcome::Rejected),

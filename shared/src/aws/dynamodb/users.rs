@@ -8,7 +8,7 @@ use super::layout::{self, Item, expr, n, s};
 use crate::domain::{
     EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, Timestamp, UserAccount, UserId,
 };
-use crate::ports::{CreateAccountError, DependencyError, UserStore};
+use crate::ports::{CreateAccountError, DependencyError, OutboxItem, UserStore};
 
 impl DynamoDbStore {
     /// The account a lookup item at `lookup` points at.
@@ -63,6 +63,7 @@ impl UserStore for DynamoDbStore {
         user: &UserAccount,
         new_hash: &PasswordHash,
         now: Timestamp,
+        notices: &[OutboxItem],
     ) -> Result<bool, DependencyError> {
         const OP: &str = "replace_password";
         let store_hash = self.update(layout::user_key(&user.id), OP, |update| {
@@ -79,6 +80,7 @@ impl UserStore for DynamoDbStore {
         if let Some(phone) = &user.phone {
             items.push(self.delete(layout::code_key(phone), OP)?);
         }
+        items.extend(self.outbox_puts(notices, OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(true),
             Err(cancelled) if cancelled.failed_at(0) => Ok(false),

@@ -100,7 +100,7 @@ pub async fn replacing_a_password_kills_the_token_and_code_of_the_account(store:
     let user = reread(&*store, &user).await;
     assert!(
         store
-            .replace_password(&user, &hash("direct"), at(T0 + 5))
+            .replace_password(&user, &hash("direct"), at(T0 + 5), &[])
             .await
             .unwrap()
     );
@@ -122,7 +122,7 @@ pub async fn replacing_a_password_kills_the_token_and_code_of_the_account(store:
         .open(UserId::from_stored("ghost"));
     assert!(
         !store
-            .replace_password(&gone, &hash("x"), at(T0))
+            .replace_password(&gone, &hash("x"), at(T0), &[])
             .await
             .unwrap()
     );
@@ -140,7 +140,10 @@ pub async fn an_issued_token_is_found_and_is_the_accounts_only_redeemable_one(
     let user = account(&*store, "ada", None).await;
     let (token, record) = token(&user, T0, 3600);
     assert_eq!(
-        store.issue(&user, &record).await.unwrap(),
+        store
+            .issue(&user, &record, &message(&user, T0))
+            .await
+            .unwrap(),
         IssueOutcome::Issued
     );
     assert_eq!(
@@ -158,10 +161,16 @@ pub async fn an_issued_token_is_found_and_is_the_accounts_only_redeemable_one(
 pub async fn a_new_token_supersedes_and_removes_the_previous_one(store: Arc<impl Store>) {
     let user = account(&*store, "ada", None).await;
     let (_, first) = token(&user, T0, 3600);
-    store.issue(&user, &first).await.unwrap();
+    store
+        .issue(&user, &first, &message(&user, T0))
+        .await
+        .unwrap();
     let user = reread(&*store, &user).await;
     let (_, second) = token(&user, T0 + 10, 3600);
-    store.issue(&user, &second).await.unwrap();
+    store
+        .issue(&user, &second, &message(&user, T0))
+        .await
+        .unwrap();
     assert!(store.find(&first.digest).await.unwrap().is_none());
     let new_hash = hash("new");
     let stale = redemption(&first, &user, &new_hash, T0 + 20);
@@ -179,7 +188,10 @@ pub async fn a_token_for_a_vanished_account_is_not_issued(store: Arc<impl Store>
         .open(UserId::from_stored("ghost"));
     let (_, record) = token(&gone, T0, 3600);
     assert_eq!(
-        store.issue(&gone, &record).await.unwrap(),
+        store
+            .issue(&gone, &record, &message(&gone, T0))
+            .await
+            .unwrap(),
         IssueOutcome::AccountGone
     );
     assert!(store.find(&record.digest).await.unwrap().is_none());
@@ -189,7 +201,10 @@ pub async fn a_token_for_a_vanished_account_is_not_issued(store: Arc<impl Store>
 pub async fn redeeming_consumes_the_token_and_stores_the_hash_together(store: Arc<impl Store>) {
     let user = account(&*store, "ada", None).await;
     let (_, record) = token(&user, T0, 3600);
-    store.issue(&user, &record).await.unwrap();
+    store
+        .issue(&user, &record, &message(&user, T0))
+        .await
+        .unwrap();
     let new_hash = hash("a new passphrase");
     let redeem = || redemption(&record, &user, &new_hash, T0 + 100);
     assert_eq!(
@@ -215,7 +230,10 @@ pub async fn an_expired_token_is_rejected_and_changes_nothing(store: Arc<impl St
     let user = account(&*store, "ada", None).await;
     let old_hash = user.password_hash.clone().unwrap();
     let (_, record) = token(&user, T0, 60);
-    store.issue(&user, &record).await.unwrap();
+    store
+        .issue(&user, &record, &message(&user, T0))
+        .await
+        .unwrap();
     let new_hash = hash("new");
     // One second past the lifetime: refused, whatever the caller checked.
     let late = redemption(&record, &user, &new_hash, T0 + 60);
@@ -240,16 +258,16 @@ pub async fn a_token_is_redeemed_only_for_its_own_account(store: Arc<impl Store>
     let ada = account(&*store, "ada", None).await;
     let bob = account(&*store, "bob", None).await;
     let (_, adas) = token(&ada, T0, 3600);
-    store.issue(&ada, &adas).await.unwrap();
+    store.issue(&ada, &adas, &message(&ada, T0)).await.unwrap();
     let (_, bobs) = token(&bob, T0, 3600);
-    store.issue(&bob, &bobs).await.unwrap();
+    store.issue(&bob, &bobs, &message(&bob, T0)).await.unwrap();
     let bob = reread(&*store, &bob).await;
     // A digest already stored is not issued again, to anyone.
     let taken = ResetTokenRecord {
         digest: adas.digest.clone(),
         ..bobs.clone()
     };
-    assert!(store.issue(&bob, &taken).await.is_err());
+    assert!(store.issue(&bob, &taken, &message(&bob, T0)).await.is_err());
     assert_eq!(
         reread(&*store, &bob).await.active_reset,
         Some(bobs.digest.clone())
@@ -267,7 +285,10 @@ pub async fn a_token_is_redeemed_only_for_its_own_account(store: Arc<impl Store>
 pub async fn concurrent_redemptions_of_one_token_succeed_once(store: Arc<impl Store + 'static>) {
     let user = account(&*store, "ada", None).await;
     let (_, record) = token(&user, T0, 3600);
-    store.issue(&user, &record).await.unwrap();
+    store
+        .issue(&user, &record, &message(&user, T0))
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let (store, record, user) = (store.clone(), record.clone(), user.clone());

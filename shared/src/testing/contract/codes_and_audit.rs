@@ -9,10 +9,10 @@ use super::*;
 pub async fn codes_are_replaced_by_newer_ones(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let first = code(None, &number, "123456", T0);
-    assert!(store.store_code(&first, &[]).await.unwrap());
+    assert!(store.store_code(&first, &[], None).await.unwrap());
     assert_eq!(store.find_code(&number).await.unwrap(), Some(first.clone()));
     let second = code(None, &number, "654321", T0 + 30);
-    assert!(store.store_code(&second, &[]).await.unwrap());
+    assert!(store.store_code(&second, &[], None).await.unwrap());
     assert_eq!(store.find_code(&number).await.unwrap(), Some(second));
     assert_eq!(
         store.record_wrong_attempt(&first).await.unwrap(),
@@ -30,7 +30,7 @@ pub async fn codes_are_replaced_by_newer_ones(store: Arc<impl Store>) {
 pub async fn wrong_attempts_count_down_to_a_burned_code(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let record = code(None, &number, "123456", T0);
-    assert!(store.store_code(&record, &[]).await.unwrap());
+    assert!(store.store_code(&record, &[], None).await.unwrap());
     for left in (0..5).rev() {
         assert_eq!(
             store.record_wrong_attempt(&record).await.unwrap(),
@@ -59,10 +59,13 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
     let number = phone(NUMBER);
     // An emailed link outstanding before the code.
     let (_, link) = token(&user, T0, 3600);
-    store.issue(&user, &link).await.unwrap();
+    store
+        .issue(&user, &link, &message(&user, T0))
+        .await
+        .unwrap();
     let user = reread(&*store, &user).await;
     let sent = code(Some(&user), &number, "123456", T0);
-    assert!(store.store_code(&sent, &[]).await.unwrap());
+    assert!(store.store_code(&sent, &[], None).await.unwrap());
 
     // Expired: refused, nothing changes.
     let (_, late) = token(&user, T0 + 60, 600);
@@ -134,7 +137,7 @@ pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may
     ];
     for (user, number) in cases {
         let sent = code(Some(&user), &number, "123456", T0);
-        assert!(store.store_code(&sent, &[]).await.unwrap());
+        assert!(store.store_code(&sent, &[], None).await.unwrap());
         let (_, record) = token(&user, T0 + 10, 600);
         let login = user.login.as_str();
         assert!(
@@ -191,13 +194,13 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
     let written = code(None, &number, "111111", T0);
     assert!(
         store
-            .store_code(&written, &updates(&first, T0))
+            .store_code(&written, &updates(&first, T0), None)
             .await
             .unwrap()
     );
     let late = code(None, &number, "222222", T0 + 1);
     let refused = store
-        .store_code(&late, &updates(&stale, T0 + 1))
+        .store_code(&late, &updates(&stale, T0 + 1), None)
         .await
         .unwrap();
     assert!(!refused, "a write from a stale read is refused");
@@ -213,7 +216,7 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
     }
     assert!(
         store
-            .store_code(&late, &updates(&now, T0 + 1))
+            .store_code(&late, &updates(&now, T0 + 1), None)
             .await
             .unwrap()
     );

@@ -7,18 +7,21 @@ use crate::domain::{
     CodeRecord, CodeSecret, OsRandom, PasswordHash, PhoneNumber, ResetToken, ResetTokenRecord,
     SmsCode, Timestamp, TokenPurpose, UserAccount, UserId,
 };
+use crate::messages::{Channel, MessageKind};
 use crate::ports::{
-    AuditRecord, CodeRequestState, CounterUpdate, CreateAccountError, IssueOutcome, RedeemOutcome,
-    Redemption, Store, WrongAttempt,
+    AuditRecord, CodeRequestState, CounterUpdate, CreateAccountError, IssueOutcome, OutboxItem,
+    RedeemOutcome, Redemption, Store, WrongAttempt,
 };
 
 use super::TestAccount;
 
 mod accounts_and_tokens;
 mod codes_and_audit;
+mod outbox;
 
 pub use accounts_and_tokens::*;
 pub use codes_and_audit::*;
+pub use outbox::*;
 
 /// One test per case of the contract, each on a store of its own from
 /// `$make()` (an async function).
@@ -44,6 +47,11 @@ macro_rules! store_contract_tests {
             counters_and_code_are_written_together_or_not_at_all,
             a_code_request_reads_the_account_with_the_number,
             audit_records_are_listed_newest_first_and_concluded_once_appended,
+            messages_are_written_with_the_change_that_causes_them,
+            a_refused_change_writes_no_message,
+            a_message_is_claimed_by_one_delivery_at_a_time_and_never_after_it_is_sent,
+            a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_claimed,
+            an_enqueued_notice_is_listed_newest_first_with_its_status,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
@@ -91,10 +99,13 @@ pub(super) async fn with_link_and_code(
 ) -> (UserAccount, ResetTokenRecord, PhoneNumber) {
     let user = account(store, "ada", Some(NUMBER)).await;
     let (_, record) = token(&user, T0, 3600);
-    store.issue(&user, &record).await.unwrap();
+    store
+        .issue(&user, &record, &message(&user, T0))
+        .await
+        .unwrap();
     let number = phone(NUMBER);
     let sent = code(Some(&user), &number, "123456", T0);
-    assert!(store.store_code(&sent, &[]).await.unwrap());
+    assert!(store.store_code(&sent, &[], None).await.unwrap());
     (user, record, number)
 }
 
@@ -125,6 +136,24 @@ pub(super) fn redemption<'a>(
         phone: user.phone.as_ref(),
         new_hash,
         now: at(now),
+        notices: &[],
+    }
+}
+
+/// A message about `user` made at `created` (its payload is opaque bytes:
+/// stores never open it), to be sent within an hour.
+pub(super) fn message(user: &UserAccount, created: i64) -> OutboxItem {
+    let mut nonce = [0u8; 8];
+    crate::domain::RandomSource::fill(&OsRandom, &mut nonce).unwrap();
+    let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    OutboxItem {
+        user_id: user.id.clone(),
+        key: format!("{:013}#{hex}", created * 1000),
+        channel: Channel::Email,
+        kind: MessageKind::ResetLink,
+        created_at: at(created),
+        send_before: at(created + 3600),
+        sealed: vec![1, 2, 3, 4],
     }
 }
 

@@ -14,9 +14,11 @@
 //! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
 //! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version`, `expires_at` |
 //! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `requested_by`, `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
+//! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `updated_at`, `expires_at` |
 //!
 //! Every item also has `kind`. `expires_at` (epoch seconds) is the table's
-//! TTL attribute. The lookup items are written in the same transaction as
+//! TTL attribute. The table's stream (new images) feeds the deliver
+//! function with the outbox messages as they are written. The lookup items are written in the same transaction as
 //! the account, with `attribute_not_exists` conditions, which is what keeps
 //! logins, emails and phone numbers unique.
 
@@ -28,8 +30,11 @@ use crate::domain::{EmailAddress, LoginName, PhoneNumber, TokenDigest, UserId};
 use crate::ports::{AuditRecord, DependencyError};
 
 mod items;
+mod outbox;
 
 pub(super) use items::*;
+pub(super) use outbox::*;
+pub use outbox::{OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, outbox_from_item};
 
 /// Partition key attribute.
 pub const PK: &str = "pk";
@@ -62,6 +67,15 @@ const OUTCOME: &str = "outcome";
 const DETAIL: &str = "detail";
 const AT_MILLIS: &str = "at_millis";
 const REQUEST_ID: &str = "request_id";
+const CHANNEL: &str = "channel";
+const MESSAGE_KIND: &str = "message_kind";
+const SEND_BEFORE: &str = "send_before";
+const PAYLOAD: &str = "payload";
+const DELIVERY: &str = "delivery";
+const SENT_AT: &str = "sent_at";
+const ATTEMPTS: &str = "attempts";
+const LAST_ERROR: &str = "last_error";
+const PROVIDER_ID: &str = "provider_id";
 
 /// The conditions and updates the stores write with. Placeholders (`:now`)
 /// are filled by the store that uses them.
@@ -93,6 +107,21 @@ pub(super) mod expr {
     pub const SET_OUTCOME: &str = "SET outcome = :outcome";
     pub const SET_OUTCOME_AND_DETAIL: &str = "SET outcome = :outcome, detail = :detail";
     pub const PARTITION: &str = "pk = :pk";
+    /// An outbox message not sent or given up, that no delivery holds at
+    /// `:now` (`:expired` names the given-up state).
+    pub const CLAIMABLE: &str = "attribute_exists(pk) AND attribute_not_exists(sent_at) \
+         AND delivery <> :expired \
+         AND (attribute_not_exists(claimed_until) OR claimed_until < :now)";
+    pub const CLAIM: &str = "SET claimed_until = :lease, delivery = :pending, \
+         attempts = if_not_exists(attempts, :zero) + :one";
+    /// An outbox message not sent yet.
+    pub const UNSENT: &str = "attribute_exists(pk) AND attribute_not_exists(sent_at)";
+    pub const MARK_SENT: &str = "SET delivery = :state, sent_at = :now, provider_id = :provider, \
+         updated_at = :now REMOVE payload, claimed_until";
+    pub const MARK_FAILED: &str =
+        "SET delivery = :state, last_error = :error, updated_at = :now REMOVE claimed_until";
+    pub const MARK_EXPIRED: &str =
+        "SET delivery = :state, updated_at = :now REMOVE payload, claimed_until";
 }
 
 pub(super) type Item = HashMap<String, AttributeValue>;
@@ -105,7 +134,7 @@ pub(super) fn n(number: i64) -> AttributeValue {
     AttributeValue::N(number.to_string())
 }
 
-fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+pub(super) fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name)
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)

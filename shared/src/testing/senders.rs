@@ -9,11 +9,11 @@ use crate::ports::{DependencyError, Mailer, Texter};
 
 /// A texter that keeps what it is given.
 #[derive(Default)]
-pub struct SmsOutbox {
+pub struct SmsSink {
     sent: Mutex<Vec<OutgoingSms>>,
 }
 
-impl SmsOutbox {
+impl SmsSink {
     pub fn new() -> Self {
         Self::default()
     }
@@ -24,23 +24,22 @@ impl SmsOutbox {
 }
 
 #[async_trait]
-impl Texter for SmsOutbox {
-    async fn send(&self, sms: OutgoingSms) -> Result<(), DependencyError> {
-        if let Ok(mut sent) = self.sent.lock() {
-            sent.push(sms);
-        }
-        Ok(())
+impl Texter for SmsSink {
+    async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError> {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.push(sms);
+        Ok(format!("sms-{}", sent.len()))
     }
 }
 
 /// A mailer that keeps what it is given.
 #[derive(Default)]
-pub struct Outbox {
+pub struct MailSink {
     sent: Mutex<Vec<OutgoingEmail>>,
     failing: Mutex<bool>,
 }
 
-impl Outbox {
+impl MailSink {
     pub fn new() -> Self {
         Self::default()
     }
@@ -49,23 +48,22 @@ impl Outbox {
         self.sent.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Every later send fails.
-    pub fn fail_from_now(&self) {
-        if let Ok(mut failing) = self.failing.lock() {
-            *failing = true;
+    /// Every later send fails (`true`), or works again (`false`).
+    pub fn set_failing(&self, failing: bool) {
+        if let Ok(mut flag) = self.failing.lock() {
+            *flag = failing;
         }
     }
 }
 
 #[async_trait]
-impl Mailer for Outbox {
-    async fn send(&self, email: OutgoingEmail) -> Result<(), DependencyError> {
+impl Mailer for MailSink {
+    async fn send(&self, email: OutgoingEmail) -> Result<String, DependencyError> {
         if self.failing.lock().map(|f| *f).unwrap_or(false) {
             return Err(DependencyError::new("send_email", "MessageRejected"));
         }
-        if let Ok(mut sent) = self.sent.lock() {
-            sent.push(email);
-        }
-        Ok(())
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.push(email);
+        Ok(format!("email-{}", sent.len()))
     }
 }

@@ -1,0 +1,152 @@
+//! [`OutboxStore`] on the table: one item per message under the account's
+//! partition (`layout::outbox_item`), written in the same transaction as
+//! the change that causes it, and claimed, then marked, by the delivery.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+
+use super::DynamoDbStore;
+use super::layout::{self, expr, n, s};
+use crate::aws::dependency_error;
+use crate::domain::{Timestamp, UserId};
+use crate::ports::{Claim, DeliveryState, DependencyError, MessageStatus, OutboxItem, OutboxStore};
+
+impl DynamoDbStore {
+    /// `messages` as new items of a transaction.
+    pub(super) fn outbox_puts(
+        &self,
+        messages: &[OutboxItem],
+        operation: &'static str,
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        messages
+            .iter()
+            .map(|m| self.put_new(layout::outbox_item(m), operation))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl OutboxStore for DynamoDbStore {
+    async fn enqueue(&self, item: &OutboxItem) -> Result<(), DependencyError> {
+        const OP: &str = "enqueue_message";
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(layout::outbox_item(item)))
+            .condition_expression(expr::ABSENT)
+            .send()
+            .await
+            .map_err(|err| dependency_error(OP, &err))?;
+        Ok(())
+    }
+
+    async fn claim(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Claim, DependencyError> {
+        const OP: &str = "claim_message";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::outbox_key(&item.user_id, &item.key)))
+            .update_expression(expr::CLAIM)
+            .condition_expression(expr::CLAIMABLE)
+            .expression_attribute_values(":now", n(now.epoch_seconds()))
+            .expression_attribute_values(":lease", n(lease_until.epoch_seconds()))
+            .expression_attribute_values(":expired", s(layout::EXPIRED))
+            .expression_attribute_values(":pending", s(layout::PENDING))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(err) => match err.as_service_error() {
+                Some(e) if e.is_conditional_check_failed_exception() => {
+                    let old = match err.into_service_error() {
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+                        _ => None,
+                    };
+                    Ok(match old {
+                        None => Claim::Gone,
+                        Some(old) if layout::outbox_done(&old) => Claim::Done,
+                        Some(_) => Claim::Busy,
+                    })
+                }
+                _ => Err(dependency_error(OP, &err)),
+            },
+        }
+    }
+
+    async fn record(
+        &self,
+        item: &OutboxItem,
+        now: Timestamp,
+        state: &DeliveryState,
+    ) -> Result<(), DependencyError> {
+        const OP: &str = "record_delivery";
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::outbox_key(&item.user_id, &item.key)))
+            .expression_attribute_values(":now", n(now.epoch_seconds()));
+        update = match state {
+            DeliveryState::Sent { provider_id } => update
+                .update_expression(expr::MARK_SENT)
+                .condition_expression(expr::PRESENT)
+                .expression_attribute_values(":state", s(layout::SENT))
+                .expression_attribute_values(":provider", s(provider_id.as_str())),
+            DeliveryState::Failed { error } => update
+                .update_expression(expr::MARK_FAILED)
+                .condition_expression(expr::UNSENT)
+                .expression_attribute_values(":state", s(layout::FAILED))
+                .expression_attribute_values(":error", s(error.as_str())),
+            DeliveryState::Expired => update
+                .update_expression(expr::MARK_EXPIRED)
+                .condition_expression(expr::UNSENT)
+                .expression_attribute_values(":state", s(layout::EXPIRED)),
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            // Sent meanwhile, or gone: nothing to record.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+
+    async fn messages(
+        &self,
+        user_id: &UserId,
+        limit: u32,
+    ) -> Result<Vec<MessageStatus>, DependencyError> {
+        const OP: &str = "list_messages";
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(expr::PARTITION)
+            .expression_attribute_values(":pk", s(layout::outbox_partition(user_id)))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| dependency_error(OP, &err))?;
+        output
+            .items()
+            .iter()
+            .map(|item| layout::message_status(item).ok_or_else(|| layout::corrupt(OP)))
+            .collect()
+    }
+}

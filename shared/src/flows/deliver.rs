@@ -1,0 +1,157 @@
+//! Delivery: a message from the outbox, opened and sent through SES or SNS,
+//! at most once however often it is handed over (the table's stream hands
+//! each at least once), and never after its link or code has expired.
+
+use std::sync::Arc;
+
+use tracing::{error, info, warn};
+
+use crate::domain::{Clock, OutboxKey};
+use crate::messages::Message;
+use crate::ports::{
+    Claim, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore, Texter,
+};
+
+/// How long a delivery holds a message before another may try: longer than
+/// the deliver function may run.
+pub const LEASE_SECONDS: i64 = 120;
+
+/// The parts delivery runs on.
+#[derive(Clone)]
+pub struct Delivery {
+    pub outbox: Arc<dyn OutboxStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub texter: Arc<dyn Texter>,
+    pub clock: Arc<dyn Clock>,
+    pub key: Arc<OutboxKey>,
+}
+
+/// What became of a message handed over for delivery; each is final.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Sent now; the provider's message id.
+    Sent { provider_id: String },
+    /// Sent (or given up) by an earlier delivery: nothing done.
+    AlreadyDone,
+    /// Its link or code expired before it could go out: not sent, and
+    /// recorded so.
+    Expired,
+    /// No such message any more (its account was deleted).
+    Gone,
+}
+
+/// The message was not sent this time and should be handed over again.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// Another delivery holds it right now.
+    #[error("another delivery holds the message")]
+    Busy,
+    /// SES or SNS refused or failed.
+    #[error(transparent)]
+    Send(DependencyError),
+    /// The outbox could not be read or written.
+    #[error(transparent)]
+    Store(DependencyError),
+    /// The payload does not open under this key or is not a message: it
+    /// never will, and an operator must look (it reaches the dead-letter
+    /// queue after the retries).
+    #[error("the sealed payload does not open under the outbox key")]
+    Unsealable,
+}
+
+impl DeliverError {
+    /// The code the outbox records for it.
+    fn code(&self) -> String {
+        match self {
+            Self::Busy => "Busy".into(),
+            Self::Send(err) | Self::Store(err) => err.code.clone(),
+            Self::Unsealable => "Unsealable".into(),
+        }
+    }
+}
+
+impl Delivery {
+    /// Sends `item` unless it was sent already, is being sent, or has
+    /// expired.
+    pub async fn deliver(&self, item: &OutboxItem) -> Result<Delivered, DeliverError> {
+        let now = self.clock.now();
+        if now >= item.send_before {
+            return self.give_up(item).await;
+        }
+        let lease_until = now.plus_seconds(LEASE_SECONDS);
+        match self
+            .outbox
+            .claim(item, now, lease_until)
+            .await
+            .map_err(DeliverError::Store)?
+        {
+            Claim::Claimed => {}
+            Claim::Done => return Ok(Delivered::AlreadyDone),
+            Claim::Gone => return Ok(Delivered::Gone),
+            Claim::Busy => return Err(DeliverError::Busy),
+        }
+        let sent = match self.open(item) {
+            Ok(Message::Email(email)) => self.mailer.send(email).await,
+            Ok(Message::Sms(sms)) => self.texter.send(sms).await,
+            Err(err) => {
+                error!(user_id = %item.user_id, message = %item.key, "an outbox payload does not open");
+                return Err(self.failed(item, err).await);
+            }
+        };
+        match sent {
+            Ok(provider_id) => {
+                let state = DeliveryState::Sent {
+                    provider_id: provider_id.clone(),
+                };
+                if let Err(err) = self.outbox.record(item, self.clock.now(), &state).await {
+                    // It went out; the lease keeps a retry from sending it
+                    // again while it lasts.
+                    error!(message = %item.key, error = %err, "sent, but could not record it");
+                }
+                info!(
+                    user_id = %item.user_id,
+                    message = %item.key,
+                    kind = item.kind.name(),
+                    channel = item.channel.as_str(),
+                    "message sent"
+                );
+                Ok(Delivered::Sent { provider_id })
+            }
+            Err(err) => {
+                warn!(user_id = %item.user_id, message = %item.key, error = %err, "message not sent; will retry");
+                Err(self.failed(item, DeliverError::Send(err)).await)
+            }
+        }
+    }
+
+    fn open(&self, item: &OutboxItem) -> Result<Message, DeliverError> {
+        let plain = self
+            .key
+            .open(&item.id(), &item.sealed)
+            .map_err(|_| DeliverError::Unsealable)?;
+        let message = Message::decode(&plain).map_err(|_| DeliverError::Unsealable)?;
+        if message.channel() != item.channel {
+            return Err(DeliverError::Unsealable);
+        }
+        Ok(message)
+    }
+
+    /// Records the failure (which ends the lease, so a retry may claim it)
+    /// and hands it back.
+    async fn failed(&self, item: &OutboxItem, err: DeliverError) -> DeliverError {
+        let state = DeliveryState::Failed { error: err.code() };
+        if let Err(store) = self.outbox.record(item, self.clock.now(), &state).await {
+            error!(message = %item.key, error = %store, "could not record a failed delivery");
+        }
+        err
+    }
+
+    async fn give_up(&self, item: &OutboxItem) -> Result<Delivered, DeliverError> {
+        info!(user_id = %item.user_id, message = %item.key, kind = item.kind.name(), "message expired before delivery");
+        self.outbox
+            .record(item, self.clock.now(), &DeliveryState::Expired)
+            .await
+            .map_err(DeliverError::Store)?;
+        Ok(Delivered::Expired)
+    }
+}

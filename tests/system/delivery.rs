@@ -1,0 +1,270 @@
+//! The delivery stage, black box: the functions under `cargo lambda watch`
+//! put every message in the outbox, the stream poller (Lambda's part) hands
+//! it to `deliver`, which sends it through SES or SNS on the emulator. An
+//! SES outage delays a message and loses none; what fails past the retries
+//! is described in the dead-letter queue; a record handed over twice sends
+//! once; nothing in the table, the stream or the logs holds a secret in
+//! clear.
+
+use std::time::{Duration, Instant};
+
+use password_recovery::testing::token_from;
+use serde_json::{Value, json};
+use system_tests::*;
+
+/// The functions with a sender of their own (so removing it disturbs no
+/// other test) and the stream polled with short retries.
+fn functions_with_own_sender(max_retries: u32, retry_delay: f64) -> Functions {
+    let sender = format!("{}@recovery.test", unique("sender"));
+    Functions::start_with(
+        &[("MAIL_FROM", &sender)],
+        Stream::Polled {
+            max_retries,
+            retry_delay,
+        },
+    )
+}
+
+async fn remove_sender(address: &str) {
+    let sdk = sdk_config().await;
+    aws_sdk_sesv2::Client::new(&sdk)
+        .delete_email_identity()
+        .email_identity(address)
+        .send()
+        .await
+        .expect("delete the SES identity");
+}
+
+fn wait_for(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {seconds} s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ses_outage_delays_the_email_and_loses_none() {
+    let f = functions_with_own_sender(40, 0.25);
+    let login = unique("outage");
+    let address = format!("{login}@recovery.test");
+    create(&f.table, account(&login).password("the old password 1")).await;
+    remove_sender(&f.sender).await;
+
+    let started = Instant::now();
+    let answer = post_json(&f.forgot_url(), &json!({ "login": login }));
+    assert_eq!(answer.status, 202);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the request waits on no sender"
+    );
+    wait_for("a failed delivery", 30, || {
+        f.stream_status()["retries"].as_u64().unwrap_or(0) >= 2
+    });
+    let data = http(
+        "GET",
+        &format!("{}/moto-api/data.json?services=ses", emulator().endpoint),
+        &[],
+        b"",
+    )
+    .text();
+    assert!(
+        !data.contains(&address),
+        "no email went out during the outage"
+    );
+
+    verified_sender(&sdk_config().await, &f.sender).await;
+    wait_for("the delayed email", 60, || !emails_to(&address).is_empty());
+    let emails = emails_to(&address);
+    assert_eq!(emails.len(), 1, "sent once");
+    assert_eq!(emails[0].from, f.sender);
+    let link = emails[0]
+        .link_starting_with(RESET_PAGE_URL)
+        .expect("a link");
+    let token = token_from(&link).unwrap();
+    let changed = post_json(
+        &f.reset_url(),
+        &json!({ "token": token, "password": "a new passphrase 3", "password_confirmation": "a new passphrase 3" }),
+    );
+    assert_eq!(changed.status, 200, "the delayed link works");
+    assert!(f.stream_status()["dead_lettered"].as_u64() == Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue_without_a_secret() {
+    let f = functions_with_own_sender(2, 0.1);
+    let login = unique("dead");
+    let address = format!("{login}@recovery.test");
+    create(&f.table, account(&login).password("the old password 1")).await;
+    remove_sender(&f.sender).await;
+    assert_eq!(
+        post_json(&f.forgot_url(), &json!({ "login": login })).status,
+        202
+    );
+    wait_for("a dead letter", 60, || {
+        !queue_messages(&f.dead_letter_queue).is_empty()
+    });
+    let letters = queue_messages(&f.dead_letter_queue);
+    assert_eq!(letters.len(), 1);
+    let info = &letters[0]["DDBStreamBatchInfo"];
+    assert_eq!(info["batchSize"], 1);
+    assert!(info["startSequenceNumber"].is_string());
+    assert_eq!(
+        letters[0]["requestContext"]["condition"],
+        "RetryAttemptsExhausted"
+    );
+    let text = letters[0].to_string();
+    assert!(
+        !text.contains(&address) && !text.contains("token"),
+        "{text}"
+    );
+
+    // The message stays in the table, sealed, marked failed with the reason.
+    let pending = pending_messages(&f.table).await;
+    assert_eq!(pending.len(), 1);
+    let sdk = sdk_config().await;
+    let scanned = scan_text(&sdk, &f.table).await;
+    assert!(
+        scanned.contains("MessageRejected"),
+        "the last error is kept"
+    );
+    assert!(!scanned.contains("token="), "the link is sealed");
+    assert!(emails_to(&address).is_empty());
+}
+
+/// Every item of `table`, as text.
+async fn scan_text(sdk: &aws_config::SdkConfig, table: &str) -> String {
+    let output = aws_sdk_dynamodb::Client::new(sdk)
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .expect("scan");
+    output
+        .items()
+        .iter()
+        .map(|item| stream_image(item).to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn stream_event(records: &[(String, Value)]) -> Value {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(sequence, image)| {
+            json!({
+                "eventID": sequence,
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "eventVersion": "1.1",
+                "awsRegion": "us-east-1",
+                "dynamodb": { "NewImage": image, "SequenceNumber": sequence, "StreamViewType": "NEW_IMAGE" },
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_handed_over_twice_sends_one_email_and_nothing_is_stored_in_clear() {
+    let f = Functions::start_with(&[], Stream::Off);
+    let login = unique("twice");
+    let address = format!("{login}@recovery.test");
+    let phone = unique_phone();
+    create(
+        &f.table,
+        account(&login).phone(&phone).password("the old password 1"),
+    )
+    .await;
+    assert_eq!(
+        post_json(&f.forgot_url(), &json!({ "login": login })).status,
+        202
+    );
+    assert_eq!(
+        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
+        202
+    );
+    let sdk = sdk_config().await;
+    let items = pending_messages(&f.table).await;
+    assert_eq!(items.len(), 2, "the link and the code wait in the outbox");
+    let scanned = scan_text(&sdk, &f.table).await;
+    assert!(!scanned.contains("token="), "the link is sealed");
+
+    let images: Vec<(String, Value)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            (
+                format!("{}", 100 + i),
+                password_recovery::aws::outbox_stream_image(item),
+            )
+        })
+        .collect();
+    let answer = f.invoke_deliver(&stream_event(&images));
+    assert_eq!(answer, json!({ "batchItemFailures": [] }));
+    let again = f.invoke_deliver(&stream_event(&[images[0].clone(), images[0].clone()]));
+    assert_eq!(again, json!({ "batchItemFailures": [] }));
+    assert_eq!(
+        emails_to(&address).len(),
+        1,
+        "one email however often handed over"
+    );
+    let texts = texts_to(&phone);
+    assert_eq!(texts.len(), 1);
+    let code = texts[0][..6].to_owned();
+
+    // Sent messages keep no payload; the code is not in the table or logs.
+    assert!(pending_messages(&f.table).await.is_empty());
+    let scanned = scan_text(&sdk, &f.table).await;
+    assert!(
+        !scanned.contains(&format!("\"{code}\"")),
+        "the code is in the table"
+    );
+    let token = token_from(
+        &emails_to(&address)[0]
+            .link_starting_with(RESET_PAGE_URL)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!scanned.contains(&token));
+    let logs = f.logs();
+    assert!(!logs.contains(&token), "the token is in the logs");
+    assert!(
+        !logs.contains(&format!("{code} ")),
+        "the code is in the logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_only_account_gets_the_password_changed_sms() {
+    let f = functions();
+    let login = unique("phoneonly");
+    let phone = unique_phone();
+    create(
+        &f.table,
+        password_recovery::testing::TestAccount::new(&login)
+            .phone(&phone)
+            .password("the old password 1"),
+    )
+    .await;
+    assert_eq!(
+        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
+        202
+    );
+    let code = texts_to(&phone).pop().expect("a code")[..6].to_owned();
+    let accepted = post_json(&f.code_url(), &json!({ "phone": phone, "code": code }));
+    assert_eq!(accepted.status, 200);
+    let token = accepted.json()["reset_token"].as_str().unwrap().to_owned();
+    let changed = post_json(
+        &f.reset_url(),
+        &json!({ "token": token, "password": "a new passphrase 4", "password_confirmation": "a new passphrase 4" }),
+    );
+    assert_eq!(changed.status, 200);
+    let texts = texts_to(&phone);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[1].to_lowercase().contains("password"), "{}", texts[1]);
+    assert!(!texts[1].contains("a new passphrase"));
+}
