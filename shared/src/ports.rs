@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
-    Timestamp, TokenDigest, UserAccount, UserId,
+    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, RandomError,
+    RandomSource, ResetTokenRecord, Timestamp, TokenDigest, UserAccount, UserId, hex,
 };
 use crate::messages::{Channel, MessageKind, OutgoingEmail, OutgoingSms};
 
@@ -242,6 +242,14 @@ pub struct OutboxItem {
 }
 
 impl OutboxItem {
+    /// A new key for a message made at `at_millis`: ordered by time, unique
+    /// by 64 random bits.
+    pub fn new_key(at_millis: i64, random: &dyn RandomSource) -> Result<String, RandomError> {
+        let mut nonce = [0u8; 8];
+        random.fill(&mut nonce)?;
+        Ok(format!("{at_millis:013}#{}", hex(&nonce)))
+    }
+
     /// What the payload is sealed to: the account and the key.
     pub fn id(&self) -> String {
         format!("{}/{}", self.user_id, self.key)

@@ -19,16 +19,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::types::AttributeValue;
 use password_recovery::aws::{
     DynamoDbStore, OUTBOX_PREFIX, PK, SesMailer, SnsTexter, outbox_item_from_stream_image,
+    stream_image,
 };
 use password_recovery::config::{RecoverySettings, SmsSettings};
 use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
 use password_recovery::flows::{Delivered, Delivery, Recovery};
 use password_recovery::ports::OutboxItem;
 use password_recovery::testing::{TestAccount, outbox_key};
-use serde_json::{Map, Value, json};
 
 pub use emulator::*;
 pub use functions::*;
@@ -209,27 +208,6 @@ pub async fn deliver_pending(table: &str) -> usize {
         }
     }
     sent
-}
-
-/// An item as DynamoDB's stream would carry it (the types the table uses).
-pub fn stream_image(item: &std::collections::HashMap<String, AttributeValue>) -> Value {
-    use base64::Engine;
-    let image: Map<String, Value> = item
-        .iter()
-        .map(|(name, value)| {
-            let json = match value {
-                AttributeValue::S(text) => json!({ "S": text }),
-                AttributeValue::N(number) => json!({ "N": number }),
-                AttributeValue::B(blob) => json!({
-                    "B": base64::engine::general_purpose::STANDARD.encode(blob.as_ref())
-                }),
-                AttributeValue::Bool(flag) => json!({ "BOOL": flag }),
-                _ => json!({ "NULL": true }),
-            };
-            (name.clone(), json)
-        })
-        .collect();
-    Value::Object(image)
 }
 
 /// The reset-token store of a table that also keeps every message issued

@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use password_recovery::aws::stream_image;
 use password_recovery::testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;

@@ -28,6 +28,7 @@ use crate::ports::{DependencyError, Mailer, Texter};
 
 pub use dynamodb::{
     DynamoDbStore, OUTBOX_PREFIX, PK, outbox_item_from_stream_image, outbox_stream_image,
+    stream_image,
 };
 pub use sdk::{Roots, https_client, load_sdk_config, sdk_config_from};
 #[cfg(feature = "secrets")]

@@ -26,6 +26,7 @@ pub use password::{
 pub use policy::{
     DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, NewPasswordError, PasswordPolicy, PolicyViolation,
 };
+pub(crate) use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{RateDecision, RateWindow, decide, longest_window};
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};

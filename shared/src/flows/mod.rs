@@ -153,12 +153,10 @@ impl Recovery {
     ) -> Result<OutboxItem, SealError> {
         let message: Message = message?.into();
         let key = self.settings.outbox_key.as_ref().ok_or(SealError::NoKey)?;
-        let mut nonce = [0u8; 8];
-        self.random.fill(&mut nonce)?;
         let now = self.clock.now();
         let mut item = OutboxItem {
             user_id: account.id.clone(),
-            key: format!("{:013}#{}", self.clock.now_millis(), hex(&nonce)),
+            key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,
             channel: message.channel(),
             kind,
             created_at: now,
@@ -172,10 +170,6 @@ impl Recovery {
     async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
         hash_off_executor(&self.hasher, password, self.random.clone()).await
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hashes on tokio's blocking pool, so the executor keeps serving.

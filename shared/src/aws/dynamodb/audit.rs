@@ -71,18 +71,9 @@ impl AuditLog for DynamoDbStore {
     }
 
     async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(expr::PARTITION)
-            .expression_attribute_values(":pk", s(layout::audit_partition(target)))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dependency_error("audit_list", &err))?;
-        output.items().iter().map(layout::audit_from_item).collect()
+        let items = self
+            .newest_in_partition("audit_list", layout::audit_partition(target), limit)
+            .await?;
+        items.iter().map(layout::audit_from_item).collect()
     }
 }

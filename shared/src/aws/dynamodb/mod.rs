@@ -23,7 +23,7 @@ use super::dependency_error;
 use crate::ports::DependencyError;
 
 pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
-pub use stream::{outbox_item_from_stream_image, outbox_stream_image};
+pub use stream::{outbox_item_from_stream_image, outbox_stream_image, stream_image};
 
 /// Every store port on one table.
 #[derive(Debug, Clone)]
@@ -112,6 +112,29 @@ impl DynamoDbStore {
             .await
             .map_err(|err| dependency_error(operation, &err))?;
         Ok(output.item)
+    }
+
+    /// The newest `limit` items of partition `pk` (by sort key), strongly
+    /// consistent.
+    async fn newest_in_partition(
+        &self,
+        operation: &'static str,
+        pk: String,
+        limit: u32,
+    ) -> Result<Vec<Item>, DependencyError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(expr::PARTITION)
+            .expression_attribute_values(":pk", layout::s(pk))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| dependency_error(operation, &err))?;
+        Ok(output.items.unwrap_or_default())
     }
 
     /// BatchGetItem of `keys` (at most 100), strongly consistent; retries

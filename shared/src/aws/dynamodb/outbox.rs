@@ -131,20 +131,10 @@ impl OutboxStore for DynamoDbStore {
         limit: u32,
     ) -> Result<Vec<MessageStatus>, DependencyError> {
         const OP: &str = "list_messages";
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(expr::PARTITION)
-            .expression_attribute_values(":pk", s(layout::outbox_partition(user_id)))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dependency_error(OP, &err))?;
-        output
-            .items()
+        let items = self
+            .newest_in_partition(OP, layout::outbox_partition(user_id), limit)
+            .await?;
+        items
             .iter()
             .map(|item| layout::message_status(item).ok_or_else(|| layout::corrupt(OP)))
             .collect()

@@ -23,7 +23,12 @@ pub fn outbox_item_from_stream_image(image: &Value) -> Option<OutboxItem> {
 /// deliver function is handed (for the tests of the delivery and the local
 /// stack's stream).
 pub fn outbox_stream_image(item: &OutboxItem) -> Value {
-    let image: Map<String, Value> = layout::outbox_item(item)
+    stream_image(&layout::outbox_item(item))
+}
+
+/// Any item as the stream carries it.
+pub fn stream_image(item: &HashMap<String, AttributeValue>) -> Value {
+    let image: Map<String, Value> = item
         .iter()
         .map(|(name, value)| (name.clone(), to_json(value)))
         .collect();

@@ -143,12 +143,9 @@ pub(super) fn redemption<'a>(
 /// A message about `user` made at `created` (its payload is opaque bytes:
 /// stores never open it), to be sent within an hour.
 pub(super) fn message(user: &UserAccount, created: i64) -> OutboxItem {
-    let mut nonce = [0u8; 8];
-    crate::domain::RandomSource::fill(&OsRandom, &mut nonce).unwrap();
-    let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
     OutboxItem {
         user_id: user.id.clone(),
-        key: format!("{:013}#{hex}", created * 1000),
+        key: OutboxItem::new_key(created * 1000, &OsRandom).unwrap(),
         channel: Channel::Email,
         kind: MessageKind::ResetLink,
         created_at: at(created),
