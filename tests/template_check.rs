@@ -466,10 +466,7 @@ fn planted_mistakes_are_caught() {
         .get_mut("verify-code")
         .unwrap()
         .insert("dynamodb:Query".into());
-    observed
-        .get_mut("admin-reset")
-        .unwrap()
-        .remove("sns:Publish");
+    observed.get_mut("deliver").unwrap().remove("sns:Publish");
     let problems = template.check_policies(&observed);
     assert!(
         problems
@@ -480,7 +477,7 @@ fn planted_mistakes_are_caught() {
     assert!(
         problems
             .iter()
-            .any(|p| p.contains("AdminResetFunction: allows sns:Publish")),
+            .any(|p| p.contains("DeliverFunction: allows sns:Publish")),
         "{problems:?}"
     );
 }
