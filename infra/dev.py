@@ -237,6 +237,8 @@ def main() -> None:
     env.setdefault("AWS_REGION", "us-east-1")
     env.setdefault("TABLE_NAME", "password-recovery-local")
     env.setdefault("MAIL_FROM", "no-reply@example.com")
+    # `local-stack provision` creates it on the emulator.
+    env.setdefault("EMAIL_CONFIGURATION_SET", "password-recovery-local-events")
     env.setdefault("RESET_PAGE_URL", f"{base}/password/reset")
     env.setdefault("LOGIN_URL", f"{base}/login")
     env.setdefault("SERVICE_NAME", "Example Cloud")

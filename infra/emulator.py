@@ -10,6 +10,9 @@ is plain `moto_server`.
 `/moto-api/data.json` answers, for those services only: the sent emails and
 texts without every item of every table, which moto would serialise first.
 
+SES v2 `SendEmail` naming a configuration set that does not exist is
+refused with `NotFoundException`, as SES does (moto ignores the name).
+
 With `--call-log FILE` it also appends one JSON line per AWS request: the
 caller's `app/<name>` from the SDK user agent, the service, the operation,
 and for DynamoDB transactions the kinds of their items, and the milliseconds
@@ -101,6 +104,28 @@ def main() -> None:
                 entry["action"] = f"{method} {path}"
         return entry
 
+    def missing_configuration_set(environ):
+        """The configuration set a SES v2 SendEmail names, if it does not exist."""
+        if environ.get("PATH_INFO") != "/v2/email/outbound-emails":
+            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            name = json.loads(body or b"{}").get("ConfigurationSetName")
+        except ValueError:
+            return None
+        if not name:
+            return None
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        region = scope.group(1) if scope else "us-east-1"
+        if name in ses_backends[DEFAULT_ACCOUNT_ID][region].config_sets:
+            return None
+        return name
+
     def serialised(environ, start_response):
         services = parse_qs(environ.get("QUERY_STRING", "")).get("services")
         if environ.get("PATH_INFO") == "/moto-api/data.json" and services:
@@ -110,6 +135,14 @@ def main() -> None:
             return [body]
         with lock:
             entry = record(environ) if call_log is not None else None
+            missing = missing_configuration_set(environ)
+            if missing is not None:
+                start_response(
+                    "404 Not Found",
+                    [("Content-Type", "application/json"), ("x-amzn-ErrorType", "NotFoundException")],
+                )
+                message = f"Configuration set <{missing}> does not exist."
+                return [json.dumps({"message": message}).encode()]
             started = time.perf_counter()
             body = list(app(environ, start_response))
             if entry is not None:

@@ -421,9 +421,10 @@ fn planted_mistakes_are_caught() {
         "          LOGIN_URL: !Ref LoginUrl\n          SMS_CODE_SECRET: !Ref SmsCodeSecret\n          EDITION",
         "sets SMS_CODE_SECRET",
     );
+    // Deliver's (the email events topic's policy lets SES publish).
     plant(
-        "Action: sns:Publish",
-        "Action: sns:Publsh",
+        "Action: sns:Publish\n              Resource: \"*\"",
+        "Action: sns:Publsh\n              Resource: \"*\"",
         "unknown action sns:Publsh",
     );
     plant(

@@ -8,16 +8,20 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::{
     AccountLookup, EmailAddress, IdentifierError, LoginName, PhoneNumber, PolicyViolation,
-    iso8601_millis,
+    Timestamp, iso8601_millis,
 };
 use crate::flows::{AdminAction, AdminError, Channel, NewUser, Recovery, Requester};
-use crate::ports::AuditRecord;
+use crate::ports::{AuditRecord, MessageStatus};
 
 /// Audit records listed when no limit is given, and the most ever listed.
 pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
 pub const MAX_AUDIT_LIMIT: u32 = 1000;
 
-const ACTIONS: &str = "send_recovery_link, set_password, invite_user or list_audit";
+const ACTIONS: &str = "send_recovery_link, set_password, invite_user, list_audit or list_messages";
+
+/// Messages listed when no limit is given, and the most ever listed.
+pub const DEFAULT_MESSAGE_LIMIT: u32 = 20;
+pub const MAX_MESSAGE_LIMIT: u32 = 200;
 
 /// Runs one event and answers with its result; failures are results too.
 /// `request_id` is the Lambda request id, kept in the audit record.
@@ -145,16 +149,16 @@ impl Fields<'_> {
         }
     }
 
-    fn limit(&self) -> Result<u32, EventError> {
+    fn limit(&self, default: u32, max: u32) -> Result<u32, EventError> {
         match self.0.get("limit") {
-            None | Some(Value::Null) => Ok(DEFAULT_AUDIT_LIMIT),
+            None | Some(Value::Null) => Ok(default),
             Some(value) => value
                 .as_u64()
-                .filter(|n| (1..=u64::from(MAX_AUDIT_LIMIT)).contains(n))
+                .filter(|n| (1..=u64::from(max)).contains(n))
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| {
                     EventError::Invalid(format!(
-                        "The field `limit` must be a whole number from 1 to {MAX_AUDIT_LIMIT}."
+                        "The field `limit` must be a whole number from 1 to {max}."
                     ))
                 }),
         }
@@ -187,6 +191,7 @@ enum Action {
     SetPassword(AccountLookup, SecretString, SecretString),
     InviteUser(NewUser),
     ListAudit(AccountLookup, u32),
+    ListMessages(AccountLookup, u32),
 }
 
 fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
@@ -207,8 +212,12 @@ fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
         ),
         AdminAction::InviteUser => Action::InviteUser(fields.new_user()?),
         AdminAction::ListAudit => {
-            let limit = fields.limit()?;
+            let limit = fields.limit(DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT)?;
             Action::ListAudit(fields.lookup("login")?, limit)
+        }
+        AdminAction::ListMessages => {
+            let limit = fields.limit(DEFAULT_MESSAGE_LIMIT, MAX_MESSAGE_LIMIT)?;
+            Action::ListMessages(fields.lookup("login")?, limit)
         }
     })
 }
@@ -271,7 +280,50 @@ async fn run(recovery: &Recovery, event: &Value, request_id: &str) -> Result<Val
             let records: Vec<Value> = records.iter().map(audit_json).collect();
             json!({ "records": records })
         }
+        Action::ListMessages(who, limit) => {
+            let listed = recovery.admin_list_messages(&by, &who, limit).await?;
+            let messages: Vec<Value> = listed.messages.iter().map(message_json).collect();
+            let email = match &listed.email_trouble {
+                None => json!({ "status": "ok" }),
+                Some(trouble) => json!({
+                    "status": trouble.kind.name(),
+                    "since": iso8601_seconds(trouble.at),
+                }),
+            };
+            json!({ "email": email, "messages": messages })
+        }
     })
+}
+
+/// A message as `list_messages` answers it; times in ISO 8601, and no
+/// field for what it does not have.
+fn message_json(message: &MessageStatus) -> Value {
+    let mut value = json!({
+        "message": message.key,
+        "kind": message.kind.name(),
+        "channel": message.channel.as_str(),
+        "created_at": iso8601_seconds(message.created_at),
+        "delivery": message.delivery,
+        "attempts": message.attempts,
+        "holds_payload": message.holds_payload,
+    });
+    let optional = [
+        ("last_error", message.last_error.clone()),
+        ("provider_id", message.provider_id.clone()),
+        ("feedback", message.feedback.map(|f| f.name().to_owned())),
+        ("feedback_at", message.feedback_at.map(iso8601_seconds)),
+        ("feedback_detail", message.feedback_detail.clone()),
+    ];
+    for (name, field) in optional {
+        if let Some(field) = field {
+            value[name] = json!(field);
+        }
+    }
+    value
+}
+
+fn iso8601_seconds(at: Timestamp) -> String {
+    iso8601_millis(at.epoch_seconds() * 1000)
 }
 
 /// An audit record as `list_audit` answers it: its fields, and `at` in

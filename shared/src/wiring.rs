@@ -48,7 +48,11 @@ pub async fn administration(sdk: &SdkConfig, config: &AppConfig) -> Result<Recov
 pub async fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Result<Delivery, WiringError> {
     Ok(Delivery {
         outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
-        mailer: aws::mailer(sdk, config.mail_from.clone()),
+        mailer: aws::mailer(
+            sdk,
+            config.mail_from.clone(),
+            config.email_configuration_set.clone(),
+        ),
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         clock: Arc::new(SystemClock),
         key: outbox_key(sdk, &config.outbox_secret_id).await?,

@@ -144,6 +144,16 @@ pub async fn verified_sender(sdk: &SdkConfig, address: &str) {
         .expect("create the SES identity");
 }
 
+/// The SES configuration set the functions under test send in.
+pub const CONFIGURATION_SET: &str = "recovery-test-events";
+
+/// Creates [`CONFIGURATION_SET`] unless it exists.
+pub async fn configuration_set(sdk: &SdkConfig) {
+    local_stack::ensure_configuration_set(&aws_sdk_sesv2::Client::new(sdk), CONFIGURATION_SET)
+        .await
+        .expect("create the SES configuration set");
+}
+
 /// An email moto recorded (moto keeps only the HTML part when both are sent).
 #[derive(Debug, Clone)]
 pub struct SentEmail {

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::{
-    LOGIN_URL, RESET_PAGE_URL, SENDER, SMS_CODE_SECRET, emulator, free_port, fresh_table, http,
-    log_dir, outbox_secret, post_json, sdk_config, tethered, tool, unique, verified_sender,
-    wait_until_answering,
+    CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, SMS_CODE_SECRET, configuration_set,
+    emulator, free_port, fresh_table, http, log_dir, outbox_secret, post_json, sdk_config,
+    tethered, tool, unique, verified_sender, wait_until_answering,
 };
 
 /// How the stream reaches `deliver`.
@@ -133,6 +133,7 @@ impl Functions {
                 runtime.block_on(async {
                     let sdk = sdk_config().await;
                     verified_sender(&sdk, &sender).await;
+                    configuration_set(&sdk).await;
                     let arn = outbox_secret(&sdk).await;
                     (fresh_table(&sdk).await, arn)
                 })
@@ -151,6 +152,7 @@ impl Functions {
             ("TABLE_NAME", table.clone()),
             ("OUTBOX_SECRET_ARN", secret_arn),
             ("MAIL_FROM", SENDER.into()),
+            ("EMAIL_CONFIGURATION_SET", CONFIGURATION_SET.into()),
             ("RESET_PAGE_URL", RESET_PAGE_URL.into()),
             ("LOGIN_URL", LOGIN_URL.into()),
             ("SERVICE_NAME", "Recovery Test".into()),

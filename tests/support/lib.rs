@@ -196,6 +196,25 @@ pub async fn pending_messages(table: &str) -> Vec<OutboxItem> {
     items
 }
 
+/// A stream event as Lambda hands the deliver function a batch: one
+/// `INSERT` record per `(sequence number, new image)`.
+pub fn stream_event(records: &[(String, serde_json::Value)]) -> serde_json::Value {
+    let records: Vec<serde_json::Value> = records
+        .iter()
+        .map(|(sequence, image)| {
+            serde_json::json!({
+                "eventID": sequence,
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "eventVersion": "1.1",
+                "awsRegion": "us-east-1",
+                "dynamodb": { "NewImage": image, "SequenceNumber": sequence, "StreamViewType": "NEW_IMAGE" },
+            })
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
+}
+
 /// Sends, in-process, every message on `table` not sent yet; the number
 /// sent.
 pub async fn deliver_pending(table: &str) -> usize {

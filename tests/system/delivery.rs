@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use password_recovery::aws::stream_image;
+use password_recovery::aws::{message_tags, stream_image};
+use password_recovery::ports::MessageRef;
 use password_recovery::testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
@@ -152,23 +153,6 @@ async fn scan_text(sdk: &aws_config::SdkConfig, table: &str) -> String {
         .join("\n")
 }
 
-fn stream_event(records: &[(String, Value)]) -> Value {
-    let records: Vec<Value> = records
-        .iter()
-        .map(|(sequence, image)| {
-            json!({
-                "eventID": sequence,
-                "eventName": "INSERT",
-                "eventSource": "aws:dynamodb",
-                "eventVersion": "1.1",
-                "awsRegion": "us-east-1",
-                "dynamodb": { "NewImage": image, "SequenceNumber": sequence, "StreamViewType": "NEW_IMAGE" },
-            })
-        })
-        .collect();
-    json!({ "Records": records })
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_handed_over_twice_sends_one_email_and_nothing_is_stored_in_clear() {
     let f = Functions::start_with(&[], Stream::Off);
@@ -268,4 +252,79 @@ async fn a_phone_only_account_gets_the_password_changed_sms() {
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts[1].to_lowercase().contains("password"), "{}", texts[1]);
     assert!(!texts[1].contains("a new passphrase"));
+}
+
+/// The Lambda event of an SNS notification carrying the SES event `name`
+/// (from AWS's documentation, `shared/tests/fixtures/ses/`) about the email
+/// `provider_id` to `to`, tagged as SES tags it: what the configuration
+/// set's event destination hands the deliver function.
+fn ses_notification(name: &str, reference: &MessageRef, provider_id: &str, to: &str) -> Value {
+    let fixture = |name: &str| -> Value {
+        let path = format!(
+            "{}/../shared/tests/fixtures/ses/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).expect("a fixture")).expect("JSON")
+    };
+    let mut event = fixture(name);
+    for (tag, value) in message_tags(reference) {
+        event["mail"]["tags"][tag] = json!([value]);
+    }
+    event["mail"]["messageId"] = json!(provider_id);
+    event["mail"]["destination"] = json!([to]);
+    if event["bounce"].is_object() {
+        event["bounce"]["bouncedRecipients"][0]["emailAddress"] = json!(to);
+    }
+    let mut notification = fixture("sns-notification");
+    notification["Records"][0]["Sns"]["Message"] = json!(event.to_string());
+    notification
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_ses_reports_is_recorded_and_shown_to_the_administrator() {
+    let f = functions();
+    let login = unique("bounced");
+    let address = format!("{login}@recovery.test");
+    let user = create(&f.table, account(&login).password("the old password 1")).await;
+    assert_eq!(
+        post_json(&f.forgot_url(), &json!({ "login": login })).status,
+        202
+    );
+    assert_eq!(emails_to(&address).len(), 1);
+    let list = json!({ "action": "list_messages", "login": login, "requested_by": "ops" });
+    let listed = f.invoke_admin(&list);
+    assert_eq!(listed["email"]["status"], "ok", "{listed}");
+    let message = listed["messages"][0].clone();
+    assert_eq!(message["delivery"], "sent", "{listed}");
+    assert_eq!(message["holds_payload"], false);
+    let provider_id = message["provider_id"]
+        .as_str()
+        .expect("SES's id")
+        .to_owned();
+    let reference = MessageRef {
+        user_id: user.id.clone(),
+        key: message["message"].as_str().unwrap().to_owned(),
+    };
+
+    let delivered = ses_notification("delivery", &reference, &provider_id, &address);
+    assert_eq!(f.invoke_deliver(&delivered), json!({ "recorded": 1 }));
+    let listed = f.invoke_admin(&list);
+    assert_eq!(listed["messages"][0]["feedback"], "delivered", "{listed}");
+    assert_eq!(
+        listed["messages"][0]["feedback_detail"],
+        "250 2.6.0 Message received"
+    );
+
+    let bounced = ses_notification("bounce", &reference, &provider_id, &address);
+    assert_eq!(f.invoke_deliver(&bounced), json!({ "recorded": 1 }));
+    let listed = f.invoke_admin(&list);
+    assert_eq!(listed["messages"][0]["feedback"], "bounced", "{listed}");
+    assert_eq!(listed["email"]["status"], "bounced");
+    assert!(!listed.to_string().contains(&address), "no address shown");
+
+    // The same report under another message id is not this email's.
+    let forged = ses_notification("complaint", &reference, "another-id", &address);
+    f.invoke_deliver(&forged);
+    let listed = f.invoke_admin(&list);
+    assert_eq!(listed["messages"][0]["feedback"], "bounced");
 }

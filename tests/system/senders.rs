@@ -1,9 +1,9 @@
 //! The SES and SNS adapters through the real SDK against the moto emulator.
 
 use password_recovery::aws::{SesMailer, SnsTexter};
-use password_recovery::domain::{EmailAddress, PhoneNumber, SmsCode};
+use password_recovery::domain::{EmailAddress, PhoneNumber, SmsCode, UserId};
 use password_recovery::messages::{Context, email, sms};
-use password_recovery::ports::{Mailer, Texter};
+use password_recovery::ports::{Mailer, MessageRef, Texter};
 use system_tests::*;
 
 const CONTEXT: Context<'static> = Context {
@@ -12,17 +12,49 @@ const CONTEXT: Context<'static> = Context {
     login_url: LOGIN_URL,
 };
 
+fn reference() -> MessageRef {
+    MessageRef {
+        user_id: UserId::from_stored("0123456789abcdef0123456789abcdef"),
+        key: "1795978603123#00ff11ee22dd33cc".into(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sends_html_and_text_from_the_configured_sender() {
     let sdk = sdk_config().await;
     let sender = format!("{}@recovery.test", unique("sender"));
     verified_sender(&sdk, &sender).await;
     let to = format!("{}@recovery.test", unique("to"));
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), sender.clone());
+    let bodies = SentRequests::default();
+    let client = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(&sdk)
+            .interceptor(bodies.clone())
+            .build(),
+    );
+    configuration_set(&sdk).await;
+    let mailer =
+        SesMailer::new(client, sender.clone()).in_configuration_set(Some(CONFIGURATION_SET.into()));
     let link = "https://recovery.test/password/reset?token=abcDEF_-123";
     let message =
         email::reset_link(&EmailAddress::parse(&to).unwrap(), &CONTEXT, link, 3600).unwrap();
-    mailer.send(message).await.expect("SES accepts the email");
+    let id = mailer
+        .send(message, &reference())
+        .await
+        .expect("SES accepts the email");
+    assert!(!id.is_empty(), "SES's message id");
+
+    // In the configuration set, tagged with the outbox message, which SES
+    // hands back with every event about the email.
+    let request: serde_json::Value =
+        serde_json::from_str(&bodies.take_bodies().concat()).expect("a JSON request");
+    assert_eq!(request["ConfigurationSetName"], CONFIGURATION_SET);
+    assert_eq!(
+        request["EmailTags"],
+        serde_json::json!([
+            { "Name": "recovery-user", "Value": "0123456789abcdef0123456789abcdef" },
+            { "Name": "recovery-message", "Value": "1795978603123-00ff11ee22dd33cc" },
+        ])
+    );
 
     let sent = emails_to(&to);
     assert_eq!(sent.len(), 1);
@@ -37,6 +69,26 @@ async fn sends_html_and_text_from_the_configured_sender() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_configuration_set_that_does_not_exist_is_refused_as_ses_refuses_it() {
+    let sdk = sdk_config().await;
+    let sender = format!("{}@recovery.test", unique("sender"));
+    verified_sender(&sdk, &sender).await;
+    let to = format!("{}@recovery.test", unique("to"));
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), sender)
+        .in_configuration_set(Some(unique("missing")));
+    let message = email::reset_link(
+        &EmailAddress::parse(&to).unwrap(),
+        &CONTEXT,
+        "https://recovery.test/x",
+        3600,
+    )
+    .unwrap();
+    let err = mailer.send(message, &reference()).await.unwrap_err();
+    assert_eq!(err.code, "NotFoundException");
+    assert!(emails_to(&to).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unverified_sender_is_a_typed_failure_without_the_message() {
     let sdk = sdk_config().await;
     let mailer = SesMailer::new(
@@ -47,7 +99,7 @@ async fn an_unverified_sender_is_a_typed_failure_without_the_message() {
     let link = "https://recovery.test/password/reset?token=secretTOKEN";
     let message =
         email::reset_link(&EmailAddress::parse(&to).unwrap(), &CONTEXT, link, 3600).unwrap();
-    let err = mailer.send(message).await.unwrap_err();
+    let err = mailer.send(message, &reference()).await.unwrap_err();
     assert_eq!(err.operation, "send_email");
     assert_eq!(err.code, "MessageRejected");
     assert!(!err.to_string().contains("secretTOKEN"));

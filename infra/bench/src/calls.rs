@@ -1,12 +1,15 @@
 //! The AWS calls each flow makes, counted at the emulator by the
 //! `app/<function>` tag in each request's user agent.
 
-use password_recovery::config::Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+use password_recovery::config::Function::{
+    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode,
+};
 use serde_json::{Value, json};
 use system_tests::{emulator, unique};
 
 use crate::Error;
-use crate::data::{Actor, latest_code};
+use crate::cold::sent_one;
+use crate::data::{Actor, latest_code, pending_email};
 use crate::events::{admin, check_code, forgot, http_event, new_password, next_phone};
 use crate::process::Running;
 use crate::runtime_api::Answer;
@@ -183,6 +186,19 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
                 ),
                 200,
             )
+        })?
+        .1,
+    ));
+    let mut deliver = Running::start(Deliver, table)?;
+    deliver.invoke(&json!({"Records": []}))?;
+    let handle = tokio::runtime::Handle::current();
+    let sdk = handle.block_on(system_tests::sdk_config());
+    let event = handle.block_on(pending_email(&sdk, table, ada))?;
+    rows.push((
+        "deliver one email",
+        counting(Deliver.name(), || {
+            let answer = deliver.invoke(&event)?;
+            sent_one(&deliver, &answer)
         })?
         .1,
     ));

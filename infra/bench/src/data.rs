@@ -1,12 +1,19 @@
 //! The tables the benchmark runs on, and the accounts in them.
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
-use password_recovery::aws::DynamoDbStore;
+use password_recovery::aws::{DynamoDbStore, outbox_stream_image};
 use password_recovery::domain::{
-    Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock, UserId,
+    AccountLookup, Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock,
+    UserId,
 };
 use password_recovery::ports::CodeStore;
-use system_tests::{SMS_CODE_SECRET, account, deliver_pending, fresh_table, texts_to, unique};
+use serde_json::Value;
+use system_tests::{
+    SMS_CODE_SECRET, account, deliver_pending, fresh_table, pending_messages, recovery_on_aws,
+    stream_event, texts_to, unique,
+};
 
 use crate::Error;
 use crate::events::next_phone;
@@ -113,6 +120,27 @@ pub fn latest_code(table: &str, phone: &str) -> Result<String, Error> {
         .pop()
         .ok_or(format!("no SMS reached {phone}"))?;
     Ok(text.chars().take(6).collect())
+}
+
+/// A new reset email for `actor` in `table`'s outbox, made by the forgot
+/// flow in-process, as the stream event that hands it to `deliver`.
+pub async fn pending_email(sdk: &SdkConfig, table: &str, actor: &Actor) -> Result<Value, Error> {
+    let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
+    let recovery = recovery_on_aws(sdk, store, Arc::new(SystemClock));
+    let lookup = AccountLookup::parse(&actor.login).map_err(|e| format!("{e:?}"))?;
+    recovery
+        .request_reset(&lookup, "192.0.2.9")
+        .await
+        .map_err(|e| format!("forgot: {e}"))?;
+    let item = pending_messages(table)
+        .await
+        .into_iter()
+        .rfind(|m| m.user_id == actor.id)
+        .ok_or("no message in the outbox")?;
+    Ok(stream_event(&[(
+        item.key.replace('#', ""),
+        outbox_stream_image(&item),
+    )]))
 }
 
 /// The code each actor after the first will type: stored directly, with ten

@@ -10,7 +10,8 @@
 //! 3. the zipped arm64 packages built by `cargo lambda build`;
 //! 4. one Argon2id hash, and the password change over in-memory parts;
 //! 5. AWS calls per flow on a table of 10 users and one of 10,000;
-//! 6. peak RSS of each function over its 200 warm events.
+//! 6. peak RSS of each function over its 200 warm events;
+//! 7. the outbox key: read at a cold start, and sealing one message.
 //!
 //! Usage: `benchmark [--runs N] [--warm N] [--users N] [--out FILE]`.
 
@@ -24,6 +25,7 @@ mod machine;
 mod process;
 mod report;
 mod runtime_api;
+mod sealing;
 mod warm;
 
 use std::path::PathBuf;
@@ -85,7 +87,7 @@ async fn main() -> Result<(), Error> {
     );
     let sdk = sdk_config().await;
     verified_sender(&sdk, SENDER).await;
-    outbox_secret(&sdk).await;
+    let secret = outbox_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
     let (large, large_actor) = data::table_with_users(&sdk, options.users).await?;
     let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
@@ -115,6 +117,10 @@ async fn main() -> Result<(), Error> {
     eprintln!("bench: Argon2id");
     let hashing = hashing::hashing(options.runs).await?;
 
+    // 7. The outbox key.
+    eprintln!("bench: outbox key");
+    let sealing = sealing::sealing(&sdk, &secret, options.runs).await?;
+
     // 3. Packages.
     let packages = machine::package_sizes();
 
@@ -129,6 +135,7 @@ async fn main() -> Result<(), Error> {
         warm_rows,
         packages,
         hashing,
+        sealing,
         small_calls,
         large_calls,
     })?;

@@ -193,7 +193,7 @@ impl Running {
         Ok(answer)
     }
 
-    fn unexpected(&self, what: &str, answer: &Answer) -> Error {
+    pub fn unexpected(&self, what: &str, answer: &Answer) -> Error {
         let body = String::from_utf8_lossy(&answer.body);
         format!("{} answered {what}: {body}", self.binary.name()).into()
     }

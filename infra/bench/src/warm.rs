@@ -4,11 +4,14 @@
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use password_recovery::config::Function::{AdminReset, RequestReset, SetPassword, VerifyCode};
+use password_recovery::config::Function::{
+    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode,
+};
 use serde_json::json;
 
 use crate::calls::{CallLog, token_of};
-use crate::data::{Actor, WARM_CODE, store_codes};
+use crate::cold::sent_one;
+use crate::data::{Actor, WARM_CODE, pending_email, store_codes};
 use crate::events::{address, admin, check_code, forgot, new_password};
 use crate::figures::Sample;
 use crate::process::{Binary, Running};
@@ -69,6 +72,10 @@ pub fn warm_runs(
         r.expect(&forgot(&ada.login, "192.0.2.5"), 202)
     })?;
     let mut request = Running::start(RequestReset, table)?;
+    measure("forgot, unknown login", &mut request, &mut |i, r| {
+        r.expect(&forgot(&format!("nobody-{i}"), "192.0.2.5"), 202)
+    })?;
+    let mut request = Running::start(RequestReset, table)?;
     measure("forgot by phone (SMS code)", &mut request, &mut |i, r| {
         r.expect(&forgot(&actors[1 + i].phone, &address(i)), 202)
     })?;
@@ -103,6 +110,14 @@ pub fn warm_runs(
             )
         },
     )?;
+
+    let mut deliver = Running::start(Deliver, table)?;
+    measure("deliver a reset email", &mut deliver, &mut |_, r| {
+        let event = handle.block_on(pending_email(sdk, table, ada))?;
+        let answer = r.invoke(&event)?;
+        sent_one(r, &answer)?;
+        Ok(answer)
+    })?;
     Ok(rows)
 }
 

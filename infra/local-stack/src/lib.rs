@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
+use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use password_recovery::domain::{
     AccountLookup, EmailAddress, LoginName, NewAccount, OsRandom, Password, PasswordHasher,
     PhoneNumber, RandomSource, UserId,
@@ -222,6 +223,40 @@ pub async fn ensure_sender(
                     aws_sdk_sesv2::error::DisplayErrorContext(e)
                 ))
             })?;
+    }
+    Ok(())
+}
+
+/// Creates the SES configuration set `name` unless it exists.
+pub async fn ensure_configuration_set(
+    client: &aws_sdk_sesv2::Client,
+    name: &str,
+) -> Result<(), ProvisionError> {
+    let exists = client
+        .get_configuration_set()
+        .configuration_set_name(name)
+        .send()
+        .await
+        .is_ok();
+    if !exists {
+        let created = client
+            .create_configuration_set()
+            .configuration_set_name(name)
+            .send()
+            .await;
+        // Made meanwhile by another caller: as good (moto names the error
+        // after the resource).
+        if let Err(e) = created
+            && !matches!(
+                e.code(),
+                Some("AlreadyExistsException" | "ConfigurationSetAlreadyExistsException")
+            )
+        {
+            return Err(fail(format!(
+                "CreateConfigurationSet {name}: {}",
+                aws_sdk_sesv2::error::DisplayErrorContext(e)
+            )));
+        }
     }
     Ok(())
 }

@@ -1,12 +1,16 @@
 //! `local-stack provision`: create the table from `template.yaml`, the
 //! outbox key's secret (a random text, named by `OUTBOX_SECRET_ARN`), the SES
-//! sender identity (`MAIL_FROM`) and the demo accounts on the endpoint in
+//! sender identity (`MAIL_FROM`), the SES configuration set
+//! (`EMAIL_CONFIGURATION_SET`, when set) and the demo accounts on the endpoint in
 //! `AWS_ENDPOINT_URL`, with the functions' configuration from the
 //! environment. Idempotent.
 
 use std::process::ExitCode;
 
-use local_stack::{DEMO_ACCOUNTS, ensure_secret, ensure_sender, ensure_table, seed_demo_accounts};
+use local_stack::{
+    DEMO_ACCOUNTS, ensure_configuration_set, ensure_secret, ensure_sender, ensure_table,
+    seed_demo_accounts,
+};
 use password_recovery::aws::load_sdk_config;
 use password_recovery::config::Function;
 use password_recovery::{AppConfig, wiring};
@@ -37,7 +41,11 @@ async fn main() -> ExitCode {
         let created = ensure_table(&dynamodb, &table).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
         ensure_secret(&secrets, &config.outbox_secret_id, None).await?;
-        ensure_sender(&aws_sdk_sesv2::Client::new(&sdk), &sender).await?;
+        let ses = aws_sdk_sesv2::Client::new(&sdk);
+        ensure_sender(&ses, &sender).await?;
+        if let Some(name) = &deliver.email_configuration_set {
+            ensure_configuration_set(&ses, name).await?;
+        }
         let recovery = wiring::administration(&sdk, &config)
             .await
             .map_err(|e| local_stack::ProvisionError(e.to_string()))?;

@@ -14,6 +14,7 @@ mod sdk;
 mod secrets;
 #[cfg(feature = "ses")]
 mod ses;
+mod ses_feedback;
 #[cfg(feature = "sns")]
 mod sns;
 
@@ -35,18 +36,19 @@ pub use sdk::{Roots, https_client, load_sdk_config, sdk_config_from};
 pub use secrets::read_secret;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;
+pub use ses_feedback::{MESSAGE_TAG, USER_TAG, delivery_report_from_ses_event, message_tags};
 #[cfg(feature = "sns")]
 pub use sns::SnsTexter;
 
 /// The mailer of this build: SES from `from`, its client built when the
 /// first email goes out; without the `ses` feature, one that fails.
 #[cfg(feature = "ses")]
-pub fn mailer(sdk: &SdkConfig, from: String) -> Arc<dyn Mailer> {
-    Arc::new(SesMailer::on_first_use(sdk, from))
+pub fn mailer(sdk: &SdkConfig, from: String, configuration_set: Option<String>) -> Arc<dyn Mailer> {
+    Arc::new(SesMailer::on_first_use(sdk, from).in_configuration_set(configuration_set))
 }
 
 #[cfg(not(feature = "ses"))]
-pub fn mailer(_: &SdkConfig, _: String) -> Arc<dyn Mailer> {
+pub fn mailer(_: &SdkConfig, _: String, _: Option<String>) -> Arc<dyn Mailer> {
     Arc::new(NotLinked)
 }
 
@@ -70,7 +72,11 @@ struct NotLinked;
 #[cfg(not(feature = "ses"))]
 #[async_trait::async_trait]
 impl Mailer for NotLinked {
-    async fn send(&self, _: crate::messages::OutgoingEmail) -> Result<String, DependencyError> {
+    async fn send(
+        &self,
+        _: crate::messages::OutgoingEmail,
+        _: &crate::ports::MessageRef,
+    ) -> Result<String, DependencyError> {
         Err(DependencyError::new("send_email", "NotLinked"))
     }
 }

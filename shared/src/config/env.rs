@@ -54,6 +54,7 @@ pub(super) fn read(
     let edition = v.edition();
     sms.code_secret = v.code_secret();
     let sms_sender_id = v.sms_sender_id();
+    let email_configuration_set = v.configuration_set();
     let service_name = v
         .get("SERVICE_NAME")
         .map(|s| s.trim().to_owned())
@@ -66,6 +67,7 @@ pub(super) fn read(
         table_name,
         outbox_secret_id,
         mail_from,
+        email_configuration_set,
         sms_sender_id,
         recovery: RecoverySettings {
             service_name,
@@ -225,6 +227,24 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             ));
         }
         secret
+    }
+
+    /// SES names: 1 to 64 letters, digits, `_` and `-`.
+    fn configuration_set(&mut self) -> Option<String> {
+        let name = self
+            .get("EMAIL_CONFIGURATION_SET")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())?;
+        let valid = name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
+            self.problem(
+                "EMAIL_CONFIGURATION_SET must be 1 to 64 letters, digits, underscores or dashes",
+            );
+        }
+        Some(name)
     }
 
     fn sms_sender_id(&mut self) -> Option<String> {

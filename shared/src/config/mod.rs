@@ -37,6 +37,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
         &[RequestReset, VerifyCode, SetPassword, AdminReset],
     ),
     ("MAIL_FROM", &[Deliver]),
+    ("EMAIL_CONFIGURATION_SET", &[Deliver]),
     ("RESET_PAGE_URL", &[RequestReset, AdminReset]),
     ("LOGIN_URL", &[SetPassword, AdminReset]),
     ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
@@ -101,6 +102,9 @@ pub struct AppConfig {
     /// from; read at cold start by `wiring`.
     pub outbox_secret_id: String,
     pub mail_from: String,
+    /// The SES configuration set emails are sent in (its event destination
+    /// reports what became of them); none when unset.
+    pub email_configuration_set: Option<String>,
     /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
     pub sms_sender_id: Option<String>,
     pub recovery: RecoverySettings,

@@ -185,3 +185,25 @@ fn reset_links_append_the_token_to_the_configured_page() {
         "https://id.example.com/r?lang=en&token=t0k"
     );
 }
+
+#[test]
+fn the_deliver_function_sends_in_the_configuration_set_it_is_given() {
+    let mut pairs = MINIMAL.to_vec();
+    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    assert_eq!(config.email_configuration_set, None);
+    pairs.push(("EMAIL_CONFIGURATION_SET", "recovery-events_1"));
+    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    assert_eq!(
+        config.email_configuration_set.as_deref(),
+        Some("recovery-events_1")
+    );
+    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    assert_eq!(config.email_configuration_set, None, "not its variable");
+    let long = "x".repeat(65);
+    for bad in ["with space", "dots.not.allowed", long.as_str()] {
+        pairs.retain(|(name, _)| *name != "EMAIL_CONFIGURATION_SET");
+        pairs.push(("EMAIL_CONFIGURATION_SET", bad));
+        let err = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("EMAIL_CONFIGURATION_SET"), "{bad}");
+    }
+}

@@ -91,6 +91,41 @@ pub struct UserAccount {
     pub password_changed_at: Option<Timestamp>,
     /// Digest of the one reset token that may still be redeemed.
     pub active_reset: Option<TokenDigest>,
+    /// The last time mail to the account was refused for good (a hard
+    /// bounce) or reported as spam, and to which address.
+    pub email_trouble: Option<EmailTrouble>,
+}
+
+/// Why mail to an address does not reach its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailTroubleKind {
+    /// The receiving server refused it for good (a permanent bounce).
+    Bounced,
+    /// The recipient reported it as spam.
+    Complained,
+}
+
+impl EmailTroubleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bounced => "bounced",
+            Self::Complained => "complained",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Bounced, Self::Complained]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+}
+
+/// A hard bounce or complaint recorded against an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailTrouble {
+    pub kind: EmailTroubleKind,
+    pub address: EmailAddress,
+    pub at: Timestamp,
 }
 
 impl UserAccount {
@@ -109,6 +144,14 @@ impl UserAccount {
     /// (`layout::MAY_RECOVER`).
     pub fn may_recover(&self) -> bool {
         !self.disabled && self.social_only().is_none()
+    }
+
+    /// The trouble recorded for the address the account has now; trouble
+    /// with an address it no longer has does not count.
+    pub fn current_email_trouble(&self) -> Option<&EmailTrouble> {
+        self.email_trouble
+            .as_ref()
+            .filter(|trouble| self.email.as_ref() == Some(&trouble.address))
     }
 }
 
@@ -137,6 +180,7 @@ impl NewAccount {
             disabled: self.disabled,
             password_changed_at: None,
             active_reset: None,
+            email_trouble: None,
         }
     }
 }

@@ -14,7 +14,7 @@ mod sealed;
 mod time;
 mod token;
 
-pub use account::{AccountLookup, NewAccount, UserAccount, UserId};
+pub use account::{AccountLookup, EmailTrouble, EmailTroubleKind, NewAccount, UserAccount, UserId};
 pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
 pub use identifier::{
     EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,
@@ -30,7 +30,7 @@ pub(crate) use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{RateDecision, RateWindow, decide, longest_window};
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
-pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, utc_minutes};
+pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, parse_iso8601, utc_minutes};
 pub use token::{
     ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest, TokenPurpose,
 };

@@ -82,6 +82,60 @@ pub fn iso8601_millis(millis: i64) -> String {
     )
 }
 
+/// The instant (to the second) of a UTC time as AWS events write it:
+/// `2017-08-05T00:41:02.669Z` (fraction optional); `None` for anything
+/// else.
+pub fn parse_iso8601(text: &str) -> Option<Timestamp> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let time = time.split_once('.').map_or(time, |(whole, fraction)| {
+        if fraction.bytes().all(|b| b.is_ascii_digit()) {
+            whole
+        } else {
+            ""
+        }
+    });
+    let number = |part: &str, len: usize| -> Option<i64> {
+        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let mut d = date.split('-');
+    let (y, m, day) = (
+        number(d.next()?, 4)?,
+        number(d.next()?, 2)?,
+        number(d.next()?, 2)?,
+    );
+    let mut t = time.split(':');
+    let (h, min, sec) = (
+        number(t.next()?, 2)?,
+        number(t.next()?, 2)?,
+        number(t.next()?, 2)?,
+    );
+    if d.next().is_some() || t.next().is_some() {
+        return None;
+    }
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let days = days_from_civil(y, m, day);
+    Some(Timestamp::from_epoch_seconds(
+        days * 86_400 + h * 3600 + min * 60 + sec,
+    ))
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's
+/// algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
 /// algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -108,6 +162,33 @@ mod tests {
     #[test]
     fn system_clock_is_after_2024() {
         assert!(SystemClock.now().epoch_seconds() > 1_700_000_000);
+    }
+
+    #[test]
+    fn parses_what_it_formats_and_refuses_the_rest() {
+        for millis in [0, 951_782_400_000, 1_795_978_603_123, 1_501_893_662_669] {
+            let text = iso8601_millis(millis);
+            assert_eq!(
+                parse_iso8601(&text),
+                Some(Timestamp::from_epoch_seconds(millis / 1000)),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_iso8601("2017-08-05T00:41:02Z"),
+            Some(Timestamp::from_epoch_seconds(1_501_893_662))
+        );
+        for bad in [
+            "",
+            "2017-08-05T00:41:02.669",
+            "2017-08-05 00:41:02Z",
+            "2017-13-05T00:41:02Z",
+            "2017-08-05T24:41:02Z",
+            "2017-08-05T00:41:02.6x9Z",
+            "17-08-05T00:41:02Z",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

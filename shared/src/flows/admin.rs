@@ -1,6 +1,6 @@
 //! The administrator's actions: send a recovery link with the registration
-//! details (email or SMS), set a password directly, invite a user, and list
-//! the audit trail. Every action is audited (`audit`); who may run them is
+//! details (email or SMS), set a password directly, invite a user, list the
+//! audit trail, and list an account's messages with their delivery. Every action is audited (`audit`); who may run them is
 //! decided by IAM, outside.
 
 use secrecy::{ExposeSecret, SecretString};
@@ -9,11 +9,11 @@ use tracing::error;
 use super::audit::Requester;
 use super::{Channel, Recovery};
 use crate::domain::{
-    AccountLookup, EmailAddress, LoginName, NewAccount, NewPasswordError, PhoneNumber,
-    PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose, UserAccount, UserId,
+    AccountLookup, EmailAddress, EmailTrouble, LoginName, NewAccount, NewPasswordError,
+    PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose, UserAccount, UserId,
 };
 use crate::messages::{MessageKind, email, sms};
-use crate::ports::{AuditRecord, CreateAccountError, DependencyError};
+use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 
 /// The administrator's actions, by the names events and audit records use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +22,16 @@ pub enum AdminAction {
     SetPassword,
     InviteUser,
     ListAudit,
+    ListMessages,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 4] = [
+    pub const ALL: [AdminAction; 5] = [
         Self::SendRecoveryLink,
         Self::SetPassword,
         Self::InviteUser,
         Self::ListAudit,
+        Self::ListMessages,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +40,7 @@ impl AdminAction {
             Self::SetPassword => "set_password",
             Self::InviteUser => "invite_user",
             Self::ListAudit => "list_audit",
+            Self::ListMessages => "list_messages",
         }
     }
 
@@ -60,6 +63,14 @@ impl LinkQueued {
     fn detail(&self) -> Option<String> {
         Some(format!("{} to {}", self.channel.as_str(), self.destination))
     }
+}
+
+/// An account's newest messages with what became of each, and the trouble
+/// recorded for its current email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountMessages {
+    pub email_trouble: Option<EmailTrouble>,
+    pub messages: Vec<MessageStatus>,
 }
 
 /// An account to invite: it gets no password; the invitation carries a link
@@ -278,6 +289,31 @@ impl Recovery {
         record.detail = Some(format!("listed {}", records.len()));
         self.append_audit(&record).await?;
         Ok(records)
+    }
+
+    /// The newest `limit` messages to `who`, newest first: how each went
+    /// (sent, failed and why, expired) and what the provider reported
+    /// (delivered, bounced, complained), with the account's email trouble.
+    pub async fn admin_list_messages(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+        limit: u32,
+    ) -> Result<AccountMessages, AdminError> {
+        let (account, target) = self.admin_target(who).await?;
+        let action = AdminAction::ListMessages.name();
+        let record = self.audit_record(by, action, &target, account.as_ref());
+        self.audited(&record, async {
+            let account = account.ok_or(AdminError::UserNotFound)?;
+            let messages = self.outbox.messages(&account.id, limit).await?;
+            let detail = Some(format!("listed {}", messages.len()));
+            let listed = AccountMessages {
+                email_trouble: account.current_email_trouble().cloned(),
+                messages,
+            };
+            Ok((listed, detail))
+        })
+        .await
     }
 
     /// Issues a link token of `purpose` and puts it in the outbox with the

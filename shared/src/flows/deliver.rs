@@ -9,7 +9,8 @@ use tracing::{error, info, warn};
 use crate::domain::{Clock, OutboxKey};
 use crate::messages::Message;
 use crate::ports::{
-    Claim, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore, Texter,
+    Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
+    Reported, Texter,
 };
 
 /// How long a delivery holds a message before another may try: longer than
@@ -91,7 +92,7 @@ impl Delivery {
             Claim::Busy => return Err(DeliverError::Busy),
         }
         let sent = match self.open(item) {
-            Ok(Message::Email(email)) => self.mailer.send(email).await,
+            Ok(Message::Email(email)) => self.mailer.send(email, &item.reference()).await,
             Ok(Message::Sms(sms)) => self.texter.send(sms).await,
             Err(err) => {
                 error!(user_id = %item.user_id, message = %item.key, "an outbox payload does not open");
@@ -122,6 +123,31 @@ impl Delivery {
                 Err(self.failed(item, DeliverError::Send(err)).await)
             }
         }
+    }
+
+    /// Records what the provider reported about a message it took: on the
+    /// message, and a hard bounce or a complaint on the account too, for
+    /// the administrator to see (`list_messages`).
+    pub async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {
+        let reported = self.outbox.report(report).await?;
+        let message = &report.message;
+        match (reported, report.feedback.trouble()) {
+            (Reported::Recorded, Some(trouble)) => warn!(
+                user_id = %message.user_id,
+                message = %message.key,
+                trouble = trouble.name(),
+                detail = %report.detail,
+                "mail to the account's address does not reach it"
+            ),
+            (outcome, _) => info!(
+                user_id = %message.user_id,
+                message = %message.key,
+                feedback = report.feedback.name(),
+                ?outcome,
+                "delivery report"
+            ),
+        }
+        Ok(reported)
     }
 
     fn open(&self, item: &OutboxItem) -> Result<Message, DeliverError> {

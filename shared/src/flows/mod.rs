@@ -31,7 +31,7 @@ use crate::ports::{
 };
 
 pub use crate::messages::Channel;
-pub use admin::{AdminAction, AdminError, Invited, LinkQueued, NewUser};
+pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use deliver::{DeliverError, Delivered, Delivery};

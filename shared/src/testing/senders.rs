@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::messages::{OutgoingEmail, OutgoingSms};
-use crate::ports::{DependencyError, Mailer, Texter};
+use crate::ports::{DependencyError, Mailer, MessageRef, Texter};
 
 /// A texter that keeps what it is given.
 #[derive(Default)]
@@ -36,6 +36,7 @@ impl Texter for SmsSink {
 #[derive(Default)]
 pub struct MailSink {
     sent: Mutex<Vec<OutgoingEmail>>,
+    references: Mutex<Vec<MessageRef>>,
     failing: Mutex<bool>,
 }
 
@@ -48,6 +49,14 @@ impl MailSink {
         self.sent.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// The outbox message each sent email carried, in order.
+    pub fn references(&self) -> Vec<MessageRef> {
+        self.references
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
     /// Every later send fails (`true`), or works again (`false`).
     pub fn set_failing(&self, failing: bool) {
         if let Ok(mut flag) = self.failing.lock() {
@@ -58,12 +67,19 @@ impl MailSink {
 
 #[async_trait]
 impl Mailer for MailSink {
-    async fn send(&self, email: OutgoingEmail) -> Result<String, DependencyError> {
+    async fn send(
+        &self,
+        email: OutgoingEmail,
+        message: &MessageRef,
+    ) -> Result<String, DependencyError> {
         if self.failing.lock().map(|f| *f).unwrap_or(false) {
             return Err(DependencyError::new("send_email", "MessageRejected"));
         }
         let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
         sent.push(email);
+        if let Ok(mut references) = self.references.lock() {
+            references.push(message.clone());
+        }
         Ok(format!("email-{}", sent.len()))
     }
 }

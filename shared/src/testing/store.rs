@@ -19,7 +19,7 @@ use crate::ports::{
 
 #[derive(Default)]
 pub(super) struct State {
-    users: HashMap<UserId, UserAccount>,
+    pub(super) users: HashMap<UserId, UserAccount>,
     logins: HashMap<LoginName, UserId>,
     emails: HashMap<EmailAddress, UserId>,
     phones: HashMap<PhoneNumber, UserId>,

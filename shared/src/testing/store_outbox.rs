@@ -5,8 +5,11 @@
 use async_trait::async_trait;
 
 use super::InMemoryStore;
-use crate::domain::{Timestamp, UserId};
-use crate::ports::{Claim, DeliveryState, DependencyError, MessageStatus, OutboxItem, OutboxStore};
+use crate::domain::{EmailTrouble, Timestamp, UserId};
+use crate::ports::{
+    Claim, DeliveryReport, DeliveryState, DependencyError, Feedback, MessageStatus, OutboxItem,
+    OutboxStore, Reported,
+};
 
 /// One stored message.
 #[derive(Debug, Clone)]
@@ -19,6 +22,7 @@ struct Stored {
     attempts: u32,
     last_error: Option<String>,
     provider_id: Option<String>,
+    feedback: Option<(Feedback, Timestamp, String)>,
 }
 
 /// The outbox and its stream.
@@ -42,6 +46,7 @@ impl Messages {
                 attempts: 0,
                 last_error: None,
                 provider_id: None,
+                feedback: None,
             });
             self.stream.push(item.clone());
         }
@@ -140,6 +145,38 @@ impl OutboxStore for InMemoryStore {
         Ok(())
     }
 
+    async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {
+        let mut state = self.guard("record_feedback")?;
+        let message = &report.message;
+        let Some(stored) = state
+            .messages
+            .stored
+            .iter_mut()
+            .find(|s| s.item.user_id == message.user_id && s.item.key == message.key)
+            .filter(|s| s.provider_id.as_deref() == Some(report.provider_id.as_str()))
+        else {
+            return Ok(Reported::Unknown);
+        };
+        if stored
+            .feedback
+            .as_ref()
+            .is_some_and(|(old, _, _)| old.rank() > report.feedback.rank())
+        {
+            return Ok(Reported::Superseded);
+        }
+        stored.feedback = Some((report.feedback, report.at, report.detail.clone()));
+        if let (Some(kind), Some(address)) = (report.feedback.trouble(), &report.recipient)
+            && let Some(account) = state.users.get_mut(&message.user_id)
+        {
+            account.email_trouble = Some(EmailTrouble {
+                kind,
+                address: address.clone(),
+                at: report.at,
+            });
+        }
+        Ok(Reported::Recorded)
+    }
+
     async fn messages(
         &self,
         user_id: &UserId,
@@ -161,6 +198,9 @@ impl OutboxStore for InMemoryStore {
                 last_error: s.last_error.clone(),
                 provider_id: s.provider_id.clone(),
                 holds_payload: s.holds_payload,
+                feedback: s.feedback.as_ref().map(|f| f.0),
+                feedback_at: s.feedback.as_ref().map(|f| f.1),
+                feedback_detail: s.feedback.as_ref().map(|f| f.2.clone()),
             })
             .collect();
         found.sort_by(|a, b| b.key.cmp(&a.key));

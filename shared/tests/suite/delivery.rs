@@ -2,8 +2,10 @@
 //! however often it is handed over, never after it expired, and the notices
 //! on the account's channel; the deliver function's stream event.
 
-use password_recovery::aws::{outbox_item_from_stream_image, outbox_stream_image};
-use password_recovery::delivery_event;
+use password_recovery::aws::{
+    delivery_report_from_ses_event, outbox_item_from_stream_image, outbox_stream_image,
+};
+use password_recovery::delivery_event::{self, Readers};
 use password_recovery::domain::{AccountLookup, LoginName, OutboxKey};
 use password_recovery::flows::{DeliverError, Delivered, Delivery};
 use password_recovery::ports::UserStore;
@@ -12,6 +14,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use crate::support::{change, code_in, phone, request, token_in, world};
+
+const READERS: Readers = Readers {
+    image: outbox_item_from_stream_image,
+    report: delivery_report_from_ses_event,
+};
 
 #[tokio::test]
 async fn the_outbox_holds_only_sealed_messages() {
@@ -209,7 +216,9 @@ async fn the_stream_event_reports_only_the_records_to_hand_over_again() {
         record("101", "MODIFY", outbox_stream_image(&notice)),
         record("102", "INSERT", json!({ "pk": { "S": "USER#x" } })),
     ]});
-    let answer = delivery_event::handle(&down, &event, outbox_item_from_stream_image).await;
+    let answer = delivery_event::handle(&down, &event, READERS)
+        .await
+        .unwrap();
     assert_eq!(
         answer,
         json!({ "batchItemFailures": [{ "itemIdentifier": "100" }] })
@@ -219,10 +228,13 @@ async fn the_stream_event_reports_only_the_records_to_hand_over_again() {
         record("103", "INSERT", outbox_stream_image(&notice)),
         record("104", "INSERT", outbox_stream_image(&notice)),
     ]});
-    let answer = delivery_event::handle(&w.delivery, &event, outbox_item_from_stream_image).await;
+    let answer = delivery_event::handle(&w.delivery, &event, READERS)
+        .await
+        .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     assert_eq!(w.mail.sent().len(), 2, "the link and the notice, once each");
-    let empty =
-        delivery_event::handle(&w.delivery, &json!({}), outbox_item_from_stream_image).await;
+    let empty = delivery_event::handle(&w.delivery, &json!({}), READERS)
+        .await
+        .unwrap();
     assert_eq!(empty, json!({ "batchItemFailures": [] }));
 }

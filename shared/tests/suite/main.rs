@@ -4,6 +4,7 @@
 
 mod admin;
 mod delivery;
+mod delivery_status;
 mod email_link;
 mod http;
 mod sms;

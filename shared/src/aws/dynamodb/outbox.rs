@@ -9,7 +9,10 @@ use super::DynamoDbStore;
 use super::layout::{self, expr, n, s};
 use crate::aws::dependency_error;
 use crate::domain::{Timestamp, UserId};
-use crate::ports::{Claim, DeliveryState, DependencyError, MessageStatus, OutboxItem, OutboxStore};
+use crate::ports::{
+    Claim, DeliveryReport, DeliveryState, DependencyError, MessageStatus, OutboxItem, OutboxStore,
+    Reported,
+};
 
 impl DynamoDbStore {
     /// `messages` as new items of a transaction.
@@ -123,6 +126,66 @@ impl OutboxStore for DynamoDbStore {
             }
             Err(err) => Err(dependency_error(OP, &err)),
         }
+    }
+
+    async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {
+        const OP: &str = "record_feedback";
+        let message = &report.message;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::outbox_key(&message.user_id, &message.key)))
+            .update_expression(expr::SET_FEEDBACK)
+            .condition_expression(expr::FEEDBACK_APPLIES)
+            .expression_attribute_values(":provider", s(report.provider_id.as_str()))
+            .expression_attribute_values(":feedback", s(report.feedback.name()))
+            .expression_attribute_values(":rank", n(report.feedback.rank()))
+            .expression_attribute_values(":at", n(report.at.epoch_seconds()))
+            .expression_attribute_values(":detail", s(report.detail.as_str()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        if let Err(err) = result {
+            let Some(e) = err.as_service_error() else {
+                return Err(dependency_error(OP, &err));
+            };
+            if !e.is_conditional_check_failed_exception() {
+                return Err(dependency_error(OP, &err));
+            }
+            let old = match err.into_service_error() {
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+                _ => None,
+            };
+            return Ok(match old {
+                Some(old) if layout::sent_by(&old, &report.provider_id) => Reported::Superseded,
+                _ => Reported::Unknown,
+            });
+        }
+        if let (Some(trouble), Some(address)) = (report.feedback.trouble(), &report.recipient) {
+            let marked = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(layout::user_key(&message.user_id)))
+                .update_expression(expr::SET_EMAIL_TROUBLE)
+                .condition_expression(expr::PRESENT)
+                .expression_attribute_values(":trouble", s(trouble.name()))
+                .expression_attribute_values(":address", s(address.as_str()))
+                .expression_attribute_values(":at", n(report.at.epoch_seconds()))
+                .send()
+                .await;
+            match marked {
+                Ok(_) => {}
+                // The account is gone: nothing to mark.
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(err) => return Err(dependency_error(OP, &err)),
+            }
+        }
+        Ok(Reported::Recorded)
     }
 
     async fn messages(

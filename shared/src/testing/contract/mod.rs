@@ -17,10 +17,12 @@ use super::TestAccount;
 
 mod accounts_and_tokens;
 mod codes_and_audit;
+mod feedback;
 mod outbox;
 
 pub use accounts_and_tokens::*;
 pub use codes_and_audit::*;
+pub use feedback::*;
 pub use outbox::*;
 
 /// One test per case of the contract, each on a store of its own from
@@ -52,6 +54,8 @@ macro_rules! store_contract_tests {
             a_message_is_claimed_by_one_delivery_at_a_time_and_never_after_it_is_sent,
             a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_claimed,
             an_enqueued_notice_is_listed_newest_first_with_its_status,
+            a_report_lands_on_the_message_sent_under_its_id_and_never_says_less,
+            a_hard_bounce_marks_the_accounts_address_and_a_soft_one_does_not,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

@@ -4,7 +4,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
 use crate::domain::{
-    CodeMac, CodeRecord, PasswordHash, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
+    CodeMac, CodeRecord, EmailTrouble, EmailTroubleKind, PasswordHash, ResetTokenRecord, Timestamp,
+    TokenPurpose, UserAccount,
 };
 use crate::ports::{CounterUpdate, RateCounter};
 
@@ -80,6 +81,15 @@ pub(in crate::aws::dynamodb) fn account_from_item(
             .unwrap_or(false),
         password_changed_at: get_n(item, PASSWORD_CHANGED_AT).map(Timestamp::from_epoch_seconds),
         active_reset: get_s(item, ACTIVE_RESET).and_then(TokenDigest::from_hex),
+        email_trouble: email_trouble(item),
+    })
+}
+
+fn email_trouble(item: &Item) -> Option<EmailTrouble> {
+    Some(EmailTrouble {
+        kind: EmailTroubleKind::from_name(get_s(item, EMAIL_TROUBLE)?)?,
+        address: EmailAddress::parse(get_s(item, EMAIL_TROUBLE_ADDRESS)?).ok()?,
+        at: Timestamp::from_epoch_seconds(get_n(item, EMAIL_TROUBLE_AT)?),
     })
 }
 

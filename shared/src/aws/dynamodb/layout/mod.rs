@@ -6,7 +6,7 @@
 //!
 //! | item         | `pk`               | `sk`    | other attributes |
 //! |--------------|--------------------|---------|------------------|
-//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at` |
+//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at`, `email_trouble` (`bounced`, `complained`), `email_trouble_address`, `email_trouble_at` |
 //! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
 //! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
 //! | phone lookup | `PHONE#<e164>`     | `PHONE` | `user_id` |
@@ -14,7 +14,7 @@
 //! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
 //! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version`, `expires_at` |
 //! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `requested_by`, `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
-//! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `updated_at`, `expires_at` |
+//! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `feedback` (`delivered`, `soft_bounced`, `rejected`, `bounced`, `complained`), `feedback_rank`, `feedback_at`, `feedback_detail`, `updated_at`, `expires_at` |
 //!
 //! Every item also has `kind`. `expires_at` (epoch seconds) is the table's
 //! TTL attribute. The table's stream (new images) feeds the deliver
@@ -76,6 +76,12 @@ const SENT_AT: &str = "sent_at";
 const ATTEMPTS: &str = "attempts";
 const LAST_ERROR: &str = "last_error";
 const PROVIDER_ID: &str = "provider_id";
+const FEEDBACK: &str = "feedback";
+const FEEDBACK_AT: &str = "feedback_at";
+const FEEDBACK_DETAIL: &str = "feedback_detail";
+const EMAIL_TROUBLE: &str = "email_trouble";
+const EMAIL_TROUBLE_ADDRESS: &str = "email_trouble_address";
+const EMAIL_TROUBLE_AT: &str = "email_trouble_at";
 
 /// The conditions and updates the stores write with. Placeholders (`:now`)
 /// are filled by the store that uses them.
@@ -122,6 +128,14 @@ pub(super) mod expr {
         "SET delivery = :state, last_error = :error, updated_at = :now REMOVE claimed_until";
     pub const MARK_EXPIRED: &str =
         "SET delivery = :state, updated_at = :now REMOVE payload, claimed_until";
+    /// A message sent under the provider id `:provider` whose recorded
+    /// feedback, if any, says no more than the new one (`:rank`).
+    pub const FEEDBACK_APPLIES: &str = "attribute_exists(pk) AND provider_id = :provider \
+         AND (attribute_not_exists(feedback_rank) OR feedback_rank <= :rank)";
+    pub const SET_FEEDBACK: &str = "SET feedback = :feedback, feedback_rank = :rank, \
+         feedback_at = :at, feedback_detail = :detail";
+    pub const SET_EMAIL_TROUBLE: &str = "SET email_trouble = :trouble, \
+         email_trouble_address = :address, email_trouble_at = :at";
 }
 
 pub(super) type Item = HashMap<String, AttributeValue>;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::*;
 use crate::domain::{Timestamp, UserId};
 use crate::messages::{Channel, MessageKind};
-use crate::ports::{MessageStatus, OutboxItem};
+use crate::ports::{Feedback, MessageStatus, OutboxItem};
 
 /// How long an outbox item (its delivery status, once sent) is kept.
 pub const OUTBOX_RETENTION_SECONDS: i64 = 30 * 86_400;
@@ -73,6 +73,11 @@ pub(in crate::aws::dynamodb) fn outbox_done(item: &Item) -> bool {
     item.contains_key(SENT_AT) || get_s(item, DELIVERY) == Some(EXPIRED)
 }
 
+/// Whether an outbox item was sent under the provider id `provider_id`.
+pub(in crate::aws::dynamodb) fn sent_by(item: &Item, provider_id: &str) -> bool {
+    get_s(item, PROVIDER_ID) == Some(provider_id)
+}
+
 /// An outbox item's delivery status.
 pub(in crate::aws::dynamodb) fn message_status(item: &Item) -> Option<MessageStatus> {
     Some(MessageStatus {
@@ -85,5 +90,8 @@ pub(in crate::aws::dynamodb) fn message_status(item: &Item) -> Option<MessageSta
         last_error: get_s(item, LAST_ERROR).map(str::to_owned),
         provider_id: get_s(item, PROVIDER_ID).map(str::to_owned),
         holds_payload: item.contains_key(PAYLOAD),
+        feedback: get_s(item, FEEDBACK).and_then(Feedback::from_name),
+        feedback_at: get_n(item, FEEDBACK_AT).map(Timestamp::from_epoch_seconds),
+        feedback_detail: get_s(item, FEEDBACK_DETAIL).map(str::to_owned),
     })
 }

@@ -9,10 +9,14 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, RandomError,
-    RandomSource, ResetTokenRecord, Timestamp, TokenDigest, UserAccount, UserId, hex,
+    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
+    Timestamp, TokenDigest, UserAccount, UserId,
 };
-use crate::messages::{Channel, MessageKind, OutgoingEmail, OutgoingSms};
+use crate::messages::{OutgoingEmail, OutgoingSms};
+
+mod outbox;
+
+pub use outbox::*;
 
 /// A dependency failed. The text names the operation and the error code only:
 /// never an item, a key or a message body.
@@ -135,10 +139,16 @@ pub trait ResetTokenStore: Send + Sync {
     async fn redeem(&self, redemption: Redemption<'_>) -> Result<RedeemOutcome, DependencyError>;
 }
 
-/// Sends an email; answers the provider's message id.
+/// Sends an email; answers the provider's message id. `message` names the
+/// outbox message it carries, for the provider to name in what it reports
+/// later (delivery, bounce, complaint).
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, email: OutgoingEmail) -> Result<String, DependencyError>;
+    async fn send(
+        &self,
+        email: OutgoingEmail,
+        message: &MessageRef,
+    ) -> Result<String, DependencyError>;
 }
 
 /// What a wrong code entry did.
@@ -220,122 +230,6 @@ pub trait CodeStore: Send + Sync {
 #[async_trait]
 pub trait Texter: Send + Sync {
     async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError>;
-}
-
-/// A message waiting for delivery, as the outbox keeps it: what it is, for
-/// whom, until when it may go out, and the message itself sealed under the
-/// outbox key (`domain::OutboxKey`), bound to [`Self::id`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct OutboxItem {
-    /// The account the message is about; its messages are kept together.
-    pub user_id: UserId,
-    /// Unique among the account's messages and ordered by creation:
-    /// `<millis, 13 digits>#<16 hex digits>`.
-    pub key: String,
-    pub channel: Channel,
-    pub kind: MessageKind,
-    pub created_at: Timestamp,
-    /// A message that has not gone out by then never does: the link or code
-    /// in it has expired.
-    pub send_before: Timestamp,
-    pub sealed: Vec<u8>,
-}
-
-impl OutboxItem {
-    /// A new key for a message made at `at_millis`: ordered by time, unique
-    /// by 64 random bits.
-    pub fn new_key(at_millis: i64, random: &dyn RandomSource) -> Result<String, RandomError> {
-        let mut nonce = [0u8; 8];
-        random.fill(&mut nonce)?;
-        Ok(format!("{at_millis:013}#{}", hex(&nonce)))
-    }
-
-    /// What the payload is sealed to: the account and the key.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.user_id, self.key)
-    }
-}
-
-impl std::fmt::Debug for OutboxItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxItem")
-            .field("user_id", &self.user_id)
-            .field("key", &self.key)
-            .field("channel", &self.channel)
-            .field("kind", &self.kind)
-            .field("send_before", &self.send_before)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Whether a delivery may go ahead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// This delivery holds the message until the lease ends.
-    Claimed,
-    /// The message was sent or given up already.
-    Done,
-    /// Another delivery holds it now.
-    Busy,
-    /// No such message (its account was deleted, or it expired away).
-    Gone,
-}
-
-/// What became of a message, as the outbox records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryState {
-    /// Handed to SES or SNS, which gave this message id.
-    Sent { provider_id: String },
-    /// Not sent this time; another attempt may follow. The error's code.
-    Failed { error: String },
-    /// Not sent before `send_before`: it never will be.
-    Expired,
-}
-
-/// One message of an account as the outbox shows it, without its payload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageStatus {
-    pub key: String,
-    pub kind: MessageKind,
-    pub channel: Channel,
-    pub created_at: Timestamp,
-    /// `pending`, `sent`, `failed` (last attempt; more may follow) or
-    /// `expired`.
-    pub delivery: String,
-    /// Deliveries that took the message (claims).
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub provider_id: Option<String>,
-    /// Whether the sealed payload is still stored (until sent or given up).
-    pub holds_payload: bool,
-}
-
-#[async_trait]
-pub trait OutboxStore: Send + Sync {
-    /// Puts a message caused by no other write (a notice) in the outbox.
-    async fn enqueue(&self, item: &OutboxItem) -> Result<(), DependencyError>;
-    /// Takes `item` for delivery until `lease_until`: a message is sent by
-    /// one delivery at a time, and never again once sent.
-    async fn claim(
-        &self,
-        item: &OutboxItem,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<Claim, DependencyError>;
-    /// Records what became of `item` and ends the lease. A sent or expired
-    /// message loses its sealed payload.
-    async fn record(
-        &self,
-        item: &OutboxItem,
-        now: Timestamp,
-        state: &DeliveryState,
-    ) -> Result<(), DependencyError>;
-    /// The newest `limit` messages about `user_id`, newest first.
-    async fn messages(
-        &self,
-        user_id: &UserId,
-        limit: u32,
-    ) -> Result<Vec<MessageStatus>, DependencyError>;
 }
 
 /// One administrator action, as recorded. Never holds a password or token.

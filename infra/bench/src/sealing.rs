@@ -1,0 +1,62 @@
+//! The outbox key: what reading it costs at a cold start (one Secrets
+//! Manager call and the key derivation), and what sealing and opening one
+//! message costs, the per-message price of the choice made.
+
+use std::time::Instant;
+
+use aws_config::SdkConfig;
+use password_recovery::aws::read_secret;
+use password_recovery::domain::{EmailAddress, OsRandom, OutboxKey};
+use password_recovery::messages::{Context, Message, email};
+use secrecy::ExposeSecret;
+
+use crate::Error;
+use crate::figures::Sample;
+
+pub struct Sealing {
+    /// GetSecretValue (a new client each time, as at a cold start) and HKDF.
+    pub key_at_cold_start: Sample,
+    /// Sealing one reset email and opening it again.
+    pub seal_and_open: Sample,
+    pub message_bytes: usize,
+}
+
+pub async fn sealing(sdk: &SdkConfig, secret: &str, runs: usize) -> Result<Sealing, Error> {
+    let mut reads = Vec::with_capacity(runs);
+    let mut key = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let text = read_secret(sdk, secret).await?;
+        key = Some(OutboxKey::derive(text.expose_secret()).map_err(|_| "a weak secret")?);
+        reads.push(started.elapsed());
+    }
+    let key = key.ok_or("no runs")?;
+    let to = EmailAddress::parse("ada@recovery.test").map_err(|e| format!("{e:?}"))?;
+    let context = Context {
+        service_name: "Recovery Bench",
+        login: "ada",
+        login_url: "https://app.recovery.test/login",
+    };
+    let link = format!(
+        "https://recovery.test/password/reset?token={}",
+        "A".repeat(43)
+    );
+    let message = Message::Email(email::reset_link(&to, &context, &link, 3600)?).encode();
+    let bound = "0123456789abcdef0123456789abcdef/1800000000000#00ff11ee22dd33cc";
+    let mut sealing = Vec::with_capacity(runs * 10);
+    for _ in 0..=runs * 10 {
+        let started = Instant::now();
+        let sealed = key.seal(bound, &message, &OsRandom)?;
+        let opened = key.open(bound, &sealed).map_err(|_| "does not open")?;
+        sealing.push(started.elapsed());
+        if opened != message {
+            return Err("opened something else".into());
+        }
+    }
+    sealing.remove(0);
+    Ok(Sealing {
+        key_at_cold_start: Sample(reads),
+        seal_and_open: Sample(sealing),
+        message_bytes: message.len(),
+    })
+}
