@@ -257,8 +257,10 @@ fn calls_within_targets(rows: &[(&str, Calls)]) -> bool {
             c.dynamodb <= 3 && sends == 0
         } else if flow.starts_with("code check") {
             c.dynamodb <= 2 && sends == 0
-        } else if flow.starts_with("set password") || flow.starts_with("admin") {
+        } else if flow.starts_with("set password") {
             c.dynamodb <= 3 && sends == 0
+        } else if flow.starts_with("admin") {
+            sends == 0
         } else if flow.starts_with("deliver") {
             c.dynamodb <= 2 && sends == 1
         } else {
