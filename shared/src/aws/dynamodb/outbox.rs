@@ -3,10 +3,13 @@
 //! the change that causes it, and claimed, then marked, by the delivery.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
 use super::DynamoDbStore;
-use super::layout::{self, expr, n, s};
+use super::layout::{self, Item, expr, n, s};
 use crate::aws::dependency_error;
 use crate::domain::{Timestamp, UserId};
 use crate::ports::{
@@ -66,23 +69,12 @@ impl OutboxStore for DynamoDbStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Claim::Claimed),
-            Err(err) => match err.as_service_error() {
-                Some(e) if e.is_conditional_check_failed_exception() => {
-                    let old = match err.into_service_error() {
-                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
-                        _ => None,
-                    };
-                    Ok(match old {
-                        None => Claim::Gone,
-                        Some(old) if layout::outbox_done(&old) => Claim::Done,
-                        Some(_) => Claim::Busy,
-                    })
-                }
-                _ => Err(dependency_error(OP, &err)),
-            },
-        }
+        Ok(match conditional(OP, result)? {
+            Updated::Yes => Claim::Claimed,
+            Updated::No(None) => Claim::Gone,
+            Updated::No(Some(old)) if layout::outbox_done(&old) => Claim::Done,
+            Updated::No(Some(_)) => Claim::Busy,
+        })
     }
 
     async fn record(
@@ -114,18 +106,9 @@ impl OutboxStore for DynamoDbStore {
                 .condition_expression(expr::UNSENT)
                 .expression_attribute_values(":state", s(layout::EXPIRED)),
         };
-        match update.send().await {
-            Ok(_) => Ok(()),
-            // Sent meanwhile, or gone: nothing to record.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(dependency_error(OP, &err)),
-        }
+        // Not updated: sent meanwhile, or gone; nothing to record.
+        conditional(OP, update.send().await)?;
+        Ok(())
     }
 
     async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {
@@ -146,17 +129,7 @@ impl OutboxStore for DynamoDbStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        if let Err(err) = result {
-            let Some(e) = err.as_service_error() else {
-                return Err(dependency_error(OP, &err));
-            };
-            if !e.is_conditional_check_failed_exception() {
-                return Err(dependency_error(OP, &err));
-            }
-            let old = match err.into_service_error() {
-                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
-                _ => None,
-            };
+        if let Updated::No(old) = conditional(OP, result)? {
             return Ok(match old {
                 Some(old) if layout::sent_by(&old, &report.provider_id) => Reported::Superseded,
                 _ => Reported::Unknown,
@@ -175,15 +148,8 @@ impl OutboxStore for DynamoDbStore {
                 .expression_attribute_values(":at", n(report.at.epoch_seconds()))
                 .send()
                 .await;
-            match marked {
-                Ok(_) => {}
-                // The account is gone: nothing to mark.
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                Err(err) => return Err(dependency_error(OP, &err)),
-            }
+            // Not updated: the account is gone, nothing to mark.
+            conditional(OP, marked)?;
         }
         Ok(Reported::Recorded)
     }
@@ -201,5 +167,32 @@ impl OutboxStore for DynamoDbStore {
             .iter()
             .map(|item| layout::message_status(item).ok_or_else(|| layout::corrupt(OP)))
             .collect()
+    }
+}
+
+/// How a conditional UpdateItem ended.
+enum Updated {
+    Yes,
+    /// Its condition failed; the item as it was, when it was there and the
+    /// request asked for it (`ReturnValuesOnConditionCheckFailure`).
+    No(Option<Item>),
+}
+
+/// A failed condition is an answer, any other failure an error.
+fn conditional(
+    operation: &'static str,
+    result: Result<UpdateItemOutput, SdkError<UpdateItemError, HttpResponse>>,
+) -> Result<Updated, DependencyError> {
+    match result {
+        Ok(_) => Ok(Updated::Yes),
+        Err(err) => match err.as_service_error() {
+            Some(e) if e.is_conditional_check_failed_exception() => {
+                Ok(Updated::No(match err.into_service_error() {
+                    UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+                    _ => None,
+                }))
+            }
+            _ => Err(dependency_error(operation, &err)),
+        },
     }
 }
