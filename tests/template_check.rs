@@ -13,6 +13,9 @@ use serde_json::json;
 use serde_yaml_ng::Value;
 use system_tests::*;
 
+#[path = "template_check/protection.rs"]
+mod protection;
+
 /// IAM actions this service may use at all; anything else is a typo or a new
 /// dependency that needs a look.
 const KNOWN_ACTIONS: &[&str] = &[
@@ -347,6 +350,7 @@ impl Template {
         problems.extend(self.check_environment());
         problems.extend(self.check_routes());
         problems.extend(self.check_action_names());
+        problems.extend(self.check_protection());
         problems
     }
 }
@@ -451,6 +455,36 @@ fn planted_mistakes_are_caught() {
         "      CodeUri: functions/verify-code",
         "      CodeUri: .",
         "CodeUri is \".\"",
+    );
+    plant(
+        "        ThrottlingRateLimit: !Ref ApiRateLimit\n",
+        "",
+        "no ThrottlingRateLimit",
+    );
+    plant(
+        "ReservedConcurrentExecutions: !If [ReserveSetPassword, !Ref SetPasswordConcurrency, !Ref AWS::NoValue]",
+        "ReservedConcurrentExecutions: 10",
+        "SetPasswordFunction: no ReservedConcurrentExecutions",
+    );
+    plant(
+        "Threshold: !Ref SmsSpendAlarmUsd",
+        "Threshold: 50",
+        "SmsSpendAlarm: threshold",
+    );
+    plant(
+        "MetricName: SMSMonthToDateSpentUSD",
+        "MetricName: SMSSuccessRate",
+        "no alarm on SMSMonthToDateSpentUSD",
+    );
+    plant(
+        "Dimensions: [{Name: FunctionName, Value: !Ref SetPasswordFunction}]\n            Period: 300\n            Stat: Sum\n        - Id: deliver",
+        "Dimensions: [{Name: FunctionName, Value: !Ref DeliverFunction}]\n            Period: 300\n            Stat: Sum\n        - Id: deliver",
+        "no alarm watches SetPasswordFunction's Throttles",
+    );
+    plant(
+        "AllowedValues: [DEBUG, INFO, WARN, ERROR]",
+        "AllowedValues: [TRACE, DEBUG, INFO, WARN, ERROR]",
+        "LogLevel offers TRACE",
     );
 
     // The policy check, with the calls the code is known to make.

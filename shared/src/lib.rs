@@ -10,7 +10,7 @@
 //!   stream records, in and out;
 //! - [`aws`]: the ports on DynamoDB, SES and SNS, and the secrets;
 //! - [`config`] and [`wiring`]: a function's settings from its environment,
-//!   and the service built from them;
+//!   and the service built from them; [`logging`]: what reaches the log;
 //! - `testing` (feature `test-support`): the ports in memory, a clock that
 //!   tests move, fixtures, and the contract every store must keep.
 //!
@@ -23,6 +23,7 @@ pub mod delivery_event;
 pub mod domain;
 pub mod flows;
 pub mod http;
+pub mod logging;
 pub mod messages;
 pub mod ports;
 #[cfg(feature = "test-support")]

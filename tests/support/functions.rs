@@ -63,22 +63,25 @@ impl Functions {
         format!("{}/lambda-url/set-password/password/reset", self.base)
     }
 
-    /// Invokes `admin-reset` the way `aws lambda invoke` does, through the
-    /// Lambda Invoke API of `cargo lambda watch`.
-    pub fn invoke_admin(&self, event: &Value) -> Value {
-        let url = format!("{}/2015-03-31/functions/admin-reset/invocations", self.base);
+    /// Invokes the function `name` with `event` through the Lambda Invoke
+    /// API of `cargo lambda watch`, as `aws lambda invoke`, an event source
+    /// or API Gateway does.
+    pub fn invoke(&self, name: &str, event: &Value) -> Value {
+        let url = format!("{}/2015-03-31/functions/{name}/invocations", self.base);
         let answer = post_json(&url, event);
         assert_eq!(answer.status, 200, "invoke failed: {}", answer.text());
         answer.json()
     }
 
-    /// Invokes `deliver` with `event` (a stream batch) through the Lambda
-    /// Invoke API, as the stream's event source mapping does.
+    /// Invokes `admin-reset` the way `aws lambda invoke` does.
+    pub fn invoke_admin(&self, event: &Value) -> Value {
+        self.invoke("admin-reset", event)
+    }
+
+    /// Invokes `deliver` with `event` (a stream batch), as the stream's
+    /// event source mapping does.
     pub fn invoke_deliver(&self, event: &Value) -> Value {
-        let url = format!("{}/2015-03-31/functions/deliver/invocations", self.base);
-        let answer = post_json(&url, event);
-        assert_eq!(answer.status, 200, "invoke failed: {}", answer.text());
-        answer.json()
+        self.invoke("deliver", event)
     }
 
     /// Everything the functions have logged so far (the stream poller's
@@ -161,6 +164,7 @@ impl Functions {
             // Every test here calls from 127.0.0.1; the per-address limit has
             // tests of its own.
             ("SMS_LIMIT_PER_IP_HOUR", "100000".into()),
+            ("FORGOT_LIMIT_PER_IP_HOUR", "100000".into()),
             ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
             ("AWS_LAMBDA_LOG_LEVEL", "debug".into()),
         ];

@@ -9,6 +9,7 @@
 //! missing every test here fails with a message saying so.
 
 mod emulator;
+mod events;
 mod functions;
 mod http;
 
@@ -23,13 +24,14 @@ use password_recovery::aws::{
     DynamoDbStore, OUTBOX_PREFIX, PK, SesMailer, SnsTexter, outbox_item_from_stream_image,
     stream_image,
 };
-use password_recovery::config::{RecoverySettings, SmsSettings};
+use password_recovery::config::{ForgotLimits, RecoverySettings, SmsSettings};
 use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
 use password_recovery::flows::{Delivered, Delivery, Recovery};
 use password_recovery::ports::OutboxItem;
 use password_recovery::testing::{TestAccount, outbox_key};
 
 pub use emulator::*;
+pub use events::*;
 pub use functions::*;
 pub use http::*;
 
@@ -127,6 +129,9 @@ pub fn test_settings() -> RecoverySettings {
         reset_page_url: RESET_PAGE_URL.into(),
         login_url: LOGIN_URL.into(),
         sms: SmsSettings::shipped(CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec())),
+        // Every test here calls from a few addresses; the per-address limit
+        // has tests of its own.
+        limits: ForgotLimits::new(3, 10, 100_000),
         ..password_recovery::testing::settings()
     }
 }
@@ -265,18 +270,21 @@ impl CapturingTokens {
 
 #[async_trait::async_trait]
 impl password_recovery::ports::ResetTokenStore for CapturingTokens {
-    async fn issue(
+    async fn issue_counted(
         &self,
         user: &UserAccount,
         record: &password_recovery::domain::ResetTokenRecord,
         message: &OutboxItem,
+        counters: &[password_recovery::ports::CounterUpdate<'_>],
     ) -> Result<password_recovery::ports::IssueOutcome, password_recovery::ports::DependencyError>
     {
         self.items
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(message.clone());
-        self.inner.issue(user, record, message).await
+        self.inner
+            .issue_counted(user, record, message, counters)
+            .await
     }
 
     async fn find(
@@ -287,6 +295,14 @@ impl password_recovery::ports::ResetTokenStore for CapturingTokens {
         password_recovery::ports::DependencyError,
     > {
         self.inner.find(digest).await
+    }
+
+    async fn record_wrong_login(
+        &self,
+        digest: &password_recovery::domain::TokenDigest,
+        max: u32,
+    ) -> Result<u32, password_recovery::ports::DependencyError> {
+        self.inner.record_wrong_login(digest, max).await
     }
 
     async fn redeem(

@@ -9,8 +9,8 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::domain::{
-    CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken, ResetTokenRecord,
-    SmsCode, Timestamp, TokenPurpose, UserAccount,
+    AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken,
+    ResetTokenRecord, SmsCode, Timestamp, TokenPurpose, UserAccount,
 };
 use password_recovery::messages::{Channel, MessageKind};
 use password_recovery::ports::{CodeStore, CounterUpdate, OutboxItem, ResetTokenStore, UserStore};
@@ -202,7 +202,8 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let keys = vec![format!("phone#{}", phone.as_e164())];
-    let first = store.load_code_request(&phone, &keys).await.unwrap();
+    let lookup = AccountLookup::Phone(phone.clone());
+    let first = store.load_request(&lookup, &keys, &[]).await.unwrap();
     let updates: Vec<_> = first
         .counters
         .iter()

@@ -72,7 +72,13 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
     let (recovery, table) = recovery(&calls).await;
 
     let (request, change) = calls_for_one_reset(&recovery, &table, &calls).await;
-    assert_eq!(request, ["GetItem", "GetItem", "TransactWriteItems"]);
+    // The lookup item with the counters, the account with its counter,
+    // then token, link, counters and the account's pointer in one
+    // transaction.
+    assert_eq!(
+        request,
+        ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
+    );
     assert_eq!(change, ["GetItem", "GetItem", "TransactWriteItems"]);
 
     recovery
@@ -84,8 +90,8 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
         .unwrap();
     assert_eq!(
         calls.take_operations(),
-        ["GetItem"],
-        "an unknown login costs one lookup"
+        ["BatchGetItem", "TransactWriteItems"],
+        "an unknown login costs one lookup and the counters' write"
     );
 
     // Forty more accounts, each with an outstanding token.

@@ -8,6 +8,8 @@ mod delivery;
 mod dynamodb_store;
 mod email_link;
 mod flows_on_aws;
+mod limits;
+mod logs;
 mod packaging;
 mod phone_code;
 mod senders;

@@ -123,7 +123,10 @@ async fn publishes_a_transactional_sms_with_the_sender_id() {
 
     assert_eq!(
         texts_to(&phone),
-        ["402913 is your password recovery code. It expires in 60 seconds."]
+        [
+            "402913 is your Recovery Test password recovery code. It expires in 60 seconds. \
+          Do not share it: Recovery Test never asks you for it."
+        ]
     );
     let sent = bodies.take_bodies().join("\n");
     assert!(sent.contains("Action=Publish"));

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    password_recovery::logging::init();
     let config = AppConfig::from_env(Function::AdminReset)?;
     let sdk = aws::load_sdk_config(Function::AdminReset.name());
     let recovery = wiring::administration(&sdk, &config).await?;

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    password_recovery::logging::init();
     let config = AppConfig::from_env(Function::Deliver)?;
     let sdk = aws::load_sdk_config(Function::Deliver.name());
     let delivery = wiring::delivery(&sdk, &config).await?;

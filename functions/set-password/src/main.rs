@@ -8,7 +8,7 @@ use password_recovery::{AppConfig, aws, http, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    password_recovery::logging::init();
     let config = AppConfig::from_env(Function::SetPassword)?;
     let sdk = aws::load_sdk_config(Function::SetPassword.name());
     let recovery = wiring::recovery(&sdk, &config).await?;

@@ -46,6 +46,7 @@ pub(super) fn read(
         10_000,
     );
     let mut sms = v.sms_numbers();
+    let limits = v.forgot_limits();
     let admin = v.admin_settings();
     let password_policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
     if password_policy.is_none() {
@@ -76,6 +77,7 @@ pub(super) fn read(
             reset_token_lifetime_seconds,
             password_policy: password_policy.unwrap_or_default(),
             sms,
+            limits,
             admin,
             outbox_key: None,
         },
@@ -186,6 +188,25 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             phone_limits: SmsSettings::phone_windows(per_phone_15min as u32, per_phone_day as u32),
             ip_limits: SmsSettings::ip_windows(per_ip_hour as u32),
         }
+    }
+
+    fn forgot_limits(&mut self) -> ForgotLimits {
+        let per_15min = self.number("EMAIL_LIMIT_15MIN", DEFAULT_EMAIL_LIMIT_15MIN, 1, 1000);
+        let per_day = self.number("EMAIL_LIMIT_DAY", DEFAULT_EMAIL_LIMIT_DAY, 1, 10_000);
+        let per_address_hour = self.number(
+            "FORGOT_LIMIT_PER_IP_HOUR",
+            DEFAULT_FORGOT_LIMIT_PER_IP_HOUR,
+            1,
+            100_000,
+        );
+        let resend_after = self.number(
+            "EMAIL_RESEND_AFTER_SECONDS",
+            DEFAULT_EMAIL_RESEND_AFTER_SECONDS,
+            0,
+            3600,
+        );
+        ForgotLimits::new(per_15min as u32, per_day as u32, per_address_hour as u32)
+            .resend_after(resend_after)
     }
 
     fn admin_settings(&mut self) -> AdminSettings {

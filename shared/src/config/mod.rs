@@ -59,6 +59,10 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("SMS_LIMIT_PER_PHONE_15MIN", &[RequestReset]),
     ("SMS_LIMIT_PER_PHONE_DAY", &[RequestReset]),
     ("SMS_LIMIT_PER_IP_HOUR", &[RequestReset]),
+    ("EMAIL_LIMIT_15MIN", &[RequestReset]),
+    ("EMAIL_LIMIT_DAY", &[RequestReset]),
+    ("EMAIL_RESEND_AFTER_SECONDS", &[RequestReset]),
+    ("FORGOT_LIMIT_PER_IP_HOUR", &[RequestReset]),
     ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
     ("AUDIT_RETENTION_DAYS", &[AdminReset]),
 ];

@@ -14,6 +14,11 @@ pub const DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS: i64 = 600;
 pub const DEFAULT_SMS_LIMIT_PER_PHONE_15MIN: i64 = 3;
 pub const DEFAULT_SMS_LIMIT_PER_PHONE_DAY: i64 = 10;
 pub const DEFAULT_SMS_LIMIT_PER_IP_HOUR: i64 = 10;
+pub const DEFAULT_EMAIL_LIMIT_15MIN: i64 = 3;
+pub const DEFAULT_EMAIL_LIMIT_DAY: i64 = 10;
+pub const DEFAULT_FORGOT_LIMIT_PER_IP_HOUR: i64 = 30;
+/// A link emailed less than this long ago and still unused is not replaced.
+pub const DEFAULT_EMAIL_RESEND_AFTER_SECONDS: i64 = 60;
 pub const DEFAULT_ADMIN_LINK_LIFETIME_SECONDS: i64 = 86_400;
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
 
@@ -30,6 +35,7 @@ pub struct RecoverySettings {
     pub reset_token_lifetime_seconds: i64,
     pub password_policy: PasswordPolicy,
     pub sms: SmsSettings,
+    pub limits: ForgotLimits,
     pub admin: AdminSettings,
     /// The key messages are sealed under in the outbox (read from the
     /// secret `OUTBOX_SECRET_ARN` names at cold start); a flow that sends
@@ -101,6 +107,49 @@ impl SmsSettings {
             seconds: 3600,
             max: per_hour,
         }]
+    }
+}
+
+/// The limits on `POST /password/forgot` besides the phone path's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgotLimits {
+    /// Link requests per typed login or email address, and link emails per
+    /// account.
+    pub email: Vec<RateWindow>,
+    /// Forgot requests of any kind per source address (an IPv6 address
+    /// counts as its /64).
+    pub address: Vec<RateWindow>,
+    /// A link emailed less than this many seconds ago that is still the
+    /// account's live one is not replaced: the request sends nothing.
+    pub resend_after_seconds: i64,
+}
+
+impl ForgotLimits {
+    /// The limits as shipped.
+    pub fn shipped() -> Self {
+        Self::new(
+            DEFAULT_EMAIL_LIMIT_15MIN as u32,
+            DEFAULT_EMAIL_LIMIT_DAY as u32,
+            DEFAULT_FORGOT_LIMIT_PER_IP_HOUR as u32,
+        )
+    }
+
+    /// With a quiet period of `seconds` after each email (0: none).
+    pub fn resend_after(self, seconds: i64) -> Self {
+        Self {
+            resend_after_seconds: seconds,
+            ..self
+        }
+    }
+
+    /// At most `per_15min` and `per_day` link emails per identifier and per
+    /// account, and `per_address_hour` forgot requests per source address.
+    pub fn new(per_15min: u32, per_day: u32, per_address_hour: u32) -> Self {
+        Self {
+            email: SmsSettings::phone_windows(per_15min, per_day),
+            address: SmsSettings::ip_windows(per_address_hour),
+            resend_after_seconds: DEFAULT_EMAIL_RESEND_AFTER_SECONDS,
+        }
     }
 }
 

@@ -28,9 +28,10 @@ pub use policy::{
 };
 pub(crate) use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
-pub use rate_limit::{RateDecision, RateWindow, decide, longest_window};
+pub use rate_limit::{RateDecision, RateWindow, address_key, decide, longest_window};
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
 pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, parse_iso8601, utc_minutes};
 pub use token::{
-    ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest, TokenPurpose,
+    MAX_WRONG_LOGINS, ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest,
+    TokenPurpose,
 };

@@ -2,7 +2,28 @@
 //! of earlier hits; the stores only keep those times and update them
 //! atomically.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use super::time::Timestamp;
+
+/// What a per-address limit counts a caller as: an IPv4 address whole
+/// (also when written as IPv4-mapped IPv6), an IPv6 address by its /64, the
+/// prefix one subscriber or one host is given, so that rotating through it
+/// buys nothing. Text that is no address is counted as itself.
+pub fn address_key(source: &str) -> String {
+    match source.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let prefix = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
+        Err(_) => source.trim().to_owned(),
+    }
+}
 
 /// At most `max` hits in any `seconds`-long window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +140,20 @@ mod tests {
                 retry_after_seconds: 86_400 - 10_000
             }
         );
+    }
+
+    #[test]
+    fn an_ipv6_caller_counts_as_its_slash_64() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(address_key("2001:db8:1:3::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:DB8:1:2::9"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_key(" unknown "), "unknown");
     }
 
     #[test]

@@ -16,6 +16,8 @@ use super::time::Timestamp;
 pub const TOKEN_BYTES: usize = 32;
 /// Length of a token in its base64url form (no padding).
 pub const TOKEN_TEXT_LEN: usize = 43;
+/// Wrong logins entered with one reset token before it is burned.
+pub const MAX_WRONG_LOGINS: u32 = 5;
 
 /// The secret a person receives in a recovery link. It is shown exactly once,
 /// in the link; only its [`TokenDigest`] is stored. It never prints.

@@ -14,7 +14,9 @@ mod admin;
 mod audit;
 mod code;
 mod deliver;
+mod limits;
 mod request;
+mod request_code;
 mod reset;
 
 use std::sync::Arc;
@@ -138,6 +140,10 @@ impl Recovery {
             IssueOutcome::Issued => Ok(()),
             IssueOutcome::AccountGone => {
                 Err(DependencyError::new("issue_reset_token", "AccountGone"))
+            }
+            // No counters were given.
+            IssueOutcome::CountersMoved => {
+                Err(DependencyError::new("issue_reset_token", "CountersMoved"))
             }
         }
     }

@@ -3,17 +3,23 @@
 
 use tracing::{error, info};
 
+use super::limits::{Limit, hit, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
-    AccountLookup, CodeRecord, PhoneNumber, RandomError, RateDecision, ResetToken,
-    ResetTokenRecord, SmsCode, TokenPurpose, UserAccount, UserId, decide, longest_window,
+    AccountLookup, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
+    UserId, address_key,
 };
-use crate::messages::{MessageKind, email, sms};
-use crate::ports::{CounterUpdate, DependencyError, OutboxItem};
+use crate::messages::{MessageKind, email};
+use crate::ports::{
+    CounterUpdate, DependencyError, IssueOutcome, RateCounter, account_counter_key,
+};
 
-/// Read-decide-write rounds of a code request before it gives up because
+/// Read-decide-write rounds of a request before it gives up because
 /// concurrent requests keep moving its rate-limit counters.
-const RATE_ATTEMPTS: usize = 4;
+pub(super) const RATE_ATTEMPTS: usize = 4;
+
+/// The kind of an account's counter of emails sent by forgot requests.
+const EMAILS: &str = "emails";
 
 /// What became of a reset request. The HTTP answer is the same for all of
 /// them; this is for logs and tests.
@@ -27,12 +33,17 @@ pub enum ResetRequestOutcome {
     NoEmailOnRecord(UserId),
     /// Nothing was sent to a number with no account.
     UnknownNumber,
+    /// The account had as many emails as its limit allows: nothing sent.
+    AccountLimited(UserId),
+    /// A link emailed less than a minute ago is still live: nothing sent,
+    /// and that link keeps working.
+    RecentLinkLive(UserId),
     /// A dependency failed after the account was found; logged.
     NotDelivered(UserId),
 }
 
 impl ResetRequestOutcome {
-    fn name(&self) -> &'static str {
+    pub(super) fn name(&self) -> &'static str {
         match self {
             Self::LinkSent(_) => "link_sent",
             Self::CodeSent(_) => "code_sent",
@@ -41,7 +52,24 @@ impl ResetRequestOutcome {
             Self::UnknownAccount => "unknown_account",
             Self::DisabledAccount(_) => "disabled_account",
             Self::NoEmailOnRecord(_) => "no_email_on_record",
+            Self::AccountLimited(_) => "account_limited",
+            Self::RecentLinkLive(_) => "recent_link_live",
             Self::NotDelivered(_) => "not_delivered",
+        }
+    }
+
+    /// The account the request was about, when there was one.
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Self::UnknownAccount | Self::UnknownNumber => None,
+            Self::LinkSent(id)
+            | Self::CodeSent(id)
+            | Self::ProviderNoticeSent(id)
+            | Self::DisabledAccount(id)
+            | Self::NoEmailOnRecord(id)
+            | Self::AccountLimited(id)
+            | Self::RecentLinkLive(id)
+            | Self::NotDelivered(id) => Some(id),
         }
     }
 }
@@ -53,6 +81,8 @@ enum SendFailure {
     Seal(SealError),
     #[error(transparent)]
     Store(DependencyError),
+    #[error(transparent)]
+    Random(RandomError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,204 +99,183 @@ impl Recovery {
     /// "Forgot password": sends a reset link (login or email) or a code (phone
     /// number), or a note naming the identity provider, or nothing. Fails only
     /// where the failure is alike for every identifier (a rate limit on what
-    /// the caller sent, the account lookup); later failures are logged and
-    /// reported as [`ResetRequestOutcome::NotDelivered`].
+    /// the caller sent or where from, the account lookup); later failures
+    /// are logged and reported as [`ResetRequestOutcome::NotDelivered`].
     ///
     /// `source_ip` is the caller's address as API Gateway saw it; it keys the
-    /// per-address limit on phone requests.
+    /// per-address limits (an IPv6 address by its /64).
     pub async fn request_reset(
         &self,
         lookup: &AccountLookup,
         source_ip: &str,
     ) -> Result<ResetRequestOutcome, FlowError> {
-        if let AccountLookup::Phone(phone) = lookup {
-            return self.request_code(phone, source_ip).await;
-        }
-        let Some(account) = self.find(lookup).await? else {
-            info!(outcome = "unknown_account", "reset requested");
-            return Ok(ResetRequestOutcome::UnknownAccount);
-        };
-        let id = account.id.clone();
-        if account.disabled {
-            info!(outcome = "disabled_account", user_id = %id, "reset requested");
-            return Ok(ResetRequestOutcome::DisabledAccount(id));
-        }
-        let Some(to) = account.email.as_ref() else {
-            info!(outcome = "no_email_on_record", user_id = %id, "reset requested");
-            return Ok(ResetRequestOutcome::NoEmailOnRecord(id));
-        };
-        let context = self.context(&account);
-        let now = self.clock.now();
-        let (written, outcome) = if let Some(provider) = account.social_only() {
-            let notice = email::provider_account(to, &context, provider);
-            let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
-            let written =
-                match self.seal(&account, MessageKind::ProviderNotice, notice, send_before) {
-                    Ok(item) => self.outbox.enqueue(&item).await.map_err(SendFailure::Store),
-                    Err(err) => Err(SendFailure::Seal(err)),
-                };
-            (written, ResetRequestOutcome::ProviderNoticeSent(id.clone()))
-        } else {
-            let lifetime = self.settings.reset_token_lifetime_seconds;
-            let token = ResetToken::generate(self.random.as_ref())?;
-            let record =
-                ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, now, lifetime);
-            let link = self.settings.reset_link(&token.expose_for_link());
-            let message = email::reset_link(to, &context, &link, lifetime);
-            let written =
-                match self.seal(&account, MessageKind::ResetLink, message, record.expires_at) {
-                    Ok(item) => self
-                        .issue(&account, &record, &item)
-                        .await
-                        .map_err(SendFailure::Store),
-                    Err(err) => Err(SendFailure::Seal(err)),
-                };
-            (written, ResetRequestOutcome::LinkSent(id.clone()))
-        };
-        match written {
-            Ok(()) => {
-                info!(outcome = outcome.name(), user_id = %id, "reset requested");
-                Ok(outcome)
+        let address = format!("ip#{}", address_key(source_ip));
+        match lookup {
+            AccountLookup::Phone(phone) => self.request_code(phone, &address).await,
+            AccountLookup::Login(login) => {
+                self.request_email(lookup, &address, format!("login#{}", login.as_str()))
+                    .await
             }
-            Err(err) => {
-                error!(user_id = %id, error = %err, "could not put the reset email in the outbox");
-                Ok(ResetRequestOutcome::NotDelivered(id))
+            AccountLookup::Email(email) => {
+                self.request_email(lookup, &address, format!("email#{}", email.as_str()))
+                    .await
             }
         }
     }
 
-    /// The phone branch of [`Self::request_reset`]. Every number within the
-    /// limits gets a stored code, so wrong entries count alike whether a code
-    /// was sent or not; only an account that may recover gets it by SMS.
-    async fn request_code(
+    /// The email branch of [`Self::request_reset`]: limited per source
+    /// address and per identifier as typed (before the account is known, so
+    /// an unknown identifier meets its limit exactly when a known one
+    /// does), then per account, where a refusal is silent: a 429 there would
+    /// tell that two identifiers name one account.
+    async fn request_email(
         &self,
-        phone: &PhoneNumber,
-        source_ip: &str,
+        lookup: &AccountLookup,
+        address: &str,
+        typed: String,
     ) -> Result<ResetRequestOutcome, FlowError> {
-        let sms_settings = &self.settings.sms;
-        let secret = self.code_secret()?;
-        let limits = [
-            (format!("ip#{source_ip}"), sms_settings.ip_limits.as_slice()),
-            (
-                format!("phone#{}", phone.as_e164()),
-                sms_settings.phone_limits.as_slice(),
-            ),
+        let windows = &self.settings.limits;
+        let limits: [Limit; 2] = [
+            (address.to_owned(), windows.address.as_slice()),
+            (typed, windows.email.as_slice()),
         ];
         let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
-        let mut stored = None;
         for _ in 0..RATE_ATTEMPTS {
-            let state = self.codes.load_code_request(phone, &keys).await?;
-            if state.counters.len() != limits.len() {
-                return Err(DependencyError::new("load_code_request", "MissingCounter").into());
-            }
+            let state = self.codes.load_request(lookup, &keys, &[EMAILS]).await?;
             let now = self.clock.now();
-            let mut updates = Vec::with_capacity(limits.len());
-            let mut retry_after = 0;
-            for ((key, windows), counter) in limits.iter().zip(&state.counters) {
-                match decide(&counter.hits, windows, now) {
-                    (RateDecision::Allowed, hits) => updates.push(CounterUpdate {
-                        counter,
-                        hits,
-                        expires_at: now.plus_seconds(longest_window(windows)),
-                    }),
-                    (
-                        RateDecision::Limited {
-                            retry_after_seconds,
-                        },
-                        _,
-                    ) => {
-                        info!(
-                            limit = key.split('#').next().unwrap_or(""),
-                            retry_after_seconds, "rate limited"
-                        );
-                        retry_after = retry_after.max(retry_after_seconds);
-                    }
-                }
-            }
-            if retry_after > 0 {
-                return Err(FlowError::RateLimited {
-                    retry_after_seconds: retry_after,
-                });
-            }
-            let code = SmsCode::generate(self.random.as_ref())?;
-            let recipient = state
-                .account
-                .as_ref()
-                .filter(|a| a.may_recover())
-                .map(|a| a.id.clone());
-            let record = CodeRecord {
-                phone: phone.clone(),
-                user_id: recipient,
-                mac: secret.mac(phone, &code),
-                attempts_left: sms_settings.max_attempts,
-                issued_at: now,
-                expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
-            };
-            let message = match state.account.as_ref() {
-                Some(account) => match self.code_message(account, phone, &code, &record) {
-                    Ok(message) => message,
-                    Err(err) => {
-                        error!(user_id = %account.id, error = %err, "could not seal the SMS");
-                        return Ok(ResetRequestOutcome::NotDelivered(account.id.clone()));
+            let mut updates = within(&limits, &state.counters, now)?;
+            let quiet = match &state.account {
+                None => ResetRequestOutcome::UnknownAccount,
+                Some(account) => match self.email_step(account, &state.account_counters, now)? {
+                    Err(quiet) => quiet,
+                    Ok(update) => {
+                        updates.push(update);
+                        match self.email_account(account, &updates, now).await {
+                            Some(outcome) => return Ok(outcome),
+                            None => continue,
+                        }
                     }
                 },
-                None => None,
             };
-            if self
-                .codes
-                .store_code(&record, &updates, message.as_ref())
-                .await?
-            {
-                stored = Some(state.account);
-                break;
+            if self.codes.record_hits(&updates, None).await? {
+                match quiet.user_id() {
+                    Some(id) => info!(outcome = quiet.name(), user_id = %id, "reset requested"),
+                    None => info!(outcome = quiet.name(), "reset requested"),
+                }
+                return Ok(quiet);
             }
         }
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        let Some(account) = stored else {
-            return Err(FlowError::RateLimited {
-                retry_after_seconds: 1,
-            });
-        };
-        let Some(account) = account else {
-            info!(outcome = "unknown_number", "code requested");
-            return Ok(ResetRequestOutcome::UnknownNumber);
-        };
-        let id = account.id.clone();
-        let outcome = if account.disabled {
-            ResetRequestOutcome::DisabledAccount(id.clone())
-        } else if account.social_only().is_some() {
-            ResetRequestOutcome::ProviderNoticeSent(id.clone())
-        } else {
-            ResetRequestOutcome::CodeSent(id.clone())
-        };
-        info!(outcome = outcome.name(), user_id = %id, "code requested");
-        Ok(outcome)
+        Err(FlowError::RateLimited {
+            retry_after_seconds: 1,
+        })
     }
 
-    /// What a code request sends to `account`: nothing when it is disabled,
-    /// the provider's name when it signs in only elsewhere, else the code
-    /// (which may go out only while `record` lives).
-    fn code_message(
+    /// Whether `account` gets an email now: the hit on its counter when it
+    /// does, else what the request quietly became.
+    fn email_step<'c>(
         &self,
         account: &UserAccount,
-        phone: &PhoneNumber,
-        code: &SmsCode,
-        record: &CodeRecord,
-    ) -> Result<Option<OutboxItem>, SealError> {
-        let context = self.context(account);
+        counters: &'c [RateCounter],
+        now: Timestamp,
+    ) -> Result<Result<CounterUpdate<'c>, ResetRequestOutcome>, FlowError> {
+        let id = account.id.clone();
         if account.disabled {
-            return Ok(None);
+            return Ok(Err(ResetRequestOutcome::DisabledAccount(id)));
         }
-        let item = if let Some(provider) = account.social_only() {
-            let send_before = record.issued_at.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
-            let notice = sms::provider_account(phone, &context, provider);
-            self.seal(account, MessageKind::ProviderNotice, notice, send_before)?
-        } else {
-            let lifetime = self.settings.sms.code_lifetime_seconds;
-            let text = sms::code(phone, &context, code, lifetime);
-            self.seal(account, MessageKind::Code, text, record.expires_at)?
+        if account.email.is_none() {
+            return Ok(Err(ResetRequestOutcome::NoEmailOnRecord(id)));
+        }
+        let Some(counter) = counters
+            .first()
+            .filter(|c| c.key == account_counter_key(EMAILS, &id))
+        else {
+            return Err(DependencyError::new("load_request", "MissingCounter").into());
         };
-        Ok(Some(item))
+        let windows = &self.settings.limits;
+        let recent = counter
+            .hits
+            .iter()
+            .any(|&t| now.epoch_seconds() - t < windows.resend_after_seconds);
+        if recent && (account.active_reset.is_some() || account.social_only().is_some()) {
+            return Ok(Err(ResetRequestOutcome::RecentLinkLive(id)));
+        }
+        Ok(hit(counter, &windows.email, now).map_err(|_| ResetRequestOutcome::AccountLimited(id)))
+    }
+
+    /// Emails `account` its link (or the provider's name), writing
+    /// `counters` with it. `None` when a counter moved meanwhile: nothing
+    /// was written, and the request decides again.
+    async fn email_account(
+        &self,
+        account: &UserAccount,
+        counters: &[CounterUpdate<'_>],
+        now: Timestamp,
+    ) -> Option<ResetRequestOutcome> {
+        let id = account.id.clone();
+        let written = match self.write_email(account, counters, now).await {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => return None,
+            Err(err) => Err(err),
+        };
+        Some(match written {
+            Ok(outcome) => {
+                info!(outcome = outcome.name(), user_id = %id, "reset requested");
+                outcome
+            }
+            Err(err) => {
+                error!(user_id = %id, error = %err, "could not put the reset email in the outbox");
+                ResetRequestOutcome::NotDelivered(id)
+            }
+        })
+    }
+
+    /// The write of [`Self::email_account`]; `Ok(None)` when a counter moved.
+    async fn write_email(
+        &self,
+        account: &UserAccount,
+        counters: &[CounterUpdate<'_>],
+        now: Timestamp,
+    ) -> Result<Option<ResetRequestOutcome>, SendFailure> {
+        let id = account.id.clone();
+        let Some(to) = account.email.as_ref() else {
+            return Ok(Some(ResetRequestOutcome::NoEmailOnRecord(id)));
+        };
+        let context = self.context(account);
+        if let Some(provider) = account.social_only() {
+            let notice = email::provider_account(to, &context, provider);
+            let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+            let item = self
+                .seal(account, MessageKind::ProviderNotice, notice, send_before)
+                .map_err(SendFailure::Seal)?;
+            let stored = self
+                .codes
+                .record_hits(counters, Some(&item))
+                .await
+                .map_err(SendFailure::Store)?;
+            return Ok(stored.then_some(ResetRequestOutcome::ProviderNoticeSent(id)));
+        }
+        let lifetime = self.settings.reset_token_lifetime_seconds;
+        let token = ResetToken::generate(self.random.as_ref()).map_err(SendFailure::Random)?;
+        let record = ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, now, lifetime);
+        let link = self.settings.reset_link(&token.expose_for_link());
+        let message = email::reset_link(to, &context, &link, lifetime);
+        let item = self
+            .seal(account, MessageKind::ResetLink, message, record.expires_at)
+            .map_err(SendFailure::Seal)?;
+        match self
+            .tokens
+            .issue_counted(account, &record, &item, counters)
+            .await
+            .map_err(SendFailure::Store)?
+        {
+            IssueOutcome::Issued => Ok(Some(ResetRequestOutcome::LinkSent(id))),
+            IssueOutcome::CountersMoved => Ok(None),
+            IssueOutcome::AccountGone => Err(SendFailure::Store(DependencyError::new(
+                "issue_reset_token",
+                "AccountGone",
+            ))),
+        }
     }
 }

@@ -5,8 +5,8 @@ use tracing::{info, warn};
 
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
-    AccountLookup, HashError, NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord,
-    Timestamp, TokenPurpose, UserAccount, UserId,
+    AccountLookup, HashError, MAX_WRONG_LOGINS, NewPasswordError, PolicyViolation, ResetToken,
+    ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
 };
 use crate::messages::{MessageKind, email, sms};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
@@ -129,6 +129,13 @@ impl Recovery {
         {
             let names_account = AccountLookup::parse(login).is_ok_and(|l| l.matches(&account));
             if !names_account {
+                // Guessing the login that goes with a link is limited: the
+                // fifth wrong one burns the link.
+                let left = self
+                    .tokens
+                    .record_wrong_login(&record.digest, MAX_WRONG_LOGINS)
+                    .await?;
+                warn!(user_id = %account.id, logins_left = left, "wrong login with a reset token");
                 return Err(SetPasswordError::InvalidToken);
             }
         }

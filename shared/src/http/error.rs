@@ -88,7 +88,7 @@ impl ApiError {
             ErrorCode::RateLimited,
             format!(
                 "Too many requests. Try again in {}.",
-                describe_lifetime(retry_after_seconds.max(1))
+                describe_lifetime(rounded_wait(retry_after_seconds))
             ),
         )
         .with_retry_after(retry_after_seconds)
@@ -241,5 +241,18 @@ impl From<SetPasswordError> for ApiError {
                 Self::unavailable()
             }
         }
+    }
+}
+
+/// A wait for people: whole hours past an hour, whole minutes past a
+/// minute, rounded up. The exact second (in `Retry-After`) is for clients;
+/// in the text it would differ between two identifiers by when each was
+/// first asked for, where the answers must read alike.
+fn rounded_wait(seconds: i64) -> i64 {
+    let up_to = |unit: i64| (seconds + unit - 1) / unit * unit;
+    match seconds {
+        s if s > 3600 => up_to(3600),
+        s if s > 60 => up_to(60),
+        s => s.max(1),
     }
 }

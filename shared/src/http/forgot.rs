@@ -21,7 +21,8 @@ const CODE_SENT: &str = "If an account has this phone number, we have sent it a 
 
 const FORGOT_ACCEPTED: &str = "If an account matches what you entered, we have sent it an \
      email with instructions to reset the password. The link in it expires soon, so use it \
-     now.";
+     now. No email after a minute? Check your spam folder, then ask again: for a minute after \
+     an email we send no other, so the link you have keeps working.";
 
 /// `GET /password/forgot` (the form) and `POST /password/forgot`.
 pub async fn forgot_password(

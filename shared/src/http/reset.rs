@@ -67,7 +67,9 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
     let format = submission.format();
     let fields = (|| {
         let token = submission.required("token")?;
-        let login = if format == Format::Form && on_premise {
+        // The On-Premise form asks for the login; a JSON client must send it
+        // too.
+        let login = if on_premise {
             Some(submission.required("login")?)
         } else {
             submission.optional("login")?

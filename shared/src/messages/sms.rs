@@ -9,6 +9,7 @@ use crate::domain::{PhoneNumber, SmsCode};
 #[template(path = "sms/code.txt")]
 struct CodeText<'a> {
     code: &'a str,
+    service_name: &'a str,
     seconds: i64,
 }
 
@@ -46,10 +47,12 @@ struct ChangedText<'a> {
     login: &'a str,
 }
 
-/// "123456 is your password recovery code. It expires in 60 seconds."
+/// "123456 is your Example password recovery code. It expires in 60
+/// seconds. Do not share it: Example never asks you for it." The code
+/// comes first, where phones look for it to offer it on the keyboard.
 pub fn code(
     to: &PhoneNumber,
-    _context: &Context<'_>,
+    context: &Context<'_>,
     code: &SmsCode,
     lifetime_seconds: i64,
 ) -> Result<OutgoingSms, RenderError> {
@@ -57,6 +60,7 @@ pub fn code(
         to,
         CodeText {
             code: code.expose(),
+            service_name: context.service_name,
             seconds: lifetime_seconds,
         },
     )
@@ -155,7 +159,8 @@ mod tests {
         let sms = code(&to, &EXAMPLE, &SmsCode::parse("123456").unwrap(), 60).unwrap();
         assert_eq!(
             sms.text,
-            "123456 is your password recovery code. It expires in 60 seconds."
+            "123456 is your Example password recovery code. It expires in 60 seconds. \
+             Do not share it: Example never asks you for it."
         );
         assert!(!format!("{sms:?}").contains("123456"));
     }

@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
-    Timestamp, TokenDigest, UserAccount, UserId,
+    AccountLookup, CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber,
+    ResetTokenRecord, Timestamp, TokenDigest, UserAccount, UserId,
 };
 use crate::messages::{OutgoingEmail, OutgoingSms};
 
@@ -117,6 +117,9 @@ pub enum IssueOutcome {
     Issued,
     /// The account no longer exists: nothing was stored.
     AccountGone,
+    /// A rate counter moved since it was read: nothing was stored, and the
+    /// request decides again.
+    CountersMoved,
 }
 
 #[async_trait]
@@ -129,9 +132,29 @@ pub trait ResetTokenStore: Send + Sync {
         user: &UserAccount,
         record: &ResetTokenRecord,
         message: &OutboxItem,
+    ) -> Result<IssueOutcome, DependencyError> {
+        self.issue_counted(user, record, message, &[]).await
+    }
+    /// As [`Self::issue`], with the rate counters' new hits in the same
+    /// transaction, provided each is still at the version read
+    /// ([`IssueOutcome::CountersMoved`] when one has moved).
+    async fn issue_counted(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+        message: &OutboxItem,
+        counters: &[CounterUpdate<'_>],
     ) -> Result<IssueOutcome, DependencyError>;
     async fn find(&self, digest: &TokenDigest)
     -> Result<Option<ResetTokenRecord>, DependencyError>;
+    /// Counts a wrong login entered with the token `digest`; the `max`th
+    /// burns it (the token is deleted). Answers the entries left: 0 when it
+    /// is burned or was already gone.
+    async fn record_wrong_login(
+        &self,
+        digest: &TokenDigest,
+        max: u32,
+    ) -> Result<u32, DependencyError>;
     /// Atomically: consume the token (it must exist, be live at `now` and be
     /// the user's active one), delete the account's SMS code, and store the
     /// new password hash, the time of the change, and no active token.
@@ -178,24 +201,44 @@ pub struct CounterUpdate<'a> {
     pub expires_at: Timestamp,
 }
 
-/// What a request for an SMS code reads before it decides: the rate-limit
-/// counters it is subject to and the account with the number.
+/// What a forgot request reads before it decides: the rate-limit counters
+/// it is subject to, the account its identifier names, and that account's
+/// own counters.
 #[derive(Debug, Clone, Default)]
-pub struct CodeRequestState {
+pub struct RequestState {
     /// In the order of the keys asked for.
     pub counters: Vec<RateCounter>,
     pub account: Option<UserAccount>,
+    /// The account's counters (`<prefix>#<user id>`), in the order of the
+    /// prefixes asked for; none when there is no account.
+    pub account_counters: Vec<RateCounter>,
 }
 
+/// The key of `account`'s counter of kind `prefix`.
+pub fn account_counter_key(prefix: &str, account: &UserId) -> String {
+    format!("{prefix}#{}", account.as_str())
+}
+
+/// SMS codes and the rate counters of forgot requests.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    /// Reads the counters named by `rate_keys` and the account whose number
-    /// is `phone`.
-    async fn load_code_request(
+    /// Reads the counters named by `rate_keys`, the account `lookup` names,
+    /// and that account's counters of the kinds `account_prefixes` (see
+    /// [`account_counter_key`]).
+    async fn load_request(
         &self,
-        phone: &PhoneNumber,
+        lookup: &AccountLookup,
         rate_keys: &[String],
-    ) -> Result<CodeRequestState, DependencyError>;
+        account_prefixes: &[&str],
+    ) -> Result<RequestState, DependencyError>;
+    /// Stores each counter's new hits, and `message` in the outbox, provided
+    /// every counter is still at the version read. `false` when one has
+    /// moved: nothing was written.
+    async fn record_hits(
+        &self,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError>;
     /// Atomically: stores `record` as the number's only code, replacing any
     /// earlier one, each counter's new hits, and `message` (the code, or a
     /// notice) in the outbox, provided every counter is still at the version

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::{InMemoryStore, MailSink, ManualClock, SmsSink};
-use crate::config::{AdminSettings, RecoverySettings, SmsSettings};
+use crate::config::{AdminSettings, ForgotLimits, RecoverySettings, SmsSettings};
 use crate::domain::{
     Clock, CodeSecret, EmailAddress, LoginName, NewAccount, OsRandom, OutboxKey, Password,
     PasswordHash, PasswordHasher, PasswordPolicy, PhoneNumber, SystemClock, Timestamp, UserAccount,
@@ -36,6 +36,7 @@ pub fn settings() -> RecoverySettings {
         reset_token_lifetime_seconds: 3600,
         password_policy: PasswordPolicy::default(),
         sms: SmsSettings::shipped(CodeSecret::new(vec![42u8; 32])),
+        limits: ForgotLimits::shipped(),
         admin: AdminSettings {
             audit_retention_seconds: 86_400,
             ..AdminSettings::shipped()

@@ -9,6 +9,7 @@ pub mod contract;
 mod fixtures;
 mod senders;
 mod store;
+mod store_codes;
 mod store_outbox;
 
 pub use clock::ManualClock;

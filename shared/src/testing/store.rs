@@ -12,21 +12,22 @@ use crate::domain::{
     Timestamp, TokenDigest, UserAccount, UserId,
 };
 use crate::ports::{
-    AuditLog, AuditRecord, CodeRequestState, CodeStore, CounterUpdate, CreateAccountError,
-    DependencyError, IssueOutcome, OutboxItem, RateCounter, RedeemOutcome, Redemption,
-    ResetTokenStore, UserStore, WrongAttempt,
+    AuditLog, AuditRecord, CounterUpdate, CreateAccountError, DependencyError, IssueOutcome,
+    OutboxItem, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
 };
 
 #[derive(Default)]
 pub(super) struct State {
     pub(super) users: HashMap<UserId, UserAccount>,
-    logins: HashMap<LoginName, UserId>,
-    emails: HashMap<EmailAddress, UserId>,
-    phones: HashMap<PhoneNumber, UserId>,
-    tokens: Vec<ResetTokenRecord>,
-    codes: HashMap<PhoneNumber, CodeRecord>,
+    pub(super) logins: HashMap<LoginName, UserId>,
+    pub(super) emails: HashMap<EmailAddress, UserId>,
+    pub(super) phones: HashMap<PhoneNumber, UserId>,
+    pub(super) tokens: Vec<ResetTokenRecord>,
+    pub(super) codes: HashMap<PhoneNumber, CodeRecord>,
+    /// Wrong logins entered with each token.
+    wrong_logins: HashMap<String, u32>,
     /// Rate-limit hits and version, by key.
-    hits: HashMap<String, (Vec<i64>, i64)>,
+    pub(super) hits: HashMap<String, (Vec<i64>, i64)>,
     audit: Vec<AuditRecord>,
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
@@ -178,11 +179,12 @@ impl UserStore for InMemoryStore {
 
 #[async_trait]
 impl ResetTokenStore for InMemoryStore {
-    async fn issue(
+    async fn issue_counted(
         &self,
         user: &UserAccount,
         record: &ResetTokenRecord,
         message: &OutboxItem,
+        counters: &[CounterUpdate<'_>],
     ) -> Result<IssueOutcome, DependencyError> {
         let mut state = self.guard("issue_reset_token")?;
         if !state.users.contains_key(&user.id) {
@@ -190,6 +192,9 @@ impl ResetTokenStore for InMemoryStore {
         }
         if state.tokens.iter().any(|t| t.digest == record.digest) {
             return Err(DependencyError::new("issue_reset_token", "TokenExists"));
+        }
+        if !state.count(counters) {
+            return Ok(IssueOutcome::CountersMoved);
         }
         let Some(stored) = state.users.get_mut(&user.id) else {
             return Ok(IssueOutcome::AccountGone);
@@ -210,6 +215,25 @@ impl ResetTokenStore for InMemoryStore {
     ) -> Result<Option<ResetTokenRecord>, DependencyError> {
         let state = self.guard("find_reset_token")?;
         Ok(state.tokens.iter().find(|t| &t.digest == digest).cloned())
+    }
+
+    async fn record_wrong_login(
+        &self,
+        digest: &TokenDigest,
+        max: u32,
+    ) -> Result<u32, DependencyError> {
+        let mut state = self.guard("record_wrong_login")?;
+        let Some(at) = state.tokens.iter().position(|t| &t.digest == digest) else {
+            return Ok(0);
+        };
+        let wrong = state.wrong_logins.entry(digest.to_hex()).or_insert(0);
+        *wrong += 1;
+        let wrong = *wrong;
+        if wrong < max {
+            return Ok(max - wrong);
+        }
+        state.tokens.remove(at);
+        Ok(0)
     }
 
     async fn redeem(&self, r: Redemption<'_>) -> Result<RedeemOutcome, DependencyError> {
@@ -236,109 +260,6 @@ impl ResetTokenStore for InMemoryStore {
         }
         state.messages.put(r.notices);
         Ok(RedeemOutcome::Redeemed)
-    }
-}
-
-#[async_trait]
-impl CodeStore for InMemoryStore {
-    async fn load_code_request(
-        &self,
-        phone: &PhoneNumber,
-        rate_keys: &[String],
-    ) -> Result<CodeRequestState, DependencyError> {
-        let state = self.guard("load_code_request")?;
-        let counters = rate_keys
-            .iter()
-            .map(|key| {
-                let (hits, version) = state.hits.get(key).cloned().unwrap_or_default();
-                RateCounter {
-                    key: key.clone(),
-                    hits,
-                    version,
-                }
-            })
-            .collect();
-        let account = state
-            .phones
-            .get(phone)
-            .and_then(|id| state.users.get(id))
-            .cloned();
-        Ok(CodeRequestState { counters, account })
-    }
-
-    async fn store_code(
-        &self,
-        record: &CodeRecord,
-        counters: &[CounterUpdate<'_>],
-        message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError> {
-        let mut state = self.guard("store_code")?;
-        let moved = counters.iter().any(|update| {
-            let current = state.hits.get(&update.counter.key).map_or(0, |(_, v)| *v);
-            current != update.counter.version
-        });
-        if moved {
-            return Ok(false);
-        }
-        for update in counters {
-            state.hits.insert(
-                update.counter.key.clone(),
-                (update.hits.clone(), update.counter.version + 1),
-            );
-        }
-        state.codes.insert(record.phone.clone(), record.clone());
-        state
-            .messages
-            .put(message.map(std::slice::from_ref).unwrap_or_default());
-        Ok(true)
-    }
-
-    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
-        Ok(self.guard("find_code")?.codes.get(phone).cloned())
-    }
-
-    async fn record_wrong_attempt(
-        &self,
-        record: &CodeRecord,
-    ) -> Result<WrongAttempt, DependencyError> {
-        let mut state = self.guard("record_wrong_attempt")?;
-        match state.codes.get_mut(&record.phone) {
-            Some(stored) if stored.mac == record.mac && stored.attempts_left > 0 => {
-                stored.attempts_left -= 1;
-                Ok(WrongAttempt::Counted {
-                    attempts_left: stored.attempts_left,
-                })
-            }
-            _ => Ok(WrongAttempt::Stale),
-        }
-    }
-
-    async fn exchange_code(
-        &self,
-        code: &CodeRecord,
-        now: Timestamp,
-        token: &ResetTokenRecord,
-    ) -> Result<bool, DependencyError> {
-        let mut state = self.guard("exchange_code")?;
-        let usable = state.codes.get(&code.phone).is_some_and(|stored| {
-            stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
-        });
-        let eligible = state
-            .users
-            .get(&token.user_id)
-            .is_some_and(|user| user.phone.as_ref() == Some(&code.phone) && user.may_recover());
-        let fresh = !state.tokens.iter().any(|t| t.digest == token.digest);
-        if !usable || !eligible || !fresh {
-            return Ok(false);
-        }
-        state.codes.remove(&code.phone);
-        // The link the account had before stops working; its record stays
-        // until it expires, as in the table.
-        if let Some(user) = state.users.get_mut(&token.user_id) {
-            user.active_reset = Some(token.digest.clone());
-        }
-        state.tokens.push(token.clone());
-        Ok(true)
     }
 }
 

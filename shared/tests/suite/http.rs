@@ -120,6 +120,70 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
 }
 
 #[tokio::test]
+async fn on_premise_json_needs_the_login_and_five_wrong_ones_burn_the_link() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
+    let settings = web_settings(Edition::OnPremise);
+    let submit = |login: Option<&str>| {
+        let mut body = json!({
+            "token": token,
+            "password": "new passphrase 2",
+            "password_confirmation": "new passphrase 2",
+        });
+        if let Some(login) = login {
+            body["login"] = json!(login);
+        }
+        post("/password/reset", "application/json", &body.to_string())
+    };
+    let without = http::reset_password(&w.recovery, &settings, submit(None)).await;
+    assert_eq!(without.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body_json(&without)["error"], "missing_field");
+    for wrong in [
+        "bob",
+        "grace",
+        "ada@example.org",
+        "nobody",
+        "+4915100000009",
+    ] {
+        let answer = http::reset_password(&w.recovery, &settings, submit(Some(wrong))).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{wrong}");
+        assert_eq!(body_json(&answer)["error"], "invalid_token");
+    }
+    // The right login, too late: the fifth wrong one burned the link.
+    let burned = http::reset_password(&w.recovery, &settings, submit(Some("ada"))).await;
+    assert_eq!(body_json(&burned)["error"], "invalid_token");
+    assert_eq!(w.store.token_count(), 0);
+}
+
+#[tokio::test]
+async fn four_wrong_logins_leave_the_link_working() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
+    let settings = web_settings(Edition::OnPremise);
+    let submit = |login: &str| {
+        post(
+            "/password/reset",
+            "application/json",
+            &json!({
+                "token": token,
+                "login": login,
+                "password": "new passphrase 2",
+                "password_confirmation": "new passphrase 2",
+            })
+            .to_string(),
+        )
+    };
+    for _ in 0..4 {
+        let answer = http::reset_password(&w.recovery, &settings, submit("bob")).await;
+        assert_eq!(body_json(&answer)["error"], "invalid_token");
+    }
+    let done = http::reset_password(&w.recovery, &settings, submit("ada@example.com")).await;
+    assert_eq!(done.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_store_outage_is_a_503_in_the_documented_shape() {
     let w = world().await;
     w.store.fail_from_now();
@@ -155,4 +219,32 @@ async fn weak_passwords_list_their_reasons() {
     assert_eq!(body["error"], "weak_password");
     assert_eq!(body["reasons"][0]["code"], "too_short");
     assert!(body["message"].is_string());
+}
+
+#[tokio::test]
+async fn a_limited_forgot_says_when_in_whole_minutes_and_the_header_to_the_second() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    let mut last = None;
+    for _ in 0..4 {
+        let response = http::forgot_password(
+            &w.recovery,
+            &settings,
+            post(
+                "/password/forgot",
+                "application/json",
+                r#"{"login":"nobody"}"#,
+            ),
+        )
+        .await;
+        w.clock.advance(1);
+        last = Some(response);
+    }
+    let limited = last.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()["retry-after"], "897");
+    assert_eq!(
+        body_json(&limited)["message"],
+        "Too many requests. Try again in 15 minutes."
+    );
 }

@@ -7,6 +7,8 @@ mod delivery;
 mod delivery_status;
 mod email_link;
 mod http;
+mod limits;
+mod logging;
 mod sms;
 mod store_contract;
 mod support;

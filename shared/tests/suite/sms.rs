@@ -15,7 +15,7 @@ async fn a_code_becomes_a_token_that_sets_the_password() {
     assert_eq!(sms.to, phone(1));
     assert!(
         sms.text
-            .ends_with("is your password recovery code. It expires in 60 seconds.")
+            .ends_with("is your Example password recovery code. It expires in 60 seconds. Do not share it: Example never asks you for it.")
     );
     let accepted = w
         .recovery

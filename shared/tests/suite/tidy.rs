@@ -23,6 +23,7 @@ const CRATES: &[(&str, &[&str])] = &[
         &["http", "admin_event", "delivery_event", "aws"],
     ),
     ("askama", &["messages", "http"]),
+    ("tracing_subscriber", &["logging"]),
     ("tokio", &["flows", "http", "aws", "testing"]),
 ];
 
@@ -39,6 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("delivery_event", &["domain", "ports", "flows"]),
     ("aws", &["domain", "messages", "ports"]),
     ("wiring", &["domain", "config", "flows", "aws", "ports"]),
+    ("logging", &[]),
     (
         "testing",
         &["domain", "messages", "ports", "config", "flows"],

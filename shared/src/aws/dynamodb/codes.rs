@@ -1,58 +1,94 @@
 //! [`CodeStore`] on the table: one code item per number, and the rate
 //! counters written in the same transaction.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::DynamoDbStore;
 use super::layout::{self, expr, n, s};
 use crate::aws::dependency_error;
-use crate::domain::{CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
+use crate::domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 use crate::ports::{
-    CodeRequestState, CodeStore, CounterUpdate, DependencyError, OutboxItem, UserStore,
-    WrongAttempt,
+    CodeStore, CounterUpdate, DependencyError, OutboxItem, RequestState, UserStore, WrongAttempt,
+    account_counter_key,
 };
 
 #[async_trait]
 impl CodeStore for DynamoDbStore {
-    async fn load_code_request(
+    async fn load_request(
         &self,
-        phone: &PhoneNumber,
+        lookup: &AccountLookup,
         rate_keys: &[String],
-    ) -> Result<CodeRequestState, DependencyError> {
-        const OP: &str = "load_code_request";
-        let phone_key = layout::phone_key(phone);
-        let counter_keys: Vec<_> = rate_keys
-            .iter()
-            .map(|name| layout::rate_key(name))
-            .collect();
-        let wanted: Vec<Option<String>> = std::iter::once(&phone_key)
-            .chain(&counter_keys)
-            .map(|key| layout::pk_of(key).map(str::to_owned))
-            .collect();
-        let mut keys = vec![phone_key];
-        keys.extend(counter_keys);
-        let items = self.batch_get(OP, keys).await?;
-        let by_pk: HashMap<&str, &layout::Item> = items
-            .iter()
-            .filter_map(|item| Some((layout::pk_of(item)?, item)))
-            .collect();
-        let found = |i: usize| wanted[i].as_deref().and_then(|pk| by_pk.get(pk).copied());
+        account_prefixes: &[&str],
+    ) -> Result<RequestState, DependencyError> {
+        const OP: &str = "load_request";
+        let pointer_key = match lookup {
+            AccountLookup::Login(login) => layout::login_key(login),
+            AccountLookup::Email(email) => layout::email_key(email),
+            AccountLookup::Phone(phone) => layout::phone_key(phone),
+        };
+        let mut keys = vec![pointer_key];
+        keys.extend(rate_keys.iter().map(|name| layout::rate_key(name)));
+        let found = self.batch_get_in_order(OP, keys).await?;
         let counters = rate_keys
             .iter()
-            .enumerate()
-            .map(|(i, name)| layout::counter_from_item(name, found(i + 1)))
+            .zip(&found[1..])
+            .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
             .collect();
-        let account = match found(0) {
-            Some(pointer) => {
-                let id = layout::pointer_target(pointer).ok_or_else(|| layout::corrupt(OP))?;
-                self.get(&id).await?
-            }
+        let Some(pointer) = &found[0] else {
+            return Ok(RequestState {
+                counters,
+                ..RequestState::default()
+            });
+        };
+        let id = layout::pointer_target(pointer).ok_or_else(|| layout::corrupt(OP))?;
+        if account_prefixes.is_empty() {
+            let account = self.get(&id).await?;
+            return Ok(RequestState {
+                counters,
+                account,
+                account_counters: Vec::new(),
+            });
+        }
+        let names: Vec<String> = account_prefixes
+            .iter()
+            .map(|prefix| account_counter_key(prefix, &id))
+            .collect();
+        let mut keys = vec![layout::user_key(&id)];
+        keys.extend(names.iter().map(|name| layout::rate_key(name)));
+        let found = self.batch_get_in_order(OP, keys).await?;
+        let account = match &found[0] {
+            Some(item) => Some(layout::account_from_item(item)?),
             None => None,
         };
-        Ok(CodeRequestState { counters, account })
+        let account_counters = names
+            .iter()
+            .zip(&found[1..])
+            .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
+            .collect();
+        Ok(RequestState {
+            counters,
+            account,
+            account_counters,
+        })
+    }
+
+    async fn record_hits(
+        &self,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "record_hits";
+        let mut items = self.counter_puts(counters, OP)?;
+        items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
+        if items.is_empty() {
+            return Ok(true);
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
     }
 
     async fn store_code(
@@ -74,18 +110,7 @@ impl CodeStore for DynamoDbStore {
             return Ok(true);
         }
         let mut items = vec![self.put(code, OP)?];
-        for update in counters {
-            let item = layout::counter_item(update);
-            let version = update.counter.version;
-            items.push(if version == 0 {
-                self.put_new(item, OP)?
-            } else {
-                self.put_if(item, OP, |put| {
-                    put.condition_expression(expr::COUNTER_AT_VERSION)
-                        .expression_attribute_values(":version", n(version))
-                })?
-            });
-        }
+        items.extend(self.counter_puts(counters, OP)?);
         items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(true),

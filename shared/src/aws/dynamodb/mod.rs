@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem,
 
 use self::layout::{Item, expr};
 use super::dependency_error;
-use crate::ports::DependencyError;
+use crate::ports::{CounterUpdate, DependencyError};
 
 pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
 pub use stream::{outbox_item_from_stream_image, outbox_stream_image, stream_image};
@@ -178,6 +178,53 @@ impl DynamoDbStore {
             }
         }
         Err(DependencyError::new(operation, "UnprocessedKeys"))
+    }
+
+    /// [`Self::batch_get`], answered in the order of `keys` (none where an
+    /// item is missing). Each key's partition key is its own.
+    async fn batch_get_in_order(
+        &self,
+        operation: &'static str,
+        keys: Vec<Item>,
+    ) -> Result<Vec<Option<Item>>, DependencyError> {
+        let wanted: Vec<Option<String>> = keys
+            .iter()
+            .map(|key| layout::pk_of(key).map(str::to_owned))
+            .collect();
+        let mut items = self.batch_get(operation, keys).await?;
+        Ok(wanted
+            .iter()
+            .map(|pk| {
+                let at = items
+                    .iter()
+                    .position(|item| pk.is_some() && layout::pk_of(item) == pk.as_deref())?;
+                Some(items.swap_remove(at))
+            })
+            .collect())
+    }
+
+    /// Puts of the counters' new hits, each conditioned on the version read,
+    /// as transaction items.
+    fn counter_puts(
+        &self,
+        counters: &[CounterUpdate<'_>],
+        operation: &'static str,
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        counters
+            .iter()
+            .map(|update| {
+                let item = layout::counter_item(update);
+                let version = update.counter.version;
+                if version == 0 {
+                    self.put_new(item, operation)
+                } else {
+                    self.put_if(item, operation, |put| {
+                        put.condition_expression(expr::COUNTER_AT_VERSION)
+                            .expression_attribute_values(":version", layout::n(version))
+                    })
+                }
+            })
+            .collect()
     }
 
     /// An unconditional put of `item`, as a transaction item.

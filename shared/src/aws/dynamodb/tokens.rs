@@ -2,21 +2,25 @@
 //! account's `active_reset` naming the one that may be redeemed.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::DynamoDbStore;
 use super::layout::{self, expr, n, s};
+use crate::aws::dependency_error;
 use crate::domain::{ResetTokenRecord, TokenDigest, UserAccount};
 use crate::ports::{
-    DependencyError, IssueOutcome, OutboxItem, RedeemOutcome, Redemption, ResetTokenStore,
+    CounterUpdate, DependencyError, IssueOutcome, OutboxItem, RedeemOutcome, Redemption,
+    ResetTokenStore,
 };
 
 #[async_trait]
 impl ResetTokenStore for DynamoDbStore {
-    async fn issue(
+    async fn issue_counted(
         &self,
         user: &UserAccount,
         record: &ResetTokenRecord,
         message: &OutboxItem,
+        counters: &[CounterUpdate<'_>],
     ) -> Result<IssueOutcome, DependencyError> {
         const OP: &str = "issue_reset_token";
         // Put the token, point the account at it, delete the previous one.
@@ -31,9 +35,19 @@ impl ResetTokenStore for DynamoDbStore {
             items.push(self.delete(layout::token_key(previous), OP)?);
         }
         items.extend(self.outbox_puts(std::slice::from_ref(message), OP)?);
+        let first_counter = items.len();
+        items.extend(self.counter_puts(counters, OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(IssueOutcome::Issued),
             Err(cancelled) if cancelled.failed_at(1) => Ok(IssueOutcome::AccountGone),
+            Err(cancelled)
+                if !counters.is_empty()
+                    && ((first_counter..first_counter + counters.len())
+                        .any(|at| cancelled.failed_at(at))
+                        || cancelled.conflict()) =>
+            {
+                Ok(IssueOutcome::CountersMoved)
+            }
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
     }
@@ -49,6 +63,51 @@ impl ResetTokenStore for DynamoDbStore {
             Some(item) => layout::token_from_item(&item).map(Some),
             None => Ok(None),
         }
+    }
+
+    async fn record_wrong_login(
+        &self,
+        digest: &TokenDigest,
+        max: u32,
+    ) -> Result<u32, DependencyError> {
+        const OP: &str = "record_wrong_login";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::token_key(digest)))
+            .update_expression(expr::COUNT_WRONG_LOGIN)
+            .condition_expression(expr::PRESENT)
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        let wrong = match result {
+            Ok(output) => output
+                .attributes
+                .as_ref()
+                .and_then(layout::wrong_logins)
+                .ok_or_else(|| layout::corrupt(OP))?,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Ok(0);
+            }
+            Err(err) => return Err(dependency_error(OP, &err)),
+        };
+        if wrong < max {
+            return Ok(max - wrong);
+        }
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::token_key(digest)))
+            .send()
+            .await
+            .map_err(|err| dependency_error(OP, &err))?;
+        Ok(0)
     }
 
     async fn redeem(&self, r: Redemption<'_>) -> Result<RedeemOutcome, DependencyError> {

@@ -318,3 +318,28 @@ pub async fn redeeming_a_token_kills_the_outstanding_code(store: Arc<impl Store>
     assert_eq!(store.redeem(redeem).await.unwrap(), RedeemOutcome::Redeemed);
     assert!(store.find_code(&number).await.unwrap().is_none());
 }
+
+pub async fn the_fifth_wrong_login_burns_the_token(store: Arc<impl Store>) {
+    let user = account(&*store, "ada", None).await;
+    let (_, record) = token(&user, T0, 3600);
+    store
+        .issue(&user, &record, &message(&user, T0))
+        .await
+        .unwrap();
+    for left in (1..5).rev() {
+        assert_eq!(
+            store.record_wrong_login(&record.digest, 5).await.unwrap(),
+            left
+        );
+        assert!(store.find(&record.digest).await.unwrap().is_some());
+    }
+    assert_eq!(
+        store.record_wrong_login(&record.digest, 5).await.unwrap(),
+        0
+    );
+    assert!(store.find(&record.digest).await.unwrap().is_none());
+    assert_eq!(
+        store.record_wrong_login(&record.digest, 5).await.unwrap(),
+        0
+    );
+}

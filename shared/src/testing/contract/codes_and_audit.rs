@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::domain::AccountLookup;
+use crate::ports::RequestState;
 
 // --------------------------------------------------------------- codes --
 
@@ -165,8 +167,14 @@ pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may
 pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let keys = vec!["ip#192.0.2.1".to_owned(), format!("phone#{NUMBER}")];
-    let first = store.load_code_request(&number, &keys).await.unwrap();
-    let stale = store.load_code_request(&number, &keys).await.unwrap();
+    let first = store
+        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
+        .await
+        .unwrap();
+    let stale = store
+        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
+        .await
+        .unwrap();
     assert!(first.account.is_none());
     assert_eq!(
         first
@@ -182,7 +190,7 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
             .iter()
             .all(|c| c.version == 0 && c.hits.is_empty())
     );
-    fn updates(state: &CodeRequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
+    fn updates(state: &RequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
             .map(|counter| CounterUpdate {
                 counter,
@@ -209,7 +217,10 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
         written.mac,
         "and writes nothing, not even the code"
     );
-    let now = store.load_code_request(&number, &keys).await.unwrap();
+    let now = store
+        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
+        .await
+        .unwrap();
     for counter in &now.counters {
         assert_eq!(counter.hits, vec![T0]);
         assert_eq!(counter.version, 1);
@@ -224,11 +235,18 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
 
 pub async fn a_code_request_reads_the_account_with_the_number(store: Arc<impl Store>) {
     let user = account(&*store, "grace", Some(NUMBER)).await;
-    let state = store.load_code_request(&phone(NUMBER), &[]).await.unwrap();
+    let state = store
+        .load_request(&AccountLookup::Phone(phone(NUMBER).clone()), &[], &[])
+        .await
+        .unwrap();
     assert_eq!(state.account.map(|a| a.id), Some(user.id));
     assert!(state.counters.is_empty());
     let unknown = store
-        .load_code_request(&phone("+4915100000009"), &[])
+        .load_request(
+            &AccountLookup::Phone(phone("+4915100000009").clone()),
+            &[],
+            &[],
+        )
         .await
         .unwrap();
     assert!(unknown.account.is_none());

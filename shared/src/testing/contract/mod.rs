@@ -9,19 +9,21 @@ use crate::domain::{
 };
 use crate::messages::{Channel, MessageKind};
 use crate::ports::{
-    AuditRecord, CodeRequestState, CounterUpdate, CreateAccountError, IssueOutcome, OutboxItem,
-    RedeemOutcome, Redemption, Store, WrongAttempt,
+    AuditRecord, CounterUpdate, CreateAccountError, IssueOutcome, OutboxItem, RedeemOutcome,
+    Redemption, Store, WrongAttempt,
 };
 
 use super::TestAccount;
 
 mod accounts_and_tokens;
 mod codes_and_audit;
+mod counters;
 mod feedback;
 mod outbox;
 
 pub use accounts_and_tokens::*;
 pub use codes_and_audit::*;
+pub use counters::*;
 pub use feedback::*;
 pub use outbox::*;
 
@@ -40,6 +42,7 @@ macro_rules! store_contract_tests {
             redeeming_consumes_the_token_and_stores_the_hash_together,
             an_expired_token_is_rejected_and_changes_nothing,
             a_token_is_redeemed_only_for_its_own_account,
+            the_fifth_wrong_login_burns_the_token,
             concurrent_redemptions_of_one_token_succeed_once,
             redeeming_a_token_kills_the_outstanding_code,
             codes_are_replaced_by_newer_ones,
@@ -48,6 +51,8 @@ macro_rules! store_contract_tests {
             a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may_recover,
             counters_and_code_are_written_together_or_not_at_all,
             a_code_request_reads_the_account_with_the_number,
+            a_request_reads_its_counters_the_account_and_the_accounts_counters,
+            hits_are_written_with_the_link_or_the_notice_or_nothing_is,
             audit_records_are_listed_newest_first_and_concluded_once_appended,
             messages_are_written_with_the_change_that_causes_them,
             a_refused_change_writes_no_message,
@@ -71,6 +76,7 @@ macro_rules! store_contract_tests {
 
 pub(super) const T0: i64 = 1_800_000_000;
 pub(super) const NUMBER: &str = "+4915100000001";
+pub(super) const OTHER_NUMBER: &str = "+4915100000002";
 
 pub(super) fn at(seconds: i64) -> Timestamp {
     Timestamp::from_epoch_seconds(seconds)

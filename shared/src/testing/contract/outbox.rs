@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::domain::AccountLookup;
+use crate::ports::RequestState;
 use crate::ports::{Claim, DeliveryState, MessageStatus};
 
 async fn listed(store: &impl Store, user: &UserAccount) -> Vec<MessageStatus> {
@@ -79,8 +81,11 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
     assert_eq!(late, RedeemOutcome::Rejected);
     // Counters that moved since they were read.
     let keys = vec!["phone#contract".to_owned()];
-    let read = store.load_code_request(&number, &keys).await.unwrap();
-    fn update(state: &CodeRequestState) -> Vec<CounterUpdate<'_>> {
+    let read = store
+        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
+        .await
+        .unwrap();
+    fn update(state: &RequestState) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
             .map(|counter| CounterUpdate {
                 counter,

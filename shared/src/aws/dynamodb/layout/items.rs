@@ -129,6 +129,11 @@ pub(in crate::aws::dynamodb) fn token_from_item(
     }
 }
 
+/// The wrong logins entered with a reset token so far.
+pub(in crate::aws::dynamodb) fn wrong_logins(item: &Item) -> Option<u32> {
+    get_n(item, WRONG_LOGINS).and_then(|n| u32::try_from(n).ok())
+}
+
 // --------------------------------------------------- codes and counters --
 
 pub(in crate::aws::dynamodb) fn code_item(record: &CodeRecord) -> Item {

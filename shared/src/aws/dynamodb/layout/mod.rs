@@ -58,6 +58,7 @@ const PURPOSE: &str = "purpose";
 const ISSUED_AT: &str = "issued_at";
 const MAC: &str = "mac";
 const ATTEMPTS_LEFT: &str = "attempts_left";
+const WRONG_LOGINS: &str = "wrong_logins";
 const HITS: &str = "hits";
 const VERSION: &str = "version";
 const TARGET: &str = "target";
@@ -105,6 +106,8 @@ pub(super) mod expr {
          AND (attribute_not_exists(disabled) OR disabled = :no) \
          AND (attribute_not_exists(social_provider) OR attribute_exists(password_hash))";
     pub const COUNTER_AT_VERSION: &str = "version = :version";
+    /// One more wrong login entered with a reset token.
+    pub const COUNT_WRONG_LOGIN: &str = "ADD wrong_logins :one";
     pub const TAKE_ATTEMPT: &str = "SET attempts_left = attempts_left - :one";
     /// Still the code with `:mac`, with attempts left (`:zero` is 0).
     pub const CODE_HAS_ATTEMPTS: &str = "mac = :mac AND attempts_left > :zero";

@@ -1,0 +1,159 @@
+//! The SMS codes and rate counters of [`InMemoryStore`]: hits and a version
+//! per key, moved only when every counter of a write is still at the
+//! version read.
+
+use async_trait::async_trait;
+
+use super::InMemoryStore;
+use super::store::State;
+use crate::domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
+use crate::ports::{
+    CodeStore, CounterUpdate, DependencyError, OutboxItem, RateCounter, RequestState, WrongAttempt,
+    account_counter_key,
+};
+
+impl State {
+    /// The counters at `keys`, as stored (empty, version 0, when never
+    /// written).
+    pub(super) fn counters(&self, keys: &[String]) -> Vec<RateCounter> {
+        keys.iter()
+            .map(|key| {
+                let (hits, version) = self.hits.get(key).cloned().unwrap_or_default();
+                RateCounter {
+                    key: key.clone(),
+                    hits,
+                    version,
+                }
+            })
+            .collect()
+    }
+
+    /// Stores each counter's new hits, provided every one is still at the
+    /// version read; `false` (and nothing stored) when one has moved.
+    pub(super) fn count(&mut self, counters: &[CounterUpdate<'_>]) -> bool {
+        let moved = counters.iter().any(|update| {
+            let current = self.hits.get(&update.counter.key).map_or(0, |(_, v)| *v);
+            current != update.counter.version
+        });
+        if moved {
+            return false;
+        }
+        for update in counters {
+            self.hits.insert(
+                update.counter.key.clone(),
+                (update.hits.clone(), update.counter.version + 1),
+            );
+        }
+        true
+    }
+}
+
+#[async_trait]
+impl CodeStore for InMemoryStore {
+    async fn load_request(
+        &self,
+        lookup: &AccountLookup,
+        rate_keys: &[String],
+        account_prefixes: &[&str],
+    ) -> Result<RequestState, DependencyError> {
+        let state = self.guard("load_request")?;
+        let id = match lookup {
+            AccountLookup::Login(login) => state.logins.get(login),
+            AccountLookup::Email(email) => state.emails.get(email),
+            AccountLookup::Phone(phone) => state.phones.get(phone),
+        };
+        let account = id.and_then(|id| state.users.get(id)).cloned();
+        let account_keys: Vec<String> = match &account {
+            Some(account) => account_prefixes
+                .iter()
+                .map(|prefix| account_counter_key(prefix, &account.id))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(RequestState {
+            counters: state.counters(rate_keys),
+            account_counters: state.counters(&account_keys),
+            account,
+        })
+    }
+
+    async fn record_hits(
+        &self,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("record_hits")?;
+        if !state.count(counters) {
+            return Ok(false);
+        }
+        state
+            .messages
+            .put(message.map(std::slice::from_ref).unwrap_or_default());
+        Ok(true)
+    }
+
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("store_code")?;
+        if !state.count(counters) {
+            return Ok(false);
+        }
+        state.codes.insert(record.phone.clone(), record.clone());
+        state
+            .messages
+            .put(message.map(std::slice::from_ref).unwrap_or_default());
+        Ok(true)
+    }
+
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
+        Ok(self.guard("find_code")?.codes.get(phone).cloned())
+    }
+
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError> {
+        let mut state = self.guard("record_wrong_attempt")?;
+        match state.codes.get_mut(&record.phone) {
+            Some(stored) if stored.mac == record.mac && stored.attempts_left > 0 => {
+                stored.attempts_left -= 1;
+                Ok(WrongAttempt::Counted {
+                    attempts_left: stored.attempts_left,
+                })
+            }
+            _ => Ok(WrongAttempt::Stale),
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("exchange_code")?;
+        let usable = state.codes.get(&code.phone).is_some_and(|stored| {
+            stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
+        });
+        let eligible = state
+            .users
+            .get(&token.user_id)
+            .is_some_and(|user| user.phone.as_ref() == Some(&code.phone) && user.may_recover());
+        let fresh = !state.tokens.iter().any(|t| t.digest == token.digest);
+        if !usable || !eligible || !fresh {
+            return Ok(false);
+        }
+        state.codes.remove(&code.phone);
+        // The link the account had before stops working; its record stays
+        // until it expires, as in the table.
+        if let Some(user) = state.users.get_mut(&token.user_id) {
+            user.active_reset = Some(token.digest.clone());
+        }
+        state.tokens.push(token.clone());
+        Ok(true)
+    }
+}

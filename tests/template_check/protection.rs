@@ -1,0 +1,117 @@
+//! What keeps the deployed stack up under abuse, checked in the template:
+//! the API's throttling, each function's reserved concurrency, the alarms,
+//! and the log levels offered, each set from a parameter.
+
+use serde_yaml_ng::Value;
+
+use super::Template;
+
+/// The alarms that must exist: a metric each watches (by name), and whether
+/// its threshold is a parameter.
+const ALARMS: &[(&str, bool)] = &[
+    ("5xx", true),
+    ("Throttles", false),
+    ("Errors", false),
+    ("SMSMonthToDateSpentUSD", true),
+];
+
+/// Functions whose throttles and errors an alarm must watch.
+const WATCHED: &[&str] = &[
+    "RequestResetFunction",
+    "VerifyCodeFunction",
+    "SetPasswordFunction",
+];
+
+impl Template {
+    /// Whether `value` is (or chooses between) references to parameters
+    /// only.
+    fn parameterised(&self, value: &Value) -> bool {
+        let mut refs = Vec::new();
+        Self::references(value, &mut refs);
+        let parameters = self.doc["Parameters"].as_mapping();
+        let is_parameter =
+            |name: &String| parameters.is_some_and(|p| p.contains_key(Value::String(name.clone())));
+        refs.iter().any(is_parameter) && refs.iter().all(|r| is_parameter(r) || r == "AWS::NoValue")
+    }
+
+    fn alarms(&self) -> Vec<(&str, &Value)> {
+        self.resources()
+            .iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+            .map(|(id, r)| (id.as_str().unwrap_or(""), &r["Properties"]))
+            .collect()
+    }
+
+    pub(super) fn check_protection(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let api = self
+            .resources()
+            .iter()
+            .find(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::HttpApi"));
+        match api {
+            Some((_, api)) => {
+                let route = &api["Properties"]["DefaultRouteSettings"];
+                for setting in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+                    if !self.parameterised(&route[setting]) {
+                        problems.push(format!("the HTTP API: no {setting} from a parameter"));
+                    }
+                }
+            }
+            None => problems.push("no HTTP API".into()),
+        }
+        for function in self.functions() {
+            if !self.parameterised(&function.properties["ReservedConcurrentExecutions"]) {
+                problems.push(format!(
+                    "{}: no ReservedConcurrentExecutions from a parameter",
+                    function.logical_id
+                ));
+            }
+        }
+        let alarms = self.alarms();
+        for (metric, threshold_parameter) in ALARMS {
+            let watching: Vec<&(&str, &Value)> = alarms
+                .iter()
+                .filter(|(_, a)| {
+                    a["MetricName"].as_str() == Some(metric)
+                        || a["Metrics"].as_sequence().is_some_and(|ms| {
+                            ms.iter().any(|m| {
+                                m["MetricStat"]["Metric"]["MetricName"].as_str() == Some(metric)
+                            })
+                        })
+                })
+                .collect();
+            if watching.is_empty() {
+                problems.push(format!("no alarm on {metric}"));
+            }
+            for (id, alarm) in &watching {
+                let mut actions = Vec::new();
+                Self::references(&alarm["AlarmActions"], &mut actions);
+                if !actions.iter().any(|a| a == "AlarmTopic") {
+                    problems.push(format!(
+                        "{id}: tells no one (AlarmActions without AlarmTopic)"
+                    ));
+                }
+                if *threshold_parameter && !self.parameterised(&alarm["Threshold"]) {
+                    problems.push(format!("{id}: threshold not from a parameter"));
+                }
+            }
+            if matches!(*metric, "Throttles" | "Errors") {
+                let mut watched = Vec::new();
+                for (_, alarm) in &watching {
+                    Self::references(&alarm["Metrics"], &mut watched);
+                    Self::references(&alarm["Dimensions"], &mut watched);
+                }
+                for function in WATCHED {
+                    if !watched.iter().any(|w| w == function) {
+                        problems.push(format!("no alarm watches {function}'s {metric}"));
+                    }
+                }
+            }
+        }
+        let levels = super::strings(&self.doc["Parameters"]["LogLevel"]["AllowedValues"]);
+        if levels.iter().any(|l| l.eq_ignore_ascii_case("trace")) {
+            problems.push("LogLevel offers TRACE".into());
+        }
+        problems
+    }
+}
