@@ -242,11 +242,10 @@ def main() -> None:
     env.setdefault("RESET_PAGE_URL", f"{base}/password/reset")
     env.setdefault("LOGIN_URL", f"{base}/login")
     env.setdefault("SERVICE_NAME", "Example Cloud")
-    # A fixed key for the local stack only; deployments set their own.
-    env.setdefault("SMS_CODE_SECRET", "local-stack-only-not-a-secret-0123456789")
-    # The secret the outbox key comes from; `local-stack provision` creates
-    # it (a random text) on the emulator.
+    # The secrets the outbox key and the SMS code key come from;
+    # `local-stack provision` creates them (random texts) on the emulator.
     env.setdefault("OUTBOX_SECRET_ARN", "password-recovery-local-outbox")
+    env.setdefault("SMS_CODE_SECRET_ARN", "password-recovery-local-sms-code")
     env.setdefault("AWS_LAMBDA_LOG_LEVEL", "info")
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
 

@@ -422,8 +422,18 @@ fn planted_mistakes_are_caught() {
     );
     plant(
         "          LOGIN_URL: !Ref LoginUrl\n          EDITION",
-        "          LOGIN_URL: !Ref LoginUrl\n          SMS_CODE_SECRET: !Ref SmsCodeSecret\n          EDITION",
-        "sets SMS_CODE_SECRET",
+        "          LOGIN_URL: !Ref LoginUrl\n          SMS_CODE_SECRET_ARN: !Ref SmsCodeSecret\n          EDITION",
+        "sets SMS_CODE_SECRET_ARN",
+    );
+    plant(
+        "          SMS_CODE_SECRET_ARN: !Ref SmsCodeSecret\n",
+        "          SMS_CODE_SECRET_ARN: !Ref ServiceName\n",
+        "SMS_CODE_SECRET_ARN names no Secrets Manager secret",
+    );
+    plant(
+        "  ServiceName:\n    Type: String\n",
+        "  ServiceName:\n    Type: String\n    NoEcho: true\n",
+        "holds the NoEcho parameter ServiceName",
     );
     // Deliver's (the email events topic's policy lets SES publish).
     plant(

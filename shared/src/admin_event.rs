@@ -75,7 +75,9 @@ fn message(err: &AdminError) -> String {
         }
         AdminError::PasswordMismatch => "The password and its confirmation differ.".into(),
         AdminError::WeakPassword(_) => "The password policy refuses this password.".into(),
-        AdminError::LoginTaken => "Another account has this login.".into(),
+        AdminError::LoginTaken => {
+            "Another account has this login, or one that looks the same (such as `ada` and `аda` with a Cyrillic а).".into()
+        }
         AdminError::EmailTaken => "Another account has this email address.".into(),
         AdminError::PhoneTaken => "Another account has this phone number.".into(),
         AdminError::Unavailable => {

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::{
-    CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, SMS_CODE_SECRET, configuration_set,
-    emulator, free_port, fresh_table, http, log_dir, outbox_secret, post_json, sdk_config,
-    tethered, tool, unique, verified_sender, wait_until_answering,
+    CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, code_secret, configuration_set, emulator,
+    free_port, fresh_table, http, log_dir, outbox_secret, post_json, sdk_config, tethered, tool,
+    unique, verified_sender, wait_until_answering,
 };
 
 /// How the stream reaches `deliver`.
@@ -129,7 +129,7 @@ impl Functions {
             .iter()
             .find(|(name, _)| *name == "MAIL_FROM")
             .map_or(SENDER.to_owned(), |(_, v)| (*v).to_owned());
-        let (table, secret_arn) = std::thread::spawn({
+        let (table, secret_arn, code_secret_arn) = std::thread::spawn({
             let sender = sender.clone();
             move || {
                 let runtime = tokio::runtime::Runtime::new().expect("a runtime");
@@ -138,7 +138,8 @@ impl Functions {
                     verified_sender(&sdk, &sender).await;
                     configuration_set(&sdk).await;
                     let arn = outbox_secret(&sdk).await;
-                    (fresh_table(&sdk).await, arn)
+                    let code_arn = code_secret(&sdk).await;
+                    (fresh_table(&sdk).await, arn, code_arn)
                 })
             }
         })
@@ -159,7 +160,7 @@ impl Functions {
             ("RESET_PAGE_URL", RESET_PAGE_URL.into()),
             ("LOGIN_URL", LOGIN_URL.into()),
             ("SERVICE_NAME", "Recovery Test".into()),
-            ("SMS_CODE_SECRET", SMS_CODE_SECRET.into()),
+            ("SMS_CODE_SECRET_ARN", code_secret_arn),
             ("SMS_SENDER_ID", "RecoveryT".into()),
             // Every test here calls from 127.0.0.1; the per-address limit has
             // tests of its own.

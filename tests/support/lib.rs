@@ -176,6 +176,19 @@ pub async fn outbox_secret(sdk: &SdkConfig) -> String {
     .expect("create the outbox secret")
 }
 
+/// The secret whose value is the HMAC key of SMS codes for the functions
+/// under test (the text of [`SMS_CODE_SECRET`]), created on first use; its
+/// ARN.
+pub async fn code_secret(sdk: &SdkConfig) -> String {
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    local_stack::ensure_secret(&secrets, CODE_SECRET_NAME, Some(SMS_CODE_SECRET))
+        .await
+        .expect("create the SMS code secret")
+}
+
+/// The name of [`code_secret`]'s secret.
+pub const CODE_SECRET_NAME: &str = "recovery-test-sms-code";
+
 /// The outbox messages on `table` that still hold their payload, oldest
 /// first. A Scan, which the service never makes: for tests only.
 pub async fn pending_messages(table: &str) -> Vec<OutboxItem> {

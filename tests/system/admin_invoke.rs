@@ -279,6 +279,12 @@ async fn every_error_comes_back_as_a_result() {
             json!({ "action": "invite_user", "login": plain, "email": "fresh@recovery.test", "requested_by": ADMIN }),
             "login_taken",
         ),
+        // The same login with a Cyrillic а (U+0430) for each Latin a: it
+        // looks the same.
+        (
+            json!({ "action": "invite_user", "login": plain.replace('a', "\u{430}"), "email": "fresh@recovery.test", "requested_by": ADMIN }),
+            "login_taken",
+        ),
         (
             json!({ "action": "invite_user", "login": unique("x"), "email": email_of(&plain), "requested_by": ADMIN }),
             "email_taken",

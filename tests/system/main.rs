@@ -4,6 +4,7 @@
 //! set of functions for all of them (`system_tests::functions()`).
 
 mod admin_invoke;
+mod bodies;
 mod delivery;
 mod dynamodb_store;
 mod email_link;

@@ -1,6 +1,7 @@
 //! What keeps the deployed stack up under abuse, checked in the template:
 //! the API's throttling, each function's reserved concurrency, the alarms,
-//! and the log levels offered, each set from a parameter.
+//! and the log levels offered, each set from a parameter; and secrets kept
+//! out of every function's configuration.
 
 use serde_yaml_ng::Value;
 
@@ -111,6 +112,51 @@ impl Template {
         let levels = super::strings(&self.doc["Parameters"]["LogLevel"]["AllowedValues"]);
         if levels.iter().any(|l| l.eq_ignore_ascii_case("trace")) {
             problems.push("LogLevel offers TRACE".into());
+        }
+        problems.extend(self.check_secrets());
+        problems
+    }
+
+    /// No function's environment holds a secret (anyone allowed
+    /// `lambda:GetFunctionConfiguration` reads it): no variable takes a
+    /// `NoEcho` parameter, and each `*_SECRET_ARN` names a Secrets Manager
+    /// secret of the stack, read at cold start.
+    fn check_secrets(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let parameters = self.doc["Parameters"].as_mapping();
+        let hidden = |name: &str| {
+            parameters
+                .and_then(|p| p.get(Value::String(name.to_owned())))
+                .is_some_and(|p| p["NoEcho"].as_bool() == Some(true))
+        };
+        for function in self.functions() {
+            let variables = function.properties["Environment"]["Variables"].as_mapping();
+            for (name, value) in variables.into_iter().flatten() {
+                let name = name.as_str().unwrap_or("");
+                let mut refs = Vec::new();
+                Self::references(value, &mut refs);
+                for hidden in refs.iter().filter(|r| hidden(r)) {
+                    problems.push(format!(
+                        "{}: {name} holds the NoEcho parameter {hidden}: a secret in the configuration",
+                        function.logical_id
+                    ));
+                }
+                if name.ends_with("_SECRET_ARN") {
+                    let secret = refs.iter().all(|r| {
+                        self.resources()
+                            .get(Value::String(r.clone()))
+                            .is_some_and(|res| {
+                                res["Type"].as_str() == Some("AWS::SecretsManager::Secret")
+                            })
+                    });
+                    if refs.is_empty() || !secret {
+                        problems.push(format!(
+                            "{}: {name} names no Secrets Manager secret of the stack",
+                            function.logical_id
+                        ));
+                    }
+                }
+            }
         }
         problems
     }

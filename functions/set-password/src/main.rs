@@ -2,7 +2,7 @@
 //! redeem a reset token for a new password. Wiring only; the logic is in the
 //! `password-recovery` crate.
 
-use lambda_http::{Error, Request, run, service_fn};
+use lambda_http::Error;
 use password_recovery::config::Function;
 use password_recovery::{AppConfig, aws, http, wiring};
 
@@ -13,8 +13,5 @@ async fn main() -> Result<(), Error> {
     let sdk = aws::load_sdk_config(Function::SetPassword.name());
     let recovery = wiring::recovery(&sdk, &config).await?;
     let (recovery, web_settings) = (&recovery, &config.web);
-    run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(http::reset_password(recovery, web_settings, req).await)
-    }))
-    .await
+    http::serve(move |req| http::reset_password(recovery, web_settings, req)).await
 }

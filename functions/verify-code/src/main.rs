@@ -2,7 +2,7 @@
 //! correct SMS code for a reset token. Wiring only; the logic is in the
 //! `password-recovery` crate.
 
-use lambda_http::{Error, Request, run, service_fn};
+use lambda_http::Error;
 use password_recovery::config::Function;
 use password_recovery::{AppConfig, aws, http, wiring};
 
@@ -10,12 +10,8 @@ use password_recovery::{AppConfig, aws, http, wiring};
 async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::VerifyCode)?;
-    config.require_sms_code_secret()?;
     let sdk = aws::load_sdk_config(Function::VerifyCode.name());
     let recovery = wiring::recovery(&sdk, &config).await?;
     let (recovery, web_settings) = (&recovery, &config.web);
-    run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(http::verify_code(recovery, web_settings, req).await)
-    }))
-    .await
+    http::serve(move |req| http::verify_code(recovery, web_settings, req)).await
 }

@@ -11,7 +11,7 @@
 //! 4. one Argon2id hash, and the password change over in-memory parts;
 //! 5. AWS calls per flow on a table of 10 users and one of 10,000;
 //! 6. peak RSS of each function over its 200 warm events;
-//! 7. the outbox key: read at a cold start, and sealing one message.
+//! 7. the secrets read at a cold start, and sealing one message.
 //!
 //! Usage: `benchmark [--runs N] [--warm N] [--users N] [--out FILE]`.
 
@@ -33,7 +33,9 @@ use std::time::Duration;
 
 use password_recovery::domain::PhoneNumber;
 use process::Binary;
-use system_tests::{SENDER, outbox_secret, sdk_config, verified_sender, workspace_root};
+use system_tests::{
+    SENDER, code_secret, outbox_secret, sdk_config, verified_sender, workspace_root,
+};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -88,6 +90,7 @@ async fn main() -> Result<(), Error> {
     let sdk = sdk_config().await;
     verified_sender(&sdk, SENDER).await;
     let secret = outbox_secret(&sdk).await;
+    let code_secret = code_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
     let (large, large_actor) = data::table_with_users(&sdk, options.users).await?;
     let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
@@ -117,9 +120,9 @@ async fn main() -> Result<(), Error> {
     eprintln!("bench: Argon2id");
     let hashing = hashing::hashing(options.runs).await?;
 
-    // 7. The outbox key.
-    eprintln!("bench: outbox key");
-    let sealing = sealing::sealing(&sdk, &secret, options.runs).await?;
+    // 7. The secrets and the outbox key.
+    eprintln!("bench: secrets and the outbox key");
+    let sealing = sealing::sealing(&sdk, &secret, &code_secret, options.runs).await?;
 
     // 3. Packages.
     let packages = machine::package_sizes();

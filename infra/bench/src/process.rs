@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use password_recovery::config::{Function, VARIABLES};
 use serde_json::Value;
-use system_tests::{SENDER, SMS_CODE_SECRET, emulator, workspace_root};
+use system_tests::{CODE_SECRET_NAME, SENDER, emulator, workspace_root};
 
 /// The secret `main` creates (`system_tests::outbox_secret`); a name is as
 /// good as an ARN to Secrets Manager.
@@ -117,7 +117,7 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
             "OUTBOX_SECRET_ARN" => OUTBOX_SECRET_NAME,
             "RESET_PAGE_URL" => "https://recovery.test/password/reset",
             "LOGIN_URL" => "https://app.recovery.test/login",
-            "SMS_CODE_SECRET" => SMS_CODE_SECRET,
+            "SMS_CODE_SECRET_ARN" => CODE_SECRET_NAME,
             // The floor pads every answer to hide whether an account exists;
             // measured without it, the work itself shows.
             "FORGOT_RESPONSE_FLOOR_MS" => "0",

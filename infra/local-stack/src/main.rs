@@ -1,5 +1,6 @@
 //! `local-stack provision`: create the table from `template.yaml`, the
-//! outbox key's secret (a random text, named by `OUTBOX_SECRET_ARN`), the SES
+//! outbox key's secret and the SMS code key's (random texts, named by
+//! `OUTBOX_SECRET_ARN` and `SMS_CODE_SECRET_ARN`), the SES
 //! sender identity (`MAIL_FROM`), the SES configuration set
 //! (`EMAIL_CONFIGURATION_SET`, when set) and the demo accounts on the endpoint in
 //! `AWS_ENDPOINT_URL`, with the functions' configuration from the
@@ -24,12 +25,13 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let (config, deliver) = match (
+    let (config, deliver, codes) = match (
         AppConfig::from_env(Function::AdminReset),
         AppConfig::from_env(Function::Deliver),
+        AppConfig::from_env(Function::VerifyCode),
     ) {
-        (Ok(config), Ok(deliver)) => (config, deliver),
-        (Err(err), _) | (_, Err(err)) => {
+        (Ok(config), Ok(deliver), Ok(codes)) => (config, deliver, codes),
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
             eprintln!("local-stack: {err}");
             return ExitCode::from(2);
         }
@@ -41,6 +43,7 @@ async fn main() -> ExitCode {
         let created = ensure_table(&dynamodb, &table).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
         ensure_secret(&secrets, &config.outbox_secret_id, None).await?;
+        ensure_secret(&secrets, &codes.sms_code_secret_id, None).await?;
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         ensure_sender(&ses, &sender).await?;
         if let Some(name) = &deliver.email_configuration_set {

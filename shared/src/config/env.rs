@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use super::settings::*;
 use super::{AppConfig, ConfigError, Function};
-use crate::domain::{
-    CodeSecret, DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, MIN_SECRET_BYTES, PasswordPolicy,
-};
+use crate::domain::{DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
 
 /// The configuration of `function` from `lookup`: it reads only that
 /// function's variables; the others keep their defaults.
@@ -23,6 +21,7 @@ pub(super) fn read(
     };
     let table_name = v.required("TABLE_NAME");
     let outbox_secret_id = v.required("OUTBOX_SECRET_ARN");
+    let sms_code_secret_id = v.required("SMS_CODE_SECRET_ARN");
     let mail_from = v.required("MAIL_FROM");
     let reset_page_url = v.required("RESET_PAGE_URL");
     let login_url = v.required("LOGIN_URL");
@@ -45,7 +44,7 @@ pub(super) fn read(
         0,
         10_000,
     );
-    let mut sms = v.sms_numbers();
+    let sms = v.sms_numbers();
     let limits = v.forgot_limits();
     let admin = v.admin_settings();
     let password_policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
@@ -53,7 +52,6 @@ pub(super) fn read(
         v.problem("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH");
     }
     let edition = v.edition();
-    sms.code_secret = v.code_secret();
     let sms_sender_id = v.sms_sender_id();
     let email_configuration_set = v.configuration_set();
     let service_name = v
@@ -67,6 +65,7 @@ pub(super) fn read(
     Ok(AppConfig {
         table_name,
         outbox_secret_id,
+        sms_code_secret_id,
         mail_from,
         email_configuration_set,
         sms_sender_id,
@@ -237,17 +236,6 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
                 Edition::Cloud
             }
         }
-    }
-
-    fn code_secret(&mut self) -> Option<CodeSecret> {
-        let secret = self.get("SMS_CODE_SECRET").filter(|v| !v.is_empty())?;
-        let secret = CodeSecret::new(secret.into_bytes());
-        if secret.is_none() {
-            self.problem(format!(
-                "SMS_CODE_SECRET must be at least {MIN_SECRET_BYTES} bytes"
-            ));
-        }
-        secret
     }
 
     /// SES names: 1 to 64 letters, digits, `_` and `-`.

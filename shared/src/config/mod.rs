@@ -7,8 +7,6 @@ mod settings;
 
 pub use settings::*;
 
-use crate::domain::MIN_SECRET_BYTES;
-
 /// The Lambda functions of the service. Each reads only its own variables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
@@ -51,7 +49,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
         "PASSWORD_MAX_LENGTH",
         &[VerifyCode, SetPassword, AdminReset],
     ),
-    ("SMS_CODE_SECRET", &[RequestReset, VerifyCode]),
+    ("SMS_CODE_SECRET_ARN", &[RequestReset, VerifyCode]),
     ("SMS_SENDER_ID", &[Deliver]),
     ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
     ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
@@ -105,6 +103,9 @@ pub struct AppConfig {
     /// The Secrets Manager secret (name or ARN) the outbox key is derived
     /// from; read at cold start by `wiring`.
     pub outbox_secret_id: String,
+    /// The Secrets Manager secret (name or ARN) whose value is the HMAC key
+    /// of stored SMS codes; read at cold start by `wiring`.
+    pub sms_code_secret_id: String,
     pub mail_from: String,
     /// The SES configuration set emails are sent in (its event destination
     /// reports what became of them); none when unset.
@@ -121,17 +122,6 @@ pub struct AppConfig {
 pub struct ConfigError(pub Vec<String>);
 
 impl AppConfig {
-    /// For the functions that send or check SMS codes: the secret must be
-    /// set.
-    pub fn require_sms_code_secret(&self) -> Result<(), ConfigError> {
-        match self.recovery.sms.code_secret {
-            Some(_) => Ok(()),
-            None => Err(ConfigError(vec![format!(
-                "SMS_CODE_SECRET is required (at least {MIN_SECRET_BYTES} random bytes)"
-            )])),
-        }
-    }
-
     /// The configuration of `function` from the environment: it reads only
     /// that function's variables; the others keep their defaults.
     pub fn from_env(function: Function) -> Result<Self, ConfigError> {

@@ -58,8 +58,9 @@ impl RecoverySettings {
 /// What the SMS code flow needs to know.
 #[derive(Debug, Clone)]
 pub struct SmsSettings {
-    /// HMAC key for stored codes (`SMS_CODE_SECRET`); the phone flow refuses
-    /// to run without it.
+    /// HMAC key for stored codes (the value of the secret
+    /// `SMS_CODE_SECRET_ARN` names, read at cold start); the phone flow
+    /// refuses to run without it.
     pub code_secret: Option<CodeSecret>,
     pub code_lifetime_seconds: i64,
     pub max_attempts: u32,

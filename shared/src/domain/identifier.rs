@@ -63,6 +63,13 @@ impl LoginName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The login's confusable skeleton (Unicode TR39): two logins that look
+    /// alike, such as `ada` and `аda` with a Cyrillic `а`, or `rn` and `m`,
+    /// have the same one. No two accounts share a skeleton.
+    pub fn skeleton(&self) -> String {
+        unicode_security::skeleton(&self.0).collect()
+    }
 }
 
 /// An email address, normalised (NFKC, trimmed, lower case).
@@ -193,6 +200,18 @@ mod tests {
             AccountLookup::parse("Ada.Lovelace").unwrap(),
             AccountLookup::Login(LoginName::parse("ada.lovelace").unwrap())
         );
+    }
+
+    #[test]
+    fn logins_that_look_alike_share_a_skeleton() {
+        let skeleton = |text: &str| LoginName::parse(text).unwrap().skeleton();
+        // Cyrillic а (U+0430), then all of "сор" in Cyrillic.
+        assert_eq!(skeleton("\u{430}da"), skeleton("ada"));
+        assert_eq!(skeleton("\u{441}\u{43e}\u{440}"), skeleton("cop"));
+        assert_eq!(skeleton("rnartin"), skeleton("martin"));
+        assert_eq!(skeleton("al1ce"), skeleton("allce"));
+        assert_ne!(skeleton("ada"), skeleton("adb"));
+        assert_ne!(skeleton("ada.l"), skeleton("ada_l"));
     }
 
     #[test]

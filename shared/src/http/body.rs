@@ -7,6 +7,7 @@ use lambda_http::http::{StatusCode, header};
 use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
+use super::serve::UNDECODABLE_BODY;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -64,8 +65,15 @@ impl Submission {
 }
 
 /// Reads a JSON or form body: 413 past [`MAX_BODY_BYTES`], 415 for another
-/// content type, 400 when it does not parse.
+/// content type, 400 when it does not parse, is not UTF-8 (as sent, or once
+/// percent-decoded), or was marked base64 and did not decode.
 pub(super) fn read_submission(req: &Request) -> Result<Submission, ApiError> {
+    let malformed = |message: &str| ApiError::bad_request(ErrorCode::MalformedBody, message);
+    if req.headers().contains_key(UNDECODABLE_BODY) {
+        return Err(malformed(
+            "The request body is marked base64 but does not decode.",
+        ));
+    }
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
@@ -84,23 +92,87 @@ pub(super) fn read_submission(req: &Request) -> Result<Submission, ApiError> {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let malformed = |message: &str| ApiError::bad_request(ErrorCode::MalformedBody, message);
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(malformed("The request body is not UTF-8 text."));
+    }
     match content_type.as_str() {
         "application/json" => match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(fields)) => Ok(Submission::Json(fields)),
             Ok(_) => Err(malformed("The request body must be a JSON object.")),
             Err(_) => Err(malformed("The request body is not valid JSON.")),
         },
-        "application/x-www-form-urlencoded" => {
-            match serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes) {
-                Ok(pairs) => Ok(Submission::Form(pairs.into_iter().collect())),
-                Err(_) => Err(malformed("The form data could not be read.")),
-            }
-        }
+        "application/x-www-form-urlencoded" => match form_fields(bytes) {
+            Some(fields) => Ok(Submission::Form(fields)),
+            None => Err(malformed("The form data could not be read.")),
+        },
         _ => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnsupportedMediaType,
             "Send the request as application/json or application/x-www-form-urlencoded.",
         )),
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body; `None` when a
+/// name or value is not UTF-8 once percent-decoded (`%FF`), where a lenient
+/// reader would put U+FFFD in its place. A name given twice keeps its last
+/// value.
+fn form_fields(bytes: &[u8]) -> Option<HashMap<String, String>> {
+    let decode = |text: &[u8]| -> Option<String> {
+        let mut out = Vec::with_capacity(text.len());
+        let mut rest = text.iter().copied();
+        while let Some(byte) = rest.next() {
+            out.push(match byte {
+                b'+' => b' ',
+                b'%' => {
+                    let hex = |c: Option<u8>| char::from(c?).to_digit(16);
+                    let (high, low) = (hex(rest.next())?, hex(rest.next())?);
+                    (high * 16 + low) as u8
+                }
+                other => other,
+            });
+        }
+        String::from_utf8(out).ok()
+    };
+    bytes
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut parts = pair.splitn(2, |&b| b == b'=');
+            let name = decode(parts.next().unwrap_or_default())?;
+            let value = decode(parts.next().unwrap_or_default())?;
+            Some((name, value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_fields;
+
+    #[test]
+    fn form_fields_are_percent_decoded_and_must_be_utf8() {
+        let fields = form_fields(b"login=ada%40example.com&password=a+b%2Bc&empty=&flag").unwrap();
+        assert_eq!(fields["login"], "ada@example.com");
+        assert_eq!(fields["password"], "a b+c");
+        assert_eq!(fields["empty"], "");
+        assert_eq!(fields["flag"], "");
+        assert_eq!(
+            form_fields(b"login=%D0%B0da").unwrap()["login"],
+            "\u{430}da"
+        );
+        for bad in [
+            &b"login=%FF"[..],
+            b"login=%E2%82",
+            b"login=%G1",
+            b"login=%4",
+            b"%FF=x",
+        ] {
+            assert!(
+                form_fields(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

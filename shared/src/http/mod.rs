@@ -14,6 +14,7 @@ mod forgot;
 mod pages;
 mod reset;
 mod response;
+mod serve;
 
 use lambda_http::{Body, Request, RequestExt, Response};
 
@@ -25,6 +26,7 @@ pub use error::{ApiError, ErrorCode};
 pub use forgot::forgot_password;
 pub use reset::reset_password;
 pub use response::CONTENT_SECURITY_POLICY;
+pub use serve::{mend, serve};
 
 /// The public routes and the function serving each. The SAM template
 /// declares exactly these (checked by the template test).

@@ -147,7 +147,8 @@ impl UserStore for InMemoryStore {
         _now: Timestamp,
     ) -> Result<UserAccount, CreateAccountError> {
         let mut state = self.guard("create_user")?;
-        if state.logins.contains_key(&account.login) {
+        let skeleton = account.login.skeleton();
+        if state.logins.keys().any(|l| l.skeleton() == skeleton) {
             return Err(CreateAccountError::LoginTaken);
         }
         if account

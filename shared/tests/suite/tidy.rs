@@ -11,7 +11,7 @@ const MAX_LINES: usize = 400;
 /// Which layers may name which outside crates.
 const CRATES: &[(&str, &[&str])] = &[
     ("lambda_http", &["http"]),
-    ("lambda_runtime", &[]),
+    ("lambda_runtime", &["http"]),
     ("aws_sdk_dynamodb", &["aws"]),
     ("aws_sdk_sesv2", &["aws"]),
     ("aws_sdk_sns", &["aws"]),

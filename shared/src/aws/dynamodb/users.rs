@@ -96,20 +96,22 @@ impl UserStore for DynamoDbStore {
     ) -> Result<UserAccount, CreateAccountError> {
         const OP: &str = "create_user";
         let account = account.open(id);
-        // The account, its login, then its email and phone, if any: each
-        // must not exist yet.
+        // The account, its login and the login's skeleton, then its email
+        // and phone, if any: each must not exist yet.
         let items = layout::account_items(&account, now)
             .into_iter()
             .map(|item| self.put_new(item, OP))
             .collect::<Result<Vec<_>, _>>()?;
-        let email_at = account.email.as_ref().map(|_| 2);
+        let email_at = account.email.as_ref().map(|_| 3);
         let phone_at = account
             .phone
             .as_ref()
-            .map(|_| 2 + email_at.map_or(0, |_| 1));
+            .map(|_| 3 + email_at.map_or(0, |_| 1));
         match self.transact(OP, items).await? {
             Ok(()) => Ok(account),
-            Err(cancelled) if cancelled.failed_at(1) => Err(CreateAccountError::LoginTaken),
+            Err(cancelled) if cancelled.failed_at(1) || cancelled.failed_at(2) => {
+                Err(CreateAccountError::LoginTaken)
+            }
             Err(cancelled) if email_at.is_some_and(|i| cancelled.failed_at(i)) => {
                 Err(CreateAccountError::EmailTaken)
             }

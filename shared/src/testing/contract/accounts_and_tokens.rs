@@ -59,6 +59,13 @@ pub async fn logins_emails_and_phones_stay_unique_and_a_refused_create_writes_no
             Some(NUMBER),
             CreateAccountError::PhoneTaken,
         ),
+        // A login that looks like one taken (a Cyrillic а, U+0430).
+        (
+            "\u{430}da",
+            "other@recovery.test",
+            None,
+            CreateAccountError::LoginTaken,
+        ),
         // The login is checked first.
         (
             "ada",
@@ -91,6 +98,8 @@ pub async fn logins_emails_and_phones_stay_unique_and_a_refused_create_writes_no
             .unwrap()
             .is_none()
     );
+    let lookalike = LoginName::parse("\u{430}da").unwrap();
+    assert!(store.find_by_login(&lookalike).await.unwrap().is_none());
     let id = UserId::generate(&OsRandom).unwrap();
     store.create(bob, id, at(T0)).await.unwrap();
 }

@@ -4,8 +4,8 @@
 //! case under both.
 
 use crate::domain::{
-    CodeRecord, CodeSecret, OsRandom, PasswordHash, PhoneNumber, ResetToken, ResetTokenRecord,
-    SmsCode, Timestamp, TokenPurpose, UserAccount, UserId,
+    CodeRecord, CodeSecret, LoginName, OsRandom, PasswordHash, PhoneNumber, ResetToken,
+    ResetTokenRecord, SmsCode, Timestamp, TokenPurpose, UserAccount, UserId,
 };
 use crate::messages::{Channel, MessageKind};
 use crate::ports::{

@@ -39,7 +39,11 @@ pub(in crate::aws::dynamodb) fn account_items(
         item.insert(USER_ID.into(), s(account.id.as_str()));
         item
     };
-    let mut items = vec![user, pointer(login_key(&account.login), "login")];
+    let mut items = vec![
+        user,
+        pointer(login_key(&account.login), "login"),
+        pointer(login_skeleton_key(&account.login), "lookalike"),
+    ];
     items.extend(
         account
             .email

@@ -8,6 +8,7 @@
 //! |--------------|--------------------|---------|------------------|
 //! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at`, `email_trouble` (`bounced`, `complained`), `email_trouble_address`, `email_trouble_at` |
 //! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
+//! | login look-alike | `LOOKALIKE#<TR39 skeleton of the login>` | `LOOKALIKE` | `user_id` |
 //! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
 //! | phone lookup | `PHONE#<e164>`     | `PHONE` | `user_id` |
 //! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
@@ -20,7 +21,7 @@
 //! TTL attribute. The table's stream (new images) feeds the deliver
 //! function with the outbox messages as they are written. The lookup items are written in the same transaction as
 //! the account, with `attribute_not_exists` conditions, which is what keeps
-//! logins, emails and phone numbers unique.
+//! logins (and their look-alikes), emails and phone numbers unique.
 
 use std::collections::HashMap;
 
@@ -179,6 +180,11 @@ pub(super) fn user_key(id: &UserId) -> Item {
 
 pub(super) fn login_key(login: &LoginName) -> Item {
     key(format!("LOGIN#{}", login.as_str()), "LOGIN")
+}
+
+/// What keeps logins that look alike apart: one item per skeleton.
+pub(super) fn login_skeleton_key(login: &LoginName) -> Item {
+    key(format!("LOOKALIKE#{}", login.skeleton()), "LOOKALIKE")
 }
 
 pub(super) fn email_key(email: &EmailAddress) -> Item {
