@@ -1,6 +1,6 @@
 # The two commands: `make dev` runs the local stack, `make test` runs every
-# test. Both install what they need (moto, cargo-lambda, zig, SAM CLI) into
-# ./.venv first.
+# test. Both install what they need (moto, cargo-lambda, zig, SAM CLI,
+# schemathesis) into ./.venv first.
 
 SHELL  := /bin/bash
 PYTHON ?= python3

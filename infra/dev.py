@@ -1,7 +1,8 @@
 """The local stack: the emulator, the table and demo accounts, the functions
 under `cargo lambda watch`, the table's stream handed to `deliver` as Lambda
 does (`infra/stream_poller.py`, with retries and a dead-letter queue), and
-the public routes on one port.
+the public routes on one port, handed to the functions as API Gateway does
+(`infra/gateway.py`).
 
     make dev                      # or: .venv/bin/python infra/dev.py
     PORT=8080 make dev            # another port for the API
@@ -12,12 +13,13 @@ Environment (all optional):
     LAMBDA_PORT        cargo lambda watch port (default 9000)
     AWS_ENDPOINT_URL   use this emulator (e.g. LocalStack) instead of starting moto
     EDITION            cloud (default) or on_premise
+    IGNORE_CHANGES     1: do not rebuild a function when its source changes
+                       (what the tests use: a rebuild mid-request is a 500)
 
 Every email and SMS is printed here as it is delivered. Ctrl-C stops
 everything.
 """
 
-import http.client
 import http.server
 import json
 import os
@@ -30,6 +32,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import gateway
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -162,70 +166,6 @@ Your new password is set; nothing here signs you in.</p>
 <p><a href="/password/forgot">Forgot password</a></p></body></html>"""
 
 
-def router(lambda_port: int):
-    class Router(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, fmt, *args):
-            path = self.path.split("?", 1)[0]
-            sys.stderr.write(f"[api] {self.command} {path} -> {args[1] if len(args) > 1 else ''}\n")
-
-        def forward(self):
-            path, _, query = self.path.partition("?")
-            if path in ("/", "/login"):
-                if path == "/":
-                    self.send_response(302)
-                    self.send_header("Location", "/password/forgot")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(LOGIN_PAGE)))
-                self.end_headers()
-                self.wfile.write(LOGIN_PAGE)
-                return
-            function = ROUTES.get(path)
-            if function is None:
-                body = json.dumps({"error": "not_found", "message": "No such route."}).encode()
-                self.send_response(404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            target = f"/lambda-url/{function}{path}" + (f"?{query}" if query else "")
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-            conn = http.client.HTTPConnection("127.0.0.1", lambda_port, timeout=600)
-            try:
-                conn.request(self.command, target, body=body, headers=headers)
-                upstream = conn.getresponse()
-                payload = upstream.read()
-            except OSError as err:
-                payload = json.dumps({"error": "bad_gateway", "message": str(err)}).encode()
-                self.send_response(502)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                return
-            finally:
-                conn.close()
-            self.send_response(upstream.status)
-            for name, value in upstream.getheaders():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = forward
-
-    return Router
-
-
 def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
@@ -271,8 +211,12 @@ def main() -> None:
         stop_all()
 
     log(f"starting cargo lambda watch on 127.0.0.1:{lambda_port}")
-    start([str(VENV_BIN / "cargo-lambda"), "lambda", "watch", "--disable-cors", "-A", "127.0.0.1", "-P", str(lambda_port)], env)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), router(lambda_port))
+    watch = [str(VENV_BIN / "cargo-lambda"), "lambda", "watch", "--disable-cors", "-A", "127.0.0.1", "-P", str(lambda_port)]
+    if env.get("IGNORE_CHANGES") == "1":
+        watch.append("--ignore-changes")
+    start(watch, env)
+    pages = {"/login": LOGIN_PAGE}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), gateway.router(lambda_port, ROUTES, pages))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=print_emails, args=(endpoint,), daemon=True).start()
     threading.Thread(target=print_texts, args=(endpoint,), daemon=True).start()

@@ -8,6 +8,7 @@
 //! The tools come from `./.venv`, which `make test` fills; when they are
 //! missing every test here fails with a message saying so.
 
+mod dev_stack;
 mod emulator;
 mod events;
 mod functions;
@@ -30,6 +31,7 @@ use password_recovery::flows::{Delivered, Delivery, Recovery};
 use password_recovery::ports::OutboxItem;
 use password_recovery::testing::{TestAccount, outbox_key};
 
+pub use dev_stack::*;
 pub use emulator::*;
 pub use events::*;
 pub use functions::*;
@@ -48,7 +50,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn tool(name: &str) -> PathBuf {
+pub fn tool(name: &str) -> PathBuf {
     let path = workspace_root().join(".venv/bin").join(name);
     assert!(
         path.exists(),
@@ -68,6 +70,14 @@ pub fn free_port() -> u16 {
 fn log_dir() -> PathBuf {
     let dir = workspace_root().join("target/system-tests");
     std::fs::create_dir_all(&dir).expect("create target/system-tests");
+    dir
+}
+
+/// A folder of its own under `target/system-tests/`, for what a test
+/// leaves for the person reading its failure.
+pub fn log_dir_for(name: &str) -> PathBuf {
+    let dir = log_dir().join(name);
+    std::fs::create_dir_all(&dir).expect("create a folder under target/system-tests");
     dir
 }
 

@@ -9,6 +9,8 @@ use password_recovery::config::{Edition, WebSettings};
 use password_recovery::http;
 use serde_json::{Value, json};
 
+use password_recovery::testing::World;
+
 use crate::support::{request, token_in, world};
 
 fn web_settings(edition: Edition) -> WebSettings {
@@ -26,6 +28,16 @@ fn post(path: &str, content_type: &str, body: &str) -> Request {
     req
 }
 
+/// `POST /password/forgot` with the JSON `body`.
+async fn forgot_json(w: &World, settings: &WebSettings, body: &str) -> lambda_http::Response<Body> {
+    http::forgot_password(
+        &w.recovery,
+        settings,
+        post("/password/forgot", "application/json", body),
+    )
+    .await
+}
+
 fn body_json(response: &lambda_http::Response<Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).unwrap()
 }
@@ -36,16 +48,7 @@ async fn forgot_answers_202_alike_for_every_account() {
     let settings = web_settings(Edition::Cloud);
     let mut answers = Vec::new();
     for login in ["ada", "grace", "linus", "nobody", "nobody@example.com"] {
-        let response = http::forgot_password(
-            &w.recovery,
-            &settings,
-            post(
-                "/password/forgot",
-                "application/json",
-                &json!({ "login": login }).to_string(),
-            ),
-        )
-        .await;
+        let response = forgot_json(&w, &settings, &json!({ "login": login }).to_string()).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         answers.push((
             format!("{:?}", response.headers()),
@@ -63,16 +66,7 @@ async fn forgot_waits_for_the_response_floor() {
         forgot_response_floor: Duration::from_millis(300),
     };
     let started = tokio::time::Instant::now();
-    http::forgot_password(
-        &w.recovery,
-        &settings,
-        post(
-            "/password/forgot",
-            "application/json",
-            r#"{"login":"nobody"}"#,
-        ),
-    )
-    .await;
+    forgot_json(&w, &settings, r#"{"login":"nobody"}"#).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
@@ -227,16 +221,7 @@ async fn a_limited_forgot_says_when_in_whole_minutes_and_the_header_to_the_secon
     let settings = web_settings(Edition::Cloud);
     let mut last = None;
     for _ in 0..4 {
-        let response = http::forgot_password(
-            &w.recovery,
-            &settings,
-            post(
-                "/password/forgot",
-                "application/json",
-                r#"{"login":"nobody"}"#,
-            ),
-        )
-        .await;
+        let response = forgot_json(&w, &settings, r#"{"login":"nobody"}"#).await;
         w.clock.advance(1);
         last = Some(response);
     }
