@@ -4,15 +4,17 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use password_recovery::aws::{DynamoDbStore, outbox_stream_image};
+use password_recovery::config::{ForgotLimits, RecoverySettings};
 use password_recovery::domain::{
     AccountLookup, Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock,
     UserId,
 };
+use password_recovery::flows::Recovery;
 use password_recovery::ports::CodeStore;
 use serde_json::Value;
 use system_tests::{
-    SMS_CODE_SECRET, account, deliver_pending, fresh_table, pending_messages, recovery_on_aws,
-    stream_event, texts_to, unique,
+    SMS_CODE_SECRET, account, deliver_pending, fresh_table, pending_messages, stream_event,
+    test_settings, texts_to, unique,
 };
 
 use crate::Error;
@@ -126,7 +128,13 @@ pub fn latest_code(table: &str, phone: &str) -> Result<String, Error> {
 /// flow in-process, as the stream event that hands it to `deliver`.
 pub async fn pending_email(sdk: &SdkConfig, table: &str, actor: &Actor) -> Result<Value, Error> {
     let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
-    let recovery = recovery_on_aws(sdk, store, Arc::new(SystemClock));
+    // One email per cold start of deliver, for one account: past the
+    // shipped limits after the third.
+    let settings = RecoverySettings {
+        limits: ForgotLimits::new(1000, 10_000, 100_000).resend_after(0),
+        ..test_settings()
+    };
+    let recovery = Recovery::new(store, Arc::new(SystemClock), settings);
     let lookup = AccountLookup::parse(&actor.login).map_err(|e| format!("{e:?}"))?;
     recovery
         .request_reset(&lookup, "192.0.2.9")
