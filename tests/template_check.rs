@@ -598,6 +598,19 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         &json!({ "token": token, "password": "toured passphrase 1", "password_confirmation": "toured passphrase 1" }),
     );
     assert_eq!(changed.status, 200);
+    // The product's sign-in check: a wrong password, the new one, and an
+    // imported bcrypt hash upgraded on success.
+    let check = |login: &str, password: &str| {
+        f.invoke(
+            "verify-credentials",
+            &json!({ "login": login, "password": password }),
+        )
+    };
+    assert_eq!(check(&login, "the old password 1")["valid"], false);
+    assert_eq!(check(&login, "toured passphrase 1")["valid"], true);
+    let imported = unique("imported");
+    create(&f.table, account(&imported).hash(BCRYPT_OF_CORRECT_HORSE)).await;
+    assert_eq!(check(&imported, "correct horse")["valid"], true);
     let admin = "tour@example.com";
     let invited = unique("invited");
     let invited_phone = unique_phone();

@@ -5,9 +5,10 @@
 //! - [`messages`]: the emails and text messages, rendered from templates;
 //! - [`ports`]: the traits the flows are written against;
 //! - [`flows`]: the self-service flows and the administrator's actions;
-//! - [`http`], [`admin_event`] and [`delivery_event`]: the edges, API
-//!   Gateway requests, the administrator's JSON event and the table's
-//!   stream records, in and out;
+//! - [`http`], [`admin_event`], [`credentials_event`] and
+//!   [`delivery_event`]: the edges, API Gateway requests, the
+//!   administrator's JSON event, the product's sign-in check and the
+//!   table's stream records, in and out;
 //! - [`aws`]: the ports on DynamoDB, SES and SNS, and the secrets;
 //! - [`config`] and [`wiring`]: a function's settings from its environment,
 //!   and the service built from them; [`logging`]: what reaches the log;
@@ -19,6 +20,7 @@
 pub mod admin_event;
 pub mod aws;
 pub mod config;
+pub mod credentials_event;
 pub mod delivery_event;
 pub mod domain;
 pub mod flows;

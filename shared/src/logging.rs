@@ -20,6 +20,7 @@ const OWN_TARGETS: &[&str] = &[
     "password_recovery",
     "request_reset",
     "verify_code",
+    "verify_credentials",
     "set_password",
     "admin_reset",
     "deliver",

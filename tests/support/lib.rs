@@ -40,6 +40,14 @@ pub use http::*;
 pub const SENDER: &str = "no-reply@recovery.test";
 pub const RESET_PAGE_URL: &str = "https://recovery.test/password/reset";
 pub const LOGIN_URL: &str = "https://app.recovery.test/login";
+/// "correct horse" hashed by Python's bcrypt (`hashpw`, cost 4), as a
+/// product imports it.
+pub const BCRYPT_OF_CORRECT_HORSE: &str =
+    "$2b$04$cnErr362qvujsmCuuc5MPOjmOYBav.R4wk7ANC3coxhPILHrcgts.";
+/// "correct horse" hashed by Django 5's PBKDF2PasswordHasher (1,000
+/// iterations, salt "seasalt2024").
+pub const DJANGO_OF_CORRECT_HORSE: &str =
+    "pbkdf2_sha256$1000$seasalt2024$vv6efMwQukIGQA5PNgPHorln9QGN/JMACNAu7hVPiWM=";
 /// The HMAC key the functions under test hash codes with.
 pub const SMS_CODE_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 

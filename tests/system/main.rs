@@ -5,6 +5,7 @@
 
 mod admin_invoke;
 mod bodies;
+mod credentials;
 mod delivery;
 mod dynamodb_store;
 mod email_link;

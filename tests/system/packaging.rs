@@ -49,6 +49,7 @@ fn service_clients(package: &str) -> BTreeSet<String> {
 #[test]
 fn each_function_depends_only_on_the_clients_it_calls() {
     for (package, clients) in [
+        ("verify-credentials", &["aws-sdk-dynamodb"][..]),
         (
             "verify-code",
             &["aws-sdk-dynamodb", "aws-sdk-secretsmanager"][..],

@@ -2,7 +2,7 @@
 //! Duration), and to the first answer.
 
 use password_recovery::config::Function::{
-    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode,
+    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
 use serde_json::{Value, json};
 
@@ -48,6 +48,11 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
             ))?;
             (event, 0)
         }
+        // A wrong password: the check a sign-in backend makes most.
+        Binary::Function(VerifyCredentials) => (
+            json!({"login": table_actor.login, "password": "not the password 1"}),
+            0,
+        ),
         Binary::HelloWorld => (json!({"hello": "world"}), 0),
     })
 }

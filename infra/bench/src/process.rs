@@ -63,7 +63,9 @@ impl From<Function> for Binary {
 /// functions that hash.
 fn memory_size(binary: Binary) -> &'static str {
     match binary {
-        Binary::Function(Function::SetPassword | Function::AdminReset) => "1769",
+        Binary::Function(
+            Function::SetPassword | Function::AdminReset | Function::VerifyCredentials,
+        ) => "1769",
         _ => "256",
     }
 }

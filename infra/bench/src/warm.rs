@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use password_recovery::config::Function::{
-    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode,
+    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
 use serde_json::json;
 
@@ -118,7 +118,62 @@ pub fn warm_runs(
         sent_one(r, &answer)?;
         Ok(answer)
     })?;
+    // The sign-in check: a wrong password for an account and an unknown
+    // login, alternating in one process so that both meet the same noise
+    // (each login typed once: no delay is ever reached).
+    let mut signin = Running::start(VerifyCredentials, table)?;
+    let (mut wrong, mut unknown) = (Timed::default(), Timed::default());
+    let mut log = CallLog::from_now();
+    for i in 0..n {
+        for (timed, login) in [
+            (&mut wrong, actors[1 + i].login.clone()),
+            (&mut unknown, format!("nobody-{i}")),
+        ] {
+            let event = json!({"login": login, "password": "not the password 1"});
+            let answer = signin.invoke(&event)?;
+            if answer.json() != json!({"valid": false}) {
+                return Err(format!("sign-in check: {}", answer.json()).into());
+            }
+            timed.push(answer.took(), &mut log, signin.binary.name());
+        }
+    }
+    let peak_rss_kib = signin.peak_rss_kib();
+    for (flow, timed) in [
+        ("sign-in check, wrong password", wrong),
+        ("sign-in check, unknown login", unknown),
+    ] {
+        rows.push(timed.into_row(flow, signin.binary.name(), peak_rss_kib));
+    }
+
     Ok(rows)
+}
+
+/// Latencies of one flow measured among others, split as `measure` does.
+#[derive(Default)]
+struct Timed {
+    took: Vec<Duration>,
+    inside: Vec<Duration>,
+    own: Vec<Duration>,
+}
+
+impl Timed {
+    fn push(&mut self, latency: Duration, log: &mut CallLog, function: &str) {
+        let emulator = Duration::from_secs_f64(log.calls_of(function).emulator_ms / 1000.0);
+        self.took.push(latency);
+        self.inside.push(emulator);
+        self.own.push(latency.saturating_sub(emulator));
+    }
+
+    fn into_row(self, flow: &'static str, function: &'static str, rss: Option<u64>) -> Warm {
+        Warm {
+            flow,
+            function,
+            latency: Sample(self.took),
+            emulator: Sample(self.inside),
+            own: Sample(self.own),
+            peak_rss_kib: rss,
+        }
+    }
 }
 
 pub async fn get_item_round_trip(sdk: &SdkConfig, table: &str, n: usize) -> Result<Sample, Error> {

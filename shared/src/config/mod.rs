@@ -15,16 +15,24 @@ pub enum Function {
     SetPassword,
     AdminReset,
     Deliver,
+    VerifyCredentials,
 }
 
-use Function::{AdminReset, Deliver, RequestReset, SetPassword, VerifyCode};
+use Function::{AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials};
 
 /// Every variable the service reads, and which functions read it. The SAM
 /// template sets exactly these per function (checked by the template test).
 pub const VARIABLES: &[(&str, &[Function])] = &[
     (
         "TABLE_NAME",
-        &[RequestReset, VerifyCode, SetPassword, AdminReset, Deliver],
+        &[
+            RequestReset,
+            VerifyCode,
+            SetPassword,
+            AdminReset,
+            Deliver,
+            VerifyCredentials,
+        ],
     ),
     (
         "OUTBOX_SECRET_ARN",
@@ -66,7 +74,14 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
 ];
 
 impl Function {
-    pub const ALL: [Function; 5] = [RequestReset, VerifyCode, SetPassword, AdminReset, Deliver];
+    pub const ALL: [Function; 6] = [
+        RequestReset,
+        VerifyCode,
+        SetPassword,
+        AdminReset,
+        Deliver,
+        VerifyCredentials,
+    ];
 
     /// The binary's name, as in `functions/<name>`.
     pub fn name(self) -> &'static str {
@@ -76,6 +91,7 @@ impl Function {
             SetPassword => "set-password",
             AdminReset => "admin-reset",
             Deliver => "deliver",
+            VerifyCredentials => "verify-credentials",
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod account;
 mod code;
+mod hash_schemes;
 mod identifier;
 mod password;
 mod policy;
@@ -16,6 +17,7 @@ mod token;
 
 pub use account::{AccountLookup, EmailTrouble, EmailTroubleKind, NewAccount, UserAccount, UserId};
 pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
+pub use hash_schemes::{HashScheme, ImportedHashError};
 pub use identifier::{
     EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,
 };
@@ -28,7 +30,7 @@ pub use policy::{
 };
 pub(crate) use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
-pub use rate_limit::{RateDecision, RateWindow, address_key, decide, longest_window};
+pub use rate_limit::{Backoff, RateDecision, RateWindow, address_key, decide, longest_window};
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
 pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, parse_iso8601, utc_minutes};
 pub use token::{

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use secrecy::{ExposeSecret, SecretString};
 use unicode_normalization::UnicodeNormalization;
 
+use super::hash_schemes::{HashScheme, argon2_costs, verify_imported};
 use super::random::{RandomError, RandomSource};
 
 /// OWASP's minimum for Argon2id: 19 MiB, two passes, one lane.
@@ -18,6 +19,9 @@ pub const ARGON2_ITERATIONS: u32 = 2;
 pub const ARGON2_LANES: u32 = 1;
 const SALT_BYTES: usize = 16;
 const OUTPUT_BYTES: usize = 32;
+
+/// See [`PasswordHasher::dummy_hash`].
+const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$OtUvJQkVei9gdeRXlx8d/g$CDx8hixUrJpIj2vm9BYS6sOb72n5oVHd6GZS/Cb51fY";
 
 /// Argon2's working memory (`m` blocks of 1 KiB), allocated once per process
 /// and reused. A fresh 19 MiB per hash costs page faults every time, and
@@ -152,14 +156,43 @@ impl PasswordHasher {
         Ok(PasswordHash::from_phc(&phc))
     }
 
-    /// Whether `candidate` (normalised as on hashing) matches `hash`. The
-    /// parameters come from the PHC string, so hashes made with other
-    /// parameters still verify.
+    /// Whether `candidate` (normalised as on hashing) matches `hash`: an
+    /// Argon2 PHC string of any parameters (they come from the string), or
+    /// a hash of a scheme products bring on import ([`HashScheme`]). An
+    /// imported hash may have been made of the password as typed: when
+    /// normalising changed it, that is tried too.
     pub fn verify(&self, candidate: &str, hash: &PasswordHash) -> bool {
-        let candidate = Password::new(candidate);
-        self.argon2()
-            .verify_password(candidate.expose().as_bytes(), hash.expose_phc())
-            .is_ok()
+        let text = hash.expose_phc();
+        let check = |password: &[u8]| match HashScheme::of(text) {
+            Some(HashScheme::Argon2) => self.argon2().verify_password(password, text).is_ok(),
+            Some(scheme) => verify_imported(scheme, password, text),
+            None => false,
+        };
+        let normalised = Password::new(candidate);
+        check(normalised.expose().as_bytes())
+            || (normalised.expose() != candidate && check(candidate.as_bytes()))
+    }
+
+    /// Whether `hash` is this hasher's own: Argon2id, version 19, with its
+    /// parameters. Any other verifies, and is rehashed after a successful
+    /// sign-in.
+    pub fn is_current(&self, hash: &PasswordHash) -> bool {
+        let text = hash.expose_phc();
+        let params = (
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost(),
+        );
+        text.starts_with("$argon2id$v=19$") && argon2_costs(text) == Some(params)
+    }
+
+    /// A hash of no password anyone has (of 32 random bytes thrown away
+    /// once hashed), with the shipped parameters: what a credential check
+    /// verifies against when there is no account, so that it takes the
+    /// time a wrong password takes. A constant: no hash at cold start.
+    pub fn dummy_hash(&self) -> &'static PasswordHash {
+        static DUMMY: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
+        DUMMY.get_or_init(|| PasswordHash::from_phc(DUMMY_PHC))
     }
 }
 
@@ -244,6 +277,58 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(PasswordHasher::owasp().verify("old password", &PasswordHash::from_phc(&phc)));
+    }
+
+    #[test]
+    fn imported_hashes_verify_and_only_the_current_argon2id_is_current() {
+        use argon2::PasswordHasher as _;
+        let hasher = PasswordHasher::owasp();
+        let ours = hasher
+            .hash(&Password::new("correct horse"), &OsRandom)
+            .unwrap();
+        assert!(hasher.is_current(&ours));
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).unwrap(),
+        )
+        .hash_password_with_salt(b"correct horse", &[3u8; 16])
+        .unwrap()
+        .to_string();
+        // Python's bcrypt (cost 4) and Django 5 (1,000 iterations), as in
+        // `hash_schemes`.
+        let imported = [
+            argon2i.as_str(),
+            "$2b$04$cnErr362qvujsmCuuc5MPOjmOYBav.R4wk7ANC3coxhPILHrcgts.",
+            "pbkdf2_sha256$1000$seasalt2024$vv6efMwQukIGQA5PNgPHorln9QGN/JMACNAu7hVPiWM=",
+        ];
+        for text in imported {
+            let hash = PasswordHash::from_phc(text);
+            assert!(hasher.verify("correct horse", &hash), "{text}");
+            assert!(!hasher.verify("correct horsE", &hash), "{text}");
+            assert!(!hasher.is_current(&hash), "{text}");
+        }
+        assert!(!hasher.verify("anything", &PasswordHash::from_phc("not a hash")));
+    }
+
+    #[test]
+    fn an_imported_hash_of_the_password_as_typed_verifies() {
+        // A product that hashed "cafe" + combining acute, unnormalised.
+        let hash = bcrypt::hash_with_salt("cafe\u{301}", 4, [5u8; 16])
+            .unwrap()
+            .to_string();
+        let hash = PasswordHash::from_phc(&hash);
+        assert!(PasswordHasher::owasp().verify("cafe\u{301}", &hash));
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does_and_opens_nothing() {
+        let hasher = PasswordHasher::owasp();
+        let dummy = hasher.dummy_hash();
+        assert!(hasher.is_current(dummy));
+        assert!(!hasher.verify("", dummy));
+        assert!(!hasher.verify("password", dummy));
+        assert_eq!(dummy.expose_phc(), hasher.dummy_hash().expose_phc());
     }
 
     #[test]

@@ -84,6 +84,54 @@ pub fn decide(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> (RateDeci
     (RateDecision::Allowed, kept)
 }
 
+/// A growing delay between attempts keyed on what was typed: the first
+/// `free` attempts in `window_seconds` wait for nothing; each after waits
+/// twice as long as the one before (1 s, 2 s, 4 s, ...), counted from the
+/// last attempt, at most `max_delay_seconds`. It never locks anyone out:
+/// the delay is short for whoever waits, and old attempts leave the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: u32,
+    pub window_seconds: i64,
+    pub max_delay_seconds: i64,
+}
+
+impl Backoff {
+    /// Credential checks: five free attempts an hour, then 1 s doubling to
+    /// 15 minutes: at most about 18 guesses an hour for one typed login.
+    pub const SIGN_IN: Backoff = Backoff {
+        free: 5,
+        window_seconds: 3600,
+        max_delay_seconds: 900,
+    };
+
+    /// Whether an attempt at `now` may go ahead after `hits` (epoch
+    /// seconds): the hits to keep (inside the window, with `now` when it
+    /// may), or the seconds to wait.
+    pub fn decide(&self, hits: &[i64], now: Timestamp) -> Result<Vec<i64>, i64> {
+        let now = now.epoch_seconds();
+        let mut kept: Vec<i64> = hits
+            .iter()
+            .copied()
+            .filter(|&t| t > now - self.window_seconds)
+            .collect();
+        kept.sort_unstable();
+        // This attempt included: the sixth of five free is one past.
+        let past_free = (kept.len() + 1).saturating_sub(self.free as usize);
+        if past_free > 0 {
+            let doubled = 1i64.checked_shl(past_free as u32 - 1).unwrap_or(i64::MAX);
+            let delay = doubled.min(self.max_delay_seconds);
+            let last = kept.last().copied().unwrap_or(now);
+            let wait = last + delay - now;
+            if wait > 0 {
+                return Err(wait);
+            }
+        }
+        kept.push(now);
+        Ok(kept)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +187,29 @@ mod tests {
             RateDecision::Limited {
                 retry_after_seconds: 86_400 - 10_000
             }
+        );
+    }
+
+    #[test]
+    fn sign_in_attempts_past_five_wait_twice_as_long_each_and_never_forever() {
+        let backoff = Backoff::SIGN_IN;
+        let mut hits = Vec::new();
+        for t in 0..5 {
+            hits = backoff.decide(&hits, at(1000 + t)).unwrap();
+        }
+        // The sixth waits 1 s after the fifth, the seventh 2 s after that.
+        assert_eq!(backoff.decide(&hits, at(1004)), Err(1));
+        hits = backoff.decide(&hits, at(1005)).unwrap();
+        assert_eq!(backoff.decide(&hits, at(1005)), Err(2));
+        hits = backoff.decide(&hits, at(1007)).unwrap();
+        assert_eq!(backoff.decide(&hits, at(1008)), Err(3));
+        // However many, the wait stops at 15 minutes.
+        let many: Vec<i64> = (0..40).map(|i| 2000 + i).collect();
+        assert_eq!(backoff.decide(&many, at(2039)), Err(900));
+        // And an hour later they are forgotten.
+        assert_eq!(
+            backoff.decide(&many, at(2039 + 3600)),
+            Ok(vec![2039 + 3600])
         );
     }
 

@@ -13,6 +13,7 @@
 mod admin;
 mod audit;
 mod code;
+mod credentials;
 mod deliver;
 mod limits;
 mod request;
@@ -36,6 +37,7 @@ pub use crate::messages::Channel;
 pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
+pub use credentials::{CredentialCheck, CredentialError};
 pub use deliver::{DeliverError, Delivered, Delivery};
 pub use request::{FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};

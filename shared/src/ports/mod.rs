@@ -74,6 +74,16 @@ pub trait UserStore: Send + Sync {
         now: Timestamp,
         notices: &[OutboxItem],
     ) -> Result<bool, DependencyError>;
+    /// Replaces `user`'s password hash `old` by `new` (the same password in
+    /// the current scheme), provided the account still holds `old`: a
+    /// password changed meanwhile wins. Not a password change: nothing else
+    /// of the account moves. `false` when it did not hold `old`.
+    async fn upgrade_hash(
+        &self,
+        user: &UserAccount,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<bool, DependencyError>;
     /// Creates an account whose login, email and phone no other account has,
     /// at `now`. A refused account leaves nothing behind.
     async fn create(

@@ -140,6 +140,27 @@ impl UserStore for InMemoryStore {
         Ok(true)
     }
 
+    async fn upgrade_hash(
+        &self,
+        user: &UserAccount,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("upgrade_hash")?;
+        match state.users.get_mut(&user.id) {
+            Some(stored)
+                if stored
+                    .password_hash
+                    .as_ref()
+                    .is_some_and(|h| h.expose_phc() == old.expose_phc()) =>
+            {
+                stored.password_hash = Some(new.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn create(
         &self,
         account: NewAccount,

@@ -3,6 +3,7 @@
 //! contract on the in-memory store, and the tidy checks of the source tree.
 
 mod admin;
+mod credentials;
 mod delivery;
 mod delivery_status;
 mod email_link;

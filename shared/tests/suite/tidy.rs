@@ -20,7 +20,13 @@ const CRATES: &[(&str, &[&str])] = &[
     ("aws_config", &["aws", "wiring"]),
     (
         "serde_json",
-        &["http", "admin_event", "delivery_event", "aws"],
+        &[
+            "http",
+            "admin_event",
+            "credentials_event",
+            "delivery_event",
+            "aws",
+        ],
     ),
     ("askama", &["messages", "http"]),
     ("tracing_subscriber", &["logging"]),
@@ -37,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("flows", &["domain", "messages", "ports", "config"]),
     ("http", &["domain", "messages", "flows", "config"]),
     ("admin_event", &["domain", "ports", "flows"]),
+    ("credentials_event", &["domain", "flows"]),
     ("delivery_event", &["domain", "ports", "flows"]),
     ("aws", &["domain", "messages", "ports"]),
     ("wiring", &["domain", "config", "flows", "aws", "ports"]),

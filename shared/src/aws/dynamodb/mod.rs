@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder, UpdateBuilder};
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 
@@ -315,5 +316,32 @@ impl DynamoDbStore {
             Ok(_) => Ok(Ok(())),
             Err(err) => cancellation_codes(operation, err).map(|codes| Err(Cancelled(codes))),
         }
+    }
+}
+
+/// How a conditional UpdateItem ended.
+pub(super) enum Updated {
+    Yes,
+    /// Its condition failed; the item as it was, when it was there and the
+    /// request asked for it (`ReturnValuesOnConditionCheckFailure`).
+    No(Option<Item>),
+}
+
+/// A failed condition is an answer, any other failure an error.
+pub(super) fn conditional(
+    operation: &'static str,
+    result: Result<UpdateItemOutput, SdkError<UpdateItemError, HttpResponse>>,
+) -> Result<Updated, DependencyError> {
+    match result {
+        Ok(_) => Ok(Updated::Yes),
+        Err(err) => match err.as_service_error() {
+            Some(e) if e.is_conditional_check_failed_exception() => {
+                Ok(Updated::No(match err.into_service_error() {
+                    UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+                    _ => None,
+                }))
+            }
+            _ => Err(dependency_error(operation, &err)),
+        },
     }
 }

@@ -3,13 +3,10 @@
 //! the change that causes it, and claimed, then marked, by the delivery.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
-use super::DynamoDbStore;
-use super::layout::{self, Item, expr, n, s};
+use super::layout::{self, expr, n, s};
+use super::{DynamoDbStore, Updated, conditional};
 use crate::aws::dependency_error;
 use crate::domain::{Timestamp, UserId};
 use crate::ports::{
@@ -167,32 +164,5 @@ impl OutboxStore for DynamoDbStore {
             .iter()
             .map(|item| layout::message_status(item).ok_or_else(|| layout::corrupt(OP)))
             .collect()
-    }
-}
-
-/// How a conditional UpdateItem ended.
-enum Updated {
-    Yes,
-    /// Its condition failed; the item as it was, when it was there and the
-    /// request asked for it (`ReturnValuesOnConditionCheckFailure`).
-    No(Option<Item>),
-}
-
-/// A failed condition is an answer, any other failure an error.
-fn conditional(
-    operation: &'static str,
-    result: Result<UpdateItemOutput, SdkError<UpdateItemError, HttpResponse>>,
-) -> Result<Updated, DependencyError> {
-    match result {
-        Ok(_) => Ok(Updated::Yes),
-        Err(err) => match err.as_service_error() {
-            Some(e) if e.is_conditional_check_failed_exception() => {
-                Ok(Updated::No(match err.into_service_error() {
-                    UpdateItemError::ConditionalCheckFailedException(e) => e.item,
-                    _ => None,
-                }))
-            }
-            _ => Err(dependency_error(operation, &err)),
-        },
     }
 }

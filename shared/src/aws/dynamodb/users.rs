@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::DynamoDbStore;
 use super::layout::{self, Item, expr, n, s};
+use super::{DynamoDbStore, Updated, conditional};
 use crate::domain::{
     EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, Timestamp, UserAccount, UserId,
 };
@@ -86,6 +86,27 @@ impl UserStore for DynamoDbStore {
             Err(cancelled) if cancelled.failed_at(0) => Ok(false),
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
+    }
+
+    async fn upgrade_hash(
+        &self,
+        user: &UserAccount,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "upgrade_hash";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::user_key(&user.id)))
+            .update_expression(expr::UPGRADE_HASH)
+            .condition_expression(expr::HOLDS_HASH)
+            .expression_attribute_values(":old", s(old.expose_phc()))
+            .expression_attribute_values(":new", s(new.expose_phc()))
+            .send()
+            .await;
+        Ok(matches!(conditional(OP, result)?, Updated::Yes))
     }
 
     async fn create(

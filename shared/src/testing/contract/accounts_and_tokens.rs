@@ -104,6 +104,44 @@ pub async fn logins_emails_and_phones_stay_unique_and_a_refused_create_writes_no
     store.create(bob, id, at(T0)).await.unwrap();
 }
 
+pub async fn a_hash_is_upgraded_only_while_the_account_still_holds_it(store: Arc<impl Store>) {
+    let (user, record, _) = with_link_and_code(&*store).await;
+    let user = reread(&*store, &user).await;
+    let old = user.password_hash.clone().unwrap();
+    assert!(
+        store
+            .upgrade_hash(&user, &old, &hash("upgraded"))
+            .await
+            .unwrap()
+    );
+    let after = reread(&*store, &user).await;
+    assert_eq!(
+        after.password_hash.as_ref().unwrap().expose_phc(),
+        hash("upgraded").expose_phc()
+    );
+    // Not a password change: the link lives on, no change is recorded.
+    assert_eq!(after.password_changed_at, user.password_changed_at);
+    assert_eq!(after.active_reset, Some(record.digest.clone()));
+    // A reset meanwhile wins: the upgrade of the hash read before it is refused.
+    assert!(
+        store
+            .replace_password(&after, &hash("reset"), at(T0 + 5), &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .upgrade_hash(&after, &hash("upgraded"), &hash("late"))
+            .await
+            .unwrap()
+    );
+    let last = reread(&*store, &user).await;
+    assert_eq!(
+        last.password_hash.unwrap().expose_phc(),
+        hash("reset").expose_phc()
+    );
+}
+
 pub async fn replacing_a_password_kills_the_token_and_code_of_the_account(store: Arc<impl Store>) {
     let (user, record, number) = with_link_and_code(&*store).await;
     let user = reread(&*store, &user).await;

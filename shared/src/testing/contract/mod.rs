@@ -36,6 +36,7 @@ macro_rules! store_contract_tests {
             accounts_are_found_by_login_email_phone_and_id,
             logins_emails_and_phones_stay_unique_and_a_refused_create_writes_nothing,
             replacing_a_password_kills_the_token_and_code_of_the_account,
+            a_hash_is_upgraded_only_while_the_account_still_holds_it,
             an_issued_token_is_found_and_is_the_accounts_only_redeemable_one,
             a_new_token_supersedes_and_removes_the_previous_one,
             a_token_for_a_vanished_account_is_not_issued,

@@ -95,6 +95,9 @@ pub(super) mod expr {
     pub const POINT_AT_TOKEN: &str = "SET active_reset = :digest";
     pub const STORE_HASH: &str =
         "SET password_hash = :hash, password_changed_at = :now REMOVE active_reset";
+    /// The same password in the current scheme: not a password change.
+    pub const UPGRADE_HASH: &str = "SET password_hash = :new";
+    pub const HOLDS_HASH: &str = "password_hash = :old";
     /// A token that is live at `:now` and belongs to `:user`.
     pub const TOKEN_REDEEMABLE: &str =
         "attribute_exists(pk) AND expires_at > :now AND user_id = :user";
