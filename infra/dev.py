@@ -141,6 +141,28 @@ def print_texts(endpoint: str) -> None:
         seen = len(texts)
 
 
+def print_events(endpoint: str, bus: str) -> None:
+    """Prints the product's events: a rule on the bus sends them to a queue
+    (as a product's own rule would), read here."""
+    import boto3  # installed with moto
+
+    options = {"endpoint_url": endpoint, "region_name": "us-east-1",
+               "aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    sqs, events = boto3.client("sqs", **options), boto3.client("events", **options)
+    url = sqs.create_queue(QueueName="password-recovery-local-product-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="password-recovery-local-product", EventBusName=bus,
+                    EventPattern=json.dumps({"source": ["password-recovery"]}))
+    events.put_targets(Rule="password-recovery-local-product", EventBusName=bus,
+                       Targets=[{"Id": "queue", "Arn": arn}])
+    while True:
+        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
+            event = json.loads(message["Body"])
+            print(f"\033[1;36m[event]\033[0m {event.get('detail-type')}: {json.dumps(event.get('detail'))}",
+                  flush=True)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def print_emails(endpoint: str) -> None:
     seen = len(sent_emails(endpoint))
     while True:
@@ -179,6 +201,8 @@ def main() -> None:
     env.setdefault("MAIL_FROM", "no-reply@example.com")
     # `local-stack provision` creates it on the emulator.
     env.setdefault("EMAIL_CONFIGURATION_SET", "password-recovery-local-events")
+    # The product's event bus; `local-stack provision` creates it.
+    env.setdefault("EVENT_BUS_NAME", "password-recovery-local-bus")
     env.setdefault("RESET_PAGE_URL", f"{base}/password/reset")
     env.setdefault("LOGIN_URL", f"{base}/login")
     env.setdefault("SERVICE_NAME", "Example Cloud")
@@ -220,6 +244,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=print_emails, args=(endpoint,), daemon=True).start()
     threading.Thread(target=print_texts, args=(endpoint,), daemon=True).start()
+    threading.Thread(target=print_events, args=(endpoint, env["EVENT_BUS_NAME"]), daemon=True).start()
 
     def warm_up():
         wait_for(f"http://127.0.0.1:{lambda_port}/", 120)

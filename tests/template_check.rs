@@ -28,6 +28,7 @@ const KNOWN_ACTIONS: &[&str] = &[
     "dynamodb:ConditionCheckItem",
     "ses:SendEmail",
     "sns:Publish",
+    "events:PutEvents",
     "secretsmanager:GetSecretValue",
 ];
 
@@ -623,6 +624,24 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     let result =
         f.invoke_admin(&json!({ "action": "list_audit", "login": invited, "requested_by": admin }));
     assert!(result["records"].is_array());
+    // The account lifecycle and the import.
+    let result =
+        f.invoke_admin(&json!({ "action": "get_user", "login": invited, "requested_by": admin }));
+    assert_eq!(result["user"]["login"], invited.as_str(), "{result}");
+    let result = f.invoke_admin(&json!({ "action": "update_user", "login": invited, "phone": null, "locale": "de", "requested_by": admin }));
+    assert_eq!(result["status"], "updated", "{result}");
+    for action in ["disable_user", "enable_user", "delete_user"] {
+        let result =
+            f.invoke_admin(&json!({ "action": action, "login": invited, "requested_by": admin }));
+        assert!(result.get("error").is_none(), "{action}: {result}");
+    }
+    let imported_too = unique("imported");
+    let users = json!([{ "login": imported_too, "email": format!("{imported_too}@recovery.test"), "password_hash": BCRYPT_OF_CORRECT_HORSE }]);
+    let result =
+        f.invoke_admin(&json!({ "action": "import_users", "users": users, "requested_by": admin }));
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+    // The events of all this, published by deliver.
+    assert!(!f.events().is_empty());
 
     let mut observed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for call in emulator().aws_calls() {

@@ -57,6 +57,7 @@ pub async fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Result<Delivery, W
             config.email_configuration_set.clone(),
         ),
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
+        publisher: aws::publisher(sdk, config.event_bus_name.clone()),
         clock: Arc::new(SystemClock),
         key: outbox_key(sdk, &config.outbox_secret_id).await?,
     })

@@ -249,38 +249,77 @@ pub fn emails_to(address: &str) -> Vec<SentEmail> {
         .collect()
 }
 
+/// One call of the SQS JSON protocol on the emulator.
+fn sqs(target: &str, body: Value) -> Value {
+    http(
+        "POST",
+        &emulator().endpoint,
+        &[
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", &format!("AmazonSQS.{target}")),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+            ),
+        ],
+        body.to_string().as_bytes(),
+    )
+    .json()
+}
+
+/// Creates the SQS queue `name` on the emulator; its ARN.
+pub fn create_queue(name: &str) -> String {
+    let created = sqs("CreateQueue", serde_json::json!({ "QueueName": name }));
+    let url = created["QueueUrl"].as_str().expect("a queue URL");
+    let attributes = sqs(
+        "GetQueueAttributes",
+        serde_json::json!({ "QueueUrl": url, "AttributeNames": ["QueueArn"] }),
+    );
+    attributes["Attributes"]["QueueArn"]
+        .as_str()
+        .expect("a queue ARN")
+        .to_owned()
+}
+
 /// The messages waiting in the SQS queue `name` on the emulator (their
 /// bodies, parsed), read without taking them.
 pub fn queue_messages(name: &str) -> Vec<Value> {
-    let endpoint = &emulator().endpoint;
-    let sqs = |target: &str, body: Value| -> Value {
-        http(
-            "POST",
-            endpoint,
-            &[
-                ("Content-Type", "application/x-amz-json-1.0"),
-                ("X-Amz-Target", &format!("AmazonSQS.{target}")),
-                (
-                    "Authorization",
-                    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
-                ),
-            ],
-            body.to_string().as_bytes(),
-        )
-        .json()
-    };
+    receive(name, false)
+}
+
+/// As [`queue_messages`], taking them: each is answered once.
+pub fn take_queue_messages(name: &str) -> Vec<Value> {
+    let mut taken = Vec::new();
+    loop {
+        let batch = receive(name, true);
+        if batch.is_empty() {
+            return taken;
+        }
+        taken.extend(batch);
+    }
+}
+
+fn receive(name: &str, take: bool) -> Vec<Value> {
     let url = sqs("GetQueueUrl", serde_json::json!({ "QueueName": name }));
     let Some(url) = url["QueueUrl"].as_str() else {
         return Vec::new();
     };
+    let visibility = if take { 30 } else { 0 };
     let received = sqs(
         "ReceiveMessage",
-        serde_json::json!({ "QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0 }),
+        serde_json::json!({ "QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": visibility }),
     );
-    received["Messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let messages: Vec<Value> = received["Messages"].as_array().cloned().unwrap_or_default();
+    if take {
+        for message in &messages {
+            sqs(
+                "DeleteMessage",
+                serde_json::json!({ "QueueUrl": url, "ReceiptHandle": message["ReceiptHandle"] }),
+            );
+        }
+    }
+    messages
+        .iter()
         .filter_map(|m| serde_json::from_str(m["Body"].as_str()?).ok())
         .collect()
 }

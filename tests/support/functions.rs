@@ -45,6 +45,11 @@ pub struct Functions {
     pub sender: String,
     /// The dead-letter queue of its stream (a queue name on the emulator).
     pub dead_letter_queue: String,
+    /// The product's event bus `deliver` publishes on; a rule sends all its
+    /// events to `events_queue`, read by [`Self::events`].
+    pub event_bus: String,
+    events_queue: String,
+    events_seen: Mutex<Vec<Value>>,
     poller_status: Option<PathBuf>,
     process: Child,
     poller: Option<Child>,
@@ -61,6 +66,16 @@ impl Functions {
 
     pub fn reset_url(&self) -> String {
         format!("{}/lambda-url/set-password/password/reset", self.base)
+    }
+
+    /// Every event published on the bus so far, as the product's rule
+    /// hands it to its queue (`detail-type`, `detail`, ...), once the stream
+    /// has settled.
+    pub fn events(&self) -> Vec<Value> {
+        self.settle();
+        let mut seen = self.events_seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.extend(crate::take_queue_messages(&self.events_queue));
+        seen.clone()
     }
 
     /// Invokes the function `name` with `event` through the Lambda Invoke
@@ -129,8 +144,11 @@ impl Functions {
             .iter()
             .find(|(name, _)| *name == "MAIL_FROM")
             .map_or(SENDER.to_owned(), |(_, v)| (*v).to_owned());
+        let event_bus = unique("bus");
+        let events_queue = unique("product-events");
         let (table, secret_arn, code_secret_arn) = std::thread::spawn({
             let sender = sender.clone();
+            let (bus, queue) = (event_bus.clone(), events_queue.clone());
             move || {
                 let runtime = tokio::runtime::Runtime::new().expect("a runtime");
                 runtime.block_on(async {
@@ -139,6 +157,7 @@ impl Functions {
                     configuration_set(&sdk).await;
                     let arn = outbox_secret(&sdk).await;
                     let code_arn = code_secret(&sdk).await;
+                    event_rule(&sdk, &bus, &queue).await;
                     (fresh_table(&sdk).await, arn, code_arn)
                 })
             }
@@ -162,6 +181,7 @@ impl Functions {
             ("SERVICE_NAME", "Recovery Test".into()),
             ("SMS_CODE_SECRET_ARN", code_secret_arn),
             ("SMS_SENDER_ID", "RecoveryT".into()),
+            ("EVENT_BUS_NAME", event_bus.clone()),
             // Every test here calls from 127.0.0.1; the per-address limit has
             // tests of its own.
             ("SMS_LIMIT_PER_IP_HOUR", "100000".into()),
@@ -238,6 +258,9 @@ impl Functions {
             log,
             sender,
             dead_letter_queue,
+            event_bus,
+            events_queue,
+            events_seen: Mutex::new(Vec::new()),
             poller_status,
             process,
             poller,
@@ -338,4 +361,35 @@ impl Drop for Functions {
 pub fn functions() -> &'static Functions {
     static FUNCTIONS: OnceLock<Functions> = OnceLock::new();
     FUNCTIONS.get_or_init(|| Functions::start(&[]))
+}
+
+/// The bus `bus` with a rule that sends every event of the service to the
+/// queue `queue`, as a product's own rule would.
+async fn event_rule(sdk: &aws_config::SdkConfig, bus: &str, queue: &str) {
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    local_stack::ensure_event_bus(&events, bus)
+        .await
+        .expect("create the event bus");
+    let arn = crate::create_queue(queue);
+    events
+        .put_rule()
+        .name("all-events")
+        .event_bus_name(bus)
+        .event_pattern(r#"{"source": ["password-recovery"]}"#)
+        .send()
+        .await
+        .expect("put the rule");
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("queue")
+        .arn(arn)
+        .build()
+        .expect("a target");
+    events
+        .put_targets()
+        .rule("all-events")
+        .event_bus_name(bus)
+        .targets(target)
+        .send()
+        .await
+        .expect("put the target");
 }

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
 use password_recovery::aws::{
-    DynamoDbStore, OUTBOX_PREFIX, PK, SesMailer, SnsTexter, outbox_item_from_stream_image,
-    stream_image,
+    DynamoDbStore, EventBridgePublisher, OUTBOX_PREFIX, PK, SesMailer, SnsTexter,
+    outbox_item_from_stream_image, stream_image,
 };
 use password_recovery::config::{ForgotLimits, RecoverySettings, SmsSettings};
 use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
@@ -175,6 +175,10 @@ pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
             SENDER.into(),
         )),
         texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(sdk), None)),
+        publisher: Arc::new(EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            "default".into(),
+        )),
         clock: Arc::new(SystemClock),
         key: outbox_key(),
     }
@@ -230,6 +234,29 @@ pub async fn pending_messages(table: &str) -> Vec<OutboxItem> {
         .collect();
     items.sort_by(|a, b| a.key.cmp(&b.key));
     items
+}
+
+/// Every item of `table`, as its stream image (JSON). A Scan, which the
+/// service never makes: for tests only.
+pub async fn table_items(table: &str) -> Vec<serde_json::Value> {
+    let sdk = sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let (mut items, mut start) = (Vec::new(), None);
+    loop {
+        let output = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the table");
+        items.extend(output.items().iter().map(stream_image));
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
 }
 
 /// A stream event as Lambda hands the deliver function a batch: one
@@ -293,6 +320,7 @@ impl CapturingTokens {
                 match password_recovery::messages::Message::decode(&plain).expect("a message") {
                     password_recovery::messages::Message::Email(email) => email.text,
                     password_recovery::messages::Message::Sms(sms) => sms.text,
+                    password_recovery::messages::Message::Event(event) => event.detail,
                 }
             })
             .collect()

@@ -95,6 +95,35 @@ async fn after_each_kind_of_reset_the_new_password_opens_and_the_old_one_does_no
         true
     );
     assert_eq!(check(f, &login, "by the code 3"), json!({ "valid": false }));
+
+    // Each change put exactly one event on the bus, read back through a
+    // rule and a queue; the sign-in checks put none.
+    let events: Vec<Value> = f
+        .events()
+        .into_iter()
+        .filter(|e| e["detail"]["login"] == login.as_str())
+        .collect();
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["detail-type"].as_str().unwrap(),
+                e["detail"]["through"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("PasswordChanged", "reset_link"),
+            ("PasswordChanged", "sms_code"),
+            ("PasswordChanged", "administrator"),
+        ],
+        "{events:?}"
+    );
+    assert!(events.iter().all(|e| e["source"] == "password-recovery"));
+    let last = check(f, &login, "set by admin 4");
+    assert_eq!(events[2]["detail"]["user_id"], last["user_id"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,6 +10,8 @@ mod delivery;
 mod dynamodb_store;
 mod email_link;
 mod flows_on_aws;
+mod import_command;
+mod lifecycle;
 mod limits;
 mod logs;
 mod packaging;

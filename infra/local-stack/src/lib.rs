@@ -261,6 +261,27 @@ pub async fn ensure_configuration_set(
     Ok(())
 }
 
+/// Creates the EventBridge bus `name` unless it exists (`default` always
+/// does).
+pub async fn ensure_event_bus(
+    client: &aws_sdk_eventbridge::Client,
+    name: &str,
+) -> Result<(), ProvisionError> {
+    if name == "default" || client.describe_event_bus().name(name).send().await.is_ok() {
+        return Ok(());
+    }
+    let created = client.create_event_bus().name(name).send().await;
+    if let Err(e) = created
+        && e.code() != Some("ResourceAlreadyExistsException")
+    {
+        return Err(fail(format!(
+            "CreateEventBus {name}: {}",
+            aws_sdk_eventbridge::error::DisplayErrorContext(e)
+        )));
+    }
+    Ok(())
+}
+
 /// Makes the secret `name` hold `text` (a random text when `None`) unless it
 /// exists; answers its ARN.
 pub async fn ensure_secret(
@@ -365,6 +386,7 @@ pub async fn seed_demo_accounts(recovery: &Recovery) -> Result<usize, ProvisionE
                 login: login.clone(),
                 email: Some(email),
                 phone: Some(phone),
+                locale: None,
             };
             match recovery.admin_invite_user(&by("invite"), new_user).await {
                 Ok(_) => created += 1,
@@ -398,6 +420,7 @@ pub async fn seed_demo_accounts(recovery: &Recovery) -> Result<usize, ProvisionE
                 .map_err(|e| fail(e.to_string()))?,
             social_provider: demo.social_provider.map(str::to_owned),
             disabled: demo.disabled,
+            locale: None,
         };
         let id = UserId::generate(&OsRandom).map_err(|e| fail(e.to_string()))?;
         match recovery

@@ -2,15 +2,16 @@
 //! outbox key's secret and the SMS code key's (random texts, named by
 //! `OUTBOX_SECRET_ARN` and `SMS_CODE_SECRET_ARN`), the SES
 //! sender identity (`MAIL_FROM`), the SES configuration set
-//! (`EMAIL_CONFIGURATION_SET`, when set) and the demo accounts on the endpoint in
+//! (`EMAIL_CONFIGURATION_SET`, when set), the product's event bus
+//! (`EVENT_BUS_NAME`) and the demo accounts on the endpoint in
 //! `AWS_ENDPOINT_URL`, with the functions' configuration from the
 //! environment. Idempotent.
 
 use std::process::ExitCode;
 
 use local_stack::{
-    DEMO_ACCOUNTS, ensure_configuration_set, ensure_secret, ensure_sender, ensure_table,
-    seed_demo_accounts,
+    DEMO_ACCOUNTS, ensure_configuration_set, ensure_event_bus, ensure_secret, ensure_sender,
+    ensure_table, seed_demo_accounts,
 };
 use password_recovery::aws::load_sdk_config;
 use password_recovery::config::Function;
@@ -49,6 +50,8 @@ async fn main() -> ExitCode {
         if let Some(name) = &deliver.email_configuration_set {
             ensure_configuration_set(&ses, name).await?;
         }
+        let events = aws_sdk_eventbridge::Client::new(&sdk);
+        ensure_event_bus(&events, &deliver.event_bus_name).await?;
         let recovery = wiring::administration(&sdk, &config)
             .await
             .map_err(|e| local_stack::ProvisionError(e.to_string()))?;

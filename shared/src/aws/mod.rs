@@ -1,5 +1,5 @@
-//! The AWS adapters: the ports on DynamoDB (`dynamodb`), SES (`ses`) and
-//! SNS (`sns`), the secrets read at cold start (`secrets`, Secrets
+//! The AWS adapters: the ports on DynamoDB (`dynamodb`), SES (`ses`), SNS
+//! (`sns`) and EventBridge (`events`), the secrets read at cold start (`secrets`, Secrets
 //! Manager), the SDK configuration they share (`sdk`), and the only code
 //! that knows an AWS SDK.
 //!
@@ -9,6 +9,8 @@
 //! the port is a sender that fails every send with `NotLinked`.
 
 pub mod dynamodb;
+#[cfg(feature = "events")]
+mod events;
 mod sdk;
 #[cfg(feature = "secrets")]
 mod secrets;
@@ -19,18 +21,20 @@ mod ses_feedback;
 mod sns;
 
 use std::sync::Arc;
-#[cfg(any(feature = "ses", feature = "sns"))]
+#[cfg(any(feature = "ses", feature = "sns", feature = "events"))]
 use std::sync::OnceLock;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-use crate::ports::{DependencyError, Mailer, Texter};
+use crate::ports::{DependencyError, Mailer, Publisher, Texter};
 
 pub use dynamodb::{
     DynamoDbStore, OUTBOX_PREFIX, PK, outbox_item_from_stream_image, outbox_stream_image,
     stream_image,
 };
+#[cfg(feature = "events")]
+pub use events::EventBridgePublisher;
 pub use sdk::{Roots, https_client, load_sdk_config, sdk_config_from};
 #[cfg(feature = "secrets")]
 pub use secrets::{read_secret, read_secrets};
@@ -64,10 +68,34 @@ pub fn texter(_: &SdkConfig, _: Option<String>) -> Arc<dyn Texter> {
     Arc::new(NotLinked)
 }
 
-/// The sender of a build without the `ses` or `sns` feature: every send
-/// fails, and says why.
-#[cfg(any(not(feature = "ses"), not(feature = "sns")))]
+/// The publisher of this build: EventBridge on `bus`, its client built when
+/// the first event goes out; without the `events` feature, one that fails.
+#[cfg(feature = "events")]
+pub fn publisher(sdk: &SdkConfig, bus: String) -> Arc<dyn Publisher> {
+    Arc::new(EventBridgePublisher::on_first_use(sdk, bus))
+}
+
+#[cfg(not(feature = "events"))]
+pub fn publisher(_: &SdkConfig, _: String) -> Arc<dyn Publisher> {
+    Arc::new(NotLinked)
+}
+
+/// The sender of a build without the `ses`, `sns` or `events` feature:
+/// every send fails, and says why.
+#[cfg(any(not(feature = "ses"), not(feature = "sns"), not(feature = "events")))]
 struct NotLinked;
+
+#[cfg(not(feature = "events"))]
+#[async_trait::async_trait]
+impl Publisher for NotLinked {
+    async fn publish(
+        &self,
+        _: crate::messages::OutgoingEvent,
+        _: &crate::ports::MessageRef,
+    ) -> Result<String, DependencyError> {
+        Err(DependencyError::new("publish_event", "NotLinked"))
+    }
+}
 
 #[cfg(not(feature = "ses"))]
 #[async_trait::async_trait]
@@ -92,7 +120,7 @@ impl Texter for NotLinked {
 /// An SDK client made on first use: a request that sends no email never
 /// builds the SES client (each client builds its own TLS configuration), and
 /// neither does a cold start.
-#[cfg(any(feature = "ses", feature = "sns"))]
+#[cfg(any(feature = "ses", feature = "sns", feature = "events"))]
 #[derive(Debug)]
 pub(crate) enum ClientSlot<C> {
     Ready(C),
@@ -103,7 +131,7 @@ pub(crate) enum ClientSlot<C> {
     },
 }
 
-#[cfg(any(feature = "ses", feature = "sns"))]
+#[cfg(any(feature = "ses", feature = "sns", feature = "events"))]
 impl<C> ClientSlot<C> {
     pub(crate) fn later(sdk: &SdkConfig, make: fn(&SdkConfig) -> C) -> Self {
         Self::Later {

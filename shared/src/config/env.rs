@@ -23,6 +23,7 @@ pub(super) fn read(
     let outbox_secret_id = v.required("OUTBOX_SECRET_ARN");
     let sms_code_secret_id = v.required("SMS_CODE_SECRET_ARN");
     let mail_from = v.required("MAIL_FROM");
+    let event_bus_name = v.required("EVENT_BUS_NAME");
     let reset_page_url = v.required("RESET_PAGE_URL");
     let login_url = v.required("LOGIN_URL");
     v.expect_http_url("RESET_PAGE_URL", &reset_page_url);
@@ -69,6 +70,7 @@ pub(super) fn read(
         mail_from,
         email_configuration_set,
         sms_sender_id,
+        event_bus_name,
         recovery: RecoverySettings {
             service_name,
             reset_page_url,

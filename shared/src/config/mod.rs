@@ -59,6 +59,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ),
     ("SMS_CODE_SECRET_ARN", &[RequestReset, VerifyCode]),
     ("SMS_SENDER_ID", &[Deliver]),
+    ("EVENT_BUS_NAME", &[Deliver]),
     ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
     ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
     ("SMS_RESET_TOKEN_LIFETIME_SECONDS", &[VerifyCode]),
@@ -128,6 +129,8 @@ pub struct AppConfig {
     pub email_configuration_set: Option<String>,
     /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
     pub sms_sender_id: Option<String>,
+    /// The EventBridge bus (name or ARN) the product's events go to.
+    pub event_bus_name: String,
     pub recovery: RecoverySettings,
     pub web: WebSettings,
 }

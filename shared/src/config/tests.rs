@@ -27,6 +27,7 @@ const MINIMAL: &[(&str, &str)] = &[
     ("MAIL_FROM", "no-reply@example.com"),
     ("RESET_PAGE_URL", "https://id.example.com/password/reset"),
     ("LOGIN_URL", "https://app.example.com/login"),
+    ("EVENT_BUS_NAME", "recovery-events"),
 ];
 
 #[test]

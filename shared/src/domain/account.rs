@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::identifier::{EmailAddress, IdentifierError, LoginName, PhoneNumber};
+use super::locale::Locale;
 use super::password::PasswordHash;
 use super::random::{RandomError, RandomSource, hex};
 use super::time::Timestamp;
@@ -86,6 +87,8 @@ pub struct UserAccount {
     /// ("Google", "Facebook", ...), if any.
     pub social_provider: Option<String>,
     pub disabled: bool,
+    /// The person's language, when known.
+    pub locale: Option<Locale>,
     /// When the password last changed; other systems end sessions older than
     /// this.
     pub password_changed_at: Option<Timestamp>,
@@ -164,6 +167,7 @@ pub struct NewAccount {
     pub password_hash: Option<PasswordHash>,
     pub social_provider: Option<String>,
     pub disabled: bool,
+    pub locale: Option<Locale>,
 }
 
 impl NewAccount {
@@ -178,6 +182,7 @@ impl NewAccount {
             password_hash: self.password_hash,
             social_provider: self.social_provider,
             disabled: self.disabled,
+            locale: self.locale,
             password_changed_at: None,
             active_reset: None,
             email_trouble: None,
@@ -197,6 +202,7 @@ mod tests {
             password_hash: hash.then(|| PasswordHash::from_phc("$argon2id$x")),
             social_provider: provider.map(str::to_owned),
             disabled,
+            locale: None,
         }
         .open(UserId::from_stored("u1"))
     }

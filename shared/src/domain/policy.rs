@@ -145,6 +145,7 @@ mod tests {
             password_hash: None,
             social_provider: None,
             disabled: false,
+            locale: None,
         }
         .open(UserId::from_stored("u1"))
     }

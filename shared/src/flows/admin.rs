@@ -1,56 +1,23 @@
 //! The administrator's actions: send a recovery link with the registration
 //! details (email or SMS), set a password directly, invite a user, list the
-//! audit trail, and list an account's messages with their delivery. Every action is audited (`audit`); who may run them is
-//! decided by IAM, outside.
+//! audit trail, and list an account's messages with their delivery; the
+//! account lifecycle is in `lifecycle`. Every action is audited (`audit`);
+//! who may run them is decided by IAM, outside.
 
 use secrecy::{ExposeSecret, SecretString};
 use tracing::error;
 
+pub use super::audit::AdminAction;
 use super::audit::Requester;
 use super::{Channel, Recovery};
 use crate::domain::{
-    AccountLookup, EmailAddress, EmailTrouble, LoginName, NewAccount, NewPasswordError,
+    AccountLookup, EmailAddress, EmailTrouble, Locale, LoginName, NewAccount, NewPasswordError,
     PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose, UserAccount, UserId,
 };
 use crate::messages::{MessageKind, email, sms};
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 
-/// The administrator's actions, by the names events and audit records use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminAction {
-    SendRecoveryLink,
-    SetPassword,
-    InviteUser,
-    ListAudit,
-    ListMessages,
-}
-
-impl AdminAction {
-    pub const ALL: [AdminAction; 5] = [
-        Self::SendRecoveryLink,
-        Self::SetPassword,
-        Self::InviteUser,
-        Self::ListAudit,
-        Self::ListMessages,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::SendRecoveryLink => "send_recovery_link",
-            Self::SetPassword => "set_password",
-            Self::InviteUser => "invite_user",
-            Self::ListAudit => "list_audit",
-            Self::ListMessages => "list_messages",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|action| action.name() == name)
-    }
-}
-
-/// A link is in the outbox, on its way: by which channel, to where
-/// (masked), and the message's key among the account's messages.
+/// A link in the outbox: its channel, where to (masked), its message key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkQueued {
     pub channel: Channel,
@@ -65,21 +32,20 @@ impl LinkQueued {
     }
 }
 
-/// An account's newest messages with what became of each, and the trouble
-/// recorded for its current email address.
+/// An account's newest messages, and its current address's trouble.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountMessages {
     pub email_trouble: Option<EmailTrouble>,
     pub messages: Vec<MessageStatus>,
 }
 
-/// An account to invite: it gets no password; the invitation carries a link
-/// to set the first one.
+/// An account to invite, without a password (its link sets the first).
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub login: LoginName,
     pub email: Option<EmailAddress>,
     pub phone: Option<PhoneNumber>,
+    pub locale: Option<Locale>,
 }
 
 /// An invited account and where its invitation went.
@@ -113,6 +79,8 @@ pub enum AdminError {
     EmailTaken,
     #[error("another account has this phone number")]
     PhoneTaken,
+    #[error("the account would have no email, phone or provider left")]
+    NoWayToRecover,
     #[error("a dependency failed")]
     Unavailable,
 }
@@ -130,12 +98,13 @@ impl AdminError {
             Self::LoginTaken => "login_taken",
             Self::EmailTaken => "email_taken",
             Self::PhoneTaken => "phone_taken",
+            Self::NoWayToRecover => "no_way_to_recover",
             Self::Unavailable => "service_unavailable",
         }
     }
 
     /// A failure of something behind a port; logged here, where it happens.
-    fn unavailable(err: &dyn std::fmt::Display) -> Self {
+    pub(super) fn unavailable(err: &dyn std::fmt::Display) -> Self {
         error!(error = %err, "administrator action failed");
         Self::Unavailable
     }
@@ -214,7 +183,7 @@ impl Recovery {
                 .map_err(|e| AdminError::unavailable(&e))?;
             let now = self.clock.now();
             let notices = self
-                .password_changed_notices(&account, now, true, false)
+                .password_changed_notices(&account, now, true, false, "administrator")
                 .map_err(|e| AdminError::unavailable(&e))?;
             if !self
                 .users
@@ -252,6 +221,7 @@ impl Recovery {
                 password_hash: None,
                 social_provider: None,
                 disabled: false,
+                locale: new_user.locale,
             };
             let account = match self.users.create(account, id, self.clock.now()).await {
                 Ok(account) => account,
@@ -332,6 +302,7 @@ impl Recovery {
         let to = match channel {
             Channel::Email => To::Email(account.email.as_ref().ok_or(AdminError::NoEmailOnRecord)?),
             Channel::Sms => To::Sms(account.phone.as_ref().ok_or(AdminError::NoPhoneOnRecord)?),
+            Channel::Event => return Err(AdminError::unavailable(&"a link is not an event")),
         };
         let lifetime = self.settings.admin.link_lifetime_seconds;
         let token =

@@ -11,6 +11,58 @@ use super::admin::AdminError;
 use crate::domain::{AccountLookup, UserAccount};
 use crate::ports::{AuditLog, AuditRecord};
 
+/// The administrator's actions, by the names events and audit records use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminAction {
+    SendRecoveryLink,
+    SetPassword,
+    InviteUser,
+    ListAudit,
+    ListMessages,
+    GetUser,
+    UpdateUser,
+    DisableUser,
+    EnableUser,
+    DeleteUser,
+    ImportUsers,
+}
+
+impl AdminAction {
+    pub const ALL: [AdminAction; 11] = [
+        Self::SendRecoveryLink,
+        Self::SetPassword,
+        Self::InviteUser,
+        Self::ListAudit,
+        Self::ListMessages,
+        Self::GetUser,
+        Self::UpdateUser,
+        Self::DisableUser,
+        Self::EnableUser,
+        Self::DeleteUser,
+        Self::ImportUsers,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SendRecoveryLink => "send_recovery_link",
+            Self::SetPassword => "set_password",
+            Self::InviteUser => "invite_user",
+            Self::ListAudit => "list_audit",
+            Self::ListMessages => "list_messages",
+            Self::GetUser => "get_user",
+            Self::UpdateUser => "update_user",
+            Self::DisableUser => "disable_user",
+            Self::EnableUser => "enable_user",
+            Self::DeleteUser => "delete_user",
+            Self::ImportUsers => "import_users",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.name() == name)
+    }
+}
+
 /// Who asked for an administrator action, as the audit trail keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requester {

@@ -13,7 +13,9 @@ use super::request::RATE_ATTEMPTS;
 use crate::domain::{
     AccountLookup, Backoff, HashError, Password, PasswordHash, Timestamp, UserAccount, UserId,
 };
-use crate::ports::{CounterUpdate, DependencyError, RateCounter};
+use crate::ports::{
+    CounterUpdate, DependencyError, RateCounter, SIGN_IN_COUNTERS, typed_counter_key,
+};
 
 /// What a credential check answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,11 +44,7 @@ pub enum CredentialError {
 
 /// The counter of attempts for `lookup` as typed (normalised).
 fn attempts_key(lookup: &AccountLookup) -> String {
-    match lookup {
-        AccountLookup::Login(login) => format!("signin#login#{}", login.as_str()),
-        AccountLookup::Email(email) => format!("signin#email#{}", email.as_str()),
-        AccountLookup::Phone(phone) => format!("signin#phone#{}", phone.as_e164()),
-    }
+    format!("{SIGN_IN_COUNTERS}{}", typed_counter_key(lookup))
 }
 
 impl Recovery {

@@ -1,4 +1,5 @@
-//! Delivery: a message from the outbox, opened and sent through SES or SNS,
+//! Delivery: a message from the outbox, opened and sent through SES or SNS
+//! (or, for an event, published on the product's EventBridge bus),
 //! at most once however often it is handed over (the table's stream hands
 //! each at least once), and never after its link or code has expired.
 
@@ -7,10 +8,10 @@ use std::sync::Arc;
 use tracing::{error, info, warn};
 
 use crate::domain::{Clock, OutboxKey};
-use crate::messages::Message;
+use crate::messages::{Channel, Message};
 use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
-    Reported, Texter,
+    Publisher, Reported, Texter,
 };
 
 /// How long a delivery holds a message before another may try: longer than
@@ -23,6 +24,8 @@ pub struct Delivery {
     pub outbox: Arc<dyn OutboxStore>,
     pub mailer: Arc<dyn Mailer>,
     pub texter: Arc<dyn Texter>,
+    /// The product's EventBridge bus.
+    pub publisher: Arc<dyn Publisher>,
     pub clock: Arc<dyn Clock>,
     pub key: Arc<OutboxKey>,
 }
@@ -94,6 +97,7 @@ impl Delivery {
         let sent = match self.open(item) {
             Ok(Message::Email(email)) => self.mailer.send(email, &item.reference()).await,
             Ok(Message::Sms(sms)) => self.texter.send(sms).await,
+            Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
             Err(err) => {
                 error!(user_id = %item.user_id, message = %item.key, "an outbox payload does not open");
                 return Err(self.failed(item, err).await);
@@ -101,8 +105,12 @@ impl Delivery {
         };
         match sent {
             Ok(provider_id) => {
-                let state = DeliveryState::Sent {
-                    provider_id: provider_id.clone(),
+                let state = match item.channel {
+                    // The bus keeps it; the outbox need not.
+                    Channel::Event => DeliveryState::Published,
+                    _ => DeliveryState::Sent {
+                        provider_id: provider_id.clone(),
+                    },
                 };
                 if let Err(err) = self.outbox.record(item, self.clock.now(), &state).await {
                     // It went out; the lease keeps a retry from sending it

@@ -15,6 +15,8 @@ mod audit;
 mod code;
 mod credentials;
 mod deliver;
+mod import;
+mod lifecycle;
 mod limits;
 mod request;
 mod request_code;
@@ -27,18 +29,26 @@ use crate::domain::{
     AccountLookup, Clock, HashError, OsRandom, Password, PasswordHash, PasswordHasher, RandomError,
     RandomSource, ResetTokenRecord, Timestamp, UserAccount,
 };
-use crate::messages::{Context, Message, MessageKind, RenderError};
+use crate::messages::{AccountEvent, Context, EventKind, Message, MessageKind, RenderError};
 use crate::ports::{
-    AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore, ResetTokenStore,
-    Store, UserStore,
+    AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
+    ResetTokenStore, Store, UserStore,
 };
 
 pub use crate::messages::Channel;
+
+/// An event not published within this long is given up (and reaches the
+/// dead-letter queue long before, after the stream's retries).
+pub const EVENT_SEND_WITHIN_SECONDS: i64 = 7 * 24 * 3600;
 pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{CredentialCheck, CredentialError};
 pub use deliver::{DeliverError, Delivered, Delivery};
+pub use import::{
+    IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow, MAX_IMPORT_ROWS,
+};
+pub use lifecycle::{AccountView, Change, DetailsChange};
 pub use request::{FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 
@@ -57,6 +67,9 @@ pub struct Recovery {
     /// The administrator's audit trail; `None` in the self-service
     /// functions, where every administrator action fails closed.
     pub audit: Option<Arc<dyn AuditLog>>,
+    /// Changing, disabling and deleting accounts: the administrator's
+    /// function only, like the audit trail.
+    pub lifecycle: Option<Arc<dyn AccountLifecycle>>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     pub hasher: PasswordHasher,
@@ -85,8 +98,10 @@ impl Recovery {
         settings: RecoverySettings,
     ) -> Self {
         let audit: Arc<dyn AuditLog> = store.clone();
+        let lifecycle: Arc<dyn AccountLifecycle> = store.clone();
         Self {
             audit: Some(audit),
+            lifecycle: Some(lifecycle),
             ..Self::without_audit(store, clock, settings)
         }
     }
@@ -105,6 +120,7 @@ impl Recovery {
             codes: store.clone(),
             outbox: store,
             audit: None,
+            lifecycle: None,
             clock,
             random: Arc::new(OsRandom),
             hasher: PasswordHasher::owasp(),
@@ -171,6 +187,36 @@ impl Recovery {
             send_before,
             sealed: Vec::new(),
         };
+        item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
+        Ok(item)
+    }
+
+    /// An event about `account` for the product's bus, as an outbox item
+    /// to go with the change it reports (in its transaction).
+    fn seal_event(
+        &self,
+        account: &UserAccount,
+        kind: EventKind,
+        through: &str,
+        at: Timestamp,
+    ) -> Result<OutboxItem, SealError> {
+        let key = self.settings.outbox_key.as_ref().ok_or(SealError::NoKey)?;
+        let mut item = OutboxItem {
+            user_id: account.id.clone(),
+            key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,
+            channel: Channel::Event,
+            kind: MessageKind::AccountEvent,
+            created_at: at,
+            send_before: at.plus_seconds(EVENT_SEND_WITHIN_SECONDS),
+            sealed: Vec::new(),
+        };
+        let event = AccountEvent {
+            kind,
+            account,
+            at,
+            through,
+        };
+        let message = Message::Event(event.render(&item.id())?);
         item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
         Ok(item)
     }

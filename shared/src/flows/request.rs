@@ -18,8 +18,8 @@ use crate::ports::{
 /// concurrent requests keep moving its rate-limit counters.
 pub(super) const RATE_ATTEMPTS: usize = 4;
 
-/// The kind of an account's counter of emails sent by forgot requests.
-const EMAILS: &str = "emails";
+use crate::ports::EMAILS_COUNTER as EMAILS;
+use crate::ports::typed_counter_key;
 
 /// What became of a reset request. The HTTP answer is the same for all of
 /// them; this is for logs and tests.
@@ -112,12 +112,8 @@ impl Recovery {
         let address = format!("ip#{}", address_key(source_ip));
         match lookup {
             AccountLookup::Phone(phone) => self.request_code(phone, &address).await,
-            AccountLookup::Login(login) => {
-                self.request_email(lookup, &address, format!("login#{}", login.as_str()))
-                    .await
-            }
-            AccountLookup::Email(email) => {
-                self.request_email(lookup, &address, format!("email#{}", email.as_str()))
+            AccountLookup::Login(_) | AccountLookup::Email(_) => {
+                self.request_email(lookup, &address, typed_counter_key(lookup))
                     .await
             }
         }

@@ -8,7 +8,7 @@ use super::request::{FlowError, RATE_ATTEMPTS, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{AccountLookup, CodeRecord, PhoneNumber, SmsCode, UserAccount};
 use crate::messages::{MessageKind, sms};
-use crate::ports::OutboxItem;
+use crate::ports::{OutboxItem, typed_counter_key};
 
 impl Recovery {
     /// The phone branch of [`Self::request_reset`]. Every number within the
@@ -25,7 +25,7 @@ impl Recovery {
             (address.to_owned(), self.settings.limits.address.as_slice()),
             (format!("sms-{address}"), sms_settings.ip_limits.as_slice()),
             (
-                format!("phone#{}", phone.as_e164()),
+                typed_counter_key(&AccountLookup::Phone(phone.clone())),
                 sms_settings.phone_limits.as_slice(),
             ),
         ];

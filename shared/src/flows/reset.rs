@@ -8,7 +8,7 @@ use crate::domain::{
     AccountLookup, HashError, MAX_WRONG_LOGINS, NewPasswordError, PolicyViolation, ResetToken,
     ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
 };
-use crate::messages::{MessageKind, email, sms};
+use crate::messages::{EventKind, MessageKind, email, sms};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
 
 /// Redemptions that lose a transaction conflict are retried this many times;
@@ -146,7 +146,14 @@ impl Recovery {
         )?;
         let new_hash = self.hash(password).await?;
         let by_sms = record.purpose == TokenPurpose::SmsCode;
-        let notices = self.password_changed_notices(&account, self.clock.now(), false, by_sms)?;
+        let through = match record.purpose {
+            TokenPurpose::SmsCode => "sms_code",
+            TokenPurpose::AdminLink => "admin_link",
+            TokenPurpose::Invitation => "invitation",
+            TokenPurpose::SelfService => "reset_link",
+        };
+        let notices =
+            self.password_changed_notices(&account, self.clock.now(), false, by_sms, through)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -181,13 +188,16 @@ impl Recovery {
     /// The notices that `account`'s password changed at `now`: by email
     /// when it has an address, and by SMS when it has only a phone or the
     /// change came through a code sent to it (`by_sms`). They go into the
-    /// outbox with the change itself, so a change is never made untold.
+    /// outbox with the change itself, so a change is never made untold;
+    /// and with them the `PasswordChanged` event for the product, saying
+    /// `through` what it changed.
     pub(super) fn password_changed_notices(
         &self,
         account: &UserAccount,
         now: Timestamp,
         by_admin: bool,
         by_sms: bool,
+        through: &str,
     ) -> Result<Vec<OutboxItem>, SealError> {
         let context = self.context(account);
         let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
@@ -205,6 +215,7 @@ impl Recovery {
             let notice = sms::password_changed(to, &context);
             notices.push(self.seal(account, kind, notice, send_before)?);
         }
+        notices.push(self.seal_event(account, EventKind::PasswordChanged, through, now)?);
         Ok(notices)
     }
 }

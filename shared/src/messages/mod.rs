@@ -9,9 +9,11 @@ use askama::Template;
 use crate::domain::{EmailAddress, PhoneNumber};
 
 pub mod email;
+pub mod event;
 mod payload;
 pub mod sms;
 
+pub use event::{AccountEvent, EVENT_SOURCE, EventKind, OutgoingEvent};
 pub use payload::{Channel, MalformedPayload, Message, MessageKind};
 
 /// What every message says about its sender and the account it is about.

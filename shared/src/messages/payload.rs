@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::{OutgoingEmail, OutgoingSms};
+use super::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 use crate::domain::{EmailAddress, PhoneNumber};
 
 /// How a message travels.
@@ -13,6 +13,8 @@ use crate::domain::{EmailAddress, PhoneNumber};
 pub enum Channel {
     Email,
     Sms,
+    /// An event for the product, on the EventBridge bus.
+    Event,
 }
 
 impl Channel {
@@ -20,11 +22,12 @@ impl Channel {
         match self {
             Self::Email => "email",
             Self::Sms => "sms",
+            Self::Event => "event",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Email, Self::Sms]
+        [Self::Email, Self::Sms, Self::Event]
             .into_iter()
             .find(|c| c.as_str() == name)
     }
@@ -40,16 +43,19 @@ pub enum MessageKind {
     PasswordChanged,
     AdminLink,
     Invitation,
+    /// An event for the product (`messages::event`).
+    AccountEvent,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 6] = [
+    pub const ALL: [MessageKind; 7] = [
         Self::ResetLink,
         Self::Code,
         Self::ProviderNotice,
         Self::PasswordChanged,
         Self::AdminLink,
         Self::Invitation,
+        Self::AccountEvent,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +66,7 @@ impl MessageKind {
             Self::PasswordChanged => "password_changed",
             Self::AdminLink => "admin_link",
             Self::Invitation => "invitation",
+            Self::AccountEvent => "account_event",
         }
     }
 
@@ -73,6 +80,7 @@ impl MessageKind {
 pub enum Message {
     Email(OutgoingEmail),
     Sms(OutgoingSms),
+    Event(OutgoingEvent),
 }
 
 impl fmt::Debug for Message {
@@ -80,6 +88,7 @@ impl fmt::Debug for Message {
         match self {
             Self::Email(email) => email.fmt(f),
             Self::Sms(sms) => sms.fmt(f),
+            Self::Event(event) => event.fmt(f),
         }
     }
 }
@@ -87,6 +96,12 @@ impl fmt::Debug for Message {
 impl From<OutgoingEmail> for Message {
     fn from(email: OutgoingEmail) -> Self {
         Self::Email(email)
+    }
+}
+
+impl From<OutgoingEvent> for Message {
+    fn from(event: OutgoingEvent) -> Self {
+        Self::Event(event)
     }
 }
 
@@ -103,12 +118,14 @@ pub struct MalformedPayload;
 
 const EMAIL: u8 = b'E';
 const SMS: u8 = b'S';
+const EVENT: u8 = b'V';
 
 impl Message {
     pub fn channel(&self) -> Channel {
         match self {
             Self::Email(_) => Channel::Email,
             Self::Sms(_) => Channel::Sms,
+            Self::Event(_) => Channel::Event,
         }
     }
 
@@ -117,6 +134,7 @@ impl Message {
         let (tag, fields): (u8, Vec<&str>) = match self {
             Self::Email(e) => (EMAIL, vec![e.to.as_str(), &e.subject, &e.html, &e.text]),
             Self::Sms(s) => (SMS, vec![s.to.as_e164(), &s.text]),
+            Self::Event(e) => (EVENT, vec![&e.detail_type, &e.detail]),
         };
         let mut out = vec![tag];
         for field in fields {
@@ -153,6 +171,10 @@ impl Message {
                 to: PhoneNumber::from_stored(&field()?).ok_or(MalformedPayload)?,
                 text: field()?,
             }),
+            EVENT => Self::Event(OutgoingEvent {
+                detail_type: field()?,
+                detail: field()?,
+            }),
             _ => return Err(MalformedPayload),
         };
         if !rest.is_empty() {
@@ -184,7 +206,11 @@ mod tests {
 
     #[test]
     fn messages_come_back_as_they_went_in() {
-        for message in [email(), sms()] {
+        let event = Message::Event(OutgoingEvent {
+            detail_type: "PasswordChanged".into(),
+            detail: r#"{"user_id":"u"}"#.into(),
+        });
+        for message in [email(), sms(), event] {
             assert_eq!(Message::decode(&message.encode()).unwrap(), message);
         }
         assert_eq!(email().channel(), Channel::Email);

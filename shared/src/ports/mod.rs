@@ -12,10 +12,12 @@ use crate::domain::{
     AccountLookup, CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber,
     ResetTokenRecord, Timestamp, TokenDigest, UserAccount, UserId,
 };
-use crate::messages::{OutgoingEmail, OutgoingSms};
+use crate::messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 
+mod lifecycle;
 mod outbox;
 
+pub use lifecycle::*;
 pub use outbox::*;
 
 /// A dependency failed. The text names the operation and the error code only:
@@ -224,6 +226,45 @@ pub struct RequestState {
     pub account_counters: Vec<RateCounter>,
 }
 
+/// The kind of an account's counter of emails sent by forgot requests.
+pub const EMAILS_COUNTER: &str = "emails";
+
+/// Every kind of counter an account has (deleted with it).
+pub const ACCOUNT_COUNTERS: &[&str] = &[EMAILS_COUNTER];
+
+/// The key of the counter of what a caller typed (`login#ada`,
+/// `email#ada@example.com`, `phone#+4915112345678`): forgot requests count
+/// under it, and sign-in checks under `signin#` and it.
+pub fn typed_counter_key(lookup: &AccountLookup) -> String {
+    match lookup {
+        AccountLookup::Login(login) => format!("login#{}", login.as_str()),
+        AccountLookup::Email(email) => format!("email#{}", email.as_str()),
+        AccountLookup::Phone(phone) => format!("phone#{}", phone.as_e164()),
+    }
+}
+
+/// The prefix of the sign-in check's counters before [`typed_counter_key`].
+pub const SIGN_IN_COUNTERS: &str = "signin#";
+
+/// The keys of every counter that names `account`: its own, and those of
+/// its login, email and phone as a caller types them, on forgot and on the
+/// sign-in check. They go when the account is deleted.
+pub fn counters_naming(account: &UserAccount) -> Vec<String> {
+    let mut typed = vec![AccountLookup::Login(account.login.clone())];
+    typed.extend(account.email.clone().map(AccountLookup::Email));
+    typed.extend(account.phone.clone().map(AccountLookup::Phone));
+    let mut keys: Vec<String> = ACCOUNT_COUNTERS
+        .iter()
+        .map(|kind| account_counter_key(kind, &account.id))
+        .collect();
+    for lookup in &typed {
+        let key = typed_counter_key(lookup);
+        keys.push(format!("{SIGN_IN_COUNTERS}{key}"));
+        keys.push(key);
+    }
+    keys
+}
+
 /// The key of `account`'s counter of kind `prefix`.
 pub fn account_counter_key(prefix: &str, account: &UserId) -> String {
     format!("{prefix}#{}", account.as_str())
@@ -285,6 +326,17 @@ pub trait Texter: Send + Sync {
     async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError>;
 }
 
+/// Publishes an event on the product's bus; answers the bus's event id.
+/// `message` names the outbox message it carries.
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    async fn publish(
+        &self,
+        event: OutgoingEvent,
+        message: &MessageRef,
+    ) -> Result<String, DependencyError>;
+}
+
 /// One administrator action, as recorded. Never holds a password or token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
@@ -325,6 +377,12 @@ pub trait AuditLog: Send + Sync {
 }
 
 /// Every store port at once: what one table (or one map) implements.
-pub trait Store: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog {}
+pub trait Store:
+    UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle
+{
+}
 
-impl<S: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog> Store for S {}
+impl<S: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle> Store
+    for S
+{
+}

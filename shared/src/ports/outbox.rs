@@ -92,6 +92,9 @@ pub enum DeliveryState {
     Failed { error: String },
     /// Not sent before `send_before`: it never will be.
     Expired,
+    /// An event on the product's bus: published, so the outbox forgets it
+    /// (the item goes; a later hand-over finds nothing to publish).
+    Published,
 }
 
 /// One message of an account as the outbox shows it, without its payload.

@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{InMemoryStore, MailSink, ManualClock, SmsSink};
+use super::{EventSink, InMemoryStore, MailSink, ManualClock, SmsSink};
 use crate::config::{AdminSettings, ForgotLimits, RecoverySettings, SmsSettings};
 use crate::domain::{
-    Clock, CodeSecret, EmailAddress, LoginName, NewAccount, OsRandom, OutboxKey, Password,
+    Clock, CodeSecret, EmailAddress, Locale, LoginName, NewAccount, OsRandom, OutboxKey, Password,
     PasswordHash, PasswordHasher, PasswordPolicy, PhoneNumber, SystemClock, Timestamp, UserAccount,
     UserId,
 };
@@ -54,6 +54,7 @@ pub struct World {
     pub store: Arc<InMemoryStore>,
     pub mail: Arc<MailSink>,
     pub sms: Arc<SmsSink>,
+    pub events: Arc<EventSink>,
     pub clock: Arc<ManualClock>,
     /// Messages whose delivery failed, handed over again next time.
     retry: Mutex<Vec<OutboxItem>>,
@@ -69,6 +70,7 @@ impl World {
         let store = Arc::new(InMemoryStore::new());
         let mail = Arc::new(MailSink::new());
         let sms = Arc::new(SmsSink::new());
+        let events = Arc::new(EventSink::new());
         let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
             1_800_000_000,
         )));
@@ -76,6 +78,7 @@ impl World {
             outbox: store.clone(),
             mailer: mail.clone(),
             texter: sms.clone(),
+            publisher: events.clone(),
             clock: clock.clone(),
             key: settings.outbox_key.clone().unwrap_or_else(outbox_key),
         };
@@ -86,6 +89,7 @@ impl World {
             store,
             mail,
             sms,
+            events,
             clock,
             retry: Mutex::new(Vec::new()),
         }
@@ -141,6 +145,7 @@ pub struct TestAccount {
     hash: Option<String>,
     provider: Option<String>,
     disabled: bool,
+    locale: Option<String>,
 }
 
 impl TestAccount {
@@ -185,6 +190,12 @@ impl TestAccount {
         self
     }
 
+    /// Speaks `locale` (a language tag).
+    pub fn locale(mut self, locale: &str) -> Self {
+        self.locale = Some(locale.to_owned());
+        self
+    }
+
     /// The account to create. Panics on an identifier that does not parse:
     /// a mistake in the test.
     pub fn new_account(&self) -> NewAccount {
@@ -200,6 +211,7 @@ impl TestAccount {
             password_hash: hashed.or_else(|| self.hash.as_deref().map(PasswordHash::from_phc)),
             social_provider: self.provider.clone(),
             disabled: self.disabled,
+            locale: (self.locale.as_deref()).map(|l| Locale::parse(l).expect("a valid locale")),
         }
     }
 

@@ -10,9 +10,10 @@ mod fixtures;
 mod senders;
 mod store;
 mod store_codes;
+mod store_lifecycle;
 mod store_outbox;
 
 pub use clock::ManualClock;
 pub use fixtures::{OUTBOX_SECRET, PAGE, TestAccount, World, outbox_key, settings, token_from};
-pub use senders::{MailSink, SmsSink};
+pub use senders::{EventSink, MailSink, SmsSink};
 pub use store::InMemoryStore;

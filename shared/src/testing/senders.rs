@@ -4,8 +4,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::messages::{OutgoingEmail, OutgoingSms};
-use crate::ports::{DependencyError, Mailer, MessageRef, Texter};
+use crate::messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
+use crate::ports::{DependencyError, Mailer, MessageRef, Publisher, Texter};
 
 /// A texter that keeps what it is given.
 #[derive(Default)]
@@ -81,5 +81,34 @@ impl Mailer for MailSink {
             references.push(message.clone());
         }
         Ok(format!("email-{}", sent.len()))
+    }
+}
+
+/// A bus that keeps what is published on it.
+#[derive(Default)]
+pub struct EventSink {
+    published: Mutex<Vec<OutgoingEvent>>,
+}
+
+impl EventSink {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn published(&self) -> Vec<OutgoingEvent> {
+        self.published.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Publisher for EventSink {
+    async fn publish(
+        &self,
+        event: OutgoingEvent,
+        _: &MessageRef,
+    ) -> Result<String, DependencyError> {
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        published.push(event);
+        Ok(format!("event-{}", published.len()))
     }
 }

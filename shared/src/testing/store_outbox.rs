@@ -52,6 +52,12 @@ impl Messages {
         }
     }
 
+    /// Removes every message about `user_id`.
+    pub(super) fn remove_all_of(&mut self, user_id: &crate::domain::UserId) {
+        self.stored.retain(|s| s.item.user_id != *user_id);
+        self.stream.retain(|item| item.user_id != *user_id);
+    }
+
     fn find(&mut self, item: &OutboxItem) -> Option<&mut Stored> {
         self.stored
             .iter_mut()
@@ -121,6 +127,11 @@ impl OutboxStore for InMemoryStore {
         state: &DeliveryState,
     ) -> Result<(), DependencyError> {
         let mut guard = self.guard("record_delivery")?;
+        if *state == DeliveryState::Published {
+            let messages = &mut guard.messages.stored;
+            messages.retain(|s| !(s.item.user_id == item.user_id && s.item.key == item.key));
+            return Ok(());
+        }
         let Some(stored) = guard.messages.find(item) else {
             return Ok(());
         };
@@ -140,6 +151,7 @@ impl OutboxStore for InMemoryStore {
                 stored.delivery = "expired";
                 stored.holds_payload = false;
             }
+            DeliveryState::Published => {}
         }
         stored.claimed_until = None;
         Ok(())

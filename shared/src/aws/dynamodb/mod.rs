@@ -5,6 +5,7 @@
 mod audit;
 mod codes;
 mod layout;
+mod lifecycle;
 mod outbox;
 mod stream;
 mod tokens;

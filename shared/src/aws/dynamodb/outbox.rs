@@ -102,6 +102,16 @@ impl OutboxStore for DynamoDbStore {
                 .update_expression(expr::MARK_EXPIRED)
                 .condition_expression(expr::UNSENT)
                 .expression_attribute_values(":state", s(layout::EXPIRED)),
+            DeliveryState::Published => {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(layout::outbox_key(&item.user_id, &item.key)))
+                    .send()
+                    .await
+                    .map_err(|err| dependency_error(OP, &err))?;
+                return Ok(());
+            }
         };
         // Not updated: sent meanwhile, or gone; nothing to record.
         conditional(OP, update.send().await)?;

@@ -19,12 +19,14 @@ mod accounts_and_tokens;
 mod codes_and_audit;
 mod counters;
 mod feedback;
+mod lifecycle;
 mod outbox;
 
 pub use accounts_and_tokens::*;
 pub use codes_and_audit::*;
 pub use counters::*;
 pub use feedback::*;
+pub use lifecycle::*;
 pub use outbox::*;
 
 /// One test per case of the contract, each on a store of its own from
@@ -62,6 +64,9 @@ macro_rules! store_contract_tests {
             an_enqueued_notice_is_listed_newest_first_with_its_status,
             a_report_lands_on_the_message_sent_under_its_id_and_never_says_less,
             a_hard_bounce_marks_the_accounts_address_and_a_soft_one_does_not,
+            details_move_their_lookups_and_never_take_another_accounts,
+            disabling_kills_the_link_and_the_code_and_writes_its_event,
+            deleting_leaves_nothing_that_names_the_account,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

@@ -4,8 +4,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
 use crate::domain::{
-    CodeMac, CodeRecord, EmailTrouble, EmailTroubleKind, PasswordHash, ResetTokenRecord, Timestamp,
-    TokenPurpose, UserAccount,
+    CodeMac, CodeRecord, EmailAddress, EmailTrouble, EmailTroubleKind, Locale, PasswordHash,
+    PhoneNumber, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
 };
 use crate::ports::{CounterUpdate, RateCounter};
 
@@ -33,6 +33,9 @@ pub(in crate::aws::dynamodb) fn account_items(
     }
     if let Some(provider) = &account.social_provider {
         user.insert(SOCIAL_PROVIDER.into(), s(provider.as_str()));
+    }
+    if let Some(locale) = &account.locale {
+        user.insert(LOCALE.into(), s(locale.as_str()));
     }
     let pointer = |mut item: Item, kind: &str| {
         item.insert(KIND.into(), s(kind));
@@ -83,6 +86,7 @@ pub(in crate::aws::dynamodb) fn account_from_item(
             .and_then(|v| v.as_bool().ok())
             .copied()
             .unwrap_or(false),
+        locale: get_s(item, LOCALE).and_then(|l| Locale::parse(l).ok()),
         password_changed_at: get_n(item, PASSWORD_CHANGED_AT).map(Timestamp::from_epoch_seconds),
         active_reset: get_s(item, ACTIVE_RESET).and_then(TokenDigest::from_hex),
         email_trouble: email_trouble(item),
@@ -264,4 +268,79 @@ pub(in crate::aws::dynamodb) fn audit_from_item(
         }),
         _ => Err(corrupt("read_audit")),
     }
+}
+
+// ----------------------------------------------------- account details --
+
+/// The update of an account read as `before` to the email, phone, social
+/// provider and locale of `after`: its update expression, its condition
+/// (still the email and phone read), and their values.
+pub(in crate::aws::dynamodb) fn details_update(
+    before: &UserAccount,
+    after: &UserAccount,
+) -> (String, String, Item) {
+    let mut values = Item::new();
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    let fields = [
+        (EMAIL, after.email.as_ref().map(|e| e.as_str().to_owned())),
+        (PHONE, after.phone.as_ref().map(|p| p.as_e164().to_owned())),
+        (SOCIAL_PROVIDER, after.social_provider.clone()),
+        (LOCALE, after.locale.as_ref().map(|l| l.as_str().to_owned())),
+    ];
+    for (name, value) in fields {
+        match value {
+            Some(value) => {
+                set.push(format!("{name} = :new_{name}"));
+                values.insert(format!(":new_{name}"), s(value));
+            }
+            None => remove.push(name.to_owned()),
+        }
+    }
+    if before.active_reset.is_some() && after.active_reset.is_none() {
+        remove.push(ACTIVE_RESET.to_owned());
+    }
+    let mut update = String::new();
+    if !set.is_empty() {
+        update.push_str(&format!("SET {}", set.join(", ")));
+    }
+    if !remove.is_empty() {
+        update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    let mut condition = vec!["attribute_exists(pk)".to_owned()];
+    let read = [
+        (EMAIL, before.email.as_ref().map(|e| e.as_str().to_owned())),
+        (PHONE, before.phone.as_ref().map(|p| p.as_e164().to_owned())),
+    ];
+    for (name, value) in read {
+        match value {
+            Some(value) => {
+                condition.push(format!("{name} = :old_{name}"));
+                values.insert(format!(":old_{name}"), s(value));
+            }
+            None => condition.push(format!("attribute_not_exists({name})")),
+        }
+    }
+    (update.trim().to_owned(), condition.join(" AND "), values)
+}
+
+/// The lookup item of `email`, pointing to `account`.
+pub(in crate::aws::dynamodb) fn email_lookup_item(
+    email: &EmailAddress,
+    account: &UserAccount,
+) -> Item {
+    pointer(email_key(email), "email", account)
+}
+
+/// The lookup item of `phone`, pointing to `account`.
+pub(in crate::aws::dynamodb) fn phone_lookup_item(
+    phone: &PhoneNumber,
+    account: &UserAccount,
+) -> Item {
+    pointer(phone_key(phone), "phone", account)
+}
+
+fn pointer(mut key: Item, kind: &str, account: &UserAccount) -> Item {
+    key.insert(KIND.into(), s(kind));
+    key.insert(USER_ID.into(), s(account.id.as_str()));
+    key
 }

@@ -6,7 +6,7 @@
 //!
 //! | item         | `pk`               | `sk`    | other attributes |
 //! |--------------|--------------------|---------|------------------|
-//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `password_changed_at`, `active_reset`, `created_at`, `email_trouble` (`bounced`, `complained`), `email_trouble_address`, `email_trouble_at` |
+//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `locale`, `password_changed_at`, `active_reset`, `created_at`, `email_trouble` (`bounced`, `complained`), `email_trouble_address`, `email_trouble_at` |
 //! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
 //! | login look-alike | `LOOKALIKE#<TR39 skeleton of the login>` | `LOOKALIKE` | `user_id` |
 //! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
@@ -52,6 +52,7 @@ const PHONE: &str = "phone";
 const PASSWORD_HASH: &str = "password_hash";
 const SOCIAL_PROVIDER: &str = "social_provider";
 const DISABLED: &str = "disabled";
+const LOCALE: &str = "locale";
 const PASSWORD_CHANGED_AT: &str = "password_changed_at";
 const ACTIVE_RESET: &str = "active_reset";
 const CREATED_AT: &str = "created_at";
@@ -98,6 +99,11 @@ pub(super) mod expr {
     /// The same password in the current scheme: not a password change.
     pub const UPGRADE_HASH: &str = "SET password_hash = :new";
     pub const HOLDS_HASH: &str = "password_hash = :old";
+    /// Disabled: no link works any more either.
+    pub const DISABLE: &str = "SET disabled = :yes REMOVE active_reset";
+    pub const ENABLE: &str = "SET disabled = :no";
+    /// The keys of a Query, nothing else.
+    pub const KEYS_ONLY: &str = "pk, sk";
     /// A token that is live at `:now` and belongs to `:user`.
     pub const TOKEN_REDEEMABLE: &str =
         "attribute_exists(pk) AND expires_at > :now AND user_id = :user";

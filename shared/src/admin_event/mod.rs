@@ -7,17 +7,25 @@ use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 
 use crate::domain::{
-    AccountLookup, EmailAddress, IdentifierError, LoginName, PhoneNumber, PolicyViolation,
-    Timestamp, iso8601_millis,
+    AccountLookup, EmailAddress, IdentifierError, Locale, LoginName, PhoneNumber, PolicyViolation,
 };
-use crate::flows::{AdminAction, AdminError, Channel, NewUser, Recovery, Requester};
-use crate::ports::{AuditRecord, MessageStatus};
+use crate::flows::{
+    AdminAction, AdminError, Channel, DetailsChange, ImportRow, InvalidRow, NewUser, Recovery,
+    Requester,
+};
+
+mod lifecycle;
+mod listings;
+
+use lifecycle::{import_json, view_json};
+use listings::{audit_json, iso8601_seconds, message_json};
 
 /// Audit records listed when no limit is given, and the most ever listed.
 pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
 pub const MAX_AUDIT_LIMIT: u32 = 1000;
 
-const ACTIONS: &str = "send_recovery_link, set_password, invite_user, list_audit or list_messages";
+const ACTIONS: &str = "send_recovery_link, set_password, invite_user, list_audit, list_messages, \
+     get_user, update_user, disable_user, enable_user, delete_user or import_users";
 
 /// Messages listed when no limit is given, and the most ever listed.
 pub const DEFAULT_MESSAGE_LIMIT: u32 = 20;
@@ -80,6 +88,9 @@ fn message(err: &AdminError) -> String {
         }
         AdminError::EmailTaken => "Another account has this email address.".into(),
         AdminError::PhoneTaken => "Another account has this phone number.".into(),
+        AdminError::NoWayToRecover => {
+            "The account would have no email address, phone number or provider left to recover it through.".into()
+        }
         AdminError::Unavailable => {
             "A dependency failed; nothing was changed that the answer does not say. Try again."
                 .into()
@@ -170,6 +181,7 @@ impl Fields<'_> {
         let login = LoginName::parse(self.required("login")?).map_err(|e| not_valid("login", e))?;
         let email = self.parsed("email", EmailAddress::parse)?;
         let phone = self.parsed("phone", PhoneNumber::parse)?;
+        let locale = self.locale()?;
         if email.is_none() && phone.is_none() {
             return Err(EventError::Invalid(
                 "Give `email` or `phone` (or both): the invitation goes there.".into(),
@@ -179,7 +191,18 @@ impl Fields<'_> {
             login,
             email,
             phone,
+            locale,
         })
+    }
+
+    /// `locale`, a language tag, when given.
+    fn locale(&self) -> Result<Option<Locale>, EventError> {
+        match self.optional("locale")? {
+            None => Ok(None),
+            Some(text) => Locale::parse(text)
+                .map(Some)
+                .map_err(|e| EventError::Invalid(format!("The field `locale` must be {e}."))),
+        }
     }
 }
 
@@ -194,6 +217,11 @@ enum Action {
     InviteUser(NewUser),
     ListAudit(AccountLookup, u32),
     ListMessages(AccountLookup, u32),
+    GetUser(AccountLookup),
+    UpdateUser(AccountLookup, DetailsChange),
+    SetDisabled(AccountLookup, bool),
+    DeleteUser(AccountLookup),
+    ImportUsers(Vec<Result<ImportRow, InvalidRow>>),
 }
 
 fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
@@ -221,6 +249,15 @@ fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
             let limit = fields.limit(DEFAULT_MESSAGE_LIMIT, MAX_MESSAGE_LIMIT)?;
             Action::ListMessages(fields.lookup("login")?, limit)
         }
+        AdminAction::GetUser => Action::GetUser(fields.lookup("login")?),
+        AdminAction::UpdateUser => {
+            let change = fields.details_change()?;
+            Action::UpdateUser(fields.lookup("login")?, change)
+        }
+        AdminAction::DisableUser => Action::SetDisabled(fields.lookup("login")?, true),
+        AdminAction::EnableUser => Action::SetDisabled(fields.lookup("login")?, false),
+        AdminAction::DeleteUser => Action::DeleteUser(fields.lookup("login")?),
+        AdminAction::ImportUsers => Action::ImportUsers(fields.import_rows()?),
     })
 }
 
@@ -294,57 +331,35 @@ async fn run(recovery: &Recovery, event: &Value, request_id: &str) -> Result<Val
             };
             json!({ "email": email, "messages": messages })
         }
-    })
-}
-
-/// A message as `list_messages` answers it; times in ISO 8601, and no
-/// field for what it does not have.
-fn message_json(message: &MessageStatus) -> Value {
-    let mut value = json!({
-        "message": message.key,
-        "kind": message.kind.name(),
-        "channel": message.channel.as_str(),
-        "created_at": iso8601_seconds(message.created_at),
-        "delivery": message.delivery,
-        "attempts": message.attempts,
-        "holds_payload": message.holds_payload,
-    });
-    let optional = [
-        ("last_error", message.last_error.clone()),
-        ("provider_id", message.provider_id.clone()),
-        ("feedback", message.feedback.map(|f| f.name().to_owned())),
-        ("feedback_at", message.feedback_at.map(iso8601_seconds)),
-        ("feedback_detail", message.feedback_detail.clone()),
-    ];
-    for (name, field) in optional {
-        if let Some(field) = field {
-            value[name] = json!(field);
+        Action::GetUser(who) => {
+            let view = recovery.admin_get_user(&by, &who).await?;
+            json!({ "user": view_json(&view) })
         }
-    }
-    value
-}
-
-fn iso8601_seconds(at: Timestamp) -> String {
-    iso8601_millis(at.epoch_seconds() * 1000)
-}
-
-/// An audit record as `list_audit` answers it: its fields, and `at` in
-/// ISO 8601.
-fn audit_json(record: &AuditRecord) -> Value {
-    let mut value = json!({
-        "target": record.target,
-        "action": record.action,
-        "requested_by": record.requested_by,
-        "outcome": record.outcome,
-        "at_millis": record.at_millis,
-        "request_id": record.request_id,
-        "at": iso8601_millis(record.at_millis),
-    });
-    if let Some(user_id) = &record.user_id {
-        value["user_id"] = json!(user_id);
-    }
-    if let Some(detail) = &record.detail {
-        value["detail"] = json!(detail);
-    }
-    value
+        Action::UpdateUser(who, change) => {
+            let view = recovery.admin_update_user(&by, &who, change).await?;
+            json!({ "status": "updated", "user": view_json(&view) })
+        }
+        Action::SetDisabled(who, disabled) => {
+            let view = recovery.admin_set_disabled(&by, &who, disabled).await?;
+            let status = if disabled { "disabled" } else { "enabled" };
+            json!({ "status": status, "user": view_json(&view) })
+        }
+        Action::DeleteUser(who) => {
+            let user_id = recovery.admin_delete_user(&by, &who).await?;
+            json!({ "status": "deleted", "user_id": user_id.as_str() })
+        }
+        Action::ImportUsers(rows) => {
+            let results = recovery.admin_import_users(&by, rows).await?;
+            let mut counts = Map::new();
+            for status in ["created", "unchanged", "conflict", "invalid"] {
+                let n = results
+                    .iter()
+                    .filter(|r| r.result.status() == status)
+                    .count();
+                counts.insert(status.to_owned(), json!(n));
+            }
+            let rows: Vec<Value> = results.iter().map(import_json).collect();
+            json!({ "results": rows, "counts": counts })
+        }
+    })
 }

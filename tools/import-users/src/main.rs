@@ -1,0 +1,301 @@
+//! `import-users FILE --function NAME_OR_ARN`: loads the accounts in FILE
+//! (JSON lines, one account per line, the fields of `import_users`) into
+//! the service, a batch at a time through the admin-reset function, with a
+//! progress bar and a summary. Rows that were not imported (`conflict`,
+//! `invalid`) go to `FILE.rejected.jsonl` with their line number and why.
+//!
+//! Resumable: after each batch the lines done are kept in `FILE.progress`;
+//! run the same command again after a failure and it goes on from there
+//! (the import is idempotent per login, so a batch sent twice changes
+//! nothing). `--restart` starts from the first line.
+//!
+//! AWS credentials and region come from the standard chain (environment,
+//! profiles); `AWS_ENDPOINT_URL_LAMBDA` points it at a local stack.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_lambda::primitives::Blob;
+use indicatif::{ProgressBar, ProgressStyle};
+use password_recovery::aws::{Roots, https_client};
+use password_recovery::flows::MAX_IMPORT_ROWS;
+use serde_json::{Value, json};
+
+const USAGE: &str = "usage: import-users FILE --function NAME_OR_ARN \
+[--requested-by WHO] [--batch N (1 to 100, default 100)] [--restart]";
+
+/// Tries of one batch before the run stops (to be resumed).
+const TRIES: u32 = 4;
+
+struct Options {
+    file: PathBuf,
+    function: String,
+    requested_by: String,
+    batch: usize,
+    restart: bool,
+}
+
+fn options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let (mut file, mut function, mut requested_by) = (None, None, None);
+    let (mut batch, mut restart) = (MAX_IMPORT_ROWS, false);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--function" => function = Some(value("--function")?),
+            "--requested-by" => requested_by = Some(value("--requested-by")?),
+            "--batch" => {
+                batch = value("--batch")?
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_IMPORT_ROWS).contains(n))
+                    .ok_or("--batch must be 1 to 100")?;
+            }
+            "--restart" => restart = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            _ if arg.starts_with('-') => return Err(format!("unknown option {arg}\n{USAGE}")),
+            _ if file.is_none() => file = Some(PathBuf::from(arg)),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let requested_by = requested_by
+        .or_else(|| {
+            std::env::var("USER")
+                .ok()
+                .map(|u| format!("import-users ({u})"))
+        })
+        .unwrap_or_else(|| "import-users".into());
+    Ok(Options {
+        file: file.ok_or(USAGE)?,
+        function: function.ok_or(USAGE)?,
+        requested_by,
+        batch,
+        restart,
+    })
+}
+
+/// A path beside `file` with `suffix` added to its name.
+fn beside(file: &Path, suffix: &str) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    file.with_file_name(name)
+}
+
+/// What a run keeps between batches: the lines done and the counts so far.
+#[derive(Default)]
+struct Progress {
+    lines_done: usize,
+    counts: BTreeMap<String, u64>,
+}
+
+impl Progress {
+    fn load(path: &Path) -> Progress {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Progress::default();
+        };
+        let value: Value = serde_json::from_str(&text).unwrap_or_default();
+        Progress {
+            lines_done: value["lines_done"].as_u64().unwrap_or(0) as usize,
+            counts: value["counts"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .collect(),
+        }
+    }
+
+    fn save(&self, path: &Path) -> std::io::Result<()> {
+        let text = json!({ "lines_done": self.lines_done, "counts": self.counts }).to_string();
+        let temporary = path.with_extension("progress.tmp");
+        std::fs::write(&temporary, text)?;
+        std::fs::rename(&temporary, path)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("import-users: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: &Options) -> Result<(), String> {
+    let text = std::fs::read_to_string(&options.file)
+        .map_err(|e| format!("cannot read {}: {e}", options.file.display()))?;
+    // (line number, the line) for every line that is not blank.
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect();
+    let progress_path = beside(&options.file, ".progress");
+    let rejected_path = beside(&options.file, ".rejected.jsonl");
+    if options.restart {
+        let _ = std::fs::remove_file(&progress_path);
+        let _ = std::fs::remove_file(&rejected_path);
+    }
+    let mut progress = Progress::load(&progress_path);
+    if progress.lines_done > 0 {
+        eprintln!(
+            "resuming after {} of {} accounts ({}; --restart starts over)",
+            progress.lines_done,
+            lines.len(),
+            progress_path.display()
+        );
+    }
+    let mut rejected = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&rejected_path)
+        .map_err(|e| format!("cannot write {}: {e}", rejected_path.display()))?;
+
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client(Roots::Platform))
+        .app_name(aws_config::AppName::new("import-users").map_err(|e| e.to_string())?)
+        .load()
+        .await;
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+
+    let bar = ProgressBar::new(lines.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} accounts, {per_sec}, {eta} left {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position(progress.lines_done as u64);
+
+    let remaining = lines.get(progress.lines_done..).unwrap_or_default();
+    for batch in remaining.chunks(options.batch) {
+        // Lines that are not JSON objects never reach the function.
+        let mut rows = Vec::new();
+        let mut sent = Vec::new();
+        for (number, line) in batch {
+            match serde_json::from_str::<Value>(line) {
+                Ok(row) if row.is_object() => {
+                    rows.push(row);
+                    sent.push(*number);
+                }
+                _ => {
+                    let reject = json!({ "line": number, "status": "invalid", "message": "not a JSON object" });
+                    writeln!(rejected, "{reject}").map_err(|e| e.to_string())?;
+                    *progress.counts.entry("invalid".into()).or_default() += 1;
+                }
+            }
+        }
+        if !rows.is_empty() {
+            let event = json!({
+                "action": "import_users",
+                "requested_by": options.requested_by,
+                "users": rows,
+            });
+            let answer = invoke(&lambda, &options.function, &event, &bar).await;
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(message) => {
+                    bar.abandon();
+                    progress.save(&progress_path).map_err(|e| e.to_string())?;
+                    return Err(format!(
+                        "{message}\n{} of {} accounts done; run the same command again to go on",
+                        progress.lines_done,
+                        lines.len()
+                    ));
+                }
+            };
+            let results = answer["results"].as_array().cloned().unwrap_or_default();
+            for (number, result) in sent.iter().zip(&results) {
+                let status = result["status"].as_str().unwrap_or("unknown").to_owned();
+                if status == "conflict" || status == "invalid" {
+                    let mut reject = result.clone();
+                    reject["line"] = json!(number);
+                    writeln!(rejected, "{reject}").map_err(|e| e.to_string())?;
+                }
+                *progress.counts.entry(status).or_default() += 1;
+            }
+        }
+        progress.lines_done += batch.len();
+        progress.save(&progress_path).map_err(|e| e.to_string())?;
+        bar.set_position(progress.lines_done as u64);
+    }
+    bar.finish();
+    let summary: Vec<String> = ["created", "unchanged", "conflict", "invalid"]
+        .iter()
+        .map(|s| format!("{} {s}", progress.counts.get(*s).copied().unwrap_or(0)))
+        .collect();
+    println!("{} accounts: {}", lines.len(), summary.join(", "));
+    let rejected_count = progress.counts.get("conflict").copied().unwrap_or(0)
+        + progress.counts.get("invalid").copied().unwrap_or(0);
+    if rejected_count > 0 {
+        println!("not imported, with the reason: {}", rejected_path.display());
+    }
+    let _ = std::fs::remove_file(&progress_path);
+    Ok(())
+}
+
+/// One `import_users` call, tried again after a failure that may pass (a
+/// throttle, a dependency down); an answer that refuses the event is not.
+async fn invoke(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+    event: &Value,
+    bar: &ProgressBar,
+) -> Result<Value, String> {
+    let mut wait = Duration::from_secs(1);
+    let mut last = String::new();
+    for attempt in 1..=TRIES {
+        if attempt > 1 {
+            bar.set_message(format!("(retrying: {last})"));
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+        let called = lambda
+            .invoke()
+            .function_name(function)
+            .payload(Blob::new(event.to_string()))
+            .send()
+            .await;
+        let output = match called {
+            Ok(output) => output,
+            Err(err) => {
+                last = aws_sdk_lambda::error::DisplayErrorContext(err).to_string();
+                continue;
+            }
+        };
+        if let Some(error) = output.function_error() {
+            last = format!("the function failed ({error})");
+            continue;
+        }
+        let payload = output.payload().map(|p| p.as_ref()).unwrap_or_default();
+        let answer: Value = serde_json::from_slice(payload).unwrap_or_default();
+        match answer["error"].as_str() {
+            None if answer["results"].is_array() => {
+                bar.set_message("");
+                return Ok(answer);
+            }
+            Some("service_unavailable") => last = "the service is unavailable".into(),
+            Some(code) => {
+                return Err(format!(
+                    "the function refused the batch: {code}: {}",
+                    answer["message"].as_str().unwrap_or("")
+                ));
+            }
+            None => last = format!("an answer without results: {answer}"),
+        }
+    }
+    Err(format!("a batch failed {TRIES} times: {last}"))
+}
