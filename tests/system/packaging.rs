@@ -70,6 +70,7 @@ fn each_function_depends_only_on_the_clients_it_calls() {
             "deliver",
             &[
                 "aws-sdk-dynamodb",
+                "aws-sdk-eventbridge",
                 "aws-sdk-secretsmanager",
                 "aws-sdk-sesv2",
                 "aws-sdk-sns",
