@@ -24,6 +24,12 @@ fn details(user: &UserAccount) -> impl PartialEq + std::fmt::Debug {
     )
 }
 
+/// The keys of `user`'s newest messages.
+async fn message_keys(store: &impl Store, user: &UserAccount) -> Vec<String> {
+    let messages = store.messages(&user.id, 10).await.unwrap();
+    messages.into_iter().map(|m| m.key).collect()
+}
+
 fn email(text: &str) -> EmailAddress {
     EmailAddress::parse(text).unwrap()
 }
@@ -129,13 +135,7 @@ pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: A
     assert_eq!(stored.active_reset, None);
     assert!(store.find(&record.digest).await.unwrap().is_none());
     assert!(store.find_code(&number).await.unwrap().is_none());
-    let keys: Vec<String> = store
-        .messages(&ada.id, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
+    let keys = message_keys(&*store, &ada).await;
     assert!(keys.contains(&event.key), "the event goes with the change");
 
     let enabled = message(&ada, T0 + 2);
@@ -209,13 +209,7 @@ pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Stor
             .iter()
             .all(|c| c.version == 0 && c.hits.is_empty())
     );
-    let left: Vec<String> = store
-        .messages(&ada.id, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
+    let left = message_keys(&*store, &ada).await;
     assert_eq!(left, vec![event.key], "only the deletion's event is left");
     assert!(!store.delete(&ada, &[]).await.unwrap(), "already gone");
     assert_eq!(
