@@ -144,6 +144,13 @@ pub async fn verified_sender(sdk: &SdkConfig, address: &str) {
         .expect("create the SES identity");
 }
 
+/// Creates the EventBridge bus `name` unless it exists.
+pub async fn event_bus(sdk: &SdkConfig, name: &str) {
+    local_stack::ensure_event_bus(&aws_sdk_eventbridge::Client::new(sdk), name)
+        .await
+        .expect("create the event bus");
+}
+
 /// The SES configuration set the functions under test send in.
 pub const CONFIGURATION_SET: &str = "recovery-test-events";
 

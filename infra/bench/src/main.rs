@@ -34,7 +34,7 @@ use std::time::Duration;
 use password_recovery::domain::PhoneNumber;
 use process::Binary;
 use system_tests::{
-    SENDER, code_secret, outbox_secret, sdk_config, verified_sender, workspace_root,
+    SENDER, code_secret, event_bus, outbox_secret, sdk_config, verified_sender, workspace_root,
 };
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -89,6 +89,7 @@ async fn main() -> Result<(), Error> {
     );
     let sdk = sdk_config().await;
     verified_sender(&sdk, SENDER).await;
+    event_bus(&sdk, process::EVENT_BUS_NAME).await;
     let secret = outbox_secret(&sdk).await;
     let code_secret = code_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;

@@ -14,6 +14,9 @@ use system_tests::{CODE_SECRET_NAME, SENDER, emulator, workspace_root};
 /// good as an ARN to Secrets Manager.
 const OUTBOX_SECRET_NAME: &str = "recovery-test-outbox";
 
+/// The bus deliver publishes the account events on (`main` creates it).
+pub const EVENT_BUS_NAME: &str = "recovery-bench-events";
+
 use crate::runtime_api::{Answer, RuntimeApi};
 use crate::{Error, TIMEOUT};
 
@@ -120,6 +123,7 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
             "RESET_PAGE_URL" => "https://recovery.test/password/reset",
             "LOGIN_URL" => "https://app.recovery.test/login",
             "SMS_CODE_SECRET_ARN" => CODE_SECRET_NAME,
+            "EVENT_BUS_NAME" => EVENT_BUS_NAME,
             // The floor pads every answer to hide whether an account exists;
             // measured without it, the work itself shows.
             "FORGOT_RESPONSE_FLOOR_MS" => "0",
