@@ -3,8 +3,13 @@
 moto applies a DynamoDB TransactWriteItems step by step and rolls back by
 restoring a copy of the table, with no lock: two transactions running in two
 threads can interleave and undo each other, which DynamoDB never does. Serving
-one request at a time gives the emulator DynamoDB's atomicity. Everything else
-is plain `moto_server`.
+one request at a time gives the emulator DynamoDB's atomicity. The rollback
+also leaves the stream wrong: the writes of the cancelled transaction stay in
+the shard that open iterators read (a record of an item that never was), and
+the restored copy of the table numbers its next records with the same
+sequence numbers (a reader that saw the phantom skips the real one). A
+cancelled transaction here leaves the stream as it found it, as in DynamoDB,
+where it never reaches the stream. Everything else is plain `moto_server`.
 
 `GET /moto-api/data.json?services=ses,sns` answers what moto's own
 `/moto-api/data.json` answers, for those services only: the sent emails and
@@ -65,6 +70,34 @@ def model_data(services):
     return json.dumps(results).encode()
 
 
+def cancelled_transactions_leave_the_stream_alone() -> None:
+    """Patches moto's TransactWriteItems so that a cancelled transaction
+    takes its records back out of the stream and the table keeps the one
+    shard that iterators read."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        shards = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            return transact(self, transact_items)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                del shard.items[length:]
+                table = self.tables.get(name)
+                if table is not None and table.stream_shard is not shard:
+                    table.stream_shard = shard
+                    shard.table = table
+            raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -72,6 +105,7 @@ def main() -> None:
     parser.add_argument("--call-log", default=None)
     args = parser.parse_args()
 
+    cancelled_transactions_leave_the_stream_alone()
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
     call_log = open(args.call_log, "a", buffering=1) if args.call_log else None

@@ -258,16 +258,32 @@ pub fn emails_to(address: &str) -> Vec<SentEmail> {
 
 /// One call of the SQS JSON protocol on the emulator.
 fn sqs(target: &str, body: Value) -> Value {
+    aws_json("sqs", &format!("AmazonSQS.{target}"), body)
+}
+
+/// One call of DynamoDB Streams' JSON protocol on the emulator (the
+/// service itself reads streams only through Lambda, so the SDK has no
+/// client of it here): `GetShardIterator`, `GetRecords`, ...
+pub fn dynamodb_streams(target: &str, body: Value) -> Value {
+    aws_json(
+        "dynamodb",
+        &format!("DynamoDBStreams_20120810.{target}"),
+        body,
+    )
+}
+
+/// One call of an AWS JSON 1.0 protocol on the emulator.
+fn aws_json(service: &str, target: &str, body: Value) -> Value {
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    );
     http(
         "POST",
         &emulator().endpoint,
         &[
             ("Content-Type", "application/x-amz-json-1.0"),
-            ("X-Amz-Target", &format!("AmazonSQS.{target}")),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
-            ),
+            ("X-Amz-Target", target),
+            ("Authorization", &authorization),
         ],
         body.to_string().as_bytes(),
     )

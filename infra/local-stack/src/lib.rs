@@ -11,11 +11,10 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use password_recovery::domain::{
-    AccountLookup, EmailAddress, LoginName, NewAccount, OsRandom, Password, PasswordHasher,
-    PhoneNumber, RandomSource, UserId,
+    AccountLookup, EmailAddress, LoginName, OsRandom, Password, PasswordHasher, PhoneNumber,
+    RandomSource,
 };
-use password_recovery::flows::{AdminError, NewUser, Recovery, Requester};
-use password_recovery::ports::CreateAccountError;
+use password_recovery::flows::{AdminError, ImportRow, Imported, NewUser, Recovery, Requester};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
@@ -367,74 +366,81 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 ];
 
 /// Creates the demo accounts that do not exist yet; returns how many it made.
-/// Accounts with a password of their own are made the way an administrator
-/// makes them, with `invite_user` and `set_password` (recorded as requested
-/// by `local-stack`); the provider and disabled ones, which no action
-/// creates, go straight to the store.
+/// Everything goes through the administrator's actions (recorded as
+/// requested by `local-stack`): accounts with a password of their own with
+/// `invite_user` and `set_password`, the provider and disabled ones, which
+/// only an import creates, with `import_users`.
 pub async fn seed_demo_accounts(recovery: &Recovery) -> Result<usize, ProvisionError> {
+    let by = |step: &str, login: &str| Requester {
+        requested_by: "local-stack".into(),
+        request_id: format!("local-stack-{step}-{login}"),
+    };
     let mut created = 0;
+    let mut imports = Vec::new();
     for demo in DEMO_ACCOUNTS {
         let login = LoginName::parse(demo.login).map_err(|e| fail(e.to_string()))?;
         let email = EmailAddress::parse(demo.email).map_err(|e| fail(e.to_string()))?;
         let phone = PhoneNumber::parse(demo.phone).map_err(|e| fail(e.to_string()))?;
-        if demo.social_provider.is_none() && !demo.disabled {
-            let by = |step: &str| Requester {
-                requested_by: "local-stack".into(),
-                request_id: format!("local-stack-{step}-{}", demo.login),
-            };
-            let new_user = NewUser {
-                login: login.clone(),
+        if demo.social_provider.is_some() || demo.disabled {
+            imports.push(Ok(ImportRow {
+                login,
                 email: Some(email),
                 phone: Some(phone),
+                social_provider: demo.social_provider.map(str::to_owned),
+                disabled: demo.disabled,
                 locale: None,
-            };
-            match recovery.admin_invite_user(&by("invite"), new_user).await {
-                Ok(_) => created += 1,
-                Err(AdminError::LoginTaken | AdminError::EmailTaken | AdminError::PhoneTaken) => {
-                    continue;
-                }
-                Err(err) => return Err(fail(format!("invite_user {}: {err}", demo.login))),
-            }
-            if let Some(password) = demo.password {
-                let password = SecretString::from(password.to_owned());
-                recovery
-                    .admin_set_password(
-                        &by("password"),
-                        &AccountLookup::Login(login),
-                        &password,
-                        &password,
-                    )
-                    .await
-                    .map_err(|err| fail(format!("set_password {}: {err}", demo.login)))?;
-            }
+                password_hash: demo
+                    .password
+                    .map(|p| PasswordHasher::owasp().hash(&Password::new(p), &OsRandom))
+                    .transpose()
+                    .map_err(|e| fail(e.to_string()))?,
+            }));
             continue;
         }
-        let account = NewAccount {
-            login,
+        let new_user = NewUser {
+            login: login.clone(),
             email: Some(email),
             phone: Some(phone),
-            password_hash: demo
-                .password
-                .map(|p| PasswordHasher::owasp().hash(&Password::new(p), &OsRandom))
-                .transpose()
-                .map_err(|e| fail(e.to_string()))?,
-            social_provider: demo.social_provider.map(str::to_owned),
-            disabled: demo.disabled,
             locale: None,
         };
-        let id = UserId::generate(&OsRandom).map_err(|e| fail(e.to_string()))?;
         match recovery
-            .users
-            .create(account, id, recovery.clock.now())
+            .admin_invite_user(&by("invite", demo.login), new_user)
             .await
         {
             Ok(_) => created += 1,
-            Err(
-                CreateAccountError::LoginTaken
-                | CreateAccountError::EmailTaken
-                | CreateAccountError::PhoneTaken,
-            ) => {}
-            Err(CreateAccountError::Store(e)) => return Err(fail(e.to_string())),
+            Err(AdminError::LoginTaken | AdminError::EmailTaken | AdminError::PhoneTaken) => {
+                continue;
+            }
+            Err(err) => return Err(fail(format!("invite_user {}: {err}", demo.login))),
+        }
+        if let Some(password) = demo.password {
+            let password = SecretString::from(password.to_owned());
+            recovery
+                .admin_set_password(
+                    &by("password", demo.login),
+                    &AccountLookup::Login(login),
+                    &password,
+                    &password,
+                )
+                .await
+                .map_err(|err| fail(format!("set_password {}: {err}", demo.login)))?;
+        }
+    }
+    let results = recovery
+        .admin_import_users(&by("import", "demo"), imports)
+        .await
+        .map_err(|err| fail(format!("import_users: {err}")))?;
+    for row in results {
+        match row.result {
+            Imported::Created { .. } => created += 1,
+            // Seeded by an earlier run, or a name taken on purpose.
+            Imported::Unchanged { .. } | Imported::Conflict { .. } => {}
+            Imported::Invalid { field, message } => {
+                return Err(fail(format!(
+                    "import_users {}: {field}: {message}",
+                    row.login.unwrap_or_default()
+                )));
+            }
         }
     }
     Ok(created)
