@@ -7,6 +7,7 @@ mod account;
 mod code;
 mod hash_schemes;
 mod identifier;
+mod language;
 mod locale;
 mod password;
 mod policy;
@@ -22,6 +23,7 @@ pub use hash_schemes::{HashScheme, ImportedHashError};
 pub use identifier::{
     EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,
 };
+pub use language::Language;
 pub use locale::{InvalidLocale, Locale};
 pub use password::{
     ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, HashError, Password, PasswordHash,

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::ApiError;
+use super::language;
 use super::pages::{code_page, reset_form};
 use super::response::json_response;
 use super::{check_route, is_get};
@@ -35,7 +36,13 @@ fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
         .and_then(|p| PhoneNumber::parse(p).ok())
         .map(|p| p.as_e164().to_owned())
         .unwrap_or_default();
-    code_page(recovery, StatusCode::OK, &phone, None)
+    code_page(
+        recovery,
+        language::of_request(req),
+        StatusCode::OK,
+        &phone,
+        None,
+    )
 }
 
 /// `POST /password/code`: the token for a right code (in JSON, or the reset
@@ -46,6 +53,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
+    let language = language::of_submission(&req, &submission);
     let fields = (|| {
         let phone = PhoneNumber::parse(&submission.required("phone")?)?;
         let code = submission.required("code")?;
@@ -55,7 +63,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         Ok(fields) => fields,
         Err(err) if format == Format::Form => {
             let phone = submission.text_or_empty("phone");
-            return code_page(recovery, err.status, &phone, Some(&err));
+            return code_page(recovery, language, err.status, &phone, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
@@ -67,6 +75,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         (Ok(accepted), Format::Form) => reset_form(
             recovery,
             web,
+            language,
             StatusCode::OK,
             &accepted.reset_token,
             "",
@@ -75,7 +84,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
         (Err(err), Format::Form) => {
             let err = ApiError::from(err);
-            code_page(recovery, err.status, phone.as_e164(), Some(&err))
+            code_page(recovery, language, err.status, phone.as_e164(), Some(&err))
         }
     }
 }

@@ -248,7 +248,7 @@ impl From<SetPasswordError> for ApiError {
 /// minute, rounded up. The exact second (in `Retry-After`) is for clients;
 /// in the text it would differ between two identifiers by when each was
 /// first asked for, where the answers must read alike.
-fn rounded_wait(seconds: i64) -> i64 {
+pub(super) fn rounded_wait(seconds: i64) -> i64 {
     let up_to = |unit: i64| (seconds + unit - 1) / unit * unit;
     match seconds {
         s if s > 3600 => up_to(3600),

@@ -9,10 +9,11 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::ApiError;
-use super::pages::{CheckEmailPage, ForgotPage, code_page, error_page};
-use super::response::{html_response, json_response};
+use super::language;
+use super::pages::{check_email_page, code_page, error_page, forgot_page};
+use super::response::json_response;
 use super::{check_route, is_get};
-use crate::config::{Edition, Function, WebSettings};
+use crate::config::{Function, WebSettings};
 use crate::domain::AccountLookup;
 use crate::flows::Recovery;
 
@@ -34,36 +35,29 @@ pub async fn forgot_password(
         return refused;
     }
     if is_get(&req) {
-        form(recovery, web)
+        forgot_page(
+            recovery,
+            web,
+            language::of_request(&req),
+            StatusCode::OK,
+            "",
+            None,
+        )
     } else {
         submit(recovery, web, req).await
     }
 }
 
-/// `GET /password/forgot`: the form.
-fn form(recovery: &Recovery, web: &WebSettings) -> Response<Body> {
-    html_response(
-        StatusCode::OK,
-        &ForgotPage {
-            service_name: &recovery.settings.service_name,
-            on_premise: web.edition == Edition::OnPremise,
-            login: "",
-            error: None,
-        },
-    )
-}
-
 /// `POST /password/forgot`: a link by email, or a code by SMS, and the same
 /// answer whatever the account.
 async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
-    let service_name = recovery.settings.service_name.as_str();
-    let on_premise = web.edition == Edition::OnPremise;
     let started = Instant::now();
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
+    let language = language::of_submission(&req, &submission);
     let lookup = submission
         .required("login")
         .and_then(|login| Ok(AccountLookup::parse(&login)?));
@@ -71,15 +65,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         Ok(lookup) => lookup,
         Err(err) if format == Format::Form => {
             let login = submission.text_or_empty("login");
-            return html_response(
-                err.status,
-                &ForgotPage {
-                    service_name,
-                    on_premise,
-                    login: &login,
-                    error: Some(&err.message),
-                },
-            );
+            return forgot_page(recovery, web, language, err.status, &login, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
@@ -90,7 +76,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         let err = ApiError::from(err);
         return match format {
             Format::Json => err.into_json_response(),
-            Format::Form => error_page(recovery, &err, false),
+            Format::Form => error_page(recovery, language, &err, false),
         };
     }
     match (&lookup, format) {
@@ -103,19 +89,13 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
             }),
         ),
         (AccountLookup::Phone(phone), Format::Form) => {
-            code_page(recovery, StatusCode::OK, phone.as_e164(), None)
+            code_page(recovery, language, StatusCode::OK, phone.as_e164(), None)
         }
         (_, Format::Json) => json_response(
             StatusCode::ACCEPTED,
             &json!({ "next": "check_email", "message": FORGOT_ACCEPTED }),
         ),
-        (_, Format::Form) => html_response(
-            StatusCode::OK,
-            &CheckEmailPage {
-                service_name,
-                message: FORGOT_ACCEPTED,
-            },
-        ),
+        (_, Format::Form) => check_email_page(recovery, language),
     }
 }
 

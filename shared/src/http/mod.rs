@@ -11,6 +11,7 @@ mod body;
 mod code;
 mod error;
 mod forgot;
+mod language;
 mod pages;
 mod reset;
 mod response;

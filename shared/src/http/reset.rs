@@ -9,8 +9,9 @@ use tracing::error;
 
 use super::body::{Format, read_submission};
 use super::error::ApiError;
-use super::pages::{ResetDonePage, error_page, reset_form};
-use super::response::{html_response, json_response};
+use super::language;
+use super::pages::{done_page, error_page, reset_form};
+use super::response::json_response;
 use super::{check_route, is_get};
 use crate::config::{Edition, Function, WebSettings};
 use crate::flows::{PasswordChange, Recovery, SetPasswordError, TokenStatus};
@@ -36,6 +37,7 @@ pub async fn reset_password(
 async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response<Body> {
     let params = req.query_string_parameters();
     let token = params.first("token").unwrap_or("").trim();
+    let language = language::of_request(req);
     match recovery.token_status(token).await {
         Ok(TokenStatus::Usable { login }) => {
             // The Cloud form names the account for password managers; the
@@ -44,12 +46,14 @@ async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response
                 Edition::Cloud => login.as_str(),
                 Edition::OnPremise => "",
             };
-            reset_form(recovery, web, StatusCode::OK, token, known, None)
+            reset_form(recovery, web, language, StatusCode::OK, token, known, None)
         }
-        Ok(TokenStatus::Invalid) => error_page(recovery, &ApiError::invalid_token(), true),
+        Ok(TokenStatus::Invalid) => {
+            error_page(recovery, language, &ApiError::invalid_token(), true)
+        }
         Err(err) => {
             error!(error = %err, "token lookup failed");
-            error_page(recovery, &ApiError::unavailable(), false)
+            error_page(recovery, language, &ApiError::unavailable(), false)
         }
     }
 }
@@ -57,12 +61,13 @@ async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response
 /// `POST /password/reset`: the new password, through the token.
 async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
     let on_premise = web.edition == Edition::OnPremise;
-    let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
-        reset_form(recovery, web, status, token, login, error)
-    };
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
+    };
+    let language = language::of_submission(&req, &submission);
+    let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
+        reset_form(recovery, web, language, status, token, login, error)
     };
     let format = submission.format();
     let fields = (|| {
@@ -98,16 +103,10 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
             StatusCode::OK,
             &json!({ "status": "password_changed", "login_url": done.login_url }),
         ),
-        (Ok(done), Format::Form) => html_response(
-            StatusCode::OK,
-            &ResetDonePage {
-                service_name: &recovery.settings.service_name,
-                login_url: &done.login_url,
-            },
-        ),
+        (Ok(done), Format::Form) => done_page(recovery, language, &done.login_url),
         (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
         (Err(err @ SetPasswordError::InvalidToken), Format::Form) => {
-            error_page(recovery, &ApiError::from(err), true)
+            error_page(recovery, language, &ApiError::from(err), true)
         }
         (
             Err(
@@ -116,7 +115,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
                 | SetPasswordError::Notice(_)),
             ),
             Format::Form,
-        ) => error_page(recovery, &ApiError::from(err), false),
+        ) => error_page(recovery, language, &ApiError::from(err), false),
         (
             Err(err @ (SetPasswordError::PasswordMismatch | SetPasswordError::WeakPassword(_))),
             Format::Form,

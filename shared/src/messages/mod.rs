@@ -12,9 +12,11 @@ pub mod email;
 pub mod event;
 mod payload;
 pub mod sms;
+pub mod texts;
 
 pub use event::{AccountEvent, EVENT_SOURCE, EventKind, OutgoingEvent};
 pub use payload::{Channel, MalformedPayload, Message, MessageKind};
+pub use texts::{Arg, Texts};
 
 /// What every message says about its sender and the account it is about.
 #[derive(Debug, Clone, Copy)]

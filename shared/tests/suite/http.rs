@@ -287,3 +287,129 @@ fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+fn get(path: &str, query: &[(&str, &str)], accept_language: Option<&str>) -> Request {
+    let mut req = Request::new(Body::Empty)
+        .with_raw_http_path(path)
+        .with_query_string_parameters(
+            query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<HashMap<_, _>>(),
+        );
+    *req.method_mut() = Method::GET;
+    if let Some(value) = accept_language {
+        req.headers_mut()
+            .insert("accept-language", value.parse().unwrap());
+    }
+    req
+}
+
+fn html_of(response: &lambda_http::Response<Body>) -> String {
+    String::from_utf8_lossy(response.body().as_ref()).into_owned()
+}
+
+#[tokio::test]
+async fn pages_speak_the_browsers_language_and_offer_the_others() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    for (accept, lang, title) in [
+        (None, "en", "Forgot password"),
+        (
+            Some("de-AT, de;q=0.9, en;q=0.5"),
+            "de",
+            "Passwort vergessen",
+        ),
+        (Some("fr, ru;q=0.8"), "ru", "Забыли пароль"),
+        (Some("fr, it"), "en", "Forgot password"),
+    ] {
+        let page =
+            http::forgot_password(&w.recovery, &settings, get("/password/forgot", &[], accept))
+                .await;
+        let html = html_of(&page);
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\">")),
+            "{accept:?}"
+        );
+        assert!(html.contains(&format!("<h1>{title}</h1>")), "{accept:?}");
+        assert!(html.contains(&format!("name=\"lang\" type=\"hidden\" value=\"{lang}\"")));
+        for (code, name) in [("en", "English"), ("de", "Deutsch"), ("ru", "Русский")] {
+            assert!(
+                html.contains(&format!(
+                    "href=\"forgot?lang={code}\" hreflang=\"{code}\" lang=\"{code}\""
+                )),
+                "the switch links {code}"
+            );
+            assert!(html.contains(&format!(">{name}</a>")));
+        }
+        assert!(html.contains(&format!("lang=\"{lang}\" aria-current=\"true\"")));
+    }
+    // A language picked on the switch wins over the browser's.
+    let picked = http::forgot_password(
+        &w.recovery,
+        &settings,
+        get("/password/forgot", &[("lang", "ru")], Some("de")),
+    )
+    .await;
+    assert!(html_of(&picked).contains("<h1>Забыли пароль</h1>"));
+}
+
+#[tokio::test]
+async fn a_form_answers_in_the_language_it_was_shown_in() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    let sent = http::forgot_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/forgot",
+            "application/x-www-form-urlencoded",
+            "lang=de&login=ada",
+        ),
+    )
+    .await;
+    assert!(html_of(&sent).contains("<h1>Sehen Sie in Ihr Postfach</h1>"));
+    let code = http::forgot_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/forgot",
+            "application/x-www-form-urlencoded",
+            "lang=ru&login=%2B4915112345678",
+        ),
+    )
+    .await;
+    let html = html_of(&code);
+    assert!(html.contains("Код действует 60 секунд."), "{html}");
+    assert!(
+        html.contains("href=\"code?phone=%2B4915112345678&#38;lang=de\""),
+        "{html}"
+    );
+
+    let token = {
+        request(&w, "ada").await;
+        token_in(&w).await
+    };
+    let weak = http::reset_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/reset",
+            "application/x-www-form-urlencoded",
+            &format!("lang=de&token={token}&password=ada&password_confirmation=ada"),
+        ),
+    )
+    .await;
+    let html = html_of(&weak);
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Wählen Sie ein anderes Passwort."), "{html}");
+    assert!(html.contains("<li>Verwenden Sie mindestens"), "{html}");
+    // The JSON API keeps its English sentences for programs.
+    let json = forgot_json(&w, &settings, r#"{"login": ""}"#).await;
+    assert!(
+        body_json(&json)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Enter your login")
+    );
+}

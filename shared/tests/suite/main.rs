@@ -14,4 +14,5 @@ mod logging;
 mod sms;
 mod store_contract;
 mod support;
+mod texts;
 mod tidy;

@@ -29,6 +29,8 @@ const CRATES: &[(&str, &[&str])] = &[
         ],
     ),
     ("askama", &["messages", "http"]),
+    ("fluent_bundle", &["messages"]),
+    ("unic_langid", &["messages"]),
     ("tracing_subscriber", &["logging"]),
     ("tokio", &["flows", "http", "aws", "testing"]),
 ];

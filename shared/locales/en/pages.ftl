@@ -1,0 +1,91 @@
+# The pages of the forgot-password flow. Every message here exists in every
+# language (shared/tests/suite/texts.rs checks it); `$service` is the
+# service's name, `$seconds` a number of seconds.
+
+language-name = English
+language-switch = Language
+
+forgot-title = Forgot password
+forgot-label = { $edition ->
+    [on_premise] Login or email
+   *[cloud] Login, email or phone
+}
+forgot-login-hint = If you don't remember your login, contact your administrator.
+forgot-submit = { $edition ->
+    [on_premise] Reset password
+   *[cloud] Continue
+}
+
+check-email-title = Check your email
+check-email-sent = If an account matches what you entered, we have sent it an email with instructions to reset the password. The link in it expires soon, so use it now. No email after a minute? Check your spam folder, then ask again: for a minute after an email we send no other, so the link you have keeps working.
+check-email-nothing = Nothing there? Look in your spam folder, or
+check-email-try-again = try again
+
+code-title = Enter the code
+code-sent = If an account has the number { $phone }, we have sent it a text message with a 6-digit code. The code is valid for { $seconds ->
+    [one] one second
+   *[other] { $seconds } seconds
+}.
+code-label = Code
+code-submit = Continue
+code-not-received = Code expired or not received?
+code-send-new = Send a new code
+
+reset-title = { $edition ->
+    [on_premise] Change password
+   *[cloud] Enter a new password
+}
+reset-check-string = Check string
+reset-check-string-hint = Filled in automatically. Do not change it.
+reset-login = Login
+reset-new-password = New password
+reset-new-password-hint = At least { $min } characters. A few unrelated words make a strong password.
+reset-confirm = Confirm new password
+reset-submit = { $edition ->
+    [on_premise] Change password
+   *[cloud] Continue
+}
+
+done-title = Password changed
+done-text = Your password has been changed. Log in with your new password.
+done-log-in = Log in
+
+message-new-link = Request a new link
+title-invalid-token = This link no longer works
+title-unavailable = Please try again
+title-rate-limited = Too many requests
+title-too-many-attempts = This code no longer works
+title-bad-request = Something is wrong with the request
+
+error-invalid-token = This password reset link is invalid, has expired or was already used. Request a new one.
+error-unavailable = The service is temporarily unavailable. Please try again in a minute.
+error-rate-limited = Too many requests. Try again in { $wait }.
+error-invalid-code = That code is wrong or has expired. Check it, or request a new code.
+error-too-many-attempts = Too many wrong codes: this code no longer works. Please request a new code.
+error-password-mismatch = The new password and its confirmation do not match.
+error-weak-password = Choose a different password.
+error-bad-request = Check what you entered and try again.
+
+
+error-invalid-login = Check your login, email address or phone number.
+error-invalid-phone = That is not a phone number a text message can reach. Give it with its country code, such as +49 151 12345678.
+error-missing-field = Fill in every field.
+
+policy-too-short = Use at least { $min } characters.
+policy-too-long = Use at most { $max } characters.
+policy-matches-login = Do not use your login as your password.
+policy-matches-email = Do not use your email address as your password.
+policy-common-password = This password is too common; choose one that is hard to guess.
+
+duration-minutes = { $minutes ->
+    [one] one minute
+   *[other] { $minutes } minutes
+}
+duration-seconds = { $seconds ->
+    [one] one second
+   *[other] { $seconds } seconds
+}
+duration-hours = { $hours ->
+    [one] one hour
+   *[other] { $hours } hours
+}

@@ -1,0 +1,105 @@
+//! The message catalogs (`shared/locales/`): every message exists in every
+//! language and renders there, and every message the pages name exists.
+
+use std::collections::BTreeSet;
+
+use password_recovery::domain::Language;
+use password_recovery::messages::texts::{catalogs_parse, message_ids};
+use password_recovery::messages::{Arg, Texts};
+
+/// Every argument any message takes, with a value.
+fn sample_args(count: i64) -> Vec<(&'static str, Arg<'static>)> {
+    vec![
+        ("edition", Arg::Text("cloud")),
+        ("phone", Arg::Text("+4915112345678")),
+        ("seconds", Arg::Number(count)),
+        ("minutes", Arg::Number(count)),
+        ("hours", Arg::Number(count)),
+        ("min", Arg::Number(count)),
+        ("max", Arg::Number(count)),
+        ("wait", Arg::Text("…")),
+    ]
+}
+
+#[test]
+fn every_message_exists_in_every_language_and_renders() {
+    let english: BTreeSet<String> = message_ids(Language::English).into_iter().collect();
+    assert!(english.len() > 40, "the English catalog: {english:?}");
+    for language in Language::ALL {
+        catalogs_parse(language).unwrap();
+        let ids: BTreeSet<String> = message_ids(language).into_iter().collect();
+        assert_eq!(
+            ids.symmetric_difference(&english).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "{} differs from English",
+            language.code()
+        );
+        let t = Texts::new(language);
+        for id in &ids {
+            // 1, 2, 5 and 21 take every plural form of these languages.
+            for count in [1, 2, 5, 21] {
+                let text = t.try_format(id, &sample_args(count));
+                let text =
+                    text.unwrap_or_else(|| panic!("{}: {id} does not render", language.code()));
+                assert!(
+                    !text.trim().is_empty() && !text.contains('{'),
+                    "{id}: {text:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn plural_forms_follow_each_language() {
+    let seconds = |language, n: i64| Texts::new(language).with("duration-seconds", "seconds", n);
+    assert_eq!(seconds(Language::English, 1), "one second");
+    assert_eq!(seconds(Language::English, 60), "60 seconds");
+    assert_eq!(seconds(Language::German, 60), "60 Sekunden");
+    assert_eq!(seconds(Language::Russian, 1), "1 секунду");
+    assert_eq!(seconds(Language::Russian, 3), "3 секунды");
+    assert_eq!(seconds(Language::Russian, 60), "60 секунд");
+    assert_eq!(Texts::new(Language::German).duration(900), "15 Minuten");
+    assert_eq!(Texts::new(Language::Russian).duration(7200), "2 часа");
+    assert_eq!(Texts::new(Language::English).duration(45), "45 seconds");
+}
+
+#[test]
+fn every_message_the_pages_name_is_in_the_catalog() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let english: BTreeSet<String> = message_ids(Language::English).into_iter().collect();
+    let mut named = BTreeSet::new();
+    let mut sources = vec![std::fs::read_to_string(root.join("src/http/pages.rs")).unwrap()];
+    for entry in std::fs::read_dir(root.join("templates/pages")).unwrap() {
+        sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for source in &sources {
+        for quoted in source.split('"').skip(1).step_by(2) {
+            let is_id = quoted.contains('-')
+                && quoted.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                && [
+                    "forgot-",
+                    "check-email-",
+                    "code-",
+                    "reset-",
+                    "done-",
+                    "message-",
+                    "title-",
+                    "error-",
+                    "duration-",
+                    "language-",
+                ]
+                .iter()
+                .any(|prefix| quoted.starts_with(prefix));
+            if is_id {
+                named.insert(quoted.to_owned());
+            }
+        }
+    }
+    assert!(named.len() > 25, "{named:?}");
+    let missing: Vec<_> = named.difference(&english).collect();
+    assert!(
+        missing.is_empty(),
+        "named but not in the catalog: {missing:?}"
+    );
+}
