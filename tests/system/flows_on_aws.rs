@@ -7,7 +7,7 @@ use std::sync::Arc;
 use password_recovery::aws::DynamoDbStore;
 use password_recovery::domain::{AccountLookup, Clock, PhoneNumber, SystemClock, Timestamp};
 use password_recovery::flows::{
-    FlowError, PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError,
+    CredentialCheck, FlowError, PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError,
 };
 use password_recovery::testing::{ManualClock, token_from};
 use secrecy::SecretString;
@@ -233,4 +233,41 @@ async fn a_code_one_second_past_its_lifetime_is_refused() {
     clock.advance(59);
     let accepted = recovery.verify_code(&number, &code).await.unwrap();
     assert_eq!(accepted.expires_in, 600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_failed_sign_in_check_makes_the_calls_of_a_wrong_password() {
+    let calls = SentRequests::default();
+    let (recovery, table) = recovery(&calls).await;
+    let (plain, off, social) = (unique("plain"), unique("off"), unique("social"));
+    create(&table, account(&plain).password("the right one 1")).await;
+    create(&table, account(&off).password("the right one 1").disabled()).await;
+    create(&table, account(&social).provider("Google")).await;
+    let password = SecretString::from("the right one 1".to_owned());
+    let mut seen = Vec::new();
+    for (typed, what) in [
+        (plain.as_str(), "wrong password"),
+        ("nobody-at-all", "unknown login"),
+        (off.as_str(), "disabled"),
+        (social.as_str(), "provider only"),
+    ] {
+        let password = if what == "wrong password" {
+            SecretString::from("the wrong one 1".to_owned())
+        } else {
+            password.clone()
+        };
+        calls.take_operations();
+        let answer = recovery.verify_credentials(typed, &password).await.unwrap();
+        assert_eq!(answer, CredentialCheck::Invalid, "{what}");
+        seen.push((what, calls.take_operations()));
+    }
+    // The typed login's counter with its lookup item, the account (a
+    // stand-in's when there is none), the attempt counted.
+    for (what, operations) in seen {
+        assert_eq!(
+            operations,
+            ["BatchGetItem", "GetItem", "TransactWriteItems"],
+            "{what}"
+        );
+    }
 }

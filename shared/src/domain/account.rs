@@ -22,6 +22,13 @@ impl UserId {
         Ok(Self(hex(&bytes)))
     }
 
+    /// The id of no account (ids are hex; this is not): what a check that
+    /// found no account reads in its place, so that it makes the calls a
+    /// found one makes.
+    pub fn stand_in() -> Self {
+        Self("no-account-stand-in-000000000000".to_owned())
+    }
+
     pub fn from_stored(text: &str) -> Self {
         Self(text.to_owned())
     }

@@ -69,6 +69,10 @@ impl Recovery {
                 .codes
                 .load_request(&lookup, std::slice::from_ref(&key), &[])
                 .await?;
+            if state.account.is_none() {
+                // The read of the account that was not found.
+                self.users.read_stand_in().await?;
+            }
             let counter = state
                 .counters
                 .first()

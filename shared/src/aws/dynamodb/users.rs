@@ -58,6 +58,13 @@ impl UserStore for DynamoDbStore {
         }
     }
 
+    async fn read_stand_in(&self) -> Result<(), DependencyError> {
+        let id = UserId::stand_in();
+        let found = self.get_item("get_user", layout::user_key(&id)).await?;
+        let item = found.unwrap_or_else(|| layout::stand_in_account_item(&id));
+        layout::account_from_item(&item).map(drop)
+    }
+
     async fn replace_password(
         &self,
         user: &UserAccount,

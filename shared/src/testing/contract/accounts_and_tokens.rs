@@ -34,6 +34,9 @@ pub async fn accounts_are_found_by_login_email_phone_and_id(store: Arc<impl Stor
     assert!(store.find_by_phone(number).await.unwrap().is_none());
     let id = UserId::from_stored("0123456789abcdef0123456789abcdef");
     assert!(store.get(&id).await.unwrap().is_none());
+    // The stand-in is read like an account and is none.
+    store.read_stand_in().await.unwrap();
+    assert!(store.get(&UserId::stand_in()).await.unwrap().is_none());
 }
 
 pub async fn logins_emails_and_phones_stay_unique_and_a_refused_create_writes_nothing(

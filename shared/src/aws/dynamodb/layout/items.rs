@@ -62,6 +62,30 @@ pub(in crate::aws::dynamodb) fn account_items(
     items
 }
 
+/// An item of an account's usual size and shape that is nobody's: what
+/// `read_stand_in` decodes in place of an account it did not find.
+pub(in crate::aws::dynamodb) fn stand_in_account_item(id: &UserId) -> Item {
+    let mut item = user_key(id);
+    for (name, value) in [
+        (KIND, "user"),
+        (USER_ID, id.as_str()),
+        (LOGIN, "stand-in"),
+        (EMAIL, "stand-in@example.invalid"),
+        (PHONE, "+14155550100"),
+        (
+            PASSWORD_HASH,
+            "$argon2id$v=19$m=19456,t=2,p=1$c3RhbmQtaW4tc2FsdA$c3RhbmQtaW4taGFzaC1vZi1ubyBwYXNzd29yZA",
+        ),
+        (LOCALE, "en"),
+    ] {
+        item.insert(name.into(), s(value));
+    }
+    item.insert(DISABLED.into(), AttributeValue::Bool(false));
+    item.insert(CREATED_AT.into(), n(1_700_000_000));
+    item.insert(PASSWORD_CHANGED_AT.into(), n(1_700_000_000));
+    item
+}
+
 /// The account a lookup item points at.
 pub(in crate::aws::dynamodb) fn pointer_target(item: &Item) -> Option<UserId> {
     get_s(item, USER_ID).map(UserId::from_stored)
