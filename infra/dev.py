@@ -206,6 +206,7 @@ def main() -> None:
     env.setdefault("RESET_PAGE_URL", f"{base}/password/reset")
     env.setdefault("LOGIN_URL", f"{base}/login")
     env.setdefault("SERVICE_NAME", "Example Cloud")
+    env.setdefault("SUPPORT_CONTACT", "mailto:support@example.com")
     # The secrets the outbox key and the SMS code key come from;
     # `local-stack provision` creates them (random texts) on the emulator.
     env.setdefault("OUTBOX_SECRET_ARN", "password-recovery-local-outbox")

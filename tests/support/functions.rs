@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::{
-    CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, code_secret, configuration_set, emulator,
-    free_port, fresh_table, http, log_dir, outbox_secret, post_json, sdk_config, tethered, tool,
-    unique, verified_sender, wait_until_answering,
+    CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, SUPPORT_CONTACT, code_secret,
+    configuration_set, emulator, free_port, fresh_table, http, log_dir, outbox_secret, post_json,
+    sdk_config, tethered, tool, unique, verified_sender, wait_until_answering,
 };
 
 /// How the stream reaches `deliver`.
@@ -179,6 +179,7 @@ impl Functions {
             ("RESET_PAGE_URL", RESET_PAGE_URL.into()),
             ("LOGIN_URL", LOGIN_URL.into()),
             ("SERVICE_NAME", "Recovery Test".into()),
+            ("SUPPORT_CONTACT", SUPPORT_CONTACT.into()),
             ("SMS_CODE_SECRET_ARN", code_secret_arn),
             ("SMS_SENDER_ID", "RecoveryT".into()),
             ("EVENT_BUS_NAME", event_bus.clone()),

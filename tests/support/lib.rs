@@ -25,7 +25,7 @@ use password_recovery::aws::{
     DynamoDbStore, EventBridgePublisher, OUTBOX_PREFIX, PK, SesMailer, SnsTexter,
     outbox_item_from_stream_image, stream_image,
 };
-use password_recovery::config::{ForgotLimits, RecoverySettings, SmsSettings};
+use password_recovery::config::{ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
 use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
 use password_recovery::flows::{Delivered, Delivery, Recovery};
 use password_recovery::ports::OutboxItem;
@@ -40,6 +40,8 @@ pub use http::*;
 pub const SENDER: &str = "no-reply@recovery.test";
 pub const RESET_PAGE_URL: &str = "https://recovery.test/password/reset";
 pub const LOGIN_URL: &str = "https://app.recovery.test/login";
+/// The support contact the functions under test show.
+pub const SUPPORT_CONTACT: &str = "mailto:help@recovery.test";
 /// "correct horse" hashed by Python's bcrypt (`hashpw`, cost 4), as a
 /// product imports it.
 pub const BCRYPT_OF_CORRECT_HORSE: &str =
@@ -146,6 +148,7 @@ pub fn test_settings() -> RecoverySettings {
         service_name: "Recovery Test".into(),
         reset_page_url: RESET_PAGE_URL.into(),
         login_url: LOGIN_URL.into(),
+        support: Some(SupportContact::Link(SUPPORT_CONTACT.into())),
         sms: SmsSettings::shipped(CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec())),
         // Every test here calls from a few addresses; the per-address limit
         // has tests of its own.

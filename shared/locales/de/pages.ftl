@@ -28,6 +28,9 @@ code-label = Code
 code-submit = Weiter
 code-not-received = Code abgelaufen oder nicht erhalten?
 code-send-new = Neuen Code senden
+code-time-left = Verbleibende Zeit:
+code-seconds-unit = s
+code-expired = Der Code ist abgelaufen. Lassen Sie sich einen neuen Code senden.
 
 reset-title = { $edition ->
     [on_premise] Passwort ändern
@@ -47,6 +50,10 @@ reset-submit = { $edition ->
 done-title = Passwort geändert
 done-text = Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen Passwort an.
 done-log-in = Anmelden
+
+support-code = Wenn auch das nicht hilft, wenden Sie sich an den Support:
+support-link = Kommen Sie nicht weiter? Wenden Sie sich an den Support:
+support-locked = Support:
 
 message-new-link = Neuen Link anfordern
 title-invalid-token = Dieser Link funktioniert nicht mehr

@@ -30,6 +30,9 @@ code-label = Code
 code-submit = Continue
 code-not-received = Code expired or not received?
 code-send-new = Send a new code
+code-time-left = Time left:
+code-seconds-unit = s
+code-expired = The code has expired. Send a new code to get another.
 
 reset-title = { $edition ->
     [on_premise] Change password
@@ -49,6 +52,10 @@ reset-submit = { $edition ->
 done-title = Password changed
 done-text = Your password has been changed. Log in with your new password.
 done-log-in = Log in
+
+support-code = If that does not help either, contact support:
+support-link = Still stuck? Contact support:
+support-locked = Contact support:
 
 message-new-link = Request a new link
 title-invalid-token = This link no longer works

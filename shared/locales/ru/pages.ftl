@@ -29,6 +29,9 @@ code-label = Код
 code-submit = Продолжить
 code-not-received = Код истёк или не пришёл?
 code-send-new = Отправить новый код
+code-time-left = Осталось:
+code-seconds-unit = с
+code-expired = Срок действия кода истёк. Запросите новый код.
 
 reset-title = { $edition ->
     [on_premise] Смена пароля
@@ -48,6 +51,10 @@ reset-submit = { $edition ->
 done-title = Пароль изменён
 done-text = Ваш пароль изменён. Войдите с новым паролем.
 done-log-in = Войти
+
+support-code = Если и это не поможет, обратитесь в службу поддержки:
+support-link = Не получается? Обратитесь в службу поддержки:
+support-locked = Служба поддержки:
 
 message-new-link = Запросить новую ссылку
 title-invalid-token = Эта ссылка больше не работает

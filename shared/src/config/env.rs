@@ -60,6 +60,15 @@ pub(super) fn read(
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "Account".to_owned());
+    let support = v
+        .get("SUPPORT_CONTACT")
+        .and_then(|s| SupportContact::parse(&s));
+    if support
+        .as_ref()
+        .is_some_and(|s| s.label().chars().count() > 200)
+    {
+        v.problem("SUPPORT_CONTACT must be at most 200 characters");
+    }
     if !v.problems.is_empty() {
         return Err(ConfigError(v.problems));
     }
@@ -80,6 +89,7 @@ pub(super) fn read(
             sms,
             limits,
             admin,
+            support,
             outbox_key: None,
         },
         web: WebSettings {

@@ -42,6 +42,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
         "SERVICE_NAME",
         &[RequestReset, VerifyCode, SetPassword, AdminReset],
     ),
+    ("SUPPORT_CONTACT", &[RequestReset, VerifyCode, SetPassword]),
     ("MAIL_FROM", &[Deliver]),
     ("EMAIL_CONFIGURATION_SET", &[Deliver]),
     ("RESET_PAGE_URL", &[RequestReset, AdminReset]),

@@ -37,6 +37,10 @@ pub struct RecoverySettings {
     pub sms: SmsSettings,
     pub limits: ForgotLimits,
     pub admin: AdminSettings,
+    /// Where a person who is stuck is sent (`SUPPORT_CONTACT`): shown on
+    /// the code page, on pages of a link that no longer works, and on the
+    /// page of a locked account. None: those pages name no contact.
+    pub support: Option<SupportContact>,
     /// The key messages are sealed under in the outbox (read from the
     /// secret `OUTBOX_SECRET_ARN` names at cold start); a flow that sends
     /// anything refuses to run without it.
@@ -52,6 +56,51 @@ impl RecoverySettings {
             '?'
         };
         format!("{}{separator}token={token_text}", self.reset_page_url)
+    }
+}
+
+/// Whom a person contacts when recovery does not work for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupportContact {
+    /// An `https://`, `http://` or `mailto:` address, shown as a link.
+    Link(String),
+    /// Anything else (a phone number, "your IT department"), shown as text.
+    Text(String),
+}
+
+impl SupportContact {
+    /// `value` as a link when it is one, else as text; none when blank.
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let lower = value.to_ascii_lowercase();
+        let is_link = ["https://", "http://", "mailto:"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
+            && !value.contains(char::is_whitespace);
+        Some(if is_link {
+            Self::Link(value.to_owned())
+        } else {
+            Self::Text(value.to_owned())
+        })
+    }
+
+    /// What a page shows: the address without its `mailto:`, or the text.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Link(url) => url.strip_prefix("mailto:").unwrap_or(url),
+            Self::Text(text) => text,
+        }
+    }
+
+    /// The link's address, if it is one.
+    pub fn href(&self) -> Option<&str> {
+        match self {
+            Self::Link(url) => Some(url),
+            Self::Text(_) => None,
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! `GET /password/code?phone=...` (the code form) and `POST /password/code`.
+//! `GET /password/code?phone=...[&until=...]` (the code form) and
+//! `POST /password/code`.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -36,11 +37,13 @@ fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
         .and_then(|p| PhoneNumber::parse(p).ok())
         .map(|p| p.as_e164().to_owned())
         .unwrap_or_default();
+    let until = params.first("until").and_then(|u| u.parse().ok());
     code_page(
         recovery,
         language::of_request(req),
         StatusCode::OK,
         &phone,
+        until,
         None,
     )
 }
@@ -54,6 +57,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
     };
     let format = submission.format();
     let language = language::of_submission(&req, &submission);
+    let until = submission.text_or_empty("until").parse::<i64>().ok();
     let fields = (|| {
         let phone = PhoneNumber::parse(&submission.required("phone")?)?;
         let code = submission.required("code")?;
@@ -63,7 +67,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         Ok(fields) => fields,
         Err(err) if format == Format::Form => {
             let phone = submission.text_or_empty("phone");
-            return code_page(recovery, language, err.status, &phone, Some(&err));
+            return code_page(recovery, language, err.status, &phone, until, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
@@ -84,7 +88,14 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
         (Err(err), Format::Form) => {
             let err = ApiError::from(err);
-            code_page(recovery, language, err.status, phone.as_e164(), Some(&err))
+            code_page(
+                recovery,
+                language,
+                err.status,
+                phone.as_e164(),
+                until,
+                Some(&err),
+            )
         }
     }
 }

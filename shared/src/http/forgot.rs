@@ -89,7 +89,18 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
             }),
         ),
         (AccountLookup::Phone(phone), Format::Form) => {
-            code_page(recovery, language, StatusCode::OK, phone.as_e164(), None)
+            // The code, if one went out, runs out a lifetime after the
+            // request (the same for every number, sent or not).
+            let until =
+                recovery.clock.now().epoch_seconds() + recovery.settings.sms.code_lifetime_seconds;
+            code_page(
+                recovery,
+                language,
+                StatusCode::OK,
+                phone.as_e164(),
+                Some(until),
+                None,
+            )
         }
         (_, Format::Json) => json_response(
             StatusCode::ACCEPTED,

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::{EventSink, InMemoryStore, MailSink, ManualClock, SmsSink};
-use crate::config::{AdminSettings, ForgotLimits, RecoverySettings, SmsSettings};
+use crate::config::{AdminSettings, ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
 use crate::domain::{
     Clock, CodeSecret, EmailAddress, Locale, LoginName, NewAccount, OsRandom, OutboxKey, Password,
     PasswordHash, PasswordHasher, PasswordPolicy, PhoneNumber, SystemClock, Timestamp, UserAccount,
@@ -16,6 +16,8 @@ use crate::ports::{OutboxItem, UserStore};
 
 /// The reset page of [`settings`].
 pub const PAGE: &str = "https://id.example.com/password/reset";
+/// The support contact of [`settings`].
+pub const SUPPORT: &str = "https://help.example.com/password";
 
 /// The secret text the tests' outbox key is derived from.
 pub const OUTBOX_SECRET: &str = "test outbox secret, thirty-two bytes or more";
@@ -26,8 +28,8 @@ pub fn outbox_key() -> Arc<OutboxKey> {
 }
 
 /// Settings as shipped, for a service called "Example" whose reset page is
-/// [`PAGE`], with an SMS code secret, an outbox key and a day's audit
-/// retention.
+/// [`PAGE`] and whose support is [`SUPPORT`], with an SMS code secret, an
+/// outbox key and a day's audit retention.
 pub fn settings() -> RecoverySettings {
     RecoverySettings {
         service_name: "Example".into(),
@@ -41,6 +43,7 @@ pub fn settings() -> RecoverySettings {
             audit_retention_seconds: 86_400,
             ..AdminSettings::shipped()
         },
+        support: Some(SupportContact::Link(SUPPORT.into())),
         outbox_key: Some(outbox_key()),
     }
 }

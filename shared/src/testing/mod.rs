@@ -14,6 +14,8 @@ mod store_lifecycle;
 mod store_outbox;
 
 pub use clock::ManualClock;
-pub use fixtures::{OUTBOX_SECRET, PAGE, TestAccount, World, outbox_key, settings, token_from};
+pub use fixtures::{
+    OUTBOX_SECRET, PAGE, SUPPORT, TestAccount, World, outbox_key, settings, token_from,
+};
 pub use senders::{EventSink, MailSink, SmsSink};
 pub use store::InMemoryStore;

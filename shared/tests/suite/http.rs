@@ -13,14 +13,14 @@ use password_recovery::testing::World;
 
 use crate::support::{request, token_in, world};
 
-fn web_settings(edition: Edition) -> WebSettings {
+pub(crate) fn web_settings(edition: Edition) -> WebSettings {
     WebSettings {
         edition,
         forgot_response_floor: Duration::from_millis(0),
     }
 }
 
-fn post(path: &str, content_type: &str, body: &str) -> Request {
+pub(crate) fn post(path: &str, content_type: &str, body: &str) -> Request {
     let mut req = Request::new(Body::Text(body.to_owned())).with_raw_http_path(path);
     *req.method_mut() = Method::POST;
     req.headers_mut()
@@ -288,7 +288,7 @@ fn base64_of(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
-fn get(path: &str, query: &[(&str, &str)], accept_language: Option<&str>) -> Request {
+pub(crate) fn get(path: &str, query: &[(&str, &str)], accept_language: Option<&str>) -> Request {
     let mut req = Request::new(Body::Empty)
         .with_raw_http_path(path)
         .with_query_string_parameters(
@@ -305,7 +305,7 @@ fn get(path: &str, query: &[(&str, &str)], accept_language: Option<&str>) -> Req
     req
 }
 
-fn html_of(response: &lambda_http::Response<Body>) -> String {
+pub(crate) fn html_of(response: &lambda_http::Response<Body>) -> String {
     String::from_utf8_lossy(response.body().as_ref()).into_owned()
 }
 
@@ -382,7 +382,7 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     let html = html_of(&code);
     assert!(html.contains("Код действует 60 секунд."), "{html}");
     assert!(
-        html.contains("href=\"code?phone=%2B4915112345678&#38;lang=de\""),
+        html.contains("href=\"code?phone=%2B4915112345678&#38;until=1800000060&#38;lang=de\""),
         "{html}"
     );
 

@@ -11,6 +11,7 @@ mod http;
 mod lifecycle;
 mod limits;
 mod logging;
+mod pages;
 mod sms;
 mod store_contract;
 mod support;

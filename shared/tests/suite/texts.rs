@@ -69,10 +69,16 @@ fn every_message_the_pages_name_is_in_the_catalog() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let english: BTreeSet<String> = message_ids(Language::English).into_iter().collect();
     let mut named = BTreeSet::new();
-    let mut sources = vec![std::fs::read_to_string(root.join("src/http/pages.rs")).unwrap()];
-    for entry in std::fs::read_dir(root.join("templates/pages")).unwrap() {
-        sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    let mut sources = Vec::new();
+    for folder in ["src/http", "src/http/pages", "templates/pages"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                sources.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
     }
+    assert!(sources.len() > 10, "the pages' sources were not found");
     for source in &sources {
         for quoted in source.split('"').skip(1).step_by(2) {
             let is_id = quoted.contains('-')
@@ -88,6 +94,7 @@ fn every_message_the_pages_name_is_in_the_catalog() {
                     "error-",
                     "duration-",
                     "language-",
+                    "support-",
                 ]
                 .iter()
                 .any(|prefix| quoted.starts_with(prefix));

@@ -1,110 +1,15 @@
-//! The HTML pages, rendered from `templates/pages/` in the person's
-//! language (`messages::Texts`). One template struct per template file;
-//! each carries the [`Chrome`] every page shares.
+//! One template struct per page, and the function that renders it.
 
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
-use super::error::{ApiError, ErrorCode, rounded_wait};
-use super::response::html_response;
+use super::{Chrome, edition, error_text};
 use crate::config::{Edition, WebSettings};
 use crate::domain::Language;
 use crate::flows::Recovery;
-use crate::messages::Texts;
-
-/// A link of the language switch.
-pub(super) struct LanguageLink {
-    pub href: String,
-    pub code: &'static str,
-    pub name: String,
-    pub current: bool,
-}
-
-/// What every page shows besides its content: the service's name, the
-/// words of the page's language, and the switch to the others.
-pub(super) struct Chrome<'a> {
-    pub service_name: &'a str,
-    pub t: Texts,
-    /// The links to this page in the other languages; empty on a page that
-    /// a GET cannot show again (the answer to a form).
-    pub languages: Vec<LanguageLink>,
-}
-
-impl<'a> Chrome<'a> {
-    /// For a page in `language`, whose GET is `path` with the query
-    /// parameters `query` (`lang` added per language), or none.
-    pub fn new(
-        recovery: &'a Recovery,
-        language: Language,
-        again: Option<(&str, &[(&str, &str)])>,
-    ) -> Self {
-        let languages = match again {
-            None => Vec::new(),
-            Some((path, query)) => Language::ALL
-                .into_iter()
-                .map(|other| {
-                    let mut href = format!("{path}?");
-                    for (name, value) in query {
-                        href.push_str(&format!("{name}={}&", encode(value)));
-                    }
-                    href.push_str("lang=");
-                    href.push_str(other.code());
-                    LanguageLink {
-                        href,
-                        code: other.code(),
-                        name: Texts::new(other).get("language-name"),
-                        current: other == language,
-                    }
-                })
-                .collect(),
-        };
-        Self {
-            service_name: &recovery.settings.service_name,
-            t: Texts::new(language),
-            languages,
-        }
-    }
-}
-
-/// `value` percent-encoded for a query string.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-/// The sentence a page shows for `error`, in the page's language. The
-/// JSON API keeps its English `message`; a page speaks the person's.
-pub(super) fn error_text(t: &Texts, error: &ApiError) -> String {
-    let id = match error.code {
-        ErrorCode::InvalidToken => "error-invalid-token",
-        ErrorCode::ServiceUnavailable => "error-unavailable",
-        ErrorCode::RateLimited => {
-            let wait = rounded_wait(error.retry_after.unwrap_or(60));
-            return t.format(
-                "error-rate-limited",
-                &[("wait", t.duration(wait).as_str().into())],
-            );
-        }
-        ErrorCode::InvalidCode => "error-invalid-code",
-        ErrorCode::TooManyAttempts => "error-too-many-attempts",
-        ErrorCode::PasswordMismatch => "error-password-mismatch",
-        ErrorCode::WeakPassword => "error-weak-password",
-        ErrorCode::InvalidLogin => "error-invalid-login",
-        ErrorCode::InvalidPhone => "error-invalid-phone",
-        ErrorCode::MissingField => "error-missing-field",
-        _ => "error-bad-request",
-    };
-    t.get(id)
-}
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::response::html_response;
 
 #[derive(Template)]
 #[template(path = "pages/forgot.html")]
@@ -125,6 +30,8 @@ struct CheckEmailPage<'a> {
 #[derive(Template)]
 #[template(path = "pages/reset_form.html")]
 struct ResetFormPage<'a> {
+    /// The id of the field the error is about, if it is about one.
+    invalid: &'static str,
     chrome: Chrome<'a>,
     on_premise: bool,
     title: String,
@@ -145,6 +52,13 @@ struct EnterCodePage<'a> {
     phone: &'a str,
     sent: String,
     error: Option<String>,
+    /// When the code runs out (epoch seconds), carried by the form and the
+    /// language links so that the countdown goes on where it was.
+    until: Option<i64>,
+    /// What is left of it, counted down on the page; `fraction` of its
+    /// whole lifetime.
+    seconds_left: Option<i64>,
+    fraction: String,
 }
 
 #[derive(Template)]
@@ -163,16 +77,8 @@ struct MessagePage<'a> {
     offer_new_link: bool,
 }
 
-/// The edition's name, for the messages that differ by edition.
-fn edition(web: &WebSettings) -> &'static str {
-    match web.edition {
-        Edition::Cloud => "cloud",
-        Edition::OnPremise => "on_premise",
-    }
-}
-
 /// The forgot form, filled in with `login` and showing `error`.
-pub(super) fn forgot_page(
+pub(in crate::http) fn forgot_page(
     recovery: &Recovery,
     web: &WebSettings,
     language: Language,
@@ -195,7 +101,7 @@ pub(super) fn forgot_page(
 }
 
 /// "Check your email", after a request by login or email address.
-pub(super) fn check_email_page(recovery: &Recovery, language: Language) -> Response<Body> {
+pub(in crate::http) fn check_email_page(recovery: &Recovery, language: Language) -> Response<Body> {
     html_response(
         StatusCode::OK,
         &CheckEmailPage {
@@ -205,7 +111,7 @@ pub(super) fn check_email_page(recovery: &Recovery, language: Language) -> Respo
 }
 
 /// "Password changed", with the way to sign in.
-pub(super) fn done_page(
+pub(in crate::http) fn done_page(
     recovery: &Recovery,
     language: Language,
     login_url: &str,
@@ -221,13 +127,21 @@ pub(super) fn done_page(
 
 /// A page that says what went wrong, with a way to ask for a new link when
 /// `offer_new_link`.
-pub(super) fn error_page(
+pub(in crate::http) fn error_page(
     recovery: &Recovery,
     language: Language,
     error: &ApiError,
     offer_new_link: bool,
 ) -> Response<Body> {
     let chrome = Chrome::new(recovery, language, None);
+    // A person whose link or code no longer works, or who is held back,
+    // may be stuck: say whom to contact.
+    let chrome = match error.code {
+        ErrorCode::InvalidToken | ErrorCode::TooManyAttempts | ErrorCode::RateLimited => {
+            chrome.with_support(recovery, "support-link")
+        }
+        _ => chrome,
+    };
     let title = match error.code {
         ErrorCode::InvalidToken => "title-invalid-token",
         ErrorCode::ServiceUnavailable => "title-unavailable",
@@ -250,32 +164,46 @@ pub(super) fn error_page(
 }
 
 /// The page where the code sent to `phone` is entered, with `error` (and its
-/// `Retry-After`) when an entry was refused.
-pub(super) fn code_page(
+/// `Retry-After`) when an entry was refused. `until`: when the code runs
+/// out (epoch seconds), if known; the page counts down to it.
+pub(in crate::http) fn code_page(
     recovery: &Recovery,
     language: Language,
     status: StatusCode,
     phone: &str,
+    until: Option<i64>,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, Some(("code", &[("phone", phone)])));
+    let lifetime = recovery.settings.sms.code_lifetime_seconds;
+    let now = recovery.clock.now().epoch_seconds();
+    // A time that is not this code's (past, or further off than a code
+    // lives) is not shown.
+    let until = until.filter(|until| (now..=now + lifetime).contains(until));
+    let seconds_left = until.map(|until| until - now).filter(|left| *left > 0);
+    let until_text = until.map(|u| u.to_string());
+    let mut query = vec![("phone", phone)];
+    if let Some(until) = &until_text {
+        query.push(("until", until.as_str()));
+    }
+    let chrome = Chrome::new(recovery, language, Some(("code", &query)))
+        .with_support(recovery, "support-code");
     let error_message = error.map(|e| error_text(&chrome.t, e));
     let mut response = html_response(
         status,
         &EnterCodePage {
             sent: chrome.t.format(
                 "code-sent",
-                &[
-                    ("phone", phone.into()),
-                    (
-                        "seconds",
-                        recovery.settings.sms.code_lifetime_seconds.into(),
-                    ),
-                ],
+                &[("phone", phone.into()), ("seconds", lifetime.into())],
             ),
             chrome,
             phone,
             error: error_message,
+            until,
+            seconds_left,
+            fraction: format!(
+                "{:.3}",
+                seconds_left.unwrap_or(0) as f64 / lifetime.max(1) as f64
+            ),
         },
     );
     if let Some(error) = error {
@@ -286,7 +214,7 @@ pub(super) fn code_page(
 
 /// The reset form with `token` filled in, and `error` (with its reasons) when
 /// a submission was refused.
-pub(super) fn reset_form(
+pub(in crate::http) fn reset_form(
     recovery: &Recovery,
     web: &WebSettings,
     language: Language,
@@ -316,10 +244,17 @@ pub(super) fn reset_form(
                 .collect()
         })
         .unwrap_or_default();
+    let invalid = match error.map(|e| e.code) {
+        Some(ErrorCode::InvalidLogin) => "login",
+        Some(ErrorCode::PasswordMismatch) => "password_confirmation",
+        Some(ErrorCode::WeakPassword) => "password",
+        _ => "",
+    };
     let error = error.map(|e| error_text(&chrome.t, e));
     html_response(
         status,
         &ResetFormPage {
+            invalid,
             title: chrome.t.with("reset-title", "edition", edition(web)),
             hint: chrome
                 .t
