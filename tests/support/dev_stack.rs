@@ -7,12 +7,18 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, http, log_dir, tethered, tool, unique};
+use serde_json::Value;
+
+use crate::{SentEmail, emails_in, free_port, http, log_dir, tethered, texts_in, tool, unique};
 
 /// A running local stack; stopped when dropped.
 pub struct LocalStack {
     /// `http://127.0.0.1:<port>`, where the public routes are.
     pub base: String,
+    /// Its emulator's endpoint.
+    pub emulator: String,
+    /// Its `cargo lambda watch` (the Lambda Invoke API).
+    pub lambda: String,
     /// What it printed.
     pub log: PathBuf,
     process: Child,
@@ -22,11 +28,11 @@ impl LocalStack {
     /// Starts the local stack with `extra` variables for its functions
     /// (say, limits), and waits until every route answers.
     pub fn start(extra: &[(&str, &str)]) -> LocalStack {
-        let port = free_port();
+        let (port, moto_port, lambda_port) = (free_port(), free_port(), free_port());
         let mut env: Vec<(&str, String)> = vec![
             ("PORT", port.to_string()),
-            ("MOTO_PORT", free_port().to_string()),
-            ("LAMBDA_PORT", free_port().to_string()),
+            ("MOTO_PORT", moto_port.to_string()),
+            ("LAMBDA_PORT", lambda_port.to_string()),
             ("IGNORE_CHANGES", "1".into()),
         ];
         env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
@@ -36,6 +42,8 @@ impl LocalStack {
         let process = tethered(&[python, "infra/dev.py"], &log, &env);
         let mut stack = LocalStack {
             base: format!("http://127.0.0.1:{port}"),
+            emulator: format!("http://127.0.0.1:{moto_port}"),
+            lambda: format!("http://127.0.0.1:{lambda_port}"),
             log,
             process,
         };
@@ -70,6 +78,73 @@ impl LocalStack {
                 );
                 std::thread::sleep(Duration::from_millis(500));
             }
+        }
+    }
+}
+
+impl LocalStack {
+    /// Invokes `function` with `event` through the Lambda Invoke API, as
+    /// an administrator's or a product's AWS SDK does; its answer.
+    pub fn invoke(&self, function: &str, event: &Value) -> Value {
+        let url = format!(
+            "{}/2015-03-31/functions/{function}/invocations",
+            self.lambda
+        );
+        http("POST", &url, &[], event.to_string().as_bytes()).json()
+    }
+
+    /// What its emulator holds for SES and SNS.
+    fn sent(&self) -> Value {
+        let url = format!("{}/moto-api/data.json?services=ses,sns", self.emulator);
+        http("GET", &url, &[], b"").json()
+    }
+
+    /// The emails sent to `address` so far, oldest first.
+    pub fn emails_to(&self, address: &str) -> Vec<SentEmail> {
+        emails_in(&self.sent())
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == address))
+            .collect()
+    }
+
+    /// The texts sent to `e164` so far, oldest first.
+    pub fn texts_to(&self, e164: &str) -> Vec<String> {
+        texts_in(&self.sent(), e164)
+    }
+
+    /// Waits (up to `within`) until `count` emails have gone to `address`
+    /// (the stream hands them to deliver a moment after the request); the
+    /// newest.
+    pub fn wait_for_email(&self, address: &str, count: usize, within: Duration) -> SentEmail {
+        let deadline = Instant::now() + within;
+        loop {
+            let mut emails = self.emails_to(address);
+            if emails.len() >= count {
+                return emails.pop().expect("an email");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no email number {count} to {address} within {within:?}; see {}",
+                self.log.display()
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// As [`Self::wait_for_email`], for texts to `e164`.
+    pub fn wait_for_text(&self, e164: &str, count: usize, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let mut texts = self.texts_to(e164);
+            if texts.len() >= count {
+                return texts.pop().expect("a text");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no text number {count} to {e164} within {within:?}; see {}",
+                self.log.display()
+            );
+            std::thread::sleep(Duration::from_millis(250));
         }
     }
 }

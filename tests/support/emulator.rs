@@ -199,7 +199,11 @@ pub fn emulator_data() -> Value {
 }
 
 pub fn sent_emails() -> Vec<SentEmail> {
-    let data = emulator_data();
+    emails_in(&emulator_data())
+}
+
+/// The emails in what an emulator's `data.json` holds.
+pub fn emails_in(data: &Value) -> Vec<SentEmail> {
     data["ses"]["Message"]
         .as_array()
         .cloned()
@@ -223,7 +227,11 @@ pub fn sent_emails() -> Vec<SentEmail> {
 
 /// Text messages moto recorded for `e164`, oldest first.
 pub fn texts_to(e164: &str) -> Vec<String> {
-    let data = emulator_data();
+    texts_in(&emulator_data(), e164)
+}
+
+/// The texts to `e164` in what an emulator's `data.json` holds.
+pub fn texts_in(data: &Value, e164: &str) -> Vec<String> {
     let mut found = Vec::new();
     collect_sms(&data["sns"], e164, &mut found);
     found

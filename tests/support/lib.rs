@@ -113,7 +113,9 @@ pub fn unique_phone() -> String {
     format!("+49151{n:08}")
 }
 
-fn tethered(args: &[&str], log: &Path, envs: &[(&str, String)]) -> Child {
+/// `args` as a child that dies with this process (`infra/tether.py`), its
+/// output in `log`.
+pub fn tethered(args: &[&str], log: &Path, envs: &[(&str, String)]) -> Child {
     let python = tool("python");
     let log_file = std::fs::File::create(log).expect("create a log file");
     let mut command = Command::new(python);

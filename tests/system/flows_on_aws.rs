@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{AccountLookup, Clock, PhoneNumber, SystemClock, Timestamp};
+use password_recovery::domain::{
+    AccountLookup, Clock, Language, PhoneNumber, SystemClock, Timestamp,
+};
 use password_recovery::flows::{
     CredentialCheck, FlowError, PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError,
 };
@@ -61,6 +63,7 @@ async fn calls_for_one_reset(
         login: None,
         password: SecretString::from("a new passphrase 2".to_owned()),
         confirmation: SecretString::from("a new passphrase 2".to_owned()),
+        language: Language::English,
     };
     recovery.set_password(change).await.unwrap();
     (request_calls, calls.take_operations())

@@ -1,8 +1,8 @@
 //! The SES and SNS adapters through the real SDK against the moto emulator.
 
 use password_recovery::aws::{SesMailer, SnsTexter};
-use password_recovery::domain::{EmailAddress, PhoneNumber, SmsCode, UserId};
-use password_recovery::messages::{Context, email, sms};
+use password_recovery::domain::{EmailAddress, Language, PhoneNumber, SmsCode, UserId};
+use password_recovery::messages::{Context, Texts, email, sms};
 use password_recovery::ports::{Mailer, MessageRef, Texter};
 use system_tests::*;
 
@@ -10,6 +10,9 @@ const CONTEXT: Context<'static> = Context {
     service_name: "Recovery Test",
     login: "ada",
     login_url: LOGIN_URL,
+    t: Texts {
+        language: Language::English,
+    },
 };
 
 fn reference() -> MessageRef {

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use password_recovery::RecoverySettings;
 use password_recovery::domain::{
-    OsRandom, Password, PasswordHasher, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
+    Language, OsRandom, Password, PasswordHasher, ResetToken, ResetTokenRecord, Timestamp,
+    TokenPurpose,
 };
 use password_recovery::flows::PasswordChange;
 use password_recovery::messages::{Channel, MessageKind};
@@ -66,6 +67,7 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
                 login: None,
                 password: new.clone().into(),
                 confirmation: new.into(),
+                language: Language::English,
             })
             .await?;
         if i > 0 {

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use aws_config::SdkConfig;
 use password_recovery::aws::read_secret;
-use password_recovery::domain::{CodeSecret, EmailAddress, OsRandom, OutboxKey};
-use password_recovery::messages::{Context, Message, email};
+use password_recovery::domain::{CodeSecret, EmailAddress, Language, OsRandom, OutboxKey};
+use password_recovery::messages::{Context, Message, Texts, email};
 use secrecy::ExposeSecret;
 
 use crate::Error;
@@ -63,6 +63,7 @@ pub async fn sealing(
         service_name: "Recovery Bench",
         login: "ada",
         login_url: "https://app.recovery.test/login",
+        t: Texts::new(Language::English),
     };
     let link = format!(
         "https://recovery.test/password/reset?token={}",

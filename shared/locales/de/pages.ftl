@@ -94,3 +94,7 @@ duration-hours = { $hours ->
     [one] einer Stunde
    *[other] { $hours } Stunden
 }
+duration-days = { $days ->
+    [one] einem Tag
+   *[other] { $days } Tagen
+}

@@ -96,3 +96,7 @@ duration-hours = { $hours ->
     [one] one hour
    *[other] { $hours } hours
 }
+duration-days = { $days ->
+    [one] one day
+   *[other] { $days } days
+}

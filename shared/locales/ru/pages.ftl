@@ -98,3 +98,8 @@ duration-hours = { $hours ->
     [few] { $hours } часа
    *[other] { $hours } часов
 }
+duration-days = { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+   *[other] { $days } дней
+}

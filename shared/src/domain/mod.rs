@@ -36,7 +36,9 @@ pub(crate) use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{Backoff, RateDecision, RateWindow, address_key, decide, longest_window};
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
-pub use time::{Clock, SystemClock, Timestamp, iso8601_millis, parse_iso8601, utc_minutes};
+pub use time::{
+    Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,
+};
 pub use token::{
     MAX_WRONG_LOGINS, ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest,
     TokenPurpose,

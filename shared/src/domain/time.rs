@@ -54,6 +54,33 @@ impl Clock for SystemClock {
     }
 }
 
+/// A moment's date and time of day in UTC, to the minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcMinute {
+    pub year: i64,
+    /// 1 to 12.
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+}
+
+impl Timestamp {
+    /// This moment's date and time of day in UTC.
+    pub fn utc(self) -> UtcMinute {
+        let seconds = self.epoch_seconds();
+        let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+        let of_day = u32::try_from(seconds.rem_euclid(86_400)).unwrap_or(0);
+        UtcMinute {
+            year,
+            month,
+            day,
+            hour: of_day / 3600,
+            minute: (of_day % 3600) / 60,
+        }
+    }
+}
+
 /// `2026-11-24 18:56 UTC`.
 pub fn utc_minutes(time: Timestamp) -> String {
     let seconds = time.epoch_seconds();

@@ -11,8 +11,9 @@ pub use super::audit::AdminAction;
 use super::audit::Requester;
 use super::{Channel, Recovery};
 use crate::domain::{
-    AccountLookup, EmailAddress, EmailTrouble, Locale, LoginName, NewAccount, NewPasswordError,
-    PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose, UserAccount, UserId,
+    AccountLookup, EmailAddress, EmailTrouble, Language, Locale, LoginName, NewAccount,
+    NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose,
+    UserAccount, UserId,
 };
 use crate::messages::{MessageKind, email, sms};
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
@@ -183,7 +184,14 @@ impl Recovery {
                 .map_err(|e| AdminError::unavailable(&e))?;
             let now = self.clock.now();
             let notices = self
-                .password_changed_notices(&account, now, true, false, "administrator")
+                .password_changed_notices(
+                    &account,
+                    now,
+                    true,
+                    false,
+                    "administrator",
+                    Language::English,
+                )
                 .map_err(|e| AdminError::unavailable(&e))?;
             if !self
                 .users
@@ -310,7 +318,9 @@ impl Recovery {
         let record =
             ResetTokenRecord::issue(&token, &account.id, purpose, self.clock.now(), lifetime);
         let link = self.settings.reset_link(&token.expose_for_link());
-        let context = self.context(account);
+        // The account's language, else English: an administrator's
+        // request has none.
+        let context = self.context(account, Language::English);
         let (kind, invitation) = match purpose {
             TokenPurpose::Invitation => (MessageKind::Invitation, true),
             _ => (MessageKind::AdminLink, false),

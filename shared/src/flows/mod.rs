@@ -26,10 +26,10 @@ use std::sync::Arc;
 
 use crate::config::RecoverySettings;
 use crate::domain::{
-    AccountLookup, Clock, HashError, OsRandom, Password, PasswordHash, PasswordHasher, RandomError,
-    RandomSource, ResetTokenRecord, Timestamp, UserAccount,
+    AccountLookup, Clock, HashError, Language, OsRandom, Password, PasswordHash, PasswordHasher,
+    RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
 };
-use crate::messages::{AccountEvent, Context, EventKind, Message, MessageKind, RenderError};
+use crate::messages::{AccountEvent, Context, EventKind, Message, MessageKind, RenderError, Texts};
 use crate::ports::{
     AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
     ResetTokenStore, Store, UserStore,
@@ -49,7 +49,7 @@ pub use import::{
     IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow, MAX_IMPORT_ROWS,
 };
 pub use lifecycle::{AccountView, Change, DetailsChange};
-pub use request::{FlowError, ResetRequestOutcome};
+pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 
 /// Notices (a password changed, an account that signs in elsewhere) carry
@@ -136,12 +136,20 @@ impl Recovery {
         }
     }
 
-    /// What the messages to `account` say about the service and the account.
-    fn context<'a>(&'a self, account: &'a UserAccount) -> Context<'a> {
+    /// What the messages to `account` say about the service and the
+    /// account, in the account's language, else in `otherwise` (the
+    /// language of the request that causes them).
+    fn context<'a>(&'a self, account: &'a UserAccount, otherwise: Language) -> Context<'a> {
+        let language = account
+            .locale
+            .as_ref()
+            .and_then(Language::from_locale)
+            .unwrap_or(otherwise);
         Context {
             service_name: &self.settings.service_name,
             login: account.login.as_str(),
             login_url: &self.settings.login_url,
+            t: Texts::new(language),
         }
     }
 

@@ -6,8 +6,8 @@ use tracing::{error, info};
 use super::limits::{Limit, hit, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
-    AccountLookup, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
-    UserId, address_key,
+    AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
+    UserAccount, UserId, address_key,
 };
 use crate::messages::{MessageKind, email};
 use crate::ports::{
@@ -85,6 +85,31 @@ enum SendFailure {
     Random(RandomError),
 }
 
+/// Who asks: from where (the caller's address as API Gateway saw it; it
+/// keys the per-address limits, an IPv6 address by its /64) and in which
+/// language (the page's: what is sent speaks it unless the account has a
+/// language of its own). A bare address asks in English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'a> {
+    pub source_ip: &'a str,
+    pub language: Language,
+}
+
+impl<'a> From<&'a String> for Caller<'a> {
+    fn from(source_ip: &'a String) -> Self {
+        Caller::from(source_ip.as_str())
+    }
+}
+
+impl<'a> From<&'a str> for Caller<'a> {
+    fn from(source_ip: &'a str) -> Self {
+        Caller {
+            source_ip,
+            language: Language::English,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
     #[error("too many requests; retry after {retry_after_seconds} s")]
@@ -102,18 +127,21 @@ impl Recovery {
     /// the caller sent or where from, the account lookup); later failures
     /// are logged and reported as [`ResetRequestOutcome::NotDelivered`].
     ///
-    /// `source_ip` is the caller's address as API Gateway saw it; it keys the
-    /// per-address limits (an IPv6 address by its /64).
+    /// `from`: the [`Caller`] (or only its address).
     pub async fn request_reset(
         &self,
         lookup: &AccountLookup,
-        source_ip: &str,
+        from: impl Into<Caller<'_>>,
     ) -> Result<ResetRequestOutcome, FlowError> {
-        let address = format!("ip#{}", address_key(source_ip));
+        let caller = from.into();
+        let address = format!("ip#{}", address_key(caller.source_ip));
         match lookup {
-            AccountLookup::Phone(phone) => self.request_code(phone, &address).await,
+            AccountLookup::Phone(phone) => {
+                self.request_code(phone, &address, caller.language).await
+            }
             AccountLookup::Login(_) | AccountLookup::Email(_) => {
-                self.request_email(lookup, &address, typed_counter_key(lookup))
+                let typed = typed_counter_key(lookup);
+                self.request_email(lookup, &address, typed, caller.language)
                     .await
             }
         }
@@ -129,6 +157,7 @@ impl Recovery {
         lookup: &AccountLookup,
         address: &str,
         typed: String,
+        language: Language,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let windows = &self.settings.limits;
         let limits: [Limit; 2] = [
@@ -146,7 +175,7 @@ impl Recovery {
                     Err(quiet) => quiet,
                     Ok(update) => {
                         updates.push(update);
-                        match self.email_account(account, &updates, now).await {
+                        match self.email_account(account, &updates, now, language).await {
                             Some(outcome) => return Ok(outcome),
                             None => continue,
                         }
@@ -208,9 +237,10 @@ impl Recovery {
         account: &UserAccount,
         counters: &[CounterUpdate<'_>],
         now: Timestamp,
+        language: Language,
     ) -> Option<ResetRequestOutcome> {
         let id = account.id.clone();
-        let written = match self.write_email(account, counters, now).await {
+        let written = match self.write_email(account, counters, now, language).await {
             Ok(Some(outcome)) => Ok(outcome),
             Ok(None) => return None,
             Err(err) => Err(err),
@@ -233,12 +263,13 @@ impl Recovery {
         account: &UserAccount,
         counters: &[CounterUpdate<'_>],
         now: Timestamp,
+        language: Language,
     ) -> Result<Option<ResetRequestOutcome>, SendFailure> {
         let id = account.id.clone();
         let Some(to) = account.email.as_ref() else {
             return Ok(Some(ResetRequestOutcome::NoEmailOnRecord(id)));
         };
-        let context = self.context(account);
+        let context = self.context(account, language);
         if let Some(provider) = account.social_only() {
             let notice = email::provider_account(to, &context, provider);
             let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);

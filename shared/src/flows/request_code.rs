@@ -6,7 +6,7 @@ use tracing::{error, info};
 use super::limits::{Limit, within};
 use super::request::{FlowError, RATE_ATTEMPTS, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
-use crate::domain::{AccountLookup, CodeRecord, PhoneNumber, SmsCode, UserAccount};
+use crate::domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
 use crate::messages::{MessageKind, sms};
 use crate::ports::{OutboxItem, typed_counter_key};
 
@@ -18,6 +18,7 @@ impl Recovery {
         &self,
         phone: &PhoneNumber,
         address: &str,
+        language: Language,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let sms_settings = &self.settings.sms;
         let secret = self.code_secret()?;
@@ -51,13 +52,15 @@ impl Recovery {
                 expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
             };
             let message = match state.account.as_ref() {
-                Some(account) => match self.code_message(account, phone, &code, &record) {
-                    Ok(message) => message,
-                    Err(err) => {
-                        error!(user_id = %account.id, error = %err, "could not seal the SMS");
-                        return Ok(ResetRequestOutcome::NotDelivered(account.id.clone()));
+                Some(account) => {
+                    match self.code_message(account, phone, &code, &record, language) {
+                        Ok(message) => message,
+                        Err(err) => {
+                            error!(user_id = %account.id, error = %err, "could not seal the SMS");
+                            return Ok(ResetRequestOutcome::NotDelivered(account.id.clone()));
+                        }
                     }
-                },
+                }
                 None => None,
             };
             if self
@@ -101,8 +104,9 @@ impl Recovery {
         phone: &PhoneNumber,
         code: &SmsCode,
         record: &CodeRecord,
+        language: Language,
     ) -> Result<Option<OutboxItem>, SealError> {
-        let context = self.context(account);
+        let context = self.context(account, language);
         if account.disabled {
             return Ok(None);
         }

@@ -5,8 +5,8 @@ use tracing::{info, warn};
 
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
-    AccountLookup, HashError, MAX_WRONG_LOGINS, NewPasswordError, PolicyViolation, ResetToken,
-    ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
+    AccountLookup, HashError, Language, MAX_WRONG_LOGINS, NewPasswordError, PolicyViolation,
+    ResetToken, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
 };
 use crate::messages::{EventKind, MessageKind, email, sms};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
@@ -22,6 +22,9 @@ pub struct PasswordChange {
     pub login: Option<String>,
     pub password: SecretString,
     pub confirmation: SecretString,
+    /// The language of the form: the notice that the password changed
+    /// speaks it unless the account has a language of its own.
+    pub language: Language,
 }
 
 impl std::fmt::Debug for PasswordChange {
@@ -152,8 +155,9 @@ impl Recovery {
             TokenPurpose::Invitation => "invitation",
             TokenPurpose::SelfService => "reset_link",
         };
+        let now = self.clock.now();
         let notices =
-            self.password_changed_notices(&account, self.clock.now(), false, by_sms, through)?;
+            self.password_changed_notices(&account, now, false, by_sms, through, change.language)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -198,13 +202,14 @@ impl Recovery {
         by_admin: bool,
         by_sms: bool,
         through: &str,
+        language: Language,
     ) -> Result<Vec<OutboxItem>, SealError> {
-        let context = self.context(account);
+        let context = self.context(account, language);
         let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
         let kind = MessageKind::PasswordChanged;
         let mut notices = Vec::new();
         if let Some(to) = &account.email {
-            let notice = email::password_changed(to, &context, now, by_admin);
+            let notice = email::password_changed(to, &context, now, by_admin, None);
             notices.push(self.seal(account, kind, notice, send_before)?);
         }
         if let Some(to) = account
@@ -212,7 +217,7 @@ impl Recovery {
             .as_ref()
             .filter(|_| by_sms || notices.is_empty())
         {
-            let notice = sms::password_changed(to, &context);
+            let notice = sms::password_changed(to, &context, by_admin, None);
             notices.push(self.seal(account, kind, notice, send_before)?);
         }
         notices.push(self.seal_event(account, EventKind::PasswordChanged, through, now)?);

@@ -15,7 +15,7 @@ use super::response::json_response;
 use super::{check_route, is_get};
 use crate::config::{Function, WebSettings};
 use crate::domain::AccountLookup;
-use crate::flows::Recovery;
+use crate::flows::{Caller, Recovery};
 
 const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
      with a 6-digit code. Enter the code before it expires, or ask for a new one.";
@@ -69,7 +69,12 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         }
         Err(err) => return err.into_json_response(),
     };
-    let result = recovery.request_reset(&lookup, &source_ip(&req)).await;
+    let source_ip = source_ip(&req);
+    let caller = Caller {
+        source_ip: &source_ip,
+        language,
+    };
+    let result = recovery.request_reset(&lookup, caller).await;
     // The same minimum time for every account, found or not.
     tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
     if let Err(err) = result {

@@ -97,6 +97,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         login: login.clone(),
         password: SecretString::from(password),
         confirmation: SecretString::from(confirmation),
+        language,
     };
     match (recovery.set_password(change).await, format) {
         (Ok(done), Format::Json) => json_response(

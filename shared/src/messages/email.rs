@@ -1,131 +1,124 @@
-//! The emails, each an HTML and a plain-text part (and a subject) rendered
-//! from `templates/email/`. One template struct per template file.
+//! The emails. Every one has the same parts (a title, paragraphs, a table
+//! of details, a button with its link, a closing note), laid out once in
+//! `templates/email/mail.html` and `mail.txt` and worded in the recipient's
+//! language from `locales/<language>/messages.ftl`. One function per email.
 
 use askama::Template;
 
-use super::{Context, OutgoingEmail, RenderError, describe_lifetime, render_email};
-use crate::domain::{EmailAddress, Timestamp, utc_minutes};
+use super::{Context, OutgoingEmail, RenderError};
+use crate::domain::{EmailAddress, Timestamp};
 
-#[derive(Template)]
-#[template(path = "email/reset_link.subject.txt")]
-struct ResetLinkSubject<'a> {
-    service_name: &'a str,
+/// A row of the details table; its value a link when `link`.
+struct Detail {
+    label: String,
+    value: String,
+    link: bool,
+}
+
+/// The button, with what the HTML part says under it.
+struct Action {
+    label: String,
+    link: String,
+    /// "The link works once and expires in ...", when it does.
+    once: Option<String>,
+    /// "If the button does not work, copy this address ...".
+    copy: String,
+}
+
+/// One email's content, both parts.
+struct Mail {
+    lang: &'static str,
+    service_name: String,
+    title: String,
+    paragraphs: Vec<String>,
+    details: Vec<Detail>,
+    action: Option<Action>,
+    after: Vec<String>,
+    note: Option<String>,
 }
 
 #[derive(Template)]
-#[template(path = "email/reset_link.html")]
-struct ResetLinkHtml<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    link: &'a str,
-    lifetime: &'a str,
+#[template(path = "email/mail.html")]
+struct Html<'a> {
+    mail: &'a Mail,
 }
 
 #[derive(Template)]
-#[template(path = "email/reset_link.txt")]
-struct ResetLinkText<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    link: &'a str,
-    lifetime: &'a str,
+#[template(path = "email/mail.txt")]
+struct Text<'a> {
+    mail: &'a Mail,
 }
 
-#[derive(Template)]
-#[template(path = "email/provider_account.subject.txt")]
-struct ProviderSubject<'a> {
-    service_name: &'a str,
+/// The words of one email in `context`'s language.
+struct Words<'c, 'a> {
+    context: &'c Context<'a>,
 }
 
-#[derive(Template)]
-#[template(path = "email/provider_account.html")]
-struct ProviderHtml<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    provider: &'a str,
-}
+impl Words<'_, '_> {
+    /// The message `id` with the service's name and the login, and `args`;
+    /// a message the catalog lacks or cannot render fails the email.
+    fn get(&self, id: &str, args: &[(&str, &str)]) -> Result<String, RenderError> {
+        let mut all: Vec<(&str, super::Arg<'_>)> = vec![
+            ("service", self.context.service_name.into()),
+            ("login", self.context.login.into()),
+        ];
+        all.extend(args.iter().map(|(name, value)| (*name, (*value).into())));
+        self.context.t.try_format(id, &all).ok_or(RenderError)
+    }
 
-#[derive(Template)]
-#[template(path = "email/provider_account.txt")]
-struct ProviderText<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    provider: &'a str,
-}
+    fn mail(&self, title: &str, args: &[(&str, &str)]) -> Result<Mail, RenderError> {
+        Ok(Mail {
+            lang: self.context.t.language.code(),
+            service_name: self.context.service_name.to_owned(),
+            title: self.get(title, args)?,
+            paragraphs: Vec::new(),
+            details: Vec::new(),
+            action: None,
+            after: Vec::new(),
+            note: None,
+        })
+    }
 
-#[derive(Template)]
-#[template(path = "email/password_changed.subject.txt")]
-struct ChangedSubject<'a> {
-    service_name: &'a str,
-}
+    fn detail(&self, label: &str, value: &str, link: bool) -> Result<Detail, RenderError> {
+        Ok(Detail {
+            label: self.get(label, &[])?,
+            value: value.to_owned(),
+            link,
+        })
+    }
 
-#[derive(Template)]
-#[template(path = "email/password_changed.html")]
-struct ChangedHtml<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    changed_at: &'a str,
-    by_admin: bool,
-}
+    /// The login and sign-in address rows.
+    fn registration(&self) -> Result<Vec<Detail>, RenderError> {
+        Ok(vec![
+            self.detail("mail-login", self.context.login, false)?,
+            self.detail("mail-sign-in-address", self.context.login_url, true)?,
+        ])
+    }
 
-#[derive(Template)]
-#[template(path = "email/password_changed.txt")]
-struct ChangedText<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    changed_at: &'a str,
-    by_admin: bool,
-}
+    /// A button to `link` that works once for `lifetime_seconds`.
+    fn once(&self, label: &str, link: &str, lifetime_seconds: i64) -> Result<Action, RenderError> {
+        let lifetime = self.context.t.duration(lifetime_seconds);
+        Ok(Action {
+            label: self.get(label, &[])?,
+            link: link.to_owned(),
+            once: Some(self.get("mail-link-once", &[("lifetime", &lifetime)])?),
+            copy: self.get("mail-link-copy", &[])?,
+        })
+    }
 
-#[derive(Template)]
-#[template(path = "email/admin_link.subject.txt")]
-struct AdminLinkSubject<'a> {
-    service_name: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/admin_link.html")]
-struct AdminLinkHtml<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    login_url: &'a str,
-    link: &'a str,
-    lifetime: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/admin_link.txt")]
-struct AdminLinkText<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    login_url: &'a str,
-    link: &'a str,
-    lifetime: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/invitation.subject.txt")]
-struct InvitationSubject<'a> {
-    service_name: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/invitation.html")]
-struct InvitationHtml<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    login_url: &'a str,
-    link: &'a str,
-    lifetime: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/invitation.txt")]
-struct InvitationText<'a> {
-    service_name: &'a str,
-    login: &'a str,
-    login_url: &'a str,
-    link: &'a str,
-    lifetime: &'a str,
+    fn send(
+        &self,
+        to: &EmailAddress,
+        subject: &str,
+        mail: Mail,
+    ) -> Result<OutgoingEmail, RenderError> {
+        Ok(OutgoingEmail {
+            to: to.clone(),
+            subject: self.get(subject, &[])?,
+            html: Html { mail: &mail }.render()?,
+            text: Text { mail: &mail }.render()?,
+        })
+    }
 }
 
 /// The email with the "Change password" link.
@@ -135,28 +128,12 @@ pub fn reset_link(
     link: &str,
     lifetime_seconds: i64,
 ) -> Result<OutgoingEmail, RenderError> {
-    let Context {
-        service_name,
-        login,
-        ..
-    } = *context;
-    let lifetime = &describe_lifetime(lifetime_seconds);
-    render_email(
-        to,
-        ResetLinkSubject { service_name },
-        ResetLinkHtml {
-            service_name,
-            login,
-            link,
-            lifetime,
-        },
-        ResetLinkText {
-            service_name,
-            login,
-            link,
-            lifetime,
-        },
-    )
+    let w = Words { context };
+    let mut mail = w.mail("reset-link-title", &[])?;
+    mail.paragraphs.push(w.get("reset-link-text", &[])?);
+    mail.action = Some(w.once("reset-link-action", link, lifetime_seconds)?);
+    mail.note = Some(w.get("mail-ignore", &[])?);
+    w.send(to, "reset-link-subject", mail)
 }
 
 /// The email to an account that signs in through an identity provider.
@@ -165,57 +142,41 @@ pub fn provider_account(
     context: &Context<'_>,
     provider: &str,
 ) -> Result<OutgoingEmail, RenderError> {
-    let Context {
-        service_name,
-        login,
-        ..
-    } = *context;
-    render_email(
-        to,
-        ProviderSubject { service_name },
-        ProviderHtml {
-            service_name,
-            login,
-            provider,
-        },
-        ProviderText {
-            service_name,
-            login,
-            provider,
-        },
-    )
+    let w = Words { context };
+    let with = [("provider", provider)];
+    let mut mail = w.mail("provider-title", &with)?;
+    mail.paragraphs.push(w.get("provider-text", &with)?);
+    mail.paragraphs.push(w.get("provider-how", &with)?);
+    mail.note = Some(w.get("provider-ignore", &[])?);
+    w.send(to, "provider-subject", mail)
 }
 
-/// The notice that a password changed (`by_admin`: an administrator set
-/// it). It carries no link that signs in.
+/// The notice that a password changed at `changed_at` (`by_admin`: an
+/// administrator set it), with its "This was not me" link when there is
+/// one (`not_me`: the link and its lifetime). It carries no link that
+/// signs in.
 pub fn password_changed(
     to: &EmailAddress,
     context: &Context<'_>,
     changed_at: Timestamp,
     by_admin: bool,
+    not_me: Option<(&str, i64)>,
 ) -> Result<OutgoingEmail, RenderError> {
-    let Context {
-        service_name,
-        login,
-        ..
-    } = *context;
-    let changed_at = &utc_minutes(changed_at);
-    render_email(
-        to,
-        ChangedSubject { service_name },
-        ChangedHtml {
-            service_name,
-            login,
-            changed_at,
-            by_admin,
-        },
-        ChangedText {
-            service_name,
-            login,
-            changed_at,
-            by_admin,
-        },
-    )
+    let w = Words { context };
+    let when = super::date_time(&context.t, changed_at);
+    let by = if by_admin { "admin" } else { "self" };
+    let mut mail = w.mail("changed-title", &[])?;
+    mail.paragraphs
+        .push(w.get("changed-text", &[("by", by), ("when", &when)])?);
+    mail.paragraphs.push(w.get("changed-fine", &[])?);
+    match not_me {
+        Some((link, lifetime_seconds)) => {
+            mail.paragraphs.push(w.get("changed-not-you", &[])?);
+            mail.action = Some(w.once("changed-not-me-action", link, lifetime_seconds)?);
+        }
+        None => mail.paragraphs.push(w.get("changed-contact", &[])?),
+    }
+    w.send(to, "changed-subject", mail)
 }
 
 /// The "Recover password" email an administrator sends, with the
@@ -226,30 +187,12 @@ pub fn admin_link(
     link: &str,
     lifetime_seconds: i64,
 ) -> Result<OutgoingEmail, RenderError> {
-    let Context {
-        service_name,
-        login,
-        login_url,
-    } = *context;
-    let lifetime = &describe_lifetime(lifetime_seconds);
-    render_email(
-        to,
-        AdminLinkSubject { service_name },
-        AdminLinkHtml {
-            service_name,
-            login,
-            login_url,
-            link,
-            lifetime,
-        },
-        AdminLinkText {
-            service_name,
-            login,
-            login_url,
-            link,
-            lifetime,
-        },
-    )
+    let w = Words { context };
+    let mut mail = w.mail("admin-link-title", &[])?;
+    mail.paragraphs.push(w.get("admin-link-text", &[])?);
+    mail.details = w.registration()?;
+    mail.action = Some(w.once("admin-link-action", link, lifetime_seconds)?);
+    w.send(to, "admin-link-subject", mail)
 }
 
 /// The invitation to a new account, with the registration details and the
@@ -260,99 +203,41 @@ pub fn invitation(
     link: &str,
     lifetime_seconds: i64,
 ) -> Result<OutgoingEmail, RenderError> {
-    let Context {
-        service_name,
-        login,
-        login_url,
-    } = *context;
-    let lifetime = &describe_lifetime(lifetime_seconds);
-    render_email(
-        to,
-        InvitationSubject { service_name },
-        InvitationHtml {
-            service_name,
-            login,
-            login_url,
-            link,
-            lifetime,
-        },
-        InvitationText {
-            service_name,
-            login,
-            login_url,
-            link,
-            lifetime,
-        },
-    )
+    let w = Words { context };
+    let mut mail = w.mail("invitation-title", &[])?;
+    mail.paragraphs.push(w.get("invitation-text", &[])?);
+    mail.details = w.registration()?;
+    mail.action = Some(w.once("invitation-action", link, lifetime_seconds)?);
+    w.send(to, "invitation-subject", mail)
+}
+
+/// "Forgot your login?": the account's login, how it signs in (a
+/// password, or `provider`), and where.
+pub fn login_reminder(
+    to: &EmailAddress,
+    context: &Context<'_>,
+    provider: Option<&str>,
+) -> Result<OutgoingEmail, RenderError> {
+    let w = Words { context };
+    let mut mail = w.mail("reminder-title", &[])?;
+    mail.paragraphs.push(w.get("reminder-text", &[])?);
+    let how = match provider {
+        Some(provider) => provider.to_owned(),
+        None => w.get("mail-password", &[])?,
+    };
+    mail.details = vec![
+        w.detail("mail-login", context.login, false)?,
+        w.detail("mail-signs-in-with", &how, false)?,
+    ];
+    mail.action = Some(Action {
+        label: w.get("reminder-action", &[])?,
+        link: context.login_url.to_owned(),
+        once: None,
+        copy: String::new(),
+    });
+    mail.note = Some(w.get("reminder-ignore", &[])?);
+    w.send(to, "reminder-subject", mail)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn to() -> EmailAddress {
-        EmailAddress::parse("ada@example.com").unwrap()
-    }
-
-    const EXAMPLE: Context<'static> = Context {
-        service_name: "Example",
-        login: "ada",
-        login_url: "https://app.example.com/login",
-    };
-
-    #[test]
-    fn reset_email_has_the_link_in_both_parts() {
-        let link = "https://id.example.com/password/reset?token=abc_DEF-123";
-        let email = reset_link(&to(), &EXAMPLE, link, 3600).unwrap();
-        assert_eq!(email.subject, "Reset your Example password");
-        assert!(email.html.contains(&format!("href=\"{link}\"")));
-        assert!(email.html.contains("Change password"));
-        assert!(email.text.contains(link));
-        assert!(email.text.contains("expires in 1 hour"));
-        assert!(!format!("{email:?}").contains("abc_DEF"));
-    }
-
-    #[test]
-    fn html_parts_escape_what_they_show() {
-        let email = provider_account(&to(), &EXAMPLE, "<Evil & Co>").unwrap();
-        assert!(
-            email.html.contains("&#60;Evil &#38; Co&#62;")
-                || email.html.contains("&lt;Evil &amp; Co&gt;")
-        );
-        assert!(!email.html.contains("<Evil"));
-        assert!(email.text.contains("<Evil & Co>"));
-    }
-
-    #[test]
-    fn provider_email_names_the_provider_and_has_no_link() {
-        let email = provider_account(&to(), &EXAMPLE, "Google").unwrap();
-        assert!(email.text.contains("reset your password with Google"));
-        assert!(!email.html.contains("token="));
-    }
-
-    #[test]
-    fn changed_email_says_when_and_has_no_sign_in_link() {
-        let at = Timestamp::from_epoch_seconds(0);
-        let email = password_changed(&to(), &EXAMPLE, at, false).unwrap();
-        assert!(email.text.contains("was changed on 1970-01-01 00:00 UTC"));
-        assert!(!email.html.contains("href"));
-        let by_admin = password_changed(&to(), &EXAMPLE, at, true).unwrap();
-        assert!(by_admin.text.contains("changed by an administrator on"));
-    }
-
-    #[test]
-    fn admin_emails_carry_the_registration_details_and_the_link() {
-        let link = "https://id.example.com/password/reset?token=t0k";
-        for email in [
-            admin_link(&to(), &EXAMPLE, link, 86_400).unwrap(),
-            invitation(&to(), &EXAMPLE, link, 86_400).unwrap(),
-        ] {
-            for part in [&email.html, &email.text] {
-                assert!(part.contains("ada"));
-                assert!(part.contains("https://app.example.com/login"));
-                assert!(part.contains(link));
-                assert!(part.contains("24 hours"));
-            }
-        }
-    }
-}
+mod tests;

@@ -1,12 +1,11 @@
-//! The messages the service sends, rendered from the template files under
-//! `templates/email/` and `templates/sms/`. Every message is built the same
-//! way: `messages::<channel>::<message>(to, &context, what it carries)`.
+//! The messages the service sends, worded in the recipient's language from
+//! the catalogs under `locales/` (emails laid out by `templates/email/`).
+//! Every message is built the same way:
+//! `messages::<channel>::<message>(to, &context, what it carries)`.
 
 use std::fmt;
 
-use askama::Template;
-
-use crate::domain::{EmailAddress, PhoneNumber};
+use crate::domain::{EmailAddress, PhoneNumber, Timestamp};
 
 pub mod email;
 pub mod event;
@@ -18,7 +17,8 @@ pub use event::{AccountEvent, EVENT_SOURCE, EventKind, OutgoingEvent};
 pub use payload::{Channel, MalformedPayload, Message, MessageKind};
 pub use texts::{Arg, Texts};
 
-/// What every message says about its sender and the account it is about.
+/// What every message says about its sender and the account it is about,
+/// and the language it says it in.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The service's name ("Example Cloud").
@@ -27,6 +27,9 @@ pub struct Context<'a> {
     pub login: &'a str,
     /// The product's sign-in page, for the registration details.
     pub login_url: &'a str,
+    /// The recipient's words: the account's locale, else the language of
+    /// the request that causes the message.
+    pub t: Texts,
 }
 
 /// An email ready to send. Its body may hold a recovery link, so only the
@@ -75,30 +78,25 @@ impl From<askama::Error> for RenderError {
     }
 }
 
-/// An email from its three templates: subject, HTML part and text part.
-fn render_email(
-    to: &EmailAddress,
-    subject: impl Template,
-    html: impl Template,
-    text: impl Template,
-) -> Result<OutgoingEmail, RenderError> {
-    Ok(OutgoingEmail {
-        to: to.clone(),
-        subject: subject.render()?.trim().to_owned(),
-        html: html.render()?,
-        text: text.render()?,
-    })
+/// `at` as a date and time in `t`'s language: "December 3, 2026 at 07:45
+/// UTC", "3. Dezember 2026 um 07:45 UTC", "3 декабря 2026 г., 07:45 UTC".
+pub fn date_time(t: &Texts, at: Timestamp) -> String {
+    let utc = at.utc();
+    let month = t.get(&format!("month-{}", utc.month));
+    let time = format!("{:02}:{:02}", utc.hour, utc.minute);
+    t.format(
+        "date-time",
+        &[
+            ("day", i64::from(utc.day).into()),
+            ("month", month.as_str().into()),
+            ("year", Arg::Text(&utc.year.to_string())),
+            ("time", time.as_str().into()),
+        ],
+    )
 }
 
-/// A text message from its template.
-fn render_sms(to: &PhoneNumber, text: impl Template) -> Result<OutgoingSms, RenderError> {
-    Ok(OutgoingSms {
-        to: to.clone(),
-        text: text.render()?.trim().to_owned(),
-    })
-}
-
-/// "1 hour", "90 minutes", "24 hours", "45 seconds".
+/// "1 hour", "90 minutes", "24 hours", "45 seconds": for the JSON API's
+/// English sentences (messages to people use [`Texts::duration`]).
 pub fn describe_lifetime(seconds: i64) -> String {
     let plural = |n: i64, unit: &str| {
         if n == 1 {

@@ -1,5 +1,6 @@
 //! The service's words in each language it speaks: Fluent catalogs under
-//! `shared/locales/<language>/`, compiled into the binary and parsed the
+//! `shared/locales/<language>/` (`pages.ftl` for the pages, `messages.ftl`
+//! for emails and text messages), compiled into the binary and parsed the
 //! first time a language is asked for.
 
 use std::borrow::Cow;
@@ -20,14 +21,29 @@ pub const CATALOGS: &[(Language, &str, &str)] = &[
         include_str!("../../locales/en/pages.ftl"),
     ),
     (
+        Language::English,
+        "messages.ftl",
+        include_str!("../../locales/en/messages.ftl"),
+    ),
+    (
         Language::German,
         "pages.ftl",
         include_str!("../../locales/de/pages.ftl"),
     ),
     (
+        Language::German,
+        "messages.ftl",
+        include_str!("../../locales/de/messages.ftl"),
+    ),
+    (
         Language::Russian,
         "pages.ftl",
         include_str!("../../locales/ru/pages.ftl"),
+    ),
+    (
+        Language::Russian,
+        "messages.ftl",
+        include_str!("../../locales/ru/messages.ftl"),
     ),
 ];
 
@@ -129,10 +145,13 @@ impl Texts {
         errors.is_empty().then(|| text.into_owned())
     }
 
-    /// A wait of `seconds` in its largest whole unit: hours, minutes or
-    /// seconds ("in { $wait }").
+    /// A span of `seconds` in its largest whole unit: days (from two),
+    /// hours, minutes or seconds ("in { $wait }", "expires in { $lifetime }").
     pub fn duration(&self, seconds: i64) -> String {
         match seconds.max(1) {
+            s if s % 86_400 == 0 && s >= 2 * 86_400 => {
+                self.with("duration-days", "days", s / 86_400)
+            }
             s if s % 3600 == 0 => self.with("duration-hours", "hours", s / 3600),
             s if s % 60 == 0 => self.with("duration-minutes", "minutes", s / 60),
             s => self.with("duration-seconds", "seconds", s),

@@ -3,7 +3,7 @@
 //! system tests).
 
 use password_recovery::admin_event;
-use password_recovery::domain::{AccountLookup, LoginName, PasswordHasher, PhoneNumber};
+use password_recovery::domain::{AccountLookup, Language, LoginName, PasswordHasher, PhoneNumber};
 use password_recovery::flows::{PasswordChange, SetPasswordError, VerifyCodeError};
 use password_recovery::ports::UserStore;
 use password_recovery::testing::{World, token_from};
@@ -38,6 +38,7 @@ impl Admin for World {
                 login: None,
                 password: SecretString::from(password.to_owned()),
                 confirmation: SecretString::from(password.to_owned()),
+                language: Language::English,
             })
             .await
             .map(|_| ())

@@ -1,7 +1,7 @@
 //! The world the tests run in: the flows on in-memory parts, with three
 //! accounts.
 
-use password_recovery::domain::{AccountLookup, PhoneNumber};
+use password_recovery::domain::{AccountLookup, Language, PhoneNumber};
 use password_recovery::flows::{PasswordChange, ResetRequestOutcome};
 use password_recovery::testing::{TestAccount, World, token_from};
 use secrecy::SecretString;
@@ -56,6 +56,7 @@ pub fn change(token: &str, password: &str, confirmation: &str) -> PasswordChange
         login: None,
         password: SecretString::from(password.to_owned()),
         confirmation: SecretString::from(confirmation.to_owned()),
+        language: Language::English,
     }
 }
 

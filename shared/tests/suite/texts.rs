@@ -18,6 +18,23 @@ fn sample_args(count: i64) -> Vec<(&'static str, Arg<'static>)> {
         ("min", Arg::Number(count)),
         ("max", Arg::Number(count)),
         ("wait", Arg::Text("…")),
+        ("days", Arg::Number(count)),
+        ("service", Arg::Text("Example")),
+        ("login", Arg::Text("ada")),
+        ("login_url", Arg::Text("https://app.example.com/login")),
+        (
+            "link",
+            Arg::Text("https://id.example.com/password/reset?token=x"),
+        ),
+        ("lifetime", Arg::Text("…")),
+        ("provider", Arg::Text("Google")),
+        ("code", Arg::Text("123456")),
+        ("when", Arg::Text("…")),
+        ("by", Arg::Text("self")),
+        ("day", Arg::Number(count)),
+        ("month", Arg::Text("…")),
+        ("year", Arg::Text("2026")),
+        ("time", Arg::Text("07:45")),
     ]
 }
 

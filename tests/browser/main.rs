@@ -1,0 +1,98 @@
+//! The pages in a real browser: headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) driven through WebDriver (fantoccini), against the
+//! local stack as `make dev` runs it. Each walk is what a person does, from
+//! the forgot page to "Password changed", reading the email or text the
+//! stack sent; axe-core checks every page on the way (no serious or
+//! critical violation). A failing step keeps a screenshot under
+//! `target/browser/failures/` (see `browser.rs`).
+
+mod browser;
+mod walks;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use system_tests::{LocalStack, unique, unique_phone};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// How long the stack may take to hand a message to its recipient.
+pub const DELIVERY: Duration = Duration::from_secs(60);
+
+/// The local stack, started once for every walk.
+pub fn stack() -> &'static LocalStack {
+    static STACK: OnceLock<LocalStack> = OnceLock::new();
+    STACK.get_or_init(|| {
+        LocalStack::start(&[
+            // Every walk comes from 127.0.0.1.
+            ("FORGOT_LIMIT_PER_IP_HOUR", "100000"),
+            ("SMS_LIMIT_PER_IP_HOUR", "100000"),
+        ])
+    })
+}
+
+/// Two browsers at a time: each Chromium takes most of a core.
+pub async fn turn() -> SemaphorePermit<'static> {
+    static BROWSERS: Semaphore = Semaphore::const_new(2);
+    BROWSERS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed")
+}
+
+/// A person with an account of their own, imported through the
+/// administrator's function as a product loads its users.
+pub struct Person {
+    pub login: String,
+    pub email: String,
+    pub phone: String,
+}
+
+impl Person {
+    pub fn new(prefix: &str, locale: Option<&str>) -> Person {
+        let login = unique(prefix);
+        let person = Person {
+            email: format!("{login}@browser.test"),
+            phone: unique_phone(),
+            login,
+        };
+        let mut user = json!({
+            "login": person.login,
+            "email": person.email,
+            "phone": person.phone,
+        });
+        if let Some(locale) = locale {
+            user["locale"] = json!(locale);
+        }
+        let answer = stack().invoke(
+            "admin-reset",
+            &json!({
+                "action": "import_users",
+                "requested_by": "browser-tests@example.com",
+                "users": [user],
+            }),
+        );
+        assert_eq!(answer["results"][0]["status"], "created", "{answer}");
+        person
+    }
+
+    /// The product's sign-in check of `password` for this person.
+    pub fn signs_in_with(&self, password: &str) -> bool {
+        let answer: Value = stack().invoke(
+            "verify-credentials",
+            &json!({ "login": self.login, "password": password }),
+        );
+        answer["valid"] == json!(true)
+    }
+}
+
+/// The 6-digit code in a text.
+pub fn code_in(text: &str) -> String {
+    let digits: String = text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(digits.len(), 6, "no code in {text:?}");
+    digits
+}

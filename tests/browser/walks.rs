@@ -1,0 +1,227 @@
+//! What people do at the screen, each walk in a browser of its own.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::browser::{Browser, Step};
+use crate::{DELIVERY, Person, code_in, stack, turn};
+
+const NEW_PASSWORD: &str = "a quiet harbour at dawn";
+
+/// Sets `password` on the reset form the browser shows, and lands on
+/// "Password changed" (in the browser's language: `done`).
+async fn set_new_password(b: &mut Browser, password: &str, done: &str) -> Step {
+    b.step("new password");
+    b.fill("#password", password).await?;
+    b.fill("#password_confirmation", password).await?;
+    b.press("form button[type=submit]").await?;
+    b.step("done");
+    b.expect_heading(done).await?;
+    b.check_accessibility().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_resets_by_the_emailed_link() {
+    let person = Person::new("link", None);
+    let _turn = turn().await;
+    let mut b = Browser::open("email-link", &stack().base, "en").await;
+    let outcome = async {
+        b.step("forgot page");
+        b.go("/password/forgot").await?;
+        b.expect_heading("Forgot password").await?;
+        b.check_accessibility().await?;
+        b.keep("forgot").await?;
+        b.fill("#login", &person.login).await?;
+        b.press("form button[type=submit]").await?;
+        b.step("check your email");
+        b.expect_heading("Check your email").await?;
+        b.check_accessibility().await?;
+        b.keep("check-email").await?;
+
+        b.step("the email");
+        let email = stack().wait_for_email(&person.email, 1, DELIVERY);
+        let link = email
+            .link_starting_with(&format!("{}/password/reset?token=", stack().base))
+            .ok_or("no reset link in the email")?;
+        b.go(&link).await?;
+        b.step("reset form");
+        b.expect_heading("Enter a new password").await?;
+        b.check_accessibility().await?;
+        b.keep("reset-form").await?;
+        set_new_password(&mut b, NEW_PASSWORD, "Password changed").await?;
+        b.keep("done").await?;
+        b.step("sign in");
+        if !person.signs_in_with(NEW_PASSWORD) {
+            return Err("the product's sign-in check refuses the new password".into());
+        }
+        b.step("the link again");
+        b.go(&link).await?;
+        b.expect_heading("This link no longer works").await?;
+        b.check_accessibility().await
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_resets_by_a_code_sent_to_their_phone() {
+    let person = Person::new("phone", None);
+    let _turn = turn().await;
+    let mut b = Browser::open("phone-code", &stack().base, "en").await;
+    let outcome = async {
+        b.step("forgot page");
+        b.go("/password/forgot").await?;
+        b.fill("#login", &person.phone).await?;
+        b.press("form button[type=submit]").await?;
+        b.step("code page");
+        b.expect_heading("Enter the code").await?;
+        b.check_accessibility().await?;
+        b.keep("code").await?;
+        let keypad = b.attribute("#code", "inputmode").await?;
+        let hint = b.attribute("#code", "autocomplete").await?;
+        if keypad.as_deref() != Some("numeric") || hint.as_deref() != Some("one-time-code") {
+            return Err(format!("the code field asks for {keypad:?}, {hint:?}").into());
+        }
+
+        b.step("a wrong code");
+        b.fill("#code", "000000").await?;
+        b.press("form.verify button").await?;
+        b.expect_text("That code is wrong or has expired.").await?;
+        let invalid = b.attribute("#code", "aria-invalid").await?;
+        if invalid.as_deref() != Some("true") {
+            return Err("the wrong code's field is not marked invalid".into());
+        }
+        b.check_accessibility().await?;
+
+        b.step("the text");
+        let text = stack().wait_for_text(&person.phone, 1, DELIVERY);
+        b.fill("#code", &code_in(&text)).await?;
+        b.press("form.verify button").await?;
+        b.step("reset form");
+        b.expect_heading("Enter a new password").await?;
+        set_new_password(&mut b, NEW_PASSWORD, "Password changed").await?;
+        if !person.signs_in_with(NEW_PASSWORD) {
+            return Err("the product's sign-in check refuses the new password".into());
+        }
+        Ok(())
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_whose_browser_speaks_german_walks_in_german() {
+    let person = Person::new("deutsch", None);
+    let _turn = turn().await;
+    let mut b = Browser::open("german", &stack().base, "de-DE,de").await;
+    let outcome = async {
+        b.step("Passwort vergessen");
+        b.go("/password/forgot").await?;
+        b.expect_heading("Passwort vergessen").await?;
+        b.keep("forgot-de").await?;
+        b.fill("#login", &person.email).await?;
+        b.press("form button[type=submit]").await?;
+        b.step("Postfach");
+        b.expect_heading("Sehen Sie in Ihr Postfach").await?;
+        b.check_accessibility().await?;
+        let email = stack().wait_for_email(&person.email, 1, DELIVERY);
+        let link = email
+            .link_starting_with(&format!("{}/password/reset?token=", stack().base))
+            .ok_or("no reset link in the email")?;
+        b.go(&link).await?;
+        b.step("Formular");
+        b.expect_heading("Neues Passwort eingeben").await?;
+        b.step("zu kurz");
+        b.fill("#password", "kurz").await?;
+        b.fill("#password_confirmation", "kurz").await?;
+        // The browser's own check (minlength) would stop the form; the
+        // service's answer is what is tested here.
+        b.step("Sprache wechseln");
+        b.press_link("Русский").await?;
+        b.expect_heading("Введите новый пароль").await?;
+        b.press_link("Deutsch").await?;
+        b.expect_heading("Neues Passwort eingeben").await?;
+        set_new_password(&mut b, NEW_PASSWORD, "Passwort geändert").await?;
+        b.keep("done-de").await?;
+        Ok(())
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_code_page_counts_down_and_then_offers_a_new_code_first() {
+    let _turn = turn().await;
+    let mut b = Browser::open("countdown", &stack().base, "en").await;
+    let outcome = async {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+        b.step("a code with three seconds left");
+        b.go(&format!(
+            "/password/code?phone=%2B4915112345678&until={}",
+            now + 3
+        ))
+        .await?;
+        let left: i64 = b
+            .style(".countdown .left", "--left")
+            .await?
+            .trim()
+            .parse()?;
+        if !(1..=3).contains(&left) {
+            return Err(format!("the countdown shows {left}").into());
+        }
+        if b.style(".expired", "visibility").await? != "hidden" {
+            return Err("the code is shown expired before its time".into());
+        }
+        let before = b.style("form.resend button", "background-color").await?;
+        b.step("after it ran out");
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let after = b.style("form.resend button", "background-color").await?;
+        let left = b.style(".countdown .left", "--left").await?;
+        if left.trim() != "0" {
+            return Err(format!("the countdown stopped at {left}").into());
+        }
+        if b.style(".expired", "visibility").await? != "visible" {
+            return Err("the code's end is not shown".into());
+        }
+        if after != "rgb(31, 95, 191)" || before == after {
+            return Err(
+                format!("Send a new code is not the main button: {before} → {after}").into(),
+            );
+        }
+        b.expect_text("The code has expired.").await?;
+        b.check_accessibility().await?;
+        b.keep("code-expired").await
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_page_has_a_serious_accessibility_violation_in_any_language() {
+    let _turn = turn().await;
+    let mut b = Browser::open("axe", &stack().base, "en").await;
+    let outcome = async {
+        for lang in ["en", "de", "ru"] {
+            for path in [
+                format!("/password/forgot?lang={lang}"),
+                format!("/password/code?phone=%2B4915112345678&lang={lang}"),
+                format!("/password/reset?token=no-such-token&lang={lang}"),
+            ] {
+                b.step(&path);
+                b.go(&path).await?;
+                b.check_accessibility().await?;
+            }
+            b.step("an error on the forgot form");
+            b.go(&format!("/password/forgot?lang={lang}")).await?;
+            b.fill("#login", "+1").await?;
+            b.press("form button[type=submit]").await?;
+            let invalid = b.attribute("#login", "aria-invalid").await?;
+            if invalid.as_deref() != Some("true") {
+                return Err("the refused login is not marked invalid".into());
+            }
+            b.check_accessibility().await?;
+        }
+        b.keep("link-expired").await
+    }
+    .await;
+    b.finish(outcome).await;
+}
