@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 ROUTES = {
     "/password/forgot": "request-reset",
+    "/password/forgot-login": "request-reset",
     "/password/code": "verify-code",
     "/password/reset": "set-password",
 }

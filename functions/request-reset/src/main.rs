@@ -1,6 +1,7 @@
 //! `GET /password/forgot` and `POST /password/forgot`: the "Forgot password"
 //! step, by login or email (a link by email) or by phone number (a code by
-//! SMS). Wiring only; the logic is in the `password-recovery` crate.
+//! SMS); and `/password/forgot-login`, "Forgot your login?". Wiring only;
+//! the logic is in the `password-recovery` crate.
 
 use lambda_http::Error;
 use password_recovery::config::Function;
@@ -13,5 +14,5 @@ async fn main() -> Result<(), Error> {
     let sdk = aws::load_sdk_config(Function::RequestReset.name());
     let recovery = wiring::recovery(&sdk, &config).await?;
     let (recovery, web_settings) = (&recovery, &config.web);
-    http::serve(move |req| http::forgot_password(recovery, web_settings, req)).await
+    http::serve(move |req| http::request_reset(recovery, web_settings, req)).await
 }

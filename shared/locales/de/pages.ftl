@@ -8,7 +8,25 @@ forgot-label = { $edition ->
     [on_premise] Login oder E-Mail-Adresse
    *[cloud] Login, E-Mail-Adresse oder Telefonnummer
 }
-forgot-login-hint = Wenn Sie Ihr Login nicht mehr wissen, wenden Sie sich an Ihre Administration.
+forgot-login-link = Login vergessen?
+
+remind-title = Login vergessen
+remind-label = { $edition ->
+    [on_premise] E-Mail-Adresse
+   *[cloud] E-Mail-Adresse oder Telefonnummer
+}
+remind-hint = Wir schicken das Login des Kontos mit dieser Adresse dorthin, und wie es sich anmeldet. Geben Sie eine Telefonnummer mit Ländervorwahl an, etwa +49 151 12345678.
+remind-submit = Login zusenden
+remind-sent-title = { $channel ->
+    [sms] Sehen Sie auf Ihr Telefon
+   *[email] Sehen Sie in Ihr Postfach
+}
+remind-sent-text = { $channel ->
+    [sms] Wenn ein Konto diese Telefonnummer hat, haben wir ihm eine SMS mit seinem Login geschickt.
+   *[email] Wenn ein Konto diese E-Mail-Adresse hat, haben wir ihm eine E-Mail mit seinem Login geschickt, und wie es sich anmeldet.
+}
+remind-back = Zurück zu „Passwort vergessen“
+error-invalid-contact = Geben Sie eine E-Mail-Adresse ein oder eine Telefonnummer mit Ländervorwahl.
 forgot-submit = { $edition ->
     [on_premise] Passwort zurücksetzen
    *[cloud] Weiter

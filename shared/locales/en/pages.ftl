@@ -10,7 +10,25 @@ forgot-label = { $edition ->
     [on_premise] Login or email
    *[cloud] Login, email or phone
 }
-forgot-login-hint = If you don't remember your login, contact your administrator.
+forgot-login-link = Forgot your login?
+
+remind-title = Forgot your login
+remind-label = { $edition ->
+    [on_premise] Email address
+   *[cloud] Email address or phone number
+}
+remind-hint = We send the login of the account with this address there, and how it signs in. Give a phone number with its country code, such as +49 151 12345678.
+remind-submit = Send my login
+remind-sent-title = { $channel ->
+    [sms] Check your phone
+   *[email] Check your email
+}
+remind-sent-text = { $channel ->
+    [sms] If an account has this phone number, we have sent it a text message with its login.
+   *[email] If an account has this email address, we have sent it an email with its login and how it signs in.
+}
+remind-back = Back to “Forgot password”
+error-invalid-contact = Enter an email address, or a phone number with its country code.
 forgot-submit = { $edition ->
     [on_premise] Reset password
    *[cloud] Continue

@@ -18,6 +18,7 @@ mod deliver;
 mod import;
 mod lifecycle;
 mod limits;
+mod remind;
 mod request;
 mod request_code;
 mod reset;
@@ -84,6 +85,8 @@ pub enum SealError {
     Render(#[from] RenderError),
     #[error("no outbox key is configured")]
     NoKey,
+    #[error("a login is no address to send to")]
+    NoAddress,
     #[error(transparent)]
     Random(#[from] RandomError),
 }

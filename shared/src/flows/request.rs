@@ -38,6 +38,8 @@ pub enum ResetRequestOutcome {
     /// A link emailed less than a minute ago is still live: nothing sent,
     /// and that link keeps working.
     RecentLinkLive(UserId),
+    /// "Forgot your login?": the login went to the address or number.
+    ReminderSent(UserId),
     /// A dependency failed after the account was found; logged.
     NotDelivered(UserId),
 }
@@ -54,6 +56,7 @@ impl ResetRequestOutcome {
             Self::NoEmailOnRecord(_) => "no_email_on_record",
             Self::AccountLimited(_) => "account_limited",
             Self::RecentLinkLive(_) => "recent_link_live",
+            Self::ReminderSent(_) => "reminder_sent",
             Self::NotDelivered(_) => "not_delivered",
         }
     }
@@ -69,6 +72,7 @@ impl ResetRequestOutcome {
             | Self::NoEmailOnRecord(id)
             | Self::AccountLimited(id)
             | Self::RecentLinkLive(id)
+            | Self::ReminderSent(id)
             | Self::NotDelivered(id) => Some(id),
         }
     }

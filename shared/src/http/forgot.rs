@@ -117,7 +117,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
 
 /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`);
 /// never `X-Forwarded-For`, which the caller writes.
-fn source_ip(req: &Request) -> String {
+pub(super) fn source_ip(req: &Request) -> String {
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
         _ => None,

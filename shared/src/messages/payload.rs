@@ -43,18 +43,21 @@ pub enum MessageKind {
     PasswordChanged,
     AdminLink,
     Invitation,
+    /// "Forgot your login?": the login of the account an address names.
+    LoginReminder,
     /// An event for the product (`messages::event`).
     AccountEvent,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 7] = [
+    pub const ALL: [MessageKind; 8] = [
         Self::ResetLink,
         Self::Code,
         Self::ProviderNotice,
         Self::PasswordChanged,
         Self::AdminLink,
         Self::Invitation,
+        Self::LoginReminder,
         Self::AccountEvent,
     ];
 
@@ -66,6 +69,7 @@ impl MessageKind {
             Self::PasswordChanged => "password_changed",
             Self::AdminLink => "admin_link",
             Self::Invitation => "invitation",
+            Self::LoginReminder => "login_reminder",
             Self::AccountEvent => "account_event",
         }
     }

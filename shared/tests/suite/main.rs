@@ -13,6 +13,7 @@ mod lifecycle;
 mod limits;
 mod logging;
 mod pages;
+mod remind;
 mod sms;
 mod store_contract;
 mod support;

@@ -192,7 +192,7 @@ async fn an_error_is_announced_and_tied_to_its_field() {
     .await;
     let html = html_of(&forgot);
     assert!(html.contains("id=\"login_error\" role=\"alert\""), "{html}");
-    assert!(html.contains("aria-describedby=\"login_error login_hint\" aria-invalid=\"true\""));
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"login_error\""));
     let wrong = http::verify_code(
         &w.recovery,
         &settings,

@@ -125,6 +125,7 @@ pub(super) fn error_text(t: &Texts, error: &ApiError) -> String {
         ErrorCode::PasswordMismatch => "error-password-mismatch",
         ErrorCode::WeakPassword => "error-weak-password",
         ErrorCode::InvalidLogin => "error-invalid-login",
+        ErrorCode::InvalidContact => "error-invalid-contact",
         ErrorCode::InvalidPhone => "error-invalid-phone",
         ErrorCode::MissingField => "error-missing-field",
         _ => "error-bad-request",

@@ -271,3 +271,60 @@ pub(in crate::http) fn reset_form(
         },
     )
 }
+
+#[derive(Template)]
+#[template(path = "pages/forgot_login.html")]
+struct ForgotLoginPage<'a> {
+    chrome: Chrome<'a>,
+    label: String,
+    contact: &'a str,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/reminder_sent.html")]
+struct ReminderSentPage<'a> {
+    chrome: Chrome<'a>,
+    title: String,
+    text: String,
+}
+
+/// "Forgot your login?", filled in with `contact` and showing `error`.
+pub(in crate::http) fn forgot_login_page(
+    recovery: &Recovery,
+    web: &WebSettings,
+    language: Language,
+    status: StatusCode,
+    contact: &str,
+    error: Option<&ApiError>,
+) -> Response<Body> {
+    let chrome = Chrome::new(recovery, language, Some(("forgot-login", &[])));
+    let error = error.map(|e| error_text(&chrome.t, e));
+    html_response(
+        status,
+        &ForgotLoginPage {
+            label: chrome.t.with("remind-label", "edition", edition(web)),
+            chrome,
+            contact,
+            error,
+        },
+    )
+}
+
+/// "Check your email" (or phone) after "Forgot your login?".
+pub(in crate::http) fn reminder_sent_page(
+    recovery: &Recovery,
+    language: Language,
+    by_phone: bool,
+) -> Response<Body> {
+    let chrome = Chrome::new(recovery, language, None);
+    let channel = if by_phone { "sms" } else { "email" };
+    html_response(
+        StatusCode::OK,
+        &ReminderSentPage {
+            title: chrome.t.with("remind-sent-title", "channel", channel),
+            text: chrome.t.with("remind-sent-text", "channel", channel),
+            chrome,
+        },
+    )
+}
