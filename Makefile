@@ -12,8 +12,8 @@ TOOLS  := $(VENV)/.tools-installed
 # SAM and cargo-lambda from ./.venv, offline, with zig's cache in the project.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AWS_DEFAULT_REGION=us-east-1 \
 	SAM_CLI_TELEMETRY=0 XDG_CACHE_HOME="$(CURDIR)/.cache"
-FUNCTIONS := RequestResetFunction VerifyCodeFunction SetPasswordFunction AdminResetFunction DeliverFunction VerifyCredentialsFunction
-PACKAGES  := request-reset verify-code set-password admin-reset deliver verify-credentials
+FUNCTIONS := RequestResetFunction VerifyCodeFunction SetPasswordFunction AdminResetFunction DeliverFunction VerifyCredentialsFunction LockAccountFunction
+PACKAGES  := request-reset verify-code set-password admin-reset deliver verify-credentials lock-account
 
 dev: $(TOOLS)
 	$(VENV)/bin/python infra/dev.py

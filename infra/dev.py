@@ -42,6 +42,7 @@ ROUTES = {
     "/password/forgot-login": "request-reset",
     "/password/code": "verify-code",
     "/password/reset": "set-password",
+    "/password/not-me": "lock-account",
 }
 
 children: list[subprocess.Popen] = []

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use password_recovery::config::Function;
 use password_recovery::http::ROUTES;
+use password_recovery::testing::token_from;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use system_tests::*;
@@ -640,6 +641,23 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     let result =
         f.invoke_admin(&json!({ "action": "import_users", "users": users, "requested_by": admin }));
     assert_eq!(result["counts"]["created"], 1, "{result}");
+    // "This was not me", from the notice of the tourist's new password.
+    f.settle();
+    let lock = emails_to(&format!("{login}@recovery.test"))
+        .into_iter()
+        .rev()
+        .find_map(|m| m.link_starting_with(&format!("{LOCK_PAGE_URL}?token=")))
+        .expect("a lock link in the notice");
+    let lock_token = token_from(&lock).expect("its token");
+    let asked = http(
+        "GET",
+        &format!("{}?token={lock_token}", f.lock_url()),
+        &[],
+        b"",
+    );
+    assert_eq!(asked.status, 200);
+    let locked = post_json(&f.lock_url(), &json!({ "token": lock_token }));
+    assert_eq!(locked.status, 200, "{}", locked.text());
     // The events of all this, published by deliver.
     assert!(!f.events().is_empty());
 

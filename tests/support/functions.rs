@@ -68,6 +68,10 @@ impl Functions {
         format!("{}/lambda-url/set-password/password/reset", self.base)
     }
 
+    pub fn lock_url(&self) -> String {
+        format!("{}/lambda-url/lock-account/password/not-me", self.base)
+    }
+
     /// Every event published on the bus so far, as the product's rule
     /// hands it to its queue (`detail-type`, `detail`, ...), once the stream
     /// has settled.

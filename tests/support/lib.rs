@@ -39,6 +39,8 @@ pub use http::*;
 
 pub const SENDER: &str = "no-reply@recovery.test";
 pub const RESET_PAGE_URL: &str = "https://recovery.test/password/reset";
+/// Where the notices' "This was not me" links lead (beside the reset page).
+pub const LOCK_PAGE_URL: &str = "https://recovery.test/password/not-me";
 pub const LOGIN_URL: &str = "https://app.recovery.test/login";
 /// The support contact the functions under test show.
 pub const SUPPORT_CONTACT: &str = "mailto:help@recovery.test";

@@ -15,6 +15,7 @@ mod flows_on_aws;
 mod import_command;
 mod lifecycle;
 mod limits;
+mod lock;
 mod logs;
 mod packaging;
 mod phone_code;

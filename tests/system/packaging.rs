@@ -67,6 +67,10 @@ fn each_function_depends_only_on_the_clients_it_calls() {
             &["aws-sdk-dynamodb", "aws-sdk-secretsmanager"][..],
         ),
         (
+            "lock-account",
+            &["aws-sdk-dynamodb", "aws-sdk-secretsmanager"][..],
+        ),
+        (
             "deliver",
             &[
                 "aws-sdk-dynamodb",

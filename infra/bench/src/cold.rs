@@ -2,7 +2,7 @@
 //! Duration), and to the first answer.
 
 use password_recovery::config::Function::{
-    AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
+    AdminReset, Deliver, LockAccount, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
 use serde_json::{Value, json};
 
@@ -52,6 +52,17 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
         Binary::Function(VerifyCredentials) => (
             json!({"login": table_actor.login, "password": "not the password 1"}),
             0,
+        ),
+        // A link that is not one: the key derived, the page in English.
+        Binary::Function(LockAccount) => (
+            http_event(
+                "GET",
+                "/password/not-me",
+                &format!("token={}", "A".repeat(87)),
+                None,
+                "192.0.2.4",
+            ),
+            400,
         ),
         Binary::HelloWorld => (json!({"hello": "world"}), 0),
     })

@@ -73,6 +73,16 @@ support-code = Wenn auch das nicht hilft, wenden Sie sich an den Support:
 support-link = Kommen Sie nicht weiter? Wenden Sie sich an den Support:
 support-locked = Support:
 
+lock-title = Konto sperren?
+lock-text = Das Passwort des Kontos „{ $login }“ wurde geändert. Wenn Sie es nicht waren, sperren Sie das Konto jetzt.
+lock-what = Ist es gesperrt, kann sich niemand mehr anmelden oder das Passwort zurücksetzen, und das neue Passwort funktioniert nie wieder. Ihre Administration entsperrt es, und Sie wählen dann ein neues Passwort.
+lock-submit = Mein Konto sperren
+lock-was-me = Wenn Sie das Passwort selbst geändert haben, schließen Sie diese Seite: Es ändert sich nichts.
+locked-title = Ihr Konto ist gesperrt
+locked-text = Niemand kann sich jetzt anmelden oder das Passwort zurücksetzen, und das gesetzte Passwort funktioniert nicht mehr.
+locked-next = Wie es weitergeht: Ihre Administration prüft, was geschehen ist, und entsperrt das Konto. Sie bekommen dann einen Link, mit dem Sie ein neues Passwort wählen.
+lock-invalid = Dieser Link sperrt das Konto nicht mehr: Er ist ungültig, abgelaufen, oder das Passwort wurde seitdem erneut geändert. Wenn noch jemand anderes Ihr Konto benutzt, wenden Sie sich an den Support.
+
 message-new-link = Neuen Link anfordern
 title-invalid-token = Dieser Link funktioniert nicht mehr
 title-unavailable = Bitte versuchen Sie es erneut

@@ -75,6 +75,16 @@ support-code = If that does not help either, contact support:
 support-link = Still stuck? Contact support:
 support-locked = Contact support:
 
+lock-title = Lock your account?
+lock-text = The password of the account “{ $login }” was changed. If it was not you, lock the account now.
+lock-what = Once it is locked, nobody can sign in to it or reset its password, and the new password stops working for good. Your administrator unlocks it, and you then choose a new password.
+lock-submit = Lock my account
+lock-was-me = If you changed the password yourself, close this page: nothing changes.
+locked-title = Your account is locked
+locked-text = Nobody can sign in to it or reset its password now, and the password that was set no longer works.
+locked-next = What happens next: your administrator checks what happened and unlocks the account. You then get a link to choose a new password.
+lock-invalid = This link no longer locks the account: it is not a valid link, it has expired, or the password has changed again since. If someone else still uses your account, contact support.
+
 message-new-link = Request a new link
 title-invalid-token = This link no longer works
 title-unavailable = Please try again

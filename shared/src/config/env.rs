@@ -25,6 +25,13 @@ pub(super) fn read(
     let mail_from = v.required("MAIL_FROM");
     let event_bus_name = v.required("EVENT_BUS_NAME");
     let reset_page_url = v.required("RESET_PAGE_URL");
+    let lock_page_url = v
+        .get("LOCK_PAGE_URL")
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty());
+    if let Some(url) = &lock_page_url {
+        v.expect_http_url("LOCK_PAGE_URL", url);
+    }
     let login_url = v.required("LOGIN_URL");
     v.expect_http_url("RESET_PAGE_URL", &reset_page_url);
     v.expect_http_url("LOGIN_URL", &login_url);
@@ -84,6 +91,7 @@ pub(super) fn read(
             service_name,
             reset_page_url,
             login_url,
+            lock_page_url,
             reset_token_lifetime_seconds,
             password_policy: password_policy.unwrap_or_default(),
             sms,

@@ -16,9 +16,12 @@ pub enum Function {
     AdminReset,
     Deliver,
     VerifyCredentials,
+    LockAccount,
 }
 
-use Function::{AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials};
+use Function::{
+    AdminReset, Deliver, LockAccount, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
+};
 
 /// Every variable the service reads, and which functions read it. The SAM
 /// template sets exactly these per function (checked by the template test).
@@ -32,20 +35,31 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
             AdminReset,
             Deliver,
             VerifyCredentials,
+            LockAccount,
         ],
     ),
     (
         "OUTBOX_SECRET_ARN",
-        &[RequestReset, SetPassword, AdminReset, Deliver],
+        &[RequestReset, SetPassword, AdminReset, Deliver, LockAccount],
     ),
     (
         "SERVICE_NAME",
-        &[RequestReset, VerifyCode, SetPassword, AdminReset],
+        &[
+            RequestReset,
+            VerifyCode,
+            SetPassword,
+            AdminReset,
+            LockAccount,
+        ],
     ),
-    ("SUPPORT_CONTACT", &[RequestReset, VerifyCode, SetPassword]),
+    (
+        "SUPPORT_CONTACT",
+        &[RequestReset, VerifyCode, SetPassword, LockAccount],
+    ),
     ("MAIL_FROM", &[Deliver]),
     ("EMAIL_CONFIGURATION_SET", &[Deliver]),
-    ("RESET_PAGE_URL", &[RequestReset, AdminReset]),
+    ("RESET_PAGE_URL", &[RequestReset, SetPassword, AdminReset]),
+    ("LOCK_PAGE_URL", &[SetPassword, AdminReset]),
     ("LOGIN_URL", &[SetPassword, AdminReset]),
     ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
     ("RESET_TOKEN_LIFETIME_SECONDS", &[RequestReset]),
@@ -72,17 +86,18 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("EMAIL_RESEND_AFTER_SECONDS", &[RequestReset]),
     ("FORGOT_LIMIT_PER_IP_HOUR", &[RequestReset]),
     ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
-    ("AUDIT_RETENTION_DAYS", &[AdminReset]),
+    ("AUDIT_RETENTION_DAYS", &[AdminReset, LockAccount]),
 ];
 
 impl Function {
-    pub const ALL: [Function; 6] = [
+    pub const ALL: [Function; 7] = [
         RequestReset,
         VerifyCode,
         SetPassword,
         AdminReset,
         Deliver,
         VerifyCredentials,
+        LockAccount,
     ];
 
     /// The binary's name, as in `functions/<name>`.
@@ -94,6 +109,7 @@ impl Function {
             AdminReset => "admin-reset",
             Deliver => "deliver",
             VerifyCredentials => "verify-credentials",
+            LockAccount => "lock-account",
         }
     }
 

@@ -32,6 +32,9 @@ pub struct RecoverySettings {
     pub reset_page_url: String,
     /// Where "Log in" points after a reset.
     pub login_url: String,
+    /// The "This was not me" page (`LOCK_PAGE_URL`); `None`: beside the
+    /// reset page (`.../reset` becomes `.../not-me`).
+    pub lock_page_url: Option<String>,
     pub reset_token_lifetime_seconds: i64,
     pub password_policy: PasswordPolicy,
     pub sms: SmsSettings,
@@ -48,6 +51,18 @@ pub struct RecoverySettings {
 }
 
 impl RecoverySettings {
+    /// The "This was not me" page: `LOCK_PAGE_URL`, else the reset page's
+    /// sibling `not-me`. `None` when neither is known: notices then carry
+    /// no lock link.
+    pub fn lock_page_url(&self) -> Option<String> {
+        if let Some(url) = &self.lock_page_url {
+            return Some(url.clone());
+        }
+        let page = self.reset_page_url.split(['?', '#']).next()?;
+        page.strip_suffix("/reset")
+            .map(|base| format!("{base}/not-me"))
+    }
+
     /// The link for `token_text`.
     pub fn reset_link(&self, token_text: &str) -> String {
         let separator = if self.reset_page_url.contains('?') {

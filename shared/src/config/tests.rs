@@ -67,7 +67,13 @@ fn a_function_does_not_require_what_it_does_not_read() {
         AppConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("LOGIN_URL"));
-    assert!(!text.contains("RESET_PAGE_URL") && !text.contains("MAIL_FROM"));
+    // The lock link of its notices lives beside the reset page.
+    assert!(text.contains("RESET_PAGE_URL") && !text.contains("MAIL_FROM"));
+    let err =
+        AppConfig::from_lookup(Function::LockAccount, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("OUTBOX_SECRET_ARN"));
+    assert!(!text.contains("LOGIN_URL") && !text.contains("RESET_PAGE_URL"));
     let err = AppConfig::from_lookup(Function::Deliver, env(&[("TABLE_NAME", "t")])).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("MAIL_FROM"));

@@ -104,6 +104,9 @@ pub struct UserAccount {
     /// The last time mail to the account was refused for good (a hard
     /// bounce) or reported as spam, and to which address.
     pub email_trouble: Option<EmailTrouble>,
+    /// When its owner last locked it ("This was not me"); a lock link
+    /// issued before then no longer locks.
+    pub locked_at: Option<Timestamp>,
 }
 
 /// Why mail to an address does not reach its owner.
@@ -193,6 +196,7 @@ impl NewAccount {
             password_changed_at: None,
             active_reset: None,
             email_trouble: None,
+            locked_at: None,
         }
     }
 }

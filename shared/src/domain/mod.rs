@@ -9,6 +9,7 @@ mod hash_schemes;
 mod identifier;
 mod language;
 mod locale;
+mod lock;
 mod password;
 mod policy;
 mod random;
@@ -25,6 +26,7 @@ pub use identifier::{
 };
 pub use language::Language;
 pub use locale::{InvalidLocale, Locale};
+pub use lock::{LOCK_LINK_LIFETIME_SECONDS, LockClaim, LockToken};
 pub use password::{
     ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, HashError, Password, PasswordHash,
     PasswordHasher,

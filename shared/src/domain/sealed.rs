@@ -11,6 +11,7 @@ use std::fmt;
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hkdf::{HKDF_SHA256, Salt};
+use ring::hmac;
 
 use super::random::{RandomError, RandomSource};
 
@@ -21,9 +22,16 @@ const FORMAT: u8 = 1;
 pub const MIN_OUTBOX_SECRET_BYTES: usize = 32;
 const SALT: &[u8] = b"password-recovery outbox";
 const INFO: &[u8] = b"aes-256-gcm v1";
+/// Another key from the same secret signs "This was not me" links.
+const LINK_INFO: &[u8] = b"lock link hmac-sha256 v1";
 
-/// The key outbox payloads are sealed under. Never printed.
-pub struct OutboxKey(LessSafeKey);
+/// The key outbox payloads are sealed under, and (a key of its own, derived
+/// from the same secret with another label) the one that signs "This was
+/// not me" links. Never printed.
+pub struct OutboxKey {
+    sealing: LessSafeKey,
+    links: hmac::Key,
+}
 
 /// The secret text is too short to derive a key from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,8 +54,23 @@ impl OutboxKey {
         let okm = prk
             .expand(&[INFO], &AES_256_GCM)
             .map_err(|_| WeakOutboxSecret)?;
-        let key = UnboundKey::from(okm);
-        Ok(Self(LessSafeKey::new(key)))
+        let links = prk
+            .expand(&[LINK_INFO], hmac::HMAC_SHA256)
+            .map_err(|_| WeakOutboxSecret)?;
+        Ok(Self {
+            sealing: LessSafeKey::new(UnboundKey::from(okm)),
+            links: hmac::Key::from(links),
+        })
+    }
+
+    /// The signature (HMAC-SHA256) of a link's `content`.
+    pub fn sign_link(&self, content: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.links, content).as_ref().to_vec()
+    }
+
+    /// Whether `signature` is this key's of `content` (in constant time).
+    pub fn link_signed(&self, content: &[u8], signature: &[u8]) -> bool {
+        hmac::verify(&self.links, content, signature).is_ok()
     }
 
     /// `plaintext` sealed for the item named `bound_to`, under a fresh
@@ -61,7 +84,7 @@ impl OutboxKey {
         let mut nonce = [0u8; NONCE_LEN];
         random.fill(&mut nonce)?;
         let mut body = plaintext.to_vec();
-        self.0
+        self.sealing
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(bound_to.as_bytes()),
@@ -86,7 +109,7 @@ impl OutboxKey {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| Unsealable)?;
         let mut body = body.to_vec();
         let plain = self
-            .0
+            .sealing
             .open_in_place(nonce, Aad::from(bound_to.as_bytes()), &mut body)
             .map_err(|_| Unsealable)?;
         Ok(plain.to_vec())

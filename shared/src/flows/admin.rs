@@ -143,9 +143,13 @@ impl Recovery {
             if let Some(provider) = account.social_only() {
                 return Err(social_account(provider));
             }
-            if account.disabled {
-                return Err(AdminError::AccountDisabled);
-            }
+            // An account its owner locked ("This was not me") has no
+            // password: a recovery link unlocks it, enabling it first.
+            let account = match (account.disabled, account.locked_at) {
+                (false, _) => account,
+                (true, Some(_)) => self.unlock(account).await?,
+                (true, None) => return Err(AdminError::AccountDisabled),
+            };
             let sent = self
                 .issue_and_send(&account, channel, TokenPurpose::AdminLink)
                 .await?;

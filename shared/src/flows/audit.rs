@@ -152,7 +152,11 @@ impl Recovery {
     }
 
     /// Sets the outcome of `record`: `ok` with its detail, or an error code.
-    async fn conclude_audit(&self, record: &AuditRecord, outcome: Result<Option<&str>, &str>) {
+    pub(super) async fn conclude_audit(
+        &self,
+        record: &AuditRecord,
+        outcome: Result<Option<&str>, &str>,
+    ) {
         let (outcome, detail) = match outcome {
             Ok(detail) => ("ok", detail),
             Err(code) => (code, None),

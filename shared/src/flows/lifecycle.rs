@@ -207,6 +207,22 @@ impl Recovery {
         .await
     }
 
+    /// Enables `account`, which its owner locked, on the way to sending it
+    /// a recovery link (`AccountEnabled` through `administrator`).
+    pub(super) async fn unlock(&self, mut account: UserAccount) -> Result<UserAccount, AdminError> {
+        let lifecycle = self.lifecycle()?;
+        let now = self.clock.now();
+        let event = self
+            .seal_event(&account, EventKind::AccountEnabled, "administrator", now)
+            .map_err(event_error)?;
+        if !lifecycle.set_disabled(&account, false, &[event]).await? {
+            return Err(AdminError::UserNotFound);
+        }
+        account.disabled = false;
+        info!(user_id = %account.id, "a locked account enabled for a recovery link");
+        Ok(account)
+    }
+
     /// Deletes `who`: the account, its lookup items, its link and code, its
     /// counters and messages. The audit trail keeps its records (this one
     /// names the login and id, no contact detail); the product hears of it

@@ -18,6 +18,7 @@ mod deliver;
 mod import;
 mod lifecycle;
 mod limits;
+mod lock;
 mod remind;
 mod request;
 mod request_code;
@@ -50,6 +51,7 @@ pub use import::{
     IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow, MAX_IMPORT_ROWS,
 };
 pub use lifecycle::{AccountView, Change, DetailsChange};
+pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 

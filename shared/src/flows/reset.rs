@@ -5,8 +5,9 @@ use tracing::{info, warn};
 
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
-    AccountLookup, HashError, Language, MAX_WRONG_LOGINS, NewPasswordError, PolicyViolation,
-    ResetToken, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount, UserId,
+    AccountLookup, HashError, LOCK_LINK_LIFETIME_SECONDS, Language, MAX_WRONG_LOGINS,
+    NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
+    UserAccount, UserId,
 };
 use crate::messages::{EventKind, MessageKind, email, sms};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
@@ -166,7 +167,8 @@ impl Recovery {
                 user_id: &account.id,
                 phone: account.phone.as_ref(),
                 new_hash: &new_hash,
-                now: self.clock.now(),
+                // The time the notices' lock links name.
+                now,
                 notices: &notices,
             };
             match self.tokens.redeem(redemption).await? {
@@ -207,9 +209,14 @@ impl Recovery {
         let context = self.context(account, language);
         let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
         let kind = MessageKind::PasswordChanged;
+        // "This was not me", for the change made at `now`.
+        let lock = self.lock_link_for(account, now);
         let mut notices = Vec::new();
         if let Some(to) = &account.email {
-            let notice = email::password_changed(to, &context, now, by_admin, None);
+            let not_me = lock
+                .as_deref()
+                .map(|link| (link, LOCK_LINK_LIFETIME_SECONDS));
+            let notice = email::password_changed(to, &context, now, by_admin, not_me);
             notices.push(self.seal(account, kind, notice, send_before)?);
         }
         if let Some(to) = account
@@ -217,7 +224,7 @@ impl Recovery {
             .as_ref()
             .filter(|_| by_sms || notices.is_empty())
         {
-            let notice = sms::password_changed(to, &context, by_admin, None);
+            let notice = sms::password_changed(to, &context, by_admin, lock.as_deref());
             notices.push(self.seal(account, kind, notice, send_before)?);
         }
         notices.push(self.seal_event(account, EventKind::PasswordChanged, through, now)?);

@@ -14,6 +14,7 @@ mod error;
 mod forgot;
 mod forgot_login;
 mod language;
+mod lock;
 mod pages;
 mod reset;
 mod response;
@@ -28,6 +29,7 @@ pub use code::verify_code;
 pub use error::{ApiError, ErrorCode};
 pub use forgot::forgot_password;
 pub use forgot_login::forgot_login;
+pub use lock::lock_account;
 pub use reset::reset_password;
 pub use response::CONTENT_SECURITY_POLICY;
 pub use serve::{mend, serve};
@@ -43,6 +45,8 @@ pub const ROUTES: &[(Function, &str, &str)] = &[
     (Function::VerifyCode, "POST", "/password/code"),
     (Function::SetPassword, "GET", "/password/reset"),
     (Function::SetPassword, "POST", "/password/reset"),
+    (Function::LockAccount, "GET", "/password/not-me"),
+    (Function::LockAccount, "POST", "/password/not-me"),
 ];
 
 /// The request-reset function's routes: "Forgot password" and "Forgot

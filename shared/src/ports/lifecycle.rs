@@ -1,12 +1,13 @@
 //! The account lifecycle port: what an administrator changes about an
 //! account after it exists (its contact details, provider and language;
-//! disabled or enabled) and its deletion. Used only by the administrator's
-//! function, so the self-service functions do not link it.
+//! disabled or enabled; locked by its owner) and its deletion. Used only by
+//! the administrator's function and the owner's lock (`lock-account`), so
+//! the other self-service functions do not link it.
 
 use async_trait::async_trait;
 
 use super::{DependencyError, OutboxItem};
-use crate::domain::UserAccount;
+use crate::domain::{Timestamp, UserAccount};
 
 /// How changing an account's details ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,18 @@ pub trait AccountLifecycle: Send + Sync {
         &self,
         user: &UserAccount,
         disabled: bool,
+        messages: &[OutboxItem],
+    ) -> Result<bool, DependencyError>;
+    /// Locks the account for its owner ("This was not me"), provided its
+    /// password is still the one set at `changed_at`: disabled, its password
+    /// gone, its link and code dead, `locked_at` set to `now`, and
+    /// `messages` (events) in the outbox, together. `false` when the account
+    /// is gone or its password changed since: nothing was written.
+    async fn lock(
+        &self,
+        user: &UserAccount,
+        changed_at: Timestamp,
+        now: Timestamp,
         messages: &[OutboxItem],
     ) -> Result<bool, DependencyError>;
     /// Deletes the account and every item that names it: its lookup items,

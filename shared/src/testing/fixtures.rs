@@ -35,6 +35,7 @@ pub fn settings() -> RecoverySettings {
         service_name: "Example".into(),
         reset_page_url: PAGE.into(),
         login_url: "https://app.example.com/login".into(),
+        lock_page_url: None,
         reset_token_lifetime_seconds: 3600,
         password_policy: PasswordPolicy::default(),
         sms: SmsSettings::shipped(CodeSecret::new(vec![42u8; 32])),

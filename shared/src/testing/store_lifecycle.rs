@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::store::InMemoryStore;
-use crate::domain::UserAccount;
+use crate::domain::{Timestamp, UserAccount};
 use crate::ports::{AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming};
 
 #[async_trait]
@@ -91,6 +91,34 @@ impl AccountLifecycle for InMemoryStore {
             if let Some(phone) = phone {
                 state.codes.remove(&phone);
             }
+        }
+        state.messages.put(messages);
+        Ok(true)
+    }
+
+    async fn lock(
+        &self,
+        user: &UserAccount,
+        changed_at: Timestamp,
+        now: Timestamp,
+        messages: &[OutboxItem],
+    ) -> Result<bool, DependencyError> {
+        let mut state = self.guard("lock_account")?;
+        let Some(stored) = state.users.get_mut(&user.id) else {
+            return Ok(false);
+        };
+        if stored.password_changed_at != Some(changed_at) {
+            return Ok(false);
+        }
+        stored.disabled = true;
+        stored.password_hash = None;
+        stored.locked_at = Some(now);
+        let (active, phone) = (stored.active_reset.take(), stored.phone.clone());
+        if let Some(active) = active {
+            state.tokens.retain(|t| t.digest != active);
+        }
+        if let Some(phone) = phone {
+            state.codes.remove(&phone);
         }
         state.messages.put(messages);
         Ok(true)

@@ -11,6 +11,7 @@ mod http;
 mod languages;
 mod lifecycle;
 mod limits;
+mod lock;
 mod logging;
 mod pages;
 mod remind;

@@ -120,6 +120,8 @@ fn every_message_the_pages_name_is_in_the_catalog() {
                     "language-",
                     "support-",
                     "remind-",
+                    "lock-",
+                    "locked-",
                 ]
                 .iter()
                 .any(|prefix| quoted.starts_with(prefix));

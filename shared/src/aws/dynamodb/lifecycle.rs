@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::DynamoDbStore;
 use super::layout::{self, Item, expr, s};
 use crate::aws::dependency_error;
-use crate::domain::UserAccount;
+use crate::domain::{Timestamp, UserAccount};
 use crate::ports::{AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming};
 
 /// Items of one transaction at most.
@@ -125,6 +125,35 @@ impl AccountLifecycle for DynamoDbStore {
             if let Some(phone) = &user.phone {
                 items.push(self.delete(layout::code_key(phone), OP)?);
             }
+        }
+        items.extend(self.outbox_puts(messages, OP)?);
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn lock(
+        &self,
+        user: &UserAccount,
+        changed_at: Timestamp,
+        now: Timestamp,
+        messages: &[OutboxItem],
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "lock_account";
+        let mut items = vec![self.update(layout::user_key(&user.id), OP, |u| {
+            u.condition_expression(expr::PASSWORD_CHANGED_AT)
+                .update_expression(expr::LOCK)
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .expression_attribute_values(":now", layout::n(now.epoch_seconds()))
+                .expression_attribute_values(":changed", layout::n(changed_at.epoch_seconds()))
+        })?];
+        if let Some(active) = &user.active_reset {
+            items.push(self.delete(layout::token_key(active), OP)?);
+        }
+        if let Some(phone) = &user.phone {
+            items.push(self.delete(layout::code_key(phone), OP)?);
         }
         items.extend(self.outbox_puts(messages, OP)?);
         match self.transact(OP, items).await? {

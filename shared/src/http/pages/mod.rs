@@ -2,8 +2,10 @@
 //! language (`messages::Texts`). One template struct per template file
 //! (`views`); each carries the [`Chrome`] every page shares.
 
+mod lock;
 mod views;
 
+pub(super) use lock::*;
 pub(super) use views::*;
 
 use super::error::{ApiError, ErrorCode, rounded_wait};

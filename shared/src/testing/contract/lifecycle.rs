@@ -161,6 +161,71 @@ pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: A
     );
 }
 
+pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stands(
+    store: Arc<impl Store>,
+) {
+    // A password changed at T0, then a link and a code.
+    let ada = account(&*store, "ada", Some(NUMBER)).await;
+    assert!(
+        store
+            .replace_password(&ada, &hash("set by someone"), at(T0), &[])
+            .await
+            .unwrap()
+    );
+    let ada = reread(&*store, &ada).await;
+    assert_eq!(ada.password_changed_at, Some(at(T0)));
+    let (_, record) = token(&ada, T0 + 1, 3600);
+    store
+        .issue(&ada, &record, &message(&ada, T0 + 1))
+        .await
+        .unwrap();
+    let number = phone(NUMBER);
+    let sent = code(Some(&ada), &number, "123456", T0 + 1);
+    assert!(store.store_code(&sent, &[], None).await.unwrap());
+    let ada = reread(&*store, &ada).await;
+
+    // A lock for another change writes nothing.
+    let event = message(&ada, T0 + 2);
+    let stale = store.lock(&ada, at(T0 - 60), at(T0 + 2), std::slice::from_ref(&event));
+    assert!(!stale.await.unwrap());
+    let untouched = reread(&*store, &ada).await;
+    assert!(!untouched.disabled && untouched.password_hash.is_some());
+    assert!(!message_keys(&*store, &ada).await.contains(&event.key));
+
+    // The lock for this change: disabled, no password, no link, no code.
+    assert!(
+        store
+            .lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event))
+            .await
+            .unwrap()
+    );
+    let locked = reread(&*store, &ada).await;
+    assert!(locked.disabled);
+    assert_eq!(
+        locked
+            .password_hash
+            .as_ref()
+            .map(|h| h.expose_phc().to_owned()),
+        None
+    );
+    assert_eq!(locked.active_reset, None);
+    assert_eq!(locked.locked_at, Some(at(T0 + 2)));
+    assert_eq!(locked.password_changed_at, Some(at(T0)));
+    assert!(store.find(&record.digest).await.unwrap().is_none());
+    assert!(store.find_code(&number).await.unwrap().is_none());
+    assert!(message_keys(&*store, &ada).await.contains(&event.key));
+
+    // Enabled again, it stays without a password and remembers the lock.
+    assert!(store.set_disabled(&locked, false, &[]).await.unwrap());
+    let enabled = reread(&*store, &ada).await;
+    assert!(!enabled.disabled && enabled.password_hash.is_none());
+    assert_eq!(enabled.locked_at, Some(at(T0 + 2)));
+
+    let gone = account(&*store, "gone", None).await;
+    assert!(store.delete(&gone, &[]).await.unwrap());
+    assert!(!store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap());
+}
+
 pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Store>) {
     let (ada, record, number) = with_link_and_code(&*store).await;
     let ada = reread(&*store, &ada).await;

@@ -66,6 +66,7 @@ macro_rules! store_contract_tests {
             a_hard_bounce_marks_the_accounts_address_and_a_soft_one_does_not,
             details_move_their_lookups_and_never_take_another_accounts,
             disabling_kills_the_link_and_the_code_and_writes_its_event,
+            a_lock_takes_the_password_link_and_code_only_while_the_change_stands,
             deleting_leaves_nothing_that_names_the_account,
         );
     };

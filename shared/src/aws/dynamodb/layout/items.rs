@@ -114,6 +114,7 @@ pub(in crate::aws::dynamodb) fn account_from_item(
         password_changed_at: get_n(item, PASSWORD_CHANGED_AT).map(Timestamp::from_epoch_seconds),
         active_reset: get_s(item, ACTIVE_RESET).and_then(TokenDigest::from_hex),
         email_trouble: email_trouble(item),
+        locked_at: get_n(item, LOCKED_AT).map(Timestamp::from_epoch_seconds),
     })
 }
 

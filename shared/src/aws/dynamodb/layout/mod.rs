@@ -6,7 +6,7 @@
 //!
 //! | item         | `pk`               | `sk`    | other attributes |
 //! |--------------|--------------------|---------|------------------|
-//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `locale`, `password_changed_at`, `active_reset`, `created_at`, `email_trouble` (`bounced`, `complained`), `email_trouble_address`, `email_trouble_at` |
+//! | account      | `USER#<user id>`   | `USER`  | `user_id`, `login`, `email`, `phone`, `password_hash`, `social_provider`, `disabled`, `locale`, `password_changed_at`, `active_reset`, `created_at`, `email_trouble` (`bounced`, `complained`), `email_trouble_address`, `email_trouble_at`, `locked_at` (its owner locked it: "This was not me") |
 //! | login lookup | `LOGIN#<login>`    | `LOGIN` | `user_id` |
 //! | login look-alike | `LOOKALIKE#<TR39 skeleton of the login>` | `LOOKALIKE` | `user_id` |
 //! | email lookup | `EMAIL#<email>`    | `EMAIL` | `user_id` |
@@ -55,6 +55,7 @@ const DISABLED: &str = "disabled";
 const LOCALE: &str = "locale";
 const PASSWORD_CHANGED_AT: &str = "password_changed_at";
 const ACTIVE_RESET: &str = "active_reset";
+const LOCKED_AT: &str = "locked_at";
 const CREATED_AT: &str = "created_at";
 const PURPOSE: &str = "purpose";
 const ISSUED_AT: &str = "issued_at";
@@ -102,6 +103,11 @@ pub(super) mod expr {
     /// Disabled: no link works any more either.
     pub const DISABLE: &str = "SET disabled = :yes REMOVE active_reset";
     pub const ENABLE: &str = "SET disabled = :no";
+    /// Locked by its owner: disabled, no password, no link.
+    pub const LOCK: &str =
+        "SET disabled = :yes, locked_at = :now REMOVE active_reset, password_hash";
+    /// Still the password set at `:changed`.
+    pub const PASSWORD_CHANGED_AT: &str = "attribute_exists(pk) AND password_changed_at = :changed";
     /// The keys of a Query, nothing else.
     pub const KEYS_ONLY: &str = "pk, sk";
     /// A token that is live at `:now` and belongs to `:user`.
