@@ -1,13 +1,16 @@
 # The two commands: `make dev` runs the local stack, `make test` runs every
 # test. Both install what they need (moto, cargo-lambda, zig, SAM CLI,
-# schemathesis) into ./.venv first.
+# schemathesis) into ./.venv first; `make test` also Chromium, ChromeDriver
+# (Debian's) and axe-core (npm) for the browser tests.
 
 SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 TOOLS  := $(VENV)/.tools-installed
+# Chromium, ChromeDriver and axe-core for the browser tests.
+BROWSER := infra/browser/node_modules/.installed
 
-.PHONY: dev test bench tools lint unit fmt template-check sam-build
+.PHONY: dev test bench tools lint unit fmt template-check sam-build screenshots
 
 # SAM and cargo-lambda from ./.venv, offline, with zig's cache in the project.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AWS_DEFAULT_REGION=us-east-1 \
@@ -18,7 +21,7 @@ PACKAGES  := request-reset verify-code set-password admin-reset deliver verify-c
 dev: $(TOOLS)
 	$(VENV)/bin/python infra/dev.py
 
-test: $(TOOLS) lint template-check
+test: $(TOOLS) $(BROWSER) lint template-check
 	cargo build --workspace --bins
 	set -o pipefail; cargo test --workspace 2>&1 | tee target/test-output.log
 	@$(PYTHON) infra/test_summary.py target/test-output.log
@@ -34,6 +37,13 @@ bench: $(TOOLS)
 	cargo run --release -p benchmark -- $(BENCH_ARGS)
 
 tools: $(TOOLS)
+
+$(BROWSER): infra/browser/package.json infra/browser/package-lock.json infra/browser/install.sh
+	infra/browser/install.sh
+
+# The README's pictures of the pages, taken by the browser tests.
+screenshots: $(TOOLS) $(BROWSER)
+	SCREENSHOTS=docs/screenshots cargo test -p system-tests --test browser
 
 $(TOOLS): infra/requirements.txt
 	$(PYTHON) -m venv $(VENV)

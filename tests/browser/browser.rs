@@ -52,6 +52,27 @@ fn chromedriver() -> &'static str {
         .0
 }
 
+/// Runs axe-core on the page and hands back its violations as JSON.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+axe.run(document, { runOnly: { type: "tag", values: tags } }).then(
+  function (result) {
+    done(JSON.stringify(result.violations.map(function (v) {
+      return {
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map(function (n) { return n.target.join(" "); }),
+      };
+    })));
+  },
+  function (error) {
+    done(JSON.stringify([{ id: "axe-error", impact: "critical", help: String(error) }]));
+  }
+);
+"#;
+
 /// axe-core's script, from `infra/browser/node_modules`.
 fn axe_source() -> &'static str {
     static AXE: OnceLock<String> = OnceLock::new();
@@ -118,9 +139,10 @@ impl Browser {
         self.step = name.to_owned();
     }
 
-    /// Opens `path_or_url` (a path is on the local stack).
+    /// Opens `path_or_url` (a path, without a scheme, is on the local
+    /// stack).
     pub async fn go(&mut self, path_or_url: &str) -> Step {
-        let url = if path_or_url.starts_with("http") {
+        let url = if path_or_url.contains(':') {
             path_or_url.to_owned()
         } else {
             format!("{}{path_or_url}", self.base)
@@ -218,15 +240,7 @@ impl Browser {
     /// Runs axe-core on the page (WCAG 2.1 A and AA, and axe's best
     /// practices) and fails on any serious or critical violation.
     pub async fn check_accessibility(&mut self) -> Step {
-        let script = format!(
-            "{}\nconst done = arguments[arguments.length - 1];\
-             axe.run(document, {{ runOnly: {{ type: 'tag', values: \
-             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }} }})\
-             .then(r => done(JSON.stringify(r.violations.map(v => ({{ id: v.id, impact: v.impact, \
-             help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }}))))), \
-             e => done(JSON.stringify([{{ id: 'axe-error', impact: 'critical', help: String(e) }}])));",
-            axe_source()
-        );
+        let script = format!("{}\n{AXE_RUN}", axe_source());
         let answer = self.client.execute_async(&script, vec![]).await?;
         let violations: Vec<Value> = serde_json::from_str(answer.as_str().unwrap_or("[]"))?;
         let serious: Vec<&Value> = violations

@@ -124,6 +124,9 @@ async fn a_person_whose_browser_speaks_german_walks_in_german() {
         b.expect_heading("Sehen Sie in Ihr Postfach").await?;
         b.check_accessibility().await?;
         let email = stack().wait_for_email(&person.email, 1, DELIVERY);
+        if !email.subject.starts_with("Ihr Passwort für") {
+            return Err(format!("the email is not German: {}", email.subject).into());
+        }
         let link = email
             .link_starting_with(&format!("{}/password/reset?token=", stack().base))
             .ok_or("no reset link in the email")?;
@@ -205,10 +208,15 @@ async fn no_page_has_a_serious_accessibility_violation_in_any_language() {
                 format!("/password/forgot?lang={lang}"),
                 format!("/password/code?phone=%2B4915112345678&lang={lang}"),
                 format!("/password/reset?token=no-such-token&lang={lang}"),
+                format!("/password/forgot-login?lang={lang}"),
+                format!("/password/not-me?token=no-such-token&lang={lang}"),
             ] {
                 b.step(&path);
                 b.go(&path).await?;
                 b.check_accessibility().await?;
+                if path == "/password/reset?token=no-such-token&lang=en" {
+                    b.keep("link-expired").await?;
+                }
             }
             b.step("an error on the forgot form");
             b.go(&format!("/password/forgot?lang={lang}")).await?;
@@ -220,7 +228,101 @@ async fn no_page_has_a_serious_accessibility_violation_in_any_language() {
             }
             b.check_accessibility().await?;
         }
-        b.keep("link-expired").await
+        b.keep("forgot-error-ru").await
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_who_forgot_their_login_gets_it_by_email() {
+    let person = Person::new("forgetful", None);
+    let _turn = turn().await;
+    let mut b = Browser::open("forgot-login", &stack().base, "en").await;
+    let outcome = async {
+        b.step("forgot page");
+        b.go("/password/forgot").await?;
+        b.press_link("Forgot your login?").await?;
+        b.step("forgot login");
+        b.expect_heading("Forgot your login").await?;
+        b.check_accessibility().await?;
+        b.keep("forgot-login").await?;
+        b.fill("#contact", &person.email).await?;
+        b.press("form button[type=submit]").await?;
+        b.step("check your email");
+        b.expect_heading("Check your email").await?;
+        b.check_accessibility().await?;
+        b.step("the reminder");
+        let email = stack().wait_for_email(&person.email, 1, DELIVERY);
+        if email.subject != "Your Example Cloud login" || !email.body.contains(&person.login) {
+            return Err(format!("the reminder: {} / {}", email.subject, email.body).into());
+        }
+        b.step("back");
+        b.press_link("Back to “Forgot password”").await?;
+        b.expect_heading("Forgot password").await
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_whose_password_someone_else_changed_locks_the_account() {
+    let person = Person::new("not-me", None);
+    let _turn = turn().await;
+    let mut b = Browser::open("not-me", &stack().base, "en").await;
+    let outcome = async {
+        b.step("someone resets");
+        b.go("/password/forgot").await?;
+        b.fill("#login", &person.login).await?;
+        b.press("form button[type=submit]").await?;
+        let email = stack().wait_for_email(&person.email, 1, DELIVERY);
+        let link = email
+            .link_starting_with(&format!("{}/password/reset?token=", stack().base))
+            .ok_or("no reset link in the email")?;
+        b.go(&link).await?;
+        set_new_password(&mut b, NEW_PASSWORD, "Password changed").await?;
+
+        b.step("the notice");
+        let notice = stack().wait_for_email(&person.email, 2, DELIVERY);
+        let lock = notice
+            .link_starting_with(&format!("{}/password/not-me?token=", stack().base))
+            .ok_or("no lock link in the notice")?;
+        b.go(&lock).await?;
+        b.step("lock your account");
+        b.expect_heading("Lock your account?").await?;
+        b.check_accessibility().await?;
+        b.keep("not-me").await?;
+        if !person.signs_in_with(NEW_PASSWORD) {
+            return Err("opening the link locked the account".into());
+        }
+        b.press("form button[type=submit]").await?;
+        b.step("locked");
+        b.expect_heading("Your account is locked").await?;
+        b.expect_text("support@example.com").await?;
+        b.check_accessibility().await?;
+        b.keep("locked").await?;
+        if person.signs_in_with(NEW_PASSWORD) {
+            return Err("the new password still signs in".into());
+        }
+        Ok(())
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_accessibility_check_finds_a_planted_violation() {
+    let _turn = turn().await;
+    let mut b = Browser::open("axe-planted", &stack().base, "en").await;
+    let outcome = async {
+        b.step("a field without a label");
+        b.go("data:text/html,<!DOCTYPE html><html><title>x</title><body><main><input id=x></main></body></html>")
+            .await?;
+        match b.check_accessibility().await {
+            Err(found) if found.to_string().contains("\"id\": \"label\"") => Ok(()),
+            Err(other) => Err(format!("another failure: {other}").into()),
+            Ok(()) => Err("axe-core let a field without a label through".into()),
+        }
     }
     .await;
     b.finish(outcome).await;
