@@ -423,8 +423,8 @@ fn planted_mistakes_are_caught() {
         "reads FORGOT_RESPONSE_FLOOR_MS",
     );
     plant(
-        "          LOGIN_URL: !Ref LoginUrl\n          EDITION",
-        "          LOGIN_URL: !Ref LoginUrl\n          SMS_CODE_SECRET_ARN: !Ref SmsCodeSecret\n          EDITION",
+        "          LOCK_PAGE_URL: !Ref LockPageUrl\n          EDITION",
+        "          LOCK_PAGE_URL: !Ref LockPageUrl\n          SMS_CODE_SECRET_ARN: !Ref SmsCodeSecret\n          EDITION",
         "sets SMS_CODE_SECRET_ARN",
     );
     plant(

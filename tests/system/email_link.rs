@@ -123,7 +123,8 @@ async fn a_person_resets_their_password_by_email_link() {
     assert!((SystemClock.now().epoch_seconds() - changed_at).abs() < 120);
     assert!(stored.active_reset.is_none());
 
-    // The person is told, without a way to sign in from the email.
+    // The person is told, without a way to sign in from the email: its one
+    // link locks the account ("This was not me").
     let notices = emails_to(&email_of(&login));
     let notice = notices.last().unwrap();
     assert!(
@@ -131,7 +132,9 @@ async fn a_person_resets_their_password_by_email_link() {
         "{}",
         notice.subject
     );
-    assert!(notice.link_starting_with("http").is_none());
+    assert!(notice.link_starting_with(LOCK_PAGE_URL).is_some());
+    assert!(notice.link_starting_with(RESET_PAGE_URL).is_none());
+    assert!(notice.link_starting_with(LOGIN_URL).is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -101,3 +101,36 @@ async fn an_account_without_one_gets_the_language_it_asked_in() {
     let email = w.emails().await.pop().expect("the link");
     assert_eq!(email.subject, "Reset your Example password");
 }
+
+#[tokio::test]
+async fn an_invitation_and_an_administrators_link_speak_the_locale_given() {
+    let w = World::new();
+    let answer = password_recovery::admin_event::handle(
+        &w.recovery,
+        &serde_json::json!({
+            "action": "invite_user", "login": "jana", "email": "jana@example.com",
+            "locale": "ru-RU", "requested_by": "root",
+        }),
+        "req-1",
+    )
+    .await;
+    assert_eq!(answer["status"], "invited", "{answer}");
+    let email = w.emails().await.pop().expect("the invitation");
+    assert_eq!(email.subject, "Ваша учётная запись Example");
+    assert!(email.text.contains("Логин: jana"), "{}", email.text);
+    // Without a locale, an administrator's message is English.
+    let answer = password_recovery::admin_event::handle(
+        &w.recovery,
+        &serde_json::json!({
+            "action": "invite_user", "login": "jan", "email": "jan@example.com",
+            "requested_by": "root",
+        }),
+        "req-2",
+    )
+    .await;
+    assert_eq!(answer["status"], "invited", "{answer}");
+    assert_eq!(
+        w.emails().await.pop().unwrap().subject,
+        "Your Example account"
+    );
+}
