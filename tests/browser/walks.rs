@@ -47,6 +47,17 @@ async fn a_person_resets_by_the_emailed_link() {
         b.expect_heading("Enter a new password").await?;
         b.check_accessibility().await?;
         b.keep("reset-form").await?;
+        b.step("a password the policy refuses");
+        b.fill("#password", &person.login).await?;
+        b.fill("#password_confirmation", &person.login).await?;
+        b.press("form button[type=submit]").await?;
+        b.expect_text("Do not use your login as your password.")
+            .await?;
+        let invalid = b.attribute("#password", "aria-invalid").await?;
+        if invalid.as_deref() != Some("true") {
+            return Err("the refused password is not marked invalid".into());
+        }
+        b.check_accessibility().await?;
         set_new_password(&mut b, NEW_PASSWORD, "Password changed").await?;
         b.keep("done").await?;
         b.step("sign in");
