@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::store::InMemoryStore;
-use crate::domain::{Timestamp, UserAccount};
+use super::store::{InMemoryStore, State};
+use crate::domain::{Timestamp, UserAccount, UserId};
 use crate::ports::{AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming};
 
 #[async_trait]
@@ -84,13 +84,7 @@ impl AccountLifecycle for InMemoryStore {
         };
         stored.disabled = disabled;
         if disabled {
-            let (active, phone) = (stored.active_reset.take(), stored.phone.clone());
-            if let Some(active) = active {
-                state.tokens.retain(|t| t.digest != active);
-            }
-            if let Some(phone) = phone {
-                state.codes.remove(&phone);
-            }
+            kill_link_and_code(&mut state, &user.id);
         }
         state.messages.put(messages);
         Ok(true)
@@ -113,13 +107,7 @@ impl AccountLifecycle for InMemoryStore {
         stored.disabled = true;
         stored.password_hash = None;
         stored.locked_at = Some(now);
-        let (active, phone) = (stored.active_reset.take(), stored.phone.clone());
-        if let Some(active) = active {
-            state.tokens.retain(|t| t.digest != active);
-        }
-        if let Some(phone) = phone {
-            state.codes.remove(&phone);
-        }
+        kill_link_and_code(&mut state, &user.id);
         state.messages.put(messages);
         Ok(true)
     }
@@ -148,5 +136,19 @@ impl AccountLifecycle for InMemoryStore {
         state.messages.remove_all_of(&user.id);
         state.messages.put(messages);
         Ok(true)
+    }
+}
+
+/// Deletes the link and the code of the account `id` in `state`.
+fn kill_link_and_code(state: &mut State, id: &UserId) {
+    let Some(stored) = state.users.get_mut(id) else {
+        return;
+    };
+    let (active, phone) = (stored.active_reset.take(), stored.phone.clone());
+    if let Some(active) = active {
+        state.tokens.retain(|t| t.digest != active);
+    }
+    if let Some(phone) = phone {
+        state.codes.remove(&phone);
     }
 }

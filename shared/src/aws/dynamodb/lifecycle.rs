@@ -3,7 +3,7 @@
 //! every item that names it.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use super::DynamoDbStore;
 use super::layout::{self, Item, expr, s};
@@ -15,6 +15,34 @@ use crate::ports::{AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem,
 const TRANSACTION_ITEMS: usize = 100;
 
 impl DynamoDbStore {
+    /// `update` of `user`'s item (conditioned), with the deletes of its link
+    /// and code when it `kills` them, and `messages`, in one transaction;
+    /// `false` when the update's condition failed: nothing was written.
+    async fn switch_off(
+        &self,
+        operation: &'static str,
+        update: TransactWriteItem,
+        user: &UserAccount,
+        kills: bool,
+        messages: &[OutboxItem],
+    ) -> Result<bool, DependencyError> {
+        let mut items = vec![update];
+        if kills {
+            if let Some(active) = &user.active_reset {
+                items.push(self.delete(layout::token_key(active), operation)?);
+            }
+            if let Some(phone) = &user.phone {
+                items.push(self.delete(layout::code_key(phone), operation)?);
+            }
+        }
+        items.extend(self.outbox_puts(messages, operation)?);
+        match self.transact(operation, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(operation)),
+        }
+    }
+
     /// The keys of every item in partition `pk`.
     async fn keys_in_partition(
         &self,
@@ -108,7 +136,7 @@ impl AccountLifecycle for DynamoDbStore {
         messages: &[OutboxItem],
     ) -> Result<bool, DependencyError> {
         const OP: &str = "set_disabled";
-        let mut items = vec![self.update(layout::user_key(&user.id), OP, |u| {
+        let update = self.update(layout::user_key(&user.id), OP, |u| {
             let u = u.condition_expression(expr::PRESENT);
             if disabled {
                 u.update_expression(expr::DISABLE)
@@ -117,21 +145,8 @@ impl AccountLifecycle for DynamoDbStore {
                 u.update_expression(expr::ENABLE)
                     .expression_attribute_values(":no", AttributeValue::Bool(false))
             }
-        })?];
-        if disabled {
-            if let Some(active) = &user.active_reset {
-                items.push(self.delete(layout::token_key(active), OP)?);
-            }
-            if let Some(phone) = &user.phone {
-                items.push(self.delete(layout::code_key(phone), OP)?);
-            }
-        }
-        items.extend(self.outbox_puts(messages, OP)?);
-        match self.transact(OP, items).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
-            Err(cancelled) => Err(cancelled.into_error(OP)),
-        }
+        })?;
+        self.switch_off(OP, update, user, disabled, messages).await
     }
 
     async fn lock(
@@ -142,25 +157,14 @@ impl AccountLifecycle for DynamoDbStore {
         messages: &[OutboxItem],
     ) -> Result<bool, DependencyError> {
         const OP: &str = "lock_account";
-        let mut items = vec![self.update(layout::user_key(&user.id), OP, |u| {
+        let update = self.update(layout::user_key(&user.id), OP, |u| {
             u.condition_expression(expr::PASSWORD_CHANGED_AT)
                 .update_expression(expr::LOCK)
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":now", layout::n(now.epoch_seconds()))
                 .expression_attribute_values(":changed", layout::n(changed_at.epoch_seconds()))
-        })?];
-        if let Some(active) = &user.active_reset {
-            items.push(self.delete(layout::token_key(active), OP)?);
-        }
-        if let Some(phone) = &user.phone {
-            items.push(self.delete(layout::code_key(phone), OP)?);
-        }
-        items.extend(self.outbox_puts(messages, OP)?);
-        match self.transact(OP, items).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
-            Err(cancelled) => Err(cancelled.into_error(OP)),
-        }
+        })?;
+        self.switch_off(OP, update, user, true, messages).await
     }
 
     async fn delete(
