@@ -1,21 +1,29 @@
 //! Cold starts: process start to the first poll of the Runtime API (Init
-//! Duration), and to the first answer.
+//! Duration), and to the first answer; on a whole core, and at the CPU
+//! share Lambda gives a function's memory.
+
+use std::time::Duration;
 
 use password_recovery::config::Function::{
     AdminReset, Deliver, LockAccount, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
 use serde_json::{Value, json};
 
+use crate::calls::CallLog;
 use crate::data::{Actor, pending_email};
 use crate::events::{admin, check_code, forgot, http_event, next_phone};
 use crate::figures::Sample;
-use crate::process::{Binary, Running};
+use crate::process::{Binary, Running, memory_size};
 use crate::runtime_api::Answer;
+use crate::share::{CpuShare, FULL_VCPU_MB};
 use crate::{Error, TIMEOUT};
 
 pub struct Cold {
     pub init: Sample,
     pub first: Sample,
+    /// The first answer without the time its AWS calls spent inside the
+    /// emulator.
+    pub first_own: Sample,
 }
 
 /// The first event of a cold start, and the status it is answered with (0:
@@ -48,9 +56,10 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
             ))?;
             (event, 0)
         }
-        // A wrong password: the check a sign-in backend makes most.
+        // A failed check, for a login typed once (so that no delay for
+        // repeated attempts is ever reached): the work of a wrong password.
         Binary::Function(VerifyCredentials) => (
-            json!({"login": table_actor.login, "password": "not the password 1"}),
+            json!({"login": system_tests::unique("cold"), "password": "not the password 1"}),
             0,
         ),
         // A link that is not one: the key derived, the page in English.
@@ -69,10 +78,22 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
 }
 
 pub fn cold_starts(binary: Binary, table: &str, actor: &Actor, runs: usize) -> Result<Cold, Error> {
-    let (mut init, mut first) = (Vec::new(), Vec::new());
+    cold_starts_at(binary, table, actor, runs, None)
+}
+
+/// Cold starts of `binary` at `share` (None: its memory on a whole core).
+pub fn cold_starts_at(
+    binary: Binary,
+    table: &str,
+    actor: &Actor,
+    runs: usize,
+    share: Option<&CpuShare>,
+) -> Result<Cold, Error> {
+    let (mut init, mut first, mut first_own) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let (event, status) = cold_event(binary, table, actor)?;
-        let mut running = Running::start(binary, table)?;
+        let mut log = CallLog::from_now();
+        let mut running = Running::start_at(binary, table, share)?;
         let polled = running.api.first_poll(TIMEOUT)?;
         let answer = if status == 0 {
             running.invoke(&event)?
@@ -82,12 +103,16 @@ pub fn cold_starts(binary: Binary, table: &str, actor: &Actor, runs: usize) -> R
         if binary == Binary::Function(Deliver) {
             sent_one(&running, &answer)?;
         }
+        let took = answer.answered_at - running.started;
+        let inside = Duration::from_secs_f64(log.calls_of(binary.name()).emulator_ms / 1000.0);
         init.push(polled - running.started);
-        first.push(answer.answered_at - running.started);
+        first.push(took);
+        first_own.push(took.saturating_sub(inside));
     }
     Ok(Cold {
         init: Sample(init),
         first: Sample(first),
+        first_own: Sample(first_own),
     })
 }
 
@@ -98,4 +123,44 @@ pub fn sent_one(running: &Running, answer: &Answer) -> Result<(), Error> {
     } else {
         Err(running.unexpected("a batch item failure", answer))
     }
+}
+
+/// Cold starts of one binary at one memory size's CPU share.
+pub struct AtShare {
+    pub binary: Binary,
+    pub memory_mb: u32,
+    pub cold: Cold,
+}
+
+/// Cold starts of every binary at its configured memory's CPU share, at
+/// 128 MB and at 1,769 MB (the baseline at 128, 256 and 1,769 MB); the
+/// inner `Err` says why no CPU share could be set here.
+pub fn at_shares(
+    table: &str,
+    actor: &Actor,
+    runs: usize,
+) -> Result<Result<Vec<AtShare>, String>, Error> {
+    let mut rows = Vec::new();
+    for binary in Binary::all() {
+        let configured = match binary {
+            Binary::HelloWorld => 256,
+            _ => memory_size(binary),
+        };
+        let mut memories = vec![128, configured, FULL_VCPU_MB];
+        memories.sort_unstable();
+        memories.dedup();
+        for memory_mb in memories {
+            let share = match CpuShare::create(memory_mb) {
+                Ok(share) => share,
+                Err(why) => return Ok(Err(why)),
+            };
+            let cold = cold_starts_at(binary, table, actor, runs, Some(&share))?;
+            rows.push(AtShare {
+                binary,
+                memory_mb,
+                cold,
+            });
+        }
+    }
+    Ok(Ok(rows))
 }

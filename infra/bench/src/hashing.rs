@@ -1,7 +1,7 @@
-//! One Argon2id hash, and the password change around it over in-memory
-//! parts.
+//! One Argon2id hash, the password change around it over in-memory parts,
+//! and the C reference implementation on the same parameters.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use password_recovery::RecoverySettings;
 use password_recovery::domain::{
@@ -14,12 +14,51 @@ use password_recovery::ports::OutboxItem;
 use password_recovery::ports::{ResetTokenStore, UserStore};
 use password_recovery::testing::{TestAccount, World, settings};
 
+use system_tests::workspace_root;
+
 use crate::figures::Sample;
 use crate::{Error, PASSWORD};
 
 pub struct Hashing {
     pub hash: Sample,
     pub flow: Sample,
+    /// The C reference implementation (libargon2, through argon2-cffi) on
+    /// the same parameters, in rounds between the crate's; or why not.
+    pub reference: Result<Sample, String>,
+}
+
+/// Times `count` hashes of libargon2 (argon2-cffi in `.venv`) with the
+/// shipped parameters, after one untimed: seconds each, as JSON.
+const REFERENCE: &str = r#"
+import json, sys, time
+from argon2.low_level import Type, hash_secret_raw
+def once():
+    return hash_secret_raw(b"correct horse battery staple", b"0123456789abcdef",
+        time_cost=2, memory_cost=19456, parallelism=1, hash_len=32, type=Type.ID)
+once()
+took = []
+for _ in range(int(sys.argv[1])):
+    started = time.perf_counter()
+    once()
+    took.append(time.perf_counter() - started)
+print(json.dumps(took))
+"#;
+
+/// `count` hashes of the C reference, timed inside its own process.
+fn reference_hashes(count: usize) -> Result<Vec<Duration>, String> {
+    let python = workspace_root().join(".venv/bin/python");
+    let output = std::process::Command::new(&python)
+        .args(["-c", REFERENCE, &count.to_string()])
+        .output()
+        .map_err(|e| format!("{} did not run: {e}", python.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "argon2-cffi failed (is it in .venv? `make tools`): {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let seconds: Vec<f64> = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    Ok(seconds.into_iter().map(Duration::from_secs_f64).collect())
 }
 
 /// One hash, and the password change over in-memory parts, alternately, so
@@ -38,6 +77,7 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
         .id;
     let (store, recovery) = (&world.store, &world.recovery);
     let (mut hash, mut flow) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    let mut reference = Ok(Vec::with_capacity(runs * 3));
     // One of each first, untimed: the hash buffer and the password list load.
     for i in 0..=runs {
         let started = Instant::now();
@@ -73,10 +113,18 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
         if i > 0 {
             hash.push(hashed);
             flow.push(started.elapsed());
+            // Three of the reference's between each of ours.
+            if let Ok(taken) = &mut reference {
+                match reference_hashes(3) {
+                    Ok(more) => taken.extend(more),
+                    Err(why) => reference = Err(why),
+                }
+            }
         }
     }
     Ok(Hashing {
         hash: Sample(hash),
         flow: Sample(flow),
+        reference: reference.map(Sample),
     })
 }

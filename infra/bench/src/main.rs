@@ -5,7 +5,9 @@
 //!
 //! 1. cold start of each function (and of a hello-world `lambda_runtime`
 //!    binary, the baseline): process start to first poll of the Runtime API
-//!    (Lambda's Init Duration), and to the first answer;
+//!    (Lambda's Init Duration), and to the first answer; on a whole core,
+//!    and under a cgroup CPU quota equal to Lambda's CPU share of the
+//!    function's memory, of 128 MB and of 1,769 MB;
 //! 2. warm latency of each flow over 200 events, next to one emulator GetItem;
 //! 3. the zipped arm64 packages built by `cargo lambda build`;
 //! 4. one Argon2id hash, and the password change over in-memory parts;
@@ -26,6 +28,8 @@ mod process;
 mod report;
 mod runtime_api;
 mod sealing;
+mod share;
+mod sizing;
 mod warm;
 
 use std::path::PathBuf;
@@ -111,11 +115,24 @@ async fn main() -> Result<(), Error> {
         cold.push((binary, figures));
     }
 
+    // 1b. Cold starts at Lambda's CPU share of each memory size.
+    eprintln!(
+        "bench: cold starts at Lambda's CPU shares, {} runs each",
+        options.runs
+    );
+    let at_shares =
+        tokio::task::block_in_place(|| cold::at_shares(&warm_table, &cast[0], options.runs))?;
+
     // 2 and 6. Warm latency and peak memory.
     eprintln!("bench: {} warm events per flow", options.warm);
     let rtt = warm::get_item_round_trip(&sdk, &warm_table, options.warm).await?;
     let warm_rows =
         tokio::task::block_in_place(|| warm::warm_runs(&sdk, &warm_table, &cast, options.warm))?;
+
+    // 4b. The hashing functions at three memory sizes.
+    eprintln!("bench: verify-credentials and set-password at 512, 1024 and 1769 MB");
+    let sizing =
+        tokio::task::block_in_place(|| sizing::sizing(&warm_table, &cast, options.warm.min(20)))?;
 
     // 4. Hashing.
     eprintln!("bench: Argon2id");
@@ -135,10 +152,12 @@ async fn main() -> Result<(), Error> {
         warm: options.warm,
         users: options.users,
         cold,
+        at_shares,
         rtt,
         warm_rows,
         packages,
         hashing,
+        sizing,
         sealing,
         small_calls,
         large_calls,

@@ -18,6 +18,7 @@ const OUTBOX_SECRET_NAME: &str = "recovery-test-outbox";
 pub const EVENT_BUS_NAME: &str = "recovery-bench-events";
 
 use crate::runtime_api::{Answer, RuntimeApi};
+use crate::share::CpuShare;
 use crate::{Error, TIMEOUT};
 
 /// A release binary under our Runtime API, with the environment Lambda
@@ -62,28 +63,24 @@ impl From<Function> for Binary {
     }
 }
 
-/// The memory the template gives `binary`: a full vCPU for the two
-/// functions that hash.
-fn memory_size(binary: Binary) -> &'static str {
+/// The memory the template gives `binary` (MB): more for the functions
+/// that hash.
+pub fn memory_size(binary: Binary) -> u32 {
     match binary {
-        Binary::Function(
-            Function::SetPassword | Function::AdminReset | Function::VerifyCredentials,
-        ) => "1769",
-        _ => "256",
+        Binary::Function(Function::SetPassword | Function::VerifyCredentials) => 1024,
+        Binary::Function(Function::AdminReset) => 1769,
+        _ => 256,
     }
 }
 
-fn lambda_environment(binary: Binary, api: &str) -> Vec<(String, String)> {
+fn lambda_environment(binary: Binary, api: &str, memory_mb: u32) -> Vec<(String, String)> {
     let name = binary.name();
     let endpoint = emulator().endpoint.clone();
     [
         ("AWS_LAMBDA_RUNTIME_API", api.to_owned()),
         ("AWS_LAMBDA_FUNCTION_NAME", format!("recovery-{name}")),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
-        (
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            memory_size(binary).into(),
-        ),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory_mb.to_string()),
         (
             "AWS_LAMBDA_LOG_GROUP_NAME",
             format!("/aws/lambda/recovery-{name}"),
@@ -146,8 +143,14 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
 }
 
 impl Running {
+    /// `binary` on a whole core, with its configured memory.
     pub fn start(binary: impl Into<Binary>, table: &str) -> Result<Self, Error> {
-        let binary = binary.into();
+        Self::start_at(binary.into(), table, None)
+    }
+
+    /// `binary` at `share`'s memory and CPU share (None: its configured
+    /// memory, on a whole core).
+    pub fn start_at(binary: Binary, table: &str, share: Option<&CpuShare>) -> Result<Self, Error> {
         let (name, path) = (binary.name(), binary.path());
         if !path.exists() {
             return Err(format!(
@@ -157,7 +160,8 @@ impl Running {
             .into());
         }
         let api = RuntimeApi::start()?;
-        let mut env = lambda_environment(binary, &api.address);
+        let memory_mb = share.map_or(memory_size(binary), |s| s.memory_mb);
+        let mut env = lambda_environment(binary, &api.address, memory_mb);
         if let Binary::Function(function) = binary {
             env.extend(function_variables(function, table));
         }
@@ -167,14 +171,17 @@ impl Running {
             .create(true)
             .append(true)
             .open(log_dir.join(format!("{name}.log")))?;
-        let started = Instant::now();
-        let child = Command::new(&path)
+        let mut command = Command::new(&path);
+        command
             .env_clear()
             .envs(env)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()?;
+            .stderr(log);
+        let procs = share.map(|s| s.confine(&mut command)).transpose()?;
+        let started = Instant::now();
+        let child = command.spawn()?;
+        drop(procs);
         Ok(Self {
             child,
             api,

@@ -6,11 +6,12 @@ use std::path::Path;
 
 use crate::Error;
 use crate::calls::Calls;
-use crate::cold::Cold;
+use crate::cold::{AtShare, Cold};
 use crate::figures::{Sample, ms, ratio, verdict};
 use crate::hashing::Hashing;
 use crate::process::Binary;
 use crate::sealing::Sealing;
+use crate::sizing::{self, Sized};
 use crate::warm::Warm;
 
 /// Everything one run measured.
@@ -21,11 +22,15 @@ pub struct Measured {
     pub warm: usize,
     pub users: usize,
     pub cold: Vec<(Binary, Cold)>,
+    /// Cold starts at Lambda's CPU shares, or why there are none.
+    pub at_shares: Result<Vec<AtShare>, String>,
     /// One emulator GetItem, the yardstick of the warm figures.
     pub rtt: Sample,
     pub warm_rows: Vec<Warm>,
     pub packages: Vec<(&'static str, Option<u64>)>,
     pub hashing: Hashing,
+    /// The hashing functions at three memory sizes, or why not.
+    pub sizing: Result<Vec<Sized>, String>,
     pub sealing: Sealing,
     pub small_calls: Vec<(&'static str, Calls)>,
     pub large_calls: Vec<(&'static str, Calls)>,
@@ -75,6 +80,8 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         )?;
     }
     writeln!(out)?;
+
+    shares(&mut out, m)?;
 
     writeln!(out, "## Warm latency ({} events per flow)", m.warm)?;
     writeln!(out)?;
@@ -204,6 +211,26 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         ms(m.hashing.flow.median()),
         ms(m.hashing.flow.p95())
     )?;
+    if let Ok(reference) = &m.hashing.reference {
+        writeln!(
+            out,
+            "| one hash, the C reference (libargon2 through argon2-cffi, same parameters, in rounds between ours) | {} | {} |",
+            ms(reference.median()),
+            ms(reference.p95())
+        )?;
+    }
+    writeln!(out)?;
+    match &m.hashing.reference {
+        Ok(reference) => {
+            let against = ratio(m.hashing.hash.median(), reference.median());
+            writeln!(
+                out,
+                "The crate's hash / the C reference: {against:.3}× (target ≤ 1.0×: {}).",
+                verdict(against <= 1.0)
+            )?;
+        }
+        Err(why) => writeln!(out, "The C reference was not timed: {why}.")?,
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -212,6 +239,8 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         verdict(overhead <= 1.05)
     )?;
     writeln!(out)?;
+
+    memory_sizes(&mut out, m)?;
 
     let sealing = &m.sealing;
     writeln!(out, "## Secrets at cold start, and the outbox key")?;
@@ -332,5 +361,149 @@ pub fn write(path: &Path, figures: &str) -> Result<(), Error> {
         _ => format!("# Benchmarks\n\n{BEGIN}\n{figures}{END}\n{current}"),
     };
     std::fs::write(path, updated)?;
+    Ok(())
+}
+
+/// The cold starts at Lambda's CPU share of each memory size.
+fn shares(out: &mut String, m: &Measured) -> Result<(), Error> {
+    writeln!(
+        out,
+        "## Cold start at Lambda's CPU share ({} runs each)",
+        m.runs
+    )?;
+    writeln!(out)?;
+    let rows = match &m.at_shares {
+        Ok(rows) => rows,
+        Err(why) => {
+            writeln!(
+                out,
+                "**Not measured: the CPU share could not be set here** ({why}). The whole-core \
+                 figures above are no substitute: a function at 256 MB gets about a seventh of a core."
+            )?;
+            writeln!(out)?;
+            return Ok(());
+        }
+    };
+    writeln!(
+        out,
+        "Each process runs in a cgroup whose CPU quota is its memory's share of one core, as \
+         Lambda gives it (memory / 1,769 MB, at most one core), from before its first \
+         instruction. Own: the first answer without the time its AWS calls spent inside the \
+         emulator. Hello-world at the same share is the baseline of each row."
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| binary | memory | CPU share | init median | init / hello-world | first answer median | own first answer median | own p95 | target (own first answer ≤ 100 ms at its memory) |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
+    let hello = |memory_mb: u32| {
+        rows.iter()
+            .find(|r| r.binary == Binary::HelloWorld && r.memory_mb == memory_mb)
+            .or_else(|| rows.iter().find(|r| r.binary == Binary::HelloWorld))
+    };
+    for row in rows {
+        let baseline = hello(row.memory_mb).map(|h| h.cold.init.median());
+        let init_ratio = baseline
+            .map(|b| format!("{:.2}×", ratio(row.cold.init.median(), b)))
+            .unwrap_or_default();
+        let configured = match row.binary {
+            Binary::HelloWorld => None,
+            binary => Some(crate::process::memory_size(binary)),
+        };
+        let target = match configured {
+            Some(memory) if memory == row.memory_mb => {
+                verdict(row.cold.first_own.median().as_secs_f64() <= 0.100).to_owned()
+            }
+            None => "baseline".to_owned(),
+            Some(_) => String::new(),
+        };
+        writeln!(
+            out,
+            "| {} | {} MB | {:.1}% | {} | {init_ratio} | {} | {} | {} | {target} |",
+            row.binary.name(),
+            row.memory_mb,
+            crate::share::CpuShare::fraction(row.memory_mb) * 100.0,
+            ms(row.cold.init.median()),
+            ms(row.cold.first.median()),
+            ms(row.cold.first_own.median()),
+            ms(row.cold.first_own.p95()),
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The hashing functions at 512, 1,024 and 1,769 MB.
+fn memory_sizes(out: &mut String, m: &Measured) -> Result<(), Error> {
+    writeln!(out, "## Memory size of the functions that hash")?;
+    writeln!(out)?;
+    let rows = match &m.sizing {
+        Ok(rows) => rows,
+        Err(why) => {
+            writeln!(
+                out,
+                "**Not measured: the CPU share could not be set here** ({why})."
+            )?;
+            writeln!(out)?;
+            return Ok(());
+        }
+    };
+    writeln!(
+        out,
+        "Warm, each process under its memory's CPU share (20 events or fewer each): a sign-in \
+         check of a wrong password (one Argon2id verification) and a new password (one hash). \
+         Billed: the own time measured here plus {} ms per DynamoDB call (assumed: no AWS \
+         account here), rounded up to the millisecond. Cost: {} (${}/GB-s, ${} per request).",
+        sizing::ASSUMED_DYNAMODB_MS,
+        sizing::PRICES_DATED,
+        sizing::ARM64_USD_PER_GB_SECOND,
+        sizing::USD_PER_REQUEST
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| function | memory | CPU share | own median | own p95 | DynamoDB calls | billed | per million requests | own under 100 ms |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
+    for row in rows {
+        writeln!(
+            out,
+            "| {} | {} MB | {:.1}% | {} | {} | {} | {:.0} ms | ${:.2} | {} |",
+            row.function,
+            row.memory_mb,
+            crate::share::CpuShare::fraction(row.memory_mb) * 100.0,
+            ms(row.own.median()),
+            ms(row.own.p95()),
+            row.dynamodb_calls,
+            row.billed_ms(),
+            row.usd_per_million(),
+            if row.own.median().as_secs_f64() < 0.100 {
+                "yes"
+            } else {
+                "no"
+            }
+        )?;
+    }
+    writeln!(out)?;
+    for function in ["verify-credentials", "set-password"] {
+        let cheapest = rows
+            .iter()
+            .filter(|r| r.function == function && r.own.median().as_secs_f64() < 0.100)
+            .min_by(|a, b| a.usd_per_million().total_cmp(&b.usd_per_million()));
+        match cheapest {
+            Some(row) => writeln!(
+                out,
+                "{function}: the cheapest size that keeps its own time under 100 ms is {} MB (${:.2} per million requests).",
+                row.memory_mb,
+                row.usd_per_million()
+            )?,
+            None => writeln!(
+                out,
+                "{function}: no size measured keeps its own time under 100 ms."
+            )?,
+        }
+    }
+    writeln!(out)?;
     Ok(())
 }
