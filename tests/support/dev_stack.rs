@@ -116,32 +116,32 @@ impl LocalStack {
     /// (the stream hands them to deliver a moment after the request); the
     /// newest.
     pub fn wait_for_email(&self, address: &str, count: usize, within: Duration) -> SentEmail {
-        let deadline = Instant::now() + within;
-        loop {
-            let mut emails = self.emails_to(address);
-            if emails.len() >= count {
-                return emails.pop().expect("an email");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no email number {count} to {address} within {within:?}; see {}",
-                self.log.display()
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
+        self.wait_for(address, count, within, || self.emails_to(address))
     }
 
     /// As [`Self::wait_for_email`], for texts to `e164`.
     pub fn wait_for_text(&self, e164: &str, count: usize, within: Duration) -> String {
+        self.wait_for(e164, count, within, || self.texts_to(e164))
+    }
+
+    /// The newest of what `sent` lists once it lists `count`, within
+    /// `within`; a failure naming `to` and the stack's log otherwise.
+    fn wait_for<T>(
+        &self,
+        to: &str,
+        count: usize,
+        within: Duration,
+        sent: impl Fn() -> Vec<T>,
+    ) -> T {
         let deadline = Instant::now() + within;
         loop {
-            let mut texts = self.texts_to(e164);
-            if texts.len() >= count {
-                return texts.pop().expect("a text");
+            let mut seen = sent();
+            if seen.len() >= count {
+                return seen.pop().expect("a message");
             }
             assert!(
                 Instant::now() < deadline,
-                "no text number {count} to {e164} within {within:?}; see {}",
+                "no message number {count} to {to} within {within:?}; see {}",
                 self.log.display()
             );
             std::thread::sleep(Duration::from_millis(250));

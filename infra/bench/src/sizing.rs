@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use password_recovery::config::Function::{SetPassword, VerifyCode, VerifyCredentials};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::calls::{CallLog, token_of};
 use crate::data::{Actor, WARM_CODE, store_codes};
@@ -74,24 +74,11 @@ pub fn sizing(
         let mut check =
             Running::start_at(Binary::Function(VerifyCredentials), table, Some(&share))?;
         check.invoke(&json!({"login": "warm-up", "password": "not the password 1"}))?;
-        let (mut own, mut calls, mut log) = (Vec::new(), 0, CallLog::from_now());
-        for actor in &actors[1..=n] {
-            let event = json!({"login": actor.login, "password": "not the password 1"});
-            let answer = check.invoke(&event)?;
-            let seen = log.calls_of(check.binary.name());
-            calls = seen.dynamodb;
-            own.push(
-                answer
-                    .took()
-                    .saturating_sub(Duration::from_secs_f64(seen.emulator_ms / 1000.0)),
-            );
-        }
-        rows.push(Sized {
-            function: check.binary.name(),
-            memory_mb,
-            own: Sample(own),
-            dynamodb_calls: calls,
-        });
+        let events = actors[1..=n]
+            .iter()
+            .map(|actor| json!({"login": actor.login, "password": "not the password 1"}))
+            .collect();
+        rows.push(warm(&mut check, memory_mb, events, 0, false)?);
 
         // New passwords, through tokens exchanged for fresh codes (on a
         // whole core: only set-password is under the share).
@@ -103,25 +90,46 @@ pub fn sizing(
             tokens.push(token_of(&answer)?);
         }
         let mut set = Running::start_at(Binary::Function(SetPassword), table, Some(&share))?;
-        let (mut own, mut calls, mut log) = (Vec::new(), 0, CallLog::from_now());
-        for (i, token) in tokens.iter().enumerate() {
-            let event = new_password(token, &format!("{PASSWORD} sized {memory_mb} {i}"));
-            let answer = set.expect(&event, 200)?;
-            let seen = log.calls_of(set.binary.name());
-            calls = seen.dynamodb;
-            own.push(
-                answer
-                    .took()
-                    .saturating_sub(Duration::from_secs_f64(seen.emulator_ms / 1000.0)),
-            );
-        }
-        rows.push(Sized {
-            function: set.binary.name(),
-            memory_mb,
-            // The first change of a process is its cold one: left out.
-            own: Sample(own.split_off(1.min(own.len()))),
-            dynamodb_calls: calls,
-        });
+        let events = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| new_password(token, &format!("{PASSWORD} sized {memory_mb} {i}")))
+            .collect();
+        // The first change of a process is its cold one: left out.
+        rows.push(warm(&mut set, memory_mb, events, 200, true)?);
     }
     Ok(Ok(rows))
+}
+
+/// `events` on `running` (each answered with `status`; 0: any answer that
+/// is not an error), as a row of own times; `cold_first`: the first is
+/// the process's cold one and left out.
+fn warm(
+    running: &mut Running,
+    memory_mb: u32,
+    events: Vec<Value>,
+    status: u16,
+    cold_first: bool,
+) -> Result<Sized, Error> {
+    let (mut own, mut calls, mut log) = (Vec::new(), 0, CallLog::from_now());
+    for event in &events {
+        let answer = if status == 0 {
+            running.invoke(event)?
+        } else {
+            running.expect(event, status)?
+        };
+        let seen = log.calls_of(running.binary.name());
+        calls = seen.dynamodb;
+        let inside = Duration::from_secs_f64(seen.emulator_ms / 1000.0);
+        own.push(answer.took().saturating_sub(inside));
+    }
+    if cold_first && !own.is_empty() {
+        own.remove(0);
+    }
+    Ok(Sized {
+        function: running.binary.name(),
+        memory_mb,
+        own: Sample(own),
+        dynamodb_calls: calls,
+    })
 }

@@ -6,12 +6,12 @@
 use tracing::{error, info};
 
 use super::limits::{Limit, hit, within};
-use super::request::{Caller, FlowError, RATE_ATTEMPTS, ResetRequestOutcome};
+use super::request::{Caller, FlowError, RATE_ATTEMPTS, ResetRequestOutcome, email_counter};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{AccountLookup, Language, UserAccount, address_key};
 use crate::messages::{MessageKind, email, sms};
 use crate::ports::EMAILS_COUNTER as EMAILS;
-use crate::ports::{OutboxItem, RateCounter, account_counter_key, typed_counter_key};
+use crate::ports::{OutboxItem, typed_counter_key};
 
 impl Recovery {
     /// Sends the account that `contact` (an email address or a phone
@@ -63,7 +63,7 @@ impl Recovery {
                     None,
                 ),
                 Some(account) => {
-                    let counter = own_counter(account, &state.account_counters);
+                    let counter = email_counter(account, &state.account_counters);
                     match counter.map(|c| hit(c, &windows.email, now)) {
                         Some(Err(_)) => (
                             ResetRequestOutcome::AccountLimited(account.id.clone()),
@@ -121,11 +121,4 @@ impl Recovery {
             AccountLookup::Login(_) => Err(SealError::NoAddress),
         }
     }
-}
-
-/// The account's own email counter among `counters`, when one was read.
-fn own_counter<'c>(account: &UserAccount, counters: &'c [RateCounter]) -> Option<&'c RateCounter> {
-    counters
-        .first()
-        .filter(|c| c.key == account_counter_key(EMAILS, &account.id))
 }

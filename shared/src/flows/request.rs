@@ -216,10 +216,7 @@ impl Recovery {
         if account.email.is_none() {
             return Ok(Err(ResetRequestOutcome::NoEmailOnRecord(id)));
         }
-        let Some(counter) = counters
-            .first()
-            .filter(|c| c.key == account_counter_key(EMAILS, &id))
-        else {
+        let Some(counter) = email_counter(account, counters) else {
             return Err(DependencyError::new("load_request", "MissingCounter").into());
         };
         let windows = &self.settings.limits;
@@ -309,4 +306,15 @@ impl Recovery {
             ))),
         }
     }
+}
+
+/// The account's own email counter among `counters` (read with
+/// `load_request`'s account prefixes), when it is there.
+pub(super) fn email_counter<'c>(
+    account: &UserAccount,
+    counters: &'c [RateCounter],
+) -> Option<&'c RateCounter> {
+    counters
+        .first()
+        .filter(|c| c.key == account_counter_key(EMAILS, &account.id))
 }

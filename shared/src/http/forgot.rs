@@ -1,5 +1,6 @@
 //! `GET /password/forgot` (the form) and `POST /password/forgot`.
 
+use std::future::Future;
 use std::time::Instant;
 
 use lambda_http::http::StatusCode;
@@ -14,8 +15,8 @@ use super::pages::{check_email_page, code_page, error_page, forgot_page};
 use super::response::json_response;
 use super::{check_route, is_get};
 use crate::config::{Function, WebSettings};
-use crate::domain::AccountLookup;
-use crate::flows::{Caller, Recovery};
+use crate::domain::{AccountLookup, Language};
+use crate::flows::{Caller, FlowError, Recovery};
 
 const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
      with a 6-digit code. Enter the code before it expires, or ask for a new one.";
@@ -74,15 +75,9 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         source_ip: &source_ip,
         language,
     };
-    let result = recovery.request_reset(&lookup, caller).await;
-    // The same minimum time for every account, found or not.
-    tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
-    if let Err(err) = result {
-        let err = ApiError::from(err);
-        return match format {
-            Format::Json => err.into_json_response(),
-            Format::Form => error_page(recovery, language, &err, false),
-        };
+    let asked = recovery.request_reset(&lookup, caller);
+    if let Err(refused) = at_the_floor(started, web, asked, (recovery, language, format)).await {
+        return refused;
     }
     match (&lookup, format) {
         (AccountLookup::Phone(_), Format::Json) => json_response(
@@ -113,6 +108,26 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         ),
         (_, Format::Form) => check_email_page(recovery, language),
     }
+}
+
+/// The outcome of `asked`, once the minimum answer time since `started` has
+/// passed (the same for every account, found or not); a failure as the
+/// answer to give, in the page's language or in JSON.
+pub(super) async fn at_the_floor<T>(
+    started: Instant,
+    web: &WebSettings,
+    asked: impl Future<Output = Result<T, FlowError>>,
+    (recovery, language, format): (&Recovery, Language, Format),
+) -> Result<T, Response<Body>> {
+    let result = asked.await;
+    tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
+    result.map_err(|err| {
+        let err = ApiError::from(err);
+        match format {
+            Format::Json => err.into_json_response(),
+            Format::Form => error_page(recovery, language, &err, false),
+        }
+    })
 }
 
 /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`);

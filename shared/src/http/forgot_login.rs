@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::{ApiError, ErrorCode};
-use super::forgot::source_ip;
+use super::forgot::{at_the_floor, source_ip};
 use super::language;
-use super::pages::{error_page, forgot_login_page, reminder_sent_page};
+use super::pages::{forgot_login_page, reminder_sent_page};
 use super::response::json_response;
 use super::{check_route, is_get};
 use crate::config::{Function, WebSettings};
@@ -62,15 +62,9 @@ pub async fn forgot_login(recovery: &Recovery, web: &WebSettings, req: Request) 
         source_ip: &source_ip,
         language,
     };
-    let result = recovery.remind_login(&contact, caller).await;
-    // The same minimum time for every address, known or not.
-    tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
-    if let Err(err) = result {
-        let err = ApiError::from(err);
-        return match format {
-            Format::Json => err.into_json_response(),
-            Format::Form => error_page(recovery, language, &err, false),
-        };
+    let asked = recovery.remind_login(&contact, caller);
+    if let Err(refused) = at_the_floor(started, web, asked, (recovery, language, format)).await {
+        return refused;
     }
     let by_phone = matches!(contact, AccountLookup::Phone(_));
     match format {
