@@ -2,6 +2,7 @@
 //! addresses and phone numbers, each normalised so that one person's way of
 //! typing it finds the same account.
 
+use super::phone_metadata;
 use unicode_normalization::UnicodeNormalization;
 
 /// Longest identifier accepted on the "Forgot password" form (an email
@@ -109,7 +110,7 @@ impl EmailAddress {
 }
 
 /// A phone number in E.164 form (`+4915112345678`), parsed and validated with
-/// libphonenumber's metadata.
+/// libphonenumber's metadata of its calling code (`phone_metadata`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
 
@@ -118,22 +119,27 @@ impl PhoneNumber {
     /// `+49 (151) 123-456 78`.
     pub fn parse(text: &str) -> Result<Self, IdentifierError> {
         let text: String = text.trim().nfkc().collect();
-        if text.chars().count() > 40 || !looks_like_phone(&text) {
+        if text.chars().count() > 40 {
             return Err(IdentifierError::InvalidPhone);
         }
-        let number = phonenumber::parse(None, &text).map_err(|_| IdentifierError::InvalidPhone)?;
-        if !number.is_valid() {
+        let digits = international_digits(&text).ok_or(IdentifierError::InvalidPhone)?;
+        let metadata = phone_metadata::for_number(&digits).ok_or(IdentifierError::InvalidPhone)?;
+        let number = phonenumber::parse_with(metadata, None, &text)
+            .map_err(|_| IdentifierError::InvalidPhone)?;
+        if !phonenumber::is_valid_with(metadata, &number) {
             return Err(IdentifierError::InvalidPhone);
         }
         Ok(Self(
-            number.format().mode(phonenumber::Mode::E164).to_string(),
+            phonenumber::format_with(metadata, &number)
+                .mode(phonenumber::Mode::E164)
+                .to_string(),
         ))
     }
 
     /// A number as this service stored it, already parsed and validated:
     /// only checked for E.164's shape (`+`, then up to 15 digits, the first
-    /// not 0). Loading libphonenumber's metadata takes tens of milliseconds,
-    /// which a cold start that merely reads an account should not pay.
+    /// not 0). A cold start that merely reads an account should not load
+    /// the metadata of the number's region.
     pub fn from_stored(e164: &str) -> Option<Self> {
         let digits = e164.strip_prefix('+')?;
         let shaped = (2..=15).contains(&digits.len())
@@ -157,15 +163,15 @@ impl PhoneNumber {
     }
 }
 
-/// An international number: a `+` then only digits and separators.
-fn looks_like_phone(text: &str) -> bool {
+/// The digits of an international number: a `+`, then only digits and
+/// separators.
+fn international_digits(text: &str) -> Option<String> {
     let compact: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')' | '.'))
         .collect();
-    compact.starts_with('+')
-        && compact.len() > 1
-        && compact[1..].chars().all(|c| c.is_ascii_digit())
+    let digits = compact.strip_prefix('+')?;
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| digits.to_owned())
 }
 
 #[cfg(test)]

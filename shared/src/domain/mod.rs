@@ -11,6 +11,7 @@ mod language;
 mod locale;
 mod lock;
 mod password;
+mod phone_metadata;
 mod policy;
 mod random;
 mod rate_limit;

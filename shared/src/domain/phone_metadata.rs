@@ -1,0 +1,134 @@
+//! libphonenumber's metadata, one country calling code at a time.
+//!
+//! `build.rs` splits the `phonenumber` crate's metadata by calling code. A
+//! number is parsed, checked and formatted with the regions of its own code
+//! alone, loaded on the first number of that code and kept for the life of
+//! the process: a cold start that reads a German number checks the patterns
+//! of Germany, not of every region on earth (the crate's default database,
+//! which is never touched here).
+
+use std::sync::OnceLock;
+
+use phonenumber::metadata::{Database, loader};
+
+// `COUNT`, and `CODES`: (calling code, start, end) in `METADATA`, by code.
+include!(concat!(env!("OUT_DIR"), "/phone_metadata.rs"));
+
+static METADATA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/phone-metadata.bin"));
+
+static LOADED: [OnceLock<Database>; COUNT] = [const { OnceLock::new() }; COUNT];
+
+/// The metadata of the calling code that `digits` (an international number
+/// without its `+`) begins with, or `None` when no calling code does.
+/// Calling codes are one to three digits, none begins with 0 and none
+/// begins another, so the shortest match is the only one (libphonenumber
+/// reads them the same way).
+pub(super) fn for_number(digits: &str) -> Option<&'static Database> {
+    if digits.starts_with('0') {
+        return None;
+    }
+    (1..=3)
+        .filter_map(|width| digits.get(..width)?.parse::<u16>().ok())
+        .find_map(|code| CODES.binary_search_by_key(&code, |&(c, ..)| c).ok())
+        .map(|index| LOADED[index].get_or_init(|| load(index)))
+}
+
+/// The data was written by the build script from the crate's own loader and
+/// every code is loaded by a test, so neither step can fail at run time.
+fn load(index: usize) -> Database {
+    let (code, start, end) = CODES[index];
+    let regions: Vec<loader::Metadata> = postcard::from_bytes(&METADATA[start..end])
+        .unwrap_or_else(|e| panic!("phone metadata of +{code} does not decode: {e}"));
+    Database::from(regions)
+        .unwrap_or_else(|e| panic!("phone metadata of +{code} does not load: {e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_calling_code_loads_with_its_regions() {
+        assert!(CODES.len() > 200, "{} calling codes", CODES.len());
+        for (index, &(code, ..)) in CODES.iter().enumerate() {
+            let database = LOADED[index].get_or_init(|| load(index));
+            let regions = database.by_code(&code).expect("the code's own regions");
+            assert!(!regions.is_empty());
+            assert!(regions.iter().all(|region| region.country_code() == code));
+        }
+        let nanp = for_number("12015550123")
+            .and_then(|db| db.region(&1))
+            .unwrap();
+        assert_eq!(nanp.first(), Some(&"US"), "the main region of +1 first");
+        assert!(nanp.contains(&"CA") && nanp.contains(&"JM"));
+    }
+
+    #[test]
+    fn a_number_finds_the_code_it_begins_with() {
+        let code = |digits| for_number(digits).map(|db| db.iter().next().unwrap().country_code());
+        assert_eq!(code("4915112345678"), Some(49));
+        assert_eq!(code("74951234567"), Some(7));
+        assert_eq!(code("380441234567"), Some(380));
+        assert_eq!(code("80012345678"), Some(800), "non-geographic");
+        assert_eq!(code("0123"), None);
+        assert_eq!(code("01234"), None, "not +1");
+        assert_eq!(code("999"), None, "+999 is not assigned");
+        assert_eq!(code(""), None);
+    }
+
+    /// The same answer as the crate's default database, which loads every
+    /// region: for the example numbers of every kind in every region, each
+    /// with a digit dropped and one added, and written with separators.
+    #[test]
+    fn numbers_parse_as_with_the_whole_database() {
+        use phonenumber::metadata::DATABASE;
+        use phonenumber::{Mode, format_with};
+
+        let whole = |text: &str| {
+            phonenumber::parse(None, text)
+                .ok()
+                .filter(phonenumber::is_valid)
+                .map(|n| n.format().mode(Mode::E164).to_string())
+        };
+        let split = |text: &str| {
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            let database = for_number(&digits)?;
+            phonenumber::parse_with(database, None, text)
+                .ok()
+                .filter(|n| phonenumber::is_valid_with(database, n))
+                .map(|n| format_with(database, &n).mode(Mode::E164).to_string())
+        };
+        let mut checked = 0;
+        let mut valid = 0;
+        for region in DATABASE.iter() {
+            let code = region.country_code();
+            let descriptors = region.descriptors();
+            let examples = [
+                descriptors.fixed_line(),
+                descriptors.mobile(),
+                descriptors.toll_free(),
+                descriptors.premium_rate(),
+                descriptors.voip(),
+                descriptors.uan(),
+            ];
+            for example in examples.into_iter().flatten().filter_map(|d| d.example()) {
+                let short = &example[..example.len() - 1];
+                for text in [
+                    format!("+{code}{example}"),
+                    format!("+{code} {short}"),
+                    format!("+{code}-{example}7"),
+                    format!("+{code} ({example})"),
+                ] {
+                    let answer = whole(&text);
+                    assert_eq!(split(&text), answer, "{text} ({})", region.id());
+                    checked += 1;
+                    valid += usize::from(answer.is_some());
+                }
+            }
+        }
+        assert!(
+            checked > 2_000 && valid > 1_000,
+            "{checked} numbers, {valid} valid"
+        );
+    }
+}
