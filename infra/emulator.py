@@ -22,7 +22,10 @@ With `--call-log FILE` it also appends one JSON line per AWS request: the
 caller's `app/<name>` from the SDK user agent, the service, the operation,
 and for DynamoDB transactions the kinds of their items, and the milliseconds
 spent inside moto (`ms`). The template check
-compares that with each function's IAM policy.
+compares that with each function's IAM policy. DynamoDB calls also carry the
+request units that DynamoDB on demand would bill for them (`rru`, `wru`),
+from the size of each item they read or write as moto holds it (see
+`request_units`).
 
     python infra/emulator.py [--host 127.0.0.1] [--port 5000] [--call-log FILE]
 """
@@ -68,6 +71,87 @@ def model_data(services):
                 instances.append(fields)
             results[service][name] = instances
     return json.dumps(results).encode()
+
+
+def item_size(region, table_name, key):
+    """The size DynamoDB gives the item at `key` (0 when there is none)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = table.get_item(hash_key, range_key)
+    except Exception:  # no such table or key: the call fails, and costs the minimum
+        return 0
+    return item.size() if item is not None else 0
+
+
+def touched_items(region, action, request):
+    """(kind, table, key, consistent) of each item a DynamoDB call reads or
+    writes; kind is read, write, transact_write or condition_check."""
+
+    def key_of(table_name, item):
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        try:
+            table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
+        except Exception:
+            return {}
+        names = [table.hash_key_attr, table.range_key_attr]
+        return {name: item[name] for name in names if name and name in item}
+
+    table = request.get("TableName")
+    consistent = bool(request.get("ConsistentRead"))
+    if action == "GetItem":
+        return [("read", table, request.get("Key", {}), consistent)]
+    if action == "BatchGetItem":
+        return [
+            ("read", name, key, bool(spec.get("ConsistentRead")))
+            for name, spec in request.get("RequestItems", {}).items()
+            for key in spec.get("Keys", [])
+        ]
+    if action == "PutItem":
+        return [("write", table, key_of(table, request.get("Item", {})), True)]
+    if action in ("UpdateItem", "DeleteItem"):
+        return [("write", table, request.get("Key", {}), True)]
+    if action == "TransactWriteItems":
+        touched = []
+        for entry in request.get("TransactItems", []):
+            for kind, spec in entry.items():
+                name = spec.get("TableName")
+                key = spec.get("Key") or key_of(name, spec.get("Item", {}))
+                touched.append(
+                    ("condition_check" if kind == "ConditionCheck" else "transact_write", name, key, True)
+                )
+        return touched
+    return []
+
+
+def request_units(touched, before, after):
+    """What DynamoDB on demand bills (read request units, write request
+    units): a read costs one unit per 4 KB of the item (half for an
+    eventually consistent one), a write one per 1 KB of the larger of the
+    item before and after it, each at least one; in a transaction every item
+    costs twice, and a condition check is a transactional read. A key with no
+    item still costs the minimum."""
+    rru = wru = 0.0
+    for (kind, _, _, consistent), old, new in zip(touched, before, after):
+        size = max(old, new, 1)
+        reads = -(-size // 4096)
+        writes = -(-size // 1024)
+        if kind == "read":
+            rru += reads * (1.0 if consistent else 0.5)
+        elif kind == "condition_check":
+            rru += 2 * reads
+        elif kind == "transact_write":
+            wru += 2 * writes
+        else:
+            wru += writes
+    return rru, wru
 
 
 def cancelled_transactions_leave_the_stream_alone() -> None:
@@ -123,12 +207,17 @@ def main() -> None:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target:
             entry["action"] = target.split(".")[-1]
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                request = {}
             if entry["action"] == "TransactWriteItems":
-                try:
-                    items = json.loads(body or b"{}").get("TransactItems", [])
-                    entry["items"] = [kind for item in items for kind in item]
-                except ValueError:
-                    entry["items"] = []
+                items = request.get("TransactItems", [])
+                entry["items"] = [kind for item in items for kind in item]
+            if entry["service"] == "dynamodb":
+                region = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ["HTTP_AUTHORIZATION"]).group(1)
+                touched = touched_items(region, entry["action"], request)
+                entry["_touched"] = (region, touched, [item_size(region, t, k) for _, t, k, _ in touched])
         else:
             action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)
             if action:
@@ -182,6 +271,10 @@ def main() -> None:
             if entry is not None:
                 # Time spent inside moto, so a benchmark can tell it apart.
                 entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
+                if "_touched" in entry:
+                    region, touched, before = entry.pop("_touched")
+                    after = [item_size(region, t, k) for _, t, k, _ in touched]
+                    entry["rru"], entry["wru"] = request_units(touched, before, after)
                 call_log.write(json.dumps(entry) + "\n")
             return body
 

@@ -9,8 +9,8 @@ use system_tests::{emulator, unique};
 
 use crate::Error;
 use crate::cold::sent_one;
-use crate::data::{Actor, latest_code, pending_email};
-use crate::events::{admin, check_code, forgot, http_event, new_password, next_phone};
+use crate::data::{Actor, latest_code, pending_email, pending_message};
+use crate::events::{admin, check_code, forgot, http_event, new_password, next_phone, page};
 use crate::process::Running;
 use crate::runtime_api::Answer;
 
@@ -20,6 +20,10 @@ pub struct Calls {
     pub ses: usize,
     pub sns: usize,
     pub dynamodb_actions: Vec<String>,
+    /// DynamoDB on-demand read and write request units, as the emulator
+    /// sized the items each call touched.
+    pub read_units: f64,
+    pub write_units: f64,
     /// Time spent inside the emulator.
     pub emulator_ms: f64,
 }
@@ -75,6 +79,8 @@ impl CallLog {
             match call["service"].as_str().unwrap_or("") {
                 "dynamodb" => {
                     calls.dynamodb += 1;
+                    calls.read_units += call["rru"].as_f64().unwrap_or(0.0);
+                    calls.write_units += call["wru"].as_f64().unwrap_or(0.0);
                     calls
                         .dynamodb_actions
                         .push(call["action"].as_str().unwrap_or("").to_owned());
@@ -118,6 +124,10 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     let email = format!("{}@recovery.test", ada.login);
     let r = RequestReset.name();
     rows.push((
+        "the forgot page",
+        counting(r, || request.expect(&page("/password/forgot", ""), 200))?.1,
+    ));
+    rows.push((
         "forgot by login (email link)",
         counting(r, || request.expect(&forgot(&ada.login, "192.0.2.2"), 202))?.1,
     ));
@@ -150,9 +160,26 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
         "code check, wrong code",
         counting(v, || verify.expect(&check_code(&ada.phone, wrong), 400))?.1,
     ));
+    rows.push((
+        "the code page",
+        counting(v, || {
+            verify.expect(
+                &page("/password/code", &format!("phone={}", ada.phone)),
+                200,
+            )
+        })?
+        .1,
+    ));
     let (answer, calls) = counting(v, || verify.expect(&check_code(&ada.phone, &code), 200))?;
     rows.push(("code check, right code", calls));
     let token = token_of(&answer)?;
+    rows.push((
+        "the reset page",
+        counting(SetPassword.name(), || {
+            set.expect(&page("/password/reset", &format!("token={token}")), 200)
+        })?
+        .1,
+    ));
     rows.push((
         "set password (with notice)",
         counting(SetPassword.name(), || {
@@ -196,6 +223,15 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     let event = handle.block_on(pending_email(&sdk, table, ada))?;
     rows.push((
         "deliver one email",
+        counting(Deliver.name(), || {
+            let answer = deliver.invoke(&event)?;
+            sent_one(&deliver, &answer)
+        })?
+        .1,
+    ));
+    let event = handle.block_on(pending_message(&sdk, table, ada, &ada.phone))?;
+    rows.push((
+        "deliver one text",
         counting(Deliver.name(), || {
             let answer = deliver.invoke(&event)?;
             sent_one(&deliver, &answer)

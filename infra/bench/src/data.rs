@@ -127,15 +127,26 @@ pub fn latest_code(table: &str, phone: &str) -> Result<String, Error> {
 /// A new reset email for `actor` in `table`'s outbox, made by the forgot
 /// flow in-process, as the stream event that hands it to `deliver`.
 pub async fn pending_email(sdk: &SdkConfig, table: &str, actor: &Actor) -> Result<Value, Error> {
+    pending_message(sdk, table, actor, &actor.login).await
+}
+
+/// A stream event of the message a reset request for `identifier` (the
+/// actor's login: an email; its number: a text) put in the outbox.
+pub async fn pending_message(
+    sdk: &SdkConfig,
+    table: &str,
+    actor: &Actor,
+    identifier: &str,
+) -> Result<Value, Error> {
     let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
-    // One email per cold start of deliver, for one account: past the
+    // One message per cold start of deliver, for one account: past the
     // shipped limits after the third.
     let settings = RecoverySettings {
         limits: ForgotLimits::new(1000, 10_000, 100_000).resend_after(0),
         ..test_settings()
     };
     let recovery = Recovery::new(store, Arc::new(SystemClock), settings);
-    let lookup = AccountLookup::parse(&actor.login).map_err(|e| format!("{e:?}"))?;
+    let lookup = AccountLookup::parse(identifier).map_err(|e| format!("{e:?}"))?;
     recovery
         .request_reset(&lookup, "192.0.2.9")
         .await

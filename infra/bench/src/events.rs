@@ -15,6 +15,13 @@ pub fn forgot(identifier: &str, ip: &str) -> Value {
     )
 }
 
+/// A page, as a browser asks for it.
+pub fn page(path: &str, query: &str) -> Value {
+    let mut event = http_event("GET", path, query, None, "192.0.2.1");
+    event["headers"]["accept"] = json!("text/html");
+    event
+}
+
 pub fn check_code(phone: &str, code: &str) -> Value {
     http_event(
         "POST",

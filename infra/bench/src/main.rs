@@ -13,12 +13,14 @@
 //! 4. one Argon2id hash, and the password change over in-memory parts;
 //! 5. AWS calls per flow on a table of 10 users and one of 10,000;
 //! 6. peak RSS of each function over its 200 warm events;
-//! 7. the secrets read at a cold start, and sealing one message.
+//! 7. the secrets read at a cold start, and sealing one message;
+//! 8. what a million email and phone recoveries cost, from 1 and 5.
 //!
 //! Usage: `benchmark [--runs N] [--warm N] [--users N] [--out FILE]`.
 
 mod calls;
 mod cold;
+mod cost;
 mod data;
 mod events;
 mod figures;
@@ -145,6 +147,19 @@ async fn main() -> Result<(), Error> {
     // 3. Packages.
     let packages = machine::package_sizes();
 
+    // 8. A million recoveries, from the cold first answers.
+    let (own_ms, cost_source) = cost::cold_own_ms(&at_shares, &cold);
+    let costs = vec![
+        (
+            "A recovery by email link",
+            cost::price(&cost::EMAIL, &small_calls, &own_ms)?,
+        ),
+        (
+            "A recovery by SMS code",
+            cost::price(&cost::PHONE, &small_calls, &own_ms)?,
+        ),
+    ];
+
     let text = report::render(&report::Measured {
         when,
         machine: machine::machine(),
@@ -161,6 +176,8 @@ async fn main() -> Result<(), Error> {
         sealing,
         small_calls,
         large_calls,
+        costs,
+        cost_source,
     })?;
     print!("{text}");
     report::write(&options.out, &text)?;

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::Error;
 use crate::calls::Calls;
 use crate::cold::{AtShare, Cold};
+use crate::cost::{self, Priced};
 use crate::figures::{Sample, ms, ratio, verdict};
 use crate::hashing::Hashing;
 use crate::process::Binary;
@@ -34,6 +35,10 @@ pub struct Measured {
     pub sealing: Sealing,
     pub small_calls: Vec<(&'static str, Calls)>,
     pub large_calls: Vec<(&'static str, Calls)>,
+    /// Each step of an email and a phone recovery, priced.
+    pub costs: Vec<(&'static str, Vec<Priced<'static>>)>,
+    /// Where the durations of `costs` come from.
+    pub cost_source: &'static str,
 }
 
 /// The report of `m`, in Markdown.
@@ -294,15 +299,17 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     writeln!(out)?;
     writeln!(
         out,
-        "Counted at the emulator, by the `app/<function>` tag in each request's user agent."
+        "Counted at the emulator, by the `app/<function>` tag in each request's user agent. \
+         Request units: what DynamoDB on demand bills for the calls (10 users), from the size of \
+         each item read or written as the emulator holds it (`infra/emulator.py`)."
     )?;
     writeln!(out)?;
     writeln!(
         out,
-        "| flow | 10 users | {} users | equal | DynamoDB operations |",
+        "| flow | 10 users | {} users | equal | DynamoDB operations | read / write units |",
         m.users
     )?;
-    writeln!(out, "|---|---|---|---|---|")?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
     let mut all_equal = true;
     for ((flow, small), (_, large)) in m.small_calls.iter().zip(&m.large_calls) {
         let equal = small.same_as(large);
@@ -310,11 +317,13 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         let dynamodb = small.dynamodb_actions.join(", ");
         writeln!(
             out,
-            "| {flow} | {} | {} | {} | {} |",
+            "| {flow} | {} | {} | {} | {} | {} / {} |",
             small.summary(),
             large.summary(),
             if equal { "yes" } else { "NO" },
-            dynamodb
+            dynamodb,
+            small.read_units,
+            small.write_units
         )?;
     }
     writeln!(out)?;
@@ -324,6 +333,8 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         verdict(all_equal && calls_within_targets(&m.small_calls))
     )?;
     writeln!(out)?;
+
+    cost::render(&mut out, &m.costs, m.cost_source)?;
 
     Ok(out)
 }
