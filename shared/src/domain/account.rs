@@ -57,16 +57,30 @@ impl AccountLookup {
     /// `@` makes an email address, a leading `+` (after brackets) a phone
     /// number; anything else is a login.
     pub fn parse(text: &str) -> Result<Self, IdentifierError> {
-        let starts_like_phone = text
-            .trim_start()
-            .trim_start_matches(['(', ' '])
-            .starts_with('+');
         if text.contains('@') {
             EmailAddress::parse(text).map(Self::Email)
-        } else if starts_like_phone {
+        } else if starts_like_phone(text) {
             PhoneNumber::parse(text).map(Self::Phone)
         } else {
             LoginName::parse(text).map(Self::Login)
+        }
+    }
+
+    /// Whether `typed` names `account`, as `parse` and `matches` answer,
+    /// except that a number is compared digit for digit with the account's
+    /// (parsed when it was stored) instead of being parsed: a check that only
+    /// compares loads no phone metadata. A number typed with a trunk prefix
+    /// (`+44 (0)20 ...`) names no account here.
+    pub fn names(typed: &str, account: &UserAccount) -> bool {
+        if typed.contains('@') {
+            EmailAddress::parse(typed).is_ok_and(|email| account.email.as_ref() == Some(&email))
+        } else if starts_like_phone(typed) {
+            account
+                .phone
+                .as_ref()
+                .is_some_and(|phone| phone.is_typed_as(typed))
+        } else {
+            LoginName::parse(typed).is_ok_and(|login| login == account.login)
         }
     }
 
@@ -78,6 +92,13 @@ impl AccountLookup {
             Self::Phone(phone) => account.phone.as_ref() == Some(phone),
         }
     }
+}
+
+/// A leading `+` (after brackets and spaces).
+fn starts_like_phone(text: &str) -> bool {
+    text.trim_start()
+        .trim_start_matches(['(', ' '])
+        .starts_with('+')
 }
 
 /// An account as the recovery flows see it.
@@ -231,6 +252,44 @@ mod tests {
         );
         assert!(!account(Some("Google"), false, false).may_recover());
         assert!(!account(None, true, true).may_recover());
+    }
+
+    #[test]
+    fn a_typed_identifier_names_an_account_as_a_lookup_would() {
+        let mut ada = account(None, true, false);
+        ada.email = Some(EmailAddress::parse("ada@example.com").unwrap());
+        ada.phone = PhoneNumber::from_stored("+4915112345678");
+        for typed in [
+            "ada",
+            " ADA ",
+            "Ada@Example.com",
+            "+4915112345678",
+            "+49 (151) 1234-5678",
+        ] {
+            assert!(AccountLookup::names(typed, &ada), "{typed:?}");
+            if !typed.starts_with('+') {
+                assert!(
+                    AccountLookup::parse(typed).unwrap().matches(&ada),
+                    "{typed:?}"
+                );
+            }
+        }
+        for typed in [
+            "grace",
+            "ada@example.org",
+            "+4915112345679",
+            "+49151123456780",
+            "+",
+            "",
+            "+49 151 x",
+        ] {
+            assert!(!AccountLookup::names(typed, &ada), "{typed:?}");
+        }
+        ada.phone = None;
+        assert!(
+            !AccountLookup::names("+4915112345678", &ada),
+            "no number to name"
+        );
     }
 
     #[test]

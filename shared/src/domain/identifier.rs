@@ -118,6 +118,19 @@ impl PhoneNumber {
     /// Accepts international numbers with spaces, dashes, dots and brackets:
     /// `+49 (151) 123-456 78`.
     pub fn parse(text: &str) -> Result<Self, IdentifierError> {
+        Self::read(text, true)
+    }
+
+    /// A number typed to find what is stored under a number this service
+    /// parsed before (a code): read into E.164 as `parse` reads it, but not
+    /// checked against the patterns of its region's numbers, whose first use
+    /// compiles them (the longest part of a cold start's first number). A
+    /// number that is not valid has nothing stored under it.
+    pub fn parse_for_lookup(text: &str) -> Result<Self, IdentifierError> {
+        Self::read(text, false)
+    }
+
+    fn read(text: &str, validate: bool) -> Result<Self, IdentifierError> {
         let text: String = text.trim().nfkc().collect();
         if text.chars().count() > 40 {
             return Err(IdentifierError::InvalidPhone);
@@ -126,14 +139,18 @@ impl PhoneNumber {
         let metadata = phone_metadata::for_number(&digits).ok_or(IdentifierError::InvalidPhone)?;
         let number = phonenumber::parse_with(metadata, None, &text)
             .map_err(|_| IdentifierError::InvalidPhone)?;
-        if !phonenumber::is_valid_with(metadata, &number) {
+        if validate && !phonenumber::is_valid_with(metadata, &number) {
             return Err(IdentifierError::InvalidPhone);
         }
-        Ok(Self(
-            phonenumber::format_with(metadata, &number)
-                .mode(phonenumber::Mode::E164)
-                .to_string(),
-        ))
+        // E.164 is the code and the national number's digits; the crate's
+        // formatter would first match the region's formatting patterns
+        // (tens of milliseconds of regex compilation on a cold start) for a
+        // form that uses none of them.
+        Ok(Self(format!(
+            "+{}{}",
+            number.code().value(),
+            number.national()
+        )))
     }
 
     /// A number as this service stored it, already parsed and validated:
@@ -146,6 +163,13 @@ impl PhoneNumber {
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
         shaped.then(|| Self(e164.to_owned()))
+    }
+
+    /// Whether `text` is this number in international form, digit for
+    /// digit, whatever separators it has (`+49 151 1234-5678`).
+    pub fn is_typed_as(&self, text: &str) -> bool {
+        let text: String = text.trim().nfkc().collect();
+        international_digits(&text).is_some_and(|digits| self.0[1..] == digits)
     }
 
     pub fn as_e164(&self) -> &str {
@@ -245,6 +269,43 @@ mod tests {
             PhoneNumber::parse("+1 (415) 555-2671").unwrap().as_e164(),
             "+14155552671"
         );
+    }
+
+    #[test]
+    fn a_number_to_look_up_is_read_as_parse_reads_it_without_the_check() {
+        for text in [
+            "+4915112345678",
+            "+49 (151) 123.456.78",
+            " (+49) 15112345678 ",
+            "+1 (415) 555-2671",
+            "+39 06 1234 5678",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse_for_lookup(text),
+                PhoneNumber::parse(text),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            PhoneNumber::parse_for_lookup("+39 06 1234 5678")
+                .unwrap()
+                .as_e164(),
+            "+390612345678",
+            "Italy's leading zero stays"
+        );
+        // Not checked against the region's patterns: stored under no number.
+        assert!(PhoneNumber::parse("+49 15 1").is_err());
+        assert_eq!(
+            PhoneNumber::parse_for_lookup("+49 15 1").unwrap().as_e164(),
+            "+49151"
+        );
+        for text in ["12", "+", "+999 1234567", "+49 151 abc", "+0151"] {
+            assert_eq!(
+                PhoneNumber::parse_for_lookup(text),
+                Err(IdentifierError::InvalidPhone),
+                "{text}"
+            );
+        }
     }
 
     #[test]

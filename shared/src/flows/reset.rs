@@ -131,7 +131,7 @@ impl Recovery {
             .map(str::trim)
             .filter(|l| !l.is_empty())
         {
-            let names_account = AccountLookup::parse(login).is_ok_and(|l| l.matches(&account));
+            let names_account = AccountLookup::names(login, &account);
             if !names_account {
                 // Guessing the login that goes with a link is limited: the
                 // fifth wrong one burns the link.

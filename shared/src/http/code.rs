@@ -34,7 +34,7 @@ fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
     let params = req.query_string_parameters();
     let phone = params
         .first("phone")
-        .and_then(|p| PhoneNumber::parse(p).ok())
+        .and_then(|p| PhoneNumber::parse_for_lookup(p).ok())
         .map(|p| p.as_e164().to_owned())
         .unwrap_or_default();
     let until = params.first("until").and_then(|u| u.parse().ok());
@@ -59,7 +59,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
     let language = language::of_submission(&req, &submission);
     let until = submission.text_or_empty("until").parse::<i64>().ok();
     let fields = (|| {
-        let phone = PhoneNumber::parse(&submission.required("phone")?)?;
+        let phone = PhoneNumber::parse_for_lookup(&submission.required("phone")?)?;
         let code = submission.required("code")?;
         Ok::<_, ApiError>((phone, code))
     })();
