@@ -54,25 +54,40 @@ pub async fn table_with_actors(
 }
 
 /// A table of `users` accounts, one of them the actor the flows use. The
-/// others are copies of one account the adapter made, each with its own id,
-/// login, email and phone number, written with BatchWriteItem: through the
-/// adapter, each would be a transaction, for which the emulator copies the
-/// whole table.
+/// others are copies of one account the adapter made (see `copies`).
 pub async fn table_with_users(sdk: &SdkConfig, users: usize) -> Result<(String, Actor), Error> {
-    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
     let table = fresh_table(sdk).await;
+    let store = DynamoDbStore::from_sdk(sdk, &table);
+    copies(sdk, &table, users.saturating_sub(2)).await?;
+    Ok((table, create(&store, "actor", true).await?))
+}
+
+/// `n` accounts in `table`, each with its own id, login, email and phone
+/// number, copied from one account the adapter made (also returned, last)
+/// and written with BatchWriteItem: through the adapter, each would be a
+/// transaction, for which the emulator copies the whole table.
+pub async fn copies(sdk: &SdkConfig, table: &str, n: usize) -> Result<Vec<Actor>, Error> {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
     let client = aws_sdk_dynamodb::Client::new(sdk);
-    let store = DynamoDbStore::new(client.clone(), table.clone());
-    let Actor { login, phone, id } = create(&store, "user", false).await?;
-    let template = client
+    let store = DynamoDbStore::new(client.clone(), table.to_owned());
+    let original = create(&store, "user", false).await?;
+    let Actor { login, phone, id } = &original;
+    let template: Vec<_> = client
         .scan()
-        .table_name(&table)
+        .table_name(table)
         .send()
         .await?
         .items
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|item| {
+            item.values()
+                .any(|v| matches!(v, AttributeValue::S(t) if t.contains(id.as_str())))
+        })
+        .collect();
     let mut requests = Vec::new();
-    for _ in 2..users {
+    let mut actors = Vec::new();
+    for _ in 0..n {
         let (new_id, new_login, new_phone) =
             (UserId::generate(&OsRandom)?, unique("user"), next_phone());
         for item in &template {
@@ -82,8 +97,8 @@ pub async fn table_with_users(sdk: &SdkConfig, users: usize) -> Result<(String, 
                     let value = match value {
                         AttributeValue::S(text) => AttributeValue::S(
                             text.replace(id.as_str(), new_id.as_str())
-                                .replace(&phone, &new_phone)
-                                .replace(&login, &new_login),
+                                .replace(phone.as_str(), &new_phone)
+                                .replace(login.as_str(), &new_login),
                         ),
                         other => other.clone(),
                     };
@@ -96,10 +111,15 @@ pub async fn table_with_users(sdk: &SdkConfig, users: usize) -> Result<(String, 
                     .build(),
             );
         }
+        actors.push(Actor {
+            login: new_login,
+            phone: new_phone,
+            id: new_id,
+        });
     }
     for batch in requests.chunks(25) {
         let mut pending = Some(std::collections::HashMap::from([(
-            table.clone(),
+            table.to_owned(),
             batch.to_vec(),
         )]));
         while let Some(items) = pending.filter(|p| !p.is_empty()) {
@@ -111,7 +131,8 @@ pub async fn table_with_users(sdk: &SdkConfig, users: usize) -> Result<(String, 
             pending = output.unprocessed_items;
         }
     }
-    Ok((table, create(&store, "actor", true).await?))
+    actors.push(original);
+    Ok(actors)
 }
 
 /// The code last sent to `phone`, once what waits in `table`'s outbox is
@@ -168,8 +189,18 @@ pub async fn pending_message(
 pub const WARM_CODE: &str = "123456";
 
 pub async fn store_codes(sdk: &SdkConfig, table: &str, actors: &[Actor]) -> Result<(), Error> {
+    store_codes_under(sdk, table, actors, SMS_CODE_SECRET.as_bytes()).await
+}
+
+/// [`WARM_CODE`] for each of `actors`, under the code key `secret`.
+pub async fn store_codes_under(
+    sdk: &SdkConfig,
+    table: &str,
+    actors: &[Actor],
+    secret: &[u8],
+) -> Result<(), Error> {
     let store = DynamoDbStore::from_sdk(sdk, table);
-    let secret = CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()).ok_or("a short secret")?;
+    let secret = CodeSecret::new(secret.to_vec()).ok_or("a short secret")?;
     let code = SmsCode::parse(WARM_CODE).ok_or("a bad code")?;
     let now = SystemClock.now();
     for actor in actors {

@@ -14,9 +14,11 @@
 //! 5. AWS calls per flow on a table of 10 users and one of 10,000;
 //! 6. peak RSS of each function over its 200 warm events;
 //! 7. the secrets read at a cold start, and sealing one message;
-//! 8. what a million email and phone recoveries cost, from 1 and 5.
+//! 8. what a million email and phone recoveries cost, from 1 and 5;
+//! 9. the local stack under load: forgot, the code check, the new password.
 //!
-//! Usage: `benchmark [--runs N] [--warm N] [--users N] [--out FILE]`.
+//! Usage: `benchmark [--runs N] [--warm N] [--users N] [--clients N]
+//! [--load-seconds N] [--load-accounts N] [--out FILE]`.
 
 mod calls;
 mod cold;
@@ -25,6 +27,7 @@ mod data;
 mod events;
 mod figures;
 mod hashing;
+mod load;
 mod machine;
 mod process;
 mod report;
@@ -52,6 +55,9 @@ struct Options {
     runs: usize,
     warm: usize,
     users: usize,
+    clients: usize,
+    load_seconds: u64,
+    load_accounts: usize,
     out: PathBuf,
 }
 
@@ -60,6 +66,9 @@ fn options() -> Result<Options, Error> {
         runs: 20,
         warm: 200,
         users: 10_000,
+        clients: 100,
+        load_seconds: 30,
+        load_accounts: 1000,
         out: workspace_root().join("BENCHMARKS.md"),
     };
     let mut args = std::env::args().skip(1);
@@ -69,6 +78,9 @@ fn options() -> Result<Options, Error> {
             "--runs" => options.runs = value.parse()?,
             "--warm" => options.warm = value.parse()?,
             "--users" => options.users = value.parse()?,
+            "--clients" => options.clients = value.parse()?,
+            "--load-seconds" => options.load_seconds = value.parse()?,
+            "--load-accounts" => options.load_accounts = value.parse()?,
             "--out" => options.out = value.into(),
             _ => return Err(format!("unknown option {flag}").into()),
         }
@@ -160,6 +172,24 @@ async fn main() -> Result<(), Error> {
         ),
     ];
 
+    // 9. The local stack under load.
+    let loaded = if options.load_seconds == 0 {
+        Vec::new()
+    } else {
+        eprintln!(
+            "bench: the local stack under load, {} clients for {} s per route",
+            options.clients, options.load_seconds
+        );
+        tokio::task::block_in_place(|| {
+            load::load(
+                &sdk,
+                options.clients,
+                options.load_seconds,
+                options.load_accounts,
+            )
+        })?
+    };
+
     let text = report::render(&report::Measured {
         when,
         machine: machine::machine(),
@@ -178,6 +208,8 @@ async fn main() -> Result<(), Error> {
         large_calls,
         costs,
         cost_source,
+        loaded,
+        load_accounts: options.load_accounts,
     })?;
     print!("{text}");
     report::write(&options.out, &text)?;

@@ -10,6 +10,7 @@ use crate::cold::{AtShare, Cold};
 use crate::cost::{self, Priced};
 use crate::figures::{Sample, ms, ratio, verdict};
 use crate::hashing::Hashing;
+use crate::load::{self, Loaded};
 use crate::process::Binary;
 use crate::sealing::Sealing;
 use crate::sizing::{self, Sized};
@@ -39,6 +40,9 @@ pub struct Measured {
     pub costs: Vec<(&'static str, Vec<Priced<'static>>)>,
     /// Where the durations of `costs` come from.
     pub cost_source: &'static str,
+    /// The local stack under load (none when left out).
+    pub loaded: Vec<Loaded>,
+    pub load_accounts: usize,
 }
 
 /// The report of `m`, in Markdown.
@@ -335,6 +339,9 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     writeln!(out)?;
 
     cost::render(&mut out, &m.costs, m.cost_source)?;
+    if !m.loaded.is_empty() {
+        load::render(&mut out, &m.loaded, m.load_accounts)?;
+    }
 
     Ok(out)
 }
