@@ -20,7 +20,6 @@ Every email and SMS is printed here as it is delivered. Ctrl-C stops
 everything.
 """
 
-import http.server
 import json
 import os
 import re
@@ -243,7 +242,7 @@ def main() -> None:
         watch.append("--ignore-changes")
     start(watch, env)
     pages = {"/login": LOGIN_PAGE}
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), gateway.router(lambda_port, ROUTES, pages))
+    server = gateway.Server(("127.0.0.1", port), gateway.router(lambda_port, ROUTES, pages))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=print_emails, args=(endpoint,), daemon=True).start()
     threading.Thread(target=print_texts, args=(endpoint,), daemon=True).start()

@@ -1,4 +1,5 @@
-"""moto server with one request at a time.
+"""moto server with one request at a time (but SQS ReceiveMessage, which may
+wait for messages).
 
 moto applies a DynamoDB TransactWriteItems step by step and rolls back by
 restoring a copy of the table, with no lock: two transactions running in two
@@ -33,9 +34,9 @@ from the size of each item they read or write as moto holds it (see
 import argparse
 import io
 import json
+import os
 import re
 import signal
-import sys
 import threading
 import time
 from urllib.parse import parse_qs
@@ -71,6 +72,21 @@ def model_data(services):
                 instances.append(fields)
             results[service][name] = instances
     return json.dumps(results).encode()
+
+
+def receives_messages(environ):
+    """An SQS ReceiveMessage: it may wait for messages (long polling), and
+    holding the one-at-a-time lock meanwhile would stall every other
+    request for as long. moto's queues take their own locks, and no function
+    reads a queue, so it is served beside the others and not logged."""
+    if environ.get("HTTP_X_AMZ_TARGET", "") == "AmazonSQS.ReceiveMessage":
+        return True
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        return re.search(rb"(?:^|&)Action=ReceiveMessage(?:&|$)", body) is not None
+    return False
 
 
 def item_size(region, table_name, key):
@@ -256,6 +272,8 @@ def main() -> None:
                 body = model_data(set(services[0].split(",")))
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
+        if receives_messages(environ):
+            return app(environ, start_response)
         with lock:
             entry = record(environ) if call_log is not None else None
             missing = missing_configuration_set(environ)
@@ -278,7 +296,9 @@ def main() -> None:
                 call_log.write(json.dumps(entry) + "\n")
             return body
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # At once: sys.exit would wait for every request still queued behind the
+    # lock, and a stopped stack would leave its emulator working for minutes.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     run_simple(
         args.host,
         args.port,

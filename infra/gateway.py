@@ -7,6 +7,9 @@ over any body: one that is not UTF-8 text, or whose content type is not
 text, goes base64-encoded (`isBase64Encoded`); the caller's address is the
 socket's (`requestContext.http.sourceIp`), whatever `X-Forwarded-For` says;
 a function that fails is a `500 {"message": "Internal Server Error"}`.
+`Server` listens with a backlog that holds a burst of clients: socketserver's
+default of 5 refuses connections beyond it, which clients only retry seconds
+later.
 """
 
 import base64
@@ -110,6 +113,13 @@ def answer(result: object) -> tuple[int, list[tuple[str, str]], bytes]:
     except (TypeError, ValueError, AttributeError):
         return FAILED
     return status, headers, data
+
+
+class Server(http.server.ThreadingHTTPServer):
+    """One thread per request, with room for 1,024 connections waiting to be
+    accepted (the kernel's `somaxconn` may cap it lower)."""
+
+    request_queue_size = 1024
 
 
 def router(lambda_port: int, routes: dict[str, str], pages: dict[str, bytes]):
