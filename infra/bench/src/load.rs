@@ -45,8 +45,9 @@ pub struct Loaded {
     pub latency: Sample,
     /// Every other answer: its status (0: no answer) and how often.
     pub unexpected: BTreeMap<u16, usize>,
-    /// CPU seconds each part of the stack used over the run.
-    pub cpu: Vec<(&'static str, f64)>,
+    /// CPU seconds each part of the stack used over the run; None when a
+    /// process of it ended meanwhile (its CPU time went with it).
+    pub cpu: Vec<(&'static str, Option<f64>)>,
 }
 
 impl Loaded {
@@ -59,7 +60,7 @@ impl Loaded {
     pub fn busiest(&self) -> Option<(&'static str, f64)> {
         self.cpu
             .iter()
-            .map(|(part, seconds)| (*part, seconds / self.took.as_secs_f64()))
+            .filter_map(|(part, seconds)| Some((*part, (*seconds)? / self.took.as_secs_f64())))
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }
@@ -170,7 +171,8 @@ fn run(
                 .iter()
                 .find(|(p, _)| p == part)
                 .map_or(0.0, |(_, s)| *s);
-            (*part, seconds - earlier)
+            let used = seconds - earlier;
+            (*part, (used >= 0.0).then_some(used))
         })
         .collect();
     let mut latency = latency.into_inner().unwrap();
@@ -279,7 +281,8 @@ pub fn render(out: &mut String, rows: &[Loaded], accounts: usize) -> Result<(), 
          time over a new connection: forgot by login round half the accounts, then a code check \
          for a code stored for each of the other half (each typed once), then a new password for each \
          token those gave. CPU: what each part used over the run, in cores (1.0 is one core \
-         busy all the time); the busiest part is what limited the route."
+         busy all the time; gone: a process of that part ended during the run); the busiest \
+         part is what limited the route."
     )?;
     writeln!(out)?;
     writeln!(
@@ -310,7 +313,7 @@ pub fn render(out: &mut String, rows: &[Loaded], accounts: usize) -> Result<(), 
         let cpu = row
             .cpu
             .iter()
-            .map(|(_, s)| format!("{:.2}", s / seconds))
+            .map(|(_, s)| s.map_or("gone".to_owned(), |s| format!("{:.2}", s / seconds)))
             .collect::<Vec<_>>()
             .join(" / ");
         let busiest = row.busiest().map_or("-".to_owned(), |(part, cores)| {
