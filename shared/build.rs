@@ -65,26 +65,86 @@ fn write(path: &Path, bytes: &[u8]) {
 }
 
 /// `assets/PhoneNumberMetadata.xml` of the `phonenumber` package this crate
-/// is built with, found through `cargo metadata` (offline: the build has the
-/// package already).
+/// is built with: in the package's extracted source under Cargo's home, at
+/// the version `Cargo.lock` names (cargo has unpacked it before any build
+/// script runs); else, for vendored or otherwise replaced sources, where
+/// `cargo metadata` says it is (offline, which needs every package of the
+/// workspace at hand).
 fn metadata_xml() -> PathBuf {
+    const ASSET: &str = "assets/PhoneNumberMetadata.xml";
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let mut tried = Vec::new();
+    if let Some(version) = locked_version(&manifest_dir, "phonenumber") {
+        let package = format!("phonenumber-{version}");
+        for registry in registry_sources() {
+            let candidate = registry.join(&package).join(ASSET);
+            if candidate.is_file() {
+                return candidate;
+            }
+            tried.push(candidate.display().to_string());
+        }
+    }
+    match from_cargo_metadata(&manifest_dir) {
+        Ok(manifest) => manifest.with_file_name(ASSET),
+        Err(why) => panic!("libphonenumber's metadata not found: not at {tried:?}, and {why}"),
+    }
+}
+
+/// The version of `name` in the nearest `Cargo.lock` above `dir`.
+fn locked_version(dir: &Path, name: &str) -> Option<String> {
+    let lock = dir
+        .ancestors()
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())?;
+    let text = fs::read_to_string(lock).ok()?;
+    let wanted = format!("name = \"{name}\"");
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let version = lines.next()?.trim().strip_prefix("version = ")?;
+            return Some(version.trim_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+/// `$CARGO_HOME/registry/src/*`, in name order.
+fn registry_sources() -> Vec<PathBuf> {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let mut dirs: Vec<PathBuf> = home
+        .and_then(|h| fs::read_dir(h.join("registry").join("src")).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The `Cargo.toml` of the one `phonenumber` package `cargo metadata` lists.
+fn from_cargo_metadata(manifest_dir: &Path) -> Result<PathBuf, String> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut command = Command::new(cargo);
     command
-        .current_dir(&manifest_dir)
+        .current_dir(manifest_dir)
         .args(["metadata", "--format-version", "1", "--offline"]);
     if let Ok(target) = env::var("TARGET") {
         command.args(["--filter-platform", &target]);
     }
-    let output = command.output().expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "cargo metadata failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    let output = command
+        .output()
+        .map_err(|e| format!("cargo metadata did not run: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
     let packages: Vec<&str> = metadata["packages"]
         .as_array()
         .into_iter()
@@ -93,9 +153,10 @@ fn metadata_xml() -> PathBuf {
         .filter_map(|package| package["manifest_path"].as_str())
         .collect();
     match packages.as_slice() {
-        [manifest] => Path::new(manifest)
-            .with_file_name("assets")
-            .join("PhoneNumberMetadata.xml"),
-        other => panic!("expected one phonenumber package in the build, found {other:?}"),
+        [manifest] => Ok(PathBuf::from(manifest)),
+        other => Err(format!(
+            "cargo metadata lists {} phonenumber packages",
+            other.len()
+        )),
     }
 }
