@@ -143,3 +143,31 @@ async fn on_premise_needs_the_login_on_every_post_and_five_wrong_ones_burn_the_l
     assert_eq!(burned.status, 400, "the fifth wrong login burned the link");
     assert_eq!(burned.json()["error"], "invalid_token");
 }
+
+/// Many people behind one address (a campus, a company's NAT) asking at
+/// once race on that address's counter; they wait their turn rather than
+/// get a 429 while the address is within its limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_from_one_address_at_the_same_moment_all_get_through() {
+    let f = functions();
+    let statuses: Vec<Vec<u16>> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..3)
+                        .map(|n| {
+                            let typed = if n == 1 {
+                                unique_phone()
+                            } else {
+                                format!("{}@recovery.test", unique("crowd"))
+                            };
+                            forgot(f, &typed).status
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        clients.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().flatten().all(|&s| s == 202), "{statuses:?}");
+}

@@ -64,7 +64,8 @@ impl Recovery {
             return Ok(CredentialCheck::Invalid);
         };
         let key = attempts_key(&lookup);
-        for _ in 0..RATE_ATTEMPTS {
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
             let state = self
                 .codes
                 .load_request(&lookup, std::slice::from_ref(&key), &[])

@@ -49,7 +49,8 @@ impl Recovery {
             ),
         };
         let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
-        for _ in 0..RATE_ATTEMPTS {
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
             let state = self
                 .codes
                 .load_request(contact, &keys, account_counters)

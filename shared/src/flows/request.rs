@@ -15,8 +15,34 @@ use crate::ports::{
 };
 
 /// Read-decide-write rounds of a request before it gives up because
-/// concurrent requests keep moving its rate-limit counters.
-pub(super) const RATE_ATTEMPTS: usize = 4;
+/// concurrent requests keep moving its rate-limit counters. Between rounds it
+/// waits (see [`Recovery::back_off`]), so requests from one busy address (a
+/// campus or company network behind one NAT) that collide on its counter
+/// spread out instead of colliding again.
+pub(super) const RATE_ATTEMPTS: usize = 6;
+
+/// The longest wait before the second round; it doubles for each round lost.
+const BACK_OFF_FIRST_MS: u64 = 16;
+
+impl Recovery {
+    /// Before round `round` (from 0) of a read-decide-write loop: nothing
+    /// before the first, else a random wait below a ceiling that doubles per
+    /// round lost ("full jitter": 0–16 ms, 0–32 ms, … 0–256 ms; under half a
+    /// second in all). Without randomness it waits the whole ceiling.
+    pub(super) async fn back_off(&self, round: usize) {
+        let Some(lost) = round.checked_sub(1) else {
+            return;
+        };
+        let ceiling_micros = (BACK_OFF_FIRST_MS * 1000) << lost.min(4);
+        let mut draw = [0u8; 2];
+        let fraction = match self.random.fill(&mut draw) {
+            Ok(()) => u64::from(u16::from_le_bytes(draw)),
+            Err(_) => u64::from(u16::MAX),
+        };
+        let wait = ceiling_micros * fraction / u64::from(u16::MAX);
+        tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+    }
+}
 
 use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::typed_counter_key;
@@ -169,7 +195,8 @@ impl Recovery {
             (typed, windows.email.as_slice()),
         ];
         let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
-        for _ in 0..RATE_ATTEMPTS {
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
             let state = self.codes.load_request(lookup, &keys, &[EMAILS]).await?;
             let now = self.clock.now();
             let mut updates = within(&limits, &state.counters, now)?;

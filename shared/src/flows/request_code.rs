@@ -33,7 +33,8 @@ impl Recovery {
         let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
         let lookup = AccountLookup::Phone(phone.clone());
         let mut stored = None;
-        for _ in 0..RATE_ATTEMPTS {
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
             let state = self.codes.load_request(&lookup, &keys, &[]).await?;
             let now = self.clock.now();
             let updates = within(&limits, &state.counters, now)?;

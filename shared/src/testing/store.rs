@@ -32,6 +32,8 @@ pub(super) struct State {
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
     failing: bool,
+    /// Counter writes still to find their counters moved by a rival.
+    pub(super) rivals: usize,
 }
 
 /// Every store port in one map behind a lock.
@@ -48,6 +50,12 @@ impl InMemoryStore {
     /// From now on every call fails, as if the database were unreachable.
     pub fn fail_from_now(&self) {
         self.lock().failing = true;
+    }
+
+    /// The next `writes` writes of rate-limit counters each find a counter
+    /// moved since it was read, as when requests from one address race.
+    pub fn lose_counter_races(&self, writes: usize) {
+        self.lock().rivals = writes;
     }
 
     /// Number of stored reset-token records (live or not).

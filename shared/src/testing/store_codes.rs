@@ -31,6 +31,12 @@ impl State {
     /// Stores each counter's new hits, provided every one is still at the
     /// version read; `false` (and nothing stored) when one has moved.
     pub(super) fn count(&mut self, counters: &[CounterUpdate<'_>]) -> bool {
+        if let Some(first) = counters.first().filter(|_| self.rivals > 0) {
+            self.rivals -= 1;
+            let rival = self.hits.entry(first.counter.key.clone()).or_default();
+            rival.1 = rival.1.max(first.counter.version) + 1;
+            return false;
+        }
         let moved = counters.iter().any(|update| {
             let current = self.hits.get(&update.counter.key).map_or(0, |(_, v)| *v);
             current != update.counter.version

@@ -133,3 +133,11 @@ async fn an_event_it_cannot_read_is_an_error_not_an_invalid_password() {
         assert!(answer.get("valid").is_none());
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_check_that_loses_counter_races_waits_and_still_answers() {
+    let w = world().await;
+    w.store.lose_counter_races(5);
+    let answer = check(&w, "ada", "old password 1").await;
+    assert_eq!(answer["valid"], true, "{answer}");
+}

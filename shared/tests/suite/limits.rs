@@ -3,6 +3,8 @@
 //! source address (an IPv6 address by its /64), and the minute during which
 //! a live link is not replaced.
 
+use std::time::Duration;
+
 use password_recovery::config::ForgotLimits;
 use password_recovery::domain::AccountLookup;
 use password_recovery::flows::{FlowError, ResetRequestOutcome};
@@ -168,4 +170,41 @@ async fn one_ipv6_slash_64_is_one_caller_for_every_kind_of_request() {
     // The next /64, and an IPv4 caller, are others.
     assert!(attempt(&w, "someone-else", "2001:db8:7:8::1").await.is_ok());
     assert!(attempt(&w, "ada", IP).await.is_ok());
+}
+
+/// Requests from one address that race on its counter (a campus behind one
+/// NAT) wait a short random time and try again; only a request that keeps
+/// losing for half a second gets a 429.
+#[tokio::test(start_paused = true)]
+async fn a_request_that_loses_five_counter_races_still_gets_through_after_short_random_waits() {
+    for typed in ["ada", "+4915100000001", "nobody@example.com"] {
+        let w = world().await;
+        w.store.lose_counter_races(5);
+        let started = tokio::time::Instant::now();
+        let outcome = attempt(&w, typed, IP).await;
+        let waited = started.elapsed();
+        assert!(outcome.is_ok(), "{typed}: {outcome:?}");
+        assert!(
+            waited > Duration::ZERO && waited < Duration::from_millis(496),
+            "{typed}: {waited:?}"
+        );
+    }
+    let w = world().await;
+    w.store.lose_counter_races(5);
+    attempt(&w, "ada", IP).await.unwrap();
+    attempt(&w, "+4915100000001", IP).await.unwrap();
+    assert_eq!((w.emails().await.len(), w.texts().await.len()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_loses_six_races_is_refused_for_a_second_and_leaves_nothing() {
+    for typed in ["ada", "+4915100000001"] {
+        let w = world().await;
+        w.store.lose_counter_races(6);
+        assert_eq!(attempt(&w, typed, IP).await, Err(1), "{typed}");
+        assert_eq!((w.emails().await.len(), w.texts().await.len()), (0, 0));
+        assert_eq!(w.store.token_count(), 0);
+        // The next one is not held up by what the rivals did.
+        assert!(attempt(&w, typed, IP).await.is_ok(), "{typed}");
+    }
 }
