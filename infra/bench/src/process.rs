@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use password_recovery::config::{Function, VARIABLES};
@@ -28,6 +29,8 @@ pub struct Running {
     pub api: RuntimeApi,
     pub started: Instant,
     pub binary: Binary,
+    /// Run under `perf record` (see [`perf_data`]).
+    profiled: bool,
 }
 
 /// A binary the benchmark runs: one of the functions, or the hello-world
@@ -171,7 +174,18 @@ impl Running {
             .create(true)
             .append(true)
             .open(log_dir.join(format!("{name}.log")))?;
-        let mut command = Command::new(&path);
+        let profile = perf_data(name).filter(|_| share.is_none());
+        let mut command = match &profile {
+            Some(data) => {
+                let mut perf = Command::new("perf");
+                perf.args(["record", "-F", "20000", "-g", "-q", "-o"])
+                    .arg(data)
+                    .arg("--")
+                    .arg(&path);
+                perf
+            }
+            None => Command::new(&path),
+        };
         command
             .env_clear()
             .envs(env)
@@ -187,6 +201,7 @@ impl Running {
             api,
             started,
             binary,
+            profiled: profile.is_some(),
         })
     }
 
@@ -229,8 +244,26 @@ impl Running {
     }
 }
 
+/// With `BENCH_PERF_DIR` set, where `perf record` writes the profile of the
+/// next whole-core run of `name` (`<dir>/<name>-<n>.data`). For a profile
+/// with symbols, build the binaries unstripped (BENCHMARKS.md, "Profiling a
+/// cold start"); perf's own start is then inside every figure.
+fn perf_data(name: &str) -> Option<PathBuf> {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(std::env::var_os("BENCH_PERF_DIR")?);
+    let run = RUNS.fetch_add(1, Ordering::SeqCst);
+    Some(dir.join(format!("{name}-{run}.data")))
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
+        if self.profiled {
+            // perf writes its file when interrupted, not when killed.
+            let _ = Command::new("kill")
+                .args(["-INT", &self.child.id().to_string()])
+                .status();
+            let _ = self.child.wait();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
