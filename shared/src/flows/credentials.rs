@@ -104,6 +104,10 @@ impl Recovery {
                 .await;
         }
         // Other attempts for the same login keep moving the count.
+        warn!(
+            rounds = RATE_ATTEMPTS,
+            "attempt counter kept moving; asked to retry"
+        );
         Ok(CredentialCheck::RetryAfter(1))
     }
 

@@ -6,7 +6,9 @@
 use tracing::{error, info};
 
 use super::limits::{Limit, hit, within};
-use super::request::{Caller, FlowError, RATE_ATTEMPTS, ResetRequestOutcome, email_counter};
+use super::request::{
+    Caller, FlowError, RATE_ATTEMPTS, ResetRequestOutcome, counters_kept_moving, email_counter,
+};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{AccountLookup, Language, UserAccount, address_key};
 use crate::messages::{MessageKind, email, sms};
@@ -94,9 +96,7 @@ impl Recovery {
         }
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        Err(FlowError::RateLimited {
-            retry_after_seconds: 1,
-        })
+        Err(counters_kept_moving())
     }
 
     /// The reminder to `account`, by the channel `contact` came in on.

@@ -1,7 +1,7 @@
 //! "Forgot password": a link by email for a login or an email address, a
 //! code by SMS for a phone number.
 
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use super::limits::{Limit, hit, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
@@ -19,16 +19,31 @@ use crate::ports::{
 /// waits (see [`Recovery::back_off`]), so requests from one busy address (a
 /// campus or company network behind one NAT) that collide on its counter
 /// spread out instead of colliding again.
-pub(super) const RATE_ATTEMPTS: usize = 6;
+pub(super) const RATE_ATTEMPTS: usize = 8;
 
 /// The longest wait before the second round; it doubles for each round lost.
-const BACK_OFF_FIRST_MS: u64 = 16;
+const BACK_OFF_FIRST_MS: u64 = 25;
+
+/// What a request answers when concurrent requests moved its counters in
+/// every one of its rounds: a 429 to retry in a second, logged, since it
+/// says an address (or what was typed) is busier than its counter can take.
+pub(super) fn counters_kept_moving() -> FlowError {
+    warn!(
+        rounds = RATE_ATTEMPTS,
+        "rate counters kept moving; asked to retry"
+    );
+    FlowError::RateLimited {
+        retry_after_seconds: 1,
+    }
+}
 
 impl Recovery {
     /// Before round `round` (from 0) of a read-decide-write loop: nothing
     /// before the first, else a random wait below a ceiling that doubles per
-    /// round lost ("full jitter": 0–16 ms, 0–32 ms, … 0–256 ms; under half a
-    /// second in all). Without randomness it waits the whole ceiling.
+    /// round lost ("full jitter": 0–25 ms, 0–50 ms, … at most 0–400 ms; under
+    /// two seconds in all, long enough to outlast the rounds of requests
+    /// that took a slow store's time). Without randomness it waits the whole
+    /// ceiling.
     pub(super) async fn back_off(&self, round: usize) {
         let Some(lost) = round.checked_sub(1) else {
             return;
@@ -223,9 +238,7 @@ impl Recovery {
         }
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        Err(FlowError::RateLimited {
-            retry_after_seconds: 1,
-        })
+        Err(counters_kept_moving())
     }
 
     /// Whether `account` gets an email now: the hit on its counter when it

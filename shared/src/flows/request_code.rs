@@ -4,7 +4,7 @@
 use tracing::{error, info};
 
 use super::limits::{Limit, within};
-use super::request::{FlowError, RATE_ATTEMPTS, ResetRequestOutcome};
+use super::request::{FlowError, RATE_ATTEMPTS, ResetRequestOutcome, counters_kept_moving};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
 use crate::messages::{MessageKind, sms};
@@ -76,9 +76,7 @@ impl Recovery {
         // Other requests kept moving the counters: that is what a limit is
         // for.
         let Some(account) = stored else {
-            return Err(FlowError::RateLimited {
-                retry_after_seconds: 1,
-            });
+            return Err(counters_kept_moving());
         };
         let Some(account) = account else {
             info!(outcome = "unknown_number", "code requested");
