@@ -93,9 +93,7 @@ fn options() -> Result<Options, Error> {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Error> {
     let options = options()?;
-    if std::env::var_os("BENCH_PERF_DIR").is_some()
-        && options.out == workspace_root().join("BENCHMARKS.md")
-    {
+    if process::perf_dir().is_some() && options.out == workspace_root().join("BENCHMARKS.md") {
         return Err(
             "with BENCH_PERF_DIR perf's own start is inside every figure: \
                     write them elsewhere with --out"

@@ -244,13 +244,18 @@ impl Running {
     }
 }
 
+/// `BENCH_PERF_DIR`: where whole-core runs are recorded with `perf record`.
+pub fn perf_dir() -> Option<PathBuf> {
+    std::env::var_os("BENCH_PERF_DIR").map(PathBuf::from)
+}
+
 /// With `BENCH_PERF_DIR` set, where `perf record` writes the profile of the
 /// next whole-core run of `name` (`<dir>/<name>-<n>.data`). For a profile
 /// with symbols, build the binaries unstripped (BENCHMARKS.md, "Profiling a
 /// cold start"); perf's own start is then inside every figure.
 fn perf_data(name: &str) -> Option<PathBuf> {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let dir = PathBuf::from(std::env::var_os("BENCH_PERF_DIR")?);
+    let dir = perf_dir()?;
     let run = RUNS.fetch_add(1, Ordering::SeqCst);
     Some(dir.join(format!("{name}-{run}.data")))
 }

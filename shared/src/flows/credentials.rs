@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::{info, warn};
 
 use super::Recovery;
-use super::request::RATE_ATTEMPTS;
+use super::limits::RATE_ATTEMPTS;
 use crate::domain::{
     AccountLookup, Backoff, HashError, Password, PasswordHash, Timestamp, UserAccount, UserId,
 };

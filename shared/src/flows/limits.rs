@@ -1,12 +1,59 @@
 //! The rate limits of `POST /password/forgot`, decided on the counters a
 //! request read: which are past their limit, and the new hits to write
-//! (with the request's other writes, conditioned on the versions read).
+//! (with the request's other writes, conditioned on the versions read); and
+//! the rounds of read-decide-write a request (or a sign-in check) makes
+//! while other requests move those counters under it.
 
-use tracing::info;
+use tracing::{info, warn};
 
-use super::FlowError;
+use super::{FlowError, Recovery};
 use crate::domain::{RateDecision, RateWindow, Timestamp, decide, longest_window};
 use crate::ports::{CounterUpdate, DependencyError, RateCounter};
+
+/// Read-decide-write rounds of a request before it gives up because
+/// concurrent requests keep moving its rate-limit counters. Between rounds it
+/// waits (see [`Recovery::back_off`]), so requests from one busy address (a
+/// campus or company network behind one NAT) that collide on its counter
+/// spread out instead of colliding again.
+pub(super) const RATE_ATTEMPTS: usize = 8;
+
+/// The longest wait before the second round; it doubles for each round lost.
+const BACK_OFF_FIRST_MS: u64 = 25;
+
+/// What a request answers when concurrent requests moved its counters in
+/// every one of its rounds: a 429 to retry in a second, logged, since it
+/// says an address (or what was typed) is busier than its counter can take.
+pub(super) fn counters_kept_moving() -> FlowError {
+    warn!(
+        rounds = RATE_ATTEMPTS,
+        "rate counters kept moving; asked to retry"
+    );
+    FlowError::RateLimited {
+        retry_after_seconds: 1,
+    }
+}
+
+impl Recovery {
+    /// Before round `round` (from 0) of a read-decide-write loop: nothing
+    /// before the first, else a random wait below a ceiling that doubles per
+    /// round lost ("full jitter": 0–25 ms, 0–50 ms, … at most 0–400 ms; under
+    /// two seconds in all, long enough to outlast the rounds of requests
+    /// that took a slow store's time). Without randomness it waits the whole
+    /// ceiling.
+    pub(super) async fn back_off(&self, round: usize) {
+        let Some(lost) = round.checked_sub(1) else {
+            return;
+        };
+        let ceiling_micros = (BACK_OFF_FIRST_MS * 1000) << lost.min(4);
+        let mut draw = [0u8; 2];
+        let fraction = match self.random.fill(&mut draw) {
+            Ok(()) => u64::from(u16::from_le_bytes(draw)),
+            Err(_) => u64::from(u16::MAX),
+        };
+        let wait = ceiling_micros * fraction / u64::from(u16::MAX);
+        tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+    }
+}
 
 /// A counter's key and the windows it is held to.
 pub(super) type Limit<'a> = (String, &'a [RateWindow]);

@@ -5,10 +5,8 @@
 
 use tracing::{error, info};
 
-use super::limits::{Limit, hit, within};
-use super::request::{
-    Caller, FlowError, RATE_ATTEMPTS, ResetRequestOutcome, counters_kept_moving, email_counter,
-};
+use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, hit, within};
+use super::request::{Caller, FlowError, ResetRequestOutcome, email_counter};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{AccountLookup, Language, UserAccount, address_key};
 use crate::messages::{MessageKind, email, sms};

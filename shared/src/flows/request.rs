@@ -1,9 +1,9 @@
 //! "Forgot password": a link by email for a login or an email address, a
 //! code by SMS for a phone number.
 
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
-use super::limits::{Limit, hit, within};
+use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, hit, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{
     AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
@@ -13,51 +13,6 @@ use crate::messages::{MessageKind, email};
 use crate::ports::{
     CounterUpdate, DependencyError, IssueOutcome, RateCounter, account_counter_key,
 };
-
-/// Read-decide-write rounds of a request before it gives up because
-/// concurrent requests keep moving its rate-limit counters. Between rounds it
-/// waits (see [`Recovery::back_off`]), so requests from one busy address (a
-/// campus or company network behind one NAT) that collide on its counter
-/// spread out instead of colliding again.
-pub(super) const RATE_ATTEMPTS: usize = 8;
-
-/// The longest wait before the second round; it doubles for each round lost.
-const BACK_OFF_FIRST_MS: u64 = 25;
-
-/// What a request answers when concurrent requests moved its counters in
-/// every one of its rounds: a 429 to retry in a second, logged, since it
-/// says an address (or what was typed) is busier than its counter can take.
-pub(super) fn counters_kept_moving() -> FlowError {
-    warn!(
-        rounds = RATE_ATTEMPTS,
-        "rate counters kept moving; asked to retry"
-    );
-    FlowError::RateLimited {
-        retry_after_seconds: 1,
-    }
-}
-
-impl Recovery {
-    /// Before round `round` (from 0) of a read-decide-write loop: nothing
-    /// before the first, else a random wait below a ceiling that doubles per
-    /// round lost ("full jitter": 0–25 ms, 0–50 ms, … at most 0–400 ms; under
-    /// two seconds in all, long enough to outlast the rounds of requests
-    /// that took a slow store's time). Without randomness it waits the whole
-    /// ceiling.
-    pub(super) async fn back_off(&self, round: usize) {
-        let Some(lost) = round.checked_sub(1) else {
-            return;
-        };
-        let ceiling_micros = (BACK_OFF_FIRST_MS * 1000) << lost.min(4);
-        let mut draw = [0u8; 2];
-        let fraction = match self.random.fill(&mut draw) {
-            Ok(()) => u64::from(u16::from_le_bytes(draw)),
-            Err(_) => u64::from(u16::MAX),
-        };
-        let wait = ceiling_micros * fraction / u64::from(u16::MAX);
-        tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
-    }
-}
 
 use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::typed_counter_key;

@@ -3,8 +3,8 @@
 
 use tracing::{error, info};
 
-use super::limits::{Limit, within};
-use super::request::{FlowError, RATE_ATTEMPTS, ResetRequestOutcome, counters_kept_moving};
+use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, within};
+use super::request::{FlowError, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
 use crate::messages::{MessageKind, sms};
