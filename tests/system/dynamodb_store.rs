@@ -13,7 +13,9 @@ use password_recovery::domain::{
     ResetTokenRecord, SmsCode, Timestamp, TokenPurpose, UserAccount,
 };
 use password_recovery::messages::{Channel, MessageKind};
-use password_recovery::ports::{CodeStore, CounterUpdate, OutboxItem, ResetTokenStore, UserStore};
+use password_recovery::ports::{
+    CodeStore, CounterChange, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
+};
 use system_tests::*;
 
 async fn fresh_store() -> DynamoDbStore {
@@ -204,29 +206,52 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
     let keys = vec![format!("phone#{}", phone.as_e164())];
     let lookup = AccountLookup::Phone(phone.clone());
     let first = store.load_request(&lookup, &keys, &[]).await.unwrap();
+    let t0 = 1_800_000_000;
     let updates: Vec<_> = first
         .counters
         .iter()
-        .map(|counter| CounterUpdate {
-            counter,
-            hits: vec![1_800_000_000],
-            expires_at: Timestamp::from_epoch_seconds(1_800_000_000 + 86_400),
+        .map(|counter| {
+            CounterUpdate::replace(
+                counter,
+                vec![t0],
+                Timestamp::from_epoch_seconds(t0 + 86_400),
+            )
         })
         .collect();
-    let code = code_record(None, &phone, "111111", 1_800_000_000);
+    let code = code_record(None, &phone, "111111", t0);
     assert!(store.store_code(&code, &updates, None).await.unwrap());
-    let item = raw_item(
-        &sdk,
-        store.table_name(),
-        format!("RATE#phone#{}", phone.as_e164()),
-        "RATE",
-    )
-    .await
-    .unwrap();
+    let raw = || {
+        raw_item(
+            &sdk,
+            store.table_name(),
+            format!("RATE#phone#{}", phone.as_e164()),
+            "RATE",
+        )
+    };
+    let item = raw().await.unwrap();
     assert_eq!(
         *item["expires_at"].as_n().unwrap(),
-        (1_800_000_000 + 86_400).to_string()
+        (t0 + 86_400).to_string()
     );
+    assert_eq!(item["kind"].as_s().unwrap(), "rate_counter");
+    // A hit added in an update moves the TTL with it, not the version.
+    let second = store.load_request(&lookup, &keys, &[]).await.unwrap();
+    let added = CounterUpdate {
+        counter: &second.counters[0],
+        change: CounterChange::Add {
+            hit: t0 + 60,
+            most: 5,
+        },
+        expires_at: Timestamp::from_epoch_seconds(t0 + 60 + 86_400),
+    };
+    assert!(store.record_hits(&[added], None).await.unwrap());
+    let item = raw().await.unwrap();
+    assert_eq!(
+        *item["expires_at"].as_n().unwrap(),
+        (t0 + 60 + 86_400).to_string()
+    );
+    assert_eq!(item["hits"].as_l().unwrap().len(), 2);
+    assert_eq!(*item["version"].as_n().unwrap(), "1");
 }
 
 /// A message about `user`'s link `record`, its payload opaque bytes.

@@ -37,7 +37,9 @@ pub use policy::{
 };
 pub(crate) use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
-pub use rate_limit::{Backoff, RateDecision, RateWindow, address_key, decide, longest_window};
+pub use rate_limit::{
+    Backoff, RateDecision, RateWindow, address_key, decide, longest_window, room_beside,
+};
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
 pub use time::{
     Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,

@@ -84,6 +84,23 @@ pub fn decide(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> (RateDeci
     (RateDecision::Allowed, kept)
 }
 
+/// How many hits beside one at `now` every window still has room for after
+/// `hits`: what other requests that read the same hits may add at the same
+/// time while each window stays within its limit. 0 when a hit at `now` is
+/// the last that fits (or none does).
+pub fn room_beside(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> u32 {
+    let now = now.epoch_seconds();
+    windows
+        .iter()
+        .map(|window| {
+            let inside = hits.iter().filter(|&&t| t > now - window.seconds).count();
+            let inside = u32::try_from(inside).unwrap_or(u32::MAX);
+            window.max.saturating_sub(inside).saturating_sub(1)
+        })
+        .min()
+        .unwrap_or(0)
+}
+
 /// A growing delay between attempts keyed on what was typed: the first
 /// `free` attempts in `window_seconds` wait for nothing; each after waits
 /// twice as long as the one before (1 s, 2 s, 4 s, ...), counted from the
@@ -188,6 +205,24 @@ mod tests {
                 retry_after_seconds: 86_400 - 10_000
             }
         );
+    }
+
+    #[test]
+    fn the_room_beside_a_hit_is_what_the_fullest_window_has_left() {
+        // 3 in 15 minutes, 10 a day: nothing read leaves 2 beside a hit.
+        assert_eq!(room_beside(&[], &PHONE, at(100_000)), 2);
+        // One an hour ago counts for the day only: still 2 in 15 minutes.
+        assert_eq!(room_beside(&[96_400], &PHONE, at(100_000)), 2);
+        // One a minute ago: the 15 minutes have room for this hit and one.
+        assert_eq!(room_beside(&[99_940], &PHONE, at(100_000)), 1);
+        // Two: this hit is the last that fits.
+        assert_eq!(room_beside(&[99_900, 99_940], &PHONE, at(100_000)), 0);
+        // Nine in the day: the day has room for this hit only.
+        let day: Vec<i64> = (1..=9).map(|n| 100_000 - n * 3_600).collect();
+        assert_eq!(room_beside(&day, &PHONE, at(100_000)), 0);
+        // Full: no room, whatever.
+        let full: Vec<i64> = (1..=10).map(|n| 100_000 - n * 3_600).collect();
+        assert_eq!(room_beside(&full, &PHONE, at(100_000)), 0);
     }
 
     #[test]

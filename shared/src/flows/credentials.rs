@@ -86,11 +86,11 @@ impl Recovery {
                     return Ok(CredentialCheck::RetryAfter(wait));
                 }
             };
-            let update = CounterUpdate {
+            let update = CounterUpdate::replace(
                 counter,
-                hits: hits.clone(),
-                expires_at: now.plus_seconds(Backoff::SIGN_IN.window_seconds),
-            };
+                hits.clone(),
+                now.plus_seconds(Backoff::SIGN_IN.window_seconds),
+            );
             if !self.codes.record_hits(&[update], None).await? {
                 continue;
             }
@@ -129,11 +129,7 @@ impl Recovery {
             info!(outcome = "invalid", "credentials checked");
             return Ok(CredentialCheck::Invalid);
         };
-        let cleared = CounterUpdate {
-            counter: counted,
-            hits: Vec::new(),
-            expires_at: now,
-        };
+        let cleared = CounterUpdate::replace(counted, Vec::new(), now);
         if let Err(err) = self.codes.record_hits(&[cleared], None).await {
             warn!(error = %err, "the attempts of a valid sign-in were not cleared");
         }

@@ -7,8 +7,8 @@
 use tracing::{info, warn};
 
 use super::{FlowError, Recovery};
-use crate::domain::{RateDecision, RateWindow, Timestamp, decide, longest_window};
-use crate::ports::{CounterUpdate, DependencyError, RateCounter};
+use crate::domain::{RateDecision, RateWindow, Timestamp, decide, longest_window, room_beside};
+use crate::ports::{CounterChange, CounterUpdate, DependencyError, RateCounter};
 
 /// Read-decide-write rounds of a request before it gives up because
 /// concurrent requests keep moving its rate-limit counters. Between rounds it
@@ -60,7 +60,9 @@ pub(super) type Limit<'a> = (String, &'a [RateWindow]);
 
 /// The new hits for `counters` (read for `limits`, in order) when a request
 /// at `now` is within every limit; else [`FlowError::RateLimited`] with the
-/// longest wait.
+/// longest wait. Each hit is added to what the counter holds when it is
+/// written (see [`counted`]), so requests that share a counter (one
+/// address) do not make each other read again.
 pub(super) fn within<'c>(
     limits: &[Limit<'_>],
     counters: &'c [RateCounter],
@@ -72,7 +74,7 @@ pub(super) fn within<'c>(
     let mut updates = Vec::with_capacity(limits.len());
     let mut retry_after = 0;
     for ((key, windows), counter) in limits.iter().zip(counters) {
-        match hit(counter, windows, now) {
+        match counted(counter, windows, now) {
             Ok(update) => updates.push(update),
             Err(retry_after_seconds) => {
                 info!(
@@ -91,18 +93,46 @@ pub(super) fn within<'c>(
     Ok(updates)
 }
 
-/// One more hit on `counter` at `now`, or the seconds until one fits.
+/// One more hit on `counter` at `now`, added to what the counter holds when
+/// it is written, provided the windows still have room for it then; or the
+/// seconds until one fits. When the counter holds hits that left every
+/// window, they are dropped instead, in a write of the counter as read.
+pub(super) fn counted<'c>(
+    counter: &'c RateCounter,
+    windows: &[RateWindow],
+    now: Timestamp,
+) -> Result<CounterUpdate<'c>, i64> {
+    let mut update = hit(counter, windows, now)?;
+    let CounterChange::Replace(hits) = &update.change else {
+        return Ok(update);
+    };
+    if hits.len() == counter.hits.len() + 1 {
+        let beside = room_beside(&counter.hits, windows, now);
+        let most = u32::try_from(counter.hits.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(beside);
+        update.change = CounterChange::Add {
+            hit: now.epoch_seconds(),
+            most,
+        };
+    }
+    Ok(update)
+}
+
+/// One more hit on `counter` at `now`, written only if the counter is still
+/// as read (for a decision on more than the windows' counts); or the
+/// seconds until one fits.
 pub(super) fn hit<'c>(
     counter: &'c RateCounter,
     windows: &[RateWindow],
     now: Timestamp,
 ) -> Result<CounterUpdate<'c>, i64> {
     match decide(&counter.hits, windows, now) {
-        (RateDecision::Allowed, hits) => Ok(CounterUpdate {
+        (RateDecision::Allowed, hits) => Ok(CounterUpdate::replace(
             counter,
             hits,
-            expires_at: now.plus_seconds(longest_window(windows)),
-        }),
+            now.plus_seconds(longest_window(windows)),
+        )),
         (
             RateDecision::Limited {
                 retry_after_seconds,

@@ -14,9 +14,11 @@ use crate::domain::{
 };
 use crate::messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 
+mod counters;
 mod lifecycle;
 mod outbox;
 
+pub use counters::*;
 pub use lifecycle::*;
 pub use outbox::*;
 
@@ -152,9 +154,9 @@ pub trait ResetTokenStore: Send + Sync {
     ) -> Result<IssueOutcome, DependencyError> {
         self.issue_counted(user, record, message, &[]).await
     }
-    /// As [`Self::issue`], with the rate counters' new hits in the same
-    /// transaction, provided each is still at the version read
-    /// ([`IssueOutcome::CountersMoved`] when one has moved).
+    /// As [`Self::issue`], with the rate counters' writes in the same
+    /// transaction, provided each still holds (see [`CounterChange`];
+    /// [`IssueOutcome::CountersMoved`] when one does not).
     async fn issue_counted(
         &self,
         user: &UserAccount,
@@ -200,81 +202,6 @@ pub enum WrongAttempt {
     Stale,
 }
 
-/// A rate-limit counter as read: the earlier hits (epoch seconds) and the
-/// version a write must still find.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RateCounter {
-    pub key: String,
-    pub hits: Vec<i64>,
-    /// 0 for a counter never written.
-    pub version: i64,
-}
-
-/// New hits for a counter read as `counter`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CounterUpdate<'a> {
-    pub counter: &'a RateCounter,
-    pub hits: Vec<i64>,
-    pub expires_at: Timestamp,
-}
-
-/// What a forgot request reads before it decides: the rate-limit counters
-/// it is subject to, the account its identifier names, and that account's
-/// own counters.
-#[derive(Debug, Clone, Default)]
-pub struct RequestState {
-    /// In the order of the keys asked for.
-    pub counters: Vec<RateCounter>,
-    pub account: Option<UserAccount>,
-    /// The account's counters (`<prefix>#<user id>`), in the order of the
-    /// prefixes asked for; none when there is no account.
-    pub account_counters: Vec<RateCounter>,
-}
-
-/// The kind of an account's counter of emails sent by forgot requests.
-pub const EMAILS_COUNTER: &str = "emails";
-
-/// Every kind of counter an account has (deleted with it).
-pub const ACCOUNT_COUNTERS: &[&str] = &[EMAILS_COUNTER];
-
-/// The key of the counter of what a caller typed (`login#ada`,
-/// `email#ada@example.com`, `phone#+4915112345678`): forgot requests count
-/// under it, and sign-in checks under `signin#` and it.
-pub fn typed_counter_key(lookup: &AccountLookup) -> String {
-    match lookup {
-        AccountLookup::Login(login) => format!("login#{}", login.as_str()),
-        AccountLookup::Email(email) => format!("email#{}", email.as_str()),
-        AccountLookup::Phone(phone) => format!("phone#{}", phone.as_e164()),
-    }
-}
-
-/// The prefix of the sign-in check's counters before [`typed_counter_key`].
-pub const SIGN_IN_COUNTERS: &str = "signin#";
-
-/// The keys of every counter that names `account`: its own, and those of
-/// its login, email and phone as a caller types them, on forgot and on the
-/// sign-in check. They go when the account is deleted.
-pub fn counters_naming(account: &UserAccount) -> Vec<String> {
-    let mut typed = vec![AccountLookup::Login(account.login.clone())];
-    typed.extend(account.email.clone().map(AccountLookup::Email));
-    typed.extend(account.phone.clone().map(AccountLookup::Phone));
-    let mut keys: Vec<String> = ACCOUNT_COUNTERS
-        .iter()
-        .map(|kind| account_counter_key(kind, &account.id))
-        .collect();
-    for lookup in &typed {
-        let key = typed_counter_key(lookup);
-        keys.push(format!("{SIGN_IN_COUNTERS}{key}"));
-        keys.push(key);
-    }
-    keys
-}
-
-/// The key of `account`'s counter of kind `prefix`.
-pub fn account_counter_key(prefix: &str, account: &UserId) -> String {
-    format!("{prefix}#{}", account.as_str())
-}
-
 /// SMS codes and the rate counters of forgot requests.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
@@ -287,18 +214,18 @@ pub trait CodeStore: Send + Sync {
         rate_keys: &[String],
         account_prefixes: &[&str],
     ) -> Result<RequestState, DependencyError>;
-    /// Stores each counter's new hits, and `message` in the outbox, provided
-    /// every counter is still at the version read. `false` when one has
-    /// moved: nothing was written.
+    /// Writes each counter, and `message` in the outbox, provided every
+    /// counter's write still holds (see [`CounterChange`]). `false` when one
+    /// does not: nothing was written.
     async fn record_hits(
         &self,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
     ) -> Result<bool, DependencyError>;
     /// Atomically: stores `record` as the number's only code, replacing any
-    /// earlier one, each counter's new hits, and `message` (the code, or a
-    /// notice) in the outbox, provided every counter is still at the version
-    /// read. `false` when one has moved: nothing was written.
+    /// earlier one, each counter's write, and `message` (the code, or a
+    /// notice) in the outbox, provided every counter's write still holds.
+    /// `false` when one does not: nothing was written.
     async fn store_code(
         &self,
         record: &CodeRecord,

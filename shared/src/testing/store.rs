@@ -34,6 +34,9 @@ pub(super) struct State {
     failing: bool,
     /// Counter writes still to find their counters moved by a rival.
     pub(super) rivals: usize,
+    /// Hits the next counter write finds added to its first counter by
+    /// others since it was read.
+    pub(super) crowd: usize,
 }
 
 /// Every store port in one map behind a lock.
@@ -53,9 +56,17 @@ impl InMemoryStore {
     }
 
     /// The next `writes` writes of rate-limit counters each find a counter
-    /// moved since it was read, as when requests from one address race.
+    /// replaced since it was read (its old hits dropped by another request),
+    /// as when requests from one address race.
     pub fn lose_counter_races(&self, writes: usize) {
         self.lock().rivals = writes;
+    }
+
+    /// The next write of rate-limit counters finds `hits` hits added to its
+    /// first counter (the address's, on a forgot request) since it was
+    /// read, as when others behind one address asked at the same moment.
+    pub fn others_add_hits_meanwhile(&self, hits: usize) {
+        self.lock().crowd = hits;
     }
 
     /// Number of stored reset-token records (live or not).

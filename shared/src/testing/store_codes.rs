@@ -1,6 +1,6 @@
 //! The SMS codes and rate counters of [`InMemoryStore`]: hits and a version
-//! per key, moved only when every counter of a write is still at the
-//! version read.
+//! per key, written only when every counter's write of a request still
+//! holds.
 
 use async_trait::async_trait;
 
@@ -8,8 +8,8 @@ use super::InMemoryStore;
 use super::store::State;
 use crate::domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 use crate::ports::{
-    CodeStore, CounterUpdate, DependencyError, OutboxItem, RateCounter, RequestState, WrongAttempt,
-    account_counter_key,
+    CodeStore, CounterChange, CounterUpdate, DependencyError, OutboxItem, RateCounter,
+    RequestState, WrongAttempt, account_counter_key,
 };
 
 impl State {
@@ -28,8 +28,8 @@ impl State {
             .collect()
     }
 
-    /// Stores each counter's new hits, provided every one is still at the
-    /// version read; `false` (and nothing stored) when one has moved.
+    /// Writes each counter, provided every write still holds (see
+    /// [`CounterChange`]); `false` (and nothing stored) when one does not.
     pub(super) fn count(&mut self, counters: &[CounterUpdate<'_>]) -> bool {
         if let Some(first) = counters.first().filter(|_| self.rivals > 0) {
             self.rivals -= 1;
@@ -37,18 +37,44 @@ impl State {
             rival.1 = rival.1.max(first.counter.version) + 1;
             return false;
         }
-        let moved = counters.iter().any(|update| {
-            let current = self.hits.get(&update.counter.key).map_or(0, |(_, v)| *v);
-            current != update.counter.version
+        if let Some(first) = counters.first().filter(|_| self.crowd > 0) {
+            let others = std::mem::take(&mut self.crowd);
+            let at = first.hits_after().last().copied().unwrap_or_default();
+            let stored = self.hits.entry(first.counter.key.clone()).or_default();
+            stored.0.extend(std::iter::repeat_n(at, others));
+            stored.1 = stored.1.max(1);
+        }
+        let holds = counters.iter().all(|update| {
+            let (hits, version) = self
+                .hits
+                .get(&update.counter.key)
+                .map_or((0, 0), |(hits, v)| (hits.len(), *v));
+            match update.change {
+                CounterChange::Replace(_) => {
+                    version == update.counter.version && hits == update.counter.hits.len()
+                }
+                // Gone (never written, or forgotten), or not replaced since
+                // the read: a counter written from nothing is at version 1.
+                CounterChange::Add { most, .. } => {
+                    (version == 0 || version == update.counter.version.max(1))
+                        && hits <= most as usize
+                }
+            }
         });
-        if moved {
+        if !holds {
             return false;
         }
         for update in counters {
-            self.hits.insert(
-                update.counter.key.clone(),
-                (update.hits.clone(), update.counter.version + 1),
-            );
+            let stored = self.hits.entry(update.counter.key.clone()).or_default();
+            match &update.change {
+                CounterChange::Replace(hits) => {
+                    *stored = (hits.clone(), update.counter.version + 1);
+                }
+                CounterChange::Add { hit, .. } => {
+                    stored.0.push(*hit);
+                    stored.1 = stored.1.max(1);
+                }
+            }
         }
         true
     }

@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem,
 
 use self::layout::{Item, expr};
 use super::dependency_error;
-use crate::ports::{CounterUpdate, DependencyError};
+use crate::ports::{CounterChange, CounterUpdate, DependencyError};
 
 pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
 pub use stream::{outbox_item_from_stream_image, outbox_stream_image, stream_image};
@@ -205,8 +205,8 @@ impl DynamoDbStore {
             .collect())
     }
 
-    /// Puts of the counters' new hits, each conditioned on the version read,
-    /// as transaction items.
+    /// The counters' writes, each conditioned as its [`CounterChange`]
+    /// says, as transaction items.
     fn counter_puts(
         &self,
         counters: &[CounterUpdate<'_>],
@@ -214,15 +214,27 @@ impl DynamoDbStore {
     ) -> Result<Vec<TransactWriteItem>, DependencyError> {
         counters
             .iter()
-            .map(|update| {
-                let item = layout::counter_item(update);
-                let version = update.counter.version;
-                if version == 0 {
-                    self.put_new(item, operation)
-                } else {
+            .map(|update| match &update.change {
+                CounterChange::Replace(hits) => {
+                    let counter = update.counter;
+                    let item = layout::counter_item(counter, hits, update.expires_at);
+                    if counter.version == 0 {
+                        return self.put_new(item, operation);
+                    }
+                    let read = i64::try_from(counter.hits.len()).unwrap_or(i64::MAX);
                     self.put_if(item, operation, |put| {
-                        put.condition_expression(expr::COUNTER_AT_VERSION)
-                            .expression_attribute_values(":version", layout::n(version))
+                        put.condition_expression(expr::COUNTER_AS_READ)
+                            .expression_attribute_values(":version", layout::n(counter.version))
+                            .expression_attribute_values(":count", layout::n(read))
+                    })
+                }
+                CounterChange::Add { hit, most } => {
+                    let key = layout::rate_key(&update.counter.key);
+                    let values = layout::counter_hit_values(update, *hit, *most);
+                    self.update(key, operation, |add| {
+                        add.update_expression(expr::ADD_HIT)
+                            .condition_expression(expr::COUNTER_HAS_ROOM)
+                            .set_expression_attribute_values(Some(values))
                     })
                 }
             })

@@ -192,11 +192,7 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
     );
     fn updates(state: &RequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
-            .map(|counter| CounterUpdate {
-                counter,
-                hits: vec![hit],
-                expires_at: at(hit + 86_400),
-            })
+            .map(|counter| CounterUpdate::replace(counter, vec![hit], at(hit + 86_400)))
             .collect()
     }
     let written = code(None, &number, "111111", T0);

@@ -1,21 +1,21 @@
 //! Contract cases of the rate counters of forgot requests: read with the
 //! account an identifier names, and written only together with what the
-//! request does, at the versions read.
+//! request does, when each counter's write still holds: a replacing write
+//! on the counter as read, an added hit while the counter has room.
 
 use std::sync::Arc;
 
 use super::{OTHER_NUMBER, T0, account, at, message, reread, token};
 use crate::domain::{AccountLookup, EmailAddress, LoginName};
-use crate::ports::{CounterUpdate, IssueOutcome, RequestState, Store, account_counter_key};
+use crate::ports::{
+    CounterChange, CounterUpdate, IssueOutcome, RateCounter, RequestState, Store,
+    account_counter_key,
+};
 
 /// One hit at `hit` on each counter `state` read (the account's too).
 fn hits(state: &RequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
     (state.counters.iter().chain(&state.account_counters))
-        .map(|counter| CounterUpdate {
-            counter,
-            hits: vec![hit],
-            expires_at: at(hit + 86_400),
-        })
+        .map(|counter| CounterUpdate::replace(counter, vec![hit], at(hit + 86_400)))
         .collect()
 }
 
@@ -121,4 +121,100 @@ pub async fn hits_are_written_with_the_link_or_the_notice_or_nothing_is(store: A
         .await
         .unwrap();
     assert_eq!(after.counters[0].version, 2);
+}
+
+/// `hit` added to `counter` as read, which may then hold at most `most`.
+fn add(counter: &RateCounter, hit: i64, most: u32) -> CounterUpdate<'_> {
+    CounterUpdate {
+        counter,
+        change: CounterChange::Add { hit, most },
+        expires_at: at(hit + 900),
+    }
+}
+
+async fn read_counter(store: &impl Store, key: &str) -> RateCounter {
+    let lookup = AccountLookup::Login(LoginName::parse("nobody").unwrap());
+    let state = store
+        .load_request(&lookup, &[key.to_owned()], &[])
+        .await
+        .unwrap();
+    state.counters.into_iter().next().unwrap()
+}
+
+pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store: Arc<impl Store>) {
+    let user = account(&*store, "crowd", None).await;
+    let key = "ip#198.51.100.7";
+    // Four requests read the counter never written, each with room for two
+    // beside its own hit.
+    let read = read_counter(&*store, key).await;
+    assert_eq!((read.hits.len(), read.version), (0, 0));
+    for n in 0..3 {
+        assert!(
+            store
+                .record_hits(&[add(&read, T0 + n, 2)], None)
+                .await
+                .unwrap(),
+            "hit {n} lands beside the others"
+        );
+    }
+    let refused = store
+        .record_hits(&[add(&read, T0 + 3, 2)], Some(&message(&user, T0 + 3)))
+        .await
+        .unwrap();
+    assert!(!refused, "the fourth finds the window full");
+    assert!(store.messages(&user.id, 10).await.unwrap().is_empty());
+    let after = read_counter(&*store, key).await;
+    let mut hits = after.hits.clone();
+    hits.sort_unstable();
+    assert_eq!(hits, vec![T0, T0 + 1, T0 + 2]);
+    assert_eq!(after.version, 1, "added hits keep the version");
+    // A read of the three adds with room for one more.
+    assert!(
+        store
+            .record_hits(&[add(&after, T0 + 4, 3)], Some(&message(&user, T0 + 4)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.messages(&user.id, 10).await.unwrap().len(), 1);
+    assert_eq!(read_counter(&*store, key).await.hits.len(), 4);
+}
+
+pub async fn a_replacing_write_and_an_added_hit_from_one_read_never_both_land(
+    store: Arc<impl Store>,
+) {
+    let key = "ip#198.51.100.8";
+    let fresh = read_counter(&*store, key).await;
+    let first = CounterUpdate::replace(&fresh, vec![T0], at(T0 + 900));
+    assert!(store.record_hits(&[first], None).await.unwrap());
+    // Two requests read [T0] at version 1; one adds, then the other's
+    // replacing write (which would drop the added hit) is refused.
+    let a = read_counter(&*store, key).await;
+    let b = read_counter(&*store, key).await;
+    assert_eq!((a.hits.as_slice(), a.version), (&[T0][..], 1));
+    assert!(
+        store
+            .record_hits(&[add(&a, T0 + 1, 5)], None)
+            .await
+            .unwrap()
+    );
+    let dropped = CounterUpdate::replace(&b, vec![T0 + 2], at(T0 + 900));
+    assert!(!store.record_hits(&[dropped], None).await.unwrap());
+    let c = read_counter(&*store, key).await;
+    assert_eq!((c.hits.as_slice(), c.version), (&[T0, T0 + 1][..], 1));
+    // A replacing write of the counter as read lands, a version on; a hit
+    // added from a read before it is refused.
+    let d = read_counter(&*store, key).await;
+    let pruned = CounterUpdate::replace(&d, vec![T0 + 1, T0 + 3], at(T0 + 900));
+    assert!(store.record_hits(&[pruned], None).await.unwrap());
+    assert!(
+        !store
+            .record_hits(&[add(&c, T0 + 4, 5)], None)
+            .await
+            .unwrap()
+    );
+    let e = read_counter(&*store, key).await;
+    assert_eq!((e.hits.as_slice(), e.version), (&[T0 + 1, T0 + 3][..], 2));
+    // A replacing write from a read of nothing, once something is there.
+    let late = CounterUpdate::replace(&fresh, vec![T0 + 5], at(T0 + 900));
+    assert!(!store.record_hits(&[late], None).await.unwrap());
 }

@@ -56,6 +56,8 @@ macro_rules! store_contract_tests {
             a_code_request_reads_the_account_with_the_number,
             a_request_reads_its_counters_the_account_and_the_accounts_counters,
             hits_are_written_with_the_link_or_the_notice_or_nothing_is,
+            hits_added_from_one_read_all_land_while_the_windows_have_room,
+            a_replacing_write_and_an_added_hit_from_one_read_never_both_land,
             audit_records_are_listed_newest_first_and_concluded_once_appended,
             messages_are_written_with_the_change_that_causes_them,
             a_refused_change_writes_no_message,

@@ -225,17 +225,40 @@ pub(in crate::aws::dynamodb) fn counter_from_item(key: &str, item: Option<&Item>
     }
 }
 
-/// The counter as `update` leaves it: its new hits, one version on.
-pub(in crate::aws::dynamodb) fn counter_item(update: &CounterUpdate<'_>) -> Item {
-    let mut item = rate_key(&update.counter.key);
+/// The counter `counter` as a replacing write leaves it: `hits`, one
+/// version on.
+pub(in crate::aws::dynamodb) fn counter_item(
+    counter: &RateCounter,
+    hits: &[i64],
+    expires_at: Timestamp,
+) -> Item {
+    let mut item = rate_key(&counter.key);
     item.insert(KIND.into(), s("rate_counter"));
     item.insert(
         HITS.into(),
-        AttributeValue::L(update.hits.iter().map(|t| n(*t)).collect()),
+        AttributeValue::L(hits.iter().map(|t| n(*t)).collect()),
     );
-    item.insert(VERSION.into(), n(update.counter.version + 1));
-    item.insert(EXPIRES_AT.into(), n(update.expires_at.epoch_seconds()));
+    item.insert(VERSION.into(), n(counter.version + 1));
+    item.insert(EXPIRES_AT.into(), n(expires_at.epoch_seconds()));
     item
+}
+
+/// The values of [`expr::ADD_HIT`] under [`expr::COUNTER_HAS_ROOM`]: `hit`
+/// added to the counter `update` read, which then holds at most `most`.
+pub(in crate::aws::dynamodb) fn counter_hit_values(
+    update: &CounterUpdate<'_>,
+    hit: i64,
+    most: u32,
+) -> Item {
+    HashMap::from([
+        (":kind".to_owned(), s("rate_counter")),
+        (":none".to_owned(), AttributeValue::L(Vec::new())),
+        (":hit".to_owned(), AttributeValue::L(vec![n(hit)])),
+        (":one".to_owned(), n(1)),
+        (":expires".to_owned(), n(update.expires_at.epoch_seconds())),
+        (":version".to_owned(), n(update.counter.version.max(1))),
+        (":most".to_owned(), n(i64::from(most))),
+    ])
 }
 
 // --------------------------------------------------------------- audit --

@@ -13,7 +13,7 @@
 //! | phone lookup | `PHONE#<e164>`     | `PHONE` | `user_id` |
 //! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
 //! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
-//! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version`, `expires_at` |
+//! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version` (moved only when the hits are replaced, not when one is added), `expires_at` |
 //! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `requested_by`, `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
 //! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `feedback` (`delivered`, `soft_bounced`, `rejected`, `bounced`, `complained`), `feedback_rank`, `feedback_at`, `feedback_detail`, `updated_at`, `expires_at` |
 //!
@@ -121,7 +121,17 @@ pub(super) mod expr {
     pub const HAS_NUMBER_AND_MAY_RECOVER: &str = "attribute_exists(pk) AND phone = :phone \
          AND (attribute_not_exists(disabled) OR disabled = :no) \
          AND (attribute_not_exists(social_provider) OR attribute_exists(password_hash))";
-    pub const COUNTER_AT_VERSION: &str = "version = :version";
+    /// A counter as read: at `:version`, with `:count` hits.
+    pub const COUNTER_AS_READ: &str = "version = :version AND size(hits) = :count";
+    /// One hit added to a counter's (`kind` is `:kind`; a counter never
+    /// written starts at version 1).
+    pub const ADD_HIT: &str = "SET kind = :kind, \
+         hits = list_append(if_not_exists(hits, :none), :hit), \
+         version = if_not_exists(version, :one), expires_at = :expires";
+    /// A counter not replaced since it was read at `:version` (1 for one
+    /// read as never written), or gone, with at most `:most` hits.
+    pub const COUNTER_HAS_ROOM: &str = "(attribute_not_exists(version) OR version = :version) \
+         AND (attribute_not_exists(hits) OR size(hits) <= :most)";
     /// One more wrong login entered with a reset token.
     pub const COUNT_WRONG_LOGIN: &str = "ADD wrong_logins :one";
     pub const TAKE_ATTEMPT: &str = "SET attempts_left = attempts_left - :one";
