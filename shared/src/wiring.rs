@@ -1,21 +1,22 @@
 //! Builds the service from its AWS parts, once per cold start: the store
 //! ports on the function's table, the outbox key and the SMS code key from
-//! their secrets (read concurrently, once), SES and SNS senders (as
+//! their secrets (read concurrently, once, started at cold start and
+//! awaited where a flow first needs a key), SES and SNS senders (as
 //! linked), the system clock, and the settings the function read. The only
 //! code that puts adapters and flows together.
 
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use tracing::error;
 
 use crate::aws;
-use crate::config::{AppConfig, RecoverySettings};
+use crate::config::AppConfig;
 use crate::domain::{CodeSecret, MIN_SECRET_BYTES, OutboxKey, SystemClock, WeakOutboxSecret};
-use crate::flows::{Delivery, Recovery};
+use crate::flows::{Delivery, KeySet, Keys, Recovery};
 use crate::ports::DependencyError;
 
-/// A cold start that cannot build the service. Names what failed, never a
-/// secret.
+/// Keys that cannot be read. Names what failed, never a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum WiringError {
     #[error("the outbox secret could not be read: {0}")]
@@ -27,29 +28,39 @@ pub enum WiringError {
 }
 
 /// The self-service flows on DynamoDB, configured by `config`, without the
-/// audit trail; with the outbox key when the function seals messages.
-pub async fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Result<Recovery, WiringError> {
-    Ok(Recovery::without_audit(
+/// audit trail, with the keys being read (see [`reading_keys`]).
+pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
+    Recovery::without_audit(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
-        settings(sdk, config).await?,
+        config.recovery.clone(),
+    )
+    .reading_keys(reading_keys(
+        sdk,
+        &config.outbox_secret_id,
+        &config.sms_code_secret_id,
     ))
 }
 
 /// As [`recovery`], with the administrator's actions and their audit trail
 /// on the same table.
-pub async fn administration(sdk: &SdkConfig, config: &AppConfig) -> Result<Recovery, WiringError> {
-    Ok(Recovery::new(
+pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
+    Recovery::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
-        settings(sdk, config).await?,
+        config.recovery.clone(),
+    )
+    .reading_keys(reading_keys(
+        sdk,
+        &config.outbox_secret_id,
+        &config.sms_code_secret_id,
     ))
 }
 
 /// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS
-/// (as linked), and the outbox key.
-pub async fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Result<Delivery, WiringError> {
-    Ok(Delivery {
+/// (as linked), and the outbox key being read.
+pub fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Delivery {
+    Delivery {
         outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         mailer: aws::mailer(
             sdk,
@@ -59,30 +70,48 @@ pub async fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Result<Delivery, W
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),
         clock: Arc::new(SystemClock),
-        key: outbox_key(sdk, &config.outbox_secret_id).await?,
-    })
-}
-
-/// The function's settings, with the outbox key and the SMS code key when
-/// it reads them (both secrets at once: one round trip of cold start).
-async fn settings(sdk: &SdkConfig, config: &AppConfig) -> Result<RecoverySettings, WiringError> {
-    let mut settings = config.recovery.clone();
-    let (outbox, code) = keys(sdk, &config.outbox_secret_id, &config.sms_code_secret_id).await?;
-    settings.outbox_key = outbox;
-    if code.is_some() {
-        settings.sms.code_secret = code;
+        keys: reading_keys(sdk, &config.outbox_secret_id, ""),
     }
-    Ok(settings)
 }
 
 /// The outbox key and the SMS code key from the secrets named (none for an
-/// empty name), both read at once.
+/// empty name; both read at once), the read started now, on the runtime
+/// this runs on: it goes on while the function asks Lambda for its first
+/// event and runs that event's first store calls, and a flow awaits it only
+/// where it first needs a key. Must be called inside the tokio runtime. A
+/// read that fails is logged and fails the request that awaited it; the
+/// next request reads again.
+pub fn reading_keys(sdk: &SdkConfig, outbox_secret_id: &str, code_secret_id: &str) -> Keys {
+    let sdk = sdk.clone();
+    let (outbox_id, code_id) = (outbox_secret_id.to_owned(), code_secret_id.to_owned());
+    Keys::reading(Box::new(move || {
+        let (sdk, outbox_id, code_id) = (sdk.clone(), outbox_id.clone(), code_id.clone());
+        Box::pin(async move {
+            keys(&sdk, &outbox_id, &code_id).await.map_err(|err| {
+                error!(error = %err, "the keys could not be read");
+                err.into_dependency()
+            })
+        })
+    }))
+}
+
+impl WiringError {
+    /// As the flows see it: a dependency that failed, named by code.
+    fn into_dependency(self) -> DependencyError {
+        match self {
+            Self::Secret(err) => err,
+            Self::WeakSecret(_) => DependencyError::new("outbox_key", "WeakSecret"),
+            Self::WeakCodeSecret => DependencyError::new("sms_code", "WeakSecret"),
+        }
+    }
+}
+
 #[cfg(feature = "secrets")]
 async fn keys(
     sdk: &SdkConfig,
     outbox_secret_id: &str,
     code_secret_id: &str,
-) -> Result<(Option<Arc<OutboxKey>>, Option<CodeSecret>), WiringError> {
+) -> Result<KeySet, WiringError> {
     use secrecy::ExposeSecret;
     let [outbox, code] = aws::read_secrets(sdk, [outbox_secret_id, code_secret_id]).await;
     let outbox = match outbox? {
@@ -95,7 +124,7 @@ async fn keys(
         }
         None => None,
     };
-    Ok((outbox, code))
+    Ok(KeySet { outbox, code })
 }
 
 #[cfg(not(feature = "secrets"))]
@@ -103,21 +132,9 @@ async fn keys(
     _: &SdkConfig,
     outbox_secret_id: &str,
     code_secret_id: &str,
-) -> Result<(Option<Arc<OutboxKey>>, Option<CodeSecret>), WiringError> {
+) -> Result<KeySet, WiringError> {
     if outbox_secret_id.is_empty() && code_secret_id.is_empty() {
-        return Ok((None, None));
+        return Ok(KeySet::default());
     }
-    Err(DependencyError::new("get_secret_value", "NotLinked").into())
-}
-
-#[cfg(feature = "secrets")]
-async fn outbox_key(sdk: &SdkConfig, secret_id: &str) -> Result<Arc<OutboxKey>, WiringError> {
-    use secrecy::ExposeSecret;
-    let secret = aws::read_secret(sdk, secret_id).await?;
-    Ok(Arc::new(OutboxKey::derive(secret.expose_secret())?))
-}
-
-#[cfg(not(feature = "secrets"))]
-async fn outbox_key(_: &SdkConfig, _: &str) -> Result<Arc<OutboxKey>, WiringError> {
     Err(DependencyError::new("get_secret_value", "NotLinked").into())
 }

@@ -27,7 +27,7 @@ use password_recovery::aws::{
 };
 use password_recovery::config::{ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
 use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
-use password_recovery::flows::{Delivered, Delivery, Recovery};
+use password_recovery::flows::{Delivered, Delivery, Keys, Recovery};
 use password_recovery::ports::OutboxItem;
 use password_recovery::testing::{TestAccount, outbox_key};
 
@@ -187,7 +187,7 @@ pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
             "default".into(),
         )),
         clock: Arc::new(SystemClock),
-        key: outbox_key(),
+        keys: Keys::outbox(outbox_key()),
     }
 }
 

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::AdminReset)?;
     let sdk = aws::load_sdk_config(Function::AdminReset.name());
-    let recovery = wiring::administration(&sdk, &config).await?;
+    let recovery = wiring::administration(&sdk, &config);
     let recovery = &recovery;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(

@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::Deliver)?;
     let sdk = aws::load_sdk_config(Function::Deliver.name());
-    let delivery = wiring::delivery(&sdk, &config).await?;
+    let delivery = wiring::delivery(&sdk, &config);
     let delivery = &delivery;
     let readers = Readers {
         image: aws::outbox_item_from_stream_image,

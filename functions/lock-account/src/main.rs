@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::LockAccount)?;
     let sdk = aws::load_sdk_config(Function::LockAccount.name());
-    let recovery = wiring::administration(&sdk, &config).await?;
+    let recovery = wiring::administration(&sdk, &config);
     let recovery = &recovery;
     http::serve(move |req| http::lock_account(recovery, req)).await
 }

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::RequestReset)?;
     let sdk = aws::load_sdk_config(Function::RequestReset.name());
-    let recovery = wiring::recovery(&sdk, &config).await?;
+    let recovery = wiring::recovery(&sdk, &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     http::serve(move |req| http::request_reset(recovery, web_settings, req)).await
 }

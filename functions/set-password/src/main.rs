@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::SetPassword)?;
     let sdk = aws::load_sdk_config(Function::SetPassword.name());
-    let recovery = wiring::recovery(&sdk, &config).await?;
+    let recovery = wiring::recovery(&sdk, &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     http::serve(move |req| http::reset_password(recovery, web_settings, req)).await
 }

@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     password_recovery::logging::init();
     let config = AppConfig::from_env(Function::VerifyCredentials)?;
     let sdk = aws::load_sdk_config(Function::VerifyCredentials.name());
-    let recovery = wiring::recovery(&sdk, &config).await?;
+    let recovery = wiring::recovery(&sdk, &config);
     let recovery = &recovery;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(credentials_event::handle(recovery, &event.payload).await)

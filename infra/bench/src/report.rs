@@ -260,7 +260,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     writeln!(out)?;
     writeln!(
         out,
-        "No secret is in a function's configuration: the key that seals every message is derived (HKDF-SHA256) from one Secrets Manager secret, the HMAC key of SMS codes is another, and each function reads what it needs once per cold start; sealing and opening are AES-256-GCM in the function. Beside them, one emulator GetItem: {} (median).",
+        "No secret is in a function's configuration: the key that seals every message is derived (HKDF-SHA256) from one Secrets Manager secret, the HMAC key of SMS codes is another, and each function reads what it needs once per cold start, starting as it starts and waited for only where a flow first uses a key, so the read runs beside the first request's first DynamoDB calls instead of inside the init; sealing and opening are AES-256-GCM in the function. Beside them, one emulator GetItem: {} (median).",
         ms(m.rtt.median())
     )?;
     writeln!(out)?;

@@ -52,9 +52,7 @@ async fn main() -> ExitCode {
         }
         let events = aws_sdk_eventbridge::Client::new(&sdk);
         ensure_event_bus(&events, &deliver.event_bus_name).await?;
-        let recovery = wiring::administration(&sdk, &config)
-            .await
-            .map_err(|e| local_stack::ProvisionError(e.to_string()))?;
+        let recovery = wiring::administration(&sdk, &config);
         let seeded = seed_demo_accounts(&recovery).await?;
         Ok::<_, local_stack::ProvisionError>((created, seeded))
     }

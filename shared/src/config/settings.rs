@@ -44,9 +44,11 @@ pub struct RecoverySettings {
     /// the code page, on pages of a link that no longer works, and on the
     /// page of a locked account. None: those pages name no contact.
     pub support: Option<SupportContact>,
-    /// The key messages are sealed under in the outbox (read from the
-    /// secret `OUTBOX_SECRET_ARN` names at cold start); a flow that sends
-    /// anything refuses to run without it.
+    /// The key messages are sealed under in the outbox, when it is at hand
+    /// (tests): moved into the flows' keys as they are built. A function
+    /// leaves it empty and reads the key from the secret
+    /// `OUTBOX_SECRET_ARN` names (`wiring::reading_keys`). A flow that
+    /// sends anything refuses to run without it.
     pub outbox_key: Option<Arc<OutboxKey>>,
 }
 
@@ -122,9 +124,10 @@ impl SupportContact {
 /// What the SMS code flow needs to know.
 #[derive(Debug, Clone)]
 pub struct SmsSettings {
-    /// HMAC key for stored codes (the value of the secret
-    /// `SMS_CODE_SECRET_ARN` names, read at cold start); the phone flow
-    /// refuses to run without it.
+    /// HMAC key for stored codes, when it is at hand (tests): moved into the
+    /// flows' keys as they are built. A function reads it from the secret
+    /// `SMS_CODE_SECRET_ARN` names (`wiring::reading_keys`). The phone
+    /// flow refuses to run without it.
     pub code_secret: Option<CodeSecret>,
     pub code_lifetime_seconds: i64,
     pub max_attempts: u32,

@@ -196,6 +196,7 @@ impl Recovery {
                     "administrator",
                     Language::English,
                 )
+                .await
                 .map_err(|e| AdminError::unavailable(&e))?;
             if !self
                 .users
@@ -337,7 +338,10 @@ impl Recovery {
                 } else {
                     email::admin_link(to, &context, &link, lifetime)
                 };
-                (self.seal(account, kind, message, send_before), to.masked())
+                (
+                    self.seal(account, kind, message, send_before).await,
+                    to.masked(),
+                )
             }
             To::Sms(to) => {
                 let message = if invitation {
@@ -345,7 +349,10 @@ impl Recovery {
                 } else {
                     sms::admin_link(to, &context, &link, lifetime)
                 };
-                (self.seal(account, kind, message, send_before), to.masked())
+                (
+                    self.seal(account, kind, message, send_before).await,
+                    to.masked(),
+                )
             }
         };
         let item = sealed.map_err(|e| AdminError::unavailable(&e))?;

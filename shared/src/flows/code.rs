@@ -4,7 +4,7 @@ use tracing::info;
 
 use super::Recovery;
 use crate::domain::{
-    CodeSecret, PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, TokenPurpose,
+    PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, TokenPurpose,
 };
 use crate::ports::{DependencyError, WrongAttempt};
 
@@ -36,16 +36,6 @@ pub enum VerifyCodeError {
 }
 
 impl Recovery {
-    /// The key stored codes are MACed under; the phone flows cannot run
-    /// without it.
-    pub(super) fn code_secret(&self) -> Result<&CodeSecret, DependencyError> {
-        self.settings
-            .sms
-            .code_secret
-            .as_ref()
-            .ok_or_else(|| DependencyError::new("sms_code", "SmsCodeSecretNotConfigured"))
-    }
-
     /// Checks a code sent to `phone` and, when right, exchanges it for a reset
     /// token. Wrong, expired, used and never-sent codes fail alike; the last
     /// allowed wrong entry burns the code.
@@ -54,13 +44,12 @@ impl Recovery {
         phone: &PhoneNumber,
         typed: &str,
     ) -> Result<CodeAccepted, VerifyCodeError> {
-        let secret = self.code_secret()?;
         let code = SmsCode::parse(typed).ok_or(VerifyCodeError::InvalidCode)?;
-        let record = self
-            .codes
-            .find_code(phone)
-            .await?
-            .ok_or(VerifyCodeError::InvalidCode)?;
+        // The keys (read once, as the function started) beside the code.
+        let (keys, found) = tokio::join!(self.keys.get(), self.codes.find_code(phone));
+        let keys = keys?;
+        let secret = keys.code_secret()?;
+        let record = found?.ok_or(VerifyCodeError::InvalidCode)?;
         let now = self.clock.now();
         if !record.is_live_at(now) {
             return Err(VerifyCodeError::InvalidCode);

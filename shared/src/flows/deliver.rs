@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
+use super::Keys;
 use crate::domain::{Clock, OutboxKey};
 use crate::messages::{Channel, Message};
 use crate::ports::{
@@ -27,7 +28,8 @@ pub struct Delivery {
     /// The product's EventBridge bus.
     pub publisher: Arc<dyn Publisher>,
     pub clock: Arc<dyn Clock>,
-    pub key: Arc<OutboxKey>,
+    /// The outbox key (at hand, or being read as the function starts).
+    pub keys: Keys,
 }
 
 /// What became of a message handed over for delivery; each is final.
@@ -61,6 +63,9 @@ pub enum DeliverError {
     /// queue after the retries).
     #[error("the sealed payload does not open under the outbox key")]
     Unsealable,
+    /// The outbox key could not be read (or none is configured).
+    #[error(transparent)]
+    Keys(DependencyError),
 }
 
 impl DeliverError {
@@ -68,7 +73,7 @@ impl DeliverError {
     fn code(&self) -> String {
         match self {
             Self::Busy => "Busy".into(),
-            Self::Send(err) | Self::Store(err) => err.code.clone(),
+            Self::Send(err) | Self::Store(err) | Self::Keys(err) => err.code.clone(),
             Self::Unsealable => "Unsealable".into(),
         }
     }
@@ -83,18 +88,25 @@ impl Delivery {
             return self.give_up(item).await;
         }
         let lease_until = now.plus_seconds(LEASE_SECONDS);
-        match self
-            .outbox
-            .claim(item, now, lease_until)
-            .await
-            .map_err(DeliverError::Store)?
-        {
+        // The key (read once, as the function started) beside the claim.
+        let (keys, claim) =
+            tokio::join!(self.keys.get(), self.outbox.claim(item, now, lease_until));
+        match claim.map_err(DeliverError::Store)? {
             Claim::Claimed => {}
             Claim::Done => return Ok(Delivered::AlreadyDone),
             Claim::Gone => return Ok(Delivered::Gone),
             Claim::Busy => return Err(DeliverError::Busy),
         }
-        let sent = match self.open(item) {
+        let key = match keys.and_then(|keys| {
+            (keys.outbox.clone()).ok_or_else(|| DependencyError::new("outbox_key", "NoKey"))
+        }) {
+            Ok(key) => key,
+            Err(err) => {
+                error!(message = %item.key, error = %err, "no outbox key to open the message; will retry");
+                return Err(self.failed(item, DeliverError::Keys(err)).await);
+            }
+        };
+        let sent = match open(&key, item) {
             Ok(Message::Email(email)) => self.mailer.send(email, &item.reference()).await,
             Ok(Message::Sms(sms)) => self.texter.send(sms).await,
             Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
@@ -158,18 +170,6 @@ impl Delivery {
         Ok(reported)
     }
 
-    fn open(&self, item: &OutboxItem) -> Result<Message, DeliverError> {
-        let plain = self
-            .key
-            .open(&item.id(), &item.sealed)
-            .map_err(|_| DeliverError::Unsealable)?;
-        let message = Message::decode(&plain).map_err(|_| DeliverError::Unsealable)?;
-        if message.channel() != item.channel {
-            return Err(DeliverError::Unsealable);
-        }
-        Ok(message)
-    }
-
     /// Records the failure (which ends the lease, so a retry may claim it)
     /// and hands it back.
     async fn failed(&self, item: &OutboxItem, err: DeliverError) -> DeliverError {
@@ -188,4 +188,16 @@ impl Delivery {
             .map_err(DeliverError::Store)?;
         Ok(Delivered::Expired)
     }
+}
+
+/// `item`'s message, opened under `key`.
+fn open(key: &OutboxKey, item: &OutboxItem) -> Result<Message, DeliverError> {
+    let plain = key
+        .open(&item.id(), &item.sealed)
+        .map_err(|_| DeliverError::Unsealable)?;
+    let message = Message::decode(&plain).map_err(|_| DeliverError::Unsealable)?;
+    if message.channel() != item.channel {
+        return Err(DeliverError::Unsealable);
+    }
+    Ok(message)
 }

@@ -193,6 +193,7 @@ impl Recovery {
             let now = self.clock.now();
             let event = self
                 .seal_event(&account, kind, "administrator", now)
+                .await
                 .map_err(event_error)?;
             if !lifecycle.set_disabled(&account, disabled, &[event]).await? {
                 return Err(AdminError::UserNotFound);
@@ -214,6 +215,7 @@ impl Recovery {
         let now = self.clock.now();
         let event = self
             .seal_event(&account, EventKind::AccountEnabled, "administrator", now)
+            .await
             .map_err(event_error)?;
         if !lifecycle.set_disabled(&account, false, &[event]).await? {
             return Err(AdminError::UserNotFound);
@@ -241,6 +243,7 @@ impl Recovery {
             let now = self.clock.now();
             let event = self
                 .seal_event(&account, EventKind::AccountDeleted, "administrator", now)
+                .await
                 .map_err(event_error)?;
             if !lifecycle.delete(&account, &[event]).await? {
                 return Err(AdminError::UserNotFound);

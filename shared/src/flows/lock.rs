@@ -93,7 +93,9 @@ impl Recovery {
         account: &UserAccount,
     ) -> Result<(), LockError> {
         let now = self.clock.now();
-        let event = self.seal_event(account, EventKind::AccountDisabled, "not_me", now)?;
+        let event = self
+            .seal_event(account, EventKind::AccountDisabled, "not_me", now)
+            .await?;
         if !lifecycle
             .lock(account, claim.changed_at, now, std::slice::from_ref(&event))
             .await?
@@ -111,7 +113,8 @@ impl Recovery {
         &self,
         token: &str,
     ) -> Result<Result<(LockClaim, UserAccount), LockLink>, DependencyError> {
-        let Some(key) = self.settings.outbox_key.as_deref() else {
+        let keys = self.keys.get().await?;
+        let Some(key) = keys.outbox.as_deref() else {
             error!("no outbox key: lock links cannot be checked");
             return Err(DependencyError::new("lock_link", "NoKey"));
         };
@@ -133,18 +136,22 @@ impl Recovery {
 
     /// The "This was not me" link for the change of `account`'s password at
     /// `changed_at`, when there is a key to sign it and a page to open it.
-    pub(super) fn lock_link_for(
+    /// Keys that cannot be read are the notice's failure: it is not sent
+    /// without its link.
+    pub(super) async fn lock_link_for(
         &self,
         account: &UserAccount,
         changed_at: Timestamp,
-    ) -> Option<String> {
-        let page = self.settings.lock_page_url()?;
-        let key = self.settings.outbox_key.as_deref()?;
-        let token = LockClaim::for_change(&account.id, changed_at).sign(key)?;
+    ) -> Result<Option<String>, SealError> {
+        let Some(page) = self.settings.lock_page_url() else {
+            return Ok(None);
+        };
+        let keys = self.keys.get().await.map_err(SealError::Keys)?;
+        let token = keys
+            .outbox
+            .as_deref()
+            .and_then(|key| LockClaim::for_change(&account.id, changed_at).sign(key));
         let separator = if page.contains('?') { '&' } else { '?' };
-        Some(format!(
-            "{page}{separator}token={}",
-            token.expose_for_link()
-        ))
+        Ok(token.map(|token| format!("{page}{separator}token={}", token.expose_for_link())))
     }
 }

@@ -16,6 +16,7 @@ mod code;
 mod credentials;
 mod deliver;
 mod import;
+mod keys;
 mod lifecycle;
 mod limits;
 mod lock;
@@ -28,8 +29,8 @@ use std::sync::Arc;
 
 use crate::config::RecoverySettings;
 use crate::domain::{
-    AccountLookup, Clock, HashError, Language, OsRandom, Password, PasswordHash, PasswordHasher,
-    RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
+    AccountLookup, Clock, HashError, Language, OsRandom, OutboxKey, Password, PasswordHash,
+    PasswordHasher, RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
 };
 use crate::messages::{AccountEvent, Context, EventKind, Message, MessageKind, RenderError, Texts};
 use crate::ports::{
@@ -50,6 +51,7 @@ pub use deliver::{DeliverError, Delivered, Delivery};
 pub use import::{
     IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow, MAX_IMPORT_ROWS,
 };
+pub use keys::{KeySet, Keys, ReadKeys};
 pub use lifecycle::{AccountView, Change, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
@@ -60,7 +62,8 @@ pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 pub const NOTICE_SEND_WITHIN_SECONDS: i64 = 86_400;
 
 /// The parts every flow runs on: the stores (the outbox among them), the
-/// clock, the random source, the password hasher and the settings.
+/// clock, the random source, the password hasher, the keys and the
+/// settings.
 #[derive(Clone)]
 pub struct Recovery {
     pub users: Arc<dyn UserStore>,
@@ -76,6 +79,9 @@ pub struct Recovery {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
     pub hasher: PasswordHasher,
+    /// The outbox key and the SMS code key: those of the settings, or
+    /// being read ([`Recovery::reading_keys`]).
+    pub keys: Keys,
     pub settings: RecoverySettings,
 }
 
@@ -87,6 +93,9 @@ pub enum SealError {
     Render(#[from] RenderError),
     #[error("no outbox key is configured")]
     NoKey,
+    /// The keys could not be read.
+    #[error(transparent)]
+    Keys(DependencyError),
     #[error("a login is no address to send to")]
     NoAddress,
     #[error(transparent)]
@@ -117,8 +126,12 @@ impl Recovery {
     pub fn without_audit(
         store: Arc<impl UserStore + ResetTokenStore + CodeStore + OutboxStore + 'static>,
         clock: Arc<dyn Clock>,
-        settings: RecoverySettings,
+        mut settings: RecoverySettings,
     ) -> Self {
+        let keys = Keys::ready(KeySet {
+            outbox: settings.outbox_key.take(),
+            code: settings.sms.code_secret.take(),
+        });
         Self {
             users: store.clone(),
             tokens: store.clone(),
@@ -129,8 +142,21 @@ impl Recovery {
             clock,
             random: Arc::new(OsRandom),
             hasher: PasswordHasher::owasp(),
+            keys,
             settings,
         }
+    }
+
+    /// The same flows with keys being read (started as the function
+    /// starts, awaited where one is first used) in place of the settings'.
+    pub fn reading_keys(self, keys: Keys) -> Self {
+        Self { keys, ..self }
+    }
+
+    /// The outbox key, once read.
+    async fn outbox_key(&self) -> Result<Arc<OutboxKey>, SealError> {
+        let keys = self.keys.get().await.map_err(SealError::Keys)?;
+        keys.outbox.clone().ok_or(SealError::NoKey)
     }
 
     async fn find(&self, lookup: &AccountLookup) -> Result<Option<UserAccount>, DependencyError> {
@@ -181,7 +207,7 @@ impl Recovery {
 
     /// `message` to `account` as an outbox item of `kind`, sealed under the
     /// outbox key, to be sent before `send_before` or never.
-    fn seal(
+    async fn seal(
         &self,
         account: &UserAccount,
         kind: MessageKind,
@@ -189,7 +215,7 @@ impl Recovery {
         send_before: Timestamp,
     ) -> Result<OutboxItem, SealError> {
         let message: Message = message?.into();
-        let key = self.settings.outbox_key.as_ref().ok_or(SealError::NoKey)?;
+        let key = self.outbox_key().await?;
         let now = self.clock.now();
         let mut item = OutboxItem {
             user_id: account.id.clone(),
@@ -206,14 +232,14 @@ impl Recovery {
 
     /// An event about `account` for the product's bus, as an outbox item
     /// to go with the change it reports (in its transaction).
-    fn seal_event(
+    async fn seal_event(
         &self,
         account: &UserAccount,
         kind: EventKind,
         through: &str,
         at: Timestamp,
     ) -> Result<OutboxItem, SealError> {
-        let key = self.settings.outbox_key.as_ref().ok_or(SealError::NoKey)?;
+        let key = self.outbox_key().await?;
         let mut item = OutboxItem {
             user_id: account.id.clone(),
             key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,

@@ -73,7 +73,7 @@ impl Recovery {
                         hit => {
                             updates.extend(hit.and_then(Result::ok));
                             let id = account.id.clone();
-                            match self.reminder(account, contact, caller.language) {
+                            match self.reminder(account, contact, caller.language).await {
                                 Ok(item) => (ResetRequestOutcome::ReminderSent(id), Some(item)),
                                 Err(err) => {
                                     error!(user_id = %id, error = %err, "could not seal the reminder");
@@ -98,7 +98,7 @@ impl Recovery {
     }
 
     /// The reminder to `account`, by the channel `contact` came in on.
-    fn reminder(
+    async fn reminder(
         &self,
         account: &UserAccount,
         contact: &AccountLookup,
@@ -111,11 +111,11 @@ impl Recovery {
         match contact {
             AccountLookup::Phone(phone) => {
                 let text = sms::login_reminder(phone, &context, provider);
-                self.seal(account, kind, text, send_before)
+                self.seal(account, kind, text, send_before).await
             }
             AccountLookup::Email(to) => {
                 let mail = email::login_reminder(to, &context, provider);
-                self.seal(account, kind, mail, send_before)
+                self.seal(account, kind, mail, send_before).await
             }
             AccountLookup::Login(_) => Err(SealError::NoAddress),
         }

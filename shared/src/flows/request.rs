@@ -271,6 +271,7 @@ impl Recovery {
             let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
             let item = self
                 .seal(account, MessageKind::ProviderNotice, notice, send_before)
+                .await
                 .map_err(SendFailure::Seal)?;
             let stored = self
                 .codes
@@ -286,6 +287,7 @@ impl Recovery {
         let message = email::reset_link(to, &context, &link, lifetime);
         let item = self
             .seal(account, MessageKind::ResetLink, message, record.expires_at)
+            .await
             .map_err(SendFailure::Seal)?;
         match self
             .tokens

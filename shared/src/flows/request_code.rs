@@ -21,7 +21,6 @@ impl Recovery {
         language: Language,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let sms_settings = &self.settings.sms;
-        let secret = self.code_secret()?;
         let limits: [Limit; 3] = [
             (address.to_owned(), self.settings.limits.address.as_slice()),
             (format!("sms-{address}"), sms_settings.ip_limits.as_slice()),
@@ -35,7 +34,15 @@ impl Recovery {
         let mut stored = None;
         for round in 0..RATE_ATTEMPTS {
             self.back_off(round).await;
-            let state = self.codes.load_request(&lookup, &keys, &[]).await?;
+            // The keys (read once, as the function started) beside the
+            // counters and the number's account.
+            let (read, state) = tokio::join!(
+                self.keys.get(),
+                self.codes.load_request(&lookup, &keys, &[])
+            );
+            let read = read?;
+            let secret = read.code_secret()?;
+            let state = state?;
             let now = self.clock.now();
             let updates = within(&limits, &state.counters, now)?;
             let code = SmsCode::generate(self.random.as_ref())?;
@@ -54,7 +61,10 @@ impl Recovery {
             };
             let message = match state.account.as_ref() {
                 Some(account) => {
-                    match self.code_message(account, phone, &code, &record, language) {
+                    match self
+                        .code_message(account, phone, &code, &record, language)
+                        .await
+                    {
                         Ok(message) => message,
                         Err(err) => {
                             error!(user_id = %account.id, error = %err, "could not seal the SMS");
@@ -97,7 +107,7 @@ impl Recovery {
     /// What a code request sends to `account`: nothing when it is disabled,
     /// the provider's name when it signs in only elsewhere, else the code
     /// (which may go out only while `record` lives).
-    fn code_message(
+    async fn code_message(
         &self,
         account: &UserAccount,
         phone: &PhoneNumber,
@@ -112,11 +122,13 @@ impl Recovery {
         let item = if let Some(provider) = account.social_only() {
             let send_before = record.issued_at.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
             let notice = sms::provider_account(phone, &context, provider);
-            self.seal(account, MessageKind::ProviderNotice, notice, send_before)?
+            self.seal(account, MessageKind::ProviderNotice, notice, send_before)
+                .await?
         } else {
             let lifetime = self.settings.sms.code_lifetime_seconds;
             let text = sms::code(phone, &context, code, lifetime);
-            self.seal(account, MessageKind::Code, text, record.expires_at)?
+            self.seal(account, MessageKind::Code, text, record.expires_at)
+                .await?
         };
         Ok(Some(item))
     }

@@ -157,8 +157,9 @@ impl Recovery {
             TokenPurpose::SelfService => "reset_link",
         };
         let now = self.clock.now();
-        let notices =
-            self.password_changed_notices(&account, now, false, by_sms, through, change.language)?;
+        let notices = self
+            .password_changed_notices(&account, now, false, by_sms, through, change.language)
+            .await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -197,7 +198,7 @@ impl Recovery {
     /// outbox with the change itself, so a change is never made untold;
     /// and with them the `PasswordChanged` event for the product, saying
     /// `through` what it changed.
-    pub(super) fn password_changed_notices(
+    pub(super) async fn password_changed_notices(
         &self,
         account: &UserAccount,
         now: Timestamp,
@@ -210,14 +211,14 @@ impl Recovery {
         let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
         let kind = MessageKind::PasswordChanged;
         // "This was not me", for the change made at `now`.
-        let lock = self.lock_link_for(account, now);
+        let lock = self.lock_link_for(account, now).await?;
         let mut notices = Vec::new();
         if let Some(to) = &account.email {
             let not_me = lock
                 .as_deref()
                 .map(|link| (link, LOCK_LINK_LIFETIME_SECONDS));
             let notice = email::password_changed(to, &context, now, by_admin, not_me);
-            notices.push(self.seal(account, kind, notice, send_before)?);
+            notices.push(self.seal(account, kind, notice, send_before).await?);
         }
         if let Some(to) = account
             .phone
@@ -225,9 +226,12 @@ impl Recovery {
             .filter(|_| by_sms || notices.is_empty())
         {
             let notice = sms::password_changed(to, &context, by_admin, lock.as_deref());
-            notices.push(self.seal(account, kind, notice, send_before)?);
+            notices.push(self.seal(account, kind, notice, send_before).await?);
         }
-        notices.push(self.seal_event(account, EventKind::PasswordChanged, through, now)?);
+        notices.push(
+            self.seal_event(account, EventKind::PasswordChanged, through, now)
+                .await?,
+        );
         Ok(notices)
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::{
     PasswordHash, PasswordHasher, PasswordPolicy, PhoneNumber, SystemClock, Timestamp, UserAccount,
     UserId,
 };
-use crate::flows::{DeliverError, Delivered, Delivery, Recovery};
+use crate::flows::{DeliverError, Delivered, Delivery, Keys, Recovery};
 use crate::messages::{OutgoingEmail, OutgoingSms};
 use crate::ports::{OutboxItem, UserStore};
 
@@ -84,7 +84,7 @@ impl World {
             texter: sms.clone(),
             publisher: events.clone(),
             clock: clock.clone(),
-            key: settings.outbox_key.clone().unwrap_or_else(outbox_key),
+            keys: Keys::outbox(settings.outbox_key.clone().unwrap_or_else(outbox_key)),
         };
         let recovery = Recovery::new(store.clone(), clock.clone(), settings);
         Self {

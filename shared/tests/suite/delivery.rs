@@ -7,7 +7,7 @@ use password_recovery::aws::{
 };
 use password_recovery::delivery_event::{self, Readers};
 use password_recovery::domain::{AccountLookup, LoginName, OutboxKey};
-use password_recovery::flows::{DeliverError, Delivered, Delivery};
+use password_recovery::flows::{DeliverError, Delivered, Delivery, Keys};
 use password_recovery::ports::UserStore;
 use password_recovery::testing::{MailSink, TestAccount, World};
 use serde_json::{Value, json};
@@ -77,7 +77,7 @@ async fn a_payload_under_another_key_is_never_sent_and_is_handed_back() {
     let w = world().await;
     request(&w, "ada").await;
     let other = Delivery {
-        key: Arc::new(OutboxKey::derive(&[9u8; 32]).unwrap()),
+        keys: Keys::outbox(Arc::new(OutboxKey::derive(&[9u8; 32]).unwrap())),
         ..w.delivery.clone()
     };
     let item = w.store.take_new_messages().pop().unwrap();

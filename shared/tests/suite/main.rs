@@ -8,6 +8,7 @@ mod delivery;
 mod delivery_status;
 mod email_link;
 mod http;
+mod keys;
 mod languages;
 mod lifecycle;
 mod limits;
