@@ -172,12 +172,9 @@ async fn one_ipv6_slash_64_is_one_caller_for_every_kind_of_request() {
     assert!(attempt(&w, "ada", IP).await.is_ok());
 }
 
-/// Others behind one address asking at the same moment add their hits to
-/// its counter between a request's read and its write: the request's hit is
-/// added beside them without another round while the window has room, and
-/// refused (nothing sent) once their hits have filled it.
-#[tokio::test(start_paused = true)]
-async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_full() {
+/// A world whose addresses may ask five times an hour, with `ada` (an
+/// email and the number 1).
+async fn five_an_hour_from_one_address() -> World {
     let w = World::with_settings(password_recovery::RecoverySettings {
         limits: ForgotLimits::new(3, 10, 5),
         ..settings()
@@ -187,6 +184,16 @@ async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_
         .phone(phone(1).as_e164())
         .create_in(&*w.store)
         .await;
+    w
+}
+
+/// Others behind one address asking at the same moment add their hits to
+/// its counter between a request's read and its write: the request's hit is
+/// added beside them without another round while the window has room, and
+/// refused (nothing sent) once their hits have filled it.
+#[tokio::test(start_paused = true)]
+async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_full() {
+    let w = five_an_hour_from_one_address().await;
     // Nothing read yet: room for four beside this request's hit, and four
     // others take it.
     w.store.others_add_hits_meanwhile(4);
@@ -200,16 +207,9 @@ async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_
     // Five in the hour: the address is full, for any kind of request.
     assert_eq!(attempt(&w, "someone", IP).await, Err(3600));
     assert_eq!(attempt(&w, phone(1).as_e164(), IP).await, Err(3600));
-    // Four read, room for this one alone: two more meanwhile fill it.
-    let w = World::with_settings(password_recovery::RecoverySettings {
-        limits: ForgotLimits::new(3, 10, 5),
-        ..settings()
-    });
-    TestAccount::new("ada")
-        .email("ada@example.com")
-        .phone(phone(1).as_e164())
-        .create_in(&*w.store)
-        .await;
+    // Three read, room for this one and one more: two more meanwhile fill
+    // it.
+    let w = five_an_hour_from_one_address().await;
     for n in 0..3 {
         attempt(&w, &format!("someone{n}"), IP).await.unwrap();
     }
