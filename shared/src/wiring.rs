@@ -35,11 +35,7 @@ pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
         Arc::new(SystemClock),
         config.recovery.clone(),
     )
-    .reading_keys(reading_keys(
-        sdk,
-        &config.outbox_secret_id,
-        &config.sms_code_secret_id,
-    ))
+    .reading_keys(keys_of(sdk, config))
 }
 
 /// As [`recovery`], with the administrator's actions and their audit trail
@@ -50,11 +46,12 @@ pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
         Arc::new(SystemClock),
         config.recovery.clone(),
     )
-    .reading_keys(reading_keys(
-        sdk,
-        &config.outbox_secret_id,
-        &config.sms_code_secret_id,
-    ))
+    .reading_keys(keys_of(sdk, config))
+}
+
+/// The keys of the flows `config` names, being read.
+fn keys_of(sdk: &SdkConfig, config: &AppConfig) -> Keys {
+    reading_keys(sdk, &config.outbox_secret_id, &config.sms_code_secret_id)
 }
 
 /// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS

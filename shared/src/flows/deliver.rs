@@ -97,9 +97,7 @@ impl Delivery {
             Claim::Gone => return Ok(Delivered::Gone),
             Claim::Busy => return Err(DeliverError::Busy),
         }
-        let key = match keys.and_then(|keys| {
-            (keys.outbox.clone()).ok_or_else(|| DependencyError::new("outbox_key", "NoKey"))
-        }) {
+        let key = match keys.and_then(|keys| keys.outbox_key().cloned()) {
             Ok(key) => key,
             Err(err) => {
                 error!(message = %item.key, error = %err, "no outbox key to open the message; will retry");

@@ -23,6 +23,14 @@ pub struct KeySet {
 }
 
 impl KeySet {
+    /// The key messages are sealed under and lock links signed with; a flow
+    /// that sends (or a delivery) cannot run without it.
+    pub fn outbox_key(&self) -> Result<&Arc<OutboxKey>, DependencyError> {
+        self.outbox
+            .as_ref()
+            .ok_or_else(|| DependencyError::new("outbox_key", "NoKey"))
+    }
+
     /// The key stored codes are MACed under; the phone flows cannot run
     /// without it.
     pub fn code_secret(&self) -> Result<&CodeSecret, DependencyError> {

@@ -114,10 +114,9 @@ impl Recovery {
         token: &str,
     ) -> Result<Result<(LockClaim, UserAccount), LockLink>, DependencyError> {
         let keys = self.keys.get().await?;
-        let Some(key) = keys.outbox.as_deref() else {
+        let key = keys.outbox_key().inspect_err(|_| {
             error!("no outbox key: lock links cannot be checked");
-            return Err(DependencyError::new("lock_link", "NoKey"));
-        };
+        })?;
         let now = self.clock.now();
         let Some(claim) = LockClaim::verify(token, key).filter(|c| c.expires_at > now) else {
             return Ok(Err(LockLink::Invalid));

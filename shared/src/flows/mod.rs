@@ -156,7 +156,7 @@ impl Recovery {
     /// The outbox key, once read.
     async fn outbox_key(&self) -> Result<Arc<OutboxKey>, SealError> {
         let keys = self.keys.get().await.map_err(SealError::Keys)?;
-        keys.outbox.clone().ok_or(SealError::NoKey)
+        keys.outbox_key().cloned().map_err(|_| SealError::NoKey)
     }
 
     async fn find(&self, lookup: &AccountLookup) -> Result<Option<UserAccount>, DependencyError> {
