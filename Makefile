@@ -1,7 +1,8 @@
 # The two commands: `make dev` runs the local stack, `make test` runs every
-# test. Both install what they need (moto, cargo-lambda, zig, SAM CLI,
-# schemathesis) into ./.venv first; `make test` also Chromium, ChromeDriver
-# (Debian's) and axe-core (npm) for the browser tests.
+# test (`make check` is its fast tier). Both install what they need (moto,
+# cargo-lambda, zig, SAM CLI, schemathesis) into ./.venv first; `make test`
+# also Chromium, ChromeDriver (Debian's) and axe-core (npm) for the browser
+# tests.
 
 SHELL  := /bin/bash
 PYTHON ?= python3
@@ -10,7 +11,7 @@ TOOLS  := $(VENV)/.tools-installed
 # Chromium, ChromeDriver and axe-core for the browser tests.
 BROWSER := infra/browser/node_modules/.installed
 
-.PHONY: dev test bench tools lint unit fmt template-check sam-build screenshots
+.PHONY: dev test check bench tools lint fmt template-check sam-build screenshots
 
 # SAM and cargo-lambda from ./.venv, offline, with zig's cache in the project.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" AWS_DEFAULT_REGION=us-east-1 \
@@ -64,13 +65,22 @@ sam-build: $(TOOLS)
 		echo "$$f: bootstrap $$(du -h .aws-sam/build/$$f/bootstrap | cut -f1)"; \
 	done
 
+# Also each function alone, as sam build and make bench build it: with only
+# its own features, which the workspace-wide run unifies away.
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	@for p in $(PACKAGES); do cargo clippy -p $$p -- -D warnings || exit 1; done
 
-# Only the tests that need no emulator.
-unit:
-	cargo test -p password-recovery
+# The fast tier: formatting, lints and every test that needs neither an
+# emulator nor an AWS SDK crate (the crates of the domain, the messages, the
+# core, the test support and the edges, with the in-memory suite).
+FAST := -p recovery-domain -p recovery-messages -p recovery-core -p recovery-testing -p recovery-edges
+
+check:
+	cargo fmt --all --check
+	cargo clippy $(FAST) --all-targets -- -D warnings
+	cargo test $(FAST)
 
 fmt:
 	cargo fmt --all

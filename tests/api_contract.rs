@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Instant;
 
-use password_recovery::http::ROUTES;
+use recovery_edges::http::ROUTES;
 use serde_yaml_ng::Value;
 use system_tests::{LocalStack, log_dir_for, tool, workspace_root};
 
@@ -22,8 +22,8 @@ fn document() -> Value {
 /// The codes `ErrorCode::as_str` names, read from its source: a code added
 /// there and not to the document fails here.
 fn codes_in_the_code() -> BTreeSet<String> {
-    let source = std::fs::read_to_string(workspace_root().join("shared/src/http/error.rs"))
-        .expect("read shared/src/http/error.rs");
+    let source = std::fs::read_to_string(workspace_root().join("shared/edges/src/http/error.rs"))
+        .expect("read shared/edges/src/http/error.rs");
     let start = source.find("pub fn as_str").expect("ErrorCode::as_str");
     let body = &source[start..];
     let body = &body[..body.find("\n    }\n").expect("the end of as_str")];

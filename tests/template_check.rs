@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use password_recovery::config::Function;
-use password_recovery::http::ROUTES;
-use password_recovery::testing::token_from;
+use recovery_edges::config::Function;
+use recovery_edges::http::ROUTES;
+use recovery_testing::token_from;
 use serde_json::json;
 use serde_yaml_ng::Value;
 use system_tests::*;

@@ -21,15 +21,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
-use password_recovery::aws::{
+use recovery_aws::{
     DynamoDbStore, EventBridgePublisher, OUTBOX_PREFIX, PK, SesMailer, SnsTexter,
     outbox_item_from_stream_image, stream_image,
 };
-use password_recovery::config::{ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
-use password_recovery::domain::{Clock, CodeSecret, SystemClock, UserAccount};
-use password_recovery::flows::{Delivered, Delivery, Keys, Recovery};
-use password_recovery::ports::OutboxItem;
-use password_recovery::testing::{TestAccount, outbox_key};
+use recovery_core::flows::{Delivered, Delivery, Keys, Recovery};
+use recovery_core::ports::OutboxItem;
+use recovery_domain::{Clock, CodeSecret, SystemClock, UserAccount};
+use recovery_edges::config::{ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
+use recovery_testing::{TestAccount, outbox_key};
 
 pub use dev_stack::*;
 pub use emulator::*;
@@ -157,7 +157,7 @@ pub fn test_settings() -> RecoverySettings {
         // Every test here calls from a few addresses; the per-address limit
         // has tests of its own.
         limits: ForgotLimits::new(3, 10, 100_000),
-        ..password_recovery::testing::settings()
+        ..recovery_testing::settings()
     }
 }
 
@@ -199,7 +199,7 @@ pub async fn outbox_secret(sdk: &SdkConfig) -> String {
     local_stack::ensure_secret(
         &secrets,
         "recovery-test-outbox",
-        Some(password_recovery::testing::OUTBOX_SECRET),
+        Some(recovery_testing::OUTBOX_SECRET),
     )
     .await
     .expect("create the outbox secret")
@@ -324,10 +324,10 @@ impl CapturingTokens {
                 let plain = outbox_key()
                     .open(&item.id(), &item.sealed)
                     .expect("a sealed message");
-                match password_recovery::messages::Message::decode(&plain).expect("a message") {
-                    password_recovery::messages::Message::Email(email) => email.text,
-                    password_recovery::messages::Message::Sms(sms) => sms.text,
-                    password_recovery::messages::Message::Event(event) => event.detail,
+                match recovery_messages::Message::decode(&plain).expect("a message") {
+                    recovery_messages::Message::Email(email) => email.text,
+                    recovery_messages::Message::Sms(sms) => sms.text,
+                    recovery_messages::Message::Event(event) => event.detail,
                 }
             })
             .collect()
@@ -335,15 +335,14 @@ impl CapturingTokens {
 }
 
 #[async_trait::async_trait]
-impl password_recovery::ports::ResetTokenStore for CapturingTokens {
+impl recovery_core::ports::ResetTokenStore for CapturingTokens {
     async fn issue_counted(
         &self,
         user: &UserAccount,
-        record: &password_recovery::domain::ResetTokenRecord,
+        record: &recovery_domain::ResetTokenRecord,
         message: &OutboxItem,
-        counters: &[password_recovery::ports::CounterUpdate<'_>],
-    ) -> Result<password_recovery::ports::IssueOutcome, password_recovery::ports::DependencyError>
-    {
+        counters: &[recovery_core::ports::CounterUpdate<'_>],
+    ) -> Result<recovery_core::ports::IssueOutcome, recovery_core::ports::DependencyError> {
         self.items
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -355,27 +354,24 @@ impl password_recovery::ports::ResetTokenStore for CapturingTokens {
 
     async fn find(
         &self,
-        digest: &password_recovery::domain::TokenDigest,
-    ) -> Result<
-        Option<password_recovery::domain::ResetTokenRecord>,
-        password_recovery::ports::DependencyError,
-    > {
+        digest: &recovery_domain::TokenDigest,
+    ) -> Result<Option<recovery_domain::ResetTokenRecord>, recovery_core::ports::DependencyError>
+    {
         self.inner.find(digest).await
     }
 
     async fn record_wrong_login(
         &self,
-        digest: &password_recovery::domain::TokenDigest,
+        digest: &recovery_domain::TokenDigest,
         max: u32,
-    ) -> Result<u32, password_recovery::ports::DependencyError> {
+    ) -> Result<u32, recovery_core::ports::DependencyError> {
         self.inner.record_wrong_login(digest, max).await
     }
 
     async fn redeem(
         &self,
-        redemption: password_recovery::ports::Redemption<'_>,
-    ) -> Result<password_recovery::ports::RedeemOutcome, password_recovery::ports::DependencyError>
-    {
+        redemption: recovery_core::ports::Redemption<'_>,
+    ) -> Result<recovery_core::ports::RedeemOutcome, recovery_core::ports::DependencyError> {
         self.inner.redeem(redemption).await
     }
 }

@@ -4,14 +4,12 @@
 
 use std::sync::Arc;
 
-use password_recovery::admin_event;
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{
-    Clock, LoginName, PasswordHasher, SystemClock, Timestamp, UserAccount,
-};
-use password_recovery::flows::Recovery;
-use password_recovery::ports::UserStore;
-use password_recovery::testing::{ManualClock, token_from};
+use recovery_aws::DynamoDbStore;
+use recovery_core::flows::Recovery;
+use recovery_core::ports::UserStore;
+use recovery_domain::{Clock, LoginName, PasswordHasher, SystemClock, Timestamp, UserAccount};
+use recovery_edges::admin_event;
+use recovery_testing::{ManualClock, token_from};
 use serde_json::{Value, json};
 use system_tests::*;
 

@@ -2,10 +2,10 @@
 //! Lambda Invoke API of `cargo lambda watch`, as a sign-in backend calls it
 //! with the AWS SDK, on the real DynamoDB adapter and moto.
 
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{LoginName, PasswordHash, PasswordHasher};
-use password_recovery::ports::UserStore;
-use password_recovery::testing::token_from;
+use recovery_aws::DynamoDbStore;
+use recovery_core::ports::UserStore;
+use recovery_domain::{LoginName, PasswordHash, PasswordHasher};
+use recovery_testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
 

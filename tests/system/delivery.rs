@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use password_recovery::aws::{message_tags, stream_image};
-use password_recovery::ports::MessageRef;
-use password_recovery::testing::token_from;
+use recovery_aws::{message_tags, stream_image};
+use recovery_core::ports::MessageRef;
+use recovery_testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
 
@@ -184,7 +184,7 @@ async fn a_record_handed_over_twice_sends_one_email_and_nothing_is_stored_in_cle
         .map(|(i, item)| {
             (
                 format!("{}", 100 + i),
-                password_recovery::aws::outbox_stream_image(item),
+                recovery_aws::outbox_stream_image(item),
             )
         })
         .collect();
@@ -230,7 +230,7 @@ async fn a_phone_only_account_gets_the_password_changed_sms() {
     let phone = unique_phone();
     create(
         &f.table,
-        password_recovery::testing::TestAccount::new(&login)
+        recovery_testing::TestAccount::new(&login)
             .phone(&phone)
             .password("the old password 1"),
     )
@@ -255,13 +255,13 @@ async fn a_phone_only_account_gets_the_password_changed_sms() {
 }
 
 /// The Lambda event of an SNS notification carrying the SES event `name`
-/// (from AWS's documentation, `shared/tests/fixtures/ses/`) about the email
+/// (from AWS's documentation, `shared/aws/tests/fixtures/ses/`) about the email
 /// `provider_id` to `to`, tagged as SES tags it: what the configuration
 /// set's event destination hands the deliver function.
 fn ses_notification(name: &str, reference: &MessageRef, provider_id: &str, to: &str) -> Value {
     let fixture = |name: &str| -> Value {
         let path = format!(
-            "{}/../shared/tests/fixtures/ses/{name}.json",
+            "{}/../shared/aws/tests/fixtures/ses/{name}.json",
             env!("CARGO_MANIFEST_DIR")
         );
         serde_json::from_str(&std::fs::read_to_string(path).expect("a fixture")).expect("JSON")

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use local_stack::{DEMO_ACCOUNTS, seed_demo_accounts};
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{LoginName, PasswordHasher, SystemClock};
-use password_recovery::ports::UserStore;
+use recovery_aws::DynamoDbStore;
+use recovery_core::ports::UserStore;
+use recovery_domain::{LoginName, PasswordHasher, SystemClock};
 use system_tests::*;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{
+use recovery_aws::DynamoDbStore;
+use recovery_core::ports::{
+    CodeStore, CounterChange, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
+};
+use recovery_domain::{
     AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken,
     ResetTokenRecord, SmsCode, Timestamp, TokenPurpose, UserAccount,
 };
-use password_recovery::messages::{Channel, MessageKind};
-use password_recovery::ports::{
-    CodeStore, CounterChange, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
-};
+use recovery_messages::{Channel, MessageKind};
 use system_tests::*;
 
 async fn fresh_store() -> DynamoDbStore {
@@ -23,7 +23,7 @@ async fn fresh_store() -> DynamoDbStore {
     DynamoDbStore::from_sdk(&sdk, &fresh_table(&sdk).await)
 }
 
-password_recovery::store_contract_tests!(fresh_store);
+recovery_testing::store_contract_tests!(fresh_store);
 
 async fn store() -> (SdkConfig, DynamoDbStore) {
     let sdk = sdk_config().await;

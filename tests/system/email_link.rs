@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{
+use recovery_aws::DynamoDbStore;
+use recovery_core::ports::{IssueOutcome, OutboxItem, ResetTokenStore, UserStore};
+use recovery_domain::{
     Clock, LoginName, OsRandom, PasswordHasher, ResetToken, ResetTokenRecord, SystemClock,
     Timestamp, TokenPurpose, UserAccount,
 };
-use password_recovery::messages::{Channel, MessageKind};
-use password_recovery::ports::{IssueOutcome, OutboxItem, ResetTokenStore, UserStore};
-use password_recovery::testing::{TestAccount, token_from};
+use recovery_messages::{Channel, MessageKind};
+use recovery_testing::{TestAccount, token_from};
 use serde_json::json;
 use system_tests::*;
 

@@ -4,14 +4,12 @@
 
 use std::sync::Arc;
 
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{
-    AccountLookup, Clock, Language, PhoneNumber, SystemClock, Timestamp,
-};
-use password_recovery::flows::{
+use recovery_aws::DynamoDbStore;
+use recovery_core::flows::{
     CredentialCheck, FlowError, PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError,
 };
-use password_recovery::testing::{ManualClock, token_from};
+use recovery_domain::{AccountLookup, Clock, Language, PhoneNumber, SystemClock, Timestamp};
+use recovery_testing::{ManualClock, token_from};
 use secrecy::SecretString;
 use system_tests::*;
 

@@ -3,7 +3,7 @@
 //! table read back from moto, and the product's events read through a rule
 //! and a queue on the emulator's bus.
 
-use password_recovery::testing::token_from;
+use recovery_testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
 

@@ -3,7 +3,7 @@
 //! the caller's address matters) to the functions under `cargo lambda
 //! watch`, on a table of their own.
 
-use password_recovery::testing::token_from;
+use recovery_testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
 

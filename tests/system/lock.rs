@@ -3,7 +3,7 @@
 //! `lock-account`, and what the lock leaves: no sign-in with the new
 //! password, an audit record, one `AccountDisabled` event for the product.
 
-use password_recovery::testing::token_from;
+use recovery_testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
 

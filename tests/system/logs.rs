@@ -4,9 +4,9 @@
 //! code, password, hash or secret appears anywhere in what they wrote, the
 //! runtime's and the SDK's own events included.
 
-use password_recovery::domain::{LoginName, ResetToken};
-use password_recovery::ports::UserStore;
-use password_recovery::testing::{OUTBOX_SECRET, token_from};
+use recovery_core::ports::UserStore;
+use recovery_domain::{LoginName, ResetToken};
+use recovery_testing::{OUTBOX_SECRET, token_from};
 use serde_json::{Value, json};
 use system_tests::*;
 
@@ -112,7 +112,7 @@ async fn at_trace_no_flow_logs_a_secret() {
     f.settle();
 
     // The stored hash, whole and in parts.
-    let store = password_recovery::aws::DynamoDbStore::from_sdk(&sdk_config().await, &f.table);
+    let store = recovery_aws::DynamoDbStore::from_sdk(&sdk_config().await, &f.table);
     let stored = store
         .find_by_login(&LoginName::parse(&login).unwrap())
         .await

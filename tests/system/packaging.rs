@@ -1,23 +1,22 @@
-//! Each function links only the SDK clients it calls, and none links the
-//! test support: its dependency tree, resolved for that package alone (as
-//! `sam build` and `make bench` build it), holds no other AWS service client
-//! and no `test-support` feature.
+//! Each function links only the SDK clients it calls: its dependency tree,
+//! resolved for that package alone (as `sam build` and `make bench` build
+//! it), holds no other AWS service client. (That none links the test
+//! support is held by the in-memory suite's `tidy`.)
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use system_tests::workspace_root;
 
-/// `cargo tree` of `package`'s normal dependencies, one line each, with
-/// `edges` (`normal`, or `normal,features` for the features too).
-fn tree(package: &str, edges: &str) -> String {
+/// `cargo tree` of `package`'s normal dependencies, one line each.
+fn tree(package: &str) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .args([
             "tree",
             "--offline",
             "-e",
-            edges,
+            "normal",
             "--prefix",
             "none",
             "-p",
@@ -36,7 +35,7 @@ fn tree(package: &str, edges: &str) -> String {
 
 /// The SDK service crates in `package`'s normal dependencies.
 fn service_clients(package: &str) -> BTreeSet<String> {
-    tree(package, "normal")
+    tree(package)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .filter(|name| name.starts_with("aws-sdk-"))
@@ -83,22 +82,5 @@ fn each_function_depends_only_on_the_clients_it_calls() {
     ] {
         let expected: BTreeSet<String> = clients.iter().map(|c| c.to_string()).collect();
         assert_eq!(service_clients(package), expected, "{package}");
-    }
-}
-
-#[test]
-fn no_function_carries_the_test_support() {
-    for function in password_recovery::config::Function::ALL {
-        let features = tree(function.name(), "normal,features");
-        assert!(
-            features.contains("password-recovery feature \"default\""),
-            "{}: cargo tree lists the shared crate's features",
-            function.name()
-        );
-        assert!(
-            !features.contains("feature \"test-support\""),
-            "{} is built with the test support",
-            function.name()
-        );
     }
 }

@@ -1,9 +1,9 @@
 //! Recovery by SMS code end to end: HTTP through `cargo lambda watch` to the
 //! real functions, the real SDK, and the moto emulator.
 
-use password_recovery::aws::DynamoDbStore;
-use password_recovery::domain::{LoginName, PasswordHasher, UserAccount};
-use password_recovery::ports::UserStore;
+use recovery_aws::DynamoDbStore;
+use recovery_core::ports::UserStore;
+use recovery_domain::{LoginName, PasswordHasher, UserAccount};
 use serde_json::json;
 use system_tests::*;
 

@@ -1,9 +1,9 @@
 //! The SES and SNS adapters through the real SDK against the moto emulator.
 
-use password_recovery::aws::{SesMailer, SnsTexter};
-use password_recovery::domain::{EmailAddress, Language, PhoneNumber, SmsCode, UserId};
-use password_recovery::messages::{Context, Texts, email, sms};
-use password_recovery::ports::{Mailer, MessageRef, Texter};
+use recovery_aws::{SesMailer, SnsTexter};
+use recovery_core::ports::{Mailer, MessageRef, Texter};
+use recovery_domain::{EmailAddress, Language, PhoneNumber, SmsCode, UserId};
+use recovery_messages::{Context, Texts, email, sms};
 use system_tests::*;
 
 const CONTEXT: Context<'static> = Context {

@@ -1,17 +1,18 @@
 //! The administrator's function, invoked directly (no public route): IAM
 //! decides who may call it. A JSON event in, a JSON result out; failures are
-//! results too. Wiring only; the logic is in the `password-recovery` crate.
+//! results too. Wiring only; the logic is in the `recovery-*` crates under `shared/`.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use password_recovery::config::Function;
-use password_recovery::{AppConfig, admin_event, aws, wiring};
+use recovery_edges::config::Function;
+use recovery_edges::{AppConfig, admin_event};
+use recovery_wiring as wiring;
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    password_recovery::logging::init();
+    recovery_edges::logging::init();
     let config = AppConfig::from_env(Function::AdminReset)?;
-    let sdk = aws::load_sdk_config(Function::AdminReset.name());
+    let sdk = wiring::load_sdk_config(Function::AdminReset.name());
     let recovery = wiring::administration(&sdk, &config);
     let recovery = &recovery;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -1,17 +1,18 @@
 //! `GET /password/forgot` and `POST /password/forgot`: the "Forgot password"
 //! step, by login or email (a link by email) or by phone number (a code by
 //! SMS); and `/password/forgot-login`, "Forgot your login?". Wiring only;
-//! the logic is in the `password-recovery` crate.
+//! the logic is in the `recovery-*` crates under `shared/`.
 
 use lambda_http::Error;
-use password_recovery::config::Function;
-use password_recovery::{AppConfig, aws, http, wiring};
+use recovery_edges::config::Function;
+use recovery_edges::{AppConfig, http};
+use recovery_wiring as wiring;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    password_recovery::logging::init();
+    recovery_edges::logging::init();
     let config = AppConfig::from_env(Function::RequestReset)?;
-    let sdk = aws::load_sdk_config(Function::RequestReset.name());
+    let sdk = wiring::load_sdk_config(Function::RequestReset.name());
     let recovery = wiring::recovery(&sdk, &config);
     let (recovery, web_settings) = (&recovery, &config.web);
     http::serve(move |req| http::request_reset(recovery, web_settings, req)).await

@@ -1,7 +1,7 @@
 //! The AWS calls each flow makes, counted at the emulator by the
 //! `app/<function>` tag in each request's user agent.
 
-use password_recovery::config::Function::{
+use recovery_edges::config::Function::{
     AdminReset, Deliver, RequestReset, SetPassword, VerifyCode,
 };
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use password_recovery::config::Function::{
+use recovery_edges::config::Function::{
     AdminReset, Deliver, LockAccount, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
 use serde_json::{Value, json};

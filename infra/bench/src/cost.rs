@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use password_recovery::config::Function::{self, Deliver, RequestReset, SetPassword, VerifyCode};
+use recovery_edges::config::Function::{self, Deliver, RequestReset, SetPassword, VerifyCode};
 
 use crate::Error;
 use crate::calls::Calls;

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use password_recovery::aws::{DynamoDbStore, outbox_stream_image};
-use password_recovery::config::{ForgotLimits, RecoverySettings};
-use password_recovery::domain::{
+use recovery_aws::{DynamoDbStore, outbox_stream_image};
+use recovery_core::flows::Recovery;
+use recovery_core::ports::CodeStore;
+use recovery_domain::{
     AccountLookup, Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock,
     UserId,
 };
-use password_recovery::flows::Recovery;
-use password_recovery::ports::CodeStore;
+use recovery_edges::config::{ForgotLimits, RecoverySettings};
 use serde_json::Value;
 use system_tests::{
     SMS_CODE_SECRET, account, deliver_pending, fresh_table, pending_messages, stream_event,

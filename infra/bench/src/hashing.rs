@@ -3,16 +3,16 @@
 
 use std::time::{Duration, Instant};
 
-use password_recovery::RecoverySettings;
-use password_recovery::domain::{
+use recovery_core::RecoverySettings;
+use recovery_core::flows::PasswordChange;
+use recovery_core::ports::OutboxItem;
+use recovery_core::ports::{ResetTokenStore, UserStore};
+use recovery_domain::{
     Language, OsRandom, Password, PasswordHasher, ResetToken, ResetTokenRecord, Timestamp,
     TokenPurpose,
 };
-use password_recovery::flows::PasswordChange;
-use password_recovery::messages::{Channel, MessageKind};
-use password_recovery::ports::OutboxItem;
-use password_recovery::ports::{ResetTokenStore, UserStore};
-use password_recovery::testing::{TestAccount, World, settings};
+use recovery_messages::{Channel, MessageKind};
+use recovery_testing::{TestAccount, World, settings};
 
 use system_tests::workspace_root;
 

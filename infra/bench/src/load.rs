@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use password_recovery::aws::read_secret;
+use recovery_aws::read_secret;
 use serde_json::{Value, json};
 use system_tests::LocalStack;
 

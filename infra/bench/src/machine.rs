@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use password_recovery::config::Function;
+use recovery_edges::config::Function;
 use system_tests::workspace_root;
 
 pub fn machine() -> String {

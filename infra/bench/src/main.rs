@@ -40,8 +40,8 @@ mod warm;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use password_recovery::domain::PhoneNumber;
 use process::Binary;
+use recovery_domain::PhoneNumber;
 use system_tests::{
     SENDER, code_secret, event_bus, outbox_secret, sdk_config, verified_sender, workspace_root,
 };

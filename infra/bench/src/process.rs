@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use password_recovery::config::{Function, VARIABLES};
+use recovery_edges::config::{Function, VARIABLES};
 use serde_json::Value;
 use system_tests::{CODE_SECRET_NAME, SENDER, emulator, workspace_root};
 

@@ -6,9 +6,9 @@
 use std::time::Instant;
 
 use aws_config::SdkConfig;
-use password_recovery::aws::read_secret;
-use password_recovery::domain::{CodeSecret, EmailAddress, Language, OsRandom, OutboxKey};
-use password_recovery::messages::{Context, Message, Texts, email};
+use recovery_aws::read_secret;
+use recovery_domain::{CodeSecret, EmailAddress, Language, OsRandom, OutboxKey};
+use recovery_messages::{Context, Message, Texts, email};
 use secrecy::ExposeSecret;
 
 use crate::Error;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use password_recovery::config::Function::{SetPassword, VerifyCode, VerifyCredentials};
+use recovery_edges::config::Function::{SetPassword, VerifyCode, VerifyCredentials};
 use serde_json::{Value, json};
 
 use crate::calls::{CallLog, token_of};

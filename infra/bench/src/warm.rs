@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use password_recovery::config::Function::{
+use recovery_edges::config::Function::{
     AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
 use serde_json::json;

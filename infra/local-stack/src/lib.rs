@@ -10,11 +10,11 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
-use password_recovery::domain::{
+use recovery_core::flows::{AdminError, ImportRow, Imported, NewUser, Recovery, Requester};
+use recovery_domain::{
     AccountLookup, EmailAddress, LoginName, OsRandom, Password, PasswordHasher, PhoneNumber,
     RandomSource,
 };
-use password_recovery::flows::{AdminError, ImportRow, Imported, NewUser, Recovery, Requester};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
@@ -463,7 +463,7 @@ mod tests {
         assert_eq!(
             table.time_to_live_specification,
             Some(TtlSpec {
-                attribute_name: password_recovery::aws::dynamodb::EXPIRES_AT.into(),
+                attribute_name: recovery_aws::dynamodb::EXPIRES_AT.into(),
                 enabled: true
             })
         );

@@ -13,9 +13,10 @@ use local_stack::{
     DEMO_ACCOUNTS, ensure_configuration_set, ensure_event_bus, ensure_secret, ensure_sender,
     ensure_table, seed_demo_accounts,
 };
-use password_recovery::aws::load_sdk_config;
-use password_recovery::config::Function;
-use password_recovery::{AppConfig, wiring};
+use recovery_aws::load_sdk_config;
+use recovery_edges::AppConfig;
+use recovery_edges::config::Function;
+use recovery_wiring as wiring;
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -21,8 +21,8 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_sdk_lambda::primitives::Blob;
 use indicatif::{ProgressBar, ProgressStyle};
-use password_recovery::aws::{Roots, https_client};
-use password_recovery::flows::MAX_IMPORT_ROWS;
+use recovery_aws::{Roots, https_client};
+use recovery_core::flows::MAX_IMPORT_ROWS;
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: import-users FILE --function NAME_OR_ARN \

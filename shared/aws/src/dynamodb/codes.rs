@@ -1,0 +1,202 @@
+//! [`CodeStore`] on the table: one code item per number, and the rate
+//! counters written in the same transaction.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::DynamoDbStore;
+use super::layout::{self, expr, n, s};
+use crate::dependency_error;
+use recovery_core::ports::{
+    CodeStore, CounterUpdate, DependencyError, OutboxItem, RequestState, UserStore, WrongAttempt,
+    account_counter_key,
+};
+use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
+
+#[async_trait]
+impl CodeStore for DynamoDbStore {
+    async fn load_request(
+        &self,
+        lookup: &AccountLookup,
+        rate_keys: &[String],
+        account_prefixes: &[&str],
+    ) -> Result<RequestState, DependencyError> {
+        const OP: &str = "load_request";
+        let pointer_key = match lookup {
+            AccountLookup::Login(login) => layout::login_key(login),
+            AccountLookup::Email(email) => layout::email_key(email),
+            AccountLookup::Phone(phone) => layout::phone_key(phone),
+        };
+        let mut keys = vec![pointer_key];
+        keys.extend(rate_keys.iter().map(|name| layout::rate_key(name)));
+        let found = self.batch_get_in_order(OP, keys).await?;
+        let counters = rate_keys
+            .iter()
+            .zip(&found[1..])
+            .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
+            .collect();
+        let Some(pointer) = &found[0] else {
+            return Ok(RequestState {
+                counters,
+                ..RequestState::default()
+            });
+        };
+        let id = layout::pointer_target(pointer).ok_or_else(|| layout::corrupt(OP))?;
+        if account_prefixes.is_empty() {
+            let account = self.get(&id).await?;
+            return Ok(RequestState {
+                counters,
+                account,
+                account_counters: Vec::new(),
+            });
+        }
+        let names: Vec<String> = account_prefixes
+            .iter()
+            .map(|prefix| account_counter_key(prefix, &id))
+            .collect();
+        let mut keys = vec![layout::user_key(&id)];
+        keys.extend(names.iter().map(|name| layout::rate_key(name)));
+        let found = self.batch_get_in_order(OP, keys).await?;
+        let account = match &found[0] {
+            Some(item) => Some(layout::account_from_item(item)?),
+            None => None,
+        };
+        let account_counters = names
+            .iter()
+            .zip(&found[1..])
+            .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
+            .collect();
+        Ok(RequestState {
+            counters,
+            account,
+            account_counters,
+        })
+    }
+
+    async fn record_hits(
+        &self,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "record_hits";
+        let mut items = self.counter_puts(counters, OP)?;
+        items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
+        if items.is_empty() {
+            return Ok(true);
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "store_code";
+        let code = layout::code_item(record);
+        if counters.is_empty() && message.is_none() {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(code))
+                .send()
+                .await
+                .map_err(|err| dependency_error(OP, &err))?;
+            return Ok(true);
+        }
+        let mut items = vec![self.put(code, OP)?];
+        items.extend(self.counter_puts(counters, OP)?);
+        items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            // A counter moved under us (or is being moved right now).
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
+        match self.get_item("find_code", layout::code_key(phone)).await? {
+            Some(item) => layout::code_from_item(phone, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError> {
+        const OP: &str = "record_wrong_attempt";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::code_key(&record.phone)))
+            .update_expression(expr::TAKE_ATTEMPT)
+            .condition_expression(expr::CODE_HAS_ATTEMPTS)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":mac", s(record.mac.to_hex()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let left = output
+                    .attributes
+                    .as_ref()
+                    .and_then(layout::attempts_left)
+                    .ok_or_else(|| layout::corrupt(OP))?;
+                Ok(WrongAttempt::Counted {
+                    attempts_left: left,
+                })
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(WrongAttempt::Stale)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError> {
+        const OP: &str = "exchange_code";
+        let consume = self.delete_if(layout::code_key(&code.phone), OP, |delete| {
+            delete
+                .condition_expression(expr::CODE_USABLE)
+                .expression_attribute_values(":mac", s(code.mac.to_hex()))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":now", n(now.epoch_seconds()))
+        })?;
+        // The account is checked here rather than read first. The link it
+        // had before stops working (`active_reset` moves on) and its item
+        // expires.
+        let point = self.update(layout::user_key(&token.user_id), OP, |update| {
+            update
+                .update_expression(expr::POINT_AT_TOKEN)
+                .condition_expression(expr::HAS_NUMBER_AND_MAY_RECOVER)
+                .expression_attribute_values(":digest", s(token.digest.to_hex()))
+                .expression_attribute_values(":phone", s(code.phone.as_e164()))
+                .expression_attribute_values(":no", AttributeValue::Bool(false))
+        })?;
+        let items = vec![consume, self.put_new(layout::token_item(token), OP)?, point];
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.condition_failed() => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+}

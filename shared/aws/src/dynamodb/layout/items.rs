@@ -1,0 +1,384 @@
+//! Each record as an item, and back.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::*;
+use recovery_core::ports::{CounterUpdate, RateCounter};
+use recovery_domain::{
+    CodeMac, CodeRecord, EmailAddress, EmailTrouble, EmailTroubleKind, Locale, PasswordHash,
+    PhoneNumber, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
+};
+
+// ------------------------------------------------------------ accounts --
+
+/// The account item and its login, email and phone lookup items.
+pub(in crate::dynamodb) fn account_items(
+    account: &UserAccount,
+    created_at: Timestamp,
+) -> Vec<Item> {
+    let mut user = user_key(&account.id);
+    user.insert(KIND.into(), s("user"));
+    user.insert(USER_ID.into(), s(account.id.as_str()));
+    user.insert(LOGIN.into(), s(account.login.as_str()));
+    user.insert(DISABLED.into(), AttributeValue::Bool(account.disabled));
+    user.insert(CREATED_AT.into(), n(created_at.epoch_seconds()));
+    if let Some(email) = &account.email {
+        user.insert(EMAIL.into(), s(email.as_str()));
+    }
+    if let Some(phone) = &account.phone {
+        user.insert(PHONE.into(), s(phone.as_e164()));
+    }
+    if let Some(hash) = &account.password_hash {
+        user.insert(PASSWORD_HASH.into(), s(hash.expose_phc()));
+    }
+    if let Some(provider) = &account.social_provider {
+        user.insert(SOCIAL_PROVIDER.into(), s(provider.as_str()));
+    }
+    if let Some(locale) = &account.locale {
+        user.insert(LOCALE.into(), s(locale.as_str()));
+    }
+    let pointer = |mut item: Item, kind: &str| {
+        item.insert(KIND.into(), s(kind));
+        item.insert(USER_ID.into(), s(account.id.as_str()));
+        item
+    };
+    let mut items = vec![
+        user,
+        pointer(login_key(&account.login), "login"),
+        pointer(login_skeleton_key(&account.login), "lookalike"),
+    ];
+    items.extend(
+        account
+            .email
+            .as_ref()
+            .map(|e| pointer(email_key(e), "email")),
+    );
+    items.extend(
+        account
+            .phone
+            .as_ref()
+            .map(|p| pointer(phone_key(p), "phone")),
+    );
+    items
+}
+
+/// An item of an account's usual size and shape that is nobody's: what
+/// `read_stand_in` decodes in place of an account it did not find.
+pub(in crate::dynamodb) fn stand_in_account_item(id: &UserId) -> Item {
+    let mut item = user_key(id);
+    for (name, value) in [
+        (KIND, "user"),
+        (USER_ID, id.as_str()),
+        (LOGIN, "stand-in"),
+        (EMAIL, "stand-in@example.invalid"),
+        (PHONE, "+14155550100"),
+        (
+            PASSWORD_HASH,
+            "$argon2id$v=19$m=19456,t=2,p=1$c3RhbmQtaW4tc2FsdA$c3RhbmQtaW4taGFzaC1vZi1ubyBwYXNzd29yZA",
+        ),
+        (LOCALE, "en"),
+    ] {
+        item.insert(name.into(), s(value));
+    }
+    item.insert(DISABLED.into(), AttributeValue::Bool(false));
+    item.insert(CREATED_AT.into(), n(1_700_000_000));
+    item.insert(PASSWORD_CHANGED_AT.into(), n(1_700_000_000));
+    item
+}
+
+/// The account a lookup item points at.
+pub(in crate::dynamodb) fn pointer_target(item: &Item) -> Option<UserId> {
+    get_s(item, USER_ID).map(UserId::from_stored)
+}
+
+pub(in crate::dynamodb) fn account_from_item(item: &Item) -> Result<UserAccount, DependencyError> {
+    let id = get_s(item, USER_ID).ok_or_else(|| corrupt("read_user"))?;
+    let login = get_s(item, LOGIN)
+        .and_then(|l| LoginName::parse(l).ok())
+        .ok_or_else(|| corrupt("read_user"))?;
+    Ok(UserAccount {
+        id: UserId::from_stored(id),
+        login,
+        email: get_s(item, EMAIL).and_then(|e| EmailAddress::parse(e).ok()),
+        phone: get_s(item, PHONE).and_then(PhoneNumber::from_stored),
+        password_hash: get_s(item, PASSWORD_HASH).map(PasswordHash::from_phc),
+        social_provider: get_s(item, SOCIAL_PROVIDER).map(str::to_owned),
+        disabled: item
+            .get(DISABLED)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        locale: get_s(item, LOCALE).and_then(|l| Locale::parse(l).ok()),
+        password_changed_at: get_n(item, PASSWORD_CHANGED_AT).map(Timestamp::from_epoch_seconds),
+        active_reset: get_s(item, ACTIVE_RESET).and_then(TokenDigest::from_hex),
+        email_trouble: email_trouble(item),
+        locked_at: get_n(item, LOCKED_AT).map(Timestamp::from_epoch_seconds),
+    })
+}
+
+fn email_trouble(item: &Item) -> Option<EmailTrouble> {
+    Some(EmailTrouble {
+        kind: EmailTroubleKind::from_name(get_s(item, EMAIL_TROUBLE)?)?,
+        address: EmailAddress::parse(get_s(item, EMAIL_TROUBLE_ADDRESS)?).ok()?,
+        at: Timestamp::from_epoch_seconds(get_n(item, EMAIL_TROUBLE_AT)?),
+    })
+}
+
+// -------------------------------------------------------------- tokens --
+
+pub(in crate::dynamodb) fn token_item(record: &ResetTokenRecord) -> Item {
+    let mut item = token_key(&record.digest);
+    item.insert(KIND.into(), s("reset_token"));
+    item.insert(USER_ID.into(), s(record.user_id.as_str()));
+    item.insert(PURPOSE.into(), s(record.purpose.as_str()));
+    item.insert(ISSUED_AT.into(), n(record.issued_at.epoch_seconds()));
+    item.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
+    item
+}
+
+pub(in crate::dynamodb) fn token_from_item(
+    item: &Item,
+) -> Result<ResetTokenRecord, DependencyError> {
+    let digest = get_s(item, PK)
+        .and_then(|pk| pk.strip_prefix("RESET#"))
+        .and_then(TokenDigest::from_hex);
+    let user_id = get_s(item, USER_ID);
+    let purpose = get_s(item, PURPOSE).and_then(TokenPurpose::parse);
+    let issued_at = get_n(item, ISSUED_AT);
+    let expires_at = get_n(item, EXPIRES_AT);
+    match (digest, user_id, purpose, issued_at, expires_at) {
+        (Some(digest), Some(user_id), Some(purpose), Some(issued_at), Some(expires_at)) => {
+            Ok(ResetTokenRecord {
+                digest,
+                user_id: UserId::from_stored(user_id),
+                purpose,
+                issued_at: Timestamp::from_epoch_seconds(issued_at),
+                expires_at: Timestamp::from_epoch_seconds(expires_at),
+            })
+        }
+        _ => Err(corrupt("read_reset_token")),
+    }
+}
+
+/// The wrong logins entered with a reset token so far.
+pub(in crate::dynamodb) fn wrong_logins(item: &Item) -> Option<u32> {
+    get_n(item, WRONG_LOGINS).and_then(|n| u32::try_from(n).ok())
+}
+
+// --------------------------------------------------- codes and counters --
+
+pub(in crate::dynamodb) fn code_item(record: &CodeRecord) -> Item {
+    let mut item = code_key(&record.phone);
+    item.insert(KIND.into(), s("sms_code"));
+    if let Some(user_id) = &record.user_id {
+        item.insert(USER_ID.into(), s(user_id.as_str()));
+    }
+    item.insert(MAC.into(), s(record.mac.to_hex()));
+    item.insert(ATTEMPTS_LEFT.into(), n(i64::from(record.attempts_left)));
+    item.insert(ISSUED_AT.into(), n(record.issued_at.epoch_seconds()));
+    item.insert(EXPIRES_AT.into(), n(record.expires_at.epoch_seconds()));
+    item
+}
+
+pub(in crate::dynamodb) fn code_from_item(
+    phone: &PhoneNumber,
+    item: &Item,
+) -> Result<CodeRecord, DependencyError> {
+    let mac = get_s(item, MAC).and_then(CodeMac::from_hex);
+    let attempts = attempts_left(item);
+    let issued_at = get_n(item, ISSUED_AT);
+    let expires_at = get_n(item, EXPIRES_AT);
+    match (mac, attempts, issued_at, expires_at) {
+        (Some(mac), Some(attempts_left), Some(issued_at), Some(expires_at)) => Ok(CodeRecord {
+            phone: phone.clone(),
+            user_id: get_s(item, USER_ID).map(UserId::from_stored),
+            mac,
+            attempts_left,
+            issued_at: Timestamp::from_epoch_seconds(issued_at),
+            expires_at: Timestamp::from_epoch_seconds(expires_at),
+        }),
+        _ => Err(corrupt("read_code")),
+    }
+}
+
+/// A code's attempts left, as stored (or as an update returned it).
+pub(in crate::dynamodb) fn attempts_left(item: &Item) -> Option<u32> {
+    get_n(item, ATTEMPTS_LEFT).and_then(|n| u32::try_from(n).ok())
+}
+
+/// The counter named `key`, as stored in `item` (or never written).
+pub(in crate::dynamodb) fn counter_from_item(key: &str, item: Option<&Item>) -> RateCounter {
+    RateCounter {
+        key: key.to_owned(),
+        hits: item
+            .and_then(|i| i.get(HITS))
+            .and_then(|v| v.as_l().ok())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_n().ok()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        version: item.and_then(|i| get_n(i, VERSION)).unwrap_or(0),
+    }
+}
+
+/// The counter `counter` as a replacing write leaves it: `hits`, one
+/// version on.
+pub(in crate::dynamodb) fn counter_item(
+    counter: &RateCounter,
+    hits: &[i64],
+    expires_at: Timestamp,
+) -> Item {
+    let mut item = rate_key(&counter.key);
+    item.insert(KIND.into(), s("rate_counter"));
+    item.insert(
+        HITS.into(),
+        AttributeValue::L(hits.iter().map(|t| n(*t)).collect()),
+    );
+    item.insert(VERSION.into(), n(counter.version + 1));
+    item.insert(EXPIRES_AT.into(), n(expires_at.epoch_seconds()));
+    item
+}
+
+/// The values of [`expr::ADD_HIT`] under [`expr::COUNTER_HAS_ROOM`]: `hit`
+/// added to the counter `update` read, which then holds at most `most`.
+pub(in crate::dynamodb) fn counter_hit_values(
+    update: &CounterUpdate<'_>,
+    hit: i64,
+    most: u32,
+) -> Item {
+    HashMap::from([
+        (":kind".to_owned(), s("rate_counter")),
+        (":none".to_owned(), AttributeValue::L(Vec::new())),
+        (":hit".to_owned(), AttributeValue::L(vec![n(hit)])),
+        (":one".to_owned(), n(1)),
+        (":expires".to_owned(), n(update.expires_at.epoch_seconds())),
+        (":version".to_owned(), n(update.counter.version.max(1))),
+        (":most".to_owned(), n(i64::from(most))),
+    ])
+}
+
+// --------------------------------------------------------------- audit --
+
+pub(in crate::dynamodb) fn audit_item(record: &AuditRecord, retention_seconds: i64) -> Item {
+    let mut item = audit_key(record);
+    item.insert(KIND.into(), s("audit"));
+    item.insert(TARGET.into(), s(record.target.as_str()));
+    if let Some(user_id) = &record.user_id {
+        item.insert(USER_ID.into(), s(user_id.as_str()));
+    }
+    item.insert(ACTION.into(), s(record.action.as_str()));
+    item.insert(REQUESTED_BY.into(), s(record.requested_by.as_str()));
+    item.insert(OUTCOME.into(), s(record.outcome.as_str()));
+    if let Some(detail) = &record.detail {
+        item.insert(DETAIL.into(), s(detail.as_str()));
+    }
+    item.insert(AT_MILLIS.into(), n(record.at_millis));
+    item.insert(REQUEST_ID.into(), s(record.request_id.as_str()));
+    item.insert(
+        EXPIRES_AT.into(),
+        n(record.at_millis / 1000 + retention_seconds),
+    );
+    item
+}
+
+pub(in crate::dynamodb) fn audit_from_item(item: &Item) -> Result<AuditRecord, DependencyError> {
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    match (
+        text(TARGET),
+        text(ACTION),
+        text(REQUESTED_BY),
+        text(OUTCOME),
+        get_n(item, AT_MILLIS),
+        text(REQUEST_ID),
+    ) {
+        (
+            Some(target),
+            Some(action),
+            Some(requested_by),
+            Some(outcome),
+            Some(at_millis),
+            Some(request_id),
+        ) => Ok(AuditRecord {
+            target,
+            user_id: text(USER_ID),
+            action,
+            requested_by,
+            outcome,
+            detail: text(DETAIL),
+            at_millis,
+            request_id,
+        }),
+        _ => Err(corrupt("read_audit")),
+    }
+}
+
+// ----------------------------------------------------- account details --
+
+/// The update of an account read as `before` to the email, phone, social
+/// provider and locale of `after`: its update expression, its condition
+/// (still the email and phone read), and their values.
+pub(in crate::dynamodb) fn details_update(
+    before: &UserAccount,
+    after: &UserAccount,
+) -> (String, String, Item) {
+    let mut values = Item::new();
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    let fields = [
+        (EMAIL, after.email.as_ref().map(|e| e.as_str().to_owned())),
+        (PHONE, after.phone.as_ref().map(|p| p.as_e164().to_owned())),
+        (SOCIAL_PROVIDER, after.social_provider.clone()),
+        (LOCALE, after.locale.as_ref().map(|l| l.as_str().to_owned())),
+    ];
+    for (name, value) in fields {
+        match value {
+            Some(value) => {
+                set.push(format!("{name} = :new_{name}"));
+                values.insert(format!(":new_{name}"), s(value));
+            }
+            None => remove.push(name.to_owned()),
+        }
+    }
+    if before.active_reset.is_some() && after.active_reset.is_none() {
+        remove.push(ACTIVE_RESET.to_owned());
+    }
+    let mut update = String::new();
+    if !set.is_empty() {
+        update.push_str(&format!("SET {}", set.join(", ")));
+    }
+    if !remove.is_empty() {
+        update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    let mut condition = vec!["attribute_exists(pk)".to_owned()];
+    let read = [
+        (EMAIL, before.email.as_ref().map(|e| e.as_str().to_owned())),
+        (PHONE, before.phone.as_ref().map(|p| p.as_e164().to_owned())),
+    ];
+    for (name, value) in read {
+        match value {
+            Some(value) => {
+                condition.push(format!("{name} = :old_{name}"));
+                values.insert(format!(":old_{name}"), s(value));
+            }
+            None => condition.push(format!("attribute_not_exists({name})")),
+        }
+    }
+    (update.trim().to_owned(), condition.join(" AND "), values)
+}
+
+/// The lookup item of `email`, pointing to `account`.
+pub(in crate::dynamodb) fn email_lookup_item(email: &EmailAddress, account: &UserAccount) -> Item {
+    pointer(email_key(email), "email", account)
+}
+
+/// The lookup item of `phone`, pointing to `account`.
+pub(in crate::dynamodb) fn phone_lookup_item(phone: &PhoneNumber, account: &UserAccount) -> Item {
+    pointer(phone_key(phone), "phone", account)
+}
+
+fn pointer(mut key: Item, kind: &str, account: &UserAccount) -> Item {
+    key.insert(KIND.into(), s(kind));
+    key.insert(USER_ID.into(), s(account.id.as_str()));
+    key
+}

@@ -1,0 +1,188 @@
+//! The audit trail of the administrator's actions: each is recorded as
+//! `pending` before it runs (fail closed) and concluded with `ok` or its
+//! error code.
+
+use std::future::Future;
+
+use tracing::{error, info};
+
+use super::Recovery;
+use super::admin::AdminError;
+use crate::ports::{AuditLog, AuditRecord};
+use recovery_domain::{AccountLookup, UserAccount};
+
+/// The administrator's actions, by the names events and audit records use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminAction {
+    SendRecoveryLink,
+    SetPassword,
+    InviteUser,
+    ListAudit,
+    ListMessages,
+    GetUser,
+    UpdateUser,
+    DisableUser,
+    EnableUser,
+    DeleteUser,
+    ImportUsers,
+}
+
+impl AdminAction {
+    pub const ALL: [AdminAction; 11] = [
+        Self::SendRecoveryLink,
+        Self::SetPassword,
+        Self::InviteUser,
+        Self::ListAudit,
+        Self::ListMessages,
+        Self::GetUser,
+        Self::UpdateUser,
+        Self::DisableUser,
+        Self::EnableUser,
+        Self::DeleteUser,
+        Self::ImportUsers,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SendRecoveryLink => "send_recovery_link",
+            Self::SetPassword => "set_password",
+            Self::InviteUser => "invite_user",
+            Self::ListAudit => "list_audit",
+            Self::ListMessages => "list_messages",
+            Self::GetUser => "get_user",
+            Self::UpdateUser => "update_user",
+            Self::DisableUser => "disable_user",
+            Self::EnableUser => "enable_user",
+            Self::DeleteUser => "delete_user",
+            Self::ImportUsers => "import_users",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.name() == name)
+    }
+}
+
+/// Who asked for an administrator action, as the audit trail keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// Who the caller says they are (an IAM ARN, an email address).
+    pub requested_by: String,
+    /// The Lambda request id of the invocation.
+    pub request_id: String,
+}
+
+/// The text an audit record keeps for a lookup that matched no account.
+fn lookup_text(who: &AccountLookup) -> String {
+    match who {
+        AccountLookup::Login(login) => login.as_str().to_owned(),
+        AccountLookup::Email(email) => email.as_str().to_owned(),
+        AccountLookup::Phone(phone) => phone.as_e164().to_owned(),
+    }
+}
+
+impl Recovery {
+    /// The audit trail, which every administrator action needs: without it
+    /// (a self-service function) the action is refused before it runs.
+    pub(super) fn audit_log(&self) -> Result<&dyn AuditLog, AdminError> {
+        match &self.audit {
+            Some(audit) => Ok(audit.as_ref()),
+            None => {
+                error!("administrator action refused: this function has no audit trail");
+                Err(AdminError::Unavailable)
+            }
+        }
+    }
+
+    /// The account `who` names, and the login its audit records go under
+    /// (the identifier as given when no account matches).
+    pub(super) async fn admin_target(
+        &self,
+        who: &AccountLookup,
+    ) -> Result<(Option<UserAccount>, String), AdminError> {
+        let account = self.find(who).await?;
+        let target = account
+            .as_ref()
+            .map(|a| a.login.as_str().to_owned())
+            .unwrap_or_else(|| lookup_text(who));
+        Ok((account, target))
+    }
+
+    /// A `pending` record of `action` on `target`, made now.
+    pub(super) fn audit_record(
+        &self,
+        by: &Requester,
+        action: &str,
+        target: &str,
+        account: Option<&UserAccount>,
+    ) -> AuditRecord {
+        AuditRecord {
+            target: target.to_owned(),
+            user_id: account.map(|a| a.id.as_str().to_owned()),
+            action: action.to_owned(),
+            requested_by: by.requested_by.clone(),
+            outcome: "pending".into(),
+            detail: None,
+            at_millis: self.clock.now_millis(),
+            request_id: by.request_id.clone(),
+        }
+    }
+
+    /// Stores `record` (kept as long as the settings say).
+    pub(super) async fn append_audit(&self, record: &AuditRecord) -> Result<(), AdminError> {
+        let retention = self.settings.admin.audit_retention_seconds;
+        Ok(self.audit_log()?.append(record, retention).await?)
+    }
+
+    /// Records `record` as pending, runs `action` only once that is stored,
+    /// and concludes the record with the outcome and its detail.
+    pub(super) async fn audited<T>(
+        &self,
+        record: &AuditRecord,
+        action: impl Future<Output = Result<(T, Option<String>), AdminError>>,
+    ) -> Result<T, AdminError> {
+        self.append_audit(record).await?;
+        let result = action.await;
+        let outcome = match &result {
+            Ok((_, detail)) => Ok(detail.as_deref()),
+            Err(err) => Err(err.code()),
+        };
+        self.conclude_audit(record, outcome).await;
+        result.map(|(value, _)| value)
+    }
+
+    /// Sets the outcome of `record`: `ok` with its detail, or an error code.
+    pub(super) async fn conclude_audit(
+        &self,
+        record: &AuditRecord,
+        outcome: Result<Option<&str>, &str>,
+    ) {
+        let (outcome, detail) = match outcome {
+            Ok(detail) => ("ok", detail),
+            Err(code) => (code, None),
+        };
+        info!(action = %record.action, outcome, requested_by = %record.requested_by, "administrator action");
+        let concluded = match self.audit_log() {
+            Ok(audit) => audit.conclude(record, outcome, detail).await,
+            Err(_) => return,
+        };
+        if let Err(err) = concluded {
+            error!(error = %err, "could not record the outcome of an administrator action");
+        }
+    }
+
+    /// Records an action that was refused before it could run (a malformed
+    /// event that still names its target), with `code` as its outcome.
+    pub async fn audit_refused(
+        &self,
+        by: &Requester,
+        action: &str,
+        target: &str,
+        code: &str,
+    ) -> Result<(), AdminError> {
+        let record = self.audit_record(by, action, target, None);
+        self.append_audit(&record).await?;
+        self.conclude_audit(&record, Err(code)).await;
+        Ok(())
+    }
+}

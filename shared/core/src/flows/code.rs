@@ -1,0 +1,89 @@
+//! An SMS code, checked and exchanged for a reset token.
+
+use tracing::info;
+
+use super::Recovery;
+use crate::ports::{DependencyError, WrongAttempt};
+use recovery_domain::{
+    PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, TokenPurpose,
+};
+
+/// A correct SMS code, exchanged for a reset token.
+pub struct CodeAccepted {
+    /// The token to redeem at `POST /password/reset`.
+    pub reset_token: String,
+    pub expires_in: i64,
+}
+
+impl std::fmt::Debug for CodeAccepted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeAccepted")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyCodeError {
+    #[error("the code is wrong, expired or used, or no code was sent")]
+    InvalidCode,
+    #[error("too many wrong codes; the code is burned")]
+    TooManyAttempts,
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+impl Recovery {
+    /// Checks a code sent to `phone` and, when right, exchanges it for a reset
+    /// token. Wrong, expired, used and never-sent codes fail alike; the last
+    /// allowed wrong entry burns the code.
+    pub async fn verify_code(
+        &self,
+        phone: &PhoneNumber,
+        typed: &str,
+    ) -> Result<CodeAccepted, VerifyCodeError> {
+        let code = SmsCode::parse(typed).ok_or(VerifyCodeError::InvalidCode)?;
+        // The keys (read once, as the function started) beside the code.
+        let (keys, found) = tokio::join!(self.keys.get(), self.codes.find_code(phone));
+        let keys = keys?;
+        let secret = keys.code_secret()?;
+        let record = found?.ok_or(VerifyCodeError::InvalidCode)?;
+        let now = self.clock.now();
+        if !record.is_live_at(now) {
+            return Err(VerifyCodeError::InvalidCode);
+        }
+        if record.attempts_left == 0 {
+            return Err(VerifyCodeError::TooManyAttempts);
+        }
+        let right = secret.mac(phone, &code) == record.mac;
+        let Some(user_id) = record.user_id.clone().filter(|_| right) else {
+            return match self.codes.record_wrong_attempt(&record).await? {
+                WrongAttempt::Counted { attempts_left: 0 } => {
+                    info!("code burned after too many wrong entries");
+                    Err(VerifyCodeError::TooManyAttempts)
+                }
+                _ => Err(VerifyCodeError::InvalidCode),
+            };
+        };
+        let token = ResetToken::generate(self.random.as_ref())?;
+        let lifetime = self.settings.sms.code_token_lifetime_seconds;
+        let token_record =
+            ResetTokenRecord::issue(&token, &user_id, TokenPurpose::SmsCode, now, lifetime);
+        // The store checks the account (still this number's, and may
+        // recover) in the same transaction that consumes the code.
+        if !self
+            .codes
+            .exchange_code(&record, now, &token_record)
+            .await?
+        {
+            return Err(VerifyCodeError::InvalidCode);
+        }
+        info!(user_id = %user_id, "code exchanged for a reset token");
+        Ok(CodeAccepted {
+            reset_token: token.expose_for_link(),
+            expires_in: lifetime,
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! Delivery: a message from the outbox, opened and sent through SES or SNS
+//! (or, for an event, published on the product's EventBridge bus),
+//! at most once however often it is handed over (the table's stream hands
+//! each at least once), and never after its link or code has expired.
+
+use std::sync::Arc;
+
+use tracing::{error, info, warn};
+
+use super::Keys;
+use crate::ports::{
+    Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
+    Publisher, Reported, Texter,
+};
+use recovery_domain::{Clock, OutboxKey};
+use recovery_messages::{Channel, Message};
+
+/// How long a delivery holds a message before another may try: longer than
+/// the deliver function may run.
+pub const LEASE_SECONDS: i64 = 120;
+
+/// The parts delivery runs on.
+#[derive(Clone)]
+pub struct Delivery {
+    pub outbox: Arc<dyn OutboxStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub texter: Arc<dyn Texter>,
+    /// The product's EventBridge bus.
+    pub publisher: Arc<dyn Publisher>,
+    pub clock: Arc<dyn Clock>,
+    /// The outbox key (at hand, or being read as the function starts).
+    pub keys: Keys,
+}
+
+/// What became of a message handed over for delivery; each is final.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Sent now; the provider's message id.
+    Sent { provider_id: String },
+    /// Sent (or given up) by an earlier delivery: nothing done.
+    AlreadyDone,
+    /// Its link or code expired before it could go out: not sent, and
+    /// recorded so.
+    Expired,
+    /// No such message any more (its account was deleted).
+    Gone,
+}
+
+/// The message was not sent this time and should be handed over again.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// Another delivery holds it right now.
+    #[error("another delivery holds the message")]
+    Busy,
+    /// SES or SNS refused or failed.
+    #[error(transparent)]
+    Send(DependencyError),
+    /// The outbox could not be read or written.
+    #[error(transparent)]
+    Store(DependencyError),
+    /// The payload does not open under this key or is not a message: it
+    /// never will, and an operator must look (it reaches the dead-letter
+    /// queue after the retries).
+    #[error("the sealed payload does not open under the outbox key")]
+    Unsealable,
+    /// The outbox key could not be read (or none is configured).
+    #[error(transparent)]
+    Keys(DependencyError),
+}
+
+impl DeliverError {
+    /// The code the outbox records for it.
+    fn code(&self) -> String {
+        match self {
+            Self::Busy => "Busy".into(),
+            Self::Send(err) | Self::Store(err) | Self::Keys(err) => err.code.clone(),
+            Self::Unsealable => "Unsealable".into(),
+        }
+    }
+}
+
+impl Delivery {
+    /// Sends `item` unless it was sent already, is being sent, or has
+    /// expired.
+    pub async fn deliver(&self, item: &OutboxItem) -> Result<Delivered, DeliverError> {
+        let now = self.clock.now();
+        if now >= item.send_before {
+            return self.give_up(item).await;
+        }
+        let lease_until = now.plus_seconds(LEASE_SECONDS);
+        // The key (read once, as the function started) beside the claim.
+        let (keys, claim) =
+            tokio::join!(self.keys.get(), self.outbox.claim(item, now, lease_until));
+        match claim.map_err(DeliverError::Store)? {
+            Claim::Claimed => {}
+            Claim::Done => return Ok(Delivered::AlreadyDone),
+            Claim::Gone => return Ok(Delivered::Gone),
+            Claim::Busy => return Err(DeliverError::Busy),
+        }
+        let key = match keys.and_then(|keys| keys.outbox_key().cloned()) {
+            Ok(key) => key,
+            Err(err) => {
+                error!(message = %item.key, error = %err, "no outbox key to open the message; will retry");
+                return Err(self.failed(item, DeliverError::Keys(err)).await);
+            }
+        };
+        let sent = match open(&key, item) {
+            Ok(Message::Email(email)) => self.mailer.send(email, &item.reference()).await,
+            Ok(Message::Sms(sms)) => self.texter.send(sms).await,
+            Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
+            Err(err) => {
+                error!(user_id = %item.user_id, message = %item.key, "an outbox payload does not open");
+                return Err(self.failed(item, err).await);
+            }
+        };
+        match sent {
+            Ok(provider_id) => {
+                let state = match item.channel {
+                    // The bus keeps it; the outbox need not.
+                    Channel::Event => DeliveryState::Published,
+                    _ => DeliveryState::Sent {
+                        provider_id: provider_id.clone(),
+                    },
+                };
+                if let Err(err) = self.outbox.record(item, self.clock.now(), &state).await {
+                    // It went out; the lease keeps a retry from sending it
+                    // again while it lasts.
+                    error!(message = %item.key, error = %err, "sent, but could not record it");
+                }
+                info!(
+                    user_id = %item.user_id,
+                    message = %item.key,
+                    kind = item.kind.name(),
+                    channel = item.channel.as_str(),
+                    "message sent"
+                );
+                Ok(Delivered::Sent { provider_id })
+            }
+            Err(err) => {
+                warn!(user_id = %item.user_id, message = %item.key, error = %err, "message not sent; will retry");
+                Err(self.failed(item, DeliverError::Send(err)).await)
+            }
+        }
+    }
+
+    /// Records what the provider reported about a message it took: on the
+    /// message, and a hard bounce or a complaint on the account too, for
+    /// the administrator to see (`list_messages`).
+    pub async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {
+        let reported = self.outbox.report(report).await?;
+        let message = &report.message;
+        match (reported, report.feedback.trouble()) {
+            (Reported::Recorded, Some(trouble)) => warn!(
+                user_id = %message.user_id,
+                message = %message.key,
+                trouble = trouble.name(),
+                detail = %report.detail,
+                "mail to the account's address does not reach it"
+            ),
+            (outcome, _) => info!(
+                user_id = %message.user_id,
+                message = %message.key,
+                feedback = report.feedback.name(),
+                ?outcome,
+                "delivery report"
+            ),
+        }
+        Ok(reported)
+    }
+
+    /// Records the failure (which ends the lease, so a retry may claim it)
+    /// and hands it back.
+    async fn failed(&self, item: &OutboxItem, err: DeliverError) -> DeliverError {
+        let state = DeliveryState::Failed { error: err.code() };
+        if let Err(store) = self.outbox.record(item, self.clock.now(), &state).await {
+            error!(message = %item.key, error = %store, "could not record a failed delivery");
+        }
+        err
+    }
+
+    async fn give_up(&self, item: &OutboxItem) -> Result<Delivered, DeliverError> {
+        info!(user_id = %item.user_id, message = %item.key, kind = item.kind.name(), "message expired before delivery");
+        self.outbox
+            .record(item, self.clock.now(), &DeliveryState::Expired)
+            .await
+            .map_err(DeliverError::Store)?;
+        Ok(Delivered::Expired)
+    }
+}
+
+/// `item`'s message, opened under `key`.
+fn open(key: &OutboxKey, item: &OutboxItem) -> Result<Message, DeliverError> {
+    let plain = key
+        .open(&item.id(), &item.sealed)
+        .map_err(|_| DeliverError::Unsealable)?;
+    let message = Message::decode(&plain).map_err(|_| DeliverError::Unsealable)?;
+    if message.channel() != item.channel {
+        return Err(DeliverError::Unsealable);
+    }
+    Ok(message)
+}

@@ -1,0 +1,201 @@
+//! Importing accounts in batches, with the password hashes a product
+//! already holds: idempotent per login, each row on its own.
+
+use super::Recovery;
+use super::admin::{AdminAction, AdminError};
+use super::audit::Requester;
+use crate::ports::CreateAccountError;
+use recovery_domain::{
+    EmailAddress, HashScheme, Locale, LoginName, NewAccount, PasswordHash, PhoneNumber, UserId,
+};
+
+/// Rows of one `import_users` event at most.
+pub const MAX_IMPORT_ROWS: usize = 100;
+
+/// The audit target of an import batch (no login looks like it).
+pub const IMPORT_AUDIT_TARGET: &str = "*import*";
+
+/// One account to import, its fields parsed. The hash is checked by the
+/// import, which names it when it is refused.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub login: LoginName,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+    pub social_provider: Option<String>,
+    pub disabled: bool,
+    pub locale: Option<Locale>,
+    pub password_hash: Option<PasswordHash>,
+}
+
+/// A row that could not be read: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRow {
+    pub login: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+/// What became of one imported row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    Created {
+        user_id: UserId,
+    },
+    /// The login exists with the same details: nothing changed (a second
+    /// run of the same file).
+    Unchanged {
+        user_id: UserId,
+    },
+    /// Not imported: `login_taken` (a look-alike login), `email_taken`,
+    /// `phone_taken`, or `differs` (the login exists with other details;
+    /// change them with `update_user`).
+    Conflict {
+        reason: &'static str,
+    },
+    Invalid {
+        field: String,
+        message: String,
+    },
+}
+
+impl Imported {
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Unchanged { .. } => "unchanged",
+            Self::Conflict { .. } => "conflict",
+            Self::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+/// One row's login (as given) and result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportResult {
+    pub login: Option<String>,
+    pub result: Imported,
+}
+
+impl Recovery {
+    /// Imports up to [`MAX_IMPORT_ROWS`] accounts, each on its own: a row
+    /// whose login exists with the same details is `unchanged` (so a file
+    /// imported twice changes nothing the second time), one that clashes
+    /// is a `conflict`, and nothing of a refused row is written. Hashes are
+    /// stored as given and upgraded to Argon2id at the next successful
+    /// sign-in check. The batch is audited, and each account it creates.
+    pub async fn admin_import_users(
+        &self,
+        by: &Requester,
+        rows: Vec<Result<ImportRow, InvalidRow>>,
+    ) -> Result<Vec<ImportResult>, AdminError> {
+        self.audit_log()?;
+        let action = AdminAction::ImportUsers.name();
+        let record = self.audit_record(by, action, IMPORT_AUDIT_TARGET, None);
+        self.audited(&record, async {
+            let mut results = Vec::with_capacity(rows.len());
+            for row in rows {
+                let result = match row {
+                    Err(invalid) => ImportResult {
+                        login: invalid.login,
+                        result: Imported::Invalid {
+                            field: invalid.field,
+                            message: invalid.message,
+                        },
+                    },
+                    Ok(row) => ImportResult {
+                        login: Some(row.login.as_str().to_owned()),
+                        result: self.import_one(by, row).await?,
+                    },
+                };
+                results.push(result);
+            }
+            let count = |status: &str| {
+                results
+                    .iter()
+                    .filter(|r| r.result.status() == status)
+                    .count()
+            };
+            let detail = format!(
+                "{} rows: {} created, {} unchanged, {} conflict, {} invalid",
+                results.len(),
+                count("created"),
+                count("unchanged"),
+                count("conflict"),
+                count("invalid"),
+            );
+            Ok((results, Some(detail)))
+        })
+        .await
+    }
+
+    async fn import_one(&self, by: &Requester, row: ImportRow) -> Result<Imported, AdminError> {
+        if let Some(hash) = &row.password_hash
+            && let Err(err) = HashScheme::check_imported(hash.expose_phc())
+        {
+            return Ok(Imported::Invalid {
+                field: "password_hash".into(),
+                message: err.to_string(),
+            });
+        }
+        if row.email.is_none() && row.phone.is_none() && row.social_provider.is_none() {
+            return Ok(Imported::Invalid {
+                field: "email".into(),
+                message: "give an email address, a phone number or a social provider: \
+                          without one the account cannot be recovered"
+                    .into(),
+            });
+        }
+        if let Some(existing) = self.users.find_by_login(&row.login).await? {
+            let same = existing.email == row.email
+                && existing.phone == row.phone
+                && existing.social_provider == row.social_provider
+                && existing.disabled == row.disabled
+                && existing.locale == row.locale;
+            return Ok(if same {
+                Imported::Unchanged {
+                    user_id: existing.id,
+                }
+            } else {
+                Imported::Conflict { reason: "differs" }
+            });
+        }
+        let id = UserId::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
+        let account = NewAccount {
+            login: row.login,
+            email: row.email,
+            phone: row.phone,
+            password_hash: row.password_hash,
+            social_provider: row.social_provider,
+            disabled: row.disabled,
+            locale: row.locale,
+        };
+        let created = match self.users.create(account, id, self.clock.now()).await {
+            Ok(created) => created,
+            Err(CreateAccountError::LoginTaken) => {
+                return Ok(Imported::Conflict {
+                    reason: "login_taken",
+                });
+            }
+            Err(CreateAccountError::EmailTaken) => {
+                return Ok(Imported::Conflict {
+                    reason: "email_taken",
+                });
+            }
+            Err(CreateAccountError::PhoneTaken) => {
+                return Ok(Imported::Conflict {
+                    reason: "phone_taken",
+                });
+            }
+            Err(CreateAccountError::Store(err)) => return Err(err.into()),
+        };
+        let action = AdminAction::ImportUsers.name();
+        let mut record = self.audit_record(by, action, created.login.as_str(), Some(&created));
+        record.outcome = "ok".into();
+        record.detail = Some("created".into());
+        self.append_audit(&record).await?;
+        Ok(Imported::Created {
+            user_id: created.id,
+        })
+    }
+}

@@ -1,0 +1,280 @@
+//! The administrator's account lifecycle: look at an account, change its
+//! contact details, provider or language, disable and enable it, delete it
+//! (importing accounts is in `import`). Audited like every administrator action; the changes the
+//! product must hear of (disabled, enabled, deleted) put their event in the
+//! outbox in the same transaction.
+
+use tracing::info;
+
+use super::admin::{AdminAction, AdminError};
+use super::audit::Requester;
+use super::{Recovery, SealError};
+use crate::ports::{AccountLifecycle, DetailsUpdate};
+use recovery_domain::{
+    AccountLookup, EmailAddress, EmailTrouble, Locale, PhoneNumber, Timestamp, UserAccount, UserId,
+};
+use recovery_messages::EventKind;
+
+/// Times a change is tried again when the account moved under it.
+const MOVED_ATTEMPTS: u32 = 3;
+
+/// An account as the administrator sees it: contact details masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountView {
+    pub user_id: UserId,
+    pub login: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub social_provider: Option<String>,
+    pub disabled: bool,
+    pub locale: Option<String>,
+    /// Whether the account has a local password (it may sign in with one).
+    pub has_password: bool,
+    pub password_changed_at: Option<Timestamp>,
+    pub email_trouble: Option<EmailTrouble>,
+}
+
+impl AccountView {
+    pub fn of(account: &UserAccount) -> Self {
+        Self {
+            user_id: account.id.clone(),
+            login: account.login.as_str().to_owned(),
+            email: account.email.as_ref().map(EmailAddress::masked),
+            phone: account.phone.as_ref().map(PhoneNumber::masked),
+            social_provider: account.social_provider.clone(),
+            disabled: account.disabled,
+            locale: account.locale.as_ref().map(|l| l.as_str().to_owned()),
+            has_password: account.password_hash.is_some(),
+            password_changed_at: account.password_changed_at,
+            email_trouble: account.current_email_trouble().cloned(),
+        }
+    }
+}
+
+/// One field of an update: left as it is, removed, or given a new value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T: Clone> Change<T> {
+    fn apply(&self, current: &Option<T>) -> Option<T> {
+        match self {
+            Self::Keep => current.clone(),
+            Self::Clear => None,
+            Self::Set(value) => Some(value.clone()),
+        }
+    }
+}
+
+/// What `update_user` changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetailsChange {
+    pub email: Change<EmailAddress>,
+    pub phone: Change<PhoneNumber>,
+    pub social_provider: Change<String>,
+    pub locale: Change<Locale>,
+}
+
+fn event_error(err: SealError) -> AdminError {
+    AdminError::unavailable(&err)
+}
+
+impl Recovery {
+    fn lifecycle(&self) -> Result<&dyn AccountLifecycle, AdminError> {
+        // Without the audit trail no administrator action runs; the
+        // lifecycle comes with it.
+        self.audit_log()?;
+        self.lifecycle
+            .as_deref()
+            .ok_or_else(|| AdminError::unavailable(&"this function has no account lifecycle"))
+    }
+
+    /// The account `who` names, masked.
+    pub async fn admin_get_user(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+    ) -> Result<AccountView, AdminError> {
+        let (account, target) = self.admin_target(who).await?;
+        let action = AdminAction::GetUser.name();
+        let record = self.audit_record(by, action, &target, account.as_ref());
+        self.audited(&record, async {
+            let account = account.ok_or(AdminError::UserNotFound)?;
+            Ok((AccountView::of(&account), None))
+        })
+        .await
+    }
+
+    /// Changes `who`'s email, phone, provider or language; an address or
+    /// number another account has is refused and nothing changes. A link
+    /// or code outstanding when the email or phone changes dies (it went
+    /// to the old one).
+    pub async fn admin_update_user(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+        change: DetailsChange,
+    ) -> Result<AccountView, AdminError> {
+        let lifecycle = self.lifecycle()?;
+        let (mut account, target) = self.admin_target(who).await?;
+        let action = AdminAction::UpdateUser.name();
+        let record = self.audit_record(by, action, &target, account.as_ref());
+        self.audited(&record, async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let before = account.take().ok_or(AdminError::UserNotFound)?;
+                let mut after = before.clone();
+                after.email = change.email.apply(&before.email);
+                after.phone = change.phone.apply(&before.phone);
+                after.social_provider = change.social_provider.apply(&before.social_provider);
+                after.locale = change.locale.apply(&before.locale);
+                if after.email.is_none() && after.phone.is_none() && after.social_provider.is_none()
+                {
+                    return Err(AdminError::NoWayToRecover);
+                }
+                if after.email != before.email || after.phone != before.phone {
+                    after.active_reset = None;
+                }
+                match lifecycle.update_details(&before, &after).await? {
+                    DetailsUpdate::Updated => {
+                        let detail = changed_fields(&before, &after);
+                        return Ok((AccountView::of(&after), Some(detail)));
+                    }
+                    DetailsUpdate::EmailTaken => return Err(AdminError::EmailTaken),
+                    DetailsUpdate::PhoneTaken => return Err(AdminError::PhoneTaken),
+                    DetailsUpdate::Moved if attempt < MOVED_ATTEMPTS => {
+                        account = self.users.get(&before.id).await?;
+                    }
+                    DetailsUpdate::Moved => return Err(AdminError::Unavailable),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Disables or enables `who`. Disabling kills its link and its code;
+    /// a disabled account gets no link, no code and no successful sign-in
+    /// check until it is enabled. The product hears of it
+    /// (`AccountDisabled`, `AccountEnabled`). Already so: nothing changes.
+    pub async fn admin_set_disabled(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+        disabled: bool,
+    ) -> Result<AccountView, AdminError> {
+        let lifecycle = self.lifecycle()?;
+        let (account, target) = self.admin_target(who).await?;
+        let action = if disabled {
+            AdminAction::DisableUser
+        } else {
+            AdminAction::EnableUser
+        };
+        let record = self.audit_record(by, action.name(), &target, account.as_ref());
+        self.audited(&record, async {
+            let mut account = account.ok_or(AdminError::UserNotFound)?;
+            if account.disabled == disabled {
+                let detail = if disabled {
+                    "already disabled"
+                } else {
+                    "already enabled"
+                };
+                return Ok((AccountView::of(&account), Some(detail.to_owned())));
+            }
+            let kind = if disabled {
+                EventKind::AccountDisabled
+            } else {
+                EventKind::AccountEnabled
+            };
+            let now = self.clock.now();
+            let event = self
+                .seal_event(&account, kind, "administrator", now)
+                .await
+                .map_err(event_error)?;
+            if !lifecycle.set_disabled(&account, disabled, &[event]).await? {
+                return Err(AdminError::UserNotFound);
+            }
+            account.disabled = disabled;
+            if disabled {
+                account.active_reset = None;
+            }
+            info!(user_id = %account.id, disabled, "account disabled or enabled");
+            Ok((AccountView::of(&account), None))
+        })
+        .await
+    }
+
+    /// Enables `account`, which its owner locked, on the way to sending it
+    /// a recovery link (`AccountEnabled` through `administrator`).
+    pub(super) async fn unlock(&self, mut account: UserAccount) -> Result<UserAccount, AdminError> {
+        let lifecycle = self.lifecycle()?;
+        let now = self.clock.now();
+        let event = self
+            .seal_event(&account, EventKind::AccountEnabled, "administrator", now)
+            .await
+            .map_err(event_error)?;
+        if !lifecycle.set_disabled(&account, false, &[event]).await? {
+            return Err(AdminError::UserNotFound);
+        }
+        account.disabled = false;
+        info!(user_id = %account.id, "a locked account enabled for a recovery link");
+        Ok(account)
+    }
+
+    /// Deletes `who`: the account, its lookup items, its link and code, its
+    /// counters and messages. The audit trail keeps its records (this one
+    /// names the login and id, no contact detail); the product hears of it
+    /// (`AccountDeleted`).
+    pub async fn admin_delete_user(
+        &self,
+        by: &Requester,
+        who: &AccountLookup,
+    ) -> Result<UserId, AdminError> {
+        let lifecycle = self.lifecycle()?;
+        let (account, target) = self.admin_target(who).await?;
+        let action = AdminAction::DeleteUser.name();
+        let record = self.audit_record(by, action, &target, account.as_ref());
+        self.audited(&record, async {
+            let account = account.ok_or(AdminError::UserNotFound)?;
+            let now = self.clock.now();
+            let event = self
+                .seal_event(&account, EventKind::AccountDeleted, "administrator", now)
+                .await
+                .map_err(event_error)?;
+            if !lifecycle.delete(&account, &[event]).await? {
+                return Err(AdminError::UserNotFound);
+            }
+            info!(user_id = %account.id, "account deleted");
+            Ok((account.id, None))
+        })
+        .await
+    }
+}
+
+/// "email, phone": the fields an update changed, for the audit record
+/// (names only, never values).
+fn changed_fields(before: &UserAccount, after: &UserAccount) -> String {
+    let fields = [
+        ("email", before.email != after.email),
+        ("phone", before.phone != after.phone),
+        (
+            "social_provider",
+            before.social_provider != after.social_provider,
+        ),
+        ("locale", before.locale != after.locale),
+    ];
+    let changed: Vec<&str> = fields
+        .iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(name, _)| *name)
+        .collect();
+    if changed.is_empty() {
+        "nothing changed".into()
+    } else {
+        format!("changed {}", changed.join(", "))
+    }
+}

@@ -1,0 +1,143 @@
+//! The rate limits of `POST /password/forgot`, decided on the counters a
+//! request read: which are past their limit, and the new hits to write
+//! (with the request's other writes, conditioned on the versions read); and
+//! the rounds of read-decide-write a request (or a sign-in check) makes
+//! while other requests move those counters under it.
+
+use tracing::{info, warn};
+
+use super::{FlowError, Recovery};
+use crate::ports::{CounterChange, CounterUpdate, DependencyError, RateCounter};
+use recovery_domain::{RateDecision, RateWindow, Timestamp, decide, longest_window, room_beside};
+
+/// Read-decide-write rounds of a request before it gives up because
+/// concurrent requests keep moving its rate-limit counters. Between rounds it
+/// waits (see [`Recovery::back_off`]), so requests from one busy address (a
+/// campus or company network behind one NAT) that collide on its counter
+/// spread out instead of colliding again.
+pub(super) const RATE_ATTEMPTS: usize = 8;
+
+/// The longest wait before the second round; it doubles for each round lost.
+const BACK_OFF_FIRST_MS: u64 = 25;
+
+/// What a request answers when concurrent requests moved its counters in
+/// every one of its rounds: a 429 to retry in a second, logged, since it
+/// says an address (or what was typed) is busier than its counter can take.
+pub(super) fn counters_kept_moving() -> FlowError {
+    warn!(
+        rounds = RATE_ATTEMPTS,
+        "rate counters kept moving; asked to retry"
+    );
+    FlowError::RateLimited {
+        retry_after_seconds: 1,
+    }
+}
+
+impl Recovery {
+    /// Before round `round` (from 0) of a read-decide-write loop: nothing
+    /// before the first, else a random wait below a ceiling that doubles per
+    /// round lost ("full jitter": 0–25 ms, 0–50 ms, … at most 0–400 ms; under
+    /// two seconds in all, long enough to outlast the rounds of requests
+    /// that took a slow store's time). Without randomness it waits the whole
+    /// ceiling.
+    pub(super) async fn back_off(&self, round: usize) {
+        let Some(lost) = round.checked_sub(1) else {
+            return;
+        };
+        let ceiling_micros = (BACK_OFF_FIRST_MS * 1000) << lost.min(4);
+        let mut draw = [0u8; 2];
+        let fraction = match self.random.fill(&mut draw) {
+            Ok(()) => u64::from(u16::from_le_bytes(draw)),
+            Err(_) => u64::from(u16::MAX),
+        };
+        let wait = ceiling_micros * fraction / u64::from(u16::MAX);
+        tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+    }
+}
+
+/// A counter's key and the windows it is held to.
+pub(super) type Limit<'a> = (String, &'a [RateWindow]);
+
+/// The new hits for `counters` (read for `limits`, in order) when a request
+/// at `now` is within every limit; else [`FlowError::RateLimited`] with the
+/// longest wait. Each hit is added to what the counter holds when it is
+/// written (see [`counted`]), so requests that share a counter (one
+/// address) do not make each other read again.
+pub(super) fn within<'c>(
+    limits: &[Limit<'_>],
+    counters: &'c [RateCounter],
+    now: Timestamp,
+) -> Result<Vec<CounterUpdate<'c>>, FlowError> {
+    if counters.len() != limits.len() {
+        return Err(DependencyError::new("load_request", "MissingCounter").into());
+    }
+    let mut updates = Vec::with_capacity(limits.len());
+    let mut retry_after = 0;
+    for ((key, windows), counter) in limits.iter().zip(counters) {
+        match counted(counter, windows, now) {
+            Ok(update) => updates.push(update),
+            Err(retry_after_seconds) => {
+                info!(
+                    limit = key.split('#').next().unwrap_or(""),
+                    retry_after_seconds, "rate limited"
+                );
+                retry_after = retry_after.max(retry_after_seconds);
+            }
+        }
+    }
+    if retry_after > 0 {
+        return Err(FlowError::RateLimited {
+            retry_after_seconds: retry_after,
+        });
+    }
+    Ok(updates)
+}
+
+/// One more hit on `counter` at `now`, added to what the counter holds when
+/// it is written, provided the windows still have room for it then; or the
+/// seconds until one fits. When the counter holds hits that left every
+/// window, they are dropped instead, in a write of the counter as read.
+pub(super) fn counted<'c>(
+    counter: &'c RateCounter,
+    windows: &[RateWindow],
+    now: Timestamp,
+) -> Result<CounterUpdate<'c>, i64> {
+    let mut update = hit(counter, windows, now)?;
+    let CounterChange::Replace(hits) = &update.change else {
+        return Ok(update);
+    };
+    if hits.len() == counter.hits.len() + 1 {
+        let beside = room_beside(&counter.hits, windows, now);
+        let most = u32::try_from(counter.hits.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(beside);
+        update.change = CounterChange::Add {
+            hit: now.epoch_seconds(),
+            most,
+        };
+    }
+    Ok(update)
+}
+
+/// One more hit on `counter` at `now`, written only if the counter is still
+/// as read (for a decision on more than the windows' counts); or the
+/// seconds until one fits.
+pub(super) fn hit<'c>(
+    counter: &'c RateCounter,
+    windows: &[RateWindow],
+    now: Timestamp,
+) -> Result<CounterUpdate<'c>, i64> {
+    match decide(&counter.hits, windows, now) {
+        (RateDecision::Allowed, hits) => Ok(CounterUpdate::replace(
+            counter,
+            hits,
+            now.plus_seconds(longest_window(windows)),
+        )),
+        (
+            RateDecision::Limited {
+                retry_after_seconds,
+            },
+            _,
+        ) => Err(retry_after_seconds),
+    }
+}

@@ -1,0 +1,156 @@
+//! "This was not me": the owner of an account whose password changed locks
+//! it through the link in the notice. Locked is disabled, with no password
+//! (so the password that was set works nowhere, not even once an
+//! administrator enables the account again) and every link and code dead;
+//! the lock is audited and the product is told (`AccountDisabled` through
+//! `not_me`). An administrator unlocks with `enable_user`, or by sending a
+//! recovery link, which enables the account first.
+
+use tracing::{error, info, warn};
+
+use super::audit::Requester;
+use super::{Recovery, SealError};
+use crate::ports::{AccountLifecycle, DependencyError};
+use recovery_domain::{LockClaim, Timestamp, UserAccount, iso8601_millis};
+use recovery_messages::EventKind;
+
+/// The audit trail's name for a lock by the account's owner.
+pub const LOCK_ACTION: &str = "lock_account";
+
+/// What a "This was not me" link can do now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockLink {
+    /// It locks the account with this login.
+    Live { login: String },
+    /// The account is locked (or disabled) already.
+    AlreadyLocked,
+    /// Not a link of ours, expired, or about a password that has changed
+    /// again since (or an account that is gone).
+    Invalid,
+}
+
+/// Why a lock did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("the link is not one that locks an account now")]
+    InvalidLink,
+    #[error("the account is locked already")]
+    AlreadyLocked,
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error("the lock's event could not be sealed: {0}")]
+    Seal(#[from] SealError),
+    #[error("this function cannot lock accounts")]
+    NotHere,
+}
+
+impl Recovery {
+    /// What the link with `token` would do, for the page that asks to
+    /// confirm it. Reads only.
+    pub async fn lock_link(&self, token: &str) -> Result<LockLink, DependencyError> {
+        Ok(match self.lock_target(token).await? {
+            Ok((_, account)) => LockLink::Live {
+                login: account.login.as_str().to_owned(),
+            },
+            Err(link) => link,
+        })
+    }
+
+    /// Locks the account of the link with `token`, asked `by` its owner.
+    pub async fn lock_account(&self, token: &str, by: &Requester) -> Result<(), LockError> {
+        let (claim, account) = match self.lock_target(token).await? {
+            Ok(target) => target,
+            Err(LockLink::AlreadyLocked) => return Err(LockError::AlreadyLocked),
+            Err(_) => return Err(LockError::InvalidLink),
+        };
+        let Some(lifecycle) = self.lifecycle.as_deref() else {
+            error!("a lock refused: this function has no account lifecycle");
+            return Err(LockError::NotHere);
+        };
+        let mut record = self.audit_record(by, LOCK_ACTION, account.login.as_str(), Some(&account));
+        record.detail = Some(format!(
+            "by its owner, through the notice of the password change at {}",
+            iso8601_millis(claim.changed_at.epoch_seconds() * 1000)
+        ));
+        if self.append_audit(&record).await.is_err() {
+            // The audit trail comes first: no record, no lock.
+            return Err(DependencyError::new("append_audit", "Unavailable").into());
+        }
+        let outcome = self.lock_now(lifecycle, &claim, &account).await;
+        let concluded = match &outcome {
+            Ok(()) => Ok(record.detail.as_deref()),
+            Err(LockError::InvalidLink) => Err("invalid_link"),
+            Err(_) => Err("service_unavailable"),
+        };
+        self.conclude_audit(&record, concluded).await;
+        outcome
+    }
+
+    async fn lock_now(
+        &self,
+        lifecycle: &dyn AccountLifecycle,
+        claim: &LockClaim,
+        account: &UserAccount,
+    ) -> Result<(), LockError> {
+        let now = self.clock.now();
+        let event = self
+            .seal_event(account, EventKind::AccountDisabled, "not_me", now)
+            .await?;
+        if !lifecycle
+            .lock(account, claim.changed_at, now, std::slice::from_ref(&event))
+            .await?
+        {
+            warn!(user_id = %account.id, "lock refused: the password changed meanwhile");
+            return Err(LockError::InvalidLink);
+        }
+        info!(user_id = %account.id, "account locked by its owner");
+        Ok(())
+    }
+
+    /// The claim of `token` and the account it locks, or what the link is
+    /// instead.
+    async fn lock_target(
+        &self,
+        token: &str,
+    ) -> Result<Result<(LockClaim, UserAccount), LockLink>, DependencyError> {
+        let keys = self.keys.get().await?;
+        let key = keys.outbox_key().inspect_err(|_| {
+            error!("no outbox key: lock links cannot be checked");
+        })?;
+        let now = self.clock.now();
+        let Some(claim) = LockClaim::verify(token, key).filter(|c| c.expires_at > now) else {
+            return Ok(Err(LockLink::Invalid));
+        };
+        let Some(account) = self.users.get(&claim.user_id).await? else {
+            return Ok(Err(LockLink::Invalid));
+        };
+        if account.disabled || account.locked_at.is_some_and(|at| at >= claim.changed_at) {
+            return Ok(Err(LockLink::AlreadyLocked));
+        }
+        if account.password_changed_at != Some(claim.changed_at) {
+            return Ok(Err(LockLink::Invalid));
+        }
+        Ok(Ok((claim, account)))
+    }
+
+    /// The "This was not me" link for the change of `account`'s password at
+    /// `changed_at`, when there is a key to sign it and a page to open it.
+    /// Keys that cannot be read are the notice's failure: it is not sent
+    /// without its link.
+    pub(super) async fn lock_link_for(
+        &self,
+        account: &UserAccount,
+        changed_at: Timestamp,
+    ) -> Result<Option<String>, SealError> {
+        let Some(page) = self.settings.lock_page_url() else {
+            return Ok(None);
+        };
+        let keys = self.keys.get().await.map_err(SealError::Keys)?;
+        let token = keys
+            .outbox
+            .as_deref()
+            .and_then(|key| LockClaim::for_change(&account.id, changed_at).sign(key));
+        let separator = if page.contains('?') { '&' } else { '?' };
+        Ok(token.map(|token| format!("{page}{separator}token={}", token.expose_for_link())))
+    }
+}

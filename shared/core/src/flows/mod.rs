@@ -1,0 +1,294 @@
+//! The flows of the service: the self-service recovery (a link by email, a
+//! code by SMS, a new password through a token) and the administrator's
+//! actions, as async functions with typed inputs, results and errors, over
+//! one set of parts, [`Recovery`]; and the delivery of what they put in the
+//! outbox, [`Delivery`]. They speak only to the ports (`crate::ports`),
+//! never to an SDK, an HTTP request or JSON.
+//!
+//! No flow sends anything itself: each renders its message, seals it, and
+//! hands it to the store with the write that causes it (a token issued, a
+//! code stored, a password changed), in one transaction. The deliver
+//! function sends it from there.
+
+mod admin;
+mod audit;
+mod code;
+mod credentials;
+mod deliver;
+mod import;
+mod keys;
+mod lifecycle;
+mod limits;
+mod lock;
+mod remind;
+mod request;
+mod request_code;
+mod reset;
+
+use std::sync::Arc;
+
+use crate::ports::{
+    AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
+    ResetTokenStore, Store, UserStore,
+};
+use crate::settings::RecoverySettings;
+use recovery_domain::{
+    AccountLookup, Clock, HashError, Language, OsRandom, OutboxKey, Password, PasswordHash,
+    PasswordHasher, RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
+};
+use recovery_messages::{
+    AccountEvent, Context, EventKind, Message, MessageKind, RenderError, Texts,
+};
+
+pub use recovery_messages::Channel;
+
+/// An event not published within this long is given up (and reaches the
+/// dead-letter queue long before, after the stream's retries).
+pub const EVENT_SEND_WITHIN_SECONDS: i64 = 7 * 24 * 3600;
+pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
+pub use audit::Requester;
+pub use code::{CodeAccepted, VerifyCodeError};
+pub use credentials::{CredentialCheck, CredentialError};
+pub use deliver::{DeliverError, Delivered, Delivery};
+pub use import::{
+    IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow, MAX_IMPORT_ROWS,
+};
+pub use keys::{KeySet, Keys, ReadKeys};
+pub use lifecycle::{AccountView, Change, DetailsChange};
+pub use lock::{LOCK_ACTION, LockError, LockLink};
+pub use request::{Caller, FlowError, ResetRequestOutcome};
+pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
+
+/// Notices (a password changed, an account that signs in elsewhere) carry
+/// no secret that expires; one not delivered within a day is given up.
+pub const NOTICE_SEND_WITHIN_SECONDS: i64 = 86_400;
+
+/// The parts every flow runs on: the stores (the outbox among them), the
+/// clock, the random source, the password hasher, the keys and the
+/// settings.
+#[derive(Clone)]
+pub struct Recovery {
+    pub users: Arc<dyn UserStore>,
+    pub tokens: Arc<dyn ResetTokenStore>,
+    pub codes: Arc<dyn CodeStore>,
+    pub outbox: Arc<dyn OutboxStore>,
+    /// The administrator's audit trail; `None` in the self-service
+    /// functions, where every administrator action fails closed.
+    pub audit: Option<Arc<dyn AuditLog>>,
+    /// Changing, disabling and deleting accounts: the administrator's
+    /// function only, like the audit trail.
+    pub lifecycle: Option<Arc<dyn AccountLifecycle>>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+    pub hasher: PasswordHasher,
+    /// The outbox key and the SMS code key: those of the settings, or
+    /// being read ([`Recovery::reading_keys`]).
+    pub keys: Keys,
+    pub settings: RecoverySettings,
+}
+
+/// A message that could not be put in the outbox. Says what failed, never
+/// what the message held.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("no outbox key is configured")]
+    NoKey,
+    /// The keys could not be read.
+    #[error(transparent)]
+    Keys(DependencyError),
+    #[error("a login is no address to send to")]
+    NoAddress,
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+impl Recovery {
+    /// The flows and the administrator's actions on `store` (every store
+    /// port, the audit trail among them), with the OS's random source and
+    /// the shipped hasher.
+    pub fn new(
+        store: Arc<impl Store + 'static>,
+        clock: Arc<dyn Clock>,
+        settings: RecoverySettings,
+    ) -> Self {
+        let audit: Arc<dyn AuditLog> = store.clone();
+        let lifecycle: Arc<dyn AccountLifecycle> = store.clone();
+        Self {
+            audit: Some(audit),
+            lifecycle: Some(lifecycle),
+            ..Self::without_audit(store, clock, settings)
+        }
+    }
+
+    /// The self-service flows on `store`, without the audit trail: a
+    /// function that never runs an administrator's action does not link
+    /// the audit trail's store code (about 27 KB of each package).
+    pub fn without_audit(
+        store: Arc<impl UserStore + ResetTokenStore + CodeStore + OutboxStore + 'static>,
+        clock: Arc<dyn Clock>,
+        mut settings: RecoverySettings,
+    ) -> Self {
+        let keys = Keys::ready(KeySet {
+            outbox: settings.outbox_key.take(),
+            code: settings.sms.code_secret.take(),
+        });
+        Self {
+            users: store.clone(),
+            tokens: store.clone(),
+            codes: store.clone(),
+            outbox: store,
+            audit: None,
+            lifecycle: None,
+            clock,
+            random: Arc::new(OsRandom),
+            hasher: PasswordHasher::owasp(),
+            keys,
+            settings,
+        }
+    }
+
+    /// The same flows with keys being read (started as the function
+    /// starts, awaited where one is first used) in place of the settings'.
+    pub fn reading_keys(self, keys: Keys) -> Self {
+        Self { keys, ..self }
+    }
+
+    /// The outbox key, once read.
+    async fn outbox_key(&self) -> Result<Arc<OutboxKey>, SealError> {
+        let keys = self.keys.get().await.map_err(SealError::Keys)?;
+        keys.outbox_key().cloned().map_err(|_| SealError::NoKey)
+    }
+
+    async fn find(&self, lookup: &AccountLookup) -> Result<Option<UserAccount>, DependencyError> {
+        match lookup {
+            AccountLookup::Login(login) => self.users.find_by_login(login).await,
+            AccountLookup::Email(email) => self.users.find_by_email(email).await,
+            AccountLookup::Phone(phone) => self.users.find_by_phone(phone).await,
+        }
+    }
+
+    /// What the messages to `account` say about the service and the
+    /// account, in the account's language, else in `otherwise` (the
+    /// language of the request that causes them).
+    fn context<'a>(&'a self, account: &'a UserAccount, otherwise: Language) -> Context<'a> {
+        let language = account
+            .locale
+            .as_ref()
+            .and_then(Language::from_locale)
+            .unwrap_or(otherwise);
+        Context {
+            service_name: &self.settings.service_name,
+            login: account.login.as_str(),
+            login_url: &self.settings.login_url,
+            t: Texts::new(language),
+        }
+    }
+
+    /// Stores `record` as `account`'s only redeemable token, with `message`
+    /// (its link) in the outbox. An account that vanished since it was read
+    /// is a failure like any other here.
+    async fn issue(
+        &self,
+        account: &UserAccount,
+        record: &ResetTokenRecord,
+        message: &OutboxItem,
+    ) -> Result<(), DependencyError> {
+        match self.tokens.issue(account, record, message).await? {
+            IssueOutcome::Issued => Ok(()),
+            IssueOutcome::AccountGone => {
+                Err(DependencyError::new("issue_reset_token", "AccountGone"))
+            }
+            // No counters were given.
+            IssueOutcome::CountersMoved => {
+                Err(DependencyError::new("issue_reset_token", "CountersMoved"))
+            }
+        }
+    }
+
+    /// `message` to `account` as an outbox item of `kind`, sealed under the
+    /// outbox key, to be sent before `send_before` or never.
+    async fn seal(
+        &self,
+        account: &UserAccount,
+        kind: MessageKind,
+        message: Result<impl Into<Message>, RenderError>,
+        send_before: Timestamp,
+    ) -> Result<OutboxItem, SealError> {
+        let message: Message = message?.into();
+        let key = self.outbox_key().await?;
+        let now = self.clock.now();
+        let mut item = OutboxItem {
+            user_id: account.id.clone(),
+            key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,
+            channel: message.channel(),
+            kind,
+            created_at: now,
+            send_before,
+            sealed: Vec::new(),
+        };
+        item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
+        Ok(item)
+    }
+
+    /// An event about `account` for the product's bus, as an outbox item
+    /// to go with the change it reports (in its transaction).
+    async fn seal_event(
+        &self,
+        account: &UserAccount,
+        kind: EventKind,
+        through: &str,
+        at: Timestamp,
+    ) -> Result<OutboxItem, SealError> {
+        let key = self.outbox_key().await?;
+        let mut item = OutboxItem {
+            user_id: account.id.clone(),
+            key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,
+            channel: Channel::Event,
+            kind: MessageKind::AccountEvent,
+            created_at: at,
+            send_before: at.plus_seconds(EVENT_SEND_WITHIN_SECONDS),
+            sealed: Vec::new(),
+        };
+        let event = AccountEvent {
+            kind,
+            account,
+            at,
+            through,
+        };
+        let message = Message::Event(event.render(&item.id())?);
+        item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
+        Ok(item)
+    }
+
+    async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
+        hash_off_executor(&self.hasher, password, self.random.clone()).await
+    }
+}
+
+/// Hashes on tokio's blocking pool, so the executor keeps serving.
+async fn hash_off_executor(
+    hasher: &PasswordHasher,
+    password: Password,
+    random: Arc<dyn RandomSource>,
+) -> Result<PasswordHash, HashError> {
+    let hasher = hasher.clone();
+    tokio::task::spawn_blocking(move || hasher.hash(&password, random.as_ref()))
+        .await
+        .map_err(|_| HashError::Task)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashing_off_the_executor_gives_a_verifiable_hash() {
+        let hasher = PasswordHasher::owasp();
+        let hash = hash_off_executor(&hasher, Password::new("async password"), Arc::new(OsRandom))
+            .await
+            .unwrap();
+        assert!(hasher.verify("async password", &hash));
+    }
+}

@@ -1,0 +1,123 @@
+//! "Forgot your login?": the login of the account an email address or a
+//! phone number names, and how it signs in, sent to that address or number.
+//! The limits are a reset request's: per source address and per address or
+//! number as typed (the same counters), and, silently, the account's emails.
+
+use tracing::{error, info};
+
+use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, hit, within};
+use super::request::{Caller, FlowError, ResetRequestOutcome, email_counter};
+use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
+use crate::ports::EMAILS_COUNTER as EMAILS;
+use crate::ports::{OutboxItem, typed_counter_key};
+use recovery_domain::{AccountLookup, Language, UserAccount, address_key};
+use recovery_messages::{MessageKind, email, sms};
+
+impl Recovery {
+    /// Sends the account that `contact` (an email address or a phone
+    /// number) names its login, to that address or number. Nothing is sent
+    /// for an unknown or disabled account, or for a login, which names no
+    /// address (the HTTP layer refuses one first); the caller cannot tell
+    /// which happened. Fails only where the failure is alike for every
+    /// address (a limit on what was sent or where from, the lookup).
+    pub async fn remind_login(
+        &self,
+        contact: &AccountLookup,
+        from: impl Into<Caller<'_>>,
+    ) -> Result<ResetRequestOutcome, FlowError> {
+        let caller = from.into();
+        let address = format!("ip#{}", address_key(caller.source_ip));
+        let windows = &self.settings.limits;
+        let sms = &self.settings.sms;
+        let typed = typed_counter_key(contact);
+        let (limits, account_counters): (Vec<Limit>, &[&str]) = match contact {
+            AccountLookup::Login(_) => return Ok(ResetRequestOutcome::UnknownAccount),
+            AccountLookup::Email(_) => (
+                vec![
+                    (address, windows.address.as_slice()),
+                    (typed, windows.email.as_slice()),
+                ],
+                &[EMAILS],
+            ),
+            AccountLookup::Phone(_) => (
+                vec![
+                    (address.clone(), windows.address.as_slice()),
+                    (format!("sms-{address}"), sms.ip_limits.as_slice()),
+                    (typed, sms.phone_limits.as_slice()),
+                ],
+                &[],
+            ),
+        };
+        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
+            let state = self
+                .codes
+                .load_request(contact, &keys, account_counters)
+                .await?;
+            let now = self.clock.now();
+            let mut updates = within(&limits, &state.counters, now)?;
+            let (outcome, message) = match &state.account {
+                None => (ResetRequestOutcome::UnknownAccount, None),
+                Some(account) if account.disabled => (
+                    ResetRequestOutcome::DisabledAccount(account.id.clone()),
+                    None,
+                ),
+                Some(account) => {
+                    let counter = email_counter(account, &state.account_counters);
+                    match counter.map(|c| hit(c, &windows.email, now)) {
+                        Some(Err(_)) => (
+                            ResetRequestOutcome::AccountLimited(account.id.clone()),
+                            None,
+                        ),
+                        hit => {
+                            updates.extend(hit.and_then(Result::ok));
+                            let id = account.id.clone();
+                            match self.reminder(account, contact, caller.language).await {
+                                Ok(item) => (ResetRequestOutcome::ReminderSent(id), Some(item)),
+                                Err(err) => {
+                                    error!(user_id = %id, error = %err, "could not seal the reminder");
+                                    return Ok(ResetRequestOutcome::NotDelivered(id));
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            if self.codes.record_hits(&updates, message.as_ref()).await? {
+                match outcome.user_id() {
+                    Some(id) => info!(outcome = outcome.name(), user_id = %id, "login reminder"),
+                    None => info!(outcome = outcome.name(), "login reminder"),
+                }
+                return Ok(outcome);
+            }
+        }
+        // Other requests kept moving the counters: that is what a limit is
+        // for.
+        Err(counters_kept_moving())
+    }
+
+    /// The reminder to `account`, by the channel `contact` came in on.
+    async fn reminder(
+        &self,
+        account: &UserAccount,
+        contact: &AccountLookup,
+        language: Language,
+    ) -> Result<OutboxItem, SealError> {
+        let context = self.context(account, language);
+        let provider = account.social_only();
+        let send_before = self.clock.now().plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+        let kind = MessageKind::LoginReminder;
+        match contact {
+            AccountLookup::Phone(phone) => {
+                let text = sms::login_reminder(phone, &context, provider);
+                self.seal(account, kind, text, send_before).await
+            }
+            AccountLookup::Email(to) => {
+                let mail = email::login_reminder(to, &context, provider);
+                self.seal(account, kind, mail, send_before).await
+            }
+            AccountLookup::Login(_) => Err(SealError::NoAddress),
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! "Forgot password": a link by email for a login or an email address, a
+//! code by SMS for a phone number.
+
+use tracing::{error, info};
+
+use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, hit, within};
+use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
+use crate::ports::{
+    CounterUpdate, DependencyError, IssueOutcome, RateCounter, account_counter_key,
+};
+use recovery_domain::{
+    AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
+    UserAccount, UserId, address_key,
+};
+use recovery_messages::{MessageKind, email};
+
+use crate::ports::EMAILS_COUNTER as EMAILS;
+use crate::ports::typed_counter_key;
+
+/// What became of a reset request. The HTTP answer is the same for all of
+/// them; this is for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetRequestOutcome {
+    LinkSent(UserId),
+    CodeSent(UserId),
+    ProviderNoticeSent(UserId),
+    UnknownAccount,
+    DisabledAccount(UserId),
+    NoEmailOnRecord(UserId),
+    /// Nothing was sent to a number with no account.
+    UnknownNumber,
+    /// The account had as many emails as its limit allows: nothing sent.
+    AccountLimited(UserId),
+    /// A link emailed less than a minute ago is still live: nothing sent,
+    /// and that link keeps working.
+    RecentLinkLive(UserId),
+    /// "Forgot your login?": the login went to the address or number.
+    ReminderSent(UserId),
+    /// A dependency failed after the account was found; logged.
+    NotDelivered(UserId),
+}
+
+impl ResetRequestOutcome {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Self::LinkSent(_) => "link_sent",
+            Self::CodeSent(_) => "code_sent",
+            Self::UnknownNumber => "unknown_number",
+            Self::ProviderNoticeSent(_) => "provider_notice_sent",
+            Self::UnknownAccount => "unknown_account",
+            Self::DisabledAccount(_) => "disabled_account",
+            Self::NoEmailOnRecord(_) => "no_email_on_record",
+            Self::AccountLimited(_) => "account_limited",
+            Self::RecentLinkLive(_) => "recent_link_live",
+            Self::ReminderSent(_) => "reminder_sent",
+            Self::NotDelivered(_) => "not_delivered",
+        }
+    }
+
+    /// The account the request was about, when there was one.
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Self::UnknownAccount | Self::UnknownNumber => None,
+            Self::LinkSent(id)
+            | Self::CodeSent(id)
+            | Self::ProviderNoticeSent(id)
+            | Self::DisabledAccount(id)
+            | Self::NoEmailOnRecord(id)
+            | Self::AccountLimited(id)
+            | Self::RecentLinkLive(id)
+            | Self::ReminderSent(id)
+            | Self::NotDelivered(id) => Some(id),
+        }
+    }
+}
+
+/// Why a message did not reach the outbox.
+#[derive(Debug, thiserror::Error)]
+enum SendFailure {
+    #[error(transparent)]
+    Seal(SealError),
+    #[error(transparent)]
+    Store(DependencyError),
+    #[error(transparent)]
+    Random(RandomError),
+}
+
+/// Who asks: from where (the caller's address as API Gateway saw it; it
+/// keys the per-address limits, an IPv6 address by its /64) and in which
+/// language (the page's: what is sent speaks it unless the account has a
+/// language of its own). A bare address asks in English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'a> {
+    pub source_ip: &'a str,
+    pub language: Language,
+}
+
+impl<'a> From<&'a String> for Caller<'a> {
+    fn from(source_ip: &'a String) -> Self {
+        Caller::from(source_ip.as_str())
+    }
+}
+
+impl<'a> From<&'a str> for Caller<'a> {
+    fn from(source_ip: &'a str) -> Self {
+        Caller {
+            source_ip,
+            language: Language::English,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("too many requests; retry after {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: i64 },
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+impl Recovery {
+    /// "Forgot password": sends a reset link (login or email) or a code (phone
+    /// number), or a note naming the identity provider, or nothing. Fails only
+    /// where the failure is alike for every identifier (a rate limit on what
+    /// the caller sent or where from, the account lookup); later failures
+    /// are logged and reported as [`ResetRequestOutcome::NotDelivered`].
+    ///
+    /// `from`: the [`Caller`] (or only its address).
+    pub async fn request_reset(
+        &self,
+        lookup: &AccountLookup,
+        from: impl Into<Caller<'_>>,
+    ) -> Result<ResetRequestOutcome, FlowError> {
+        let caller = from.into();
+        let address = format!("ip#{}", address_key(caller.source_ip));
+        match lookup {
+            AccountLookup::Phone(phone) => {
+                self.request_code(phone, &address, caller.language).await
+            }
+            AccountLookup::Login(_) | AccountLookup::Email(_) => {
+                let typed = typed_counter_key(lookup);
+                self.request_email(lookup, &address, typed, caller.language)
+                    .await
+            }
+        }
+    }
+
+    /// The email branch of [`Self::request_reset`]: limited per source
+    /// address and per identifier as typed (before the account is known, so
+    /// an unknown identifier meets its limit exactly when a known one
+    /// does), then per account, where a refusal is silent: a 429 there would
+    /// tell that two identifiers name one account.
+    async fn request_email(
+        &self,
+        lookup: &AccountLookup,
+        address: &str,
+        typed: String,
+        language: Language,
+    ) -> Result<ResetRequestOutcome, FlowError> {
+        let windows = &self.settings.limits;
+        let limits: [Limit; 2] = [
+            (address.to_owned(), windows.address.as_slice()),
+            (typed, windows.email.as_slice()),
+        ];
+        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
+            let state = self.codes.load_request(lookup, &keys, &[EMAILS]).await?;
+            let now = self.clock.now();
+            let mut updates = within(&limits, &state.counters, now)?;
+            let quiet = match &state.account {
+                None => ResetRequestOutcome::UnknownAccount,
+                Some(account) => match self.email_step(account, &state.account_counters, now)? {
+                    Err(quiet) => quiet,
+                    Ok(update) => {
+                        updates.push(update);
+                        match self.email_account(account, &updates, now, language).await {
+                            Some(outcome) => return Ok(outcome),
+                            None => continue,
+                        }
+                    }
+                },
+            };
+            if self.codes.record_hits(&updates, None).await? {
+                match quiet.user_id() {
+                    Some(id) => info!(outcome = quiet.name(), user_id = %id, "reset requested"),
+                    None => info!(outcome = quiet.name(), "reset requested"),
+                }
+                return Ok(quiet);
+            }
+        }
+        // Other requests kept moving the counters: that is what a limit is
+        // for.
+        Err(counters_kept_moving())
+    }
+
+    /// Whether `account` gets an email now: the hit on its counter when it
+    /// does, else what the request quietly became.
+    fn email_step<'c>(
+        &self,
+        account: &UserAccount,
+        counters: &'c [RateCounter],
+        now: Timestamp,
+    ) -> Result<Result<CounterUpdate<'c>, ResetRequestOutcome>, FlowError> {
+        let id = account.id.clone();
+        if account.disabled {
+            return Ok(Err(ResetRequestOutcome::DisabledAccount(id)));
+        }
+        if account.email.is_none() {
+            return Ok(Err(ResetRequestOutcome::NoEmailOnRecord(id)));
+        }
+        let Some(counter) = email_counter(account, counters) else {
+            return Err(DependencyError::new("load_request", "MissingCounter").into());
+        };
+        let windows = &self.settings.limits;
+        let recent = counter
+            .hits
+            .iter()
+            .any(|&t| now.epoch_seconds() - t < windows.resend_after_seconds);
+        if recent && (account.active_reset.is_some() || account.social_only().is_some()) {
+            return Ok(Err(ResetRequestOutcome::RecentLinkLive(id)));
+        }
+        Ok(hit(counter, &windows.email, now).map_err(|_| ResetRequestOutcome::AccountLimited(id)))
+    }
+
+    /// Emails `account` its link (or the provider's name), writing
+    /// `counters` with it. `None` when a counter moved meanwhile: nothing
+    /// was written, and the request decides again.
+    async fn email_account(
+        &self,
+        account: &UserAccount,
+        counters: &[CounterUpdate<'_>],
+        now: Timestamp,
+        language: Language,
+    ) -> Option<ResetRequestOutcome> {
+        let id = account.id.clone();
+        let written = match self.write_email(account, counters, now, language).await {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => return None,
+            Err(err) => Err(err),
+        };
+        Some(match written {
+            Ok(outcome) => {
+                info!(outcome = outcome.name(), user_id = %id, "reset requested");
+                outcome
+            }
+            Err(err) => {
+                error!(user_id = %id, error = %err, "could not put the reset email in the outbox");
+                ResetRequestOutcome::NotDelivered(id)
+            }
+        })
+    }
+
+    /// The write of [`Self::email_account`]; `Ok(None)` when a counter moved.
+    async fn write_email(
+        &self,
+        account: &UserAccount,
+        counters: &[CounterUpdate<'_>],
+        now: Timestamp,
+        language: Language,
+    ) -> Result<Option<ResetRequestOutcome>, SendFailure> {
+        let id = account.id.clone();
+        let Some(to) = account.email.as_ref() else {
+            return Ok(Some(ResetRequestOutcome::NoEmailOnRecord(id)));
+        };
+        let context = self.context(account, language);
+        if let Some(provider) = account.social_only() {
+            let notice = email::provider_account(to, &context, provider);
+            let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+            let item = self
+                .seal(account, MessageKind::ProviderNotice, notice, send_before)
+                .await
+                .map_err(SendFailure::Seal)?;
+            let stored = self
+                .codes
+                .record_hits(counters, Some(&item))
+                .await
+                .map_err(SendFailure::Store)?;
+            return Ok(stored.then_some(ResetRequestOutcome::ProviderNoticeSent(id)));
+        }
+        let lifetime = self.settings.reset_token_lifetime_seconds;
+        let token = ResetToken::generate(self.random.as_ref()).map_err(SendFailure::Random)?;
+        let record = ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, now, lifetime);
+        let link = self.settings.reset_link(&token.expose_for_link());
+        let message = email::reset_link(to, &context, &link, lifetime);
+        let item = self
+            .seal(account, MessageKind::ResetLink, message, record.expires_at)
+            .await
+            .map_err(SendFailure::Seal)?;
+        match self
+            .tokens
+            .issue_counted(account, &record, &item, counters)
+            .await
+            .map_err(SendFailure::Store)?
+        {
+            IssueOutcome::Issued => Ok(Some(ResetRequestOutcome::LinkSent(id))),
+            IssueOutcome::CountersMoved => Ok(None),
+            IssueOutcome::AccountGone => Err(SendFailure::Store(DependencyError::new(
+                "issue_reset_token",
+                "AccountGone",
+            ))),
+        }
+    }
+}
+
+/// The account's own email counter among `counters` (read with
+/// `load_request`'s account prefixes), when it is there.
+pub(super) fn email_counter<'c>(
+    account: &UserAccount,
+    counters: &'c [RateCounter],
+) -> Option<&'c RateCounter> {
+    counters
+        .first()
+        .filter(|c| c.key == account_counter_key(EMAILS, &account.id))
+}

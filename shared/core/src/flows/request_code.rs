@@ -1,0 +1,135 @@
+//! The phone branch of "forgot password": a code by SMS, within the
+//! limits per number and per source address.
+
+use tracing::{error, info};
+
+use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, within};
+use super::request::{FlowError, ResetRequestOutcome};
+use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
+use crate::ports::{OutboxItem, typed_counter_key};
+use recovery_domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
+use recovery_messages::{MessageKind, sms};
+
+impl Recovery {
+    /// The phone branch of [`Self::request_reset`]. Every number within the
+    /// limits gets a stored code, so wrong entries count alike whether a code
+    /// was sent or not; only an account that may recover gets it by SMS.
+    pub(super) async fn request_code(
+        &self,
+        phone: &PhoneNumber,
+        address: &str,
+        language: Language,
+    ) -> Result<ResetRequestOutcome, FlowError> {
+        let sms_settings = &self.settings.sms;
+        let limits: [Limit; 3] = [
+            (address.to_owned(), self.settings.limits.address.as_slice()),
+            (format!("sms-{address}"), sms_settings.ip_limits.as_slice()),
+            (
+                typed_counter_key(&AccountLookup::Phone(phone.clone())),
+                sms_settings.phone_limits.as_slice(),
+            ),
+        ];
+        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
+        let lookup = AccountLookup::Phone(phone.clone());
+        let mut stored = None;
+        for round in 0..RATE_ATTEMPTS {
+            self.back_off(round).await;
+            // The keys (read once, as the function started) beside the
+            // counters and the number's account.
+            let (read, state) = tokio::join!(
+                self.keys.get(),
+                self.codes.load_request(&lookup, &keys, &[])
+            );
+            let read = read?;
+            let secret = read.code_secret()?;
+            let state = state?;
+            let now = self.clock.now();
+            let updates = within(&limits, &state.counters, now)?;
+            let code = SmsCode::generate(self.random.as_ref())?;
+            let recipient = state
+                .account
+                .as_ref()
+                .filter(|a| a.may_recover())
+                .map(|a| a.id.clone());
+            let record = CodeRecord {
+                phone: phone.clone(),
+                user_id: recipient,
+                mac: secret.mac(phone, &code),
+                attempts_left: sms_settings.max_attempts,
+                issued_at: now,
+                expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
+            };
+            let message = match state.account.as_ref() {
+                Some(account) => {
+                    match self
+                        .code_message(account, phone, &code, &record, language)
+                        .await
+                    {
+                        Ok(message) => message,
+                        Err(err) => {
+                            error!(user_id = %account.id, error = %err, "could not seal the SMS");
+                            return Ok(ResetRequestOutcome::NotDelivered(account.id.clone()));
+                        }
+                    }
+                }
+                None => None,
+            };
+            if self
+                .codes
+                .store_code(&record, &updates, message.as_ref())
+                .await?
+            {
+                stored = Some(state.account);
+                break;
+            }
+        }
+        // Other requests kept moving the counters: that is what a limit is
+        // for.
+        let Some(account) = stored else {
+            return Err(counters_kept_moving());
+        };
+        let Some(account) = account else {
+            info!(outcome = "unknown_number", "code requested");
+            return Ok(ResetRequestOutcome::UnknownNumber);
+        };
+        let id = account.id.clone();
+        let outcome = if account.disabled {
+            ResetRequestOutcome::DisabledAccount(id.clone())
+        } else if account.social_only().is_some() {
+            ResetRequestOutcome::ProviderNoticeSent(id.clone())
+        } else {
+            ResetRequestOutcome::CodeSent(id.clone())
+        };
+        info!(outcome = outcome.name(), user_id = %id, "code requested");
+        Ok(outcome)
+    }
+
+    /// What a code request sends to `account`: nothing when it is disabled,
+    /// the provider's name when it signs in only elsewhere, else the code
+    /// (which may go out only while `record` lives).
+    async fn code_message(
+        &self,
+        account: &UserAccount,
+        phone: &PhoneNumber,
+        code: &SmsCode,
+        record: &CodeRecord,
+        language: Language,
+    ) -> Result<Option<OutboxItem>, SealError> {
+        let context = self.context(account, language);
+        if account.disabled {
+            return Ok(None);
+        }
+        let item = if let Some(provider) = account.social_only() {
+            let send_before = record.issued_at.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
+            let notice = sms::provider_account(phone, &context, provider);
+            self.seal(account, MessageKind::ProviderNotice, notice, send_before)
+                .await?
+        } else {
+            let lifetime = self.settings.sms.code_lifetime_seconds;
+            let text = sms::code(phone, &context, code, lifetime);
+            self.seal(account, MessageKind::Code, text, record.expires_at)
+                .await?
+        };
+        Ok(Some(item))
+    }
+}

@@ -1,0 +1,320 @@
+//! The ports the flows are written against: the stores (accounts, reset
+//! tokens, SMS codes with their rate counters, the audit trail) and the
+//! senders (email, SMS). Each says in its own result types what can happen
+//! besides success; a [`DependencyError`] is only ever a failure of the
+//! thing behind the port. `recovery_aws` implements them on DynamoDB, SES and
+//! SNS; `recovery_testing` in memory, with the same contract
+//! (`testing::contract`).
+
+use async_trait::async_trait;
+
+use recovery_domain::{
+    AccountLookup, CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber,
+    ResetTokenRecord, Timestamp, TokenDigest, UserAccount, UserId,
+};
+use recovery_messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
+
+mod counters;
+mod lifecycle;
+mod outbox;
+
+pub use counters::*;
+pub use lifecycle::*;
+pub use outbox::*;
+
+/// A dependency failed. The text names the operation and the error code only:
+/// never an item, a key or a message body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {code}")]
+pub struct DependencyError {
+    pub operation: &'static str,
+    pub code: String,
+}
+
+impl DependencyError {
+    pub fn new(operation: &'static str, code: impl Into<String>) -> Self {
+        Self {
+            operation,
+            code: code.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("that login is taken")]
+    LoginTaken,
+    #[error("that email address belongs to another account")]
+    EmailTaken,
+    #[error("that phone number belongs to another account")]
+    PhoneTaken,
+    #[error(transparent)]
+    Store(#[from] DependencyError),
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn find_by_login(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<UserAccount>, DependencyError>;
+    async fn find_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<UserAccount>, DependencyError>;
+    async fn find_by_phone(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<UserAccount>, DependencyError>;
+    async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError>;
+    /// Reads the account [`UserId::stand_in`] as `get` reads one, and
+    /// decodes one of an account's size and shape: the calls and the work of
+    /// reading an account, for a check that found none, so that its time
+    /// does not tell. Finds nothing.
+    async fn read_stand_in(&self) -> Result<(), DependencyError>;
+    /// Stores `new_hash` as `user`'s password at `now`, kills every
+    /// outstanding reset token and SMS code of the account, and puts
+    /// `notices` in the outbox, in one transaction. `false` when the account
+    /// is gone: nothing was written.
+    async fn replace_password(
+        &self,
+        user: &UserAccount,
+        new_hash: &PasswordHash,
+        now: Timestamp,
+        notices: &[OutboxItem],
+    ) -> Result<bool, DependencyError>;
+    /// Replaces `user`'s password hash `old` by `new` (the same password in
+    /// the current scheme), provided the account still holds `old`: a
+    /// password changed meanwhile wins. Not a password change: nothing else
+    /// of the account moves. `false` when it did not hold `old`.
+    async fn upgrade_hash(
+        &self,
+        user: &UserAccount,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<bool, DependencyError>;
+    /// Creates an account whose login, email and phone no other account has,
+    /// at `now`. A refused account leaves nothing behind.
+    async fn create(
+        &self,
+        account: NewAccount,
+        id: UserId,
+        now: Timestamp,
+    ) -> Result<UserAccount, CreateAccountError>;
+}
+
+/// The new password for a redeemed token.
+#[derive(Debug)]
+pub struct Redemption<'a> {
+    pub digest: &'a TokenDigest,
+    pub user_id: &'a UserId,
+    /// The account's phone, whose outstanding SMS code dies too.
+    pub phone: Option<&'a PhoneNumber>,
+    pub new_hash: &'a PasswordHash,
+    pub now: Timestamp,
+    /// Put in the outbox with the change (the password-changed notice).
+    pub notices: &'a [OutboxItem],
+}
+
+/// How a redemption ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedeemOutcome {
+    /// The token was consumed and the new hash stored, together.
+    Redeemed,
+    /// The token was already used, superseded, expired, gone or not the
+    /// account's: nothing changed.
+    Rejected,
+    /// Another write touched the same items at the same moment: nothing
+    /// changed, and trying again may succeed.
+    Conflict,
+}
+
+/// How issuing a token ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// The token is stored and is the account's only redeemable one.
+    Issued,
+    /// The account no longer exists: nothing was stored.
+    AccountGone,
+    /// A rate counter moved since it was read: nothing was stored, and the
+    /// request decides again.
+    CountersMoved,
+}
+
+#[async_trait]
+pub trait ResetTokenStore: Send + Sync {
+    /// Stores `record`, makes it the user's only redeemable token (the
+    /// previous one, `user.active_reset`, stops working) and puts `message`
+    /// (the link) in the outbox, in one transaction.
+    async fn issue(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+        message: &OutboxItem,
+    ) -> Result<IssueOutcome, DependencyError> {
+        self.issue_counted(user, record, message, &[]).await
+    }
+    /// As [`Self::issue`], with the rate counters' writes in the same
+    /// transaction, provided each still holds (see [`CounterChange`];
+    /// [`IssueOutcome::CountersMoved`] when one does not).
+    async fn issue_counted(
+        &self,
+        user: &UserAccount,
+        record: &ResetTokenRecord,
+        message: &OutboxItem,
+        counters: &[CounterUpdate<'_>],
+    ) -> Result<IssueOutcome, DependencyError>;
+    async fn find(&self, digest: &TokenDigest)
+    -> Result<Option<ResetTokenRecord>, DependencyError>;
+    /// Counts a wrong login entered with the token `digest`; the `max`th
+    /// burns it (the token is deleted). Answers the entries left: 0 when it
+    /// is burned or was already gone.
+    async fn record_wrong_login(
+        &self,
+        digest: &TokenDigest,
+        max: u32,
+    ) -> Result<u32, DependencyError>;
+    /// Atomically: consume the token (it must exist, be live at `now` and be
+    /// the user's active one), delete the account's SMS code, and store the
+    /// new password hash, the time of the change, and no active token.
+    /// Either all of it happens or none.
+    async fn redeem(&self, redemption: Redemption<'_>) -> Result<RedeemOutcome, DependencyError>;
+}
+
+/// Sends an email; answers the provider's message id. `message` names the
+/// outbox message it carries, for the provider to name in what it reports
+/// later (delivery, bounce, complaint).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(
+        &self,
+        email: OutgoingEmail,
+        message: &MessageRef,
+    ) -> Result<String, DependencyError>;
+}
+
+/// What a wrong code entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrongAttempt {
+    /// Counted; this many entries are left (0: the code is burned).
+    Counted { attempts_left: u32 },
+    /// The code was replaced, used or burned meanwhile.
+    Stale,
+}
+
+/// SMS codes and the rate counters of forgot requests.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Reads the counters named by `rate_keys`, the account `lookup` names,
+    /// and that account's counters of the kinds `account_prefixes` (see
+    /// [`account_counter_key`]).
+    async fn load_request(
+        &self,
+        lookup: &AccountLookup,
+        rate_keys: &[String],
+        account_prefixes: &[&str],
+    ) -> Result<RequestState, DependencyError>;
+    /// Writes each counter, and `message` in the outbox, provided every
+    /// counter's write still holds (see [`CounterChange`]). `false` when one
+    /// does not: nothing was written.
+    async fn record_hits(
+        &self,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError>;
+    /// Atomically: stores `record` as the number's only code, replacing any
+    /// earlier one, each counter's write, and `message` (the code, or a
+    /// notice) in the outbox, provided every counter's write still holds.
+    /// `false` when one does not: nothing was written.
+    async fn store_code(
+        &self,
+        record: &CodeRecord,
+        counters: &[CounterUpdate<'_>],
+        message: Option<&OutboxItem>,
+    ) -> Result<bool, DependencyError>;
+    async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
+    /// Takes one attempt off `record`, if it is still the number's code and
+    /// has attempts left.
+    async fn record_wrong_attempt(
+        &self,
+        record: &CodeRecord,
+    ) -> Result<WrongAttempt, DependencyError>;
+    /// Atomically: consume `code` (still stored, live at `now`, attempts left)
+    /// and issue `token` to the code's account as its only redeemable token,
+    /// provided the account still has the number, is enabled, and has a
+    /// password or no identity provider. `false` when any of that fails;
+    /// nothing changed then.
+    async fn exchange_code(
+        &self,
+        code: &CodeRecord,
+        now: Timestamp,
+        token: &ResetTokenRecord,
+    ) -> Result<bool, DependencyError>;
+}
+
+/// Sends a text message; answers the provider's message id.
+#[async_trait]
+pub trait Texter: Send + Sync {
+    async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError>;
+}
+
+/// Publishes an event on the product's bus; answers the bus's event id.
+/// `message` names the outbox message it carries.
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    async fn publish(
+        &self,
+        event: OutgoingEvent,
+        message: &MessageRef,
+    ) -> Result<String, DependencyError>;
+}
+
+/// One administrator action, as recorded. Never holds a password or token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// The login the action was about (as resolved, or as given when no
+    /// account matched).
+    pub target: String,
+    pub user_id: Option<String>,
+    pub action: String,
+    pub requested_by: String,
+    /// `pending` until the action ends; then `ok` or the error code.
+    pub outcome: String,
+    pub detail: Option<String>,
+    /// Milliseconds since the epoch.
+    pub at_millis: i64,
+    pub request_id: String,
+}
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Stores `record` (kept for `retention_seconds`). A record with the
+    /// same target, time and request id is refused (`DuplicateRecord`).
+    async fn append(
+        &self,
+        record: &AuditRecord,
+        retention_seconds: i64,
+    ) -> Result<(), DependencyError>;
+    /// Sets the outcome of a record made by [`Self::append`], and its detail
+    /// when one is given (otherwise the detail stays). A record never
+    /// appended is an error (`MissingRecord`).
+    async fn conclude(
+        &self,
+        record: &AuditRecord,
+        outcome: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DependencyError>;
+    /// The newest `limit` records about `target`, newest first.
+    async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError>;
+}
+
+/// Every store port at once: what one table (or one map) implements.
+pub trait Store:
+    UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle
+{
+}
+
+impl<S: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle> Store
+    for S
+{
+}

@@ -1,0 +1,260 @@
+//! What the flows and the HTTP layer need to know, as plain values. `env`
+//! fills them from a function's environment; tests build them directly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use recovery_domain::{CodeSecret, OutboxKey, PasswordPolicy, RateWindow};
+
+pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
+pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
+pub const DEFAULT_SMS_CODE_LIFETIME_SECONDS: i64 = 60;
+pub const DEFAULT_SMS_CODE_MAX_ATTEMPTS: i64 = 5;
+pub const DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS: i64 = 600;
+pub const DEFAULT_SMS_LIMIT_PER_PHONE_15MIN: i64 = 3;
+pub const DEFAULT_SMS_LIMIT_PER_PHONE_DAY: i64 = 10;
+pub const DEFAULT_SMS_LIMIT_PER_IP_HOUR: i64 = 10;
+pub const DEFAULT_EMAIL_LIMIT_15MIN: i64 = 3;
+pub const DEFAULT_EMAIL_LIMIT_DAY: i64 = 10;
+pub const DEFAULT_FORGOT_LIMIT_PER_IP_HOUR: i64 = 30;
+/// A link emailed less than this long ago and still unused is not replaced.
+pub const DEFAULT_EMAIL_RESEND_AFTER_SECONDS: i64 = 60;
+pub const DEFAULT_ADMIN_LINK_LIFETIME_SECONDS: i64 = 86_400;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
+
+/// What the recovery flows and the administrator's actions need to know.
+#[derive(Debug, Clone)]
+pub struct RecoverySettings {
+    /// Shown in emails and pages ("Example Cloud").
+    pub service_name: String,
+    /// The reset page; links are `RESET_PAGE_URL?token=...`. Never derived
+    /// from a request's Host header.
+    pub reset_page_url: String,
+    /// Where "Log in" points after a reset.
+    pub login_url: String,
+    /// The "This was not me" page (`LOCK_PAGE_URL`); `None`: beside the
+    /// reset page (`.../reset` becomes `.../not-me`).
+    pub lock_page_url: Option<String>,
+    pub reset_token_lifetime_seconds: i64,
+    pub password_policy: PasswordPolicy,
+    pub sms: SmsSettings,
+    pub limits: ForgotLimits,
+    pub admin: AdminSettings,
+    /// Where a person who is stuck is sent (`SUPPORT_CONTACT`): shown on
+    /// the code page, on pages of a link that no longer works, and on the
+    /// page of a locked account. None: those pages name no contact.
+    pub support: Option<SupportContact>,
+    /// The key messages are sealed under in the outbox, when it is at hand
+    /// (tests): moved into the flows' keys as they are built. A function
+    /// leaves it empty and reads the key from the secret
+    /// `OUTBOX_SECRET_ARN` names (`wiring::reading_keys`). A flow that
+    /// sends anything refuses to run without it.
+    pub outbox_key: Option<Arc<OutboxKey>>,
+}
+
+impl RecoverySettings {
+    /// The "This was not me" page: `LOCK_PAGE_URL`, else the reset page's
+    /// sibling `not-me`. `None` when neither is known: notices then carry
+    /// no lock link.
+    pub fn lock_page_url(&self) -> Option<String> {
+        if let Some(url) = &self.lock_page_url {
+            return Some(url.clone());
+        }
+        let page = self.reset_page_url.split(['?', '#']).next()?;
+        page.strip_suffix("/reset")
+            .map(|base| format!("{base}/not-me"))
+    }
+
+    /// The link for `token_text`.
+    pub fn reset_link(&self, token_text: &str) -> String {
+        let separator = if self.reset_page_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!("{}{separator}token={token_text}", self.reset_page_url)
+    }
+}
+
+/// Whom a person contacts when recovery does not work for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupportContact {
+    /// An `https://`, `http://` or `mailto:` address, shown as a link.
+    Link(String),
+    /// Anything else (a phone number, "your IT department"), shown as text.
+    Text(String),
+}
+
+impl SupportContact {
+    /// `value` as a link when it is one, else as text; none when blank.
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let lower = value.to_ascii_lowercase();
+        let is_link = ["https://", "http://", "mailto:"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
+            && !value.contains(char::is_whitespace);
+        Some(if is_link {
+            Self::Link(value.to_owned())
+        } else {
+            Self::Text(value.to_owned())
+        })
+    }
+
+    /// What a page shows: the address without its `mailto:`, or the text.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Link(url) => url.strip_prefix("mailto:").unwrap_or(url),
+            Self::Text(text) => text,
+        }
+    }
+
+    /// The link's address, if it is one.
+    pub fn href(&self) -> Option<&str> {
+        match self {
+            Self::Link(url) => Some(url),
+            Self::Text(_) => None,
+        }
+    }
+}
+
+/// What the SMS code flow needs to know.
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    /// HMAC key for stored codes, when it is at hand (tests): moved into the
+    /// flows' keys as they are built. A function reads it from the secret
+    /// `SMS_CODE_SECRET_ARN` names (`wiring::reading_keys`). The phone
+    /// flow refuses to run without it.
+    pub code_secret: Option<CodeSecret>,
+    pub code_lifetime_seconds: i64,
+    pub max_attempts: u32,
+    /// Lifetime of the reset token a correct code is exchanged for.
+    pub code_token_lifetime_seconds: i64,
+    /// Codes per phone number.
+    pub phone_limits: Vec<RateWindow>,
+    /// Phone requests per source IP.
+    pub ip_limits: Vec<RateWindow>,
+}
+
+impl SmsSettings {
+    /// The settings as shipped, the defaults of every variable.
+    pub fn shipped(code_secret: Option<CodeSecret>) -> Self {
+        Self {
+            code_secret,
+            code_lifetime_seconds: DEFAULT_SMS_CODE_LIFETIME_SECONDS,
+            max_attempts: DEFAULT_SMS_CODE_MAX_ATTEMPTS as u32,
+            code_token_lifetime_seconds: DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS,
+            phone_limits: Self::phone_windows(
+                DEFAULT_SMS_LIMIT_PER_PHONE_15MIN as u32,
+                DEFAULT_SMS_LIMIT_PER_PHONE_DAY as u32,
+            ),
+            ip_limits: Self::ip_windows(DEFAULT_SMS_LIMIT_PER_IP_HOUR as u32),
+        }
+    }
+
+    /// At most `per_15min` codes in any 15 minutes and `per_day` in any day.
+    pub fn phone_windows(per_15min: u32, per_day: u32) -> Vec<RateWindow> {
+        vec![
+            RateWindow {
+                seconds: 900,
+                max: per_15min,
+            },
+            RateWindow {
+                seconds: 86_400,
+                max: per_day,
+            },
+        ]
+    }
+
+    /// At most `per_hour` phone requests in any hour.
+    pub fn ip_windows(per_hour: u32) -> Vec<RateWindow> {
+        vec![RateWindow {
+            seconds: 3600,
+            max: per_hour,
+        }]
+    }
+}
+
+/// The limits on `POST /password/forgot` besides the phone path's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgotLimits {
+    /// Link requests per typed login or email address, and link emails per
+    /// account.
+    pub email: Vec<RateWindow>,
+    /// Forgot requests of any kind per source address (an IPv6 address
+    /// counts as its /64).
+    pub address: Vec<RateWindow>,
+    /// A link emailed less than this many seconds ago that is still the
+    /// account's live one is not replaced: the request sends nothing.
+    pub resend_after_seconds: i64,
+}
+
+impl ForgotLimits {
+    /// The limits as shipped.
+    pub fn shipped() -> Self {
+        Self::new(
+            DEFAULT_EMAIL_LIMIT_15MIN as u32,
+            DEFAULT_EMAIL_LIMIT_DAY as u32,
+            DEFAULT_FORGOT_LIMIT_PER_IP_HOUR as u32,
+        )
+    }
+
+    /// With a quiet period of `seconds` after each email (0: none).
+    pub fn resend_after(self, seconds: i64) -> Self {
+        Self {
+            resend_after_seconds: seconds,
+            ..self
+        }
+    }
+
+    /// At most `per_15min` and `per_day` link emails per identifier and per
+    /// account, and `per_address_hour` forgot requests per source address.
+    pub fn new(per_15min: u32, per_day: u32, per_address_hour: u32) -> Self {
+        Self {
+            email: SmsSettings::phone_windows(per_15min, per_day),
+            address: SmsSettings::ip_windows(per_address_hour),
+            resend_after_seconds: DEFAULT_EMAIL_RESEND_AFTER_SECONDS,
+        }
+    }
+}
+
+/// What the administrator's actions need to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSettings {
+    /// Lifetime of links an administrator sends (and of invitations).
+    pub link_lifetime_seconds: i64,
+    /// How long audit records are kept.
+    pub audit_retention_seconds: i64,
+}
+
+impl AdminSettings {
+    /// The settings as shipped.
+    pub fn shipped() -> Self {
+        Self {
+            link_lifetime_seconds: DEFAULT_ADMIN_LINK_LIFETIME_SECONDS,
+            audit_retention_seconds: DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
+        }
+    }
+}
+
+/// Which product's reset form to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// New password twice, "Continue".
+    Cloud,
+    /// Check string shown and prefilled, login, new password twice, "Change
+    /// password". The login is required.
+    OnPremise,
+}
+
+/// What the HTTP layer needs to know.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub edition: Edition,
+    /// `POST /password/forgot` answers no sooner than this, so its timing
+    /// says as little as its body about whether an account exists.
+    pub forgot_response_floor: Duration,
+}

@@ -1,0 +1,50 @@
+//! The values and rules of password recovery, with no I/O: accounts and the
+//! identifiers people type, reset tokens, SMS codes, passwords and their
+//! policy, rate-limit decisions, time and randomness. Everything else in the
+//! crate is built on these; these are built on nothing else in the crate.
+
+mod account;
+mod code;
+mod hash_schemes;
+mod identifier;
+mod language;
+mod locale;
+mod lock;
+mod password;
+mod phone_metadata;
+mod policy;
+mod random;
+mod rate_limit;
+mod sealed;
+mod time;
+mod token;
+
+pub use account::{AccountLookup, EmailTrouble, EmailTroubleKind, NewAccount, UserAccount, UserId};
+pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
+pub use hash_schemes::{HashScheme, ImportedHashError};
+pub use identifier::{
+    EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,
+};
+pub use language::Language;
+pub use locale::{InvalidLocale, Locale};
+pub use lock::{LOCK_LINK_LIFETIME_SECONDS, LockClaim, LockToken};
+pub use password::{
+    ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, HashError, Password, PasswordHash,
+    PasswordHasher,
+};
+pub use policy::{
+    DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, NewPasswordError, PasswordPolicy, PolicyViolation,
+};
+pub use random::hex;
+pub use random::{OsRandom, RandomError, RandomSource};
+pub use rate_limit::{
+    Backoff, RateDecision, RateWindow, address_key, decide, longest_window, room_beside,
+};
+pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
+pub use time::{
+    Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,
+};
+pub use token::{
+    MAX_WRONG_LOGINS, ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest,
+    TokenPurpose,
+};

@@ -1,0 +1,176 @@
+//! Configuration from environment variables, read once per cold start. Every
+//! variable is listed in the README; a bad value stops the cold start with a
+//! message naming the variable.
+
+mod env;
+
+pub use recovery_core::settings::*;
+
+/// The Lambda functions of the service. Each reads only its own variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    RequestReset,
+    VerifyCode,
+    SetPassword,
+    AdminReset,
+    Deliver,
+    VerifyCredentials,
+    LockAccount,
+}
+
+use Function::{
+    AdminReset, Deliver, LockAccount, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
+};
+
+/// Every variable the service reads, and which functions read it. The SAM
+/// template sets exactly these per function (checked by the template test).
+pub const VARIABLES: &[(&str, &[Function])] = &[
+    (
+        "TABLE_NAME",
+        &[
+            RequestReset,
+            VerifyCode,
+            SetPassword,
+            AdminReset,
+            Deliver,
+            VerifyCredentials,
+            LockAccount,
+        ],
+    ),
+    (
+        "OUTBOX_SECRET_ARN",
+        &[RequestReset, SetPassword, AdminReset, Deliver, LockAccount],
+    ),
+    (
+        "SERVICE_NAME",
+        &[
+            RequestReset,
+            VerifyCode,
+            SetPassword,
+            AdminReset,
+            LockAccount,
+        ],
+    ),
+    (
+        "SUPPORT_CONTACT",
+        &[RequestReset, VerifyCode, SetPassword, LockAccount],
+    ),
+    ("MAIL_FROM", &[Deliver]),
+    ("EMAIL_CONFIGURATION_SET", &[Deliver]),
+    ("RESET_PAGE_URL", &[RequestReset, SetPassword, AdminReset]),
+    ("LOCK_PAGE_URL", &[SetPassword, AdminReset]),
+    ("LOGIN_URL", &[SetPassword, AdminReset]),
+    ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
+    ("RESET_TOKEN_LIFETIME_SECONDS", &[RequestReset]),
+    ("FORGOT_RESPONSE_FLOOR_MS", &[RequestReset]),
+    (
+        "PASSWORD_MIN_LENGTH",
+        &[VerifyCode, SetPassword, AdminReset],
+    ),
+    (
+        "PASSWORD_MAX_LENGTH",
+        &[VerifyCode, SetPassword, AdminReset],
+    ),
+    ("SMS_CODE_SECRET_ARN", &[RequestReset, VerifyCode]),
+    ("SMS_SENDER_ID", &[Deliver]),
+    ("EVENT_BUS_NAME", &[Deliver]),
+    ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
+    ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
+    ("SMS_RESET_TOKEN_LIFETIME_SECONDS", &[VerifyCode]),
+    ("SMS_LIMIT_PER_PHONE_15MIN", &[RequestReset]),
+    ("SMS_LIMIT_PER_PHONE_DAY", &[RequestReset]),
+    ("SMS_LIMIT_PER_IP_HOUR", &[RequestReset]),
+    ("EMAIL_LIMIT_15MIN", &[RequestReset]),
+    ("EMAIL_LIMIT_DAY", &[RequestReset]),
+    ("EMAIL_RESEND_AFTER_SECONDS", &[RequestReset]),
+    ("FORGOT_LIMIT_PER_IP_HOUR", &[RequestReset]),
+    ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
+    ("AUDIT_RETENTION_DAYS", &[AdminReset, LockAccount]),
+];
+
+impl Function {
+    pub const ALL: [Function; 7] = [
+        RequestReset,
+        VerifyCode,
+        SetPassword,
+        AdminReset,
+        Deliver,
+        VerifyCredentials,
+        LockAccount,
+    ];
+
+    /// The binary's name, as in `functions/<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestReset => "request-reset",
+            VerifyCode => "verify-code",
+            SetPassword => "set-password",
+            AdminReset => "admin-reset",
+            Deliver => "deliver",
+            VerifyCredentials => "verify-credentials",
+            LockAccount => "lock-account",
+        }
+    }
+
+    /// Whether this function reads the variable `name`.
+    pub fn reads(self, name: &str) -> bool {
+        VARIABLES
+            .iter()
+            .any(|(variable, readers)| *variable == name && readers.contains(&self))
+    }
+
+    /// The variables this function reads.
+    pub fn variables(self) -> Vec<&'static str> {
+        VARIABLES
+            .iter()
+            .filter(|(_, readers)| readers.contains(&self))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+}
+
+/// A function's whole configuration.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub table_name: String,
+    /// The Secrets Manager secret (name or ARN) the outbox key is derived
+    /// from; read at cold start by `wiring`.
+    pub outbox_secret_id: String,
+    /// The Secrets Manager secret (name or ARN) whose value is the HMAC key
+    /// of stored SMS codes; read at cold start by `wiring`.
+    pub sms_code_secret_id: String,
+    pub mail_from: String,
+    /// The SES configuration set emails are sent in (its event destination
+    /// reports what became of them); none when unset.
+    pub email_configuration_set: Option<String>,
+    /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
+    pub sms_sender_id: Option<String>,
+    /// The EventBridge bus (name or ARN) the product's events go to.
+    pub event_bus_name: String,
+    pub recovery: RecoverySettings,
+    pub web: WebSettings,
+}
+
+/// Everything wrong with the environment, one problem per entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", .0.join("; "))]
+pub struct ConfigError(pub Vec<String>);
+
+impl AppConfig {
+    /// The configuration of `function` from the environment: it reads only
+    /// that function's variables; the others keep their defaults.
+    pub fn from_env(function: Function) -> Result<Self, ConfigError> {
+        Self::from_lookup(function, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Self::from_env`], with the variables looked up through `lookup`.
+    pub fn from_lookup(
+        function: Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        env::read(function, lookup)
+    }
+}
+
+#[cfg(test)]
+mod tests;

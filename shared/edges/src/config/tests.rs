@@ -1,0 +1,218 @@
+//! The configuration read from a function's environment.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::*;
+use recovery_domain::{PasswordPolicy, RateWindow};
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+const MINIMAL: &[(&str, &str)] = &[
+    ("TABLE_NAME", "recovery"),
+    (
+        "OUTBOX_SECRET_ARN",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:outbox",
+    ),
+    (
+        "SMS_CODE_SECRET_ARN",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:sms-code",
+    ),
+    ("MAIL_FROM", "no-reply@example.com"),
+    ("RESET_PAGE_URL", "https://id.example.com/password/reset"),
+    ("LOGIN_URL", "https://app.example.com/login"),
+    ("EVENT_BUS_NAME", "recovery-events"),
+];
+
+#[test]
+fn each_function_reads_exactly_its_own_variables() {
+    for function in Function::ALL {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let _ = AppConfig::from_lookup(function, |name| {
+            seen.borrow_mut().push(name.to_owned());
+            None
+        });
+        let mut seen = seen.into_inner();
+        seen.sort();
+        seen.dedup();
+        let mut declared: Vec<String> =
+            function.variables().iter().map(|v| v.to_string()).collect();
+        declared.sort();
+        assert_eq!(seen, declared, "{}", function.name());
+    }
+}
+
+#[test]
+fn a_function_does_not_require_what_it_does_not_read() {
+    let config = AppConfig::from_lookup(
+        Function::VerifyCode,
+        env(&[
+            ("TABLE_NAME", "recovery"),
+            ("SMS_CODE_SECRET_ARN", "sms-code"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(config.sms_code_secret_id, "sms-code");
+    assert!(config.outbox_secret_id.is_empty());
+    let err =
+        AppConfig::from_lookup(Function::VerifyCode, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    assert!(err.to_string().contains("SMS_CODE_SECRET_ARN"));
+    let err =
+        AppConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("LOGIN_URL"));
+    // The lock link of its notices lives beside the reset page.
+    assert!(text.contains("RESET_PAGE_URL") && !text.contains("MAIL_FROM"));
+    let err =
+        AppConfig::from_lookup(Function::LockAccount, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("OUTBOX_SECRET_ARN"));
+    assert!(!text.contains("LOGIN_URL") && !text.contains("RESET_PAGE_URL"));
+    let err = AppConfig::from_lookup(Function::Deliver, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("MAIL_FROM"));
+    assert!(!text.contains("LOGIN_URL"));
+}
+
+#[test]
+fn defaults_apply_when_only_required_variables_are_set() {
+    let config = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL)).unwrap();
+    let admin = AppConfig::from_lookup(Function::AdminReset, env(MINIMAL)).unwrap();
+    assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
+    assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
+    assert_eq!(config.web.edition, Edition::Cloud);
+    assert_eq!(config.web.forgot_response_floor, Duration::from_millis(300));
+    let sms = &config.recovery.sms;
+    assert_eq!(sms.code_lifetime_seconds, 60);
+    assert_eq!(sms.max_attempts, 5);
+    assert_eq!(sms.code_token_lifetime_seconds, 600);
+    assert_eq!(
+        sms.phone_limits,
+        [
+            RateWindow {
+                seconds: 900,
+                max: 3
+            },
+            RateWindow {
+                seconds: 86_400,
+                max: 10
+            }
+        ]
+    );
+    assert_eq!(
+        sms.ip_limits,
+        [RateWindow {
+            seconds: 3600,
+            max: 10
+        }]
+    );
+    assert!(
+        config.recovery.sms.code_secret.is_none(),
+        "read at cold start"
+    );
+    assert_eq!(
+        admin.recovery.admin,
+        AdminSettings {
+            link_lifetime_seconds: 86_400,
+            audit_retention_seconds: 365 * 86_400
+        }
+    );
+}
+
+#[test]
+fn sms_sender_ids_are_letters_or_digits_with_a_letter() {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.push(("SMS_SENDER_ID", "Example"));
+    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
+    for bad in ["12345", "Too-Long-Name", "with space"] {
+        pairs.retain(|(name, _)| *name != "SMS_SENDER_ID");
+        pairs.push(("SMS_SENDER_ID", bad));
+        let err = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("SMS_SENDER_ID"), "{bad}");
+    }
+}
+
+#[test]
+fn every_problem_is_reported_by_name() {
+    let err = AppConfig::from_lookup(
+        Function::RequestReset,
+        env(&[
+            ("RESET_PAGE_URL", "/password/reset"),
+            ("RESET_TOKEN_LIFETIME_SECONDS", "forever"),
+            ("EDITION", "desktop"),
+        ]),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    for name in [
+        "TABLE_NAME",
+        "OUTBOX_SECRET_ARN",
+        "RESET_PAGE_URL must be an absolute",
+        "RESET_TOKEN_LIFETIME_SECONDS",
+        "EDITION",
+    ] {
+        assert!(text.contains(name), "{name} missing from {text}");
+    }
+}
+
+#[test]
+fn lifetimes_and_lengths_are_configurable() {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.extend([
+        ("RESET_TOKEN_LIFETIME_SECONDS", "900"),
+        ("PASSWORD_MIN_LENGTH", "15"),
+        ("PASSWORD_MAX_LENGTH", "64"),
+        ("EDITION", "on_premise"),
+    ]);
+    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    assert_eq!(config.recovery.reset_token_lifetime_seconds, 900);
+    assert_eq!(config.web.edition, Edition::OnPremise);
+    let config = AppConfig::from_lookup(Function::SetPassword, env(&pairs)).unwrap();
+    assert_eq!(config.recovery.password_policy.min_chars(), 15);
+    assert_eq!(config.recovery.password_policy.max_chars(), 64);
+}
+
+#[test]
+fn reset_links_append_the_token_to_the_configured_page() {
+    let mut settings = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL))
+        .unwrap()
+        .recovery;
+    assert_eq!(
+        settings.reset_link("t0k"),
+        "https://id.example.com/password/reset?token=t0k"
+    );
+    settings.reset_page_url = "https://id.example.com/r?lang=en".into();
+    assert_eq!(
+        settings.reset_link("t0k"),
+        "https://id.example.com/r?lang=en&token=t0k"
+    );
+}
+
+#[test]
+fn the_deliver_function_sends_in_the_configuration_set_it_is_given() {
+    let mut pairs = MINIMAL.to_vec();
+    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    assert_eq!(config.email_configuration_set, None);
+    pairs.push(("EMAIL_CONFIGURATION_SET", "recovery-events_1"));
+    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    assert_eq!(
+        config.email_configuration_set.as_deref(),
+        Some("recovery-events_1")
+    );
+    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    assert_eq!(config.email_configuration_set, None, "not its variable");
+    let long = "x".repeat(65);
+    for bad in ["with space", "dots.not.allowed", long.as_str()] {
+        pairs.retain(|(name, _)| *name != "EMAIL_CONFIGURATION_SET");
+        pairs.push(("EMAIL_CONFIGURATION_SET", bad));
+        let err = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("EMAIL_CONFIGURATION_SET"), "{bad}");
+    }
+}

@@ -1,0 +1,141 @@
+//! `GET /password/forgot` (the form) and `POST /password/forgot`.
+
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+
+use super::body::{Format, read_submission};
+use super::error::ApiError;
+use super::language;
+use super::pages::{check_email_page, code_page, error_page, forgot_page};
+use super::response::json_response;
+use super::{check_route, is_get};
+use crate::config::{Function, WebSettings};
+use recovery_core::flows::{Caller, FlowError, Recovery};
+use recovery_domain::{AccountLookup, Language};
+
+const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
+     with a 6-digit code. Enter the code before it expires, or ask for a new one.";
+
+const FORGOT_ACCEPTED: &str = "If an account matches what you entered, we have sent it an \
+     email with instructions to reset the password. The link in it expires soon, so use it \
+     now. No email after a minute? Check your spam folder, then ask again: for a minute after \
+     an email we send no other, so the link you have keeps working.";
+
+/// `GET /password/forgot` (the form) and `POST /password/forgot`.
+pub async fn forgot_password(
+    recovery: &Recovery,
+    web: &WebSettings,
+    req: Request,
+) -> Response<Body> {
+    if let Some(refused) = check_route(Function::RequestReset, &req) {
+        return refused;
+    }
+    if is_get(&req) {
+        forgot_page(
+            recovery,
+            web,
+            language::of_request(&req),
+            StatusCode::OK,
+            "",
+            None,
+        )
+    } else {
+        submit(recovery, web, req).await
+    }
+}
+
+/// `POST /password/forgot`: a link by email, or a code by SMS, and the same
+/// answer whatever the account.
+async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    let submission = match read_submission(&req) {
+        Ok(submission) => submission,
+        Err(err) => return err.into_json_response(),
+    };
+    let format = submission.format();
+    let language = language::of_submission(&req, &submission);
+    let lookup = submission
+        .required("login")
+        .and_then(|login| Ok(AccountLookup::parse(&login)?));
+    let lookup = match lookup {
+        Ok(lookup) => lookup,
+        Err(err) if format == Format::Form => {
+            let login = submission.text_or_empty("login");
+            return forgot_page(recovery, web, language, err.status, &login, Some(&err));
+        }
+        Err(err) => return err.into_json_response(),
+    };
+    let source_ip = source_ip(&req);
+    let caller = Caller {
+        source_ip: &source_ip,
+        language,
+    };
+    let asked = recovery.request_reset(&lookup, caller);
+    if let Err(refused) = at_the_floor(started, web, asked, (recovery, language, format)).await {
+        return refused;
+    }
+    match (&lookup, format) {
+        (AccountLookup::Phone(_), Format::Json) => json_response(
+            StatusCode::ACCEPTED,
+            &json!({
+                "next": "enter_code",
+                "message": CODE_SENT,
+                "expires_in": recovery.settings.sms.code_lifetime_seconds,
+            }),
+        ),
+        (AccountLookup::Phone(phone), Format::Form) => {
+            // The code, if one went out, runs out a lifetime after the
+            // request (the same for every number, sent or not).
+            let until =
+                recovery.clock.now().epoch_seconds() + recovery.settings.sms.code_lifetime_seconds;
+            code_page(
+                recovery,
+                language,
+                StatusCode::OK,
+                phone.as_e164(),
+                Some(until),
+                None,
+            )
+        }
+        (_, Format::Json) => json_response(
+            StatusCode::ACCEPTED,
+            &json!({ "next": "check_email", "message": FORGOT_ACCEPTED }),
+        ),
+        (_, Format::Form) => check_email_page(recovery, language),
+    }
+}
+
+/// The outcome of `asked`, once the minimum answer time since `started` has
+/// passed (the same for every account, found or not); a failure as the
+/// answer to give, in the page's language or in JSON.
+pub(super) async fn at_the_floor<T>(
+    started: Instant,
+    web: &WebSettings,
+    asked: impl Future<Output = Result<T, FlowError>>,
+    (recovery, language, format): (&Recovery, Language, Format),
+) -> Result<T, Response<Body>> {
+    let result = asked.await;
+    tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
+    result.map_err(|err| {
+        let err = ApiError::from(err);
+        match format {
+            Format::Json => err.into_json_response(),
+            Format::Form => error_page(recovery, language, &err, false),
+        }
+    })
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`);
+/// never `X-Forwarded-For`, which the caller writes.
+pub(super) fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}

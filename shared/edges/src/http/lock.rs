@@ -1,0 +1,87 @@
+//! `GET /password/not-me?token=...` (what the link does, and a button to do
+//! it) and `POST /password/not-me` (lock the account): "This was not me",
+//! from the notice that a password changed. The GET only reads, so a mail
+//! scanner that follows the link locks nothing.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+use tracing::error;
+
+use super::body::{Format, read_submission};
+use super::error::ApiError;
+use super::forgot::source_ip;
+use super::language;
+use super::pages::{error_page, lock_confirm_page, lock_invalid_page, locked_page};
+use super::response::json_response;
+use super::{check_route, is_get};
+use crate::config::Function;
+use recovery_core::flows::{LockError, LockLink, Recovery, Requester};
+
+/// `GET` and `POST /password/not-me`.
+pub async fn lock_account(recovery: &Recovery, req: Request) -> Response<Body> {
+    if let Some(refused) = check_route(Function::LockAccount, &req) {
+        return refused;
+    }
+    if is_get(&req) {
+        confirm(recovery, &req).await
+    } else {
+        submit(recovery, req).await
+    }
+}
+
+/// The page that explains what locking does and asks to confirm it.
+async fn confirm(recovery: &Recovery, req: &Request) -> Response<Body> {
+    let language = language::of_request(req);
+    let params = req.query_string_parameters();
+    let token = params.first("token").unwrap_or_default();
+    match recovery.lock_link(token).await {
+        Ok(LockLink::Live { login }) => lock_confirm_page(recovery, language, token, &login),
+        Ok(LockLink::AlreadyLocked) => locked_page(recovery, language),
+        Ok(LockLink::Invalid) => lock_invalid_page(recovery, language),
+        Err(err) => {
+            error!(error = %err, "a lock link could not be read");
+            error_page(recovery, language, &ApiError::unavailable(), false)
+        }
+    }
+}
+
+/// Locks the account; says what happens next.
+async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
+    let submission = match read_submission(&req) {
+        Ok(submission) => submission,
+        Err(err) => return err.into_json_response(),
+    };
+    let format = submission.format();
+    let language = language::of_submission(&req, &submission);
+    let token = match submission.required("token") {
+        Ok(token) => token,
+        Err(err) if format == Format::Form => return error_page(recovery, language, &err, false),
+        Err(err) => return err.into_json_response(),
+    };
+    let by = Requester {
+        requested_by: format!("the account's owner, from {}", source_ip(&req)),
+        request_id: req
+            .lambda_context_ref()
+            .map(|context| context.request_id.clone())
+            .unwrap_or_default(),
+    };
+    let outcome = match recovery.lock_account(&token, &by).await {
+        // Locked now, or before: either way it is locked.
+        Ok(()) | Err(LockError::AlreadyLocked) => Ok(()),
+        Err(LockError::InvalidLink) => Err(ApiError::invalid_token()),
+        Err(err) => {
+            error!(error = %err, "an account could not be locked");
+            Err(ApiError::unavailable())
+        }
+    };
+    match (outcome, format) {
+        (Ok(()), Format::Json) => json_response(StatusCode::OK, &json!({ "status": "locked" })),
+        (Ok(()), Format::Form) => locked_page(recovery, language),
+        (Err(err), Format::Json) => err.into_json_response(),
+        (Err(err), Format::Form) if err.status == StatusCode::BAD_REQUEST => {
+            lock_invalid_page(recovery, language)
+        }
+        (Err(err), Format::Form) => error_page(recovery, language, &err, false),
+    }
+}

@@ -1,0 +1,77 @@
+//! The pages of "This was not me": the question, the answer, and a link
+//! that no longer locks.
+
+use askama::Template;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+
+use super::Chrome;
+use crate::http::response::html_response;
+use recovery_core::flows::Recovery;
+use recovery_domain::Language;
+
+#[derive(Template)]
+#[template(path = "pages/lock_confirm.html")]
+struct LockConfirmPage<'a> {
+    chrome: Chrome<'a>,
+    token: &'a str,
+    text: String,
+}
+
+/// A page of a title and its paragraphs, with the support line.
+#[derive(Template)]
+#[template(path = "pages/notice.html")]
+struct NoticePage<'a> {
+    chrome: Chrome<'a>,
+    title: String,
+    paragraphs: Vec<String>,
+}
+
+/// What locking `login` does, and the button that does it (a POST: a mail
+/// scanner following the link locks nothing).
+pub(in crate::http) fn lock_confirm_page(
+    recovery: &Recovery,
+    language: Language,
+    token: &str,
+    login: &str,
+) -> Response<Body> {
+    let chrome = Chrome::new(recovery, language, Some(("not-me", &[("token", token)])));
+    html_response(
+        StatusCode::OK,
+        &LockConfirmPage {
+            text: chrome.t.with("lock-text", "login", login),
+            chrome,
+            token,
+        },
+    )
+}
+
+/// "Your account is locked", what happens next and whom to contact.
+pub(in crate::http) fn locked_page(recovery: &Recovery, language: Language) -> Response<Body> {
+    let chrome = Chrome::new(recovery, language, None).with_support(recovery, "support-locked");
+    html_response(
+        StatusCode::OK,
+        &NoticePage {
+            title: chrome.t.get("locked-title"),
+            paragraphs: vec![chrome.t.get("locked-text"), chrome.t.get("locked-next")],
+            chrome,
+        },
+    )
+}
+
+/// A lock link that does not lock (not ours, expired, or the password
+/// changed again since).
+pub(in crate::http) fn lock_invalid_page(
+    recovery: &Recovery,
+    language: Language,
+) -> Response<Body> {
+    let chrome = Chrome::new(recovery, language, None).with_support(recovery, "support-link");
+    html_response(
+        StatusCode::BAD_REQUEST,
+        &NoticePage {
+            title: chrome.t.get("title-invalid-token"),
+            paragraphs: vec![chrome.t.get("lock-invalid")],
+            chrome,
+        },
+    )
+}

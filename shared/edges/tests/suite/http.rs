@@ -1,0 +1,415 @@
+//! The HTTP handlers over the in-memory ports.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt};
+use recovery_edges::config::{Edition, WebSettings};
+use recovery_edges::http;
+use serde_json::{Value, json};
+
+use recovery_testing::World;
+
+use recovery_testing::accounts::{request, token_in, world};
+
+pub(crate) fn web_settings(edition: Edition) -> WebSettings {
+    WebSettings {
+        edition,
+        forgot_response_floor: Duration::from_millis(0),
+    }
+}
+
+pub(crate) fn post(path: &str, content_type: &str, body: &str) -> Request {
+    let mut req = Request::new(Body::Text(body.to_owned())).with_raw_http_path(path);
+    *req.method_mut() = Method::POST;
+    req.headers_mut()
+        .insert("content-type", content_type.parse().unwrap());
+    req
+}
+
+/// `POST /password/forgot` with the JSON `body`.
+async fn forgot_json(w: &World, settings: &WebSettings, body: &str) -> lambda_http::Response<Body> {
+    http::forgot_password(
+        &w.recovery,
+        settings,
+        post("/password/forgot", "application/json", body),
+    )
+    .await
+}
+
+fn body_json(response: &lambda_http::Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap()
+}
+
+#[tokio::test]
+async fn forgot_answers_202_alike_for_every_account() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    let mut answers = Vec::new();
+    for login in ["ada", "grace", "linus", "nobody", "nobody@example.com"] {
+        let response = forgot_json(&w, &settings, &json!({ "login": login }).to_string()).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        answers.push((
+            format!("{:?}", response.headers()),
+            response.body().as_ref().to_vec(),
+        ));
+    }
+    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn forgot_waits_for_the_response_floor() {
+    let w = world().await;
+    let settings = WebSettings {
+        edition: Edition::Cloud,
+        forgot_response_floor: Duration::from_millis(300),
+    };
+    let started = tokio::time::Instant::now();
+    forgot_json(&w, &settings, r#"{"login":"nobody"}"#).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
+    let settings = web_settings(Edition::OnPremise);
+    let mut get = Request::new(Body::Empty)
+        .with_raw_http_path("/password/reset")
+        .with_query_string_parameters(HashMap::from([("token".to_owned(), token.clone())]));
+    *get.method_mut() = Method::GET;
+    let page = http::reset_password(&w.recovery, &settings, get).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = String::from_utf8_lossy(page.body().as_ref()).into_owned();
+    assert!(html.contains("Check string"));
+    assert!(html.contains(&format!("value=\"{token}\" readonly")));
+    assert!(html.contains("name=\"login\""));
+    assert!(html.contains("Change password"));
+
+    let without_login = http::reset_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/reset",
+            "application/x-www-form-urlencoded",
+            &format!(
+                "token={token}&password=new+passphrase+2&password_confirmation=new+passphrase+2"
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(without_login.status(), StatusCode::BAD_REQUEST);
+    let done = http::reset_password(
+        &w.recovery,
+        &settings,
+        post("/password/reset", 
+            "application/x-www-form-urlencoded",
+            &format!("token={token}&login=ada&password=new+passphrase+2&password_confirmation=new+passphrase+2"),
+        ),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn on_premise_json_needs_the_login_and_five_wrong_ones_burn_the_link() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
+    let settings = web_settings(Edition::OnPremise);
+    let submit = |login: Option<&str>| {
+        let mut body = json!({
+            "token": token,
+            "password": "new passphrase 2",
+            "password_confirmation": "new passphrase 2",
+        });
+        if let Some(login) = login {
+            body["login"] = json!(login);
+        }
+        post("/password/reset", "application/json", &body.to_string())
+    };
+    let without = http::reset_password(&w.recovery, &settings, submit(None)).await;
+    assert_eq!(without.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body_json(&without)["error"], "missing_field");
+    for wrong in [
+        "bob",
+        "grace",
+        "ada@example.org",
+        "nobody",
+        "+4915100000009",
+    ] {
+        let answer = http::reset_password(&w.recovery, &settings, submit(Some(wrong))).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{wrong}");
+        assert_eq!(body_json(&answer)["error"], "invalid_token");
+    }
+    // The right login, too late: the fifth wrong one burned the link.
+    let burned = http::reset_password(&w.recovery, &settings, submit(Some("ada"))).await;
+    assert_eq!(body_json(&burned)["error"], "invalid_token");
+    assert_eq!(w.store.token_count(), 0);
+}
+
+#[tokio::test]
+async fn four_wrong_logins_leave_the_link_working() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
+    let settings = web_settings(Edition::OnPremise);
+    let submit = |login: &str| {
+        post(
+            "/password/reset",
+            "application/json",
+            &json!({
+                "token": token,
+                "login": login,
+                "password": "new passphrase 2",
+                "password_confirmation": "new passphrase 2",
+            })
+            .to_string(),
+        )
+    };
+    for _ in 0..4 {
+        let answer = http::reset_password(&w.recovery, &settings, submit("bob")).await;
+        assert_eq!(body_json(&answer)["error"], "invalid_token");
+    }
+    let done = http::reset_password(&w.recovery, &settings, submit("ada@example.com")).await;
+    assert_eq!(done.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_store_outage_is_a_503_in_the_documented_shape() {
+    let w = world().await;
+    w.store.fail_from_now();
+    let response = http::forgot_password(
+        &w.recovery,
+        &web_settings(Edition::Cloud),
+        post("/password/forgot", "application/json", r#"{"login":"ada"}"#),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body_json(&response)["error"], "service_unavailable");
+    assert!(response.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn weak_passwords_list_their_reasons() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
+    let response = http::reset_password(
+        &w.recovery,
+        &web_settings(Edition::Cloud),
+        post(
+            "/password/reset",
+            "application/json",
+            &json!({ "token": token, "password": "short", "password_confirmation": "short" })
+                .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = body_json(&response);
+    assert_eq!(body["error"], "weak_password");
+    assert_eq!(body["reasons"][0]["code"], "too_short");
+    assert!(body["message"].is_string());
+}
+
+#[tokio::test]
+async fn a_limited_forgot_says_when_in_whole_minutes_and_the_header_to_the_second() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    let mut last = None;
+    for _ in 0..4 {
+        let response = forgot_json(&w, &settings, r#"{"login":"nobody"}"#).await;
+        w.clock.advance(1);
+        last = Some(response);
+    }
+    let limited = last.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()["retry-after"], "897");
+    assert_eq!(
+        body_json(&limited)["message"],
+        "Too many requests. Try again in 15 minutes."
+    );
+}
+
+/// An API Gateway event whose body is marked base64 and does not decode:
+/// lambda_http's own conversion would panic; mended, it is a request the
+/// handler answers `400 malformed_body`.
+#[tokio::test]
+async fn a_body_marked_base64_that_does_not_decode_is_a_400() {
+    let w = world().await;
+    let event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/password/forgot",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "x-recovery-undecodable-body": "forged"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/password/forgot", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "t"},
+            "requestId": "r", "routeKey": "$default", "stage": "$default", "accountId": "1", "apiId": "a",
+            "domainName": "d", "domainPrefix": "d", "time": "t", "timeEpochMillis": 0
+        },
+        "body": "{not base64!}",
+        "isBase64Encoded": true
+    });
+    let payload = || -> lambda_http::request::LambdaRequest {
+        serde_json::from_value(event.clone()).unwrap()
+    };
+    let unmended = std::panic::catch_unwind(|| Request::from(payload()));
+    assert!(unmended.is_err(), "lambda_http no longer panics here");
+    let mut mended = payload();
+    http::mend(&mut mended);
+    let response = http::forgot_password(
+        &w.recovery,
+        &web_settings(Edition::Cloud),
+        Request::from(mended),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body_json(&response)["error"], "malformed_body");
+    // A mark sent from outside is removed: a body that decodes is read.
+    let mut event = event.clone();
+    event["body"] = json!(base64_of(r#"{"login":"ada"}"#));
+    let mut good: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
+    http::mend(&mut good);
+    let response = http::forgot_password(
+        &w.recovery,
+        &web_settings(Edition::Cloud),
+        Request::from(good),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+pub(crate) fn get(path: &str, query: &[(&str, &str)], accept_language: Option<&str>) -> Request {
+    let mut req = Request::new(Body::Empty)
+        .with_raw_http_path(path)
+        .with_query_string_parameters(
+            query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<HashMap<_, _>>(),
+        );
+    *req.method_mut() = Method::GET;
+    if let Some(value) = accept_language {
+        req.headers_mut()
+            .insert("accept-language", value.parse().unwrap());
+    }
+    req
+}
+
+pub(crate) fn html_of(response: &lambda_http::Response<Body>) -> String {
+    String::from_utf8_lossy(response.body().as_ref()).into_owned()
+}
+
+#[tokio::test]
+async fn pages_speak_the_browsers_language_and_offer_the_others() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    for (accept, lang, title) in [
+        (None, "en", "Forgot password"),
+        (
+            Some("de-AT, de;q=0.9, en;q=0.5"),
+            "de",
+            "Passwort vergessen",
+        ),
+        (Some("fr, ru;q=0.8"), "ru", "Забыли пароль"),
+        (Some("fr, it"), "en", "Forgot password"),
+    ] {
+        let page =
+            http::forgot_password(&w.recovery, &settings, get("/password/forgot", &[], accept))
+                .await;
+        let html = html_of(&page);
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\">")),
+            "{accept:?}"
+        );
+        assert!(html.contains(&format!("<h1>{title}</h1>")), "{accept:?}");
+        assert!(html.contains(&format!("name=\"lang\" type=\"hidden\" value=\"{lang}\"")));
+        for (code, name) in [("en", "English"), ("de", "Deutsch"), ("ru", "Русский")] {
+            assert!(
+                html.contains(&format!(
+                    "href=\"forgot?lang={code}\" hreflang=\"{code}\" lang=\"{code}\""
+                )),
+                "the switch links {code}"
+            );
+            assert!(html.contains(&format!(">{name}</a>")));
+        }
+        assert!(html.contains(&format!("lang=\"{lang}\" aria-current=\"true\"")));
+    }
+    // A language picked on the switch wins over the browser's.
+    let picked = http::forgot_password(
+        &w.recovery,
+        &settings,
+        get("/password/forgot", &[("lang", "ru")], Some("de")),
+    )
+    .await;
+    assert!(html_of(&picked).contains("<h1>Забыли пароль</h1>"));
+}
+
+#[tokio::test]
+async fn a_form_answers_in_the_language_it_was_shown_in() {
+    let w = world().await;
+    let settings = web_settings(Edition::Cloud);
+    let sent = http::forgot_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/forgot",
+            "application/x-www-form-urlencoded",
+            "lang=de&login=ada",
+        ),
+    )
+    .await;
+    assert!(html_of(&sent).contains("<h1>Sehen Sie in Ihr Postfach</h1>"));
+    let code = http::forgot_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/forgot",
+            "application/x-www-form-urlencoded",
+            "lang=ru&login=%2B4915112345678",
+        ),
+    )
+    .await;
+    let html = html_of(&code);
+    assert!(html.contains("Код действует 60 секунд."), "{html}");
+    assert!(
+        html.contains("href=\"code?phone=%2B4915112345678&#38;until=1800000060&#38;lang=de\""),
+        "{html}"
+    );
+
+    let token = {
+        request(&w, "ada").await;
+        token_in(&w).await
+    };
+    let weak = http::reset_password(
+        &w.recovery,
+        &settings,
+        post(
+            "/password/reset",
+            "application/x-www-form-urlencoded",
+            &format!("lang=de&token={token}&password=ada&password_confirmation=ada"),
+        ),
+    )
+    .await;
+    let html = html_of(&weak);
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Wählen Sie ein anderes Passwort."), "{html}");
+    assert!(html.contains("<li>Verwenden Sie mindestens"), "{html}");
+    // The JSON API keeps its English sentences for programs.
+    let json = forgot_json(&w, &settings, r#"{"login": ""}"#).await;
+    assert!(
+        body_json(&json)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Enter your login")
+    );
+}

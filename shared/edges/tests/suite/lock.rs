@@ -1,0 +1,272 @@
+//! "This was not me": the link in the password-changed notice, the page
+//! that asks, the lock, and the way back through an administrator.
+
+use lambda_http::http::StatusCode;
+use recovery_core::flows::Recovery;
+use recovery_core::ports::{AuditLog, UserStore};
+use recovery_domain::{LoginName, PhoneNumber};
+use recovery_edges::admin_event;
+use recovery_edges::http;
+use recovery_testing::{SUPPORT, TestAccount, World};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::http::{get, html_of, post};
+use recovery_testing::accounts::{change, request, token_in, world};
+
+const LOCK_PAGE: &str = "https://id.example.com/password/not-me?token=";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Ada's password changed through her link; the lock token her notice
+/// carries.
+async fn changed_by_someone(w: &World) -> String {
+    request(w, "ada").await;
+    let token = token_in(w).await;
+    let new = "set by someone else 1";
+    w.recovery
+        .set_password(change(&token, new, new))
+        .await
+        .unwrap();
+    let notice = w.emails().await.pop().expect("the notice");
+    assert_eq!(notice.subject, "Your Example password was changed");
+    let link = notice
+        .html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with(LOCK_PAGE))
+        .expect("a lock link in the notice")
+        .to_owned();
+    assert!(notice.text.contains(&format!("This was not me: {link}")));
+    link[LOCK_PAGE.len()..].to_owned()
+}
+
+async fn page(w: &World, token: &str) -> lambda_http::Response<lambda_http::Body> {
+    http::lock_account(
+        &w.recovery,
+        get("/password/not-me", &[("token", token)], None),
+    )
+    .await
+}
+
+async fn lock(w: &World, token: &str) -> lambda_http::Response<lambda_http::Body> {
+    let body = format!("lang=en&token={token}");
+    http::lock_account(&w.recovery, post("/password/not-me", FORM, &body)).await
+}
+
+async fn ada(w: &World) -> recovery_domain::UserAccount {
+    let login = LoginName::parse("ada").unwrap();
+    w.store.find_by_login(&login).await.unwrap().unwrap()
+}
+
+async fn signs_in(w: &World, password: &str) -> bool {
+    let password = SecretString::from(password.to_owned());
+    let check = w
+        .recovery
+        .verify_credentials("ada", &password)
+        .await
+        .unwrap();
+    matches!(check, recovery_core::flows::CredentialCheck::Valid { .. })
+}
+
+#[tokio::test]
+async fn the_owner_locks_the_account_from_the_notice_and_the_new_password_dies() {
+    let w = world().await;
+    let token = changed_by_someone(&w).await;
+    assert!(signs_in(&w, "set by someone else 1").await);
+
+    // Opening the link only asks.
+    let asked = page(&w, &token).await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let html = html_of(&asked);
+    assert!(html.contains("<h1>Lock your account?</h1>"), "{html}");
+    assert!(html.contains("the account “ada” was changed"));
+    assert!(html.contains("method=\"post\" action=\"not-me\""));
+    assert!(!ada(&w).await.disabled, "a GET locks nothing");
+
+    // Confirming locks.
+    let locked = lock(&w, &token).await;
+    assert_eq!(locked.status(), StatusCode::OK);
+    let html = html_of(&locked);
+    assert!(html.contains("<h1>Your account is locked</h1>"), "{html}");
+    assert!(html.contains(&format!("Contact support: <a href=\"{SUPPORT}\">")));
+    let account = ada(&w).await;
+    assert!(account.disabled);
+    assert!(account.password_hash.is_none());
+    assert!(account.locked_at.is_some());
+    assert!(!signs_in(&w, "set by someone else 1").await);
+
+    // The audit trail and the product hear of it.
+    let records = AuditLog::list(&*w.store, "ada", 10).await.unwrap();
+    let record = records
+        .iter()
+        .find(|r| r.action == "lock_account")
+        .expect("audited");
+    assert_eq!(record.outcome, "ok");
+    assert!(
+        record
+            .requested_by
+            .starts_with("the account's owner, from ")
+    );
+    w.deliver().await;
+    let events: Vec<Value> = w
+        .events
+        .published()
+        .iter()
+        .filter(|e| e.detail_type == "AccountDisabled")
+        .map(|e| serde_json::from_str(&e.detail).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["through"], "not_me");
+
+    // The link again: the account is locked, nothing more happens.
+    let again = page(&w, &token).await;
+    assert!(html_of(&again).contains("<h1>Your account is locked</h1>"));
+    assert_eq!(lock(&w, &token).await.status(), StatusCode::OK);
+    let records = AuditLog::list(&*w.store, "ada", 10).await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.action == "lock_account")
+            .count(),
+        1
+    );
+    // Locked means no reset link either.
+    let before = w.emails().await.len();
+    request(&w, "ada").await;
+    assert_eq!(w.emails().await.len(), before);
+}
+
+#[tokio::test]
+async fn a_link_that_is_not_one_or_whose_change_is_past_locks_nothing() {
+    let w = world().await;
+    let first = changed_by_someone(&w).await;
+    for token in ["", "nonsense", &first[..first.len() - 2]] {
+        let shown = page(&w, token).await;
+        assert_eq!(shown.status(), StatusCode::BAD_REQUEST);
+        let html = html_of(&shown);
+        assert!(
+            html.contains("This link no longer locks the account"),
+            "{html}"
+        );
+        assert!(html.contains("class=\"support\""));
+        assert_eq!(lock(&w, token).await.status(), StatusCode::BAD_REQUEST);
+    }
+    // A later change: the first notice's link no longer locks.
+    w.clock.advance(3600);
+    let second = changed_by_someone(&w).await;
+    assert_eq!(page(&w, &first).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(lock(&w, &first).await.status(), StatusCode::BAD_REQUEST);
+    assert!(!ada(&w).await.disabled);
+    // Eight days on, neither does the second.
+    w.clock.advance(8 * 86_400);
+    assert_eq!(lock(&w, &second).await.status(), StatusCode::BAD_REQUEST);
+    assert!(!ada(&w).await.disabled);
+    // In JSON, the documented error.
+    let json = http::lock_account(
+        &w.recovery,
+        post(
+            "/password/not-me",
+            "application/json",
+            &json!({ "token": second }).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(json.status(), StatusCode::BAD_REQUEST);
+    let body: Value = serde_json::from_slice(json.body().as_ref()).unwrap();
+    assert_eq!(body["error"], "invalid_token");
+}
+
+#[tokio::test]
+async fn an_administrator_unlocks_with_a_recovery_link_and_the_owner_sets_a_password() {
+    let w = world().await;
+    let token = changed_by_someone(&w).await;
+    assert_eq!(lock(&w, &token).await.status(), StatusCode::OK);
+    let answer = admin_event::handle(
+        &w.recovery,
+        &json!({ "action": "send_recovery_link", "login": "ada", "channel": "email", "requested_by": "root" }),
+        "req-1",
+    )
+    .await;
+    assert_eq!(answer["status"], "queued", "{answer}");
+    let account = ada(&w).await;
+    assert!(!account.disabled && account.password_hash.is_none());
+    let link = token_in(&w).await;
+    let mine = "my own passphrase again";
+    w.recovery
+        .set_password(change(&link, mine, mine))
+        .await
+        .unwrap();
+    assert!(signs_in(&w, mine).await);
+    // An account an administrator disabled is not unlocked by a link.
+    let disabled = admin_event::handle(
+        &w.recovery,
+        &json!({ "action": "send_recovery_link", "login": "linus", "channel": "email", "requested_by": "root" }),
+        "req-2",
+    )
+    .await;
+    assert_eq!(disabled["error"], "account_disabled");
+}
+
+#[tokio::test]
+async fn a_phone_only_notice_carries_the_link_and_the_page_speaks_its_language() {
+    let w = world().await;
+    let token = changed_by_someone(&w).await;
+    let german = http::lock_account(
+        &w.recovery,
+        get(
+            "/password/not-me",
+            &[("token", &token), ("lang", "de")],
+            None,
+        ),
+    )
+    .await;
+    let html = html_of(&german);
+    assert!(html.contains("<h1>Konto sperren?</h1>"), "{html}");
+    assert!(
+        html.contains("hreflang=\"ru\""),
+        "the language switch keeps the token"
+    );
+
+    // A phone-only account is told by SMS, with the link.
+    TestAccount::new("pat")
+        .phone("+4915199999999")
+        .password("old password 1")
+        .create_in(&*w.store)
+        .await;
+    request(&w, "+4915199999999").await;
+    let code = w.texts().await.pop().expect("the code").text[..6].to_owned();
+    let phone = PhoneNumber::parse("+4915199999999").unwrap();
+    let accepted = w.recovery.verify_code(&phone, &code).await.unwrap();
+    let new = "a phone's new passphrase";
+    w.recovery
+        .set_password(change(&accepted.reset_token, new, new))
+        .await
+        .unwrap();
+    let notice = w.texts().await.pop().expect("the notice");
+    assert!(
+        notice
+            .text
+            .contains(&format!("Not you? Lock the account: {LOCK_PAGE}")),
+        "{}",
+        notice.text
+    );
+}
+
+#[tokio::test]
+async fn a_function_without_the_account_lifecycle_locks_nothing() {
+    let w = world().await;
+    let token = changed_by_someone(&w).await;
+    let limited = Recovery::without_audit(
+        w.store.clone(),
+        w.clock.clone(),
+        recovery_testing::settings(),
+    );
+    let answer = http::lock_account(
+        &limited,
+        post("/password/not-me", FORM, &format!("token={token}")),
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!ada(&w).await.disabled);
+}

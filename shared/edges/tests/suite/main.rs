@@ -1,0 +1,20 @@
+//! The crate's tests that need no emulator: the flows, their HTTP answers
+//! and the administrator's events over the in-memory ports, the store
+//! contract on the in-memory store, and the tidy checks of the source tree.
+
+mod admin;
+mod credentials;
+mod email_link;
+mod http;
+mod keys;
+mod languages;
+mod lifecycle;
+mod limits;
+mod lock;
+mod logging;
+mod pages;
+mod remind;
+mod sms;
+mod store_contract;
+mod texts;
+mod tidy;

@@ -1,0 +1,288 @@
+//! Contract cases of the account lifecycle: details changed with their
+//! lookup items in one step and never onto another account's address or
+//! number; disabling kills the link and the code; deleting leaves nothing
+//! that names the account.
+
+use std::sync::Arc;
+
+use super::*;
+use recovery_core::ports::{CounterUpdate, DetailsUpdate, counters_naming};
+use recovery_domain::{AccountLookup, EmailAddress, Locale};
+
+/// What the lifecycle may change of an account, to compare.
+fn details(user: &UserAccount) -> impl PartialEq + std::fmt::Debug {
+    (
+        user.email.clone(),
+        user.phone.clone(),
+        user.social_provider.clone(),
+        user.locale.clone(),
+        user.disabled,
+        user.active_reset.clone(),
+        user.password_hash
+            .as_ref()
+            .map(|h| h.expose_phc().to_owned()),
+    )
+}
+
+/// The keys of `user`'s newest messages.
+async fn message_keys(store: &impl Store, user: &UserAccount) -> Vec<String> {
+    let messages = store.messages(&user.id, 10).await.unwrap();
+    messages.into_iter().map(|m| m.key).collect()
+}
+
+fn email(text: &str) -> EmailAddress {
+    EmailAddress::parse(text).unwrap()
+}
+
+pub async fn details_move_their_lookups_and_never_take_another_accounts(store: Arc<impl Store>) {
+    let (ada, record, number) = with_link_and_code(&*store).await;
+    let ada = reread(&*store, &ada).await;
+    let bob = account(&*store, "bob", Some(OTHER_NUMBER)).await;
+
+    let mut taken = ada.clone();
+    taken.phone = bob.phone.clone();
+    let outcome = store.update_details(&ada, &taken).await.unwrap();
+    assert_eq!(outcome, DetailsUpdate::PhoneTaken);
+    let mut taken = ada.clone();
+    taken.email = bob.email.clone();
+    let outcome = store.update_details(&ada, &taken).await.unwrap();
+    assert_eq!(outcome, DetailsUpdate::EmailTaken);
+    assert_eq!(
+        details(&reread(&*store, &ada).await),
+        details(&ada),
+        "a refused change writes nothing"
+    );
+    assert!(store.find(&record.digest).await.unwrap().is_some());
+
+    let mut after = ada.clone();
+    after.email = Some(email("ada.new@recovery.test"));
+    after.phone = None;
+    after.locale = Some(Locale::parse("de").unwrap());
+    after.social_provider = Some("Google".into());
+    after.active_reset = None;
+    let outcome = store.update_details(&ada, &after).await.unwrap();
+    assert_eq!(outcome, DetailsUpdate::Updated);
+    let stored = reread(&*store, &ada).await;
+    assert_eq!(stored.email, after.email);
+    assert_eq!(stored.phone, None);
+    assert_eq!(stored.locale.as_ref().map(Locale::as_str), Some("de"));
+    assert_eq!(stored.social_provider.as_deref(), Some("Google"));
+    assert_eq!(
+        stored
+            .password_hash
+            .as_ref()
+            .map(|h| h.expose_phc().to_owned()),
+        ada.password_hash
+            .as_ref()
+            .map(|h| h.expose_phc().to_owned()),
+        "the password stays"
+    );
+    let found = store.find_by_email(&email("ada.new@recovery.test")).await;
+    assert_eq!(found.unwrap().map(|a| a.id), Some(ada.id.clone()));
+    assert!(
+        store
+            .find_by_email(&email("ada@recovery.test"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.find_by_phone(&number).await.unwrap().is_none());
+    assert!(
+        store.find_code(&number).await.unwrap().is_none(),
+        "the code to the old number dies"
+    );
+    assert!(
+        store.find(&record.digest).await.unwrap().is_none(),
+        "the link to the old address dies"
+    );
+    // The old address and number are free for another account now.
+    let mut bob_after = bob.clone();
+    bob_after.email = Some(email("ada@recovery.test"));
+    bob_after.phone = Some(number);
+    assert_eq!(
+        store.update_details(&bob, &bob_after).await.unwrap(),
+        DetailsUpdate::Updated
+    );
+
+    // Read before a change that happened since: nothing is written.
+    let mut stale = ada.clone();
+    stale.email = Some(email("ada.stale@recovery.test"));
+    assert_eq!(
+        store.update_details(&ada, &stale).await.unwrap(),
+        DetailsUpdate::Moved
+    );
+    assert!(
+        store
+            .find_by_email(&email("ada.stale@recovery.test"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: Arc<impl Store>) {
+    let (ada, record, number) = with_link_and_code(&*store).await;
+    let ada = reread(&*store, &ada).await;
+    let event = message(&ada, T0 + 1);
+    assert!(
+        store
+            .set_disabled(&ada, true, std::slice::from_ref(&event))
+            .await
+            .unwrap()
+    );
+    let stored = reread(&*store, &ada).await;
+    assert!(stored.disabled);
+    assert_eq!(stored.active_reset, None);
+    assert!(store.find(&record.digest).await.unwrap().is_none());
+    assert!(store.find_code(&number).await.unwrap().is_none());
+    let keys = message_keys(&*store, &ada).await;
+    assert!(keys.contains(&event.key), "the event goes with the change");
+
+    let enabled = message(&ada, T0 + 2);
+    assert!(
+        store
+            .set_disabled(&stored, false, &[enabled])
+            .await
+            .unwrap()
+    );
+    assert!(!reread(&*store, &ada).await.disabled);
+
+    let gone = account(&*store, "gone", None).await;
+    assert!(store.delete(&gone, &[]).await.unwrap());
+    assert!(
+        !store
+            .set_disabled(&gone, true, &[message(&gone, T0)])
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.messages(&gone.id, 10).await.unwrap().is_empty(),
+        "nothing written"
+    );
+}
+
+pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stands(
+    store: Arc<impl Store>,
+) {
+    // A password changed at T0, then a link and a code.
+    let ada = account(&*store, "ada", Some(NUMBER)).await;
+    assert!(
+        store
+            .replace_password(&ada, &hash("set by someone"), at(T0), &[])
+            .await
+            .unwrap()
+    );
+    let ada = reread(&*store, &ada).await;
+    assert_eq!(ada.password_changed_at, Some(at(T0)));
+    let (_, record) = token(&ada, T0 + 1, 3600);
+    store
+        .issue(&ada, &record, &message(&ada, T0 + 1))
+        .await
+        .unwrap();
+    let number = phone(NUMBER);
+    let sent = code(Some(&ada), &number, "123456", T0 + 1);
+    assert!(store.store_code(&sent, &[], None).await.unwrap());
+    let ada = reread(&*store, &ada).await;
+
+    // A lock for another change writes nothing.
+    let event = message(&ada, T0 + 2);
+    let stale = store.lock(&ada, at(T0 - 60), at(T0 + 2), std::slice::from_ref(&event));
+    assert!(!stale.await.unwrap());
+    let untouched = reread(&*store, &ada).await;
+    assert!(!untouched.disabled && untouched.password_hash.is_some());
+    assert!(!message_keys(&*store, &ada).await.contains(&event.key));
+
+    // The lock for this change: disabled, no password, no link, no code.
+    assert!(
+        store
+            .lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event))
+            .await
+            .unwrap()
+    );
+    let locked = reread(&*store, &ada).await;
+    assert!(locked.disabled);
+    assert_eq!(
+        locked
+            .password_hash
+            .as_ref()
+            .map(|h| h.expose_phc().to_owned()),
+        None
+    );
+    assert_eq!(locked.active_reset, None);
+    assert_eq!(locked.locked_at, Some(at(T0 + 2)));
+    assert_eq!(locked.password_changed_at, Some(at(T0)));
+    assert!(store.find(&record.digest).await.unwrap().is_none());
+    assert!(store.find_code(&number).await.unwrap().is_none());
+    assert!(message_keys(&*store, &ada).await.contains(&event.key));
+
+    // Enabled again, it stays without a password and remembers the lock.
+    assert!(store.set_disabled(&locked, false, &[]).await.unwrap());
+    let enabled = reread(&*store, &ada).await;
+    assert!(!enabled.disabled && enabled.password_hash.is_none());
+    assert_eq!(enabled.locked_at, Some(at(T0 + 2)));
+
+    let gone = account(&*store, "gone", None).await;
+    assert!(store.delete(&gone, &[]).await.unwrap());
+    assert!(!store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap());
+}
+
+pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Store>) {
+    let (ada, record, number) = with_link_and_code(&*store).await;
+    let ada = reread(&*store, &ada).await;
+    // Its counters, as forgot and the sign-in check leave them.
+    let lookup = AccountLookup::Login(ada.login.clone());
+    let keys = counters_naming(&ada);
+    let state = store.load_request(&lookup, &keys, &[]).await.unwrap();
+    let updates: Vec<CounterUpdate<'_>> = state
+        .counters
+        .iter()
+        .map(|counter| CounterUpdate::replace(counter, vec![T0], at(T0 + 86_400)))
+        .collect();
+    assert!(store.record_hits(&updates, None).await.unwrap());
+    for n in 0..3 {
+        store.enqueue(&message(&ada, T0 + n)).await.unwrap();
+    }
+    let bob = account(&*store, "bob", Some(OTHER_NUMBER)).await;
+
+    let event = message(&ada, T0 + 10);
+    assert!(
+        store
+            .delete(&ada, std::slice::from_ref(&event))
+            .await
+            .unwrap()
+    );
+    assert!(store.get(&ada.id).await.unwrap().is_none());
+    assert!(store.find_by_login(&ada.login).await.unwrap().is_none());
+    assert!(
+        store
+            .find_by_email(&email("ada@recovery.test"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.find_by_phone(&number).await.unwrap().is_none());
+    assert!(store.find(&record.digest).await.unwrap().is_none());
+    assert!(store.find_code(&number).await.unwrap().is_none());
+    let state = store.load_request(&lookup, &keys, &[]).await.unwrap();
+    assert!(
+        state
+            .counters
+            .iter()
+            .all(|c| c.version == 0 && c.hits.is_empty())
+    );
+    let left = message_keys(&*store, &ada).await;
+    assert_eq!(left, vec![event.key], "only the deletion's event is left");
+    assert!(!store.delete(&ada, &[]).await.unwrap(), "already gone");
+    assert_eq!(
+        details(&reread(&*store, &bob).await),
+        details(&bob),
+        "another account is untouched"
+    );
+    // The login, its look-alikes, the address and the number are free.
+    let again = TestAccount::new("ada")
+        .email("ada@recovery.test")
+        .phone(NUMBER)
+        .create_in(&*store)
+        .await;
+    assert_ne!(again.id, ada.id);
+}

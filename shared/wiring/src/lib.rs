@@ -1,0 +1,150 @@
+//! Builds the service from its AWS parts, once per cold start: the store
+//! ports on the function's table, the outbox key and the SMS code key from
+//! their secrets (read concurrently, once, started at cold start and
+//! awaited where a flow first needs a key), SES and SNS senders (as
+//! linked), the system clock, and the settings the function read. The only
+//! code that puts adapters and flows together.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use tracing::error;
+
+use recovery_aws as aws;
+use recovery_core::flows::{Delivery, KeySet, Keys, Recovery};
+use recovery_core::ports::DependencyError;
+use recovery_domain::{MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
+use recovery_edges::config::AppConfig;
+use recovery_edges::delivery_event::Readers;
+
+pub use recovery_aws::load_sdk_config;
+
+/// How the deliver function reads its events: outbox items from the
+/// table's stream images, SES's reports from SNS notifications.
+pub fn delivery_readers() -> Readers {
+    Readers {
+        image: aws::outbox_item_from_stream_image,
+        report: aws::delivery_report_from_ses_event,
+    }
+}
+
+/// Keys that cannot be read. Names what failed, never a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    #[error("the outbox secret could not be read: {0}")]
+    Secret(#[from] DependencyError),
+    #[error("OUTBOX_SECRET_ARN: {0}")]
+    WeakSecret(#[from] WeakOutboxSecret),
+    #[error("SMS_CODE_SECRET_ARN: the secret must be at least {MIN_SECRET_BYTES} bytes")]
+    WeakCodeSecret,
+}
+
+/// The self-service flows on DynamoDB, configured by `config`, without the
+/// audit trail, with the keys being read (see [`reading_keys`]).
+pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
+    Recovery::without_audit(
+        Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
+        Arc::new(SystemClock),
+        config.recovery.clone(),
+    )
+    .reading_keys(keys_of(sdk, config))
+}
+
+/// As [`recovery`], with the administrator's actions and their audit trail
+/// on the same table.
+pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
+    Recovery::new(
+        Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
+        Arc::new(SystemClock),
+        config.recovery.clone(),
+    )
+    .reading_keys(keys_of(sdk, config))
+}
+
+/// The keys of the flows `config` names, being read.
+fn keys_of(sdk: &SdkConfig, config: &AppConfig) -> Keys {
+    reading_keys(sdk, &config.outbox_secret_id, &config.sms_code_secret_id)
+}
+
+/// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS
+/// (as linked), and the outbox key being read.
+pub fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Delivery {
+    Delivery {
+        outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
+        mailer: aws::mailer(
+            sdk,
+            config.mail_from.clone(),
+            config.email_configuration_set.clone(),
+        ),
+        texter: aws::texter(sdk, config.sms_sender_id.clone()),
+        publisher: aws::publisher(sdk, config.event_bus_name.clone()),
+        clock: Arc::new(SystemClock),
+        keys: reading_keys(sdk, &config.outbox_secret_id, ""),
+    }
+}
+
+/// The outbox key and the SMS code key from the secrets named (none for an
+/// empty name; both read at once), the read started now, on the runtime
+/// this runs on: it goes on while the function asks Lambda for its first
+/// event and runs that event's first store calls, and a flow awaits it only
+/// where it first needs a key. Must be called inside the tokio runtime. A
+/// read that fails is logged and fails the request that awaited it; the
+/// next request reads again.
+pub fn reading_keys(sdk: &SdkConfig, outbox_secret_id: &str, code_secret_id: &str) -> Keys {
+    let sdk = sdk.clone();
+    let (outbox_id, code_id) = (outbox_secret_id.to_owned(), code_secret_id.to_owned());
+    Keys::reading(Box::new(move || {
+        let (sdk, outbox_id, code_id) = (sdk.clone(), outbox_id.clone(), code_id.clone());
+        Box::pin(async move {
+            keys(&sdk, &outbox_id, &code_id).await.map_err(|err| {
+                error!(error = %err, "the keys could not be read");
+                err.into_dependency()
+            })
+        })
+    }))
+}
+
+impl WiringError {
+    /// As the flows see it: a dependency that failed, named by code.
+    fn into_dependency(self) -> DependencyError {
+        match self {
+            Self::Secret(err) => err,
+            Self::WeakSecret(_) => DependencyError::new("outbox_key", "WeakSecret"),
+            Self::WeakCodeSecret => DependencyError::new("sms_code", "WeakSecret"),
+        }
+    }
+}
+
+#[cfg(feature = "secrets")]
+async fn keys(
+    sdk: &SdkConfig,
+    outbox_secret_id: &str,
+    code_secret_id: &str,
+) -> Result<KeySet, WiringError> {
+    use recovery_domain::{CodeSecret, OutboxKey};
+    use secrecy::ExposeSecret;
+    let [outbox, code] = aws::read_secrets(sdk, [outbox_secret_id, code_secret_id]).await;
+    let outbox = match outbox? {
+        Some(text) => Some(Arc::new(OutboxKey::derive(text.expose_secret())?)),
+        None => None,
+    };
+    let code = match code? {
+        Some(text) => {
+            Some(CodeSecret::new(text.expose_secret().clone()).ok_or(WiringError::WeakCodeSecret)?)
+        }
+        None => None,
+    };
+    Ok(KeySet { outbox, code })
+}
+
+#[cfg(not(feature = "secrets"))]
+async fn keys(
+    _: &SdkConfig,
+    outbox_secret_id: &str,
+    code_secret_id: &str,
+) -> Result<KeySet, WiringError> {
+    if outbox_secret_id.is_empty() && code_secret_id.is_empty() {
+        return Ok(KeySet::default());
+    }
+    Err(DependencyError::new("get_secret_value", "NotLinked").into())
+}
