@@ -25,7 +25,7 @@ use recovery_aws::{
     DynamoDbStore, EventBridgePublisher, OUTBOX_PREFIX, PK, SesMailer, SnsTexter,
     outbox_item_from_stream_image, stream_image,
 };
-use recovery_core::flows::{Delivered, Delivery, Keys, Recovery};
+use recovery_core::flows::{Administration, Delivered, Delivery, Keys};
 use recovery_core::ports::OutboxItem;
 use recovery_domain::{Clock, CodeSecret, SystemClock, UserAccount};
 use recovery_edges::config::{ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
@@ -168,8 +168,8 @@ pub fn recovery_on_aws(
     _sdk: &SdkConfig,
     store: Arc<DynamoDbStore>,
     clock: Arc<dyn Clock>,
-) -> Recovery {
-    Recovery::new(store, clock, test_settings())
+) -> Administration {
+    Administration::new(store, clock, test_settings())
 }
 
 /// The delivery in-process on `table`, SES and SNS through the SDK, with the

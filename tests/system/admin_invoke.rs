@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use recovery_aws::DynamoDbStore;
-use recovery_core::flows::Recovery;
 use recovery_core::ports::UserStore;
 use recovery_domain::{Clock, LoginName, PasswordHasher, SystemClock, Timestamp, UserAccount};
 use recovery_edges::admin_event;
@@ -178,10 +177,7 @@ async fn an_administrator_link_dies_after_its_lifetime() {
         SystemClock.now().epoch_seconds() - 86_401,
     )));
     let captured = Arc::new(CapturingTokens::new(store.clone()));
-    let recovery = Recovery {
-        tokens: captured.clone(),
-        ..recovery_on_aws(&sdk, store, clock)
-    };
+    let recovery = recovery_on_aws(&sdk, store, clock).with_tokens(captured.clone());
     for channel in ["email", "sms"] {
         let sent = admin_event::handle(
             &recovery,

@@ -6,18 +6,22 @@ use std::sync::Arc;
 
 use recovery_aws::DynamoDbStore;
 use recovery_core::flows::{
-    CredentialCheck, FlowError, PasswordChange, Recovery, ResetRequestOutcome, VerifyCodeError,
+    Administration, CredentialCheck, FlowError, PasswordChange, Recovery, ResetRequestOutcome,
+    VerifyCodeError,
 };
 use recovery_domain::{AccountLookup, Clock, Language, PhoneNumber, SystemClock, Timestamp};
 use recovery_testing::{ManualClock, token_from};
 use secrecy::SecretString;
 use system_tests::*;
 
-async fn recovery(calls: &SentRequests) -> (Recovery, String) {
+async fn recovery(calls: &SentRequests) -> (Administration, String) {
     recovery_with_clock(calls, Arc::new(SystemClock)).await
 }
 
-async fn recovery_with_clock(calls: &SentRequests, clock: Arc<dyn Clock>) -> (Recovery, String) {
+async fn recovery_with_clock(
+    calls: &SentRequests,
+    clock: Arc<dyn Clock>,
+) -> (Administration, String) {
     let sdk = sdk_config().await;
     let table = fresh_table(&sdk).await;
     verified_sender(&sdk, SENDER).await;

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
-use recovery_core::flows::{AdminError, ImportRow, Imported, NewUser, Recovery, Requester};
+use recovery_core::flows::{AdminError, Administration, ImportRow, Imported, NewUser, Requester};
 use recovery_domain::{
     AccountLookup, EmailAddress, LoginName, OsRandom, Password, PasswordHasher, PhoneNumber,
     RandomSource,
@@ -370,7 +370,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 /// requested by `local-stack`): accounts with a password of their own with
 /// `invite_user` and `set_password`, the provider and disabled ones, which
 /// only an import creates, with `import_users`.
-pub async fn seed_demo_accounts(recovery: &Recovery) -> Result<usize, ProvisionError> {
+pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, ProvisionError> {
     let by = |step: &str, login: &str| Requester {
         requested_by: "local-stack".into(),
         request_id: format!("local-stack-{step}-{login}"),

@@ -7,5 +7,5 @@ pub mod flows;
 pub mod ports;
 pub mod settings;
 
-pub use flows::Recovery;
+pub use flows::{Administration, Recovery};
 pub use settings::RecoverySettings;

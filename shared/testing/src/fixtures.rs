@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::{EventSink, InMemoryStore, MailSink, ManualClock, SmsSink};
-use recovery_core::flows::{DeliverError, Delivered, Delivery, Keys, Recovery};
+use recovery_core::flows::{Administration, DeliverError, Delivered, Delivery, Keys};
 use recovery_core::ports::{OutboxItem, UserStore};
 use recovery_core::settings::{
     AdminSettings, ForgotLimits, RecoverySettings, SmsSettings, SupportContact,
@@ -55,7 +55,9 @@ pub fn settings() -> RecoverySettings {
 /// instant, and the delivery of what they put in the outbox into senders
 /// that keep it.
 pub struct World {
-    pub recovery: Recovery,
+    /// The self-service flows and the administrator's actions (through
+    /// `Deref`, an [`Administration`] is also the `Recovery` under it).
+    pub recovery: Administration,
     pub delivery: Delivery,
     pub store: Arc<InMemoryStore>,
     pub mail: Arc<MailSink>,
@@ -88,7 +90,7 @@ impl World {
             clock: clock.clone(),
             keys: Keys::outbox(settings.outbox_key.clone().unwrap_or_else(outbox_key)),
         };
-        let recovery = Recovery::new(store.clone(), clock.clone(), settings);
+        let recovery = Administration::new(store.clone(), clock.clone(), settings);
         Self {
             recovery,
             delivery,

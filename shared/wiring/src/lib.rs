@@ -11,7 +11,7 @@ use aws_config::SdkConfig;
 use tracing::error;
 
 use recovery_aws as aws;
-use recovery_core::flows::{Delivery, KeySet, Keys, Recovery};
+use recovery_core::flows::{Administration, Delivery, KeySet, Keys, Recovery};
 use recovery_core::ports::DependencyError;
 use recovery_domain::{MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
 use recovery_edges::config::AppConfig;
@@ -42,7 +42,7 @@ pub enum WiringError {
 /// The self-service flows on DynamoDB, configured by `config`, without the
 /// audit trail, with the keys being read (see [`reading_keys`]).
 pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
-    Recovery::without_audit(
+    Recovery::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
@@ -52,8 +52,8 @@ pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
 
 /// As [`recovery`], with the administrator's actions and their audit trail
 /// on the same table.
-pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
-    Recovery::new(
+pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Administration {
+    Administration::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),

@@ -6,7 +6,7 @@ use recovery_aws::{
     delivery_report_from_ses_event, outbox_item_from_stream_image, outbox_stream_image,
 };
 use recovery_core::flows::{DeliverError, Delivered, Delivery, Keys};
-use recovery_core::ports::UserStore;
+use recovery_core::ports::{OutboxStore, UserStore};
 use recovery_domain::{AccountLookup, LoginName, OutboxKey};
 use recovery_edges::delivery_event::{self, Readers};
 use recovery_testing::{MailSink, TestAccount, World};
@@ -67,7 +67,7 @@ async fn a_message_whose_link_expired_is_never_sent() {
         .await
         .unwrap()
         .unwrap();
-    let status = w.recovery.outbox.messages(&ada.id, 1).await.unwrap();
+    let status = w.store.messages(&ada.id, 1).await.unwrap();
     assert_eq!(status[0].delivery, "expired");
     assert!(!status[0].holds_payload);
 }

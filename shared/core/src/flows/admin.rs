@@ -9,7 +9,7 @@ use tracing::error;
 
 pub use super::audit::AdminAction;
 use super::audit::Requester;
-use super::{Channel, Recovery};
+use super::{Administration, Channel};
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 use recovery_domain::{
     AccountLookup, EmailAddress, EmailTrouble, Language, Locale, LoginName, NewAccount,
@@ -126,7 +126,7 @@ impl From<NewPasswordError> for AdminError {
     }
 }
 
-impl Recovery {
+impl Administration {
     /// Sends `who` a recovery link (valid `ADMIN_LINK_LIFETIME_SECONDS`) with
     /// the registration details; it supersedes every earlier link.
     pub async fn admin_send_recovery_link(
@@ -265,7 +265,7 @@ impl Recovery {
         limit: u32,
     ) -> Result<Vec<AuditRecord>, AdminError> {
         let (account, target) = self.admin_target(who).await?;
-        let records = self.audit_log()?.list(&target, limit).await?;
+        let records = self.audit.list(&target, limit).await?;
         let action = AdminAction::ListAudit.name();
         let mut record = self.audit_record(by, action, &target, account.as_ref());
         record.outcome = "ok".into();

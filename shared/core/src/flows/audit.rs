@@ -6,9 +6,9 @@ use std::future::Future;
 
 use tracing::{error, info};
 
-use super::Recovery;
+use super::Administration;
 use super::admin::AdminError;
-use crate::ports::{AuditLog, AuditRecord};
+use crate::ports::AuditRecord;
 use recovery_domain::{AccountLookup, UserAccount};
 
 /// The administrator's actions, by the names events and audit records use.
@@ -81,19 +81,7 @@ fn lookup_text(who: &AccountLookup) -> String {
     }
 }
 
-impl Recovery {
-    /// The audit trail, which every administrator action needs: without it
-    /// (a self-service function) the action is refused before it runs.
-    pub(super) fn audit_log(&self) -> Result<&dyn AuditLog, AdminError> {
-        match &self.audit {
-            Some(audit) => Ok(audit.as_ref()),
-            None => {
-                error!("administrator action refused: this function has no audit trail");
-                Err(AdminError::Unavailable)
-            }
-        }
-    }
-
+impl Administration {
     /// The account `who` names, and the login its audit records go under
     /// (the identifier as given when no account matches).
     pub(super) async fn admin_target(
@@ -131,7 +119,7 @@ impl Recovery {
     /// Stores `record` (kept as long as the settings say).
     pub(super) async fn append_audit(&self, record: &AuditRecord) -> Result<(), AdminError> {
         let retention = self.settings.admin.audit_retention_seconds;
-        Ok(self.audit_log()?.append(record, retention).await?)
+        Ok(self.audit.append(record, retention).await?)
     }
 
     /// Records `record` as pending, runs `action` only once that is stored,
@@ -162,11 +150,7 @@ impl Recovery {
             Err(code) => (code, None),
         };
         info!(action = %record.action, outcome, requested_by = %record.requested_by, "administrator action");
-        let concluded = match self.audit_log() {
-            Ok(audit) => audit.conclude(record, outcome, detail).await,
-            Err(_) => return,
-        };
-        if let Err(err) = concluded {
+        if let Err(err) = self.audit.conclude(record, outcome, detail).await {
             error!(error = %err, "could not record the outcome of an administrator action");
         }
     }

@@ -1,7 +1,7 @@
 //! Importing accounts in batches, with the password hashes a product
 //! already holds: idempotent per login, each row on its own.
 
-use super::Recovery;
+use super::Administration;
 use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
 use crate::ports::CreateAccountError;
@@ -77,7 +77,7 @@ pub struct ImportResult {
     pub result: Imported,
 }
 
-impl Recovery {
+impl Administration {
     /// Imports up to [`MAX_IMPORT_ROWS`] accounts, each on its own: a row
     /// whose login exists with the same details is `unchanged` (so a file
     /// imported twice changes nothing the second time), one that clashes
@@ -89,7 +89,6 @@ impl Recovery {
         by: &Requester,
         rows: Vec<Result<ImportRow, InvalidRow>>,
     ) -> Result<Vec<ImportResult>, AdminError> {
-        self.audit_log()?;
         let action = AdminAction::ImportUsers.name();
         let record = self.audit_record(by, action, IMPORT_AUDIT_TARGET, None);
         self.audited(&record, async {

@@ -8,8 +8,8 @@ use tracing::info;
 
 use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
-use super::{Recovery, SealError};
-use crate::ports::{AccountLifecycle, DetailsUpdate};
+use super::{Administration, SealError};
+use crate::ports::DetailsUpdate;
 use recovery_domain::{
     AccountLookup, EmailAddress, EmailTrouble, Locale, PhoneNumber, Timestamp, UserAccount, UserId,
 };
@@ -83,16 +83,7 @@ fn event_error(err: SealError) -> AdminError {
     AdminError::unavailable(&err)
 }
 
-impl Recovery {
-    fn lifecycle(&self) -> Result<&dyn AccountLifecycle, AdminError> {
-        // Without the audit trail no administrator action runs; the
-        // lifecycle comes with it.
-        self.audit_log()?;
-        self.lifecycle
-            .as_deref()
-            .ok_or_else(|| AdminError::unavailable(&"this function has no account lifecycle"))
-    }
-
+impl Administration {
     /// The account `who` names, masked.
     pub async fn admin_get_user(
         &self,
@@ -119,7 +110,7 @@ impl Recovery {
         who: &AccountLookup,
         change: DetailsChange,
     ) -> Result<AccountView, AdminError> {
-        let lifecycle = self.lifecycle()?;
+        let lifecycle = self.lifecycle.as_ref();
         let (mut account, target) = self.admin_target(who).await?;
         let action = AdminAction::UpdateUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
@@ -167,7 +158,7 @@ impl Recovery {
         who: &AccountLookup,
         disabled: bool,
     ) -> Result<AccountView, AdminError> {
-        let lifecycle = self.lifecycle()?;
+        let lifecycle = self.lifecycle.as_ref();
         let (account, target) = self.admin_target(who).await?;
         let action = if disabled {
             AdminAction::DisableUser
@@ -211,7 +202,7 @@ impl Recovery {
     /// Enables `account`, which its owner locked, on the way to sending it
     /// a recovery link (`AccountEnabled` through `administrator`).
     pub(super) async fn unlock(&self, mut account: UserAccount) -> Result<UserAccount, AdminError> {
-        let lifecycle = self.lifecycle()?;
+        let lifecycle = self.lifecycle.as_ref();
         let now = self.clock.now();
         let event = self
             .seal_event(&account, EventKind::AccountEnabled, "administrator", now)
@@ -234,7 +225,7 @@ impl Recovery {
         by: &Requester,
         who: &AccountLookup,
     ) -> Result<UserId, AdminError> {
-        let lifecycle = self.lifecycle()?;
+        let lifecycle = self.lifecycle.as_ref();
         let (account, target) = self.admin_target(who).await?;
         let action = AdminAction::DeleteUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());

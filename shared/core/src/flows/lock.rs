@@ -9,8 +9,8 @@
 use tracing::{error, info, warn};
 
 use super::audit::Requester;
-use super::{Recovery, SealError};
-use crate::ports::{AccountLifecycle, DependencyError};
+use super::{Administration, Recovery, SealError};
+use crate::ports::DependencyError;
 use recovery_domain::{LockClaim, Timestamp, UserAccount, iso8601_millis};
 use recovery_messages::EventKind;
 
@@ -40,8 +40,6 @@ pub enum LockError {
     Dependency(#[from] DependencyError),
     #[error("the lock's event could not be sealed: {0}")]
     Seal(#[from] SealError),
-    #[error("this function cannot lock accounts")]
-    NotHere,
 }
 
 impl Recovery {
@@ -54,57 +52,6 @@ impl Recovery {
             },
             Err(link) => link,
         })
-    }
-
-    /// Locks the account of the link with `token`, asked `by` its owner.
-    pub async fn lock_account(&self, token: &str, by: &Requester) -> Result<(), LockError> {
-        let (claim, account) = match self.lock_target(token).await? {
-            Ok(target) => target,
-            Err(LockLink::AlreadyLocked) => return Err(LockError::AlreadyLocked),
-            Err(_) => return Err(LockError::InvalidLink),
-        };
-        let Some(lifecycle) = self.lifecycle.as_deref() else {
-            error!("a lock refused: this function has no account lifecycle");
-            return Err(LockError::NotHere);
-        };
-        let mut record = self.audit_record(by, LOCK_ACTION, account.login.as_str(), Some(&account));
-        record.detail = Some(format!(
-            "by its owner, through the notice of the password change at {}",
-            iso8601_millis(claim.changed_at.epoch_seconds() * 1000)
-        ));
-        if self.append_audit(&record).await.is_err() {
-            // The audit trail comes first: no record, no lock.
-            return Err(DependencyError::new("append_audit", "Unavailable").into());
-        }
-        let outcome = self.lock_now(lifecycle, &claim, &account).await;
-        let concluded = match &outcome {
-            Ok(()) => Ok(record.detail.as_deref()),
-            Err(LockError::InvalidLink) => Err("invalid_link"),
-            Err(_) => Err("service_unavailable"),
-        };
-        self.conclude_audit(&record, concluded).await;
-        outcome
-    }
-
-    async fn lock_now(
-        &self,
-        lifecycle: &dyn AccountLifecycle,
-        claim: &LockClaim,
-        account: &UserAccount,
-    ) -> Result<(), LockError> {
-        let now = self.clock.now();
-        let event = self
-            .seal_event(account, EventKind::AccountDisabled, "not_me", now)
-            .await?;
-        if !lifecycle
-            .lock(account, claim.changed_at, now, std::slice::from_ref(&event))
-            .await?
-        {
-            warn!(user_id = %account.id, "lock refused: the password changed meanwhile");
-            return Err(LockError::InvalidLink);
-        }
-        info!(user_id = %account.id, "account locked by its owner");
-        Ok(())
     }
 
     /// The claim of `token` and the account it locks, or what the link is
@@ -152,5 +99,50 @@ impl Recovery {
             .and_then(|key| LockClaim::for_change(&account.id, changed_at).sign(key));
         let separator = if page.contains('?') { '&' } else { '?' };
         Ok(token.map(|token| format!("{page}{separator}token={}", token.expose_for_link())))
+    }
+}
+
+impl Administration {
+    /// Locks the account of the link with `token`, asked `by` its owner.
+    pub async fn lock_account(&self, token: &str, by: &Requester) -> Result<(), LockError> {
+        let (claim, account) = match self.lock_target(token).await? {
+            Ok(target) => target,
+            Err(LockLink::AlreadyLocked) => return Err(LockError::AlreadyLocked),
+            Err(_) => return Err(LockError::InvalidLink),
+        };
+        let mut record = self.audit_record(by, LOCK_ACTION, account.login.as_str(), Some(&account));
+        record.detail = Some(format!(
+            "by its owner, through the notice of the password change at {}",
+            iso8601_millis(claim.changed_at.epoch_seconds() * 1000)
+        ));
+        if self.append_audit(&record).await.is_err() {
+            // The audit trail comes first: no record, no lock.
+            return Err(DependencyError::new("append_audit", "Unavailable").into());
+        }
+        let outcome = self.lock_now(&claim, &account).await;
+        let concluded = match &outcome {
+            Ok(()) => Ok(record.detail.as_deref()),
+            Err(LockError::InvalidLink) => Err("invalid_link"),
+            Err(_) => Err("service_unavailable"),
+        };
+        self.conclude_audit(&record, concluded).await;
+        outcome
+    }
+
+    async fn lock_now(&self, claim: &LockClaim, account: &UserAccount) -> Result<(), LockError> {
+        let now = self.clock.now();
+        let event = self
+            .seal_event(account, EventKind::AccountDisabled, "not_me", now)
+            .await?;
+        if !self
+            .lifecycle
+            .lock(account, claim.changed_at, now, std::slice::from_ref(&event))
+            .await?
+        {
+            warn!(user_id = %account.id, "lock refused: the password changed meanwhile");
+            return Err(LockError::InvalidLink);
+        }
+        info!(user_id = %account.id, "account locked by its owner");
+        Ok(())
     }
 }

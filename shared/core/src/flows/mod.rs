@@ -63,28 +63,93 @@ pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 /// no secret that expires; one not delivered within a day is given up.
 pub const NOTICE_SEND_WITHIN_SECONDS: i64 = 86_400;
 
-/// The parts every flow runs on: the stores (the outbox among them), the
-/// clock, the random source, the password hasher, the keys and the
-/// settings.
+/// The self-service flows (a link, a code, a new password, a reminder, a
+/// sign-in check) and the parts they run on: the stores (the outbox among
+/// them), the clock, the random source, the password hasher, the keys and
+/// the settings. It has no administrator action: those are
+/// [`Administration`]'s.
 #[derive(Clone)]
 pub struct Recovery {
-    pub users: Arc<dyn UserStore>,
-    pub tokens: Arc<dyn ResetTokenStore>,
-    pub codes: Arc<dyn CodeStore>,
-    pub outbox: Arc<dyn OutboxStore>,
-    /// The administrator's audit trail; `None` in the self-service
-    /// functions, where every administrator action fails closed.
-    pub audit: Option<Arc<dyn AuditLog>>,
-    /// Changing, disabling and deleting accounts: the administrator's
-    /// function only, like the audit trail.
-    pub lifecycle: Option<Arc<dyn AccountLifecycle>>,
-    pub clock: Arc<dyn Clock>,
-    pub random: Arc<dyn RandomSource>,
-    pub hasher: PasswordHasher,
+    users: Arc<dyn UserStore>,
+    tokens: Arc<dyn ResetTokenStore>,
+    codes: Arc<dyn CodeStore>,
+    outbox: Arc<dyn OutboxStore>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+    hasher: PasswordHasher,
     /// The outbox key and the SMS code key: those of the settings, or
     /// being read ([`Recovery::reading_keys`]).
-    pub keys: Keys,
-    pub settings: RecoverySettings,
+    keys: Keys,
+    settings: RecoverySettings,
+}
+
+/// The administrator's actions and the owner's lock ("This was not me"),
+/// each audited: the self-service parts with the audit trail and the
+/// account lifecycle, both always there. A function that may not
+/// administer is handed a [`Recovery`], which has none of these actions:
+/// the compiler, not a check at run time, keeps them out of it.
+///
+/// ```
+/// # async fn f(admin: &recovery_core::flows::Administration, by: &recovery_core::flows::Requester) {
+/// let _ = admin.lock_account("token", by).await;
+/// # }
+/// ```
+/// ```compile_fail
+/// # async fn f(admin: &recovery_core::flows::Recovery, by: &recovery_core::flows::Requester) {
+/// let _ = admin.lock_account("token", by).await;
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Administration {
+    recovery: Recovery,
+    audit: Arc<dyn AuditLog>,
+    lifecycle: Arc<dyn AccountLifecycle>,
+}
+
+impl std::ops::Deref for Administration {
+    type Target = Recovery;
+
+    /// The self-service flows, which an administrator's actions build on.
+    fn deref(&self) -> &Recovery {
+        &self.recovery
+    }
+}
+
+impl Administration {
+    /// The administrator's actions on `store` (every store port, the audit
+    /// trail among them), with the OS's random source and the shipped
+    /// hasher.
+    pub fn new(
+        store: Arc<impl Store + 'static>,
+        clock: Arc<dyn Clock>,
+        settings: RecoverySettings,
+    ) -> Self {
+        Self {
+            audit: store.clone(),
+            lifecycle: store.clone(),
+            recovery: Recovery::new(store, clock, settings),
+        }
+    }
+
+    /// The same actions with keys being read in place of the settings'.
+    pub fn reading_keys(self, keys: Keys) -> Self {
+        Self {
+            recovery: self.recovery.reading_keys(keys),
+            ..self
+        }
+    }
+
+    /// The same actions with reset tokens kept by `tokens` (a store that
+    /// watches them, in tests).
+    pub fn with_tokens(self, tokens: Arc<dyn ResetTokenStore>) -> Self {
+        Self {
+            recovery: Recovery {
+                tokens,
+                ..self.recovery
+            },
+            ..self
+        }
+    }
 }
 
 /// A message that could not be put in the outbox. Says what failed, never
@@ -105,27 +170,11 @@ pub enum SealError {
 }
 
 impl Recovery {
-    /// The flows and the administrator's actions on `store` (every store
-    /// port, the audit trail among them), with the OS's random source and
-    /// the shipped hasher.
+    /// The self-service flows on `store`, with the OS's random source and
+    /// the shipped hasher. They need neither the audit trail nor the
+    /// account lifecycle, so a self-service function does not link that
+    /// store code (about 27 KB of each package).
     pub fn new(
-        store: Arc<impl Store + 'static>,
-        clock: Arc<dyn Clock>,
-        settings: RecoverySettings,
-    ) -> Self {
-        let audit: Arc<dyn AuditLog> = store.clone();
-        let lifecycle: Arc<dyn AccountLifecycle> = store.clone();
-        Self {
-            audit: Some(audit),
-            lifecycle: Some(lifecycle),
-            ..Self::without_audit(store, clock, settings)
-        }
-    }
-
-    /// The self-service flows on `store`, without the audit trail: a
-    /// function that never runs an administrator's action does not link
-    /// the audit trail's store code (about 27 KB of each package).
-    pub fn without_audit(
         store: Arc<impl UserStore + ResetTokenStore + CodeStore + OutboxStore + 'static>,
         clock: Arc<dyn Clock>,
         mut settings: RecoverySettings,
@@ -139,8 +188,6 @@ impl Recovery {
             tokens: store.clone(),
             codes: store.clone(),
             outbox: store,
-            audit: None,
-            lifecycle: None,
             clock,
             random: Arc::new(OsRandom),
             hasher: PasswordHasher::owasp(),
@@ -153,6 +200,16 @@ impl Recovery {
     /// starts, awaited where one is first used) in place of the settings'.
     pub fn reading_keys(self, keys: Keys) -> Self {
         Self { keys, ..self }
+    }
+
+    /// The settings the flows run with.
+    pub fn settings(&self) -> &RecoverySettings {
+        &self.settings
+    }
+
+    /// The time now, by the flows' clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The outbox key, once read.

@@ -7,8 +7,8 @@ use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 
 use recovery_core::flows::{
-    AdminAction, AdminError, Channel, DetailsChange, ImportRow, InvalidRow, NewUser, Recovery,
-    Requester,
+    AdminAction, AdminError, Administration, Channel, DetailsChange, ImportRow, InvalidRow,
+    NewUser, Requester,
 };
 use recovery_domain::{
     AccountLookup, EmailAddress, IdentifierError, Locale, LoginName, PhoneNumber, PolicyViolation,
@@ -33,7 +33,22 @@ pub const MAX_MESSAGE_LIMIT: u32 = 200;
 
 /// Runs one event and answers with its result; failures are results too.
 /// `request_id` is the Lambda request id, kept in the audit record.
-pub async fn handle(recovery: &Recovery, event: &Value, request_id: &str) -> Value {
+///
+/// Only an [`Administration`] runs these events: a self-service function's
+/// [`Recovery`](recovery_core::flows::Recovery) cannot be handed over, so no
+/// action of them can be compiled into it.
+///
+/// ```
+/// # async fn f(admin: &recovery_core::Administration, event: &serde_json::Value) {
+/// recovery_edges::admin_event::handle(admin, event, "request").await;
+/// # }
+/// ```
+/// ```compile_fail
+/// # async fn f(recovery: &recovery_core::Recovery, event: &serde_json::Value) {
+/// recovery_edges::admin_event::handle(recovery, event, "request").await;
+/// # }
+/// ```
+pub async fn handle(recovery: &Administration, event: &Value, request_id: &str) -> Value {
     match run(recovery, event, request_id).await {
         Ok(result) => result,
         Err(err) => err.to_json(),
@@ -261,7 +276,11 @@ fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
     })
 }
 
-async fn run(recovery: &Recovery, event: &Value, request_id: &str) -> Result<Value, EventError> {
+async fn run(
+    recovery: &Administration,
+    event: &Value,
+    request_id: &str,
+) -> Result<Value, EventError> {
     let Some(object) = event.as_object() else {
         return Err(EventError::Invalid(
             "The event must be a JSON object.".into(),

@@ -85,14 +85,14 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
             &json!({
                 "next": "enter_code",
                 "message": CODE_SENT,
-                "expires_in": recovery.settings.sms.code_lifetime_seconds,
+                "expires_in": recovery.settings().sms.code_lifetime_seconds,
             }),
         ),
         (AccountLookup::Phone(phone), Format::Form) => {
             // The code, if one went out, runs out a lifetime after the
             // request (the same for every number, sent or not).
             let until =
-                recovery.clock.now().epoch_seconds() + recovery.settings.sms.code_lifetime_seconds;
+                recovery.now().epoch_seconds() + recovery.settings().sms.code_lifetime_seconds;
             code_page(
                 recovery,
                 language,

@@ -16,10 +16,22 @@ use super::pages::{error_page, lock_confirm_page, lock_invalid_page, locked_page
 use super::response::json_response;
 use super::{check_route, is_get};
 use crate::config::Function;
-use recovery_core::flows::{LockError, LockLink, Recovery, Requester};
+use recovery_core::flows::{Administration, LockError, LockLink, Requester};
 
-/// `GET` and `POST /password/not-me`.
-pub async fn lock_account(recovery: &Recovery, req: Request) -> Response<Body> {
+/// `GET` and `POST /password/not-me`. Locking is an audited change of the
+/// account: only an [`Administration`] can do it.
+///
+/// ```
+/// # async fn f(admin: &recovery_core::Administration, req: lambda_http::Request) {
+/// recovery_edges::http::lock_account(admin, req).await;
+/// # }
+/// ```
+/// ```compile_fail
+/// # async fn f(recovery: &recovery_core::Recovery, req: lambda_http::Request) {
+/// recovery_edges::http::lock_account(recovery, req).await;
+/// # }
+/// ```
+pub async fn lock_account(recovery: &Administration, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::LockAccount, &req) {
         return refused;
     }
@@ -31,7 +43,7 @@ pub async fn lock_account(recovery: &Recovery, req: Request) -> Response<Body> {
 }
 
 /// The page that explains what locking does and asks to confirm it.
-async fn confirm(recovery: &Recovery, req: &Request) -> Response<Body> {
+async fn confirm(recovery: &Administration, req: &Request) -> Response<Body> {
     let language = language::of_request(req);
     let params = req.query_string_parameters();
     let token = params.first("token").unwrap_or_default();
@@ -47,7 +59,7 @@ async fn confirm(recovery: &Recovery, req: &Request) -> Response<Body> {
 }
 
 /// Locks the account; says what happens next.
-async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
+async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),

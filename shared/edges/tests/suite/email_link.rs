@@ -1,7 +1,7 @@
 //! Recovery by email link over the in-memory ports.
 
 use recovery_core::flows::{DeliverError, ResetRequestOutcome, SetPasswordError};
-use recovery_core::ports::UserStore;
+use recovery_core::ports::{OutboxStore, UserStore};
 use recovery_domain::{AccountLookup, Clock, LoginName, PasswordHasher};
 
 use recovery_testing::accounts::{IP, change, request, token_in, world};
@@ -158,7 +158,7 @@ async fn a_mail_failure_delays_the_email_until_it_goes_out_and_a_store_failure_i
         .await
         .unwrap()
         .unwrap();
-    let status = w.recovery.outbox.messages(&ada.id, 10).await.unwrap();
+    let status = w.store.messages(&ada.id, 10).await.unwrap();
     assert_eq!(status[0].delivery, "failed");
     assert_eq!(status[0].last_error.as_deref(), Some("MessageRejected"));
     w.mail.set_failing(false);

@@ -2,7 +2,6 @@
 //! that asks, the lock, and the way back through an administrator.
 
 use lambda_http::http::StatusCode;
-use recovery_core::flows::Recovery;
 use recovery_core::ports::{AuditLog, UserStore};
 use recovery_domain::{LoginName, PhoneNumber};
 use recovery_edges::admin_event;
@@ -251,22 +250,4 @@ async fn a_phone_only_notice_carries_the_link_and_the_page_speaks_its_language()
         "{}",
         notice.text
     );
-}
-
-#[tokio::test]
-async fn a_function_without_the_account_lifecycle_locks_nothing() {
-    let w = world().await;
-    let token = changed_by_someone(&w).await;
-    let limited = Recovery::without_audit(
-        w.store.clone(),
-        w.clock.clone(),
-        recovery_testing::settings(),
-    );
-    let answer = http::lock_account(
-        &limited,
-        post("/password/not-me", FORM, &format!("token={token}")),
-    )
-    .await;
-    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(!ada(&w).await.disabled);
 }

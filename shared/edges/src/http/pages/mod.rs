@@ -72,7 +72,7 @@ impl<'a> Chrome<'a> {
                 .collect(),
         };
         Self {
-            service_name: &recovery.settings.service_name,
+            service_name: &recovery.settings().service_name,
             t: Texts::new(language),
             languages,
             support: None,
@@ -83,7 +83,7 @@ impl<'a> Chrome<'a> {
     /// `lead`.
     pub fn with_support(mut self, recovery: &Recovery, lead: &str) -> Self {
         self.support = recovery
-            .settings
+            .settings()
             .support
             .as_ref()
             .map(|contact| SupportLine {

@@ -174,8 +174,8 @@ pub(in crate::http) fn code_page(
     until: Option<i64>,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let lifetime = recovery.settings.sms.code_lifetime_seconds;
-    let now = recovery.clock.now().epoch_seconds();
+    let lifetime = recovery.settings().sms.code_lifetime_seconds;
+    let now = recovery.now().epoch_seconds();
     // A time that is not this code's (past, or further off than a code
     // lives) is not shown.
     let until = until.filter(|until| (now..=now + lifetime).contains(until));
@@ -223,7 +223,7 @@ pub(in crate::http) fn reset_form(
     login: &str,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let policy = &recovery.settings.password_policy;
+    let policy = &recovery.settings().password_policy;
     // The switch leads back to the form through its link, which a GET only
     // reads (a token from a code is as good there as one from an email).
     let chrome = Chrome::new(recovery, language, Some(("reset", &[("token", token)])));
