@@ -187,12 +187,20 @@ async fn the_code_page_counts_down_and_then_offers_a_new_code_first() {
         }
         let before = b.style("form.resend button", "background-color").await?;
         b.step("after it ran out");
-        tokio::time::sleep(Duration::from_secs(4)).await;
-        let after = b.style("form.resend button", "background-color").await?;
-        let left = b.style(".countdown .left", "--left").await?;
-        if left.trim() != "0" {
-            return Err(format!("the countdown stopped at {left}").into());
+        // The countdown reaches 0 and the notice shows when the code's
+        // lifetime is over: wait for both, no longer than seconds past it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let left = b.style(".countdown .left", "--left").await?;
+            if left.trim() == "0" && b.style(".expired", "visibility").await? == "visible" {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("the countdown stopped at {left}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let after = b.style("form.resend button", "background-color").await?;
         if b.style(".expired", "visibility").await? != "visible" {
             return Err("the code's end is not shown".into());
         }

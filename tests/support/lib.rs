@@ -55,6 +55,19 @@ pub const DJANGO_OF_CORRECT_HORSE: &str =
 /// The HMAC key the functions under test hash codes with.
 pub const SMS_CODE_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
+/// Waits until `done`, checking every 100 ms; fails naming `what` when it
+/// has not happened within `seconds`.
+pub fn eventually(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not happen within {seconds} s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
