@@ -6,7 +6,6 @@
 //! once; nothing in the table, the stream or the logs holds a secret in
 //! clear.
 
-
 use recovery_aws::{message_tags, stream_image};
 use recovery_core::ports::MessageRef;
 use recovery_testing::token_from;

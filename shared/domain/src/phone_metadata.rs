@@ -1,22 +1,43 @@
 //! libphonenumber's metadata, one country calling code at a time.
 //!
-//! `build.rs` splits the `phonenumber` crate's metadata by calling code. A
-//! number is parsed, checked and formatted with the regions of its own code
-//! alone, loaded on the first number of that code and kept for the life of
-//! the process: a cold start that reads a German number checks the patterns
-//! of Germany, not of every region on earth (the crate's default database,
+//! `data/phone-metadata.bin` is the `phonenumber` crate's metadata split by
+//! calling code (written by `cargo run -p phone-metadata`, which also says
+//! whether it is up to date; the layout is that crate's). A number is
+//! parsed, checked and formatted with the regions of its own code alone,
+//! loaded on the first number of that code and kept for the life of the
+//! process: a cold start that reads a German number checks the patterns of
+//! Germany, not of every region on earth (the crate's default database,
 //! which is never touched here).
 
 use std::sync::OnceLock;
 
 use phonenumber::metadata::{Database, loader};
 
-// `COUNT`, and `CODES`: (calling code, start, end) in `METADATA`, by code.
-include!(concat!(env!("OUT_DIR"), "/phone_metadata.rs"));
+/// A count of codes, an index entry per code (its code, then where its
+/// regions start and end in the data after the index), then the data.
+static METADATA: &[u8] = include_bytes!("../data/phone-metadata.bin");
+const ENTRY: usize = 10;
 
-static METADATA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/phone-metadata.bin"));
+/// More than there are calling codes (a test holds the count below it).
+const MAX_CODES: usize = 300;
 
-static LOADED: [OnceLock<Database>; COUNT] = [const { OnceLock::new() }; COUNT];
+static LOADED: [OnceLock<Database>; MAX_CODES] = [const { OnceLock::new() }; MAX_CODES];
+
+fn count() -> usize {
+    usize::from(u16::from_le_bytes([METADATA[0], METADATA[1]]))
+}
+
+/// Entry `index`: a calling code, and where its regions are.
+fn entry(index: usize) -> (u16, std::ops::Range<usize>) {
+    let at = 2 + index * ENTRY;
+    let field = |from: usize| {
+        let bytes = &METADATA[at + from..at + from + 4];
+        u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize
+    };
+    let code = u16::from_le_bytes([METADATA[at], METADATA[at + 1]]);
+    let data = 2 + count() * ENTRY;
+    (code, data + field(2)..data + field(6))
+}
 
 /// The metadata of the calling code that `digits` (an international number
 /// without its `+`) begins with, or `None` when no calling code does.
@@ -29,15 +50,29 @@ pub(super) fn for_number(digits: &str) -> Option<&'static Database> {
     }
     (1..=3)
         .filter_map(|width| digits.get(..width)?.parse::<u16>().ok())
-        .find_map(|code| CODES.binary_search_by_key(&code, |&(c, ..)| c).ok())
+        .find_map(index_of)
         .map(|index| LOADED[index].get_or_init(|| load(index)))
 }
 
-/// The data was written by the build script from the crate's own loader and
-/// every code is loaded by a test, so neither step can fail at run time.
+/// The index entry of `code`, by binary search (the entries are in order).
+fn index_of(code: u16) -> Option<usize> {
+    let (mut low, mut high) = (0, count());
+    while low < high {
+        let middle = (low + high) / 2;
+        match entry(middle).0.cmp(&code) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return Some(middle),
+        }
+    }
+    None
+}
+
+/// The data was written from the crate's own loader and every code is
+/// loaded by a test, so neither step can fail at run time.
 fn load(index: usize) -> Database {
-    let (code, start, end) = CODES[index];
-    let regions: Vec<loader::Metadata> = postcard::from_bytes(&METADATA[start..end])
+    let (code, range) = entry(index);
+    let regions: Vec<loader::Metadata> = postcard::from_bytes(&METADATA[range])
         .unwrap_or_else(|e| panic!("phone metadata of +{code} does not decode: {e}"));
     Database::from(regions)
         .unwrap_or_else(|e| panic!("phone metadata of +{code} does not load: {e:?}"))
@@ -49,9 +84,15 @@ mod tests {
 
     #[test]
     fn every_calling_code_loads_with_its_regions() {
-        assert!(CODES.len() > 200, "{} calling codes", CODES.len());
-        for (index, &(code, ..)) in CODES.iter().enumerate() {
-            let database = LOADED[index].get_or_init(|| load(index));
+        assert!(
+            (200..MAX_CODES).contains(&count()),
+            "{} calling codes",
+            count()
+        );
+        for (index, loaded) in LOADED.iter().enumerate().take(count()) {
+            let code = entry(index).0;
+            assert_eq!(index_of(code), Some(index));
+            let database = loaded.get_or_init(|| load(index));
             let regions = database.by_code(&code).expect("the code's own regions");
             assert!(!regions.is_empty());
             assert!(regions.iter().all(|region| region.country_code() == code));
