@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_lambda::primitives::Blob;
+use aws_smithy_http_client::tls;
 use indicatif::{ProgressBar, ProgressStyle};
-use recovery_aws::{Roots, https_client};
 use recovery_core::flows::MAX_IMPORT_ROWS;
 use serde_json::{Value, json};
 
@@ -167,7 +167,14 @@ async fn run(options: &Options) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", rejected_path.display()))?;
 
     let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client(Roots::Platform))
+        // HTTPS on rustls and ring, trusting the platform's roots.
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https(),
+        )
         .app_name(aws_config::AppName::new("import-users").map_err(|e| e.to_string())?)
         .load()
         .await;
