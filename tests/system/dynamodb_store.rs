@@ -9,7 +9,7 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use recovery_aws::DynamoDbStore;
 use recovery_core::ports::{
-    CodeStore, CounterChange, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
+    CodeStore, CounterChange, CounterKey, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
 };
 use recovery_domain::{
     AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken,
@@ -203,8 +203,8 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
 async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
-    let keys = vec![format!("phone#{}", phone.as_e164())];
     let lookup = AccountLookup::Phone(phone.clone());
+    let keys = vec![CounterKey::typed(&lookup)];
     let first = store.load_request(&lookup, &keys, &[]).await.unwrap();
     let t0 = 1_800_000_000;
     let updates: Vec<_> = first

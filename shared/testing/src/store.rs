@@ -8,8 +8,8 @@ use async_trait::async_trait;
 
 use super::store_outbox::Messages;
 use recovery_core::ports::{
-    AuditLog, AuditRecord, CounterUpdate, CreateAccountError, DependencyError, IssueOutcome,
-    OutboxItem, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
+    AuditLog, AuditRecord, CounterKey, CounterUpdate, CreateAccountError, DependencyError,
+    IssueOutcome, OutboxItem, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
 };
 use recovery_domain::{
     CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
@@ -27,7 +27,7 @@ pub(super) struct State {
     /// Wrong logins entered with each token.
     wrong_logins: HashMap<String, u32>,
     /// Rate-limit hits and version, by key.
-    pub(super) hits: HashMap<String, (Vec<i64>, i64)>,
+    pub(super) hits: HashMap<CounterKey, (Vec<i64>, i64)>,
     audit: Vec<AuditRecord>,
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,

@@ -7,15 +7,15 @@ use async_trait::async_trait;
 use super::InMemoryStore;
 use super::store::State;
 use recovery_core::ports::{
-    CodeStore, CounterChange, CounterUpdate, DependencyError, OutboxItem, RateCounter,
-    RequestState, WrongAttempt, account_counter_key,
+    CodeStore, CounterChange, CounterKey, CounterUpdate, DependencyError, OutboxItem, RateCounter,
+    RequestState, WrongAttempt,
 };
 use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 
 impl State {
     /// The counters at `keys`, as stored (empty, version 0, when never
     /// written).
-    pub(super) fn counters(&self, keys: &[String]) -> Vec<RateCounter> {
+    pub(super) fn counters(&self, keys: &[CounterKey]) -> Vec<RateCounter> {
         keys.iter()
             .map(|key| {
                 let (hits, version) = self.hits.get(key).cloned().unwrap_or_default();
@@ -85,8 +85,8 @@ impl CodeStore for InMemoryStore {
     async fn load_request(
         &self,
         lookup: &AccountLookup,
-        rate_keys: &[String],
-        account_prefixes: &[&str],
+        rate_keys: &[CounterKey],
+        account_kinds: &[&str],
     ) -> Result<RequestState, DependencyError> {
         let state = self.guard("load_request")?;
         let id = match lookup {
@@ -95,10 +95,10 @@ impl CodeStore for InMemoryStore {
             AccountLookup::Phone(phone) => state.phones.get(phone),
         };
         let account = id.and_then(|id| state.users.get(id)).cloned();
-        let account_keys: Vec<String> = match &account {
-            Some(account) => account_prefixes
+        let account_keys: Vec<CounterKey> = match &account {
+            Some(account) => account_kinds
                 .iter()
-                .map(|prefix| account_counter_key(prefix, &account.id))
+                .map(|kind| CounterKey::account(kind, &account.id))
                 .collect(),
             None => Vec::new(),
         };

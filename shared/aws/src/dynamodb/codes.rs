@@ -8,8 +8,8 @@ use super::DynamoDbStore;
 use super::layout::{self, expr, n, s};
 use crate::dependency_error;
 use recovery_core::ports::{
-    CodeStore, CounterUpdate, DependencyError, OutboxItem, RequestState, UserStore, WrongAttempt,
-    account_counter_key,
+    CodeStore, CounterKey, CounterUpdate, DependencyError, OutboxItem, RequestState, UserStore,
+    WrongAttempt,
 };
 use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 
@@ -18,8 +18,8 @@ impl CodeStore for DynamoDbStore {
     async fn load_request(
         &self,
         lookup: &AccountLookup,
-        rate_keys: &[String],
-        account_prefixes: &[&str],
+        rate_keys: &[CounterKey],
+        account_kinds: &[&str],
     ) -> Result<RequestState, DependencyError> {
         const OP: &str = "load_request";
         let pointer_key = match lookup {
@@ -42,7 +42,7 @@ impl CodeStore for DynamoDbStore {
             });
         };
         let id = layout::pointer_target(pointer).ok_or_else(|| layout::corrupt(OP))?;
-        if account_prefixes.is_empty() {
+        if account_kinds.is_empty() {
             let account = self.get(&id).await?;
             return Ok(RequestState {
                 counters,
@@ -50,9 +50,9 @@ impl CodeStore for DynamoDbStore {
                 account_counters: Vec::new(),
             });
         }
-        let names: Vec<String> = account_prefixes
+        let names: Vec<CounterKey> = account_kinds
             .iter()
-            .map(|prefix| account_counter_key(prefix, &id))
+            .map(|kind| CounterKey::account(kind, &id))
             .collect();
         let mut keys = vec![layout::user_key(&id)];
         keys.extend(names.iter().map(|name| layout::rate_key(name)));

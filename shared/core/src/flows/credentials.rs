@@ -9,10 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::{info, warn};
 
 use super::Recovery;
-use super::limits::RATE_ATTEMPTS;
-use crate::ports::{
-    CounterUpdate, DependencyError, RateCounter, SIGN_IN_COUNTERS, typed_counter_key,
-};
+use super::limits::{RATE_ATTEMPTS, Round};
+use crate::ports::{CounterKey, CounterUpdate, DependencyError, RateCounter};
 use recovery_domain::{
     AccountLookup, Backoff, HashError, Password, PasswordHash, Timestamp, UserAccount, UserId,
 };
@@ -42,11 +40,6 @@ pub enum CredentialError {
     Hashing(#[from] HashError),
 }
 
-/// The counter of attempts for `lookup` as typed (normalised).
-fn attempts_key(lookup: &AccountLookup) -> String {
-    format!("{SIGN_IN_COUNTERS}{}", typed_counter_key(lookup))
-}
-
 impl Recovery {
     /// Checks `password` against the account `typed` names. Each attempt is
     /// counted before the password is checked (so attempts made at once
@@ -63,52 +56,59 @@ impl Recovery {
                 .await?;
             return Ok(CredentialCheck::Invalid);
         };
-        let key = attempts_key(&lookup);
-        for round in 0..RATE_ATTEMPTS {
-            self.back_off(round).await;
-            let state = self
-                .codes
-                .load_request(&lookup, std::slice::from_ref(&key), &[])
-                .await?;
-            if state.account.is_none() {
-                // The read of the account that was not found.
-                self.users.read_stand_in().await?;
-            }
-            let counter = state
-                .counters
-                .first()
-                .ok_or_else(|| DependencyError::new("load_request", "MissingCounter"))?;
-            let now = self.clock.now();
-            let hits = match Backoff::SIGN_IN.decide(&counter.hits, now) {
-                Ok(hits) => hits,
-                Err(wait) => {
-                    info!(retry_after_seconds = wait, "credential check delayed");
-                    return Ok(CredentialCheck::RetryAfter(wait));
+        let (lookup, key) = (&lookup, &CounterKey::sign_in(&lookup));
+        let counted = self
+            .in_rounds(move || async move {
+                let state = self
+                    .codes
+                    .load_request(lookup, std::slice::from_ref(key), &[])
+                    .await?;
+                if state.account.is_none() {
+                    // The read of the account that was not found.
+                    self.users.read_stand_in().await?;
                 }
-            };
-            let update = CounterUpdate::replace(
-                counter,
-                hits.clone(),
-                now.plus_seconds(Backoff::SIGN_IN.window_seconds),
-            );
-            if !self.codes.record_hits(&[update], None).await? {
-                continue;
+                let counter = state
+                    .counters
+                    .first()
+                    .ok_or_else(|| DependencyError::new("load_request", "MissingCounter"))?;
+                let now = self.clock.now();
+                let hits = match Backoff::SIGN_IN.decide(&counter.hits, now) {
+                    Ok(hits) => hits,
+                    Err(wait) => {
+                        info!(retry_after_seconds = wait, "credential check delayed");
+                        return Ok(Round::Done(Err(wait)));
+                    }
+                };
+                let update = CounterUpdate::replace(
+                    counter,
+                    hits.clone(),
+                    now.plus_seconds(Backoff::SIGN_IN.window_seconds),
+                );
+                if !self.codes.record_hits(&[update], None).await? {
+                    return Ok(Round::Again);
+                }
+                let counted = RateCounter {
+                    key: key.clone(),
+                    hits,
+                    version: counter.version + 1,
+                };
+                Ok::<_, CredentialError>(Round::Done(Ok((state.account, counted, now))))
+            })
+            .await?;
+        match counted {
+            Some(Ok((account, counted, now))) => {
+                self.check(account.as_ref(), password, &counted, now).await
             }
-            let counted = RateCounter {
-                key: key.clone(),
-                hits,
-                version: counter.version + 1,
-            };
-            return self
-                .check(state.account.as_ref(), password, &counted, now)
-                .await;
+            Some(Err(wait)) => Ok(CredentialCheck::RetryAfter(wait)),
+            None => {
+                // Other attempts for the same login keep moving the count.
+                warn!(
+                    rounds = RATE_ATTEMPTS,
+                    "attempt counter kept moving; asked to retry"
+                );
+                Ok(CredentialCheck::RetryAfter(1))
+            }
         }
-        // Other attempts for the same login keep moving the count.
-        warn!(
-            rounds = RATE_ATTEMPTS,
-            "attempt counter kept moving; asked to retry"
-        );
-        Ok(CredentialCheck::RetryAfter(1))
     }
 
     /// The check itself, once the attempt is counted as `counted`.

@@ -7,8 +7,11 @@
 use tracing::{info, warn};
 
 use super::{FlowError, Recovery};
-use crate::ports::{CounterChange, CounterUpdate, DependencyError, RateCounter};
-use recovery_domain::{RateDecision, RateWindow, Timestamp, decide, longest_window, room_beside};
+use crate::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError, RateCounter};
+use crate::settings::RecoverySettings;
+use recovery_domain::{
+    AccountLookup, RateDecision, RateWindow, Timestamp, decide, longest_window, room_beside,
+};
 
 /// Read-decide-write rounds of a request before it gives up because
 /// concurrent requests keep moving its rate-limit counters. Between rounds it
@@ -33,14 +36,42 @@ pub(super) fn counters_kept_moving() -> FlowError {
     }
 }
 
+/// What one read-decide-write round of a counted request came to.
+pub(super) enum Round<T> {
+    /// Its writes landed (or it decided without writing): the answer.
+    Done(T),
+    /// A counter moved since it was read: nothing was written; read again.
+    Again,
+}
+
 impl Recovery {
+    /// Runs `round` (read the counters, decide, write) until one lands, at
+    /// most [`RATE_ATTEMPTS`] times, waiting before each round but the
+    /// first ([`Self::back_off`]). `None` when other requests moved the
+    /// counters under every round.
+    pub(super) async fn in_rounds<T, E, Rounds>(
+        &self,
+        mut round: impl FnMut() -> Rounds,
+    ) -> Result<Option<T>, E>
+    where
+        Rounds: Future<Output = Result<Round<T>, E>>,
+    {
+        for n in 0..RATE_ATTEMPTS {
+            self.back_off(n).await;
+            if let Round::Done(answer) = round().await? {
+                return Ok(Some(answer));
+            }
+        }
+        Ok(None)
+    }
+
     /// Before round `round` (from 0) of a read-decide-write loop: nothing
     /// before the first, else a random wait below a ceiling that doubles per
     /// round lost ("full jitter": 0–25 ms, 0–50 ms, … at most 0–400 ms; under
     /// two seconds in all, long enough to outlast the rounds of requests
     /// that took a slow store's time). Without randomness it waits the whole
     /// ceiling.
-    pub(super) async fn back_off(&self, round: usize) {
+    async fn back_off(&self, round: usize) {
         let Some(lost) = round.checked_sub(1) else {
             return;
         };
@@ -56,7 +87,40 @@ impl Recovery {
 }
 
 /// A counter's key and the windows it is held to.
-pub(super) type Limit<'a> = (String, &'a [RateWindow]);
+pub(super) type Limit<'a> = (CounterKey, &'a [RateWindow]);
+
+/// The limits a forgot or reminder request for `lookup` from `source_ip`
+/// meets before its account is known: on what it sent and where from, so an
+/// unknown identifier meets them exactly when a known one does. Per
+/// address; then for a number per address for texts and per number, else
+/// per identifier as typed.
+pub(super) fn request_limits<'s>(
+    settings: &'s RecoverySettings,
+    lookup: &AccountLookup,
+    source_ip: &str,
+) -> Vec<Limit<'s>> {
+    let mut limits = vec![(
+        CounterKey::address(source_ip),
+        settings.limits.address.as_slice(),
+    )];
+    let typed = CounterKey::typed(lookup);
+    match lookup {
+        AccountLookup::Phone(_) => {
+            let sms = &settings.sms;
+            limits.push((CounterKey::texts_from(source_ip), sms.ip_limits.as_slice()));
+            limits.push((typed, sms.phone_limits.as_slice()));
+        }
+        AccountLookup::Login(_) | AccountLookup::Email(_) => {
+            limits.push((typed, settings.limits.email.as_slice()));
+        }
+    }
+    limits
+}
+
+/// The keys of `limits`, to read.
+pub(super) fn keys(limits: &[Limit<'_>]) -> Vec<CounterKey> {
+    limits.iter().map(|(key, _)| key.clone()).collect()
+}
 
 /// The new hits for `counters` (read for `limits`, in order) when a request
 /// at `now` is within every limit; else [`FlowError::RateLimited`] with the
@@ -77,10 +141,7 @@ pub(super) fn within<'c>(
         match counted(counter, windows, now) {
             Ok(update) => updates.push(update),
             Err(retry_after_seconds) => {
-                info!(
-                    limit = key.split('#').next().unwrap_or(""),
-                    retry_after_seconds, "rate limited"
-                );
+                info!(limit = key.kind(), retry_after_seconds, "rate limited");
                 retry_after = retry_after.max(retry_after_seconds);
             }
         }

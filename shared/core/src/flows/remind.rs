@@ -5,12 +5,12 @@
 
 use tracing::{error, info};
 
-use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, hit, within};
+use super::limits::{Round, counters_kept_moving, hit, keys, request_limits, within};
 use super::request::{Caller, FlowError, ResetRequestOutcome, email_counter};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
-use crate::ports::{OutboxItem, typed_counter_key};
-use recovery_domain::{AccountLookup, Language, UserAccount, address_key};
+use crate::ports::OutboxItem;
+use recovery_domain::{AccountLookup, Language, UserAccount};
 use recovery_messages::{MessageKind, email, sms};
 
 impl Recovery {
@@ -26,75 +26,65 @@ impl Recovery {
         from: impl Into<Caller<'_>>,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let caller = from.into();
-        let address = format!("ip#{}", address_key(caller.source_ip));
-        let windows = &self.settings.limits;
-        let sms = &self.settings.sms;
-        let typed = typed_counter_key(contact);
-        let (limits, account_counters): (Vec<Limit>, &[&str]) = match contact {
+        let account_counters: &[&str] = match contact {
             AccountLookup::Login(_) => return Ok(ResetRequestOutcome::UnknownAccount),
-            AccountLookup::Email(_) => (
-                vec![
-                    (address, windows.address.as_slice()),
-                    (typed, windows.email.as_slice()),
-                ],
-                &[EMAILS],
-            ),
-            AccountLookup::Phone(_) => (
-                vec![
-                    (address.clone(), windows.address.as_slice()),
-                    (format!("sms-{address}"), sms.ip_limits.as_slice()),
-                    (typed, sms.phone_limits.as_slice()),
-                ],
-                &[],
-            ),
+            AccountLookup::Email(_) => &[EMAILS],
+            AccountLookup::Phone(_) => &[],
         };
-        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
-        for round in 0..RATE_ATTEMPTS {
-            self.back_off(round).await;
-            let state = self
-                .codes
-                .load_request(contact, &keys, account_counters)
-                .await?;
-            let now = self.clock.now();
-            let mut updates = within(&limits, &state.counters, now)?;
-            let (outcome, message) = match &state.account {
-                None => (ResetRequestOutcome::UnknownAccount, None),
-                Some(account) if account.disabled => (
-                    ResetRequestOutcome::DisabledAccount(account.id.clone()),
-                    None,
-                ),
-                Some(account) => {
-                    let counter = email_counter(account, &state.account_counters);
-                    match counter.map(|c| hit(c, &windows.email, now)) {
-                        Some(Err(_)) => (
-                            ResetRequestOutcome::AccountLimited(account.id.clone()),
-                            None,
-                        ),
-                        hit => {
-                            updates.extend(hit.and_then(Result::ok));
-                            let id = account.id.clone();
-                            match self.reminder(account, contact, caller.language).await {
-                                Ok(item) => (ResetRequestOutcome::ReminderSent(id), Some(item)),
-                                Err(err) => {
-                                    error!(user_id = %id, error = %err, "could not seal the reminder");
-                                    return Ok(ResetRequestOutcome::NotDelivered(id));
+        let email_windows = &self.settings.limits.email;
+        let limits = request_limits(&self.settings, contact, caller.source_ip);
+        let (limits, keys) = (&limits, &keys(&limits));
+        let outcome = self
+            .in_rounds(move || async move {
+                let state = self
+                    .codes
+                    .load_request(contact, keys, account_counters)
+                    .await?;
+                let now = self.clock.now();
+                let mut updates = within(limits, &state.counters, now)?;
+                let (outcome, message) = match &state.account {
+                    None => (ResetRequestOutcome::UnknownAccount, None),
+                    Some(account) if account.disabled => (
+                        ResetRequestOutcome::DisabledAccount(account.id.clone()),
+                        None,
+                    ),
+                    Some(account) => {
+                        let counter = email_counter(account, &state.account_counters);
+                        match counter.map(|c| hit(c, email_windows, now)) {
+                            Some(Err(_)) => (
+                                ResetRequestOutcome::AccountLimited(account.id.clone()),
+                                None,
+                            ),
+                            hit => {
+                                updates.extend(hit.and_then(Result::ok));
+                                let id = account.id.clone();
+                                match self.reminder(account, contact, caller.language).await {
+                                    Ok(item) => {
+                                        (ResetRequestOutcome::ReminderSent(id), Some(item))
+                                    }
+                                    Err(err) => {
+                                        error!(user_id = %id, error = %err, "could not seal the reminder");
+                                        let outcome = ResetRequestOutcome::NotDelivered(id);
+                                        return Ok(Round::Done(outcome));
+                                    }
                                 }
                             }
                         }
                     }
+                };
+                if !self.codes.record_hits(&updates, message.as_ref()).await? {
+                    return Ok(Round::Again);
                 }
-            };
-            if self.codes.record_hits(&updates, message.as_ref()).await? {
                 match outcome.user_id() {
                     Some(id) => info!(outcome = outcome.name(), user_id = %id, "login reminder"),
                     None => info!(outcome = outcome.name(), "login reminder"),
                 }
-                return Ok(outcome);
-            }
-        }
+                Ok::<_, FlowError>(Round::Done(outcome))
+            })
+            .await?;
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        Err(counters_kept_moving())
+        outcome.ok_or_else(counters_kept_moving)
     }
 
     /// The reminder to `account`, by the channel `contact` came in on.

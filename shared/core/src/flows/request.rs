@@ -3,19 +3,15 @@
 
 use tracing::{error, info};
 
-use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, hit, within};
+use super::limits::{Round, counters_kept_moving, hit, keys, request_limits, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
-use crate::ports::{
-    CounterUpdate, DependencyError, IssueOutcome, RateCounter, account_counter_key,
-};
+use crate::ports::EMAILS_COUNTER as EMAILS;
+use crate::ports::{CounterKey, CounterUpdate, DependencyError, IssueOutcome, RateCounter};
 use recovery_domain::{
     AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
-    UserAccount, UserId, address_key,
+    UserAccount, UserId,
 };
 use recovery_messages::{MessageKind, email};
-
-use crate::ports::EMAILS_COUNTER as EMAILS;
-use crate::ports::typed_counter_key;
 
 /// What became of a reset request. The HTTP answer is the same for all of
 /// them; this is for logs and tests.
@@ -134,15 +130,10 @@ impl Recovery {
         from: impl Into<Caller<'_>>,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let caller = from.into();
-        let address = format!("ip#{}", address_key(caller.source_ip));
         match lookup {
-            AccountLookup::Phone(phone) => {
-                self.request_code(phone, &address, caller.language).await
-            }
+            AccountLookup::Phone(phone) => self.request_code(phone, caller).await,
             AccountLookup::Login(_) | AccountLookup::Email(_) => {
-                let typed = typed_counter_key(lookup);
-                self.request_email(lookup, &address, typed, caller.language)
-                    .await
+                self.request_email(lookup, caller).await
             }
         }
     }
@@ -155,45 +146,43 @@ impl Recovery {
     async fn request_email(
         &self,
         lookup: &AccountLookup,
-        address: &str,
-        typed: String,
-        language: Language,
+        caller: Caller<'_>,
     ) -> Result<ResetRequestOutcome, FlowError> {
-        let windows = &self.settings.limits;
-        let limits: [Limit; 2] = [
-            (address.to_owned(), windows.address.as_slice()),
-            (typed, windows.email.as_slice()),
-        ];
-        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
-        for round in 0..RATE_ATTEMPTS {
-            self.back_off(round).await;
-            let state = self.codes.load_request(lookup, &keys, &[EMAILS]).await?;
-            let now = self.clock.now();
-            let mut updates = within(&limits, &state.counters, now)?;
-            let quiet = match &state.account {
-                None => ResetRequestOutcome::UnknownAccount,
-                Some(account) => match self.email_step(account, &state.account_counters, now)? {
-                    Err(quiet) => quiet,
-                    Ok(update) => {
-                        updates.push(update);
-                        match self.email_account(account, &updates, now, language).await {
-                            Some(outcome) => return Ok(outcome),
-                            None => continue,
+        let limits = request_limits(&self.settings, lookup, caller.source_ip);
+        let (limits, keys) = (&limits, &keys(&limits));
+        let outcome = self
+            .in_rounds(move || async move {
+                let state = self.codes.load_request(lookup, keys, &[EMAILS]).await?;
+                let now = self.clock.now();
+                let mut updates = within(limits, &state.counters, now)?;
+                let quiet = match &state.account {
+                    None => ResetRequestOutcome::UnknownAccount,
+                    Some(account) => {
+                        match self.email_step(account, &state.account_counters, now)? {
+                            Err(quiet) => quiet,
+                            Ok(update) => {
+                                updates.push(update);
+                                let sent = self
+                                    .email_account(account, &updates, now, caller.language)
+                                    .await;
+                                return Ok(sent.map_or(Round::Again, Round::Done));
+                            }
                         }
                     }
-                },
-            };
-            if self.codes.record_hits(&updates, None).await? {
+                };
+                if !self.codes.record_hits(&updates, None).await? {
+                    return Ok(Round::Again);
+                }
                 match quiet.user_id() {
                     Some(id) => info!(outcome = quiet.name(), user_id = %id, "reset requested"),
                     None => info!(outcome = quiet.name(), "reset requested"),
                 }
-                return Ok(quiet);
-            }
-        }
+                Ok::<_, FlowError>(Round::Done(quiet))
+            })
+            .await?;
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        Err(counters_kept_moving())
+        outcome.ok_or_else(counters_kept_moving)
     }
 
     /// Whether `account` gets an email now: the hit on its counter when it
@@ -313,5 +302,5 @@ pub(super) fn email_counter<'c>(
 ) -> Option<&'c RateCounter> {
     counters
         .first()
-        .filter(|c| c.key == account_counter_key(EMAILS, &account.id))
+        .filter(|c| c.key == CounterKey::account(EMAILS, &account.id))
 }

@@ -3,10 +3,10 @@
 
 use tracing::{error, info};
 
-use super::limits::{Limit, RATE_ATTEMPTS, counters_kept_moving, within};
-use super::request::{FlowError, ResetRequestOutcome};
+use super::limits::{Round, counters_kept_moving, keys, request_limits, within};
+use super::request::{Caller, FlowError, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
-use crate::ports::{OutboxItem, typed_counter_key};
+use crate::ports::OutboxItem;
 use recovery_domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
 use recovery_messages::{MessageKind, sms};
 
@@ -17,76 +17,72 @@ impl Recovery {
     pub(super) async fn request_code(
         &self,
         phone: &PhoneNumber,
-        address: &str,
-        language: Language,
+        caller: Caller<'_>,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let sms_settings = &self.settings.sms;
-        let limits: [Limit; 3] = [
-            (address.to_owned(), self.settings.limits.address.as_slice()),
-            (format!("sms-{address}"), sms_settings.ip_limits.as_slice()),
-            (
-                typed_counter_key(&AccountLookup::Phone(phone.clone())),
-                sms_settings.phone_limits.as_slice(),
-            ),
-        ];
-        let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
         let lookup = AccountLookup::Phone(phone.clone());
-        let mut stored = None;
-        for round in 0..RATE_ATTEMPTS {
-            self.back_off(round).await;
-            // The keys (read once, as the function started) beside the
-            // counters and the number's account.
-            let (read, state) = tokio::join!(
-                self.keys.get(),
-                self.codes.load_request(&lookup, &keys, &[])
-            );
-            let read = read?;
-            let secret = read.code_secret()?;
-            let state = state?;
-            let now = self.clock.now();
-            let updates = within(&limits, &state.counters, now)?;
-            let code = SmsCode::generate(self.random.as_ref())?;
-            let recipient = state
-                .account
-                .as_ref()
-                .filter(|a| a.may_recover())
-                .map(|a| a.id.clone());
-            let record = CodeRecord {
-                phone: phone.clone(),
-                user_id: recipient,
-                mac: secret.mac(phone, &code),
-                attempts_left: sms_settings.max_attempts,
-                issued_at: now,
-                expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
-            };
-            let message = match state.account.as_ref() {
-                Some(account) => {
-                    match self
-                        .code_message(account, phone, &code, &record, language)
-                        .await
-                    {
-                        Ok(message) => message,
-                        Err(err) => {
-                            error!(user_id = %account.id, error = %err, "could not seal the SMS");
-                            return Ok(ResetRequestOutcome::NotDelivered(account.id.clone()));
+        let limits = request_limits(&self.settings, &lookup, caller.source_ip);
+        let (lookup, limits, keys) = (&lookup, &limits, &keys(&limits));
+        let stored = self
+            .in_rounds(move || async move {
+                // The keys (read once, as the function started) beside the
+                // counters and the number's account.
+                let (read, state) = tokio::join!(
+                    self.keys.get(),
+                    self.codes.load_request(lookup, keys, &[])
+                );
+                let read = read?;
+                let secret = read.code_secret()?;
+                let state = state?;
+                let now = self.clock.now();
+                let updates = within(limits, &state.counters, now)?;
+                let code = SmsCode::generate(self.random.as_ref())?;
+                let recipient = state
+                    .account
+                    .as_ref()
+                    .filter(|a| a.may_recover())
+                    .map(|a| a.id.clone());
+                let record = CodeRecord {
+                    phone: phone.clone(),
+                    user_id: recipient,
+                    mac: secret.mac(phone, &code),
+                    attempts_left: sms_settings.max_attempts,
+                    issued_at: now,
+                    expires_at: now.plus_seconds(sms_settings.code_lifetime_seconds),
+                };
+                let message = match state.account.as_ref() {
+                    Some(account) => {
+                        match self
+                            .code_message(account, phone, &code, &record, caller.language)
+                            .await
+                        {
+                            Ok(message) => message,
+                            Err(err) => {
+                                error!(user_id = %account.id, error = %err, "could not seal the SMS");
+                                let id = account.id.clone();
+                                return Ok(Round::Done(Err(ResetRequestOutcome::NotDelivered(id))));
+                            }
                         }
                     }
-                }
-                None => None,
-            };
-            if self
-                .codes
-                .store_code(&record, &updates, message.as_ref())
-                .await?
-            {
-                stored = Some(state.account);
-                break;
-            }
-        }
+                    None => None,
+                };
+                let written = self
+                    .codes
+                    .store_code(&record, &updates, message.as_ref())
+                    .await?;
+                Ok::<_, FlowError>(if written {
+                    Round::Done(Ok(state.account))
+                } else {
+                    Round::Again
+                })
+            })
+            .await?;
         // Other requests kept moving the counters: that is what a limit is
         // for.
-        let Some(account) = stored else {
-            return Err(counters_kept_moving());
+        let account = match stored {
+            None => return Err(counters_kept_moving()),
+            Some(Err(not_delivered)) => return Ok(not_delivered),
+            Some(Ok(account)) => account,
         };
         let Some(account) = account else {
             info!(outcome = "unknown_number", "code requested");

@@ -1,13 +1,69 @@
 //! Rate-limit counters as the stores keep them: the hits of a key, the
 //! version a write must find, and how a write meets other requests' writes.
 
-use recovery_domain::{AccountLookup, Timestamp, UserAccount, UserId};
+use std::fmt;
+
+use recovery_domain::{AccountLookup, Timestamp, UserAccount, UserId, address_key};
+
+/// The key of a rate-limit counter: what it counts. Every key is made here,
+/// so each kind of counter is written one way only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CounterKey(String);
+
+impl CounterKey {
+    /// Forgot and reminder requests from `source_ip` (an IPv6 caller's
+    /// /64): `ip#203.0.113.7`.
+    pub fn address(source_ip: &str) -> Self {
+        Self(format!("ip#{}", address_key(source_ip)))
+    }
+
+    /// Text messages asked for from `source_ip`: `sms-ip#203.0.113.7`.
+    pub fn texts_from(source_ip: &str) -> Self {
+        Self(format!("sms-{}", Self::address(source_ip).0))
+    }
+
+    /// What a caller typed (`login#ada`, `email#ada@example.com`,
+    /// `phone#+4915112345678`): forgot and reminder requests count under it.
+    pub fn typed(lookup: &AccountLookup) -> Self {
+        Self(match lookup {
+            AccountLookup::Login(login) => format!("login#{}", login.as_str()),
+            AccountLookup::Email(email) => format!("email#{}", email.as_str()),
+            AccountLookup::Phone(phone) => format!("phone#{}", phone.as_e164()),
+        })
+    }
+
+    /// Sign-in checks of what a caller typed: `signin#login#ada`.
+    pub fn sign_in(lookup: &AccountLookup) -> Self {
+        Self(format!("signin#{}", Self::typed(lookup).0))
+    }
+
+    /// The account's own counter of kind `kind`: `emails#<user id>`.
+    pub fn account(kind: &str, account: &UserId) -> Self {
+        Self(format!("{kind}#{}", account.as_str()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What it counts, for the logs: the part before the first `#` (`ip`,
+    /// `sms-ip`, `login`, `signin`, `emails`), never who.
+    pub fn kind(&self) -> &str {
+        self.0.split('#').next().unwrap_or("")
+    }
+}
+
+impl fmt::Display for CounterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A rate-limit counter as read: the earlier hits (epoch seconds) and the
 /// version a write must still find.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateCounter {
-    pub key: String,
+    pub key: CounterKey,
     pub hits: Vec<i64>,
     /// 0 for a counter never written.
     pub version: i64,
@@ -93,40 +149,63 @@ pub const EMAILS_COUNTER: &str = "emails";
 /// Every kind of counter an account has (deleted with it).
 pub const ACCOUNT_COUNTERS: &[&str] = &[EMAILS_COUNTER];
 
-/// The key of the counter of what a caller typed (`login#ada`,
-/// `email#ada@example.com`, `phone#+4915112345678`): forgot requests count
-/// under it, and sign-in checks under `signin#` and it.
-pub fn typed_counter_key(lookup: &AccountLookup) -> String {
-    match lookup {
-        AccountLookup::Login(login) => format!("login#{}", login.as_str()),
-        AccountLookup::Email(email) => format!("email#{}", email.as_str()),
-        AccountLookup::Phone(phone) => format!("phone#{}", phone.as_e164()),
-    }
-}
-
-/// The prefix of the sign-in check's counters before [`typed_counter_key`].
-pub const SIGN_IN_COUNTERS: &str = "signin#";
-
 /// The keys of every counter that names `account`: its own, and those of
 /// its login, email and phone as a caller types them, on forgot and on the
 /// sign-in check. They go when the account is deleted.
-pub fn counters_naming(account: &UserAccount) -> Vec<String> {
+pub fn counters_naming(account: &UserAccount) -> Vec<CounterKey> {
     let mut typed = vec![AccountLookup::Login(account.login.clone())];
     typed.extend(account.email.clone().map(AccountLookup::Email));
     typed.extend(account.phone.clone().map(AccountLookup::Phone));
-    let mut keys: Vec<String> = ACCOUNT_COUNTERS
+    let mut keys: Vec<CounterKey> = ACCOUNT_COUNTERS
         .iter()
-        .map(|kind| account_counter_key(kind, &account.id))
+        .map(|kind| CounterKey::account(kind, &account.id))
         .collect();
     for lookup in &typed {
-        let key = typed_counter_key(lookup);
-        keys.push(format!("{SIGN_IN_COUNTERS}{key}"));
-        keys.push(key);
+        keys.push(CounterKey::sign_in(lookup));
+        keys.push(CounterKey::typed(lookup));
     }
     keys
 }
 
-/// The key of `account`'s counter of kind `prefix`.
-pub fn account_counter_key(prefix: &str, account: &UserId) -> String {
-    format!("{prefix}#{}", account.as_str())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys are stored: their form never changes.
+    #[test]
+    fn each_kind_of_counter_has_one_form() {
+        let login = AccountLookup::parse("Ada").unwrap();
+        let email = AccountLookup::parse("ada@example.com").unwrap();
+        let phone = AccountLookup::parse("+49 151 12345678").unwrap();
+        let id = UserId::from_stored("u-1");
+        let keys = [
+            CounterKey::address("2001:db8:1:2::9"),
+            CounterKey::texts_from("203.0.113.7"),
+            CounterKey::typed(&login),
+            CounterKey::typed(&email),
+            CounterKey::typed(&phone),
+            CounterKey::sign_in(&login),
+            CounterKey::account(EMAILS_COUNTER, &id),
+        ];
+        let forms: Vec<&str> = keys.iter().map(CounterKey::as_str).collect();
+        assert_eq!(
+            forms,
+            [
+                "ip#2001:db8:1:2::/64",
+                "sms-ip#203.0.113.7",
+                "login#ada",
+                "email#ada@example.com",
+                "phone#+4915112345678",
+                "signin#login#ada",
+                "emails#u-1",
+            ]
+        );
+        let kinds: Vec<&str> = keys.iter().map(CounterKey::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ip", "sms-ip", "login", "email", "phone", "signin", "emails"
+            ]
+        );
+    }
 }

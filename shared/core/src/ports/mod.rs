@@ -206,13 +206,13 @@ pub enum WrongAttempt {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Reads the counters named by `rate_keys`, the account `lookup` names,
-    /// and that account's counters of the kinds `account_prefixes` (see
-    /// [`account_counter_key`]).
+    /// and that account's counters of the kinds `account_kinds` (see
+    /// [`CounterKey::account`]).
     async fn load_request(
         &self,
         lookup: &AccountLookup,
-        rate_keys: &[String],
-        account_prefixes: &[&str],
+        rate_keys: &[CounterKey],
+        account_kinds: &[&str],
     ) -> Result<RequestState, DependencyError>;
     /// Writes each counter, and `message` in the outbox, provided every
     /// counter's write still holds (see [`CounterChange`]). `false` when one

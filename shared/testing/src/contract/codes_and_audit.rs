@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use recovery_core::ports::RequestState;
+use recovery_core::ports::{CounterKey, RequestState};
 use recovery_domain::AccountLookup;
 
 // --------------------------------------------------------------- codes --
@@ -166,7 +166,10 @@ pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may
 
 pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<impl Store>) {
     let number = phone(NUMBER);
-    let keys = vec!["ip#192.0.2.1".to_owned(), format!("phone#{NUMBER}")];
+    let keys = vec![
+        CounterKey::address("192.0.2.1"),
+        CounterKey::typed(&AccountLookup::Phone(number.clone())),
+    ];
     let first = store
         .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
         .await
@@ -180,7 +183,7 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
         first
             .counters
             .iter()
-            .map(|c| c.key.as_str())
+            .map(|c| c.key.clone())
             .collect::<Vec<_>>(),
         keys
     );

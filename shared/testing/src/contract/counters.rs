@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use super::{OTHER_NUMBER, T0, account, at, message, reread, token};
 use recovery_core::ports::{
-    CounterChange, CounterUpdate, IssueOutcome, RateCounter, RequestState, Store,
-    account_counter_key,
+    CounterChange, CounterKey, CounterUpdate, IssueOutcome, RateCounter, RequestState, Store,
 };
 use recovery_domain::{AccountLookup, EmailAddress, LoginName};
 
@@ -23,7 +22,10 @@ pub async fn a_request_reads_its_counters_the_account_and_the_accounts_counters(
     store: Arc<impl Store>,
 ) {
     let user = account(&*store, "lin", Some(OTHER_NUMBER)).await;
-    let keys = vec!["ip#192.0.2.1".to_owned(), "login#lin".to_owned()];
+    let keys = vec![
+        CounterKey::address("192.0.2.1"),
+        CounterKey::typed(&AccountLookup::Login(LoginName::parse("lin").unwrap())),
+    ];
     let lookups = [
         AccountLookup::Login(LoginName::parse("lin").unwrap()),
         AccountLookup::Email(EmailAddress::parse("lin@recovery.test").unwrap()),
@@ -35,12 +37,12 @@ pub async fn a_request_reads_its_counters_the_account_and_the_accounts_counters(
             .await
             .unwrap();
         assert_eq!(state.account.as_ref().map(|a| &a.id), Some(&user.id));
-        let names: Vec<&str> = state.counters.iter().map(|c| c.key.as_str()).collect();
-        assert_eq!(names, keys);
+        let names: Vec<&CounterKey> = state.counters.iter().map(|c| &c.key).collect();
+        assert_eq!(names, keys.iter().collect::<Vec<_>>());
         assert_eq!(state.account_counters.len(), 1);
         assert_eq!(
             state.account_counters[0].key,
-            account_counter_key("emails", &user.id)
+            CounterKey::account("emails", &user.id)
         );
         assert!(
             (state.counters.iter().chain(&state.account_counters))
@@ -72,7 +74,7 @@ pub async fn a_request_reads_its_counters_the_account_and_the_accounts_counters(
 pub async fn hits_are_written_with_the_link_or_the_notice_or_nothing_is(store: Arc<impl Store>) {
     let user = account(&*store, "ada", None).await;
     let lookup = AccountLookup::Login(LoginName::parse("ada").unwrap());
-    let keys = vec!["login#ada".to_owned()];
+    let keys = vec![CounterKey::typed(&lookup)];
     let first = store
         .load_request(&lookup, &keys, &["emails"])
         .await
@@ -132,10 +134,10 @@ fn add(counter: &RateCounter, hit: i64, most: u32) -> CounterUpdate<'_> {
     }
 }
 
-async fn read_counter(store: &impl Store, key: &str) -> RateCounter {
+async fn read_counter(store: &impl Store, key: &CounterKey) -> RateCounter {
     let lookup = AccountLookup::Login(LoginName::parse("nobody").unwrap());
     let state = store
-        .load_request(&lookup, &[key.to_owned()], &[])
+        .load_request(&lookup, std::slice::from_ref(key), &[])
         .await
         .unwrap();
     state.counters.into_iter().next().unwrap()
@@ -143,7 +145,7 @@ async fn read_counter(store: &impl Store, key: &str) -> RateCounter {
 
 pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store: Arc<impl Store>) {
     let user = account(&*store, "crowd", None).await;
-    let key = "ip#198.51.100.7";
+    let key = &CounterKey::address("198.51.100.7");
     // Four requests read the counter never written, each with room for two
     // beside its own hit.
     let read = read_counter(&*store, key).await;
@@ -182,7 +184,7 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
 pub async fn a_replacing_write_and_an_added_hit_from_one_read_never_both_land(
     store: Arc<impl Store>,
 ) {
-    let key = "ip#198.51.100.8";
+    let key = &CounterKey::address("198.51.100.8");
     let fresh = read_counter(&*store, key).await;
     let first = CounterUpdate::replace(&fresh, vec![T0], at(T0 + 900));
     assert!(store.record_hits(&[first], None).await.unwrap());

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::*;
-use recovery_core::ports::RequestState;
 use recovery_core::ports::{Claim, DeliveryState, MessageStatus};
+use recovery_core::ports::{CounterKey, RequestState};
 use recovery_domain::AccountLookup;
 
 async fn listed(store: &impl Store, user: &UserAccount) -> Vec<MessageStatus> {
@@ -80,7 +80,7 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
         .unwrap();
     assert_eq!(late, RedeemOutcome::Rejected);
     // Counters that moved since they were read.
-    let keys = vec!["phone#contract".to_owned()];
+    let keys = vec![CounterKey::typed(&AccountLookup::Phone(number.clone()))];
     let read = store
         .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
         .await

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
-use recovery_core::ports::{CounterUpdate, RateCounter};
+use recovery_core::ports::{CounterKey, CounterUpdate, RateCounter};
 use recovery_domain::{
     CodeMac, CodeRecord, EmailAddress, EmailTrouble, EmailTroubleKind, Locale, PasswordHash,
     PhoneNumber, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
@@ -207,9 +207,9 @@ pub(in crate::dynamodb) fn attempts_left(item: &Item) -> Option<u32> {
 }
 
 /// The counter named `key`, as stored in `item` (or never written).
-pub(in crate::dynamodb) fn counter_from_item(key: &str, item: Option<&Item>) -> RateCounter {
+pub(in crate::dynamodb) fn counter_from_item(key: &CounterKey, item: Option<&Item>) -> RateCounter {
     RateCounter {
-        key: key.to_owned(),
+        key: key.clone(),
         hits: item
             .and_then(|i| i.get(HITS))
             .and_then(|v| v.as_l().ok())

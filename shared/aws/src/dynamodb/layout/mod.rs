@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use recovery_core::ports::{AuditRecord, DependencyError};
+use recovery_core::ports::{AuditRecord, CounterKey, DependencyError};
 use recovery_domain::{EmailAddress, LoginName, PhoneNumber, TokenDigest, UserId};
 
 mod items;
@@ -224,7 +224,7 @@ pub(super) fn code_key(phone: &PhoneNumber) -> Item {
     key(format!("CODE#{}", phone.as_e164()), "CODE")
 }
 
-pub(super) fn rate_key(name: &str) -> Item {
+pub(super) fn rate_key(name: &CounterKey) -> Item {
     key(format!("RATE#{name}"), "RATE")
 }
 
