@@ -14,6 +14,6 @@ async fn main() -> Result<(), Error> {
     let config = AppConfig::from_env(Function::RequestReset)?;
     let sdk = wiring::load_sdk_config(Function::RequestReset.name());
     let recovery = wiring::recovery(&sdk, &config);
-    let (recovery, web_settings) = (&recovery, &config.web);
-    http::serve(move |req| http::request_reset(recovery, web_settings, req)).await
+    let recovery = &recovery;
+    http::serve(move |req| http::request_reset(recovery, req)).await
 }

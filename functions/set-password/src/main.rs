@@ -13,6 +13,6 @@ async fn main() -> Result<(), Error> {
     let config = AppConfig::from_env(Function::SetPassword)?;
     let sdk = wiring::load_sdk_config(Function::SetPassword.name());
     let recovery = wiring::recovery(&sdk, &config);
-    let (recovery, web_settings) = (&recovery, &config.web);
-    http::serve(move |req| http::reset_password(recovery, web_settings, req)).await
+    let recovery = &recovery;
+    http::serve(move |req| http::reset_password(recovery, req)).await
 }

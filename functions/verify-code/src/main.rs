@@ -13,6 +13,6 @@ async fn main() -> Result<(), Error> {
     let config = AppConfig::from_env(Function::VerifyCode)?;
     let sdk = wiring::load_sdk_config(Function::VerifyCode.name());
     let recovery = wiring::recovery(&sdk, &config);
-    let (recovery, web_settings) = (&recovery, &config.web);
-    http::serve(move |req| http::verify_code(recovery, web_settings, req)).await
+    let recovery = &recovery;
+    http::serve(move |req| http::verify_code(recovery, req)).await
 }

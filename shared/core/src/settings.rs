@@ -44,6 +44,12 @@ pub struct RecoverySettings {
     /// the code page, on pages of a link that no longer works, and on the
     /// page of a locked account. None: those pages name no contact.
     pub support: Option<SupportContact>,
+    /// Which product's reset form this is (`EDITION`); On-Premise requires
+    /// the login beside a link.
+    pub edition: Edition,
+    /// `POST /password/forgot` answers no sooner than this, so its timing
+    /// says as little as its body about whether an account exists.
+    pub forgot_response_floor: Duration,
     /// The key messages are sealed under in the outbox, when it is at hand
     /// (tests): moved into the flows' keys as they are built. A function
     /// leaves it empty and reads the key from the secret
@@ -53,6 +59,12 @@ pub struct RecoverySettings {
 }
 
 impl RecoverySettings {
+    /// Whether a new password through a link must name the link's account
+    /// (its login or email): On-Premise asks for it.
+    pub fn reset_needs_login(&self) -> bool {
+        self.edition == Edition::OnPremise
+    }
+
     /// The "This was not me" page: `LOCK_PAGE_URL`, else the reset page's
     /// sibling `not-me`. `None` when neither is known: notices then carry
     /// no lock link.
@@ -248,13 +260,4 @@ pub enum Edition {
     /// Check string shown and prefilled, login, new password twice, "Change
     /// password". The login is required.
     OnPremise,
-}
-
-/// What the HTTP layer needs to know.
-#[derive(Debug, Clone)]
-pub struct WebSettings {
-    pub edition: Edition,
-    /// `POST /password/forgot` answers no sooner than this, so its timing
-    /// says as little as its body about whether an account exists.
-    pub forgot_response_floor: Duration,
 }

@@ -3,6 +3,7 @@
 
 use crate::{TestAccount, World, token_from};
 use recovery_core::flows::{PasswordChange, ResetRequestOutcome};
+use recovery_core::settings::RecoverySettings;
 use recovery_domain::{AccountLookup, Language, PhoneNumber};
 use secrecy::SecretString;
 
@@ -17,7 +18,12 @@ pub fn phone(n: u32) -> PhoneNumber {
 /// `linus` (disabled), each with `<login>@example.com` and the numbers 1 to
 /// 3.
 pub async fn world() -> World {
-    let w = World::new();
+    world_with(crate::settings()).await
+}
+
+/// As [`world`], with `settings`.
+pub async fn world_with(settings: RecoverySettings) -> World {
+    let w = World::with_settings(settings);
     for (n, account) in [
         TestAccount::new("ada").password("old password 1"),
         TestAccount::new("grace").provider("Google"),

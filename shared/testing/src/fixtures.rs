@@ -2,12 +2,13 @@
 //! accounts to create, and the token in a link.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::{EventSink, InMemoryStore, MailSink, ManualClock, SmsSink};
 use recovery_core::flows::{Administration, DeliverError, Delivered, Delivery, Keys};
 use recovery_core::ports::{OutboxItem, UserStore};
 use recovery_core::settings::{
-    AdminSettings, ForgotLimits, RecoverySettings, SmsSettings, SupportContact,
+    AdminSettings, Edition, ForgotLimits, RecoverySettings, SmsSettings, SupportContact,
 };
 use recovery_domain::{
     Clock, CodeSecret, EmailAddress, Locale, LoginName, NewAccount, OsRandom, OutboxKey, Password,
@@ -47,6 +48,8 @@ pub fn settings() -> RecoverySettings {
             ..AdminSettings::shipped()
         },
         support: Some(SupportContact::Link(SUPPORT.into())),
+        edition: Edition::Cloud,
+        forgot_response_floor: Duration::ZERO,
         outbox_key: Some(outbox_key()),
     }
 }

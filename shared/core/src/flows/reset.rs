@@ -44,6 +44,9 @@ pub struct PasswordChanged {
 pub enum SetPasswordError {
     #[error("the token is unknown, expired, used or does not match the login")]
     InvalidToken,
+    /// On-Premise: the login (or email) must come with the link.
+    #[error("the login is required")]
+    LoginRequired,
     #[error("the password and its confirmation differ")]
     PasswordMismatch,
     #[error("the password policy refused the password")]
@@ -120,17 +123,20 @@ impl Recovery {
         &self,
         change: PasswordChange,
     ) -> Result<PasswordChanged, SetPasswordError> {
+        let login = change
+            .login
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
+        if login.is_none() && self.settings.reset_needs_login() {
+            return Err(SetPasswordError::LoginRequired);
+        }
         let token = ResetToken::parse(&change.token).ok_or(SetPasswordError::InvalidToken)?;
         let (record, account) = self
             .resolve(&token)
             .await?
             .ok_or(SetPasswordError::InvalidToken)?;
-        if let Some(login) = change
-            .login
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        if let Some(login) = login {
             let names_account = AccountLookup::names(login, &account);
             if !names_account {
                 // Guessing the login that goes with a link is limited: the

@@ -98,11 +98,9 @@ pub(super) fn read(
             limits,
             admin,
             support,
-            outbox_key: None,
-        },
-        web: WebSettings {
             edition,
             forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
+            outbox_key: None,
         },
     })
 }

@@ -148,7 +148,6 @@ pub struct AppConfig {
     /// The EventBridge bus (name or ARN) the product's events go to.
     pub event_bus_name: String,
     pub recovery: RecoverySettings,
-    pub web: WebSettings,
 }
 
 /// Everything wrong with the environment, one problem per entry.

@@ -86,8 +86,11 @@ fn defaults_apply_when_only_required_variables_are_set() {
     let admin = AppConfig::from_lookup(Function::AdminReset, env(MINIMAL)).unwrap();
     assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
     assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
-    assert_eq!(config.web.edition, Edition::Cloud);
-    assert_eq!(config.web.forgot_response_floor, Duration::from_millis(300));
+    assert_eq!(config.recovery.edition, Edition::Cloud);
+    assert_eq!(
+        config.recovery.forgot_response_floor,
+        Duration::from_millis(300)
+    );
     let sms = &config.recovery.sms;
     assert_eq!(sms.code_lifetime_seconds, 60);
     assert_eq!(sms.max_attempts, 5);
@@ -173,7 +176,7 @@ fn lifetimes_and_lengths_are_configurable() {
     ]);
     let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
     assert_eq!(config.recovery.reset_token_lifetime_seconds, 900);
-    assert_eq!(config.web.edition, Edition::OnPremise);
+    assert_eq!(config.recovery.edition, Edition::OnPremise);
     let config = AppConfig::from_lookup(Function::SetPassword, env(&pairs)).unwrap();
     assert_eq!(config.recovery.password_policy.min_chars(), 15);
     assert_eq!(config.recovery.password_policy.max_chars(), 64);

@@ -11,21 +11,21 @@ use super::language;
 use super::pages::{code_page, reset_form};
 use super::response::json_response;
 use super::{check_route, is_get};
-use crate::config::{Function, WebSettings};
+use crate::config::Function;
 use recovery_core::flows::Recovery;
 use recovery_domain::PhoneNumber;
 
 /// `GET /password/code?phone=...` (the code form) and `POST /password/code`:
 /// a correct code is exchanged for a reset token; a form post gets the reset
 /// form with that token filled in.
-pub async fn verify_code(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+pub async fn verify_code(recovery: &Recovery, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::VerifyCode, &req) {
         return refused;
     }
     if is_get(&req) {
         form(recovery, &req)
     } else {
-        submit(recovery, web, req).await
+        submit(recovery, req).await
     }
 }
 
@@ -50,7 +50,7 @@ fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
 
 /// `POST /password/code`: the token for a right code (in JSON, or the reset
 /// form with it filled in).
-async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
@@ -78,7 +78,6 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         ),
         (Ok(accepted), Format::Form) => reset_form(
             recovery,
-            web,
             language,
             StatusCode::OK,
             &accepted.reset_token,

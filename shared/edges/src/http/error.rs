@@ -218,6 +218,9 @@ impl From<SetPasswordError> for ApiError {
     fn from(err: SetPasswordError) -> Self {
         match err {
             SetPasswordError::InvalidToken => Self::invalid_token(),
+            SetPasswordError::LoginRequired => {
+                Self::bad_request(ErrorCode::MissingField, "The field `login` is required.")
+            }
             SetPasswordError::PasswordMismatch => Self::bad_request(
                 ErrorCode::PasswordMismatch,
                 "The new password and its confirmation do not match.",

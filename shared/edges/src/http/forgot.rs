@@ -14,7 +14,7 @@ use super::language;
 use super::pages::{check_email_page, code_page, error_page, forgot_page};
 use super::response::json_response;
 use super::{check_route, is_get};
-use crate::config::{Function, WebSettings};
+use crate::config::Function;
 use recovery_core::flows::{Caller, FlowError, Recovery};
 use recovery_domain::{AccountLookup, Language};
 
@@ -27,31 +27,26 @@ const FORGOT_ACCEPTED: &str = "If an account matches what you entered, we have s
      an email we send no other, so the link you have keeps working.";
 
 /// `GET /password/forgot` (the form) and `POST /password/forgot`.
-pub async fn forgot_password(
-    recovery: &Recovery,
-    web: &WebSettings,
-    req: Request,
-) -> Response<Body> {
+pub async fn forgot_password(recovery: &Recovery, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::RequestReset, &req) {
         return refused;
     }
     if is_get(&req) {
         forgot_page(
             recovery,
-            web,
             language::of_request(&req),
             StatusCode::OK,
             "",
             None,
         )
     } else {
-        submit(recovery, web, req).await
+        submit(recovery, req).await
     }
 }
 
 /// `POST /password/forgot`: a link by email, or a code by SMS, and the same
 /// answer whatever the account.
-async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
     let started = Instant::now();
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
@@ -66,7 +61,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         Ok(lookup) => lookup,
         Err(err) if format == Format::Form => {
             let login = submission.text_or_empty("login");
-            return forgot_page(recovery, web, language, err.status, &login, Some(&err));
+            return forgot_page(recovery, language, err.status, &login, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
@@ -76,7 +71,7 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
         language,
     };
     let asked = recovery.request_reset(&lookup, caller);
-    if let Err(refused) = at_the_floor(started, web, asked, (recovery, language, format)).await {
+    if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
         return refused;
     }
     match (&lookup, format) {
@@ -115,12 +110,11 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
 /// answer to give, in the page's language or in JSON.
 pub(super) async fn at_the_floor<T>(
     started: Instant,
-    web: &WebSettings,
     asked: impl Future<Output = Result<T, FlowError>>,
     (recovery, language, format): (&Recovery, Language, Format),
 ) -> Result<T, Response<Body>> {
     let result = asked.await;
-    tokio::time::sleep_until((started + web.forgot_response_floor).into()).await;
+    tokio::time::sleep_until((started + recovery.settings().forgot_response_floor).into()).await;
     result.map_err(|err| {
         let err = ApiError::from(err);
         match format {

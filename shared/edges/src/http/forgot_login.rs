@@ -14,7 +14,7 @@ use super::language;
 use super::pages::{forgot_login_page, reminder_sent_page};
 use super::response::json_response;
 use super::{check_route, is_get};
-use crate::config::{Function, WebSettings};
+use crate::config::Function;
 use recovery_core::flows::{Caller, Recovery};
 use recovery_domain::AccountLookup;
 
@@ -24,13 +24,13 @@ const REMINDER_SENT: &str = "If an account has this email address or phone numbe
 /// `GET /password/forgot-login` (the form) and `POST /password/forgot-login`:
 /// the login of the account an address or number names, sent there; the
 /// same answer, after the same minimum time, whatever the account.
-pub async fn forgot_login(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
+pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::RequestReset, &req) {
         return refused;
     }
     if is_get(&req) {
         let language = language::of_request(&req);
-        return forgot_login_page(recovery, web, language, StatusCode::OK, "", None);
+        return forgot_login_page(recovery, language, StatusCode::OK, "", None);
     }
     let started = Instant::now();
     let submission = match read_submission(&req) {
@@ -53,7 +53,7 @@ pub async fn forgot_login(recovery: &Recovery, web: &WebSettings, req: Request) 
         Ok(contact) => contact,
         Err(err) if format == Format::Form => {
             let typed = submission.text_or_empty("contact");
-            return forgot_login_page(recovery, web, language, err.status, &typed, Some(&err));
+            return forgot_login_page(recovery, language, err.status, &typed, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
@@ -63,7 +63,7 @@ pub async fn forgot_login(recovery: &Recovery, web: &WebSettings, req: Request) 
         language,
     };
     let asked = recovery.remind_login(&contact, caller);
-    if let Err(refused) = at_the_floor(started, web, asked, (recovery, language, format)).await {
+    if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
         return refused;
     }
     let by_phone = matches!(contact, AccountLookup::Phone(_));

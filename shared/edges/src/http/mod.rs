@@ -53,13 +53,12 @@ pub const ROUTES: &[(Function, &str, &str)] = &[
 /// your login?".
 pub async fn request_reset(
     recovery: &recovery_core::flows::Recovery,
-    web: &crate::config::WebSettings,
     req: Request,
 ) -> Response<Body> {
     if request_path(&req).ends_with("/password/forgot-login") {
-        forgot_login(recovery, web, req).await
+        forgot_login(recovery, req).await
     } else {
-        forgot_password(recovery, web, req).await
+        forgot_password(recovery, req).await
     }
 }
 

@@ -13,28 +13,24 @@ use super::language;
 use super::pages::{done_page, error_page, reset_form};
 use super::response::json_response;
 use super::{check_route, is_get};
-use crate::config::{Edition, Function, WebSettings};
+use crate::config::{Edition, Function};
 use recovery_core::flows::{PasswordChange, Recovery, SetPasswordError, TokenStatus};
 
 /// `GET /password/reset?token=...` (the form; reads, never consumes) and
 /// `POST /password/reset`.
-pub async fn reset_password(
-    recovery: &Recovery,
-    web: &WebSettings,
-    req: Request,
-) -> Response<Body> {
+pub async fn reset_password(recovery: &Recovery, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::SetPassword, &req) {
         return refused;
     }
     if is_get(&req) {
-        form(recovery, web, &req).await
+        form(recovery, &req).await
     } else {
-        submit(recovery, web, req).await
+        submit(recovery, req).await
     }
 }
 
 /// `GET /password/reset?token=...`: the form, when the link still works.
-async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response<Body> {
+async fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
     let params = req.query_string_parameters();
     let token = params.first("token").unwrap_or("").trim();
     let language = language::of_request(req);
@@ -42,11 +38,11 @@ async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response
         Ok(TokenStatus::Usable { login }) => {
             // The Cloud form names the account for password managers; the
             // On-Premise form asks the person for it.
-            let known = match web.edition {
+            let known = match recovery.settings().edition {
                 Edition::Cloud => login.as_str(),
                 Edition::OnPremise => "",
             };
-            reset_form(recovery, web, language, StatusCode::OK, token, known, None)
+            reset_form(recovery, language, StatusCode::OK, token, known, None)
         }
         Ok(TokenStatus::Invalid) => {
             error_page(recovery, language, &ApiError::invalid_token(), true)
@@ -59,22 +55,22 @@ async fn form(recovery: &Recovery, web: &WebSettings, req: &Request) -> Response
 }
 
 /// `POST /password/reset`: the new password, through the token.
-async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Response<Body> {
-    let on_premise = web.edition == Edition::OnPremise;
+async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
+    let needs_login = recovery.settings().reset_needs_login();
     let submission = match read_submission(&req) {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
     };
     let language = language::of_submission(&req, &submission);
     let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
-        reset_form(recovery, web, language, status, token, login, error)
+        reset_form(recovery, language, status, token, login, error)
     };
     let format = submission.format();
     let fields = (|| {
         let token = submission.required("token")?;
-        // The On-Premise form asks for the login; a JSON client must send it
-        // too.
-        let login = if on_premise {
+        // Where the flow needs the login (On-Premise), it is missing before
+        // anything after it is.
+        let login = if needs_login {
             Some(submission.required("login")?)
         } else {
             submission.optional("login")?
@@ -118,7 +114,11 @@ async fn submit(recovery: &Recovery, web: &WebSettings, req: Request) -> Respons
             Format::Form,
         ) => error_page(recovery, language, &ApiError::from(err), false),
         (
-            Err(err @ (SetPasswordError::PasswordMismatch | SetPasswordError::WeakPassword(_))),
+            Err(
+                err @ (SetPasswordError::LoginRequired
+                | SetPasswordError::PasswordMismatch
+                | SetPasswordError::WeakPassword(_)),
+            ),
             Format::Form,
         ) => {
             let err = ApiError::from(err);

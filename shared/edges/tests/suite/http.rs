@@ -5,19 +5,22 @@ use std::time::Duration;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
-use recovery_edges::config::{Edition, WebSettings};
+use recovery_edges::config::{Edition, RecoverySettings};
 use recovery_edges::http;
 use serde_json::{Value, json};
 
 use recovery_testing::World;
 
-use recovery_testing::accounts::{request, token_in, world};
+use recovery_core::flows::{PasswordChange, SetPasswordError};
+use recovery_testing::accounts::{change, request, token_in, world, world_with};
 
-pub(crate) fn web_settings(edition: Edition) -> WebSettings {
-    WebSettings {
-        edition,
-        forgot_response_floor: Duration::from_millis(0),
-    }
+/// The world of the tests, with the On-Premise edition.
+async fn on_premise_world() -> World {
+    world_with(RecoverySettings {
+        edition: Edition::OnPremise,
+        ..recovery_testing::settings()
+    })
+    .await
 }
 
 pub(crate) fn post(path: &str, content_type: &str, body: &str) -> Request {
@@ -29,10 +32,9 @@ pub(crate) fn post(path: &str, content_type: &str, body: &str) -> Request {
 }
 
 /// `POST /password/forgot` with the JSON `body`.
-async fn forgot_json(w: &World, settings: &WebSettings, body: &str) -> lambda_http::Response<Body> {
+async fn forgot_json(w: &World, body: &str) -> lambda_http::Response<Body> {
     http::forgot_password(
         &w.recovery,
-        settings,
         post("/password/forgot", "application/json", body),
     )
     .await
@@ -45,10 +47,9 @@ fn body_json(response: &lambda_http::Response<Body>) -> Value {
 #[tokio::test]
 async fn forgot_answers_202_alike_for_every_account() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     let mut answers = Vec::new();
     for login in ["ada", "grace", "linus", "nobody", "nobody@example.com"] {
-        let response = forgot_json(&w, &settings, &json!({ "login": login }).to_string()).await;
+        let response = forgot_json(&w, &json!({ "login": login }).to_string()).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         answers.push((
             format!("{:?}", response.headers()),
@@ -60,27 +61,26 @@ async fn forgot_answers_202_alike_for_every_account() {
 
 #[tokio::test(start_paused = true)]
 async fn forgot_waits_for_the_response_floor() {
-    let w = world().await;
-    let settings = WebSettings {
-        edition: Edition::Cloud,
+    let w = world_with(RecoverySettings {
         forgot_response_floor: Duration::from_millis(300),
-    };
+        ..recovery_testing::settings()
+    })
+    .await;
     let started = tokio::time::Instant::now();
-    forgot_json(&w, &settings, r#"{"login":"nobody"}"#).await;
+    forgot_json(&w, r#"{"login":"nobody"}"#).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
 #[tokio::test]
 async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
-    let w = world().await;
+    let w = on_premise_world().await;
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    let settings = web_settings(Edition::OnPremise);
     let mut get = Request::new(Body::Empty)
         .with_raw_http_path("/password/reset")
         .with_query_string_parameters(HashMap::from([("token".to_owned(), token.clone())]));
     *get.method_mut() = Method::GET;
-    let page = http::reset_password(&w.recovery, &settings, get).await;
+    let page = http::reset_password(&w.recovery, get).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = String::from_utf8_lossy(page.body().as_ref()).into_owned();
     assert!(html.contains("Check string"));
@@ -90,7 +90,6 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
 
     let without_login = http::reset_password(
         &w.recovery,
-        &settings,
         post(
             "/password/reset",
             "application/x-www-form-urlencoded",
@@ -103,7 +102,6 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
     assert_eq!(without_login.status(), StatusCode::BAD_REQUEST);
     let done = http::reset_password(
         &w.recovery,
-        &settings,
         post("/password/reset", 
             "application/x-www-form-urlencoded",
             &format!("token={token}&login=ada&password=new+passphrase+2&password_confirmation=new+passphrase+2"),
@@ -115,10 +113,9 @@ async fn the_on_premise_form_shows_the_check_string_and_requires_the_login() {
 
 #[tokio::test]
 async fn on_premise_json_needs_the_login_and_five_wrong_ones_burn_the_link() {
-    let w = world().await;
+    let w = on_premise_world().await;
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    let settings = web_settings(Edition::OnPremise);
     let submit = |login: Option<&str>| {
         let mut body = json!({
             "token": token,
@@ -130,7 +127,7 @@ async fn on_premise_json_needs_the_login_and_five_wrong_ones_burn_the_link() {
         }
         post("/password/reset", "application/json", &body.to_string())
     };
-    let without = http::reset_password(&w.recovery, &settings, submit(None)).await;
+    let without = http::reset_password(&w.recovery, submit(None)).await;
     assert_eq!(without.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body_json(&without)["error"], "missing_field");
     for wrong in [
@@ -140,22 +137,40 @@ async fn on_premise_json_needs_the_login_and_five_wrong_ones_burn_the_link() {
         "nobody",
         "+4915100000009",
     ] {
-        let answer = http::reset_password(&w.recovery, &settings, submit(Some(wrong))).await;
+        let answer = http::reset_password(&w.recovery, submit(Some(wrong))).await;
         assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{wrong}");
         assert_eq!(body_json(&answer)["error"], "invalid_token");
     }
     // The right login, too late: the fifth wrong one burned the link.
-    let burned = http::reset_password(&w.recovery, &settings, submit(Some("ada"))).await;
+    let burned = http::reset_password(&w.recovery, submit(Some("ada"))).await;
     assert_eq!(body_json(&burned)["error"], "invalid_token");
     assert_eq!(w.store.token_count(), 0);
 }
 
+/// The rule is the flow's: any caller of an On-Premise service names the
+/// account beside the link, and a change without it touches nothing.
 #[tokio::test]
-async fn four_wrong_logins_leave_the_link_working() {
-    let w = world().await;
+async fn on_premise_the_flow_needs_the_login_whoever_calls_it() {
+    let w = on_premise_world().await;
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    let settings = web_settings(Edition::OnPremise);
+    let refused = w
+        .recovery
+        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
+        .await;
+    assert!(matches!(refused, Err(SetPasswordError::LoginRequired)));
+    let named = PasswordChange {
+        login: Some("ada".into()),
+        ..change(&token, "new passphrase 2", "new passphrase 2")
+    };
+    assert!(w.recovery.set_password(named).await.is_ok());
+}
+
+#[tokio::test]
+async fn four_wrong_logins_leave_the_link_working() {
+    let w = on_premise_world().await;
+    request(&w, "ada").await;
+    let token = token_in(&w).await;
     let submit = |login: &str| {
         post(
             "/password/reset",
@@ -170,10 +185,10 @@ async fn four_wrong_logins_leave_the_link_working() {
         )
     };
     for _ in 0..4 {
-        let answer = http::reset_password(&w.recovery, &settings, submit("bob")).await;
+        let answer = http::reset_password(&w.recovery, submit("bob")).await;
         assert_eq!(body_json(&answer)["error"], "invalid_token");
     }
-    let done = http::reset_password(&w.recovery, &settings, submit("ada@example.com")).await;
+    let done = http::reset_password(&w.recovery, submit("ada@example.com")).await;
     assert_eq!(done.status(), StatusCode::OK);
 }
 
@@ -183,7 +198,6 @@ async fn a_store_outage_is_a_503_in_the_documented_shape() {
     w.store.fail_from_now();
     let response = http::forgot_password(
         &w.recovery,
-        &web_settings(Edition::Cloud),
         post("/password/forgot", "application/json", r#"{"login":"ada"}"#),
     )
     .await;
@@ -199,7 +213,6 @@ async fn weak_passwords_list_their_reasons() {
     let token = token_in(&w).await;
     let response = http::reset_password(
         &w.recovery,
-        &web_settings(Edition::Cloud),
         post(
             "/password/reset",
             "application/json",
@@ -218,10 +231,9 @@ async fn weak_passwords_list_their_reasons() {
 #[tokio::test]
 async fn a_limited_forgot_says_when_in_whole_minutes_and_the_header_to_the_second() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     let mut last = None;
     for _ in 0..4 {
-        let response = forgot_json(&w, &settings, r#"{"login":"nobody"}"#).await;
+        let response = forgot_json(&w, r#"{"login":"nobody"}"#).await;
         w.clock.advance(1);
         last = Some(response);
     }
@@ -261,12 +273,7 @@ async fn a_body_marked_base64_that_does_not_decode_is_a_400() {
     assert!(unmended.is_err(), "lambda_http no longer panics here");
     let mut mended = payload();
     http::mend(&mut mended);
-    let response = http::forgot_password(
-        &w.recovery,
-        &web_settings(Edition::Cloud),
-        Request::from(mended),
-    )
-    .await;
+    let response = http::forgot_password(&w.recovery, Request::from(mended)).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body_json(&response)["error"], "malformed_body");
     // A mark sent from outside is removed: a body that decodes is read.
@@ -274,12 +281,7 @@ async fn a_body_marked_base64_that_does_not_decode_is_a_400() {
     event["body"] = json!(base64_of(r#"{"login":"ada"}"#));
     let mut good: lambda_http::request::LambdaRequest = serde_json::from_value(event).unwrap();
     http::mend(&mut good);
-    let response = http::forgot_password(
-        &w.recovery,
-        &web_settings(Edition::Cloud),
-        Request::from(good),
-    )
-    .await;
+    let response = http::forgot_password(&w.recovery, Request::from(good)).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
 }
 
@@ -312,7 +314,6 @@ pub(crate) fn html_of(response: &lambda_http::Response<Body>) -> String {
 #[tokio::test]
 async fn pages_speak_the_browsers_language_and_offer_the_others() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     for (accept, lang, title) in [
         (None, "en", "Forgot password"),
         (
@@ -323,9 +324,7 @@ async fn pages_speak_the_browsers_language_and_offer_the_others() {
         (Some("fr, ru;q=0.8"), "ru", "Забыли пароль"),
         (Some("fr, it"), "en", "Forgot password"),
     ] {
-        let page =
-            http::forgot_password(&w.recovery, &settings, get("/password/forgot", &[], accept))
-                .await;
+        let page = http::forgot_password(&w.recovery, get("/password/forgot", &[], accept)).await;
         let html = html_of(&page);
         assert!(
             html.contains(&format!("<html lang=\"{lang}\">")),
@@ -347,7 +346,6 @@ async fn pages_speak_the_browsers_language_and_offer_the_others() {
     // A language picked on the switch wins over the browser's.
     let picked = http::forgot_password(
         &w.recovery,
-        &settings,
         get("/password/forgot", &[("lang", "ru")], Some("de")),
     )
     .await;
@@ -357,10 +355,8 @@ async fn pages_speak_the_browsers_language_and_offer_the_others() {
 #[tokio::test]
 async fn a_form_answers_in_the_language_it_was_shown_in() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     let sent = http::forgot_password(
         &w.recovery,
-        &settings,
         post(
             "/password/forgot",
             "application/x-www-form-urlencoded",
@@ -371,7 +367,6 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     assert!(html_of(&sent).contains("<h1>Sehen Sie in Ihr Postfach</h1>"));
     let code = http::forgot_password(
         &w.recovery,
-        &settings,
         post(
             "/password/forgot",
             "application/x-www-form-urlencoded",
@@ -392,7 +387,6 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     };
     let weak = http::reset_password(
         &w.recovery,
-        &settings,
         post(
             "/password/reset",
             "application/x-www-form-urlencoded",
@@ -405,7 +399,7 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     assert!(html.contains("Wählen Sie ein anderes Passwort."), "{html}");
     assert!(html.contains("<li>Verwenden Sie mindestens"), "{html}");
     // The JSON API keeps its English sentences for programs.
-    let json = forgot_json(&w, &settings, r#"{"login": ""}"#).await;
+    let json = forgot_json(&w, r#"{"login": ""}"#).await;
     assert!(
         body_json(&json)["message"]
             .as_str()

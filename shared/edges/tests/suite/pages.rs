@@ -2,11 +2,11 @@
 //! countdown, whom to contact when stuck, and errors tied to their fields.
 
 use lambda_http::http::StatusCode;
-use recovery_edges::config::{Edition, SupportContact};
+use recovery_edges::config::SupportContact;
 use recovery_edges::http;
 use recovery_testing::{SUPPORT, World};
 
-use crate::http::{get, html_of, post, web_settings};
+use crate::http::{get, html_of, post};
 use recovery_testing::accounts::world;
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -18,12 +18,7 @@ fn now(w: &World) -> i64 {
 }
 
 async fn code_form(w: &World, query: &[(&str, &str)]) -> String {
-    let page = http::verify_code(
-        &w.recovery,
-        &web_settings(Edition::Cloud),
-        get("/password/code", query, None),
-    )
-    .await;
+    let page = http::verify_code(&w.recovery, get("/password/code", query, None)).await;
     assert_eq!(page.status(), StatusCode::OK);
     html_of(&page)
 }
@@ -31,10 +26,8 @@ async fn code_form(w: &World, query: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn the_code_page_counts_the_codes_lifetime_down_without_script() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     let sent = http::forgot_password(
         &w.recovery,
-        &settings,
         post("/password/forgot", FORM, "login=%2B4915112345678"),
     )
     .await;
@@ -66,7 +59,6 @@ async fn the_code_page_counts_the_codes_lifetime_down_without_script() {
     // A wrong code keeps counting where it was.
     let wrong = http::verify_code(
         &w.recovery,
-        &settings,
         post(
             "/password/code",
             FORM,
@@ -89,7 +81,6 @@ async fn the_code_page_counts_the_codes_lifetime_down_without_script() {
 #[tokio::test]
 async fn stuck_people_are_told_whom_to_contact_where_they_may_be_stuck() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     let link = format!("<a href=\"{SUPPORT}\">{SUPPORT}</a>");
     let code = code_form(&w, &[("phone", PHONE)]).await;
     assert!(
@@ -100,7 +91,6 @@ async fn stuck_people_are_told_whom_to_contact_where_they_may_be_stuck() {
     );
     let expired = http::reset_password(
         &w.recovery,
-        &settings,
         get(
             "/password/reset",
             &[("token", "no-such-token"), ("lang", "de")],
@@ -115,7 +105,7 @@ async fn stuck_people_are_told_whom_to_contact_where_they_may_be_stuck() {
     );
     assert!(html.contains(&format!("Wenden Sie sich an den Support: {link}")));
     // Where nothing went wrong, no support line.
-    let forgot = http::forgot_password(&w.recovery, &settings, get("/password/forgot", &[], None));
+    let forgot = http::forgot_password(&w.recovery, get("/password/forgot", &[], None));
     assert!(!html_of(&forgot.await).contains("class=\"support\""));
 }
 
@@ -127,7 +117,6 @@ async fn a_support_contact_that_is_no_link_is_shown_as_text() {
     });
     let page = http::verify_code(
         &w.recovery,
-        &web_settings(Edition::Cloud),
         get("/password/code", &[("phone", PHONE), ("lang", "ru")], None),
     )
     .await;
@@ -144,7 +133,6 @@ async fn a_support_contact_that_is_no_link_is_shown_as_text() {
     });
     let page = http::verify_code(
         &none.recovery,
-        &web_settings(Edition::Cloud),
         get("/password/code", &[("phone", PHONE)], None),
     )
     .await;
@@ -183,19 +171,13 @@ fn a_support_contact_is_a_link_only_when_it_is_one() {
 #[tokio::test]
 async fn an_error_is_announced_and_tied_to_its_field() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
-    let forgot = http::forgot_password(
-        &w.recovery,
-        &settings,
-        post("/password/forgot", FORM, "login=%2Bx"),
-    )
-    .await;
+    let forgot =
+        http::forgot_password(&w.recovery, post("/password/forgot", FORM, "login=%2Bx")).await;
     let html = html_of(&forgot);
     assert!(html.contains("id=\"login_error\" role=\"alert\""), "{html}");
     assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"login_error\""));
     let wrong = http::verify_code(
         &w.recovery,
-        &settings,
         post("/password/code", FORM, "phone=%2B4915112345678&code=000000"),
     )
     .await;

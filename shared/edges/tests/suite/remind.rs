@@ -5,12 +5,11 @@ use lambda_http::Body;
 use lambda_http::http::StatusCode;
 use recovery_core::flows::ResetRequestOutcome;
 use recovery_domain::AccountLookup;
-use recovery_edges::config::Edition;
 use recovery_edges::http;
 use recovery_testing::World;
 use serde_json::Value;
 
-use crate::http::{get, html_of, post, web_settings};
+use crate::http::{get, html_of, post};
 use recovery_testing::accounts::{IP, phone, world};
 
 async fn remind(w: &World, typed: &str) -> ResetRequestOutcome {
@@ -21,7 +20,6 @@ async fn remind(w: &World, typed: &str) -> ResetRequestOutcome {
 async fn remind_json(w: &World, body: &str) -> lambda_http::Response<Body> {
     http::request_reset(
         &w.recovery,
-        &web_settings(Edition::Cloud),
         post("/password/forgot-login", "application/json", body),
     )
     .await
@@ -110,14 +108,12 @@ async fn every_address_gets_the_same_answer_and_a_login_is_refused() {
 #[tokio::test]
 async fn reminders_and_reset_requests_share_their_limits() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
     for body in [
         r#"{"login": "nobody@example.com"}"#,
         r#"{"login": "nobody@example.com"}"#,
     ] {
         let forgot = http::request_reset(
             &w.recovery,
-            &settings,
             post("/password/forgot", "application/json", body),
         )
         .await;
@@ -133,8 +129,7 @@ async fn reminders_and_reset_requests_share_their_limits() {
 #[tokio::test]
 async fn the_forgot_page_leads_to_the_reminder_and_it_answers_in_its_language() {
     let w = world().await;
-    let settings = web_settings(Edition::Cloud);
-    let forgot = http::request_reset(&w.recovery, &settings, get("/password/forgot", &[], None));
+    let forgot = http::request_reset(&w.recovery, get("/password/forgot", &[], None));
     let html = html_of(&forgot.await);
     assert!(
         html.contains("<a href=\"forgot-login?lang=en\">Forgot your login?</a>"),
@@ -142,7 +137,6 @@ async fn the_forgot_page_leads_to_the_reminder_and_it_answers_in_its_language() 
     );
     let form = http::request_reset(
         &w.recovery,
-        &settings,
         get("/password/forgot-login", &[("lang", "de")], None),
     )
     .await;
@@ -152,7 +146,6 @@ async fn the_forgot_page_leads_to_the_reminder_and_it_answers_in_its_language() 
     assert!(html.contains("autocomplete=\"email\""));
     let sent = http::request_reset(
         &w.recovery,
-        &settings,
         post(
             "/password/forgot-login",
             "application/x-www-form-urlencoded",
@@ -166,7 +159,6 @@ async fn the_forgot_page_leads_to_the_reminder_and_it_answers_in_its_language() 
     assert_eq!(email.subject, "Ваш логин Example");
     let refused = http::request_reset(
         &w.recovery,
-        &settings,
         post(
             "/password/forgot-login",
             "application/x-www-form-urlencoded",

@@ -9,7 +9,7 @@ pub(super) use lock::*;
 pub(super) use views::*;
 
 use super::error::{ApiError, ErrorCode, rounded_wait};
-use crate::config::{Edition, WebSettings};
+use crate::config::Edition;
 use recovery_core::flows::Recovery;
 use recovery_domain::Language;
 use recovery_messages::Texts;
@@ -136,8 +136,8 @@ pub(super) fn error_text(t: &Texts, error: &ApiError) -> String {
 }
 
 /// The edition's name, for the messages that differ by edition.
-fn edition(web: &WebSettings) -> &'static str {
-    match web.edition {
+fn edition(recovery: &Recovery) -> &'static str {
+    match recovery.settings().edition {
         Edition::Cloud => "cloud",
         Edition::OnPremise => "on_premise",
     }

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
 use super::{Chrome, edition, error_text};
-use crate::config::{Edition, WebSettings};
+use crate::config::Edition;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::response::html_response;
 use recovery_core::flows::Recovery;
@@ -80,7 +80,6 @@ struct MessagePage<'a> {
 /// The forgot form, filled in with `login` and showing `error`.
 pub(in crate::http) fn forgot_page(
     recovery: &Recovery,
-    web: &WebSettings,
     language: Language,
     status: StatusCode,
     login: &str,
@@ -91,8 +90,8 @@ pub(in crate::http) fn forgot_page(
     html_response(
         status,
         &ForgotPage {
-            label: chrome.t.with("forgot-label", "edition", edition(web)),
-            submit: chrome.t.with("forgot-submit", "edition", edition(web)),
+            label: chrome.t.with("forgot-label", "edition", edition(recovery)),
+            submit: chrome.t.with("forgot-submit", "edition", edition(recovery)),
             chrome,
             login,
             error,
@@ -216,7 +215,6 @@ pub(in crate::http) fn code_page(
 /// a submission was refused.
 pub(in crate::http) fn reset_form(
     recovery: &Recovery,
-    web: &WebSettings,
     language: Language,
     status: StatusCode,
     token: &str,
@@ -255,13 +253,13 @@ pub(in crate::http) fn reset_form(
         status,
         &ResetFormPage {
             invalid,
-            title: chrome.t.with("reset-title", "edition", edition(web)),
+            title: chrome.t.with("reset-title", "edition", edition(recovery)),
             hint: chrome
                 .t
                 .with("reset-new-password-hint", "min", policy.min_chars()),
-            submit: chrome.t.with("reset-submit", "edition", edition(web)),
+            submit: chrome.t.with("reset-submit", "edition", edition(recovery)),
             chrome,
-            on_premise: web.edition == Edition::OnPremise,
+            on_premise: recovery.settings().edition == Edition::OnPremise,
             token,
             login,
             min_chars: policy.min_chars(),
@@ -292,7 +290,6 @@ struct ReminderSentPage<'a> {
 /// "Forgot your login?", filled in with `contact` and showing `error`.
 pub(in crate::http) fn forgot_login_page(
     recovery: &Recovery,
-    web: &WebSettings,
     language: Language,
     status: StatusCode,
     contact: &str,
@@ -303,7 +300,7 @@ pub(in crate::http) fn forgot_login_page(
     html_response(
         status,
         &ForgotLoginPage {
-            label: chrome.t.with("remind-label", "edition", edition(web)),
+            label: chrome.t.with("remind-label", "edition", edition(recovery)),
             chrome,
             contact,
             error,
