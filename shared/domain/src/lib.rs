@@ -45,6 +45,6 @@ pub use time::{
     Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,
 };
 pub use token::{
-    MAX_WRONG_LOGINS, ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN, TokenDigest,
-    TokenPurpose,
+    ChangeSource, MAX_WRONG_LOGINS, ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN,
+    TokenDigest, TokenPurpose,
 };

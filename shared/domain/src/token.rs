@@ -116,6 +116,39 @@ pub enum TokenPurpose {
     Invitation,
 }
 
+/// How a password came to be set: by the owner through a link (of one
+/// purpose or another), or directly by an administrator. What the notices
+/// say and the `through` of the `PasswordChanged` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSource {
+    /// Through a link of this purpose.
+    Link(TokenPurpose),
+    /// Set by an administrator, with no link.
+    Administrator,
+}
+
+impl ChangeSource {
+    /// The event's `through`: `reset_link`, `sms_code`, `admin_link`,
+    /// `invitation` or `administrator`.
+    pub fn through(self) -> &'static str {
+        match self {
+            Self::Link(TokenPurpose::SelfService) => "reset_link",
+            Self::Link(purpose) => purpose.as_str(),
+            Self::Administrator => "administrator",
+        }
+    }
+
+    /// Whether an administrator set it (the notices say so).
+    pub fn by_administrator(self) -> bool {
+        self == Self::Administrator
+    }
+
+    /// Whether it came through a code by SMS (the number hears of it too).
+    pub fn by_sms(self) -> bool {
+        self == Self::Link(TokenPurpose::SmsCode)
+    }
+}
+
 impl TokenPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -175,6 +208,33 @@ impl ResetTokenRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `through` of the product's PasswordChanged event, by source.
+    #[test]
+    fn a_change_names_how_it_came() {
+        let sources = [
+            ChangeSource::Link(TokenPurpose::SelfService),
+            ChangeSource::Link(TokenPurpose::SmsCode),
+            ChangeSource::Link(TokenPurpose::AdminLink),
+            ChangeSource::Link(TokenPurpose::Invitation),
+            ChangeSource::Administrator,
+        ];
+        let through: Vec<_> = sources.iter().map(|s| s.through()).collect();
+        assert_eq!(
+            through,
+            [
+                "reset_link",
+                "sms_code",
+                "admin_link",
+                "invitation",
+                "administrator"
+            ]
+        );
+        let by_sms: Vec<_> = sources.iter().map(|s| s.by_sms()).collect();
+        assert_eq!(by_sms, [false, true, false, false, false]);
+        let by_admin: Vec<_> = sources.iter().map(|s| s.by_administrator()).collect();
+        assert_eq!(by_admin, [false, false, false, false, true]);
+    }
     use crate::OsRandom;
 
     #[test]

@@ -12,9 +12,9 @@ use super::audit::Requester;
 use super::{Administration, Channel};
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 use recovery_domain::{
-    AccountLookup, EmailAddress, EmailTrouble, Language, Locale, LoginName, NewAccount,
-    NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord, TokenPurpose,
-    UserAccount, UserId,
+    AccountLookup, ChangeSource, EmailAddress, EmailTrouble, Language, Locale, LoginName,
+    NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord,
+    TokenPurpose, UserAccount, UserId,
 };
 use recovery_messages::{MessageKind, email, sms};
 
@@ -191,9 +191,7 @@ impl Administration {
                 .password_changed_notices(
                     &account,
                     now,
-                    true,
-                    false,
-                    "administrator",
+                    ChangeSource::Administrator,
                     Language::English,
                 )
                 .await

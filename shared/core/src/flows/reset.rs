@@ -6,9 +6,9 @@ use tracing::{info, warn};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
 use recovery_domain::{
-    AccountLookup, HashError, LOCK_LINK_LIFETIME_SECONDS, Language, MAX_WRONG_LOGINS,
-    NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
-    UserAccount, UserId,
+    AccountLookup, ChangeSource, HashError, LOCK_LINK_LIFETIME_SECONDS, Language, MAX_WRONG_LOGINS,
+    NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, UserAccount,
+    UserId,
 };
 use recovery_messages::{EventKind, MessageKind, email, sms};
 
@@ -155,16 +155,14 @@ impl Recovery {
             &account,
         )?;
         let new_hash = self.hash(password).await?;
-        let by_sms = record.purpose == TokenPurpose::SmsCode;
-        let through = match record.purpose {
-            TokenPurpose::SmsCode => "sms_code",
-            TokenPurpose::AdminLink => "admin_link",
-            TokenPurpose::Invitation => "invitation",
-            TokenPurpose::SelfService => "reset_link",
-        };
         let now = self.clock.now();
         let notices = self
-            .password_changed_notices(&account, now, false, by_sms, through, change.language)
+            .password_changed_notices(
+                &account,
+                now,
+                ChangeSource::Link(record.purpose),
+                change.language,
+            )
             .await?;
         let mut attempt = 0;
         loop {
@@ -208,11 +206,10 @@ impl Recovery {
         &self,
         account: &UserAccount,
         now: Timestamp,
-        by_admin: bool,
-        by_sms: bool,
-        through: &str,
+        source: ChangeSource,
         language: Language,
     ) -> Result<Vec<OutboxItem>, SealError> {
+        let by_admin = source.by_administrator();
         let context = self.context(account, language);
         let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
         let kind = MessageKind::PasswordChanged;
@@ -229,13 +226,13 @@ impl Recovery {
         if let Some(to) = account
             .phone
             .as_ref()
-            .filter(|_| by_sms || notices.is_empty())
+            .filter(|_| source.by_sms() || notices.is_empty())
         {
             let notice = sms::password_changed(to, &context, by_admin, lock.as_deref());
             notices.push(self.seal(account, kind, notice, send_before).await?);
         }
         notices.push(
-            self.seal_event(account, EventKind::PasswordChanged, through, now)
+            self.seal_event(account, EventKind::PasswordChanged, source.through(), now)
                 .await?,
         );
         Ok(notices)
