@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use recovery_aws::DynamoDbStore;
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     CodeStore, CounterChange, CounterKey, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
 };
@@ -142,7 +143,10 @@ async fn codes_are_stored_as_macs_with_an_epoch_seconds_ttl() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let first = code_record(None, &phone, "123456", 1_800_000_000);
-    assert!(store.store_code(&first, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&first, &[], None).await.unwrap(),
+        Written::Done
+    );
     let item = raw_item(
         &sdk,
         store.table_name(),
@@ -166,7 +170,10 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
         let login = format!("ada{}", change.len());
         let user = created(&store, &login, Some(phone.as_e164())).await;
         let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
-        assert!(store.store_code(&code, &[], None).await.unwrap());
+        assert_eq!(
+            store.store_code(&code, &[], None).await.unwrap(),
+            Written::Done
+        );
         let mut update = aws_sdk_dynamodb::Client::new(&sdk)
             .update_item()
             .table_name(store.table_name())
@@ -184,11 +191,12 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
         let now = Timestamp::from_epoch_seconds(1_800_000_010);
         let token_record =
             ResetTokenRecord::issue(&token, &user.id, TokenPurpose::SmsCode, now, 600);
-        assert!(
-            !store
+        assert_eq!(
+            store
                 .exchange_code(&code, now, &token_record)
                 .await
                 .unwrap(),
+            Written::Stale,
             "{change}: refused"
         );
         assert!(
@@ -219,7 +227,10 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
         })
         .collect();
     let code = code_record(None, &phone, "111111", t0);
-    assert!(store.store_code(&code, &updates, None).await.unwrap());
+    assert_eq!(
+        store.store_code(&code, &updates, None).await.unwrap(),
+        Written::Done
+    );
     let raw = || {
         raw_item(
             &sdk,
@@ -244,7 +255,10 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
         },
         expires_at: Timestamp::from_epoch_seconds(t0 + 60 + 86_400),
     };
-    assert!(store.record_hits(&[added], None).await.unwrap());
+    assert_eq!(
+        store.record_hits(&[added], None).await.unwrap(),
+        Written::Done
+    );
     let item = raw().await.unwrap();
     assert_eq!(
         *item["expires_at"].as_n().unwrap(),

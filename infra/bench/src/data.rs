@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use recovery_aws::{DynamoDbStore, outbox_stream_image};
 use recovery_core::flows::Recovery;
-use recovery_core::ports::CodeStore;
+use recovery_core::ports::{CodeStore, Written};
 use recovery_domain::{
     AccountLookup, Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock,
     UserId,
@@ -213,7 +213,10 @@ pub async fn store_codes_under(
             issued_at: now,
             expires_at: now.plus_seconds(600),
         };
-        store.store_code(&record, &[], None).await?;
+        // With no counters, nothing can have moved under it.
+        if store.store_code(&record, &[], None).await? == Written::Stale {
+            return Err("a code was not stored".into());
+        }
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::store_outbox::Messages;
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     AuditLog, AuditRecord, CounterKey, CounterUpdate, CreateAccountError, DependencyError,
     IssueOutcome, OutboxItem, RedeemOutcome, Redemption, ResetTokenStore, UserStore,
@@ -144,10 +145,10 @@ impl UserStore for InMemoryStore {
         new_hash: &PasswordHash,
         now: Timestamp,
         notices: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("replace_password")?;
         let Some(stored) = state.users.get_mut(&user.id) else {
-            return Ok(false);
+            return Ok(Written::Stale);
         };
         stored.password_hash = Some(new_hash.clone());
         stored.password_changed_at = Some(now);
@@ -160,7 +161,7 @@ impl UserStore for InMemoryStore {
             state.codes.remove(phone);
         }
         state.messages.put(notices);
-        Ok(true)
+        Ok(Written::Done)
     }
 
     async fn upgrade_hash(
@@ -168,7 +169,7 @@ impl UserStore for InMemoryStore {
         user: &UserAccount,
         old: &PasswordHash,
         new: &PasswordHash,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("upgrade_hash")?;
         match state.users.get_mut(&user.id) {
             Some(stored)
@@ -178,9 +179,9 @@ impl UserStore for InMemoryStore {
                     .is_some_and(|h| h.expose_phc() == old.expose_phc()) =>
             {
                 stored.password_hash = Some(new.clone());
-                Ok(true)
+                Ok(Written::Done)
             }
-            _ => Ok(false),
+            _ => Ok(Written::Stale),
         }
     }
 

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::InMemoryStore;
 use super::store::State;
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     CodeStore, CounterChange, CounterKey, CounterUpdate, DependencyError, OutboxItem, RateCounter,
     RequestState, WrongAttempt,
@@ -113,15 +114,15 @@ impl CodeStore for InMemoryStore {
         &self,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("record_hits")?;
         if !state.count(counters) {
-            return Ok(false);
+            return Ok(Written::Stale);
         }
         state
             .messages
             .put(message.map(std::slice::from_ref).unwrap_or_default());
-        Ok(true)
+        Ok(Written::Done)
     }
 
     async fn store_code(
@@ -129,16 +130,16 @@ impl CodeStore for InMemoryStore {
         record: &CodeRecord,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("store_code")?;
         if !state.count(counters) {
-            return Ok(false);
+            return Ok(Written::Stale);
         }
         state.codes.insert(record.phone.clone(), record.clone());
         state
             .messages
             .put(message.map(std::slice::from_ref).unwrap_or_default());
-        Ok(true)
+        Ok(Written::Done)
     }
 
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {
@@ -166,7 +167,7 @@ impl CodeStore for InMemoryStore {
         code: &CodeRecord,
         now: Timestamp,
         token: &ResetTokenRecord,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("exchange_code")?;
         let usable = state.codes.get(&code.phone).is_some_and(|stored| {
             stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
@@ -177,7 +178,7 @@ impl CodeStore for InMemoryStore {
             .is_some_and(|user| user.phone.as_ref() == Some(&code.phone) && user.may_recover());
         let fresh = !state.tokens.iter().any(|t| t.digest == token.digest);
         if !usable || !eligible || !fresh {
-            return Ok(false);
+            return Ok(Written::Stale);
         }
         state.codes.remove(&code.phone);
         // The link the account had before stops working; its record stays
@@ -186,6 +187,6 @@ impl CodeStore for InMemoryStore {
             user.active_reset = Some(token.digest.clone());
         }
         state.tokens.push(token.clone());
-        Ok(true)
+        Ok(Written::Done)
     }
 }

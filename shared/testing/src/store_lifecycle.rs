@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::store::{InMemoryStore, State};
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming,
 };
@@ -79,17 +80,17 @@ impl AccountLifecycle for InMemoryStore {
         user: &UserAccount,
         disabled: bool,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("set_disabled")?;
         let Some(stored) = state.users.get_mut(&user.id) else {
-            return Ok(false);
+            return Ok(Written::Stale);
         };
         stored.disabled = disabled;
         if disabled {
             kill_link_and_code(&mut state, &user.id);
         }
         state.messages.put(messages);
-        Ok(true)
+        Ok(Written::Done)
     }
 
     async fn lock(
@@ -98,30 +99,30 @@ impl AccountLifecycle for InMemoryStore {
         changed_at: Timestamp,
         now: Timestamp,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("lock_account")?;
         let Some(stored) = state.users.get_mut(&user.id) else {
-            return Ok(false);
+            return Ok(Written::Stale);
         };
         if stored.password_changed_at != Some(changed_at) {
-            return Ok(false);
+            return Ok(Written::Stale);
         }
         stored.disabled = true;
         stored.password_hash = None;
         stored.locked_at = Some(now);
         kill_link_and_code(&mut state, &user.id);
         state.messages.put(messages);
-        Ok(true)
+        Ok(Written::Done)
     }
 
     async fn delete(
         &self,
         user: &UserAccount,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut state = self.guard("delete_user")?;
         let Some(stored) = state.users.remove(&user.id) else {
-            return Ok(false);
+            return Ok(Written::Stale);
         };
         state.logins.remove(&stored.login);
         if let Some(email) = &stored.email {
@@ -137,7 +138,7 @@ impl AccountLifecycle for InMemoryStore {
         }
         state.messages.remove_all_of(&user.id);
         state.messages.put(messages);
-        Ok(true)
+        Ok(Written::Done)
     }
 }
 

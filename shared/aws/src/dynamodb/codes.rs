@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use super::DynamoDbStore;
 use super::layout::{self, expr, n, s};
 use crate::dependency_error;
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     CodeStore, CounterKey, CounterUpdate, DependencyError, OutboxItem, RequestState, UserStore,
     WrongAttempt,
@@ -28,7 +29,7 @@ impl CodeStore for DynamoDbStore {
             AccountLookup::Phone(phone) => layout::phone_key(phone),
         };
         let mut keys = vec![pointer_key];
-        keys.extend(rate_keys.iter().map(|name| layout::rate_key(name)));
+        keys.extend(rate_keys.iter().map(layout::rate_key));
         let found = self.batch_get_in_order(OP, keys).await?;
         let counters = rate_keys
             .iter()
@@ -55,7 +56,7 @@ impl CodeStore for DynamoDbStore {
             .map(|kind| CounterKey::account(kind, &id))
             .collect();
         let mut keys = vec![layout::user_key(&id)];
-        keys.extend(names.iter().map(|name| layout::rate_key(name)));
+        keys.extend(names.iter().map(layout::rate_key));
         let found = self.batch_get_in_order(OP, keys).await?;
         let account = match &found[0] {
             Some(item) => Some(layout::account_from_item(item)?),
@@ -77,16 +78,18 @@ impl CodeStore for DynamoDbStore {
         &self,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "record_hits";
         let mut items = self.counter_puts(counters, OP)?;
         items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
         if items.is_empty() {
-            return Ok(true);
+            return Ok(Written::Done);
         }
         match self.transact(OP, items).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => Ok(false),
+            Ok(()) => Ok(Written::Done),
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => {
+                Ok(Written::Stale)
+            }
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
     }
@@ -96,7 +99,7 @@ impl CodeStore for DynamoDbStore {
         record: &CodeRecord,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "store_code";
         let code = layout::code_item(record);
         if counters.is_empty() && message.is_none() {
@@ -107,15 +110,17 @@ impl CodeStore for DynamoDbStore {
                 .send()
                 .await
                 .map_err(|err| dependency_error(OP, &err))?;
-            return Ok(true);
+            return Ok(Written::Done);
         }
         let mut items = vec![self.put(code, OP)?];
         items.extend(self.counter_puts(counters, OP)?);
         items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
         match self.transact(OP, items).await? {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Written::Done),
             // A counter moved under us (or is being moved right now).
-            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => Ok(false),
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => {
+                Ok(Written::Stale)
+            }
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
     }
@@ -172,7 +177,7 @@ impl CodeStore for DynamoDbStore {
         code: &CodeRecord,
         now: Timestamp,
         token: &ResetTokenRecord,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "exchange_code";
         let consume = self.delete_if(layout::code_key(&code.phone), OP, |delete| {
             delete
@@ -194,8 +199,8 @@ impl CodeStore for DynamoDbStore {
         })?;
         let items = vec![consume, self.put_new(layout::token_item(token), OP)?, point];
         match self.transact(OP, items).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.condition_failed() => Ok(false),
+            Ok(()) => Ok(Written::Done),
+            Err(cancelled) if cancelled.condition_failed() => Ok(Written::Stale),
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
     }

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use super::DynamoDbStore;
 use super::layout::{self, Item, expr, s};
 use crate::dependency_error;
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming,
 };
@@ -27,7 +28,7 @@ impl DynamoDbStore {
         user: &UserAccount,
         kills: bool,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         let mut items = vec![update];
         if kills {
             if let Some(active) = &user.active_reset {
@@ -39,8 +40,8 @@ impl DynamoDbStore {
         }
         items.extend(self.outbox_puts(messages, operation)?);
         match self.transact(operation, items).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
+            Ok(()) => Ok(Written::Done),
+            Err(cancelled) if cancelled.failed_at(0) => Ok(Written::Stale),
             Err(cancelled) => Err(cancelled.into_error(operation)),
         }
     }
@@ -136,7 +137,7 @@ impl AccountLifecycle for DynamoDbStore {
         user: &UserAccount,
         disabled: bool,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "set_disabled";
         let update = self.update(layout::user_key(&user.id), OP, |u| {
             let u = u.condition_expression(expr::PRESENT);
@@ -157,7 +158,7 @@ impl AccountLifecycle for DynamoDbStore {
         changed_at: Timestamp,
         now: Timestamp,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "lock_account";
         let update = self.update(layout::user_key(&user.id), OP, |u| {
             u.condition_expression(expr::PASSWORD_CHANGED_AT)
@@ -173,7 +174,7 @@ impl AccountLifecycle for DynamoDbStore {
         &self,
         user: &UserAccount,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "delete_user";
         // The account's own items, in the transaction that deletes it.
         let mut account = vec![
@@ -219,8 +220,8 @@ impl AccountLifecycle for DynamoDbStore {
             account.push(self.delete(key, OP)?);
         }
         match self.transact(OP, account).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
+            Ok(()) => Ok(Written::Done),
+            Err(cancelled) if cancelled.failed_at(0) => Ok(Written::Stale),
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
     }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use super::layout::{self, Item, expr, n, s};
 use super::{DynamoDbStore, Updated, conditional};
+use recovery_core::ports::Written;
 use recovery_core::ports::{CreateAccountError, DependencyError, OutboxItem, UserStore};
 use recovery_domain::{
     EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, Timestamp, UserAccount, UserId,
@@ -71,7 +72,7 @@ impl UserStore for DynamoDbStore {
         new_hash: &PasswordHash,
         now: Timestamp,
         notices: &[OutboxItem],
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "replace_password";
         let store_hash = self.update(layout::user_key(&user.id), OP, |update| {
             update
@@ -89,8 +90,8 @@ impl UserStore for DynamoDbStore {
         }
         items.extend(self.outbox_puts(notices, OP)?);
         match self.transact(OP, items).await? {
-            Ok(()) => Ok(true),
-            Err(cancelled) if cancelled.failed_at(0) => Ok(false),
+            Ok(()) => Ok(Written::Done),
+            Err(cancelled) if cancelled.failed_at(0) => Ok(Written::Stale),
             Err(cancelled) => Err(cancelled.into_error(OP)),
         }
     }
@@ -100,7 +101,7 @@ impl UserStore for DynamoDbStore {
         user: &UserAccount,
         old: &PasswordHash,
         new: &PasswordHash,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Written, DependencyError> {
         const OP: &str = "upgrade_hash";
         let result = self
             .client
@@ -113,7 +114,10 @@ impl UserStore for DynamoDbStore {
             .expression_attribute_values(":new", s(new.expose_phc()))
             .send()
             .await;
-        Ok(matches!(conditional(OP, result)?, Updated::Yes))
+        Ok(match conditional(OP, result)? {
+            Updated::Yes => Written::Done,
+            Updated::No(_) => Written::Stale,
+        })
     }
 
     async fn create(

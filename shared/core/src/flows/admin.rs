@@ -10,6 +10,7 @@ use tracing::error;
 pub use super::audit::AdminAction;
 use super::audit::Requester;
 use super::{Administration, Channel};
+use crate::ports::Written;
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 use recovery_domain::{
     AccountLookup, ChangeSource, EmailAddress, EmailTrouble, Language, Locale, LoginName,
@@ -196,10 +197,11 @@ impl Administration {
                 )
                 .await
                 .map_err(|e| AdminError::unavailable(&e))?;
-            if !self
+            if self
                 .users
                 .replace_password(&account, &hash, now, &notices)
                 .await?
+                == Written::Stale
             {
                 return Err(AdminError::UserNotFound);
             }

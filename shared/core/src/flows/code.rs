@@ -3,6 +3,7 @@
 use tracing::info;
 
 use super::Recovery;
+use crate::ports::Written;
 use crate::ports::{DependencyError, WrongAttempt};
 use recovery_domain::{
     PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, TokenPurpose,
@@ -73,10 +74,11 @@ impl Recovery {
             ResetTokenRecord::issue(&token, &user_id, TokenPurpose::SmsCode, now, lifetime);
         // The store checks the account (still this number's, and may
         // recover) in the same transaction that consumes the code.
-        if !self
+        if self
             .codes
             .exchange_code(&record, now, &token_record)
             .await?
+            == Written::Stale
         {
             return Err(VerifyCodeError::InvalidCode);
         }

@@ -10,6 +10,7 @@ use tracing::{info, warn};
 
 use super::Recovery;
 use super::limits::{RATE_ATTEMPTS, Round};
+use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, RateCounter};
 use recovery_domain::{
     AccountLookup, Backoff, HashError, Password, PasswordHash, Timestamp, UserAccount, UserId,
@@ -84,7 +85,7 @@ impl Recovery {
                     hits.clone(),
                     now.plus_seconds(Backoff::SIGN_IN.window_seconds),
                 );
-                if !self.codes.record_hits(&[update], None).await? {
+                if self.codes.record_hits(&[update], None).await? == Written::Stale {
                     return Ok(Round::Again);
                 }
                 let counted = RateCounter {
@@ -156,8 +157,10 @@ impl Recovery {
             }
         };
         match self.users.upgrade_hash(account, stored, &new).await {
-            Ok(true) => info!(user_id = %account.id, "password hash upgraded to Argon2id"),
-            Ok(false) => info!(user_id = %account.id, "hash changed meanwhile; not upgraded"),
+            Ok(Written::Done) => info!(user_id = %account.id, "password hash upgraded to Argon2id"),
+            Ok(Written::Stale) => {
+                info!(user_id = %account.id, "hash changed meanwhile; not upgraded")
+            }
             Err(err) => warn!(error = %err, "a hash was not upgraded"),
         }
     }

@@ -10,6 +10,7 @@ use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
 use super::{Administration, SealError};
 use crate::ports::DetailsUpdate;
+use crate::ports::Written;
 use recovery_domain::{
     AccountLookup, EmailAddress, EmailTrouble, Locale, PhoneNumber, Timestamp, UserAccount, UserId,
 };
@@ -186,7 +187,7 @@ impl Administration {
                 .seal_event(&account, kind, "administrator", now)
                 .await
                 .map_err(event_error)?;
-            if !lifecycle.set_disabled(&account, disabled, &[event]).await? {
+            if lifecycle.set_disabled(&account, disabled, &[event]).await? == Written::Stale {
                 return Err(AdminError::UserNotFound);
             }
             account.disabled = disabled;
@@ -208,7 +209,7 @@ impl Administration {
             .seal_event(&account, EventKind::AccountEnabled, "administrator", now)
             .await
             .map_err(event_error)?;
-        if !lifecycle.set_disabled(&account, false, &[event]).await? {
+        if lifecycle.set_disabled(&account, false, &[event]).await? == Written::Stale {
             return Err(AdminError::UserNotFound);
         }
         account.disabled = false;
@@ -236,7 +237,7 @@ impl Administration {
                 .seal_event(&account, EventKind::AccountDeleted, "administrator", now)
                 .await
                 .map_err(event_error)?;
-            if !lifecycle.delete(&account, &[event]).await? {
+            if lifecycle.delete(&account, &[event]).await? == Written::Stale {
                 return Err(AdminError::UserNotFound);
             }
             info!(user_id = %account.id, "account deleted");

@@ -11,6 +11,7 @@ use tracing::{error, info, warn};
 use super::audit::Requester;
 use super::{Administration, Recovery, SealError};
 use crate::ports::DependencyError;
+use crate::ports::Written;
 use recovery_domain::{LockClaim, Timestamp, UserAccount, iso8601_millis};
 use recovery_messages::EventKind;
 
@@ -134,10 +135,11 @@ impl Administration {
         let event = self
             .seal_event(account, EventKind::AccountDisabled, "not_me", now)
             .await?;
-        if !self
+        if self
             .lifecycle
             .lock(account, claim.changed_at, now, std::slice::from_ref(&event))
             .await?
+            == Written::Stale
         {
             warn!(user_id = %account.id, "lock refused: the password changed meanwhile");
             return Err(LockError::InvalidLink);

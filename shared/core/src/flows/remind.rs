@@ -10,6 +10,7 @@ use super::request::{Caller, FlowError, ResetRequestOutcome, email_counter};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::OutboxItem;
+use crate::ports::Written;
 use recovery_domain::{AccountLookup, Language, UserAccount};
 use recovery_messages::{MessageKind, email, sms};
 
@@ -72,7 +73,7 @@ impl Recovery {
                         }
                     }
                 };
-                if !self.codes.record_hits(&updates, message.as_ref()).await? {
+                if self.codes.record_hits(&updates, message.as_ref()).await? == Written::Stale {
                     return Ok(Round::Again);
                 }
                 match outcome.user_id() {

@@ -6,6 +6,7 @@ use tracing::{error, info};
 use super::limits::{Round, counters_kept_moving, hit, keys, request_limits, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
+use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, IssueOutcome, RateCounter};
 use recovery_domain::{
     AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
@@ -170,7 +171,7 @@ impl Recovery {
                         }
                     }
                 };
-                if !self.codes.record_hits(&updates, None).await? {
+                if self.codes.record_hits(&updates, None).await? == Written::Stale {
                     return Ok(Round::Again);
                 }
                 match quiet.user_id() {
@@ -267,7 +268,9 @@ impl Recovery {
                 .record_hits(counters, Some(&item))
                 .await
                 .map_err(SendFailure::Store)?;
-            return Ok(stored.then_some(ResetRequestOutcome::ProviderNoticeSent(id)));
+            return Ok(
+                (stored == Written::Done).then_some(ResetRequestOutcome::ProviderNoticeSent(id))
+            );
         }
         let lifetime = self.settings.reset_token_lifetime_seconds;
         let token = ResetToken::generate(self.random.as_ref()).map_err(SendFailure::Random)?;

@@ -7,6 +7,7 @@ use super::limits::{Round, counters_kept_moving, keys, request_limits, within};
 use super::request::{Caller, FlowError, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::OutboxItem;
+use crate::ports::Written;
 use recovery_domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
 use recovery_messages::{MessageKind, sms};
 
@@ -70,7 +71,7 @@ impl Recovery {
                     .codes
                     .store_code(&record, &updates, message.as_ref())
                     .await?;
-                Ok::<_, FlowError>(if written {
+                Ok::<_, FlowError>(if written == Written::Done {
                     Round::Done(Ok(state.account))
                 } else {
                     Round::Again

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{DependencyError, OutboxItem};
+use super::{DependencyError, OutboxItem, Written};
 use recovery_domain::{Timestamp, UserAccount};
 
 /// How changing an account's details ended.
@@ -42,7 +42,7 @@ pub trait AccountLifecycle: Send + Sync {
         user: &UserAccount,
         disabled: bool,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
     /// Locks the account for its owner ("This was not me"), provided its
     /// password is still the one set at `changed_at`: disabled, its password
     /// gone, its link and code dead, `locked_at` set to `now`, and
@@ -54,7 +54,7 @@ pub trait AccountLifecycle: Send + Sync {
         changed_at: Timestamp,
         now: Timestamp,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
     /// Deletes the account and every item that names it: its lookup items,
     /// link, code, rate counters and outbox messages; then puts `messages`
     /// (events, which name no contact detail) in the outbox. `false` when it
@@ -63,5 +63,5 @@ pub trait AccountLifecycle: Send + Sync {
         &self,
         user: &UserAccount,
         messages: &[OutboxItem],
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
 }

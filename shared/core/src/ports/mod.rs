@@ -82,7 +82,7 @@ pub trait UserStore: Send + Sync {
         new_hash: &PasswordHash,
         now: Timestamp,
         notices: &[OutboxItem],
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
     /// Replaces `user`'s password hash `old` by `new` (the same password in
     /// the current scheme), provided the account still holds `old`: a
     /// password changed meanwhile wins. Not a password change: nothing else
@@ -92,7 +92,7 @@ pub trait UserStore: Send + Sync {
         user: &UserAccount,
         old: &PasswordHash,
         new: &PasswordHash,
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
     /// Creates an account whose login, email and phone no other account has,
     /// at `now`. A refused account leaves nothing behind.
     async fn create(
@@ -202,6 +202,17 @@ pub enum WrongAttempt {
     Stale,
 }
 
+/// What became of a write conditioned on what a request read: done, or
+/// refused because what it was conditioned on no longer holds (each method
+/// says what: the account gone, its password changed, a counter moved, a
+/// code used), and then nothing of it was written.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    Stale,
+}
+
 /// SMS codes and the rate counters of forgot requests.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
@@ -221,7 +232,7 @@ pub trait CodeStore: Send + Sync {
         &self,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
     /// Atomically: stores `record` as the number's only code, replacing any
     /// earlier one, each counter's write, and `message` (the code, or a
     /// notice) in the outbox, provided every counter's write still holds.
@@ -231,7 +242,7 @@ pub trait CodeStore: Send + Sync {
         record: &CodeRecord,
         counters: &[CounterUpdate<'_>],
         message: Option<&OutboxItem>,
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
     /// Takes one attempt off `record`, if it is still the number's code and
     /// has attempts left.
@@ -249,7 +260,7 @@ pub trait CodeStore: Send + Sync {
         code: &CodeRecord,
         now: Timestamp,
         token: &ResetTokenRecord,
-    ) -> Result<bool, DependencyError>;
+    ) -> Result<Written, DependencyError>;
 }
 
 /// Sends a text message; answers the provider's message id.

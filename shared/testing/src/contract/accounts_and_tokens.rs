@@ -111,11 +111,12 @@ pub async fn a_hash_is_upgraded_only_while_the_account_still_holds_it(store: Arc
     let (user, record, _) = with_link_and_code(&*store).await;
     let user = reread(&*store, &user).await;
     let old = user.password_hash.clone().unwrap();
-    assert!(
+    assert_eq!(
         store
             .upgrade_hash(&user, &old, &hash("upgraded"))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let after = reread(&*store, &user).await;
     assert_eq!(
@@ -126,17 +127,19 @@ pub async fn a_hash_is_upgraded_only_while_the_account_still_holds_it(store: Arc
     assert_eq!(after.password_changed_at, user.password_changed_at);
     assert_eq!(after.active_reset, Some(record.digest.clone()));
     // A reset meanwhile wins: the upgrade of the hash read before it is refused.
-    assert!(
+    assert_eq!(
         store
             .replace_password(&after, &hash("reset"), at(T0 + 5), &[])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
-    assert!(
-        !store
+    assert_eq!(
+        store
             .upgrade_hash(&after, &hash("upgraded"), &hash("late"))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     let last = reread(&*store, &user).await;
     assert_eq!(
@@ -148,11 +151,12 @@ pub async fn a_hash_is_upgraded_only_while_the_account_still_holds_it(store: Arc
 pub async fn replacing_a_password_kills_the_token_and_code_of_the_account(store: Arc<impl Store>) {
     let (user, record, number) = with_link_and_code(&*store).await;
     let user = reread(&*store, &user).await;
-    assert!(
+    assert_eq!(
         store
             .replace_password(&user, &hash("direct"), at(T0 + 5), &[])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let after = reread(&*store, &user).await;
     assert_eq!(
@@ -170,11 +174,12 @@ pub async fn replacing_a_password_kills_the_token_and_code_of_the_account(store:
     let gone = TestAccount::new("ghost")
         .new_account()
         .open(UserId::from_stored("ghost"));
-    assert!(
-        !store
+    assert_eq!(
+        store
             .replace_password(&gone, &hash("x"), at(T0), &[])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     assert!(
         store.get(&gone.id).await.unwrap().is_none(),

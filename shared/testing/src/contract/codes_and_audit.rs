@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use recovery_core::ports::Written;
 use recovery_core::ports::{CounterKey, RequestState};
 use recovery_domain::AccountLookup;
 
@@ -11,10 +12,16 @@ use recovery_domain::AccountLookup;
 pub async fn codes_are_replaced_by_newer_ones(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let first = code(None, &number, "123456", T0);
-    assert!(store.store_code(&first, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&first, &[], None).await.unwrap(),
+        Written::Done
+    );
     assert_eq!(store.find_code(&number).await.unwrap(), Some(first.clone()));
     let second = code(None, &number, "654321", T0 + 30);
-    assert!(store.store_code(&second, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&second, &[], None).await.unwrap(),
+        Written::Done
+    );
     assert_eq!(store.find_code(&number).await.unwrap(), Some(second));
     assert_eq!(
         store.record_wrong_attempt(&first).await.unwrap(),
@@ -32,7 +39,10 @@ pub async fn codes_are_replaced_by_newer_ones(store: Arc<impl Store>) {
 pub async fn wrong_attempts_count_down_to_a_burned_code(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let record = code(None, &number, "123456", T0);
-    assert!(store.store_code(&record, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&record, &[], None).await.unwrap(),
+        Written::Done
+    );
     for left in (0..5).rev() {
         assert_eq!(
             store.record_wrong_attempt(&record).await.unwrap(),
@@ -48,11 +58,12 @@ pub async fn wrong_attempts_count_down_to_a_burned_code(store: Arc<impl Store>) 
     let burned = store.find_code(&number).await.unwrap().unwrap();
     assert_eq!(burned.attempts_left, 0);
     let (_, record_for_nobody) = token(&account(&*store, "ada", Some(NUMBER)).await, T0, 600);
-    assert!(
-        !store
+    assert_eq!(
+        store
             .exchange_code(&burned, at(T0 + 1), &record_for_nobody)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
 }
 
@@ -67,15 +78,19 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
         .unwrap();
     let user = reread(&*store, &user).await;
     let sent = code(Some(&user), &number, "123456", T0);
-    assert!(store.store_code(&sent, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&sent, &[], None).await.unwrap(),
+        Written::Done
+    );
 
     // Expired: refused, nothing changes.
     let (_, late) = token(&user, T0 + 60, 600);
-    assert!(
-        !store
+    assert_eq!(
+        store
             .exchange_code(&sent, at(T0 + 60), &late)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     assert!(store.find_code(&number).await.unwrap().is_some());
     assert!(store.find(&late.digest).await.unwrap().is_none());
@@ -96,7 +111,7 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
     let mut winners = Vec::new();
     for task in tasks {
         let (exchanged, token) = task.await.unwrap();
-        if exchanged {
+        if exchanged == Written::Done {
             winners.push(token);
         }
     }
@@ -139,14 +154,18 @@ pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may
     ];
     for (user, number) in cases {
         let sent = code(Some(&user), &number, "123456", T0);
-        assert!(store.store_code(&sent, &[], None).await.unwrap());
+        assert_eq!(
+            store.store_code(&sent, &[], None).await.unwrap(),
+            Written::Done
+        );
         let (_, record) = token(&user, T0 + 10, 600);
         let login = user.login.as_str();
-        assert!(
-            !store
+        assert_eq!(
+            store
                 .exchange_code(&sent, at(T0 + 10), &record)
                 .await
                 .unwrap(),
+            Written::Stale,
             "{login}"
         );
         assert!(
@@ -199,18 +218,23 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
             .collect()
     }
     let written = code(None, &number, "111111", T0);
-    assert!(
+    assert_eq!(
         store
             .store_code(&written, &updates(&first, T0), None)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let late = code(None, &number, "222222", T0 + 1);
     let refused = store
         .store_code(&late, &updates(&stale, T0 + 1), None)
         .await
         .unwrap();
-    assert!(!refused, "a write from a stale read is refused");
+    assert_eq!(
+        refused,
+        Written::Stale,
+        "a write from a stale read is refused"
+    );
     assert_eq!(
         store.find_code(&number).await.unwrap().unwrap().mac,
         written.mac,
@@ -224,11 +248,12 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
         assert_eq!(counter.hits, vec![T0]);
         assert_eq!(counter.version, 1);
     }
-    assert!(
+    assert_eq!(
         store
             .store_code(&late, &updates(&now, T0 + 1), None)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
 }
 

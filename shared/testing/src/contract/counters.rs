@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::{OTHER_NUMBER, T0, account, at, message, reread, token};
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     CounterChange, CounterKey, CounterUpdate, IssueOutcome, RateCounter, RequestState, Store,
 };
@@ -53,7 +54,10 @@ pub async fn a_request_reads_its_counters_the_account_and_the_accounts_counters(
         .load_request(&lookups[0], &keys, &["emails"])
         .await
         .unwrap();
-    assert!(store.record_hits(&hits(&state, T0), None).await.unwrap());
+    assert_eq!(
+        store.record_hits(&hits(&state, T0), None).await.unwrap(),
+        Written::Done
+    );
     let again = store
         .load_request(&lookups[1], &keys, &["emails"])
         .await
@@ -100,22 +104,24 @@ pub async fn hits_are_written_with_the_link_or_the_notice_or_nothing_is(store: A
     assert_eq!(reread(&*store, &user).await.active_reset, Some(link.digest));
     assert_eq!(store.messages(&user.id, 10).await.unwrap().len(), 1);
     // Hits alone, with a notice or without, from a stale read: nothing.
-    assert!(
-        !store
+    assert_eq!(
+        store
             .record_hits(&hits(&stale, T0 + 2), Some(&message(&user, T0 + 2)))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     assert_eq!(store.messages(&user.id, 10).await.unwrap().len(), 1);
     let now = store
         .load_request(&lookup, &keys, &["emails"])
         .await
         .unwrap();
-    assert!(
+    assert_eq!(
         store
             .record_hits(&hits(&now, T0 + 3), Some(&message(&user, T0 + 3)))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     assert_eq!(store.messages(&user.id, 10).await.unwrap().len(), 2);
     let after = store
@@ -151,11 +157,12 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
     let read = read_counter(&*store, key).await;
     assert_eq!((read.hits.len(), read.version), (0, 0));
     for n in 0..3 {
-        assert!(
+        assert_eq!(
             store
                 .record_hits(&[add(&read, T0 + n, 2)], None)
                 .await
                 .unwrap(),
+            Written::Done,
             "hit {n} lands beside the others"
         );
     }
@@ -163,7 +170,7 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
         .record_hits(&[add(&read, T0 + 3, 2)], Some(&message(&user, T0 + 3)))
         .await
         .unwrap();
-    assert!(!refused, "the fourth finds the window full");
+    assert_eq!(refused, Written::Stale, "the fourth finds the window full");
     assert!(store.messages(&user.id, 10).await.unwrap().is_empty());
     let after = read_counter(&*store, key).await;
     let mut hits = after.hits.clone();
@@ -171,11 +178,12 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
     assert_eq!(hits, vec![T0, T0 + 1, T0 + 2]);
     assert_eq!(after.version, 1, "added hits keep the version");
     // A read of the three adds with room for one more.
-    assert!(
+    assert_eq!(
         store
             .record_hits(&[add(&after, T0 + 4, 3)], Some(&message(&user, T0 + 4)))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     assert_eq!(store.messages(&user.id, 10).await.unwrap().len(), 1);
     assert_eq!(read_counter(&*store, key).await.hits.len(), 4);
@@ -187,36 +195,50 @@ pub async fn a_replacing_write_and_an_added_hit_from_one_read_never_both_land(
     let key = &CounterKey::address("198.51.100.8");
     let fresh = read_counter(&*store, key).await;
     let first = CounterUpdate::replace(&fresh, vec![T0], at(T0 + 900));
-    assert!(store.record_hits(&[first], None).await.unwrap());
+    assert_eq!(
+        store.record_hits(&[first], None).await.unwrap(),
+        Written::Done
+    );
     // Two requests read [T0] at version 1; one adds, then the other's
     // replacing write (which would drop the added hit) is refused.
     let a = read_counter(&*store, key).await;
     let b = read_counter(&*store, key).await;
     assert_eq!((a.hits.as_slice(), a.version), (&[T0][..], 1));
-    assert!(
+    assert_eq!(
         store
             .record_hits(&[add(&a, T0 + 1, 5)], None)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let dropped = CounterUpdate::replace(&b, vec![T0 + 2], at(T0 + 900));
-    assert!(!store.record_hits(&[dropped], None).await.unwrap());
+    assert_eq!(
+        store.record_hits(&[dropped], None).await.unwrap(),
+        Written::Stale
+    );
     let c = read_counter(&*store, key).await;
     assert_eq!((c.hits.as_slice(), c.version), (&[T0, T0 + 1][..], 1));
     // A replacing write of the counter as read lands, a version on; a hit
     // added from a read before it is refused.
     let d = read_counter(&*store, key).await;
     let pruned = CounterUpdate::replace(&d, vec![T0 + 1, T0 + 3], at(T0 + 900));
-    assert!(store.record_hits(&[pruned], None).await.unwrap());
-    assert!(
-        !store
+    assert_eq!(
+        store.record_hits(&[pruned], None).await.unwrap(),
+        Written::Done
+    );
+    assert_eq!(
+        store
             .record_hits(&[add(&c, T0 + 4, 5)], None)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     let e = read_counter(&*store, key).await;
     assert_eq!((e.hits.as_slice(), e.version), (&[T0 + 1, T0 + 3][..], 2));
     // A replacing write from a read of nothing, once something is there.
     let late = CounterUpdate::replace(&fresh, vec![T0 + 5], at(T0 + 900));
-    assert!(!store.record_hits(&[late], None).await.unwrap());
+    assert_eq!(
+        store.record_hits(&[late], None).await.unwrap(),
+        Written::Stale
+    );
 }

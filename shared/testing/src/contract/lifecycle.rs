@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::*;
+use recovery_core::ports::Written;
 use recovery_core::ports::{CounterUpdate, DetailsUpdate, counters_naming};
 use recovery_domain::{AccountLookup, EmailAddress, Locale};
 
@@ -124,11 +125,12 @@ pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: A
     let (ada, record, number) = with_link_and_code(&*store).await;
     let ada = reread(&*store, &ada).await;
     let event = message(&ada, T0 + 1);
-    assert!(
+    assert_eq!(
         store
             .set_disabled(&ada, true, std::slice::from_ref(&event))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let stored = reread(&*store, &ada).await;
     assert!(stored.disabled);
@@ -139,21 +141,23 @@ pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: A
     assert!(keys.contains(&event.key), "the event goes with the change");
 
     let enabled = message(&ada, T0 + 2);
-    assert!(
+    assert_eq!(
         store
             .set_disabled(&stored, false, &[enabled])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     assert!(!reread(&*store, &ada).await.disabled);
 
     let gone = account(&*store, "gone", None).await;
-    assert!(store.delete(&gone, &[]).await.unwrap());
-    assert!(
-        !store
+    assert_eq!(store.delete(&gone, &[]).await.unwrap(), Written::Done);
+    assert_eq!(
+        store
             .set_disabled(&gone, true, &[message(&gone, T0)])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     assert!(
         store.messages(&gone.id, 10).await.unwrap().is_empty(),
@@ -166,11 +170,12 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
 ) {
     // A password changed at T0, then a link and a code.
     let ada = account(&*store, "ada", Some(NUMBER)).await;
-    assert!(
+    assert_eq!(
         store
             .replace_password(&ada, &hash("set by someone"), at(T0), &[])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let ada = reread(&*store, &ada).await;
     assert_eq!(ada.password_changed_at, Some(at(T0)));
@@ -181,23 +186,27 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
         .unwrap();
     let number = phone(NUMBER);
     let sent = code(Some(&ada), &number, "123456", T0 + 1);
-    assert!(store.store_code(&sent, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&sent, &[], None).await.unwrap(),
+        Written::Done
+    );
     let ada = reread(&*store, &ada).await;
 
     // A lock for another change writes nothing.
     let event = message(&ada, T0 + 2);
     let stale = store.lock(&ada, at(T0 - 60), at(T0 + 2), std::slice::from_ref(&event));
-    assert!(!stale.await.unwrap());
+    assert_eq!(stale.await.unwrap(), Written::Stale);
     let untouched = reread(&*store, &ada).await;
     assert!(!untouched.disabled && untouched.password_hash.is_some());
     assert!(!message_keys(&*store, &ada).await.contains(&event.key));
 
     // The lock for this change: disabled, no password, no link, no code.
-    assert!(
+    assert_eq!(
         store
             .lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let locked = reread(&*store, &ada).await;
     assert!(locked.disabled);
@@ -216,14 +225,20 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
     assert!(message_keys(&*store, &ada).await.contains(&event.key));
 
     // Enabled again, it stays without a password and remembers the lock.
-    assert!(store.set_disabled(&locked, false, &[]).await.unwrap());
+    assert_eq!(
+        store.set_disabled(&locked, false, &[]).await.unwrap(),
+        Written::Done
+    );
     let enabled = reread(&*store, &ada).await;
     assert!(!enabled.disabled && enabled.password_hash.is_none());
     assert_eq!(enabled.locked_at, Some(at(T0 + 2)));
 
     let gone = account(&*store, "gone", None).await;
-    assert!(store.delete(&gone, &[]).await.unwrap());
-    assert!(!store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap());
+    assert_eq!(store.delete(&gone, &[]).await.unwrap(), Written::Done);
+    assert_eq!(
+        store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap(),
+        Written::Stale
+    );
 }
 
 pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Store>) {
@@ -238,18 +253,22 @@ pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Stor
         .iter()
         .map(|counter| CounterUpdate::replace(counter, vec![T0], at(T0 + 86_400)))
         .collect();
-    assert!(store.record_hits(&updates, None).await.unwrap());
+    assert_eq!(
+        store.record_hits(&updates, None).await.unwrap(),
+        Written::Done
+    );
     for n in 0..3 {
         store.enqueue(&message(&ada, T0 + n)).await.unwrap();
     }
     let bob = account(&*store, "bob", Some(OTHER_NUMBER)).await;
 
     let event = message(&ada, T0 + 10);
-    assert!(
+    assert_eq!(
         store
             .delete(&ada, std::slice::from_ref(&event))
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     assert!(store.get(&ada.id).await.unwrap().is_none());
     assert!(store.find_by_login(&ada.login).await.unwrap().is_none());
@@ -272,7 +291,11 @@ pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Stor
     );
     let left = message_keys(&*store, &ada).await;
     assert_eq!(left, vec![event.key], "only the deletion's event is left");
-    assert!(!store.delete(&ada, &[]).await.unwrap(), "already gone");
+    assert_eq!(
+        store.delete(&ada, &[]).await.unwrap(),
+        Written::Stale,
+        "already gone"
+    );
     assert_eq!(
         details(&reread(&*store, &bob).await),
         details(&bob),

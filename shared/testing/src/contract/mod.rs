@@ -3,6 +3,7 @@
 //! DynamoDB store cannot drift apart. A store that breaks it fails the same
 //! case under both.
 
+use recovery_core::ports::Written;
 use recovery_core::ports::{
     AuditRecord, CounterUpdate, CreateAccountError, IssueOutcome, OutboxItem, RedeemOutcome,
     Redemption, Store, WrongAttempt,
@@ -124,7 +125,10 @@ pub(super) async fn with_link_and_code(
         .unwrap();
     let number = phone(NUMBER);
     let sent = code(Some(&user), &number, "123456", T0);
-    assert!(store.store_code(&sent, &[], None).await.unwrap());
+    assert_eq!(
+        store.store_code(&sent, &[], None).await.unwrap(),
+        Written::Done
+    );
     (user, record, number)
 }
 

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::*;
+use recovery_core::ports::Written;
 use recovery_core::ports::{Claim, DeliveryState, MessageStatus};
 use recovery_core::ports::{CounterKey, RequestState};
 use recovery_domain::AccountLookup;
@@ -25,7 +26,10 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
         ..message(&user, T0 + 1)
     };
     let sent = code(Some(&user), &number, "123456", T0 + 1);
-    assert!(store.store_code(&sent, &[], Some(&sms)).await.unwrap());
+    assert_eq!(
+        store.store_code(&sent, &[], Some(&sms)).await.unwrap(),
+        Written::Done
+    );
     let user = reread(&*store, &user).await;
     let notice = OutboxItem {
         kind: MessageKind::PasswordChanged,
@@ -44,7 +48,7 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
         kind: MessageKind::PasswordChanged,
         ..message(&user, T0 + 3)
     };
-    assert!(
+    assert_eq!(
         store
             .replace_password(
                 &user,
@@ -53,7 +57,8 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
                 std::slice::from_ref(&by_admin)
             )
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let keys: Vec<String> = listed(&*store, &user)
         .await
@@ -91,18 +96,19 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
             .collect()
     }
     let first = code(Some(&user), &number, "111111", T0);
-    assert!(
+    assert_eq!(
         store
             .store_code(&first, &update(&read), None)
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Done
     );
     let stale = code(Some(&user), &number, "222222", T0);
     let moved = store
         .store_code(&stale, &update(&read), Some(&message(&user, T0)))
         .await
         .unwrap();
-    assert!(!moved);
+    assert_eq!(moved, Written::Stale);
     // An account that is gone.
     let gone = UserAccount {
         id: UserId::from_stored("gone"),
@@ -114,11 +120,12 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
         .await
         .unwrap();
     assert_eq!(issued, IssueOutcome::AccountGone);
-    assert!(
-        !store
+    assert_eq!(
+        store
             .replace_password(&gone, &hash("x"), at(T0), &[message(&gone, T0)])
             .await
-            .unwrap()
+            .unwrap(),
+        Written::Stale
     );
     assert_eq!(listed(&*store, &user).await.len(), before);
     assert!(listed(&*store, &gone).await.is_empty());
