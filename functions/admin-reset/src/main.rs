@@ -4,14 +4,14 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use recovery_edges::config::Function;
-use recovery_edges::{AppConfig, admin_event};
+use recovery_edges::{FlowsConfig, admin_event};
 use recovery_wiring as wiring;
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     recovery_edges::logging::init();
-    let config = AppConfig::from_env(Function::AdminReset)?;
+    let config = FlowsConfig::from_env(Function::AdminReset)?;
     let sdk = wiring::load_sdk_config(Function::AdminReset.name());
     let recovery = wiring::administration(&sdk, &config);
     let recovery = &recovery;

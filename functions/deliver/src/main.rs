@@ -6,14 +6,14 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use recovery_edges::config::Function;
-use recovery_edges::{AppConfig, delivery_event};
+use recovery_edges::{DeliveryConfig, delivery_event};
 use recovery_wiring as wiring;
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     recovery_edges::logging::init();
-    let config = AppConfig::from_env(Function::Deliver)?;
+    let config = DeliveryConfig::from_env()?;
     let sdk = wiring::load_sdk_config(Function::Deliver.name());
     let delivery = wiring::delivery(&sdk, &config);
     let delivery = &delivery;

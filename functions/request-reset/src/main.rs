@@ -5,13 +5,13 @@
 
 use lambda_http::Error;
 use recovery_edges::config::Function;
-use recovery_edges::{AppConfig, http};
+use recovery_edges::{FlowsConfig, http};
 use recovery_wiring as wiring;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     recovery_edges::logging::init();
-    let config = AppConfig::from_env(Function::RequestReset)?;
+    let config = FlowsConfig::from_env(Function::RequestReset)?;
     let sdk = wiring::load_sdk_config(Function::RequestReset.name());
     let recovery = wiring::recovery(&sdk, &config);
     let recovery = &recovery;

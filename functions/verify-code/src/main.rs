@@ -4,13 +4,13 @@
 
 use lambda_http::Error;
 use recovery_edges::config::Function;
-use recovery_edges::{AppConfig, http};
+use recovery_edges::{FlowsConfig, http};
 use recovery_wiring as wiring;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     recovery_edges::logging::init();
-    let config = AppConfig::from_env(Function::VerifyCode)?;
+    let config = FlowsConfig::from_env(Function::VerifyCode)?;
     let sdk = wiring::load_sdk_config(Function::VerifyCode.name());
     let recovery = wiring::recovery(&sdk, &config);
     let recovery = &recovery;

@@ -5,14 +5,14 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use recovery_edges::config::Function;
-use recovery_edges::{AppConfig, credentials_event};
+use recovery_edges::{FlowsConfig, credentials_event};
 use recovery_wiring as wiring;
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     recovery_edges::logging::init();
-    let config = AppConfig::from_env(Function::VerifyCredentials)?;
+    let config = FlowsConfig::from_env(Function::VerifyCredentials)?;
     let sdk = wiring::load_sdk_config(Function::VerifyCredentials.name());
     let recovery = wiring::recovery(&sdk, &config);
     let recovery = &recovery;

@@ -14,8 +14,8 @@ use local_stack::{
     ensure_table, seed_demo_accounts,
 };
 use recovery_aws::load_sdk_config;
-use recovery_edges::AppConfig;
 use recovery_edges::config::Function;
+use recovery_edges::{DeliveryConfig, FlowsConfig};
 use recovery_wiring as wiring;
 
 #[tokio::main]
@@ -28,9 +28,9 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let (config, deliver, codes) = match (
-        AppConfig::from_env(Function::AdminReset),
-        AppConfig::from_env(Function::Deliver),
-        AppConfig::from_env(Function::VerifyCode),
+        FlowsConfig::from_env(Function::AdminReset),
+        DeliveryConfig::from_env(),
+        FlowsConfig::from_env(Function::VerifyCode),
     ) {
         (Ok(config), Ok(deliver), Ok(codes)) => (config, deliver, codes),
         (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
@@ -44,8 +44,9 @@ async fn main() -> ExitCode {
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-        ensure_secret(&secrets, &config.outbox_secret_id, None).await?;
-        ensure_secret(&secrets, &codes.sms_code_secret_id, None).await?;
+        ensure_secret(&secrets, &deliver.outbox_secret_id, None).await?;
+        let code_secret = codes.secrets.sms_code.as_deref().unwrap_or_default();
+        ensure_secret(&secrets, code_secret, None).await?;
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         ensure_sender(&ses, &sender).await?;
         if let Some(name) = &deliver.email_configuration_set {

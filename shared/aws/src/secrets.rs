@@ -12,15 +12,15 @@ use recovery_core::ports::DependencyError;
 /// `None` for an empty name.
 pub async fn read_secrets(
     sdk: &SdkConfig,
-    [first, second]: [&str; 2],
+    [first, second]: [Option<&str>; 2],
 ) -> [Result<Option<SecretBox<Vec<u8>>>, DependencyError>; 2] {
     async fn named(
         sdk: &SdkConfig,
-        id: &str,
+        id: Option<&str>,
     ) -> Result<Option<SecretBox<Vec<u8>>>, DependencyError> {
         match id {
-            "" => Ok(None),
-            id => read_secret(sdk, id).await.map(Some),
+            None => Ok(None),
+            Some(id) => read_secret(sdk, id).await.map(Some),
         }
     }
     let (first, second) = tokio::join!(named(sdk, first), named(sdk, second));

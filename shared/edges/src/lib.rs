@@ -17,4 +17,4 @@ pub mod delivery_event;
 pub mod http;
 pub mod logging;
 
-pub use config::{AppConfig, ConfigError};
+pub use config::{ConfigError, DeliveryConfig, FlowsConfig};

@@ -14,7 +14,7 @@ use recovery_aws as aws;
 use recovery_core::flows::{Administration, Delivery, KeySet, Keys, Recovery};
 use recovery_core::ports::DependencyError;
 use recovery_domain::{MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
-use recovery_edges::config::AppConfig;
+use recovery_edges::config::{DeliveryConfig, FlowsConfig, SecretIds};
 use recovery_edges::delivery_event::Readers;
 
 pub use recovery_aws::load_sdk_config;
@@ -41,34 +41,29 @@ pub enum WiringError {
 
 /// The self-service flows on DynamoDB, configured by `config`, without the
 /// audit trail, with the keys being read (see [`reading_keys`]).
-pub fn recovery(sdk: &SdkConfig, config: &AppConfig) -> Recovery {
+pub fn recovery(sdk: &SdkConfig, config: &FlowsConfig) -> Recovery {
     Recovery::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
     )
-    .reading_keys(keys_of(sdk, config))
+    .reading_keys(reading_keys(sdk, config.secrets.clone()))
 }
 
 /// As [`recovery`], with the administrator's actions and their audit trail
 /// on the same table.
-pub fn administration(sdk: &SdkConfig, config: &AppConfig) -> Administration {
+pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
     Administration::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
     )
-    .reading_keys(keys_of(sdk, config))
-}
-
-/// The keys of the flows `config` names, being read.
-fn keys_of(sdk: &SdkConfig, config: &AppConfig) -> Keys {
-    reading_keys(sdk, &config.outbox_secret_id, &config.sms_code_secret_id)
+    .reading_keys(reading_keys(sdk, config.secrets.clone()))
 }
 
 /// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS
 /// (as linked), and the outbox key being read.
-pub fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Delivery {
+pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
     Delivery {
         outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         mailer: aws::mailer(
@@ -79,24 +74,29 @@ pub fn delivery(sdk: &SdkConfig, config: &AppConfig) -> Delivery {
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),
         clock: Arc::new(SystemClock),
-        keys: reading_keys(sdk, &config.outbox_secret_id, ""),
+        keys: reading_keys(
+            sdk,
+            SecretIds {
+                outbox: Some(config.outbox_secret_id.clone()),
+                sms_code: None,
+            },
+        ),
     }
 }
 
-/// The outbox key and the SMS code key from the secrets named (none for an
-/// empty name; both read at once), the read started now, on the runtime
+/// The outbox key and the SMS code key from the secrets `ids` names (each
+/// only where named; both read at once), the read started now, on the runtime
 /// this runs on: it goes on while the function asks Lambda for its first
 /// event and runs that event's first store calls, and a flow awaits it only
 /// where it first needs a key. Must be called inside the tokio runtime. A
 /// read that fails is logged and fails the request that awaited it; the
 /// next request reads again.
-pub fn reading_keys(sdk: &SdkConfig, outbox_secret_id: &str, code_secret_id: &str) -> Keys {
+pub fn reading_keys(sdk: &SdkConfig, ids: SecretIds) -> Keys {
     let sdk = sdk.clone();
-    let (outbox_id, code_id) = (outbox_secret_id.to_owned(), code_secret_id.to_owned());
     Keys::reading(Box::new(move || {
-        let (sdk, outbox_id, code_id) = (sdk.clone(), outbox_id.clone(), code_id.clone());
+        let (sdk, ids) = (sdk.clone(), ids.clone());
         Box::pin(async move {
-            keys(&sdk, &outbox_id, &code_id).await.map_err(|err| {
+            keys(&sdk, &ids).await.map_err(|err| {
                 error!(error = %err, "the keys could not be read");
                 err.into_dependency()
             })
@@ -116,14 +116,11 @@ impl WiringError {
 }
 
 #[cfg(feature = "secrets")]
-async fn keys(
-    sdk: &SdkConfig,
-    outbox_secret_id: &str,
-    code_secret_id: &str,
-) -> Result<KeySet, WiringError> {
+async fn keys(sdk: &SdkConfig, ids: &SecretIds) -> Result<KeySet, WiringError> {
     use recovery_domain::{CodeSecret, OutboxKey};
     use secrecy::ExposeSecret;
-    let [outbox, code] = aws::read_secrets(sdk, [outbox_secret_id, code_secret_id]).await;
+    let names = [ids.outbox.as_deref(), ids.sms_code.as_deref()];
+    let [outbox, code] = aws::read_secrets(sdk, names).await;
     let outbox = match outbox? {
         Some(text) => Some(Arc::new(OutboxKey::derive(text.expose_secret())?)),
         None => None,
@@ -138,12 +135,8 @@ async fn keys(
 }
 
 #[cfg(not(feature = "secrets"))]
-async fn keys(
-    _: &SdkConfig,
-    outbox_secret_id: &str,
-    code_secret_id: &str,
-) -> Result<KeySet, WiringError> {
-    if outbox_secret_id.is_empty() && code_secret_id.is_empty() {
+async fn keys(_: &SdkConfig, ids: &SecretIds) -> Result<KeySet, WiringError> {
+    if *ids == SecretIds::default() {
         return Ok(KeySet::default());
     }
     Err(DependencyError::new("get_secret_value", "NotLinked").into())

@@ -4,90 +4,141 @@
 
 use std::time::Duration;
 
-use super::{AppConfig, ConfigError, Function};
+use super::{ConfigError, DeliveryConfig, FlowsConfig, Function, SecretIds};
 use recovery_core::settings::*;
 use recovery_domain::{DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
 
-/// The configuration of `function` from `lookup`: it reads only that
-/// function's variables; the others keep their defaults.
-pub(super) fn read(
+/// The configuration of `function` (one that runs flows) from `lookup`: it
+/// reads only that function's variables; the others keep their defaults.
+pub(super) fn read_flows(
     function: Function,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<AppConfig, ConfigError> {
+) -> Result<FlowsConfig, ConfigError> {
     let mut v = Variables {
         function,
         lookup,
         problems: Vec::new(),
     };
+    if function == Function::Deliver {
+        v.problem("deliver reads a DeliveryConfig");
+    }
+    let table_name = v.required("TABLE_NAME");
+    let secrets = SecretIds {
+        outbox: v.required_if_read("OUTBOX_SECRET_ARN"),
+        sms_code: v.required_if_read("SMS_CODE_SECRET_ARN"),
+    };
+    let recovery = v.recovery_settings();
+    v.done()?;
+    Ok(FlowsConfig {
+        table_name,
+        secrets,
+        recovery,
+    })
+}
+
+/// The deliver function's configuration from `lookup`.
+pub(super) fn read_delivery(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<DeliveryConfig, ConfigError> {
+    let mut v = Variables {
+        function: Function::Deliver,
+        lookup,
+        problems: Vec::new(),
+    };
     let table_name = v.required("TABLE_NAME");
     let outbox_secret_id = v.required("OUTBOX_SECRET_ARN");
-    let sms_code_secret_id = v.required("SMS_CODE_SECRET_ARN");
     let mail_from = v.required("MAIL_FROM");
-    let event_bus_name = v.required("EVENT_BUS_NAME");
-    let reset_page_url = v.required("RESET_PAGE_URL");
-    let lock_page_url = v
-        .get("LOCK_PAGE_URL")
-        .map(|u| u.trim().to_owned())
-        .filter(|u| !u.is_empty());
-    if let Some(url) = &lock_page_url {
-        v.expect_http_url("LOCK_PAGE_URL", url);
-    }
-    let login_url = v.required("LOGIN_URL");
-    v.expect_http_url("RESET_PAGE_URL", &reset_page_url);
-    v.expect_http_url("LOGIN_URL", &login_url);
     if !mail_from.is_empty() && !mail_from.contains('@') {
         v.problem("MAIL_FROM must be an email address");
     }
-    let reset_token_lifetime_seconds = v.number(
-        "RESET_TOKEN_LIFETIME_SECONDS",
-        DEFAULT_RESET_TOKEN_LIFETIME_SECONDS,
-        60,
-        86_400,
-    );
-    let min_chars = v.number("PASSWORD_MIN_LENGTH", DEFAULT_MIN_CHARS as i64, 1, 1024);
-    let max_chars = v.number("PASSWORD_MAX_LENGTH", DEFAULT_MAX_CHARS as i64, 1, 1024);
-    let floor_ms = v.number(
-        "FORGOT_RESPONSE_FLOOR_MS",
-        DEFAULT_FORGOT_RESPONSE_FLOOR_MS as i64,
-        0,
-        10_000,
-    );
-    let sms = v.sms_numbers();
-    let limits = v.forgot_limits();
-    let admin = v.admin_settings();
-    let password_policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
-    if password_policy.is_none() {
-        v.problem("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH");
-    }
-    let edition = v.edition();
+    let event_bus_name = v.required("EVENT_BUS_NAME");
     let sms_sender_id = v.sms_sender_id();
     let email_configuration_set = v.configuration_set();
-    let service_name = v
-        .get("SERVICE_NAME")
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "Account".to_owned());
-    let support = v
-        .get("SUPPORT_CONTACT")
-        .and_then(|s| SupportContact::parse(&s));
-    if support
-        .as_ref()
-        .is_some_and(|s| s.label().chars().count() > 200)
-    {
-        v.problem("SUPPORT_CONTACT must be at most 200 characters");
-    }
-    if !v.problems.is_empty() {
-        return Err(ConfigError(v.problems));
-    }
-    Ok(AppConfig {
+    v.done()?;
+    Ok(DeliveryConfig {
         table_name,
         outbox_secret_id,
-        sms_code_secret_id,
         mail_from,
         email_configuration_set,
         sms_sender_id,
         event_bus_name,
-        recovery: RecoverySettings {
+    })
+}
+
+/// One function's view of its environment, and what is wrong with it.
+struct Variables<F> {
+    function: Function,
+    lookup: F,
+    problems: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Variables<F> {
+    /// Every problem found, or none.
+    fn done(self) -> Result<(), ConfigError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(self.problems))
+        }
+    }
+
+    /// The value of a secret's name this function reads (a problem when it
+    /// is missing); `None` when it does not read it.
+    fn required_if_read(&mut self, name: &str) -> Option<String> {
+        self.function.reads(name).then(|| self.required(name))
+    }
+
+    /// The flows' settings: each from its variable where this function
+    /// reads it, else its default.
+    fn recovery_settings(&mut self) -> RecoverySettings {
+        let reset_page_url = self.required("RESET_PAGE_URL");
+        let lock_page_url = self
+            .get("LOCK_PAGE_URL")
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &lock_page_url {
+            self.expect_http_url("LOCK_PAGE_URL", url);
+        }
+        let login_url = self.required("LOGIN_URL");
+        self.expect_http_url("RESET_PAGE_URL", &reset_page_url);
+        self.expect_http_url("LOGIN_URL", &login_url);
+        let reset_token_lifetime_seconds = self.number(
+            "RESET_TOKEN_LIFETIME_SECONDS",
+            DEFAULT_RESET_TOKEN_LIFETIME_SECONDS,
+            60,
+            86_400,
+        );
+        let min_chars = self.number("PASSWORD_MIN_LENGTH", DEFAULT_MIN_CHARS as i64, 1, 1024);
+        let max_chars = self.number("PASSWORD_MAX_LENGTH", DEFAULT_MAX_CHARS as i64, 1, 1024);
+        let floor_ms = self.number(
+            "FORGOT_RESPONSE_FLOOR_MS",
+            DEFAULT_FORGOT_RESPONSE_FLOOR_MS as i64,
+            0,
+            10_000,
+        );
+        let sms = self.sms_numbers();
+        let limits = self.forgot_limits();
+        let admin = self.admin_settings();
+        let password_policy = PasswordPolicy::new(min_chars as usize, max_chars as usize);
+        if password_policy.is_none() {
+            self.problem("PASSWORD_MIN_LENGTH must not exceed PASSWORD_MAX_LENGTH");
+        }
+        let edition = self.edition();
+        let service_name = self
+            .get("SERVICE_NAME")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "Account".to_owned());
+        let support = self
+            .get("SUPPORT_CONTACT")
+            .and_then(|s| SupportContact::parse(&s));
+        if support
+            .as_ref()
+            .is_some_and(|s| s.label().chars().count() > 200)
+        {
+            self.problem("SUPPORT_CONTACT must be at most 200 characters");
+        }
+        RecoverySettings {
             service_name,
             reset_page_url,
             login_url,
@@ -101,18 +152,8 @@ pub(super) fn read(
             edition,
             forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
             outbox_key: None,
-        },
-    })
-}
-
-/// One function's view of its environment, and what is wrong with it.
-struct Variables<F> {
-    function: Function,
-    lookup: F,
-    problems: Vec<String>,
-}
-
-impl<F: Fn(&str) -> Option<String>> Variables<F> {
+        }
+    }
     /// The variable's value, if this function reads it and it is set.
     fn get(&self, name: &str) -> Option<String> {
         self.function

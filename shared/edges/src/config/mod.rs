@@ -129,16 +129,32 @@ impl Function {
     }
 }
 
-/// A function's whole configuration.
+/// The configuration of a function that runs flows (every function but
+/// deliver): its table, the secrets of the keys it uses, and the settings
+/// of its flows.
 #[derive(Debug, Clone)]
-pub struct AppConfig {
+pub struct FlowsConfig {
     pub table_name: String,
-    /// The Secrets Manager secret (name or ARN) the outbox key is derived
-    /// from; read at cold start by `wiring`.
+    pub secrets: SecretIds,
+    pub recovery: RecoverySettings,
+}
+
+/// The Secrets Manager secrets (names or ARNs) the keys are read from, each
+/// only where the function reads it; read at cold start by `wiring`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretIds {
+    /// The outbox key's (`OUTBOX_SECRET_ARN`).
+    pub outbox: Option<String>,
+    /// The SMS codes' HMAC key's (`SMS_CODE_SECRET_ARN`).
+    pub sms_code: Option<String>,
+}
+
+/// The deliver function's configuration.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub table_name: String,
+    /// The outbox key's secret (name or ARN).
     pub outbox_secret_id: String,
-    /// The Secrets Manager secret (name or ARN) whose value is the HMAC key
-    /// of stored SMS codes; read at cold start by `wiring`.
-    pub sms_code_secret_id: String,
     pub mail_from: String,
     /// The SES configuration set emails are sent in (its event destination
     /// reports what became of them); none when unset.
@@ -147,7 +163,6 @@ pub struct AppConfig {
     pub sms_sender_id: Option<String>,
     /// The EventBridge bus (name or ARN) the product's events go to.
     pub event_bus_name: String,
-    pub recovery: RecoverySettings,
 }
 
 /// Everything wrong with the environment, one problem per entry.
@@ -155,7 +170,7 @@ pub struct AppConfig {
 #[error("invalid configuration: {}", .0.join("; "))]
 pub struct ConfigError(pub Vec<String>);
 
-impl AppConfig {
+impl FlowsConfig {
     /// The configuration of `function` from the environment: it reads only
     /// that function's variables; the others keep their defaults.
     pub fn from_env(function: Function) -> Result<Self, ConfigError> {
@@ -167,7 +182,19 @@ impl AppConfig {
         function: Function,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        env::read(function, lookup)
+        env::read_flows(function, lookup)
+    }
+}
+
+impl DeliveryConfig {
+    /// The deliver function's configuration from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Self::from_env`], with the variables looked up through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        env::read_delivery(lookup)
     }
 }
 

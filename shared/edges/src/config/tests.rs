@@ -34,10 +34,14 @@ const MINIMAL: &[(&str, &str)] = &[
 fn each_function_reads_exactly_its_own_variables() {
     for function in Function::ALL {
         let seen = std::cell::RefCell::new(Vec::new());
-        let _ = AppConfig::from_lookup(function, |name| {
+        let record = |name: &str| {
             seen.borrow_mut().push(name.to_owned());
             None
-        });
+        };
+        match function {
+            Function::Deliver => drop(DeliveryConfig::from_lookup(record)),
+            _ => drop(FlowsConfig::from_lookup(function, record)),
+        }
         let mut seen = seen.into_inner();
         seen.sort();
         seen.dedup();
@@ -50,7 +54,7 @@ fn each_function_reads_exactly_its_own_variables() {
 
 #[test]
 fn a_function_does_not_require_what_it_does_not_read() {
-    let config = AppConfig::from_lookup(
+    let config = FlowsConfig::from_lookup(
         Function::VerifyCode,
         env(&[
             ("TABLE_NAME", "recovery"),
@@ -58,23 +62,23 @@ fn a_function_does_not_require_what_it_does_not_read() {
         ]),
     )
     .unwrap();
-    assert_eq!(config.sms_code_secret_id, "sms-code");
-    assert!(config.outbox_secret_id.is_empty());
+    assert_eq!(config.secrets.sms_code.as_deref(), Some("sms-code"));
+    assert_eq!(config.secrets.outbox, None, "not read");
     let err =
-        AppConfig::from_lookup(Function::VerifyCode, env(&[("TABLE_NAME", "t")])).unwrap_err();
+        FlowsConfig::from_lookup(Function::VerifyCode, env(&[("TABLE_NAME", "t")])).unwrap_err();
     assert!(err.to_string().contains("SMS_CODE_SECRET_ARN"));
     let err =
-        AppConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
+        FlowsConfig::from_lookup(Function::SetPassword, env(&[("TABLE_NAME", "t")])).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("LOGIN_URL"));
     // The lock link of its notices lives beside the reset page.
     assert!(text.contains("RESET_PAGE_URL") && !text.contains("MAIL_FROM"));
     let err =
-        AppConfig::from_lookup(Function::LockAccount, env(&[("TABLE_NAME", "t")])).unwrap_err();
+        FlowsConfig::from_lookup(Function::LockAccount, env(&[("TABLE_NAME", "t")])).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("OUTBOX_SECRET_ARN"));
     assert!(!text.contains("LOGIN_URL") && !text.contains("RESET_PAGE_URL"));
-    let err = AppConfig::from_lookup(Function::Deliver, env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let err = DeliveryConfig::from_lookup(env(&[("TABLE_NAME", "t")])).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("OUTBOX_SECRET_ARN") && text.contains("MAIL_FROM"));
     assert!(!text.contains("LOGIN_URL"));
@@ -82,8 +86,8 @@ fn a_function_does_not_require_what_it_does_not_read() {
 
 #[test]
 fn defaults_apply_when_only_required_variables_are_set() {
-    let config = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL)).unwrap();
-    let admin = AppConfig::from_lookup(Function::AdminReset, env(MINIMAL)).unwrap();
+    let config = FlowsConfig::from_lookup(Function::RequestReset, env(MINIMAL)).unwrap();
+    let admin = FlowsConfig::from_lookup(Function::AdminReset, env(MINIMAL)).unwrap();
     assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
     assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
     assert_eq!(config.recovery.edition, Edition::Cloud);
@@ -132,19 +136,19 @@ fn defaults_apply_when_only_required_variables_are_set() {
 fn sms_sender_ids_are_letters_or_digits_with_a_letter() {
     let mut pairs = MINIMAL.to_vec();
     pairs.push(("SMS_SENDER_ID", "Example"));
-    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    let config = DeliveryConfig::from_lookup(env(&pairs)).unwrap();
     assert_eq!(config.sms_sender_id.as_deref(), Some("Example"));
     for bad in ["12345", "Too-Long-Name", "with space"] {
         pairs.retain(|(name, _)| *name != "SMS_SENDER_ID");
         pairs.push(("SMS_SENDER_ID", bad));
-        let err = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap_err();
+        let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
         assert!(err.to_string().contains("SMS_SENDER_ID"), "{bad}");
     }
 }
 
 #[test]
 fn every_problem_is_reported_by_name() {
-    let err = AppConfig::from_lookup(
+    let err = FlowsConfig::from_lookup(
         Function::RequestReset,
         env(&[
             ("RESET_PAGE_URL", "/password/reset"),
@@ -174,17 +178,17 @@ fn lifetimes_and_lengths_are_configurable() {
         ("PASSWORD_MAX_LENGTH", "64"),
         ("EDITION", "on_premise"),
     ]);
-    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    let config = FlowsConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
     assert_eq!(config.recovery.reset_token_lifetime_seconds, 900);
     assert_eq!(config.recovery.edition, Edition::OnPremise);
-    let config = AppConfig::from_lookup(Function::SetPassword, env(&pairs)).unwrap();
+    let config = FlowsConfig::from_lookup(Function::SetPassword, env(&pairs)).unwrap();
     assert_eq!(config.recovery.password_policy.min_chars(), 15);
     assert_eq!(config.recovery.password_policy.max_chars(), 64);
 }
 
 #[test]
 fn reset_links_append_the_token_to_the_configured_page() {
-    let mut settings = AppConfig::from_lookup(Function::RequestReset, env(MINIMAL))
+    let mut settings = FlowsConfig::from_lookup(Function::RequestReset, env(MINIMAL))
         .unwrap()
         .recovery;
     assert_eq!(
@@ -201,21 +205,23 @@ fn reset_links_append_the_token_to_the_configured_page() {
 #[test]
 fn the_deliver_function_sends_in_the_configuration_set_it_is_given() {
     let mut pairs = MINIMAL.to_vec();
-    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    let config = DeliveryConfig::from_lookup(env(&pairs)).unwrap();
     assert_eq!(config.email_configuration_set, None);
     pairs.push(("EMAIL_CONFIGURATION_SET", "recovery-events_1"));
-    let config = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap();
+    let config = DeliveryConfig::from_lookup(env(&pairs)).unwrap();
     assert_eq!(
         config.email_configuration_set.as_deref(),
         Some("recovery-events_1")
     );
-    let config = AppConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
-    assert_eq!(config.email_configuration_set, None, "not its variable");
+    // Not a variable of the others: their configuration has no such field,
+    // and they do not look it up.
+    FlowsConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();
+    assert!(!Function::RequestReset.reads("EMAIL_CONFIGURATION_SET"));
     let long = "x".repeat(65);
     for bad in ["with space", "dots.not.allowed", long.as_str()] {
         pairs.retain(|(name, _)| *name != "EMAIL_CONFIGURATION_SET");
         pairs.push(("EMAIL_CONFIGURATION_SET", bad));
-        let err = AppConfig::from_lookup(Function::Deliver, env(&pairs)).unwrap_err();
+        let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
         assert!(err.to_string().contains("EMAIL_CONFIGURATION_SET"), "{bad}");
     }
 }
