@@ -25,10 +25,10 @@ use recovery_aws::{
     DynamoDbStore, EventBridgePublisher, OUTBOX_PREFIX, PK, SesMailer, SnsTexter,
     outbox_item_from_stream_image, stream_image,
 };
-use recovery_core::flows::{Administration, Delivered, Delivery, Keys};
+use recovery_core::flows::{Administration, Delivered, Delivery, KeySet, Keys};
 use recovery_core::ports::OutboxItem;
 use recovery_domain::{Clock, CodeSecret, SystemClock, UserAccount};
-use recovery_edges::config::{ForgotLimits, RecoverySettings, SmsSettings, SupportContact};
+use recovery_edges::config::{ForgotLimits, RecoverySettings, SupportContact};
 use recovery_testing::{TestAccount, outbox_key};
 
 pub use dev_stack::*;
@@ -159,6 +159,14 @@ pub async fn create(table: &str, account: TestAccount) -> UserAccount {
     account.create_in(&store).await
 }
 
+/// The keys the functions under test read from their secrets.
+pub fn test_keys() -> KeySet {
+    KeySet {
+        outbox: Some(outbox_key()),
+        code: CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()),
+    }
+}
+
 /// The settings the functions under test run with.
 pub fn test_settings() -> RecoverySettings {
     RecoverySettings {
@@ -166,7 +174,6 @@ pub fn test_settings() -> RecoverySettings {
         reset_page_url: RESET_PAGE_URL.into(),
         login_url: LOGIN_URL.into(),
         support: Some(SupportContact::Link(SUPPORT_CONTACT.into())),
-        sms: SmsSettings::shipped(CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec())),
         // Every test here calls from a few addresses; the per-address limit
         // has tests of its own.
         limits: ForgotLimits::new(3, 10, 100_000),
@@ -182,7 +189,7 @@ pub fn recovery_on_aws(
     store: Arc<DynamoDbStore>,
     clock: Arc<dyn Clock>,
 ) -> Administration {
-    Administration::new(store, clock, test_settings())
+    Administration::new(store, clock, test_settings(), Keys::ready(test_keys()))
 }
 
 /// The delivery in-process on `table`, SES and SNS through the SDK, with the

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use recovery_aws::{DynamoDbStore, outbox_stream_image};
-use recovery_core::flows::Recovery;
+use recovery_core::flows::{Keys, Recovery};
 use recovery_core::ports::{CodeStore, Written};
 use recovery_domain::{
     AccountLookup, Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock,
@@ -14,7 +14,7 @@ use recovery_edges::config::{ForgotLimits, RecoverySettings};
 use serde_json::Value;
 use system_tests::{
     SMS_CODE_SECRET, account, deliver_pending, fresh_table, pending_messages, stream_event,
-    test_settings, texts_to, unique,
+    test_keys, test_settings, texts_to, unique,
 };
 
 use crate::Error;
@@ -166,7 +166,8 @@ pub async fn pending_message(
         limits: ForgotLimits::new(1000, 10_000, 100_000).resend_after(0),
         ..test_settings()
     };
-    let recovery = Recovery::new(store, Arc::new(SystemClock), settings);
+    let keys = Keys::ready(test_keys());
+    let recovery = Recovery::new(store, Arc::new(SystemClock), settings, keys);
     let lookup = AccountLookup::parse(identifier).map_err(|e| format!("{e:?}"))?;
     recovery
         .request_reset(&lookup, "192.0.2.9")

@@ -1,10 +1,9 @@
 //! What the flows and the HTTP layer need to know, as plain values. `env`
 //! fills them from a function's environment; tests build them directly.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use recovery_domain::{CodeSecret, OutboxKey, PasswordPolicy, RateWindow};
+use recovery_domain::{PasswordPolicy, RateWindow};
 
 pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
 pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
@@ -50,12 +49,6 @@ pub struct RecoverySettings {
     /// `POST /password/forgot` answers no sooner than this, so its timing
     /// says as little as its body about whether an account exists.
     pub forgot_response_floor: Duration,
-    /// The key messages are sealed under in the outbox, when it is at hand
-    /// (tests): moved into the flows' keys as they are built. A function
-    /// leaves it empty and reads the key from the secret
-    /// `OUTBOX_SECRET_ARN` names (`wiring::reading_keys`). A flow that
-    /// sends anything refuses to run without it.
-    pub outbox_key: Option<Arc<OutboxKey>>,
 }
 
 impl RecoverySettings {
@@ -136,11 +129,6 @@ impl SupportContact {
 /// What the SMS code flow needs to know.
 #[derive(Debug, Clone)]
 pub struct SmsSettings {
-    /// HMAC key for stored codes, when it is at hand (tests): moved into the
-    /// flows' keys as they are built. A function reads it from the secret
-    /// `SMS_CODE_SECRET_ARN` names (`wiring::reading_keys`). The phone
-    /// flow refuses to run without it.
-    pub code_secret: Option<CodeSecret>,
     pub code_lifetime_seconds: i64,
     pub max_attempts: u32,
     /// Lifetime of the reset token a correct code is exchanged for.
@@ -153,9 +141,8 @@ pub struct SmsSettings {
 
 impl SmsSettings {
     /// The settings as shipped, the defaults of every variable.
-    pub fn shipped(code_secret: Option<CodeSecret>) -> Self {
+    pub fn shipped() -> Self {
         Self {
-            code_secret,
             code_lifetime_seconds: DEFAULT_SMS_CODE_LIFETIME_SECONDS,
             max_attempts: DEFAULT_SMS_CODE_MAX_ATTEMPTS as u32,
             code_token_lifetime_seconds: DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS,

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{EventSink, InMemoryStore, MailSink, ManualClock, SmsSink};
-use recovery_core::flows::{Administration, DeliverError, Delivered, Delivery, Keys};
+use recovery_core::flows::{Administration, DeliverError, Delivered, Delivery, KeySet, Keys};
 use recovery_core::ports::{OutboxItem, UserStore};
 use recovery_core::settings::{
     AdminSettings, Edition, ForgotLimits, RecoverySettings, SmsSettings, SupportContact,
@@ -25,14 +25,21 @@ pub const SUPPORT: &str = "https://help.example.com/password";
 /// The secret text the tests' outbox key is derived from.
 pub const OUTBOX_SECRET: &str = "test outbox secret, thirty-two bytes or more";
 
-/// The outbox key of [`settings`].
+/// The tests' outbox key, derived from [`OUTBOX_SECRET`].
 pub fn outbox_key() -> Arc<OutboxKey> {
     Arc::new(OutboxKey::derive(OUTBOX_SECRET.as_bytes()).expect("a long enough secret"))
 }
 
+/// The tests' keys: [`outbox_key`] and an SMS code key.
+pub fn keys() -> KeySet {
+    KeySet {
+        outbox: Some(outbox_key()),
+        code: CodeSecret::new(vec![42u8; 32]),
+    }
+}
+
 /// Settings as shipped, for a service called "Example" whose reset page is
-/// [`PAGE`] and whose support is [`SUPPORT`], with an SMS code secret, an
-/// outbox key and a day's audit retention.
+/// [`PAGE`] and whose support is [`SUPPORT`], with a day's audit retention.
 pub fn settings() -> RecoverySettings {
     RecoverySettings {
         service_name: "Example".into(),
@@ -41,7 +48,7 @@ pub fn settings() -> RecoverySettings {
         lock_page_url: None,
         reset_token_lifetime_seconds: 3600,
         password_policy: PasswordPolicy::default(),
-        sms: SmsSettings::shipped(CodeSecret::new(vec![42u8; 32])),
+        sms: SmsSettings::shipped(),
         limits: ForgotLimits::shipped(),
         admin: AdminSettings {
             audit_retention_seconds: 86_400,
@@ -50,7 +57,6 @@ pub fn settings() -> RecoverySettings {
         support: Some(SupportContact::Link(SUPPORT.into())),
         edition: Edition::Cloud,
         forgot_response_floor: Duration::ZERO,
-        outbox_key: Some(outbox_key()),
     }
 }
 
@@ -91,9 +97,10 @@ impl World {
             texter: sms.clone(),
             publisher: events.clone(),
             clock: clock.clone(),
-            keys: Keys::outbox(settings.outbox_key.clone().unwrap_or_else(outbox_key)),
+            keys: Keys::outbox(outbox_key()),
         };
-        let recovery = Administration::new(store.clone(), clock.clone(), settings);
+        let keys = Keys::ready(keys());
+        let recovery = Administration::new(store.clone(), clock.clone(), settings, keys);
         Self {
             recovery,
             delivery,

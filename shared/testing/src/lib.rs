@@ -16,7 +16,7 @@ mod store_outbox;
 
 pub use clock::ManualClock;
 pub use fixtures::{
-    OUTBOX_SECRET, PAGE, SUPPORT, TestAccount, World, outbox_key, settings, token_from,
+    OUTBOX_SECRET, PAGE, SUPPORT, TestAccount, World, keys, outbox_key, settings, token_from,
 };
 pub use senders::{EventSink, MailSink, SmsSink};
 pub use store::InMemoryStore;

@@ -46,8 +46,8 @@ pub fn recovery(sdk: &SdkConfig, config: &FlowsConfig) -> Recovery {
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
+        reading_keys(sdk, config.secrets.clone()),
     )
-    .reading_keys(reading_keys(sdk, config.secrets.clone()))
 }
 
 /// As [`recovery`], with the administrator's actions and their audit trail
@@ -57,8 +57,8 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
+        reading_keys(sdk, config.secrets.clone()),
     )
-    .reading_keys(reading_keys(sdk, config.secrets.clone()))
 }
 
 /// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS

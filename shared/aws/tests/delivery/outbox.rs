@@ -5,7 +5,7 @@
 use recovery_aws::{
     delivery_report_from_ses_event, outbox_item_from_stream_image, outbox_stream_image,
 };
-use recovery_core::flows::{DeliverError, Delivered, Delivery, Keys};
+use recovery_core::flows::{DeliverError, Delivered, Delivery, KeySet, Keys};
 use recovery_core::ports::{OutboxStore, UserStore};
 use recovery_domain::{AccountLookup, LoginName, OutboxKey};
 use recovery_edges::delivery_event::{self, Readers};
@@ -158,10 +158,12 @@ async fn a_change_through_an_sms_code_is_told_by_sms_as_well_as_email() {
 
 #[tokio::test]
 async fn without_an_outbox_key_nothing_is_written_and_the_answer_stays_alike() {
-    let w = World::with_settings(recovery_core::RecoverySettings {
-        outbox_key: None,
-        ..recovery_testing::settings()
-    });
+    let mut w = World::new();
+    let no_outbox_key = KeySet {
+        outbox: None,
+        ..recovery_testing::keys()
+    };
+    w.recovery = w.recovery.clone().with_keys(Keys::ready(no_outbox_key));
     TestAccount::new("ada")
         .email("ada@example.com")
         .create_in(&*w.store)

@@ -123,18 +123,19 @@ impl Administration {
         store: Arc<impl Store + 'static>,
         clock: Arc<dyn Clock>,
         settings: RecoverySettings,
+        keys: Keys,
     ) -> Self {
         Self {
             audit: store.clone(),
             lifecycle: store.clone(),
-            recovery: Recovery::new(store, clock, settings),
+            recovery: Recovery::new(store, clock, settings, keys),
         }
     }
 
-    /// The same actions with keys being read in place of the settings'.
-    pub fn reading_keys(self, keys: Keys) -> Self {
+    /// The same actions with `keys` in place of theirs.
+    pub fn with_keys(self, keys: Keys) -> Self {
         Self {
-            recovery: self.recovery.reading_keys(keys),
+            recovery: self.recovery.with_keys(keys),
             ..self
         }
     }
@@ -170,19 +171,17 @@ pub enum SealError {
 }
 
 impl Recovery {
-    /// The self-service flows on `store`, with the OS's random source and
-    /// the shipped hasher. They need neither the audit trail nor the
-    /// account lifecycle, so a self-service function does not link that
-    /// store code (about 27 KB of each package).
+    /// The self-service flows on `store`, with `keys` (being read, in a
+    /// function: [`Keys::reading`]), the OS's random source and the shipped
+    /// hasher. They need neither the audit trail nor the account lifecycle,
+    /// so a self-service function does not link that store code (about
+    /// 27 KB of each package).
     pub fn new(
         store: Arc<impl UserStore + ResetTokenStore + CodeStore + OutboxStore + 'static>,
         clock: Arc<dyn Clock>,
-        mut settings: RecoverySettings,
+        settings: RecoverySettings,
+        keys: Keys,
     ) -> Self {
-        let keys = Keys::ready(KeySet {
-            outbox: settings.outbox_key.take(),
-            code: settings.sms.code_secret.take(),
-        });
         Self {
             users: store.clone(),
             tokens: store.clone(),
@@ -196,9 +195,8 @@ impl Recovery {
         }
     }
 
-    /// The same flows with keys being read (started as the function
-    /// starts, awaited where one is first used) in place of the settings'.
-    pub fn reading_keys(self, keys: Keys) -> Self {
+    /// The same flows with `keys` in place of theirs.
+    pub fn with_keys(self, keys: Keys) -> Self {
         Self { keys, ..self }
     }
 

@@ -151,7 +151,6 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             support,
             edition,
             forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
-            outbox_key: None,
         }
     }
     /// The variable's value, if this function reads it and it is set.
@@ -239,7 +238,6 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             100_000,
         );
         SmsSettings {
-            code_secret: None,
             code_lifetime_seconds,
             max_attempts: max_attempts as u32,
             code_token_lifetime_seconds,

@@ -119,10 +119,6 @@ fn defaults_apply_when_only_required_variables_are_set() {
             max: 10
         }]
     );
-    assert!(
-        config.recovery.sms.code_secret.is_none(),
-        "read at cold start"
-    );
     assert_eq!(
         admin.recovery.admin,
         AdminSettings {

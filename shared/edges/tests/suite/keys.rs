@@ -9,7 +9,7 @@ use recovery_core::flows::{
     DeliverError, KeySet, Keys, ReadKeys, ResetRequestOutcome, SetPasswordError,
 };
 use recovery_core::ports::DependencyError;
-use recovery_testing::{World, outbox_key, settings};
+use recovery_testing::{World, keys, outbox_key};
 
 use recovery_testing::accounts::{change, request, token_in, world};
 
@@ -28,7 +28,7 @@ fn flaky_keys(failures: usize) -> (Keys, Arc<AtomicUsize>) {
             }
             Ok(KeySet {
                 outbox: Some(outbox_key()),
-                code: settings().sms.code_secret,
+                code: keys().code,
             })
         })
     });
@@ -36,7 +36,7 @@ fn flaky_keys(failures: usize) -> (Keys, Arc<AtomicUsize>) {
 }
 
 fn with_keys(mut w: World, keys: Keys) -> World {
-    w.recovery = w.recovery.clone().reading_keys(keys);
+    w.recovery = w.recovery.clone().with_keys(keys);
     w
 }
 
