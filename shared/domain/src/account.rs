@@ -131,7 +131,8 @@ pub struct UserAccount {
 }
 
 /// Why mail to an address does not reach its owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum EmailTroubleKind {
     /// The receiving server refused it for good (a permanent bounce).
     Bounced,
@@ -141,16 +142,11 @@ pub enum EmailTroubleKind {
 
 impl EmailTroubleKind {
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Bounced => "bounced",
-            Self::Complained => "complained",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Bounced, Self::Complained]
-            .into_iter()
-            .find(|kind| kind.name() == name)
+        name.parse().ok()
     }
 }
 

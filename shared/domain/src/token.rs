@@ -104,7 +104,8 @@ impl fmt::Debug for TokenDigest {
 }
 
 /// Why a token was issued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum TokenPurpose {
     /// The person asked for it on the "Forgot password" page.
     SelfService,
@@ -151,22 +152,11 @@ impl ChangeSource {
 
 impl TokenPurpose {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SelfService => "self_service",
-            Self::SmsCode => "sms_code",
-            Self::AdminLink => "admin_link",
-            Self::Invitation => "invitation",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "self_service" => Some(Self::SelfService),
-            "sms_code" => Some(Self::SmsCode),
-            "admin_link" => Some(Self::AdminLink),
-            "invitation" => Some(Self::Invitation),
-            _ => None,
-        }
+        text.parse().ok()
     }
 }
 

@@ -14,7 +14,7 @@ use recovery_domain::{Timestamp, UserAccount, iso8601_millis};
 pub const EVENT_SOURCE: &str = "password-recovery";
 
 /// What happened, by the `detail-type` the bus carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum EventKind {
     PasswordChanged,
     AccountDisabled,
@@ -23,20 +23,8 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [
-        Self::PasswordChanged,
-        Self::AccountDisabled,
-        Self::AccountEnabled,
-        Self::AccountDeleted,
-    ];
-
     pub fn detail_type(self) -> &'static str {
-        match self {
-            Self::PasswordChanged => "PasswordChanged",
-            Self::AccountDisabled => "AccountDisabled",
-            Self::AccountEnabled => "AccountEnabled",
-            Self::AccountDeleted => "AccountDeleted",
-        }
+        self.into()
     }
 }
 

@@ -9,7 +9,8 @@ use super::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 use recovery_domain::{EmailAddress, PhoneNumber};
 
 /// How a message travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     Email,
     Sms,
@@ -19,23 +20,20 @@ pub enum Channel {
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Event => "event",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Email, Self::Sms, Self::Event]
-            .into_iter()
-            .find(|c| c.as_str() == name)
+        name.parse().ok()
     }
 }
 
 /// What a message is for, by the name the outbox and the delivery status
 /// use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum MessageKind {
     ResetLink,
     Code,
@@ -50,32 +48,12 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 8] = [
-        Self::ResetLink,
-        Self::Code,
-        Self::ProviderNotice,
-        Self::PasswordChanged,
-        Self::AdminLink,
-        Self::Invitation,
-        Self::LoginReminder,
-        Self::AccountEvent,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Self::ResetLink => "reset_link",
-            Self::Code => "code",
-            Self::ProviderNotice => "provider_notice",
-            Self::PasswordChanged => "password_changed",
-            Self::AdminLink => "admin_link",
-            Self::Invitation => "invitation",
-            Self::LoginReminder => "login_reminder",
-            Self::AccountEvent => "account_event",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
+        name.parse().ok()
     }
 }
 
@@ -219,7 +197,7 @@ mod tests {
         }
         assert_eq!(email().channel(), Channel::Email);
         assert_eq!(Channel::from_name("sms"), Some(Channel::Sms));
-        for kind in MessageKind::ALL {
+        for &kind in <MessageKind as strum::VariantArray>::VARIANTS {
             assert_eq!(MessageKind::from_name(kind.name()), Some(kind));
         }
     }

@@ -59,7 +59,8 @@ pub struct Invited {
 
 /// Why an administrator's action failed. [`Self::code`] is what the audit
 /// trail and the answer call it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum AdminError {
     #[error("no account has this login")]
     UserNotFound,
@@ -84,25 +85,13 @@ pub enum AdminError {
     #[error("the account would have no email, phone or provider left")]
     NoWayToRecover,
     #[error("a dependency failed")]
+    #[strum(serialize = "service_unavailable")]
     Unavailable,
 }
 
 impl AdminError {
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::UserNotFound => "user_not_found",
-            Self::NoEmailOnRecord => "no_email_on_record",
-            Self::NoPhoneOnRecord => "no_phone_on_record",
-            Self::SocialAccount { .. } => "social_account",
-            Self::AccountDisabled => "account_disabled",
-            Self::PasswordMismatch => "password_mismatch",
-            Self::WeakPassword(_) => "weak_password",
-            Self::LoginTaken => "login_taken",
-            Self::EmailTaken => "email_taken",
-            Self::PhoneTaken => "phone_taken",
-            Self::NoWayToRecover => "no_way_to_recover",
-            Self::Unavailable => "service_unavailable",
-        }
+        self.into()
     }
 
     /// A failure of something behind a port; logged here, where it happens.

@@ -12,7 +12,8 @@ use crate::ports::AuditRecord;
 use recovery_domain::{AccountLookup, UserAccount};
 
 /// The administrator's actions, by the names events and audit records use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum AdminAction {
     SendRecoveryLink,
     SetPassword,
@@ -28,38 +29,12 @@ pub enum AdminAction {
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 11] = [
-        Self::SendRecoveryLink,
-        Self::SetPassword,
-        Self::InviteUser,
-        Self::ListAudit,
-        Self::ListMessages,
-        Self::GetUser,
-        Self::UpdateUser,
-        Self::DisableUser,
-        Self::EnableUser,
-        Self::DeleteUser,
-        Self::ImportUsers,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Self::SendRecoveryLink => "send_recovery_link",
-            Self::SetPassword => "set_password",
-            Self::InviteUser => "invite_user",
-            Self::ListAudit => "list_audit",
-            Self::ListMessages => "list_messages",
-            Self::GetUser => "get_user",
-            Self::UpdateUser => "update_user",
-            Self::DisableUser => "disable_user",
-            Self::EnableUser => "enable_user",
-            Self::DeleteUser => "delete_user",
-            Self::ImportUsers => "import_users",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|action| action.name() == name)
+        name.parse().ok()
     }
 }
 

@@ -37,7 +37,8 @@ pub struct InvalidRow {
 }
 
 /// What became of one imported row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Imported {
     Created {
         user_id: UserId,
@@ -61,12 +62,7 @@ pub enum Imported {
 
 impl Imported {
     pub fn status(&self) -> &'static str {
-        match self {
-            Self::Created { .. } => "created",
-            Self::Unchanged { .. } => "unchanged",
-            Self::Conflict { .. } => "conflict",
-            Self::Invalid { .. } => "invalid",
-        }
+        self.into()
     }
 }
 

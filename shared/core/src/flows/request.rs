@@ -16,7 +16,8 @@ use recovery_messages::{MessageKind, email};
 
 /// What became of a reset request. The HTTP answer is the same for all of
 /// them; this is for logs and tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum ResetRequestOutcome {
     LinkSent(UserId),
     CodeSent(UserId),
@@ -39,19 +40,7 @@ pub enum ResetRequestOutcome {
 
 impl ResetRequestOutcome {
     pub(super) fn name(&self) -> &'static str {
-        match self {
-            Self::LinkSent(_) => "link_sent",
-            Self::CodeSent(_) => "code_sent",
-            Self::UnknownNumber => "unknown_number",
-            Self::ProviderNoticeSent(_) => "provider_notice_sent",
-            Self::UnknownAccount => "unknown_account",
-            Self::DisabledAccount(_) => "disabled_account",
-            Self::NoEmailOnRecord(_) => "no_email_on_record",
-            Self::AccountLimited(_) => "account_limited",
-            Self::RecentLinkLive(_) => "recent_link_live",
-            Self::ReminderSent(_) => "reminder_sent",
-            Self::NotDelivered(_) => "not_delivered",
-        }
+        self.into()
     }
 
     /// The account the request was about, when there was one.

@@ -122,7 +122,8 @@ pub struct MessageStatus {
 
 /// What the provider reported about a message after it took it (SES event
 /// publishing through the configuration set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Feedback {
     /// The receiving server accepted it.
     Delivered,
@@ -137,26 +138,12 @@ pub enum Feedback {
 }
 
 impl Feedback {
-    pub const ALL: [Feedback; 5] = [
-        Self::Delivered,
-        Self::SoftBounced,
-        Self::Rejected,
-        Self::Bounced,
-        Self::Complained,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::SoftBounced => "soft_bounced",
-            Self::Rejected => "rejected",
-            Self::Bounced => "bounced",
-            Self::Complained => "complained",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.name() == name)
+        name.parse().ok()
     }
 
     /// Reports arrive in any order; a later one replaces an earlier one

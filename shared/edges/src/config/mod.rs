@@ -7,7 +7,8 @@ mod env;
 pub use recovery_core::settings::*;
 
 /// The Lambda functions of the service. Each reads only its own variables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Function {
     RequestReset,
     VerifyCode,
@@ -101,15 +102,7 @@ impl Function {
 
     /// The binary's name, as in `functions/<name>`.
     pub fn name(self) -> &'static str {
-        match self {
-            RequestReset => "request-reset",
-            VerifyCode => "verify-code",
-            SetPassword => "set-password",
-            AdminReset => "admin-reset",
-            Deliver => "deliver",
-            VerifyCredentials => "verify-credentials",
-            LockAccount => "lock-account",
-        }
+        self.into()
     }
 
     /// Whether this function reads the variable `name`.

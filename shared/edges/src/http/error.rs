@@ -13,7 +13,8 @@ use recovery_domain::{IdentifierError, PolicyViolation};
 use recovery_messages::describe_lifetime;
 
 /// The `error` codes of the HTTP API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
@@ -36,25 +37,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::MalformedBody => "malformed_body",
-            Self::MissingField => "missing_field",
-            Self::InvalidField => "invalid_field",
-            Self::InvalidLogin => "invalid_login",
-            Self::InvalidContact => "invalid_contact",
-            Self::InvalidPhone => "invalid_phone",
-            Self::InvalidCode => "invalid_code",
-            Self::InvalidToken => "invalid_token",
-            Self::PasswordMismatch => "password_mismatch",
-            Self::WeakPassword => "weak_password",
-            Self::TooManyAttempts => "too_many_attempts",
-            Self::RateLimited => "rate_limited",
-            Self::ServiceUnavailable => "service_unavailable",
-        }
+        self.into()
     }
 }
 

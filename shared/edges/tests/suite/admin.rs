@@ -159,3 +159,20 @@ async fn the_audit_records_failures_and_never_a_secret() {
     assert!(!text.contains("secret one") && !text.contains("secret two"));
     assert!(!text.contains(&w.last_link_token().await));
 }
+
+/// The codes the answers and the audit trail use: the variant's name, but
+/// a failed dependency, which is the HTTP API's `service_unavailable` too.
+#[test]
+fn each_failure_has_its_code() {
+    use recovery_core::flows::AdminError;
+    assert_eq!(AdminError::UserNotFound.code(), "user_not_found");
+    assert_eq!(
+        AdminError::SocialAccount {
+            provider: "Google".into()
+        }
+        .code(),
+        "social_account"
+    );
+    assert_eq!(AdminError::NoWayToRecover.code(), "no_way_to_recover");
+    assert_eq!(AdminError::Unavailable.code(), "service_unavailable");
+}
