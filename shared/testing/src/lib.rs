@@ -1,4 +1,4 @@
-//! What tests need (feature `test-support`, never in a shipped function):
+//! What tests need (a dev-dependency, never in a shipped function):
 //! every store port in memory ([`InMemoryStore`], with its outbox), senders
 //! that keep what they send, a clock that only moves when told, fixtures, and the contract
 //! every store must keep ([`contract`]), run against the in-memory store

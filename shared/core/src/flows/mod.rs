@@ -77,8 +77,8 @@ pub struct Recovery {
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     hasher: PasswordHasher,
-    /// The outbox key and the SMS code key: those of the settings, or
-    /// being read ([`Recovery::reading_keys`]).
+    /// The outbox key and the SMS code key: at hand, or being read
+    /// ([`Keys::reading`]).
     keys: Keys,
     settings: RecoverySettings,
 }
