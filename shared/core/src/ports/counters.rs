@@ -119,15 +119,6 @@ impl<'a> CounterUpdate<'a> {
             }
         }
     }
-
-    /// The counter's version once this write lands on the counter as read
-    /// (a counter never written is at 0; any write leaves it at 1 or on).
-    pub fn version_after(&self) -> i64 {
-        match self.change {
-            CounterChange::Replace(_) => self.counter.version + 1,
-            CounterChange::Add { .. } => self.counter.version.max(1),
-        }
-    }
 }
 
 /// What a forgot request reads before it decides: the rate-limit counters
