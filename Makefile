@@ -52,17 +52,25 @@ $(TOOLS): infra/requirements.txt
 	touch $@
 
 # cfn-lint, sam validate and sam build; tests/template_check.rs (run by
-# cargo test) checks what they cannot.
+# cargo test) checks what they cannot. The build here checks that every
+# function builds for arm64 through SAM, with the release profile less its
+# link-time optimisation (about 3 minutes instead of 7 on two cores), into a
+# folder and cache of its own, so a later `sam build` for a deployment never
+# picks it up. The shipped profile's packages and their sizes are
+# `make sam-build`'s and `make bench`'s.
+QUICK_RELEASE := CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 template-check: $(TOOLS)
 	$(SAM_ENV) $(VENV)/bin/cfn-lint template.yaml
 	$(SAM_ENV) $(VENV)/bin/sam validate --lint
-	@$(MAKE) --no-print-directory sam-build
+	@$(MAKE) --no-print-directory sam-build SAM_BUILD_DIR=.aws-sam/check SAM_BUILD_ENV="$(QUICK_RELEASE)"
 
+# The packages as a deployment gets them (`sam deploy` takes .aws-sam/build).
+SAM_BUILD_DIR := .aws-sam/build
 sam-build: $(TOOLS)
-	$(SAM_ENV) $(VENV)/bin/sam build
+	$(SAM_ENV) $(SAM_BUILD_ENV) $(VENV)/bin/sam build --build-dir $(SAM_BUILD_DIR) --cache-dir $(SAM_BUILD_DIR)-cache
 	@for f in $(FUNCTIONS); do \
-		test -x .aws-sam/build/$$f/bootstrap || { echo "sam build left no bootstrap for $$f"; exit 1; }; \
-		echo "$$f: bootstrap $$(du -h .aws-sam/build/$$f/bootstrap | cut -f1)"; \
+		test -x $(SAM_BUILD_DIR)/$$f/bootstrap || { echo "sam build left no bootstrap for $$f"; exit 1; }; \
+		echo "$$f: bootstrap $$(du -h $(SAM_BUILD_DIR)/$$f/bootstrap | cut -f1)"; \
 	done
 
 # Also each function alone, as sam build and make bench build it: with only
