@@ -13,7 +13,7 @@ use recovery_domain::{IdentifierError, PolicyViolation};
 use recovery_messages::describe_lifetime;
 
 /// The `error` codes of the HTTP API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
