@@ -44,7 +44,7 @@ async fn an_ses_outage_delays_the_email_and_loses_none() {
     remove_sender(&f.sender).await;
 
     // The request answers with no sender at all: it waits on none (it
-    // links no SES client, `packaging.rs`; its time is `make bench`'s).
+    // links no SES client, the suite's `tidy`; its time is `make bench`'s).
     let answer = post_json(&f.forgot_url(), &json!({ "login": login }));
     assert_eq!(answer.status, 202);
     eventually("a failed delivery", 30, || {

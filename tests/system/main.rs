@@ -17,6 +17,5 @@ mod lifecycle;
 mod limits;
 mod lock;
 mod logs;
-mod packaging;
 mod phone_code;
 mod senders;

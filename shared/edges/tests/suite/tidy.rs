@@ -4,6 +4,7 @@
 //! one; a crossing fails here with the crate, or the file and the line.
 //! Each source rule is also shown to catch a planted crossing.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -292,6 +293,41 @@ fn no_function_links_the_test_support() {
             "{} links the test support",
             function.name()
         );
+    }
+}
+
+/// Each function links only the SDK clients it calls: its dependency tree,
+/// resolved for its package alone (as `sam build` and `make bench` build
+/// it), holds no other AWS service client.
+#[test]
+fn each_function_depends_only_on_the_clients_it_calls() {
+    let secrets = ["aws-sdk-dynamodb", "aws-sdk-secretsmanager"];
+    for (package, clients) in [
+        ("verify-credentials", &["aws-sdk-dynamodb"][..]),
+        ("verify-code", &secrets[..]),
+        ("set-password", &secrets[..]),
+        ("request-reset", &secrets[..]),
+        ("admin-reset", &secrets[..]),
+        ("lock-account", &secrets[..]),
+        (
+            "deliver",
+            &[
+                "aws-sdk-dynamodb",
+                "aws-sdk-eventbridge",
+                "aws-sdk-secretsmanager",
+                "aws-sdk-sesv2",
+                "aws-sdk-sns",
+            ][..],
+        ),
+    ] {
+        let linked: BTreeSet<String> = reaches(package)
+            .into_iter()
+            .filter(|name| name.starts_with("aws-sdk-"))
+            // aws-config's credential providers; never called, so never linked.
+            .filter(|name| name != "aws-sdk-sts")
+            .collect();
+        let expected: BTreeSet<String> = clients.iter().map(|c| c.to_string()).collect();
+        assert_eq!(linked, expected, "{package}");
     }
 }
 
