@@ -31,11 +31,7 @@ fn codes_in_the_code() -> BTreeSet<String> {
 fn strings(value: &Value) -> BTreeSet<String> {
     value
         .as_sequence()
-        .map(|s| {
-            s.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 
@@ -56,10 +52,7 @@ fn error_codes(doc: &Value, schema: &Value) -> BTreeSet<String> {
         if !own.is_empty() {
             return own;
         }
-        return parts
-            .iter()
-            .flat_map(|part| error_codes(doc, part))
-            .collect();
+        return parts.iter().flat_map(|part| error_codes(doc, part)).collect();
     }
     let error = &schema["properties"]["error"];
     let mut codes = strings(&error["enum"]);
@@ -71,9 +64,7 @@ fn error_codes(doc: &Value, schema: &Value) -> BTreeSet<String> {
 fn the_document_has_every_route_and_every_error_code_of_the_code() {
     let doc = document();
     assert_eq!(doc["openapi"].as_str(), Some("3.1.0"));
-    let methods = [
-        "get", "post", "put", "patch", "delete", "head", "options", "trace",
-    ];
+    let methods = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_mapping().expect("paths") {
         for method in methods {
@@ -82,14 +73,9 @@ fn the_document_has_every_route_and_every_error_code_of_the_code() {
             }
         }
     }
-    let served: BTreeSet<(String, String)> = ROUTES
-        .iter()
-        .map(|(_, method, path)| ((*method).to_owned(), (*path).to_owned()))
-        .collect();
-    assert_eq!(
-        documented, served,
-        "openapi.yaml's operations against ROUTES"
-    );
+    let served: BTreeSet<(String, String)> =
+        ROUTES.iter().map(|(_, method, path)| ((*method).to_owned(), (*path).to_owned())).collect();
+    assert_eq!(documented, served, "openapi.yaml's operations against ROUTES");
 
     let all = codes_in_the_code();
     assert!(all.len() >= 16, "too few ErrorCode variants: {all:?}");
@@ -129,10 +115,7 @@ fn the_document_has_every_route_and_every_error_code_of_the_code() {
         .map(String::as_str)
         .filter(|c| !matches!(*c, "not_found" | "method_not_allowed"))
         .collect();
-    assert!(
-        unanswered.is_empty(),
-        "codes no operation answers with: {unanswered:?}"
-    );
+    assert!(unanswered.is_empty(), "codes no operation answers with: {unanswered:?}");
 }
 
 #[test]
@@ -148,12 +131,7 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
     let started = Instant::now();
     let output = Command::new(tool("schemathesis"))
         .current_dir(workspace_root())
-        .args([
-            "--config-file",
-            "tests/schemathesis.toml",
-            "--no-color",
-            "run",
-        ])
+        .args(["--config-file", "tests/schemathesis.toml", "--no-color", "run"])
         .arg("openapi.yaml")
         .args(["--url", &stack.base])
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
@@ -177,12 +155,8 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
         stack.log.display(),
         reports.display()
     );
-    let summary = text
-        .lines()
-        .find(|l| l.contains("generated,"))
-        .unwrap_or("no summary")
-        .trim()
-        .to_owned();
+    let summary =
+        text.lines().find(|l| l.contains("generated,")).unwrap_or("no summary").trim().to_owned();
     assert!(summary.contains("passed"), "{summary}");
     println!("schemathesis: {summary} in {:.0?}", started.elapsed());
 }

@@ -62,19 +62,16 @@ fn template_text() -> String {
 fn strings(value: &Value) -> Vec<String> {
     match value {
         Value::String(s) => vec![s.clone()],
-        Value::Sequence(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
+        Value::Sequence(items) => {
+            items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect()
+        }
         _ => Vec::new(),
     }
 }
 
 impl Template {
     fn parse(text: &str) -> Template {
-        Template {
-            doc: serde_yaml_ng::from_str(text).expect("template.yaml is YAML"),
-        }
+        Template { doc: serde_yaml_ng::from_str(text).expect("template.yaml is YAML") }
     }
 
     fn resources(&self) -> &serde_yaml_ng::Mapping {
@@ -145,11 +142,8 @@ impl Template {
     fn check_references(&self) -> Vec<String> {
         let names = self.names();
         let mut problems = Vec::new();
-        let mut scopes: Vec<(String, &Value)> = self
-            .functions()
-            .into_iter()
-            .map(|f| (f.logical_id, f.properties))
-            .collect();
+        let mut scopes: Vec<(String, &Value)> =
+            self.functions().into_iter().map(|f| (f.logical_id, f.properties)).collect();
         scopes.push(("Globals".into(), &self.doc["Globals"]));
         scopes.push(("Outputs".into(), &self.doc["Outputs"]));
         for (scope, value) in scopes {
@@ -170,11 +164,7 @@ impl Template {
         let keys = |value: &Value| -> Vec<String> {
             value["Environment"]["Variables"]
                 .as_mapping()
-                .map(|m| {
-                    m.keys()
-                        .filter_map(|k| k.as_str().map(str::to_owned))
-                        .collect()
-                })
+                .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default()
         };
         let mut env: BTreeSet<String> =
@@ -192,9 +182,7 @@ impl Template {
             }
         }
         for resource in self.functions() {
-            let Some(function) = Function::ALL
-                .into_iter()
-                .find(|f| f.name() == resource.binary)
+            let Some(function) = Function::ALL.into_iter().find(|f| f.name() == resource.binary)
             else {
                 problems.push(format!(
                     "{}: binary {:?} is no function of the code",
@@ -241,10 +229,7 @@ impl Template {
                     .filter(|e| e["Type"].as_str() == Some("HttpApi"))
                     .map(|e| {
                         (
-                            e["Properties"]["Method"]
-                                .as_str()
-                                .unwrap_or("")
-                                .to_uppercase(),
+                            e["Properties"]["Method"].as_str().unwrap_or("").to_uppercase(),
                             e["Properties"]["Path"].as_str().unwrap_or("").to_owned(),
                         )
                     })
@@ -280,11 +265,7 @@ impl Template {
 
     fn allowed_actions(&self, function: &FunctionResource<'_>) -> Vec<String> {
         let mut actions = Vec::new();
-        for policy in function.properties["Policies"]
-            .as_sequence()
-            .into_iter()
-            .flatten()
-        {
+        for policy in function.properties["Policies"].as_sequence().into_iter().flatten() {
             for statement in policy["Statement"].as_sequence().into_iter().flatten() {
                 if statement["Effect"].as_str() == Some("Allow") {
                     actions.extend(strings(&statement["Action"]));
@@ -297,15 +278,11 @@ impl Template {
     fn check_action_names(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for resource in self.functions() {
-            if let Some(managed) = resource.properties["Policies"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .find(|p| {
+            if let Some(managed) =
+                resource.properties["Policies"].as_sequence().into_iter().flatten().find(|p| {
                     p.as_str().is_some()
                         || p.as_mapping().is_some_and(|m| {
-                            m.keys()
-                                .any(|k| k.as_str().is_some_and(|k| k.ends_with("Policy")))
+                            m.keys().any(|k| k.as_str().is_some_and(|k| k.ends_with("Policy")))
                         })
                 })
             {
@@ -383,11 +360,7 @@ fn iam_actions(call: &serde_json::Value) -> Vec<String> {
 #[test]
 fn the_template_matches_the_code() {
     let problems = Template::parse(&template_text()).static_problems();
-    assert!(
-        problems.is_empty(),
-        "template.yaml:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "template.yaml:\n{}", problems.join("\n"));
 }
 
 #[test]
@@ -402,21 +375,13 @@ fn planted_mistakes_are_caught() {
             "planting {to:?} was not caught as {expected:?}: {problems:?}"
         );
     };
-    plant(
-        "MAIL_FROM: !Ref MailFrom",
-        "MAIL_FROM: !Ref MailForm",
-        "reference to MailForm",
-    );
+    plant("MAIL_FROM: !Ref MailFrom", "MAIL_FROM: !Ref MailForm", "reference to MailForm");
     plant(
         "Resource: !GetAtt RecoveryTable.Arn",
         "Resource: !GetAtt RecoveryTabel.Arn",
         "reference to RecoveryTabel",
     );
-    plant(
-        "${AWS::AccountId}:identity/*",
-        "${AccountId}:identity/*",
-        "reference to AccountId",
-    );
+    plant("${AWS::AccountId}:identity/*", "${AccountId}:identity/*", "reference to AccountId");
     plant(
         "          FORGOT_RESPONSE_FLOOR_MS: !Ref ForgotResponseFloorMs\n",
         "",
@@ -458,31 +423,15 @@ fn planted_mistakes_are_caught() {
         "Path: /password/reset\n            Method: PUT",
         "serves GET /password/reset",
     );
-    plant(
-        "        Binary: verify-code",
-        "        Binary: verify-codes",
-        "verify-codes",
-    );
-    plant(
-        "      CodeUri: functions/verify-code",
-        "      CodeUri: .",
-        "CodeUri is \".\"",
-    );
-    plant(
-        "        ThrottlingRateLimit: !Ref ApiRateLimit\n",
-        "",
-        "no ThrottlingRateLimit",
-    );
+    plant("        Binary: verify-code", "        Binary: verify-codes", "verify-codes");
+    plant("      CodeUri: functions/verify-code", "      CodeUri: .", "CodeUri is \".\"");
+    plant("        ThrottlingRateLimit: !Ref ApiRateLimit\n", "", "no ThrottlingRateLimit");
     plant(
         "ReservedConcurrentExecutions: !If [ReserveSetPassword, !Ref SetPasswordConcurrency, !Ref AWS::NoValue]",
         "ReservedConcurrentExecutions: 10",
         "SetPasswordFunction: no ReservedConcurrentExecutions",
     );
-    plant(
-        "Threshold: !Ref SmsSpendAlarmUsd",
-        "Threshold: 50",
-        "SmsSpendAlarm: threshold",
-    );
+    plant("Threshold: !Ref SmsSpendAlarmUsd", "Threshold: 50", "SmsSpendAlarm: threshold");
     plant(
         "MetricName: SMSMonthToDateSpentUSD",
         "MetricName: SMSSuccessRate",
@@ -509,22 +458,15 @@ fn planted_mistakes_are_caught() {
         );
     }
     assert!(template.check_policies(&observed).is_empty());
-    observed
-        .get_mut("verify-code")
-        .unwrap()
-        .insert("dynamodb:Query".into());
+    observed.get_mut("verify-code").unwrap().insert("dynamodb:Query".into());
     observed.get_mut("deliver").unwrap().remove("sns:Publish");
     let problems = template.check_policies(&observed);
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("VerifyCodeFunction: calls dynamodb:Query")),
+        problems.iter().any(|p| p.contains("VerifyCodeFunction: calls dynamodb:Query")),
         "{problems:?}"
     );
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("DeliverFunction: allows sns:Publish")),
+        problems.iter().any(|p| p.contains("DeliverFunction: allows sns:Publish")),
         "{problems:?}"
     );
 }
@@ -541,13 +483,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     for resource in template.functions() {
         for (method, path) in template.routes(&resource) {
             let url = format!("{}/lambda-url/{}{path}", f.base, resource.binary);
-            let status = http(
-                &method,
-                &url,
-                &[("Content-Type", "application/json")],
-                b"{}",
-            )
-            .status;
+            let status = http(&method, &url, &[("Content-Type", "application/json")], b"{}").status;
             assert!(
                 status != 404 && status != 405,
                 "{method} {path} on {}: {status}",
@@ -555,12 +491,8 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
             );
         }
     }
-    let stray = http(
-        "GET",
-        &format!("{}/lambda-url/request-reset/password/elsewhere", f.base),
-        &[],
-        b"",
-    );
+    let stray =
+        http("GET", &format!("{}/lambda-url/request-reset/password/elsewhere", f.base), &[], b"");
     assert_eq!(stray.status, 404);
 
     // A tour of every flow.
@@ -569,27 +501,15 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     let tourist = account(&login).phone(&phone).password("the old password 1");
     create(&f.table, tourist).await;
     for _ in 0..2 {
-        assert_eq!(
-            post_json(&f.forgot_url(), &json!({ "login": login })).status,
-            202
-        );
+        assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
     }
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    assert_eq!(
-        post_json(&f.code_url(), &json!({ "phone": phone, "code": wrong })).status,
-        400
-    );
+    assert_eq!(post_json(&f.code_url(), &json!({ "phone": phone, "code": wrong })).status, 400);
     let accepted = post_json(&f.code_url(), &json!({ "phone": phone, "code": code }));
     let token = accepted.json()["reset_token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"").status,
-        200
-    );
+    assert_eq!(http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"").status, 200);
     assert_eq!(
         post_json(&f.forgot_url(), &json!({ "login": phone })).status,
         202,
@@ -603,10 +523,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     // The product's sign-in check: a wrong password, the new one, and an
     // imported bcrypt hash upgraded on success.
     let check = |login: &str, password: &str| {
-        f.invoke(
-            "verify-credentials",
-            &json!({ "login": login, "password": password }),
-        )
+        f.invoke("verify-credentials", &json!({ "login": login, "password": password }))
     };
     assert_eq!(check(&login, "the old password 1")["valid"], false);
     assert_eq!(check(&login, "toured passphrase 1")["valid"], true);
@@ -649,12 +566,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         .find_map(|m| m.link_starting_with(&format!("{LOCK_PAGE_URL}?token=")))
         .expect("a lock link in the notice");
     let lock_token = token_from(&lock).expect("its token");
-    let asked = http(
-        "GET",
-        &format!("{}?token={lock_token}", f.lock_url()),
-        &[],
-        b"",
-    );
+    let asked = http("GET", &format!("{}?token={lock_token}", f.lock_url()), &[], b"");
     assert_eq!(asked.status, 200);
     let locked = post_json(&f.lock_url(), &json!({ "token": lock_token }));
     assert_eq!(locked.status, 200, "{}", locked.text());
@@ -666,10 +578,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         let Some(app) = call["app"].as_str() else {
             continue;
         };
-        observed
-            .entry(app.to_owned())
-            .or_default()
-            .extend(iam_actions(&call));
+        observed.entry(app.to_owned()).or_default().extend(iam_actions(&call));
     }
     for function in Function::ALL {
         assert!(
@@ -679,9 +588,5 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         );
     }
     let problems = template.check_policies(&observed);
-    assert!(
-        problems.is_empty(),
-        "template.yaml policies:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "template.yaml policies:\n{}", problems.join("\n"));
 }

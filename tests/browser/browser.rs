@@ -30,10 +30,7 @@ fn chromedriver() -> &'static str {
     static DRIVER: OnceLock<(String, Child)> = OnceLock::new();
     &DRIVER
         .get_or_init(|| {
-            assert!(
-                Path::new(CHROMEDRIVER).exists(),
-                "{CHROMEDRIVER} is missing. {INSTALL}"
-            );
+            assert!(Path::new(CHROMEDRIVER).exists(), "{CHROMEDRIVER} is missing. {INSTALL}");
             let port = free_port();
             let log = failures_dir().join("chromedriver.log");
             let child = tethered(&[CHROMEDRIVER, &format!("--port={port}")], &log, &[]);
@@ -117,21 +114,13 @@ impl Browser {
                 "prefs": { "intl.accept_languages": language },
             },
         });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(chromedriver())
             .await
             .unwrap_or_else(|e| panic!("no Chromium session: {e}. {INSTALL}"));
-        Browser {
-            client,
-            walk,
-            step: "start".into(),
-            base: base.to_owned(),
-            checked: Vec::new(),
-        }
+        Browser { client, walk, step: "start".into(), base: base.to_owned(), checked: Vec::new() }
     }
 
     /// Names the step that follows, for the failure report.
@@ -266,10 +255,7 @@ impl Browser {
         };
         let folder = workspace_root().join(folder);
         std::fs::create_dir_all(&folder)?;
-        std::fs::write(
-            folder.join(format!("{name}.png")),
-            self.client.screenshot().await?,
-        )?;
+        std::fs::write(folder.join(format!("{name}.png")), self.client.screenshot().await?)?;
         Ok(())
     }
 
@@ -295,13 +281,8 @@ impl Browser {
                 "{} failed at step {:?} ({url}): {failure}\n{} {}",
                 self.walk,
                 self.step,
-                if kept {
-                    "screenshot:"
-                } else {
-                    "no screenshot; page:"
-                },
-                stem.with_extension(if kept { "png" } else { "html" })
-                    .display()
+                if kept { "screenshot:" } else { "no screenshot; page:" },
+                stem.with_extension(if kept { "png" } else { "html" }).display()
             );
         }
         let _ = self.client.close().await;

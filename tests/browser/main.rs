@@ -34,10 +34,7 @@ pub fn stack() -> &'static LocalStack {
 /// Two browsers at a time: each Chromium takes most of a core.
 pub async fn turn() -> SemaphorePermit<'static> {
     static BROWSERS: Semaphore = Semaphore::const_new(2);
-    BROWSERS
-        .acquire()
-        .await
-        .expect("the semaphore is never closed")
+    BROWSERS.acquire().await.expect("the semaphore is never closed")
 }
 
 /// A person with an account of their own, imported through the
@@ -51,11 +48,8 @@ pub struct Person {
 impl Person {
     pub fn new(prefix: &str, locale: Option<&str>) -> Person {
         let login = unique(prefix);
-        let person = Person {
-            email: format!("{login}@browser.test"),
-            phone: unique_phone(),
-            login,
-        };
+        let person =
+            Person { email: format!("{login}@browser.test"), phone: unique_phone(), login };
         let mut user = json!({
             "login": person.login,
             "email": person.email,
@@ -78,10 +72,8 @@ impl Person {
 
     /// The product's sign-in check of `password` for this person.
     pub fn signs_in_with(&self, password: &str) -> bool {
-        let answer: Value = stack().invoke(
-            "verify-credentials",
-            &json!({ "login": self.login, "password": password }),
-        );
+        let answer: Value = stack()
+            .invoke("verify-credentials", &json!({ "login": self.login, "password": password }));
         answer["valid"] == json!(true)
     }
 }

@@ -51,8 +51,7 @@ async fn a_person_resets_by_the_emailed_link() {
         b.fill("#password", &person.login).await?;
         b.fill("#password_confirmation", &person.login).await?;
         b.press("form button[type=submit]").await?;
-        b.expect_text("Do not use your login as your password.")
-            .await?;
+        b.expect_text("Do not use your login as your password.").await?;
         let invalid = b.attribute("#password", "aria-invalid").await?;
         if invalid.as_deref() != Some("true") {
             return Err("the refused password is not marked invalid".into());
@@ -169,16 +168,8 @@ async fn the_code_page_counts_down_and_then_offers_a_new_code_first() {
     let outcome = async {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         b.step("a code with three seconds left");
-        b.go(&format!(
-            "/password/code?phone=%2B4915112345678&until={}",
-            now + 3
-        ))
-        .await?;
-        let left: i64 = b
-            .style(".countdown .left", "--left")
-            .await?
-            .trim()
-            .parse()?;
+        b.go(&format!("/password/code?phone=%2B4915112345678&until={}", now + 3)).await?;
+        let left: i64 = b.style(".countdown .left", "--left").await?.trim().parse()?;
         if !(1..=3).contains(&left) {
             return Err(format!("the countdown shows {left}").into());
         }
@@ -206,7 +197,7 @@ async fn the_code_page_counts_down_and_then_offers_a_new_code_first() {
         }
         if after != "rgb(31, 95, 191)" || before == after {
             return Err(
-                format!("Send a new code is not the main button: {before} → {after}").into(),
+                format!("Send a new code is not the main button: {before} → {after}").into()
             );
         }
         b.expect_text("The code has expired.").await?;

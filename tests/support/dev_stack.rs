@@ -66,10 +66,7 @@ impl LocalStack {
                     break;
                 }
                 if let Ok(Some(status)) = self.process.try_wait() {
-                    panic!(
-                        "the local stack stopped ({status}); see {}",
-                        self.log.display()
-                    );
+                    panic!("the local stack stopped ({status}); see {}", self.log.display());
                 }
                 assert!(
                     Instant::now() < deadline,
@@ -86,10 +83,7 @@ impl LocalStack {
     /// Invokes `function` with `event` through the Lambda Invoke API, as
     /// an administrator's or a product's AWS SDK does; its answer.
     pub fn invoke(&self, function: &str, event: &Value) -> Value {
-        let url = format!(
-            "{}/2015-03-31/functions/{function}/invocations",
-            self.lambda
-        );
+        let url = format!("{}/2015-03-31/functions/{function}/invocations", self.lambda);
         http("POST", &url, &[], event.to_string().as_bytes()).json()
     }
 
@@ -101,10 +95,7 @@ impl LocalStack {
 
     /// The emails sent to `address` so far, oldest first.
     pub fn emails_to(&self, address: &str) -> Vec<SentEmail> {
-        emails_in(&self.sent())
-            .into_iter()
-            .filter(|m| m.to.iter().any(|t| t == address))
-            .collect()
+        emails_in(&self.sent()).into_iter().filter(|m| m.to.iter().any(|t| t == address)).collect()
     }
 
     /// The texts sent to `e164` so far, oldest first.
@@ -152,10 +143,7 @@ impl LocalStack {
 impl Drop for LocalStack {
     fn drop(&mut self) {
         // SIGTERM lets the tether stop dev.py, which stops what it started.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.process.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(self.process.id().to_string()).status();
         let _ = self.process.wait();
     }
 }

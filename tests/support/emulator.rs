@@ -59,11 +59,7 @@ pub fn emulator() -> &'static Emulator {
             assert!(Instant::now() < deadline, "moto did not answer");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Emulator {
-            endpoint,
-            calls,
-            _process: process,
-        }
+        Emulator { endpoint, calls, _process: process }
     })
 }
 
@@ -75,10 +71,7 @@ pub struct SentRequests(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>)
 impl SentRequests {
     /// The operations of the requests since the last call.
     pub fn take_operations(&self) -> Vec<String> {
-        self.take()
-            .into_iter()
-            .map(|(operation, _)| operation)
-            .collect()
+        self.take().into_iter().map(|(operation, _)| operation).collect()
     }
 
     /// The bodies of the requests since the last call.
@@ -106,10 +99,7 @@ impl aws_sdk_dynamodb::config::Intercept for SentRequests {
         let operation = request.headers().get("x-amz-target").unwrap_or("");
         let operation = operation.rsplit('.').next().unwrap_or("").to_owned();
         let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default());
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((operation, body.into_owned()));
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push((operation, body.into_owned()));
         Ok(())
     }
 }
@@ -184,16 +174,8 @@ impl SentEmail {
 /// every stream poller has handed over what was written before the call.
 pub fn emulator_data() -> Value {
     crate::settle_all_streams();
-    http(
-        "GET",
-        &format!(
-            "{}/moto-api/data.json?services=ses,sns",
-            emulator().endpoint
-        ),
-        &[],
-        b"",
-    )
-    .json()
+    http("GET", &format!("{}/moto-api/data.json?services=ses,sns", emulator().endpoint), &[], b"")
+        .json()
 }
 
 pub fn sent_emails() -> Vec<SentEmail> {
@@ -211,11 +193,7 @@ pub fn emails_in(data: &Value) -> Vec<SentEmail> {
             from: m["source"].as_str().unwrap_or("").to_owned(),
             to: m["destinations"]["ToAddresses"]
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default(),
             subject: m["subject"].as_str().unwrap_or("").to_owned(),
             body: m["body"].as_str().unwrap_or("").to_owned(),
@@ -256,10 +234,7 @@ fn collect_sms(value: &Value, e164: &str, found: &mut Vec<String>) {
 }
 
 pub fn emails_to(address: &str) -> Vec<SentEmail> {
-    sent_emails()
-        .into_iter()
-        .filter(|m| m.to.iter().any(|t| t == address))
-        .collect()
+    sent_emails().into_iter().filter(|m| m.to.iter().any(|t| t == address)).collect()
 }
 
 /// One call of the SQS JSON protocol on the emulator.
@@ -271,11 +246,7 @@ fn sqs(target: &str, body: Value) -> Value {
 /// service itself reads streams only through Lambda, so the SDK has no
 /// client of it here): `GetShardIterator`, `GetRecords`, ...
 pub fn dynamodb_streams(target: &str, body: Value) -> Value {
-    aws_json(
-        "dynamodb",
-        &format!("DynamoDBStreams_20120810.{target}"),
-        body,
-    )
+    aws_json("dynamodb", &format!("DynamoDBStreams_20120810.{target}"), body)
 }
 
 /// One call of an AWS JSON 1.0 protocol on the emulator.
@@ -304,10 +275,7 @@ pub fn create_queue(name: &str) -> String {
         "GetQueueAttributes",
         serde_json::json!({ "QueueUrl": url, "AttributeNames": ["QueueArn"] }),
     );
-    attributes["Attributes"]["QueueArn"]
-        .as_str()
-        .expect("a queue ARN")
-        .to_owned()
+    attributes["Attributes"]["QueueArn"].as_str().expect("a queue ARN").to_owned()
 }
 
 /// The messages waiting in the SQS queue `name` on the emulator (their
@@ -347,8 +315,5 @@ fn receive(name: &str, take: bool) -> Vec<Value> {
             );
         }
     }
-    messages
-        .iter()
-        .filter_map(|m| serde_json::from_str(m["Body"].as_str()?).ok())
-        .collect()
+    messages.iter().filter_map(|m| serde_json::from_str(m["Body"].as_str()?).ok()).collect()
 }

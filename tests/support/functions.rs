@@ -27,10 +27,7 @@ pub enum Stream {
 }
 
 impl Stream {
-    pub const DEFAULT: Stream = Stream::Polled {
-        max_retries: 5,
-        retry_delay: 0.2,
-    };
+    pub const DEFAULT: Stream = Stream::Polled { max_retries: 5, retry_delay: 0.2 };
 }
 
 /// The status files of every stream poller of this test binary.
@@ -219,10 +216,7 @@ impl Functions {
         wait_until_answering(&base, Duration::from_secs(120));
         let dead_letter_queue = unique("dead-letters");
         let (poller, poller_status) = match stream {
-            Stream::Polled {
-                max_retries,
-                retry_delay,
-            } => {
+            Stream::Polled { max_retries, retry_delay } => {
                 let status = log_dir().join(format!("{}.json", unique("stream")));
                 let python = tool("python");
                 let poller = tethered(
@@ -249,10 +243,7 @@ impl Functions {
                     &status.with_extension("log"),
                     &[],
                 );
-                POLLERS
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(status.clone());
+                POLLERS.lock().unwrap_or_else(|p| p.into_inner()).push(status.clone());
                 (Some(poller), Some(status))
             }
             Stream::Off => (None, None),
@@ -281,16 +272,9 @@ impl Functions {
             );
         }
         let warm = functions.invoke_admin(&serde_json::json!({}));
-        assert_eq!(
-            warm["error"], "invalid_event",
-            "admin-reset warm-up: {warm}"
-        );
+        assert_eq!(warm["error"], "invalid_event", "admin-reset warm-up: {warm}");
         let warm = functions.invoke_deliver(&serde_json::json!({ "Records": [] }));
-        assert_eq!(
-            warm,
-            serde_json::json!({ "batchItemFailures": [] }),
-            "deliver warm-up"
-        );
+        assert_eq!(warm, serde_json::json!({ "batchItemFailures": [] }), "deliver warm-up");
         functions.settle();
         functions
     }
@@ -339,23 +323,14 @@ pub fn settle_all_streams() {
 impl Drop for Functions {
     fn drop(&mut self) {
         if let Some(mut poller) = self.poller.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(poller.id().to_string())
-                .status();
+            let _ = Command::new("kill").arg("-TERM").arg(poller.id().to_string()).status();
             let _ = poller.wait();
         }
         // SIGTERM lets the tether stop `cargo lambda watch` and its functions.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.process.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(self.process.id().to_string()).status();
         let _ = self.process.wait();
         if let Some(status) = &self.poller_status {
-            POLLERS
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .retain(|p| p != status);
+            POLLERS.lock().unwrap_or_else(|p| p.into_inner()).retain(|p| p != status);
             // A test settling this poller right now stops waiting.
             let _ = std::fs::remove_file(status);
         }
@@ -372,9 +347,7 @@ pub fn functions() -> &'static Functions {
 /// queue `queue`, as a product's own rule would.
 async fn event_rule(sdk: &aws_config::SdkConfig, bus: &str, queue: &str) {
     let events = aws_sdk_eventbridge::Client::new(sdk);
-    local_stack::ensure_event_bus(&events, bus)
-        .await
-        .expect("create the event bus");
+    local_stack::ensure_event_bus(&events, bus).await.expect("create the event bus");
     let arn = crate::create_queue(queue);
     events
         .put_rule()

@@ -15,10 +15,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -89,11 +86,7 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> H
     if chunked {
         body = dechunk(&body);
     }
-    HttpResponse {
-        status,
-        headers,
-        body,
-    }
+    HttpResponse { status, headers, body }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
@@ -115,36 +108,18 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 }
 
 pub fn post_json(url: &str, body: &Value) -> HttpResponse {
-    http(
-        "POST",
-        url,
-        &[("Content-Type", "application/json")],
-        body.to_string().as_bytes(),
-    )
+    http("POST", url, &[("Content-Type", "application/json")], body.to_string().as_bytes())
 }
 
 pub fn post_form(url: &str, body: &str) -> HttpResponse {
-    http(
-        "POST",
-        url,
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        body.as_bytes(),
-    )
+    http("POST", url, &[("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes())
 }
 
 pub(crate) fn wait_until_answering(url: &str, within: Duration) {
     let deadline = Instant::now() + within;
-    let authority = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_owned();
+    let authority = url.trim_start_matches("http://").split('/').next().unwrap_or("").to_owned();
     while TcpStream::connect(&authority).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{url} did not start within {within:?}"
-        );
+        assert!(Instant::now() < deadline, "{url} did not start within {within:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -60,10 +60,7 @@ pub const SMS_CODE_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub fn eventually(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what} did not happen within {seconds} s"
-        );
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within {seconds} s");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
@@ -113,11 +110,7 @@ pub fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{}-{nanos:x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
+    format!("{prefix}-{}-{}-{nanos:x}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
 /// A valid German mobile number (`+49151` and eight digits) no other test uses.
@@ -197,10 +190,7 @@ pub fn recovery_on_aws(
 pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
     Delivery {
         outbox: Arc::new(DynamoDbStore::from_sdk(sdk, table)),
-        mailer: Arc::new(SesMailer::new(
-            aws_sdk_sesv2::Client::new(sdk),
-            SENDER.into(),
-        )),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), SENDER.into())),
         texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(sdk), None)),
         publisher: Arc::new(EventBridgePublisher::new(
             aws_sdk_eventbridge::Client::new(sdk),
@@ -253,9 +243,7 @@ pub async fn pending_messages(table: &str) -> Vec<OutboxItem> {
         .items()
         .iter()
         .filter(|item| {
-            item.get(PK)
-                .and_then(|v| v.as_s().ok())
-                .is_some_and(|pk| pk.starts_with(OUTBOX_PREFIX))
+            item.get(PK).and_then(|v| v.as_s().ok()).is_some_and(|pk| pk.starts_with(OUTBOX_PREFIX))
         })
         .filter_map(|item| outbox_item_from_stream_image(&stream_image(item)))
         .collect();
@@ -329,10 +317,7 @@ pub struct CapturingTokens {
 
 impl CapturingTokens {
     pub fn new(inner: Arc<DynamoDbStore>) -> Self {
-        Self {
-            inner,
-            items: std::sync::Mutex::new(Vec::new()),
-        }
+        Self { inner, items: std::sync::Mutex::new(Vec::new()) }
     }
 
     /// The text of every message issued so far, opened with the test key.
@@ -341,9 +326,7 @@ impl CapturingTokens {
         items
             .iter()
             .map(|item| {
-                let plain = outbox_key()
-                    .open(&item.id(), &item.sealed)
-                    .expect("a sealed message");
+                let plain = outbox_key().open(&item.id(), &item.sealed).expect("a sealed message");
                 match recovery_messages::Message::decode(&plain).expect("a message") {
                     recovery_messages::Message::Email(email) => email.text,
                     recovery_messages::Message::Sms(sms) => sms.text,
@@ -363,13 +346,8 @@ impl recovery_core::ports::ResetTokenStore for CapturingTokens {
         message: &OutboxItem,
         counters: &[recovery_core::ports::CounterUpdate<'_>],
     ) -> Result<recovery_core::ports::IssueOutcome, recovery_core::ports::DependencyError> {
-        self.items
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(message.clone());
-        self.inner
-            .issue_counted(user, record, message, counters)
-            .await
+        self.items.lock().unwrap_or_else(|p| p.into_inner()).push(message.clone());
+        self.inner.issue_counted(user, record, message, counters).await
     }
 
     async fn find(

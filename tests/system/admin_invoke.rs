@@ -59,31 +59,16 @@ async fn an_invited_user_sets_a_first_password_through_their_link() {
     assert!(created.password_hash.is_none());
 
     let mail = emails_to(&email_of(&login)).pop().expect("an invitation");
-    assert!(
-        mail.body.contains(&login),
-        "registration details: the login"
-    );
-    assert!(
-        mail.body.contains(LOGIN_URL),
-        "registration details: the sign-in address"
-    );
+    assert!(mail.body.contains(&login), "registration details: the login");
+    assert!(mail.body.contains(LOGIN_URL), "registration details: the sign-in address");
     assert!(mail.body.contains("24 hours"));
-    let link = mail
-        .link_starting_with(RESET_PAGE_URL)
-        .expect("a link to set the password");
+    let link = mail.link_starting_with(RESET_PAGE_URL).expect("a link to set the password");
     let token = token_in(&link);
-    assert_eq!(
-        http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"").status,
-        200
-    );
+    assert_eq!(http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"").status, 200);
     assert_eq!(set_via_link(f, &token, "my first passphrase").status, 200);
     let hash = stored(f, &login).await.unwrap().password_hash.unwrap();
     assert!(PasswordHasher::owasp().verify("my first passphrase", &hash));
-    assert_eq!(
-        set_via_link(f, &token, "my second passphrase").status,
-        400,
-        "used once"
-    );
+    assert_eq!(set_via_link(f, &token, "my second passphrase").status, 400, "used once");
 
     // By phone only: the invitation goes by SMS.
     let texted = unique("texted");
@@ -134,32 +119,16 @@ async fn recovery_links_by_email_and_sms_work_once() {
         set_via_link(f, &email_token, "recovered passphrase 1").json()["error"],
         "invalid_token"
     );
-    assert_eq!(
-        set_via_link(f, &sms_token, "recovered passphrase 1").status,
-        200
-    );
-    assert_eq!(
-        set_via_link(f, &sms_token, "recovered passphrase 2").status,
-        400
-    );
+    assert_eq!(set_via_link(f, &sms_token, "recovered passphrase 1").status, 200);
+    assert_eq!(set_via_link(f, &sms_token, "recovered passphrase 2").status, 400);
 
     // A fresh emailed link works too, once.
     f.invoke_admin(&json!({ "action": "send_recovery_link", "login": login, "channel": "email", "requested_by": ADMIN }));
     let token = token_in(
-        &emails_to(&email_of(&login))
-            .pop()
-            .unwrap()
-            .link_starting_with(RESET_PAGE_URL)
-            .unwrap(),
+        &emails_to(&email_of(&login)).pop().unwrap().link_starting_with(RESET_PAGE_URL).unwrap(),
     );
-    assert_eq!(
-        set_via_link(f, &token, "recovered passphrase 3").status,
-        200
-    );
-    assert_eq!(
-        set_via_link(f, &token, "recovered passphrase 4").status,
-        400
-    );
+    assert_eq!(set_via_link(f, &token, "recovered passphrase 3").status, 200);
+    assert_eq!(set_via_link(f, &token, "recovered passphrase 4").status, 400);
     let hash = stored(f, &login).await.unwrap().password_hash.unwrap();
     assert!(PasswordHasher::owasp().verify("recovered passphrase 3", &hash));
 }
@@ -202,11 +171,7 @@ async fn setting_a_password_directly_replaces_it_and_kills_outstanding_links() {
     let requested = post_json(&f.forgot_url(), &json!({ "login": login }));
     assert_eq!(requested.status, 202);
     let earlier = token_in(
-        &emails_to(&email_of(&login))
-            .pop()
-            .unwrap()
-            .link_starting_with(RESET_PAGE_URL)
-            .unwrap(),
+        &emails_to(&email_of(&login)).pop().unwrap().link_starting_with(RESET_PAGE_URL).unwrap(),
     );
 
     let result = f.invoke_admin(&json!({
@@ -219,10 +184,7 @@ async fn setting_a_password_directly_replaces_it_and_kills_outstanding_links() {
     assert!(PasswordHasher::owasp().verify("set by the admin 7", &hash));
     assert!(!PasswordHasher::owasp().verify("the old password 1", &hash));
     assert!(stored.password_changed_at.is_some());
-    assert_eq!(
-        set_via_link(f, &earlier, "sneaky passphrase 8").json()["error"],
-        "invalid_token"
-    );
+    assert_eq!(set_via_link(f, &earlier, "sneaky passphrase 8").json()["error"], "invalid_token");
     let notice = emails_to(&email_of(&login)).pop().unwrap();
     assert!(notice.body.contains("by an administrator"));
 }
@@ -235,11 +197,7 @@ async fn every_error_comes_back_as_a_result() {
     let social = unique("social");
     create(&f.table, account(&social).provider("Google")).await;
     let off = unique("off");
-    create(
-        &f.table,
-        account(&off).password("the old password 1").disabled(),
-    )
-    .await;
+    create(&f.table, account(&off).password("the old password 1").disabled()).await;
     let texter = unique("texter");
     let phone = unique_phone();
     invite(f, &texter, None, Some(&phone));
@@ -252,23 +210,10 @@ async fn every_error_comes_back_as_a_result() {
         (link(&texter, "email"), "no_email_on_record"),
         (link(&social, "email"), "social_account"),
         (link(&off, "email"), "account_disabled"),
-        (
-            set(&plain, "one long passphrase", "another long one"),
-            "password_mismatch",
-        ),
+        (set(&plain, "one long passphrase", "another long one"), "password_mismatch"),
         (set(&plain, "password", "password"), "weak_password"),
-        (
-            set(&social, "one long passphrase", "one long passphrase"),
-            "social_account",
-        ),
-        (
-            set(
-                &unique("ghost"),
-                "one long passphrase",
-                "one long passphrase",
-            ),
-            "user_not_found",
-        ),
+        (set(&social, "one long passphrase", "one long passphrase"), "social_account"),
+        (set(&unique("ghost"), "one long passphrase", "one long passphrase"), "user_not_found"),
         (
             json!({ "action": "invite_user", "login": plain, "email": "fresh@recovery.test", "requested_by": ADMIN }),
             "login_taken",
@@ -291,10 +236,7 @@ async fn every_error_comes_back_as_a_result() {
             json!({ "action": "invite_user", "login": unique("x"), "requested_by": ADMIN }),
             "invalid_event",
         ),
-        (
-            json!({ "action": "reboot", "login": plain, "requested_by": ADMIN }),
-            "invalid_event",
-        ),
+        (json!({ "action": "reboot", "login": plain, "requested_by": ADMIN }), "invalid_event"),
         (
             json!({ "action": "send_recovery_link", "login": plain, "channel": "fax", "requested_by": ADMIN }),
             "invalid_event",
@@ -312,34 +254,18 @@ async fn every_error_comes_back_as_a_result() {
     for (event, code) in cases {
         let result = f.invoke_admin(&event);
         assert_eq!(result["error"], code, "{event} -> {result}");
-        assert!(
-            result["message"].as_str().is_some_and(|m| m.len() > 10),
-            "{result}"
-        );
+        assert!(result["message"].as_str().is_some_and(|m| m.len() > 10), "{result}");
     }
     let weak = f.invoke_admin(&set(&plain, &plain, &plain));
-    let codes: Vec<_> = weak["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].clone())
-        .collect();
+    let codes: Vec<_> =
+        weak["reasons"].as_array().unwrap().iter().map(|r| r["code"].clone()).collect();
     assert!(codes.contains(&json!("matches_login")), "{weak}");
     let unknown = f.invoke_admin(&json!({ "action": "reboot", "requested_by": ADMIN }));
-    assert!(
-        unknown["message"].as_str().unwrap().contains("reboot"),
-        "says which action"
-    );
+    assert!(unknown["message"].as_str().unwrap().contains("reboot"), "says which action");
     let missing = f.invoke_admin(
         &json!({ "action": "send_recovery_link", "login": plain, "channel": "email" }),
     );
-    assert!(
-        missing["message"]
-            .as_str()
-            .unwrap()
-            .contains("requested_by"),
-        "says which field"
-    );
+    assert!(missing["message"].as_str().unwrap().contains("requested_by"), "says which field");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -349,11 +275,7 @@ async fn the_audit_trail_lists_every_action_newest_first_without_secrets() {
     let phone = unique_phone();
     invite(f, &login, Some(&email_of(&login)), Some(&phone));
     let invitation = token_in(
-        &emails_to(&email_of(&login))
-            .pop()
-            .unwrap()
-            .link_starting_with(RESET_PAGE_URL)
-            .unwrap(),
+        &emails_to(&email_of(&login)).pop().unwrap().link_starting_with(RESET_PAGE_URL).unwrap(),
     );
     let steps = [
         json!({ "action": "send_recovery_link", "login": login, "channel": "email", "requested_by": ADMIN }),
@@ -392,19 +314,11 @@ async fn the_audit_trail_lists_every_action_newest_first_without_secrets() {
     assert_eq!(summary, expected);
     for record in records {
         assert_eq!(record["target"], login);
-        assert!(
-            record["request_id"]
-                .as_str()
-                .is_some_and(|id| !id.is_empty())
-        );
+        assert!(record["request_id"].as_str().is_some_and(|id| !id.is_empty()));
         assert!(record["at"].as_str().is_some_and(|at| at.ends_with('Z')));
     }
     let user_id = stored(f, &login).await.unwrap().id;
-    assert_eq!(
-        records[1]["user_id"],
-        user_id.as_str(),
-        "resolved actions name the account"
-    );
+    assert_eq!(records[1]["user_id"], user_id.as_str(), "resolved actions name the account");
     let text = listed.to_string();
     for secret in ["audited passphrase 9", "short\"", &invitation, "$argon2id$"] {
         assert!(!text.contains(secret), "a secret in the audit trail");

@@ -37,10 +37,7 @@ fn unreadable_bodies_are_400s_through_the_invoke_api() {
     let not_utf8 = STANDARD.encode([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
     for (function, path) in ROUTES {
         let cases = [
-            (
-                event_with(path, "application/json", &not_utf8, true),
-                "JSON, base64, not UTF-8",
-            ),
+            (event_with(path, "application/json", &not_utf8, true), "JSON, base64, not UTF-8"),
             (
                 event_with(path, "application/x-www-form-urlencoded", &not_utf8, true),
                 "form, base64, not UTF-8",
@@ -50,12 +47,7 @@ fn unreadable_bodies_are_400s_through_the_invoke_api() {
                 "marked base64, does not decode",
             ),
             (
-                event_with(
-                    path,
-                    "application/x-www-form-urlencoded",
-                    "code=%FF%FE",
-                    false,
-                ),
+                event_with(path, "application/x-www-form-urlencoded", "code=%FF%FE", false),
                 "form, percent-encoded bytes that are no UTF-8",
             ),
         ];
@@ -70,10 +62,8 @@ fn unreadable_bodies_are_400s_through_the_invoke_api() {
 fn a_body_api_gateway_encoded_is_read_like_any_other() {
     let f = functions();
     let body = STANDARD.encode(json!({ "login": unique("encoded") }).to_string());
-    let answer = f.invoke(
-        "request-reset",
-        &event_with("/password/forgot", "application/json", &body, true),
-    );
+    let answer =
+        f.invoke("request-reset", &event_with("/password/forgot", "application/json", &body, true));
     assert_eq!(answer["statusCode"], 202, "{answer}");
     // The mark of an undecodable body cannot be sent from outside.
     let mut event = event_with(

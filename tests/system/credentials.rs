@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use system_tests::*;
 
 fn check(f: &Functions, login: &str, password: &str) -> Value {
-    f.invoke(
-        "verify-credentials",
-        &json!({ "login": login, "password": password }),
-    )
+    f.invoke("verify-credentials", &json!({ "login": login, "password": password }))
 }
 
 async fn stored_hash(f: &Functions, login: &str) -> String {
@@ -36,18 +33,11 @@ fn change(token: &str, password: &str) -> Value {
 async fn after_each_kind_of_reset_the_new_password_opens_and_the_old_one_does_not() {
     let f = functions();
     let (login, phone) = (unique("signs-in"), unique_phone());
-    create(
-        &f.table,
-        account(&login).password("the old password 1").phone(&phone),
-    )
-    .await;
+    create(&f.table, account(&login).password("the old password 1").phone(&phone)).await;
     assert_eq!(check(f, &login, "the old password 1")["valid"], true);
 
     // By emailed link.
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": login })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
     f.settle();
     let link = emails_to(&format!("{login}@recovery.test"))
         .last()
@@ -58,29 +48,16 @@ async fn after_each_kind_of_reset_the_new_password_opens_and_the_old_one_does_no
     assert_eq!(done.status, 200, "{}", done.text());
     let valid = check(f, &login, "by the link 2");
     assert_eq!(valid["valid"], true, "{valid}");
-    assert!(
-        valid["password_changed_at"]
-            .as_str()
-            .is_some_and(|t| t.ends_with('Z'))
-    );
-    assert_eq!(
-        check(f, &login, "the old password 1"),
-        json!({ "valid": false })
-    );
+    assert!(valid["password_changed_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert_eq!(check(f, &login, "the old password 1"), json!({ "valid": false }));
 
     // By SMS code.
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
     f.settle();
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     let accepted = post_json(&f.code_url(), &json!({ "phone": phone, "code": code }));
     let token = accepted.json()["reset_token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        post_json(&f.reset_url(), &change(&token, "by the code 3")).status,
-        200
-    );
+    assert_eq!(post_json(&f.reset_url(), &change(&token, "by the code 3")).status, 200);
     assert_eq!(check(f, &phone, "by the code 3")["valid"], true);
     assert_eq!(check(f, &login, "by the link 2"), json!({ "valid": false }));
 
@@ -90,27 +67,16 @@ async fn after_each_kind_of_reset_the_new_password_opens_and_the_old_one_does_no
         "password": "set by admin 4", "password_confirmation": "set by admin 4",
     }));
     assert_eq!(set["status"], "password_changed", "{set}");
-    assert_eq!(
-        check(f, &format!("{login}@recovery.test"), "set by admin 4")["valid"],
-        true
-    );
+    assert_eq!(check(f, &format!("{login}@recovery.test"), "set by admin 4")["valid"], true);
     assert_eq!(check(f, &login, "by the code 3"), json!({ "valid": false }));
 
     // Each change put exactly one event on the bus, read back through a
     // rule and a queue; the sign-in checks put none.
-    let events: Vec<Value> = f
-        .events()
-        .into_iter()
-        .filter(|e| e["detail"]["login"] == login.as_str())
-        .collect();
+    let events: Vec<Value> =
+        f.events().into_iter().filter(|e| e["detail"]["login"] == login.as_str()).collect();
     let kinds: Vec<(&str, &str)> = events
         .iter()
-        .map(|e| {
-            (
-                e["detail-type"].as_str().unwrap(),
-                e["detail"]["through"].as_str().unwrap(),
-            )
-        })
+        .map(|e| (e["detail-type"].as_str().unwrap(), e["detail"]["through"].as_str().unwrap()))
         .collect();
     assert_eq!(
         kinds,
@@ -131,11 +97,7 @@ async fn unknown_disabled_and_provider_only_logins_get_the_answer_of_a_wrong_pas
     let f = functions();
     let (plain, off, social) = (unique("plain"), unique("off"), unique("social"));
     create(&f.table, account(&plain).password("the right one 1")).await;
-    create(
-        &f.table,
-        account(&off).password("the right one 1").disabled(),
-    )
-    .await;
+    create(&f.table, account(&off).password("the right one 1").disabled()).await;
     create(&f.table, account(&social).provider("Google")).await;
     let answers = [
         check(f, &plain, "the wrong one 1"),
@@ -154,10 +116,7 @@ async fn imported_bcrypt_and_django_hashes_open_and_are_stored_as_argon2id_after
     for hash in [BCRYPT_OF_CORRECT_HORSE, DJANGO_OF_CORRECT_HORSE] {
         let login = unique("imported");
         create(&f.table, account(&login).hash(hash)).await;
-        assert_eq!(
-            check(f, &login, "correct horse!"),
-            json!({ "valid": false })
-        );
+        assert_eq!(check(f, &login, "correct horse!"), json!({ "valid": false }));
         assert_eq!(stored_hash(f, &login).await, hash);
         assert_eq!(check(f, &login, "correct horse")["valid"], true);
         let upgraded = PasswordHash::from_phc(&stored_hash(f, &login).await);

@@ -16,13 +16,7 @@ use system_tests::*;
 /// other test) and the stream polled with short retries.
 fn functions_with_own_sender(max_retries: u32, retry_delay: f64) -> Functions {
     let sender = format!("{}@recovery.test", unique("sender"));
-    Functions::start_with(
-        &[("MAIL_FROM", &sender)],
-        Stream::Polled {
-            max_retries,
-            retry_delay,
-        },
-    )
+    Functions::start_with(&[("MAIL_FROM", &sender)], Stream::Polled { max_retries, retry_delay })
 }
 
 async fn remove_sender(address: &str) {
@@ -47,29 +41,18 @@ async fn an_ses_outage_delays_the_email_and_loses_none() {
     // links no SES client, the suite's `tidy`; its time is `make bench`'s).
     let answer = post_json(&f.forgot_url(), &json!({ "login": login }));
     assert_eq!(answer.status, 202);
-    eventually("a failed delivery", 30, || {
-        f.stream_status()["retries"].as_u64().unwrap_or(0) >= 2
-    });
-    let data = http(
-        "GET",
-        &format!("{}/moto-api/data.json?services=ses", emulator().endpoint),
-        &[],
-        b"",
-    )
-    .text();
-    assert!(
-        !data.contains(&address),
-        "no email went out during the outage"
-    );
+    eventually("a failed delivery", 30, || f.stream_status()["retries"].as_u64().unwrap_or(0) >= 2);
+    let data =
+        http("GET", &format!("{}/moto-api/data.json?services=ses", emulator().endpoint), &[], b"")
+            .text();
+    assert!(!data.contains(&address), "no email went out during the outage");
 
     verified_sender(&sdk_config().await, &f.sender).await;
     eventually("the delayed email", 60, || !emails_to(&address).is_empty());
     let emails = emails_to(&address);
     assert_eq!(emails.len(), 1, "sent once");
     assert_eq!(emails[0].from, f.sender);
-    let link = emails[0]
-        .link_starting_with(RESET_PAGE_URL)
-        .expect("a link");
+    let link = emails[0].link_starting_with(RESET_PAGE_URL).expect("a link");
     let token = token_from(&link).unwrap();
     let changed = post_json(
         &f.reset_url(),
@@ -86,55 +69,32 @@ async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue_without_a_s
     let address = format!("{login}@recovery.test");
     create(&f.table, account(&login).password("the old password 1")).await;
     remove_sender(&f.sender).await;
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": login })).status,
-        202
-    );
-    eventually("a dead letter", 60, || {
-        !queue_messages(&f.dead_letter_queue).is_empty()
-    });
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
+    eventually("a dead letter", 60, || !queue_messages(&f.dead_letter_queue).is_empty());
     let letters = queue_messages(&f.dead_letter_queue);
     assert_eq!(letters.len(), 1);
     let info = &letters[0]["DDBStreamBatchInfo"];
     assert_eq!(info["batchSize"], 1);
     assert!(info["startSequenceNumber"].is_string());
-    assert_eq!(
-        letters[0]["requestContext"]["condition"],
-        "RetryAttemptsExhausted"
-    );
+    assert_eq!(letters[0]["requestContext"]["condition"], "RetryAttemptsExhausted");
     let text = letters[0].to_string();
-    assert!(
-        !text.contains(&address) && !text.contains("token"),
-        "{text}"
-    );
+    assert!(!text.contains(&address) && !text.contains("token"), "{text}");
 
     // The message stays in the table, sealed, marked failed with the reason.
     let pending = pending_messages(&f.table).await;
     assert_eq!(pending.len(), 1);
     let sdk = sdk_config().await;
     let scanned = scan_text(&sdk, &f.table).await;
-    assert!(
-        scanned.contains("MessageRejected"),
-        "the last error is kept"
-    );
+    assert!(scanned.contains("MessageRejected"), "the last error is kept");
     assert!(!scanned.contains("token="), "the link is sealed");
     assert!(emails_to(&address).is_empty());
 }
 
 /// Every item of `table`, as text.
 async fn scan_text(sdk: &aws_config::SdkConfig, table: &str) -> String {
-    let output = aws_sdk_dynamodb::Client::new(sdk)
-        .scan()
-        .table_name(table)
-        .send()
-        .await
-        .expect("scan");
-    output
-        .items()
-        .iter()
-        .map(|item| stream_image(item).to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let output =
+        aws_sdk_dynamodb::Client::new(sdk).scan().table_name(table).send().await.expect("scan");
+    output.items().iter().map(|item| stream_image(item).to_string()).collect::<Vec<_>>().join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -143,19 +103,9 @@ async fn a_record_handed_over_twice_sends_one_email_and_nothing_is_stored_in_cle
     let login = unique("twice");
     let address = format!("{login}@recovery.test");
     let phone = unique_phone();
-    create(
-        &f.table,
-        account(&login).phone(&phone).password("the old password 1"),
-    )
-    .await;
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": login })).status,
-        202
-    );
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
-        202
-    );
+    create(&f.table, account(&login).phone(&phone).password("the old password 1")).await;
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
     let sdk = sdk_config().await;
     let items = pending_messages(&f.table).await;
     assert_eq!(items.len(), 2, "the link and the code wait in the outbox");
@@ -165,22 +115,13 @@ async fn a_record_handed_over_twice_sends_one_email_and_nothing_is_stored_in_cle
     let images: Vec<(String, Value)> = items
         .iter()
         .enumerate()
-        .map(|(i, item)| {
-            (
-                format!("{}", 100 + i),
-                recovery_aws::outbox_stream_image(item),
-            )
-        })
+        .map(|(i, item)| (format!("{}", 100 + i), recovery_aws::outbox_stream_image(item)))
         .collect();
     let answer = f.invoke_deliver(&stream_event(&images));
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     let again = f.invoke_deliver(&stream_event(&[images[0].clone(), images[0].clone()]));
     assert_eq!(again, json!({ "batchItemFailures": [] }));
-    assert_eq!(
-        emails_to(&address).len(),
-        1,
-        "one email however often handed over"
-    );
+    assert_eq!(emails_to(&address).len(), 1, "one email however often handed over");
     let texts = texts_to(&phone);
     assert_eq!(texts.len(), 1);
     let code = texts[0][..6].to_owned();
@@ -188,23 +129,13 @@ async fn a_record_handed_over_twice_sends_one_email_and_nothing_is_stored_in_cle
     // Sent messages keep no payload; the code is not in the table or logs.
     assert!(pending_messages(&f.table).await.is_empty());
     let scanned = scan_text(&sdk, &f.table).await;
-    assert!(
-        !scanned.contains(&format!("\"{code}\"")),
-        "the code is in the table"
-    );
-    let token = token_from(
-        &emails_to(&address)[0]
-            .link_starting_with(RESET_PAGE_URL)
-            .unwrap(),
-    )
-    .unwrap();
+    assert!(!scanned.contains(&format!("\"{code}\"")), "the code is in the table");
+    let token =
+        token_from(&emails_to(&address)[0].link_starting_with(RESET_PAGE_URL).unwrap()).unwrap();
     assert!(!scanned.contains(&token));
     let logs = f.logs();
     assert!(!logs.contains(&token), "the token is in the logs");
-    assert!(
-        !logs.contains(&format!("{code} ")),
-        "the code is in the logs"
-    );
+    assert!(!logs.contains(&format!("{code} ")), "the code is in the logs");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -214,15 +145,10 @@ async fn a_phone_only_account_gets_the_password_changed_sms() {
     let phone = unique_phone();
     create(
         &f.table,
-        recovery_testing::TestAccount::new(&login)
-            .phone(&phone)
-            .password("the old password 1"),
+        recovery_testing::TestAccount::new(&login).phone(&phone).password("the old password 1"),
     )
     .await;
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
     let code = texts_to(&phone).pop().expect("a code")[..6].to_owned();
     let accepted = post_json(&f.code_url(), &json!({ "phone": phone, "code": code }));
     assert_eq!(accepted.status, 200);
@@ -244,10 +170,8 @@ async fn a_phone_only_account_gets_the_password_changed_sms() {
 /// set's event destination hands the deliver function.
 fn ses_notification(name: &str, reference: &MessageRef, provider_id: &str, to: &str) -> Value {
     let fixture = |name: &str| -> Value {
-        let path = format!(
-            "{}/../shared/aws/tests/fixtures/ses/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path =
+            format!("{}/../shared/aws/tests/fixtures/ses/{name}.json", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(path).expect("a fixture")).expect("JSON")
     };
     let mut event = fixture(name);
@@ -270,10 +194,7 @@ async fn what_ses_reports_is_recorded_and_shown_to_the_administrator() {
     let login = unique("bounced");
     let address = format!("{login}@recovery.test");
     let user = create(&f.table, account(&login).password("the old password 1")).await;
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": login })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
     assert_eq!(emails_to(&address).len(), 1);
     let list = json!({ "action": "list_messages", "login": login, "requested_by": "ops" });
     let listed = f.invoke_admin(&list);
@@ -281,10 +202,7 @@ async fn what_ses_reports_is_recorded_and_shown_to_the_administrator() {
     let message = listed["messages"][0].clone();
     assert_eq!(message["delivery"], "sent", "{listed}");
     assert_eq!(message["holds_payload"], false);
-    let provider_id = message["provider_id"]
-        .as_str()
-        .expect("SES's id")
-        .to_owned();
+    let provider_id = message["provider_id"].as_str().expect("SES's id").to_owned();
     let reference = MessageRef {
         user_id: user.id.clone(),
         key: message["message"].as_str().unwrap().to_owned(),
@@ -294,10 +212,7 @@ async fn what_ses_reports_is_recorded_and_shown_to_the_administrator() {
     assert_eq!(f.invoke_deliver(&delivered), json!({ "recorded": 1 }));
     let listed = f.invoke_admin(&list);
     assert_eq!(listed["messages"][0]["feedback"], "delivered", "{listed}");
-    assert_eq!(
-        listed["messages"][0]["feedback_detail"],
-        "250 2.6.0 Message received"
-    );
+    assert_eq!(listed["messages"][0]["feedback_detail"], "250 2.6.0 Message received");
 
     let bounced = ses_notification("bounce", &reference, &provider_id, &address);
     assert_eq!(f.invoke_deliver(&bounced), json!({ "recorded": 1 }));

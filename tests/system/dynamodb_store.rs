@@ -101,28 +101,15 @@ async fn issuing_stores_only_the_digest_with_an_epoch_seconds_ttl() {
         Timestamp::from_epoch_seconds(1_800_000_000),
         3600,
     );
-    store
-        .issue(&user, &record, &message_to(&user, &record))
-        .await
-        .unwrap();
-    let item = raw_item(
-        &sdk,
-        store.table_name(),
-        format!("RESET#{}", token.digest().to_hex()),
-        "RESET",
-    )
-    .await
-    .expect("the token item, keyed by digest");
+    store.issue(&user, &record, &message_to(&user, &record)).await.unwrap();
+    let item =
+        raw_item(&sdk, store.table_name(), format!("RESET#{}", token.digest().to_hex()), "RESET")
+            .await
+            .expect("the token item, keyed by digest");
     assert_eq!(item["expires_at"].as_n().unwrap(), "1800003600");
     let text = format!("{item:?}");
-    assert!(
-        !text.contains(&token.expose_for_link()),
-        "the token itself is not stored"
-    );
-    assert_eq!(
-        store.find(&token.digest()).await.unwrap(),
-        Some(record.clone())
-    );
+    assert!(!text.contains(&token.expose_for_link()), "the token itself is not stored");
+    assert_eq!(store.find(&token.digest()).await.unwrap(), Some(record.clone()));
     let user = store.get(&user.id).await.unwrap().unwrap();
     assert_eq!(user.active_reset, Some(token.digest()));
 }
@@ -131,10 +118,7 @@ async fn issuing_stores_only_the_digest_with_an_epoch_seconds_ttl() {
 async fn an_unreachable_table_is_a_dependency_error_not_a_panic() {
     let sdk = sdk_config().await;
     let store = DynamoDbStore::from_sdk(&sdk, &unique("missing-table"));
-    let err = store
-        .find_by_login(&LoginName::parse("ada").unwrap())
-        .await
-        .unwrap_err();
+    let err = store.find_by_login(&LoginName::parse("ada").unwrap()).await.unwrap_err();
     assert_eq!(err.code, "ResourceNotFoundException");
 }
 
@@ -143,22 +127,11 @@ async fn codes_are_stored_as_macs_with_an_epoch_seconds_ttl() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let first = code_record(None, &phone, "123456", 1_800_000_000);
-    assert_eq!(
-        store.store_code(&first, &[], None).await.unwrap(),
-        Written::Done
-    );
-    let item = raw_item(
-        &sdk,
-        store.table_name(),
-        format!("CODE#{}", phone.as_e164()),
-        "CODE",
-    )
-    .await
-    .unwrap();
-    assert!(
-        !format!("{item:?}").contains("123456"),
-        "only the MAC is stored"
-    );
+    assert_eq!(store.store_code(&first, &[], None).await.unwrap(), Written::Done);
+    let item = raw_item(&sdk, store.table_name(), format!("CODE#{}", phone.as_e164()), "CODE")
+        .await
+        .unwrap();
+    assert!(!format!("{item:?}").contains("123456"), "only the MAC is stored");
     assert_eq!(item["expires_at"].as_n().unwrap(), "1800000060");
 }
 
@@ -170,17 +143,11 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
         let login = format!("ada{}", change.len());
         let user = created(&store, &login, Some(phone.as_e164())).await;
         let code = code_record(Some(&user), &phone, "123456", 1_800_000_000);
-        assert_eq!(
-            store.store_code(&code, &[], None).await.unwrap(),
-            Written::Done
-        );
+        assert_eq!(store.store_code(&code, &[], None).await.unwrap(), Written::Done);
         let mut update = aws_sdk_dynamodb::Client::new(&sdk)
             .update_item()
             .table_name(store.table_name())
-            .key(
-                "pk",
-                AttributeValue::S(format!("USER#{}", user.id.as_str())),
-            )
+            .key("pk", AttributeValue::S(format!("USER#{}", user.id.as_str())))
             .key("sk", AttributeValue::S("USER".into()))
             .update_expression(change);
         if change.contains(":yes") {
@@ -192,17 +159,11 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
         let token_record =
             ResetTokenRecord::issue(&token, &user.id, TokenPurpose::SmsCode, now, 600);
         assert_eq!(
-            store
-                .exchange_code(&code, now, &token_record)
-                .await
-                .unwrap(),
+            store.exchange_code(&code, now, &token_record).await.unwrap(),
             Written::Stale,
             "{change}: refused"
         );
-        assert!(
-            store.find_code(&phone).await.unwrap().is_some(),
-            "{change}: code kept"
-        );
+        assert!(store.find_code(&phone).await.unwrap().is_some(), "{change}: code kept");
         assert!(store.find(&token_record.digest).await.unwrap().is_none());
     }
 }
@@ -219,51 +180,26 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
         .counters
         .iter()
         .map(|counter| {
-            CounterUpdate::replace(
-                counter,
-                vec![t0],
-                Timestamp::from_epoch_seconds(t0 + 86_400),
-            )
+            CounterUpdate::replace(counter, vec![t0], Timestamp::from_epoch_seconds(t0 + 86_400))
         })
         .collect();
     let code = code_record(None, &phone, "111111", t0);
-    assert_eq!(
-        store.store_code(&code, &updates, None).await.unwrap(),
-        Written::Done
-    );
-    let raw = || {
-        raw_item(
-            &sdk,
-            store.table_name(),
-            format!("RATE#phone#{}", phone.as_e164()),
-            "RATE",
-        )
-    };
+    assert_eq!(store.store_code(&code, &updates, None).await.unwrap(), Written::Done);
+    let raw =
+        || raw_item(&sdk, store.table_name(), format!("RATE#phone#{}", phone.as_e164()), "RATE");
     let item = raw().await.unwrap();
-    assert_eq!(
-        *item["expires_at"].as_n().unwrap(),
-        (t0 + 86_400).to_string()
-    );
+    assert_eq!(*item["expires_at"].as_n().unwrap(), (t0 + 86_400).to_string());
     assert_eq!(item["kind"].as_s().unwrap(), "rate_counter");
     // A hit added in an update moves the TTL with it, not the version.
     let second = store.load_request(&lookup, &keys, &[]).await.unwrap();
     let added = CounterUpdate {
         counter: &second.counters[0],
-        change: CounterChange::Add {
-            hit: t0 + 60,
-            most: 5,
-        },
+        change: CounterChange::Add { hit: t0 + 60, most: 5 },
         expires_at: Timestamp::from_epoch_seconds(t0 + 60 + 86_400),
     };
-    assert_eq!(
-        store.record_hits(&[added], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.record_hits(&[added], None).await.unwrap(), Written::Done);
     let item = raw().await.unwrap();
-    assert_eq!(
-        *item["expires_at"].as_n().unwrap(),
-        (t0 + 60 + 86_400).to_string()
-    );
+    assert_eq!(*item["expires_at"].as_n().unwrap(), (t0 + 60 + 86_400).to_string());
     assert_eq!(item["hits"].as_l().unwrap().len(), 2);
     assert_eq!(*item["version"].as_n().unwrap(), "1");
 }
@@ -272,10 +208,7 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
 fn message_to(user: &UserAccount, record: &ResetTokenRecord) -> OutboxItem {
     OutboxItem {
         user_id: user.id.clone(),
-        key: format!(
-            "{:013}#00000000000000ab",
-            record.issued_at.epoch_seconds() * 1000
-        ),
+        key: format!("{:013}#00000000000000ab", record.issued_at.epoch_seconds() * 1000),
         channel: Channel::Email,
         kind: MessageKind::ResetLink,
         created_at: record.issued_at,

@@ -33,9 +33,7 @@ fn request_link_from(f: &Functions, login: &str) -> String {
     assert_eq!(emails.len(), before + 1, "one email per request");
     let email = emails.last().unwrap();
     assert_eq!(email.from, SENDER);
-    email
-        .link_starting_with(RESET_PAGE_URL)
-        .expect("a Change password link to the configured page")
+    email.link_starting_with(RESET_PAGE_URL).expect("a Change password link to the configured page")
 }
 
 fn token_of(link: &str) -> String {
@@ -74,13 +72,9 @@ async fn a_person_resets_their_password_by_email_link() {
     for _ in 0..2 {
         let page = http("GET", &reset_page, &[], b"");
         assert_eq!(page.status, 200, "{}", page.text());
+        assert!(page.text().contains(&format!("value=\"{token}\"")), "token prefilled");
         assert!(
-            page.text().contains(&format!("value=\"{token}\"")),
-            "token prefilled"
-        );
-        assert!(
-            page.text()
-                .contains(&format!("value=\"{login}\" autocomplete=\"username\"")),
+            page.text().contains(&format!("value=\"{login}\" autocomplete=\"username\"")),
             "the account is named for password managers"
         );
         assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
@@ -94,10 +88,7 @@ async fn a_person_resets_their_password_by_email_link() {
         &json!({ "token": token, "password": "a new passphrase 2", "password_confirmation": "a new passphrase 2" }),
     );
     assert_eq!(changed.status, 200, "{}", changed.text());
-    assert_eq!(
-        changed.json(),
-        json!({ "status": "password_changed", "login_url": LOGIN_URL })
-    );
+    assert_eq!(changed.json(), json!({ "status": "password_changed", "login_url": LOGIN_URL }));
 
     // The token is spent.
     let again = post_json(
@@ -116,10 +107,7 @@ async fn a_person_resets_their_password_by_email_link() {
     assert!(hasher.verify("a new passphrase 2", &hash));
     assert!(!hasher.verify("the old password 1", &hash));
     assert!(!hasher.verify("a third passphrase 3", &hash));
-    let changed_at = stored
-        .password_changed_at
-        .expect("password_changed_at")
-        .epoch_seconds();
+    let changed_at = stored.password_changed_at.expect("password_changed_at").epoch_seconds();
     assert!((SystemClock.now().epoch_seconds() - changed_at).abs() < 120);
     assert!(stored.active_reset.is_none());
 
@@ -127,11 +115,7 @@ async fn a_person_resets_their_password_by_email_link() {
     // link locks the account ("This was not me").
     let notices = emails_to(&email_of(&login));
     let notice = notices.last().unwrap();
-    assert!(
-        notice.subject.contains("password was changed"),
-        "{}",
-        notice.subject
-    );
+    assert!(notice.subject.contains("password was changed"), "{}", notice.subject);
     assert!(notice.link_starting_with(LOCK_PAGE_URL).is_some());
     assert!(notice.link_starting_with(RESET_PAGE_URL).is_none());
     assert!(notice.link_starting_with(LOGIN_URL).is_none());
@@ -144,11 +128,7 @@ async fn the_html_forms_work_without_javascript() {
 
     let page = http("GET", &f.forgot_url(), &[], b"");
     assert_eq!(page.status, 200);
-    assert!(
-        page.header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
     assert!(page.text().contains("name=\"login\""));
 
     let before = emails_to(&email_of(&login)).len();
@@ -157,13 +137,7 @@ async fn the_html_forms_work_without_javascript() {
     assert!(sent.text().contains("Check your email"));
     let emails = emails_to(&email_of(&login));
     assert_eq!(emails.len(), before + 1);
-    let token = token_of(
-        &emails
-            .last()
-            .unwrap()
-            .link_starting_with(RESET_PAGE_URL)
-            .unwrap(),
-    );
+    let token = token_of(&emails.last().unwrap().link_starting_with(RESET_PAGE_URL).unwrap());
 
     let mismatch = post_form(
         &f.reset_url(),
@@ -171,10 +145,7 @@ async fn the_html_forms_work_without_javascript() {
     );
     assert_eq!(mismatch.status, 400);
     assert!(mismatch.text().contains("do not match"));
-    assert!(
-        mismatch.text().contains(&token),
-        "the form keeps the check string"
-    );
+    assert!(mismatch.text().contains(&token), "the form keeps the check string");
 
     let done = post_form(
         &f.reset_url(),
@@ -184,10 +155,7 @@ async fn the_html_forms_work_without_javascript() {
     );
     assert_eq!(done.status, 200, "{}", done.text());
     assert!(done.text().contains("Password changed"));
-    assert!(
-        done.text().contains(&format!("href=\"{LOGIN_URL}\"")),
-        "a Log in link"
-    );
+    assert!(done.text().contains(&format!("href=\"{LOGIN_URL}\"")), "a Log in link");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -215,11 +183,7 @@ async fn every_kind_of_account_gets_the_same_answer() {
     // within a minute of the link, so it sent nothing and that link lives.
     let active_mail = emails_to(&email_of(&active));
     assert_eq!(active_mail.len(), 1, "one link for the login");
-    assert!(
-        active_mail
-            .iter()
-            .all(|m| m.link_starting_with(RESET_PAGE_URL).is_some())
-    );
+    assert!(active_mail.iter().all(|m| m.link_starting_with(RESET_PAGE_URL).is_some()));
     let social_mail = emails_to(&email_of(&social));
     assert_eq!(social_mail.len(), 1);
     assert!(social_mail[0].body.contains("Google"));
@@ -306,10 +270,7 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
         send_before: record.expires_at,
         sealed: vec![0; 16],
     };
-    assert_eq!(
-        store.issue(&user, &record, &message).await.unwrap(),
-        IssueOutcome::Issued
-    );
+    assert_eq!(store.issue(&user, &record, &message).await.unwrap(), IssueOutcome::Issued);
     let token = link.expose_for_link();
 
     let answer = post_json(
@@ -318,10 +279,7 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
     );
     assert_eq!(answer.status, 400);
     assert_eq!(answer.json()["error"], "invalid_token");
-    assert_eq!(
-        http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"").status,
-        400
-    );
+    assert_eq!(http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"").status, 400);
 
     // The item is still there (TTL deletes late); the password is unchanged.
     let digest = ResetToken::parse(&token).unwrap().digest().to_hex();
@@ -423,22 +381,15 @@ async fn bad_input_gets_a_4xx_in_the_documented_shape() {
         assert_eq!(answer.status, status, "{code}: {}", answer.text());
         let json = answer.json();
         assert_eq!(json["error"], code);
-        assert!(
-            json["message"].as_str().is_some_and(|m| m.len() > 10),
-            "a message for {code}"
-        );
+        assert!(json["message"].as_str().is_some_and(|m| m.len() > 10), "a message for {code}");
     }
     let weak = post_json(
         &f.reset_url(),
         &json!({ "token": token, "password": login, "password_confirmation": login }),
     );
     assert_eq!(weak.status, 422);
-    let codes: Vec<_> = weak.json()["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].clone())
-        .collect();
+    let codes: Vec<_> =
+        weak.json()["reasons"].as_array().unwrap().iter().map(|r| r["code"].clone()).collect();
     assert!(codes.contains(&json!("matches_login")), "{codes:?}");
     let put = http("PUT", &f.forgot_url(), &[], b"");
     assert_eq!(put.status, 405);

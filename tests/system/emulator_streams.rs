@@ -23,12 +23,7 @@ fn stream_keys(mut iterator: String) -> Vec<String> {
                 .as_array()
                 .expect("records")
                 .iter()
-                .map(|r| {
-                    r["dynamodb"]["Keys"]["pk"]["S"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_owned()
-                }),
+                .map(|r| r["dynamodb"]["Keys"]["pk"]["S"].as_str().unwrap_or("").to_owned()),
         );
         match answer["NextShardIterator"].as_str() {
             Some(next) => iterator = next.to_owned(),
@@ -43,18 +38,8 @@ async fn a_cancelled_transaction_leaves_nothing_in_the_stream_and_hides_nothing_
     let sdk = sdk_config().await;
     let table = fresh_table(&sdk).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    let described = dynamodb
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
-    let stream = described
-        .table()
-        .unwrap()
-        .latest_stream_arn()
-        .unwrap()
-        .to_owned();
+    let described = dynamodb.describe_table().table_name(&table).send().await.unwrap();
+    let stream = described.table().unwrap().latest_stream_arn().unwrap().to_owned();
     let shard = dynamodb_streams("DescribeStream", json!({ "StreamArn": stream }))
         ["StreamDescription"]["Shards"][0]["ShardId"]
         .as_str()

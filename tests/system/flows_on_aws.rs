@@ -26,9 +26,7 @@ async fn recovery_with_clock(
     let table = fresh_table(&sdk).await;
     verified_sender(&sdk, SENDER).await;
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk)
-            .interceptor(calls.clone())
-            .build(),
+        aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(calls.clone()).build(),
     );
     let store = Arc::new(DynamoDbStore::new(dynamodb, table.clone()));
     let recovery = recovery_on_aws(&sdk, store, clock);
@@ -37,9 +35,7 @@ async fn recovery_with_clock(
 
 async fn last_token(table: &str, login: &str) -> String {
     deliver_pending(table).await;
-    let email = emails_to(&format!("{login}@recovery.test"))
-        .pop()
-        .expect("an email");
+    let email = emails_to(&format!("{login}@recovery.test")).pop().expect("an email");
     let link = email.link_starting_with(RESET_PAGE_URL).expect("a link");
     token_from(&link).unwrap()
 }
@@ -54,10 +50,8 @@ async fn calls_for_one_reset(
     let login = unique("ada");
     create(table, account(&login).password("the old password 1")).await;
     calls.take_operations();
-    let outcome = recovery
-        .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
-        .await
-        .unwrap();
+    let outcome =
+        recovery.request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1").await.unwrap();
     assert!(matches!(outcome, ResetRequestOutcome::LinkSent(_)));
     let request_calls = calls.take_operations();
     let change = PasswordChange {
@@ -80,17 +74,11 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
     // The lookup item with the counters, the account with its counter,
     // then token, link, counters and the account's pointer in one
     // transaction.
-    assert_eq!(
-        request,
-        ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
-    );
+    assert_eq!(request, ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]);
     assert_eq!(change, ["GetItem", "GetItem", "TransactWriteItems"]);
 
     recovery
-        .request_reset(
-            &AccountLookup::parse(&unique("nobody")).unwrap(),
-            "192.0.2.1",
-        )
+        .request_reset(&AccountLookup::parse(&unique("nobody")).unwrap(), "192.0.2.1")
         .await
         .unwrap();
     assert_eq!(
@@ -103,10 +91,7 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
     for _ in 0..40 {
         let login = unique("bulk");
         create(&table, account(&login)).await;
-        recovery
-            .request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1")
-            .await
-            .unwrap();
+        recovery.request_reset(&AccountLookup::parse(&login).unwrap(), "192.0.2.1").await.unwrap();
     }
     calls.take_operations();
     let (request_after, change_after) = calls_for_one_reset(&recovery, &table, &calls).await;
@@ -119,9 +104,7 @@ const IP: &str = "192.0.2.1";
 /// A new account with a password and a number of its own; the number.
 async fn account_with_a_phone(table: &str) -> String {
     let phone = unique_phone();
-    let new = account(&unique("ada"))
-        .phone(&phone)
-        .password("old password 1");
+    let new = account(&unique("ada")).phone(&phone).password("old password 1");
     create(table, new).await;
     phone
 }
@@ -132,22 +115,13 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
     let (recovery, table) = recovery(&calls).await;
     let phone = account_with_a_phone(&table).await;
     calls.take_operations();
-    let outcome = recovery
-        .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
-        .await
-        .unwrap();
+    let outcome = recovery.request_reset(&AccountLookup::parse(&phone).unwrap(), IP).await.unwrap();
     assert!(matches!(outcome, ResetRequestOutcome::CodeSent(_)));
     // The two counters and the phone lookup together; the account; the
     // counters and the code together.
-    assert_eq!(
-        calls.take_operations(),
-        ["BatchGetItem", "GetItem", "TransactWriteItems"]
-    );
+    assert_eq!(calls.take_operations(), ["BatchGetItem", "GetItem", "TransactWriteItems"]);
     let unknown = unique_phone();
-    recovery
-        .request_reset(&AccountLookup::parse(&unknown).unwrap(), IP)
-        .await
-        .unwrap();
+    recovery.request_reset(&AccountLookup::parse(&unknown).unwrap(), IP).await.unwrap();
     assert_eq!(
         calls.take_operations(),
         ["BatchGetItem", "TransactWriteItems"],
@@ -191,9 +165,7 @@ async fn concurrent_phone_requests_get_exactly_the_allowed_number_of_codes() {
     for task in tasks {
         match task.await.unwrap() {
             Ok(ResetRequestOutcome::CodeSent(_)) => sent += 1,
-            Err(FlowError::RateLimited {
-                retry_after_seconds,
-            }) => {
+            Err(FlowError::RateLimited { retry_after_seconds }) => {
                 assert!(retry_after_seconds >= 1);
                 limited += 1;
             }
@@ -213,10 +185,7 @@ async fn a_code_one_second_past_its_lifetime_is_refused() {
     let phone = account_with_a_phone(&table).await;
     let number = PhoneNumber::parse(&phone).unwrap();
 
-    recovery
-        .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
-        .await
-        .unwrap();
+    recovery.request_reset(&AccountLookup::parse(&phone).unwrap(), IP).await.unwrap();
     deliver_pending(&table).await;
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     clock.advance(60);
@@ -226,13 +195,8 @@ async fn a_code_one_second_past_its_lifetime_is_refused() {
     ));
 
     // A new code, entered in its last second, works.
-    clock.set(Timestamp::from_epoch_seconds(
-        clock.now().epoch_seconds() + 1,
-    ));
-    recovery
-        .request_reset(&AccountLookup::parse(&phone).unwrap(), IP)
-        .await
-        .unwrap();
+    clock.set(Timestamp::from_epoch_seconds(clock.now().epoch_seconds() + 1));
+    recovery.request_reset(&AccountLookup::parse(&phone).unwrap(), IP).await.unwrap();
     deliver_pending(&table).await;
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
     clock.advance(59);
@@ -269,10 +233,6 @@ async fn every_failed_sign_in_check_makes_the_calls_of_a_wrong_password() {
     // The typed login's counter with its lookup item, the account (a
     // stand-in's when there is none), the attempt counted.
     for (what, operations) in seen {
-        assert_eq!(
-            operations,
-            ["BatchGetItem", "GetItem", "TransactWriteItems"],
-            "{what}"
-        );
+        assert_eq!(operations, ["BatchGetItem", "GetItem", "TransactWriteItems"], "{what}");
     }
 }

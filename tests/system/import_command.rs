@@ -63,11 +63,7 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
 
     // Resumed from a place two lines in: those two are never sent.
     let progress = dir.join("users.jsonl.progress");
-    std::fs::write(
-        &progress,
-        json!({ "lines_done": 2, "counts": {} }).to_string(),
-    )
-    .unwrap();
+    std::fs::write(&progress, json!({ "lines_done": 2, "counts": {} }).to_string()).unwrap();
     let resumed = import(f, &file, "admin-reset", &["--batch", "3"]);
     assert!(resumed.status.success(), "{resumed:?}");
     assert!(
@@ -77,19 +73,13 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
     );
     assert!(!exists(f, &format!("{prefix}-0")) && !exists(f, &format!("{prefix}-1")));
     assert!(exists(f, &format!("{prefix}-2")) && exists(f, &format!("{prefix}-6")));
-    assert!(
-        !progress.exists(),
-        "a finished run leaves no place to resume from"
-    );
+    assert!(!progress.exists(), "a finished run leaves no place to resume from");
     let rejected: Vec<Value> = std::fs::read_to_string(dir.join("users.jsonl.rejected.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let lines_rejected: Vec<u64> = rejected
-        .iter()
-        .map(|r| r["line"].as_u64().unwrap())
-        .collect();
+    let lines_rejected: Vec<u64> = rejected.iter().map(|r| r["line"].as_u64().unwrap()).collect();
     assert_eq!(lines_rejected, [4, 9], "{rejected:?}");
     assert_eq!(rejected[1]["field"], "email");
 

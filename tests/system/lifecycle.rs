@@ -43,10 +43,7 @@ async fn a_disabled_accounts_outstanding_link_stops_working_until_it_is_enabled(
     let f = functions();
     let login = unique("disabled");
     let user = create(&f.table, account(&login).password("the old password 1")).await;
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": login })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
     f.settle();
     let link = emails_to(&format!("{login}@recovery.test"))
         .last()
@@ -57,33 +54,23 @@ async fn a_disabled_accounts_outstanding_link_stops_working_until_it_is_enabled(
     let disabled = admin(f, json!({ "action": "disable_user", "login": login }));
     assert_eq!(disabled["status"], "disabled", "{disabled}");
     let page = http("GET", &format!("{}?token={token}", f.reset_url()), &[], b"");
-    assert_eq!(
-        page.status, 400,
-        "the link's page says it is no longer valid"
-    );
+    assert_eq!(page.status, 400, "the link's page says it is no longer valid");
     let set = post_json(
         &f.reset_url(),
         &json!({ "token": token, "password": "a new passphrase 2", "password_confirmation": "a new passphrase 2" }),
     );
     assert_eq!(set.status, 400, "{}", set.text());
     assert_eq!(set.json()["error"], "invalid_token");
-    let check = f.invoke(
-        "verify-credentials",
-        &json!({ "login": login, "password": "the old password 1" }),
-    );
+    let check = f
+        .invoke("verify-credentials", &json!({ "login": login, "password": "the old password 1" }));
     assert_eq!(check, json!({ "valid": false }));
 
     let enabled = admin(f, json!({ "action": "enable_user", "login": login }));
     assert_eq!(enabled["user"]["disabled"], false, "{enabled}");
-    let check = f.invoke(
-        "verify-credentials",
-        &json!({ "login": login, "password": "the old password 1" }),
-    );
+    let check = f
+        .invoke("verify-credentials", &json!({ "login": login, "password": "the old password 1" }));
     assert_eq!(check["valid"], true);
-    assert_eq!(
-        events_about(f, user.id.as_str()),
-        ["AccountDisabled", "AccountEnabled"]
-    );
+    assert_eq!(events_about(f, user.id.as_str()), ["AccountDisabled", "AccountEnabled"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,35 +78,18 @@ async fn a_deleted_account_leaves_no_item_behind_but_its_audit_records() {
     let f = functions();
     let (login, phone) = (unique("deleted"), unique_phone());
     let email = format!("{login}@recovery.test");
-    let user = create(
-        &f.table,
-        account(&login).password("the old password 1").phone(&phone),
-    )
-    .await;
+    let user = create(&f.table, account(&login).password("the old password 1").phone(&phone)).await;
     // Leave what a life leaves: a link, a code, counters of what was
     // typed on forgot and at sign-in, messages, an update and its audit.
     for typed in [login.as_str(), email.as_str(), phone.as_str()] {
-        assert_eq!(
-            post_json(&f.forgot_url(), &json!({ "login": typed })).status,
-            202
-        );
-        f.invoke(
-            "verify-credentials",
-            &json!({ "login": typed, "password": "wrong" }),
-        );
+        assert_eq!(post_json(&f.forgot_url(), &json!({ "login": typed })).status, 202);
+        f.invoke("verify-credentials", &json!({ "login": typed, "password": "wrong" }));
     }
     f.settle();
-    let updated = admin(
-        f,
-        json!({ "action": "update_user", "login": login, "locale": "de" }),
-    );
+    let updated = admin(f, json!({ "action": "update_user", "login": login, "locale": "de" }));
     assert_eq!(updated["status"], "updated", "{updated}");
     let id = user.id.as_str();
-    assert!(
-        !items_naming(&f.table, &[id, &login, &email, &phone])
-            .await
-            .is_empty()
-    );
+    assert!(!items_naming(&f.table, &[id, &login, &email, &phone]).await.is_empty());
 
     let deleted = admin(f, json!({ "action": "delete_user", "login": login }));
     assert_eq!(deleted["status"], "deleted", "{deleted}");
@@ -161,9 +131,8 @@ async fn an_import_run_twice_changes_nothing_the_second_time_and_its_hashes_sign
     assert_eq!(first["results"][3]["field"], "password_hash");
     let logins = [bcrypt.as_str(), django.as_str(), social.as_str()];
     // What names the imported accounts (other tests share the table).
-    let ids: Vec<String> = (0..3)
-        .map(|n| first["results"][n]["user_id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids: Vec<String> =
+        (0..3).map(|n| first["results"][n]["user_id"].as_str().unwrap().to_owned()).collect();
     let naming = |items: Vec<Value>| -> Vec<Value> {
         items
             .into_iter()
@@ -188,15 +157,8 @@ async fn an_import_run_twice_changes_nothing_the_second_time_and_its_hashes_sign
         json!({ "created": 0, "unchanged": 3, "conflict": 0, "invalid": 1 }),
         "{second}"
     );
-    assert_eq!(
-        second["results"][0]["user_id"],
-        first["results"][0]["user_id"]
-    );
-    assert_eq!(
-        naming(table_items(&f.table).await),
-        snapshot,
-        "the second run wrote nothing"
-    );
+    assert_eq!(second["results"][0]["user_id"], first["results"][0]["user_id"]);
+    assert_eq!(naming(table_items(&f.table).await), snapshot, "the second run wrote nothing");
     assert_eq!(
         items_naming(&f.table, &logins).await.len(),
         audit_before,
@@ -208,10 +170,8 @@ async fn an_import_run_twice_changes_nothing_the_second_time_and_its_hashes_sign
     assert_eq!(get["user"]["disabled"], true);
     assert_eq!(get["user"]["has_password"], false);
     for typed in [bcrypt.as_str(), phone.as_str()] {
-        let check = f.invoke(
-            "verify-credentials",
-            &json!({ "login": typed, "password": "correct horse" }),
-        );
+        let check =
+            f.invoke("verify-credentials", &json!({ "login": typed, "password": "correct horse" }));
         assert_eq!(check["valid"], true, "{typed}: {check}");
     }
     let get = admin(f, json!({ "action": "get_user", "login": bcrypt }));

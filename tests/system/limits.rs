@@ -51,10 +51,7 @@ async fn known_and_unknown_identifiers_meet_their_limits_at_the_same_counts_alik
     let unknown = unique("unknown");
     let pairs = [
         (known.clone(), unknown.clone()),
-        (
-            format!("{known}@recovery.test"),
-            format!("{unknown}@recovery.test"),
-        ),
+        (format!("{known}@recovery.test"), format!("{unknown}@recovery.test")),
     ];
     for (known, unknown) in &pairs {
         for round in 0..5 {
@@ -64,10 +61,8 @@ async fn known_and_unknown_identifiers_meet_their_limits_at_the_same_counts_alik
             // identifier's own first request (a second apart at most).
             let strip = |r: &HttpResponse| {
                 let (status, headers, body) = r.comparable();
-                let headers: Vec<_> = headers
-                    .into_iter()
-                    .filter(|(n, _)| n != "retry-after")
-                    .collect();
+                let headers: Vec<_> =
+                    headers.into_iter().filter(|(n, _)| n != "retry-after").collect();
                 (status, headers, body)
             };
             assert_eq!(strip(&a), strip(&b), "{known} vs {unknown}, round {round}");
@@ -87,20 +82,11 @@ async fn an_ipv6_caller_rotating_through_its_slash_64_is_one_caller() {
     let from = |ip: &str, typed: &str| -> Value {
         f.invoke(
             "request-reset",
-            &http_event(
-                "POST",
-                "/password/forgot",
-                "",
-                Some(json!({ "login": typed })),
-                ip,
-            ),
+            &http_event("POST", "/password/forgot", "", Some(json!({ "login": typed })), ip),
         )
     };
     for n in 1..=5 {
-        let answer = from(
-            &format!("2001:db8:aa:bb:{n:x}:{n:x}::1"),
-            &unique("someone"),
-        );
+        let answer = from(&format!("2001:db8:aa:bb:{n:x}:{n:x}::1"), &unique("someone"));
         assert_eq!(answer["statusCode"], 202, "{answer}");
     }
     let limited = from("2001:db8:aa:bb:ffff::9", &unique("someone"));
@@ -122,9 +108,7 @@ async fn on_premise_needs_the_login_on_every_post_and_five_wrong_ones_burn_the_l
     create(&f.table, account(&login).password("the old password 1")).await;
     assert_eq!(forgot(&f, &login).status, 202);
     f.settle();
-    let link = emails_to(&address)[0]
-        .link_starting_with(RESET_PAGE_URL)
-        .unwrap();
+    let link = emails_to(&address)[0].link_starting_with(RESET_PAGE_URL).unwrap();
     let token = token_from(&link).unwrap();
     let without = post_json(&f.reset_url(), &new_password(&token));
     assert_eq!(without.status, 400);

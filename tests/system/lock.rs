@@ -13,10 +13,7 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_product_hears_of_it
     let login = unique("not-me");
     let address = format!("{login}@recovery.test");
     create(&f.table, account(&login).password("the old password 1")).await;
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": login })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
     f.settle();
     let link = emails_to(&address)
         .last()
@@ -41,20 +38,14 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_product_hears_of_it
     assert_eq!(asked.status, 200);
     assert!(asked.text().contains("Lock your account?"));
     let check = |password: &str| {
-        f.invoke(
-            "verify-credentials",
-            &json!({ "login": login, "password": password }),
-        )
+        f.invoke("verify-credentials", &json!({ "login": login, "password": password }))
     };
     assert_eq!(check(password)["valid"], true, "a GET locks nothing");
     let locked = post_json(&f.lock_url(), &json!({ "token": token }));
     assert_eq!(locked.status, 200, "{}", locked.text());
     assert_eq!(locked.json(), json!({ "status": "locked" }));
     assert_eq!(check(password), json!({ "valid": false }));
-    assert_eq!(
-        post_json(&f.lock_url(), &json!({ "token": token })).status,
-        200
-    );
+    assert_eq!(post_json(&f.lock_url(), &json!({ "token": token })).status, 200);
 
     // Audited, and told to the product once.
     let audit = f.invoke_admin(

@@ -34,18 +34,12 @@ fn standalone(logs: &str, code: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn at_trace_no_flow_logs_a_secret() {
-    let f = Functions::start(&[
-        ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
-        ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
-    ]);
+    let f =
+        Functions::start(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("AWS_LAMBDA_LOG_FORMAT", "JSON")]);
     let mut secrets: Vec<String> = vec![SMS_CODE_SECRET.into(), OUTBOX_SECRET.into()];
     let (login, phone) = (unique("traced"), unique_phone());
     let address = format!("{login}@recovery.test");
-    create(
-        &f.table,
-        account(&login).password("the old password 1").phone(&phone),
-    )
-    .await;
+    create(&f.table, account(&login).password("the old password 1").phone(&phone)).await;
 
     // By email: the form, the link, the page, the new password.
     assert_eq!(http("GET", &f.forgot_url(), &[], b"").status, 200);
@@ -54,29 +48,14 @@ async fn at_trace_no_flow_logs_a_secret() {
     f.settle();
     let link = link_in(&address);
     let token = token_from(&link).unwrap();
-    assert_eq!(
-        http(
-            "GET",
-            &link.replace(RESET_PAGE_URL, &f.reset_url()),
-            &[],
-            b""
-        )
-        .status,
-        200
-    );
+    assert_eq!(http("GET", &link.replace(RESET_PAGE_URL, &f.reset_url()), &[], b"").status, 200);
     let first = format!("first new passphrase {}", unique("p"));
-    assert_eq!(
-        post_json(&f.reset_url(), &change(&token, &first)).status,
-        200
-    );
+    assert_eq!(post_json(&f.reset_url(), &change(&token, &first)).status, 200);
     secrets.extend([link.clone(), token.clone(), first]);
     secrets.push(ResetToken::parse(&token).unwrap().digest().to_hex());
 
     // By phone: a wrong code, the right one, the token it buys, a password.
-    assert_eq!(
-        post_json(&f.forgot_url(), &json!({ "login": phone })).status,
-        202
-    );
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
     f.settle();
     let text = texts_to(&phone).pop().expect("an SMS");
     let code = text[..6].to_owned();
@@ -87,10 +66,7 @@ async fn at_trace_no_flow_logs_a_secret() {
     assert_eq!(accepted.status, 200);
     let by_code = accepted.json()["reset_token"].as_str().unwrap().to_owned();
     let second = format!("second new passphrase {}", unique("p"));
-    assert_eq!(
-        post_json(&f.reset_url(), &change(&by_code, &second)).status,
-        200
-    );
+    assert_eq!(post_json(&f.reset_url(), &change(&by_code, &second)).status, 200);
     secrets.extend([by_code, second]);
 
     // The administrator: a link by email, then a password set directly.
@@ -113,11 +89,7 @@ async fn at_trace_no_flow_logs_a_secret() {
 
     // The stored hash, whole and in parts.
     let store = recovery_aws::DynamoDbStore::from_sdk(&sdk_config().await, &f.table);
-    let stored = store
-        .find_by_login(&LoginName::parse(&login).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = store.find_by_login(&LoginName::parse(&login).unwrap()).await.unwrap().unwrap();
     let phc = stored.password_hash.unwrap().expose_phc().to_owned();
     secrets.extend(phc.rsplit('$').take(2).map(str::to_owned));
     secrets.push(phc);

@@ -37,13 +37,7 @@ async fn phone_account(
 
 /// "+49 151-2345 6789" for "+4915123456789".
 fn spaced(e164: &str) -> String {
-    format!(
-        "{} {}-{} {}",
-        &e164[..3],
-        &e164[3..6],
-        &e164[6..10],
-        &e164[10..]
-    )
+    format!("{} {}-{} {}", &e164[..3], &e164[3..6], &e164[6..10], &e164[10..])
 }
 
 fn request_code(functions: &Functions, typed: &str) -> HttpResponse {
@@ -64,18 +58,11 @@ fn last_code(phone: &str) -> String {
 }
 
 fn verify(functions: &Functions, phone: &str, code: &str) -> HttpResponse {
-    post_json(
-        &functions.code_url(),
-        &json!({ "phone": phone, "code": code }),
-    )
+    post_json(&functions.code_url(), &json!({ "phone": phone, "code": code }))
 }
 
 fn wrong_code(right: &str) -> &'static str {
-    if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    }
+    if right == "000000" { "111111" } else { "000000" }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -95,10 +82,7 @@ async fn a_person_resets_their_password_with_an_sms_code() {
     assert_eq!(accepted.status, 200, "{}", accepted.text());
     let body = accepted.json();
     assert_eq!(body["expires_in"], 600);
-    let token = body["reset_token"]
-        .as_str()
-        .expect("a reset token")
-        .to_owned();
+    let token = body["reset_token"].as_str().expect("a reset token").to_owned();
 
     let changed = post_json(
         &f.reset_url(),
@@ -126,34 +110,22 @@ async fn the_forms_lead_from_number_to_code_to_new_password() {
     let (login, phone) = phone_account(f, None, false).await;
     let page = post_form(
         &f.forgot_url(),
-        &format!(
-            "login={}",
-            spaced(&phone).replace('+', "%2B").replace(' ', "+")
-        ),
+        &format!("login={}", spaced(&phone).replace('+', "%2B").replace(' ', "+")),
     );
     assert_eq!(page.status, 200, "{}", page.text());
     assert!(page.text().contains("Enter the code"));
-    assert!(
-        page.text()
-            .contains(&format!("name=\"phone\" type=\"hidden\" value=\"{phone}\""))
-    );
+    assert!(page.text().contains(&format!("name=\"phone\" type=\"hidden\" value=\"{phone}\"")));
     let code = last_code(&phone);
 
     let wrong = post_form(
         &f.code_url(),
-        &format!(
-            "phone={}&code={}",
-            phone.replace('+', "%2B"),
-            wrong_code(&code)
-        ),
+        &format!("phone={}&code={}", phone.replace('+', "%2B"), wrong_code(&code)),
     );
     assert_eq!(wrong.status, 400);
     assert!(wrong.text().contains("wrong or has expired"));
 
-    let form = post_form(
-        &f.code_url(),
-        &format!("phone={}&code={code}", phone.replace('+', "%2B")),
-    );
+    let form =
+        post_form(&f.code_url(), &format!("phone={}&code={code}", phone.replace('+', "%2B")));
     assert_eq!(form.status, 200, "{}", form.text());
     let html = form.text();
     assert!(html.contains("action=\"reset\""), "the reset form follows");
@@ -189,12 +161,7 @@ async fn the_fifth_wrong_code_burns_it_and_the_right_one_then_fails() {
     let fifth = verify(f, &phone, wrong_code(&right));
     assert_eq!(fifth.status, 429);
     assert_eq!(fifth.json()["error"], "too_many_attempts");
-    assert!(
-        fifth.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("request a new code")
-    );
+    assert!(fifth.json()["message"].as_str().unwrap().contains("request a new code"));
     let right_now = verify(f, &phone, &right);
     assert_eq!(right_now.status, 429);
     assert_eq!(right_now.json()["error"], "too_many_attempts");
@@ -213,27 +180,15 @@ async fn existing_and_unknown_numbers_get_identical_answers() {
     let unknown = unique_phone();
     let numbers = [&active, &social, &disabled, &unknown];
 
-    let requests: Vec<_> = numbers
-        .iter()
-        .map(|n| request_code(f, n).comparable())
-        .collect();
+    let requests: Vec<_> = numbers.iter().map(|n| request_code(f, n).comparable()).collect();
     assert_eq!(requests[0].0, 202);
-    assert!(
-        requests.iter().all(|r| *r == requests[0]),
-        "request answers differ"
-    );
+    assert!(requests.iter().all(|r| *r == requests[0]), "request answers differ");
 
     // Wrong codes: the same answers, attempt by attempt, burned alike.
     let wrong = wrong_code(&last_code(&active));
     for attempt in 1..=5 {
-        let answers: Vec<_> = numbers
-            .iter()
-            .map(|n| verify(f, n, wrong).comparable())
-            .collect();
-        assert!(
-            answers.iter().all(|a| *a == answers[0]),
-            "attempt {attempt} differs"
-        );
+        let answers: Vec<_> = numbers.iter().map(|n| verify(f, n, wrong).comparable()).collect();
+        assert!(answers.iter().all(|a| *a == answers[0]), "attempt {attempt} differs");
         assert_eq!(answers[0].0, if attempt < 5 { 400 } else { 429 });
     }
 
@@ -258,11 +213,7 @@ async fn the_fourth_code_in_fifteen_minutes_is_refused_for_any_number() {
         let limited = request_code(f, &spaced(number));
         assert_eq!(limited.status, 429, "{}", limited.text());
         assert_eq!(limited.json()["error"], "rate_limited");
-        let retry_after: i64 = limited
-            .header("retry-after")
-            .expect("Retry-After")
-            .parse()
-            .unwrap();
+        let retry_after: i64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
         assert!((880..=900).contains(&retry_after), "{retry_after}");
     }
     assert_eq!(texts_to(&phone).len(), 3);
@@ -283,10 +234,7 @@ async fn the_per_address_limit_counts_phone_requests_from_one_source_ip() {
     let forged = http(
         "POST",
         &f.forgot_url(),
-        &[
-            ("Content-Type", "application/json"),
-            ("X-Forwarded-For", "198.51.100.9"),
-        ],
+        &[("Content-Type", "application/json"), ("X-Forwarded-For", "198.51.100.9")],
         json!({ "login": unique_phone() }).to_string().as_bytes(),
     );
     assert_eq!(forged.status, 429);
@@ -305,32 +253,15 @@ async fn bad_numbers_and_codes_get_their_4xx() {
     let cases = [
         (json!({ "code": "123456" }), 400, "missing_field"),
         (json!({ "phone": unique_phone() }), 400, "missing_field"),
-        (
-            json!({ "phone": "12", "code": "123456" }),
-            400,
-            "invalid_phone",
-        ),
-        (
-            json!({ "phone": unique_phone(), "code": "12ab56" }),
-            400,
-            "invalid_code",
-        ),
-        (
-            json!({ "phone": unique_phone(), "code": 123456 }),
-            400,
-            "invalid_field",
-        ),
+        (json!({ "phone": "12", "code": "123456" }), 400, "invalid_phone"),
+        (json!({ "phone": unique_phone(), "code": "12ab56" }), 400, "invalid_code"),
+        (json!({ "phone": unique_phone(), "code": 123456 }), 400, "invalid_field"),
     ];
     for (body, status, code) in cases {
         let answer = post_json(&f.code_url(), &body);
         assert_eq!(answer.status, status, "{body}");
         assert_eq!(answer.json()["error"], code, "{body}");
     }
-    let wrong_type = http(
-        "POST",
-        &f.code_url(),
-        &[("Content-Type", "text/plain")],
-        b"123456",
-    );
+    let wrong_type = http("POST", &f.code_url(), &[("Content-Type", "text/plain")], b"123456");
     assert_eq!(wrong_type.status, 415);
 }

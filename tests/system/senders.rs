@@ -10,9 +10,7 @@ const CONTEXT: Context<'static> = Context {
     service_name: "Recovery Test",
     login: "ada",
     login_url: LOGIN_URL,
-    t: Texts {
-        language: Language::English,
-    },
+    t: Texts { language: Language::English },
 };
 
 fn reference() -> MessageRef {
@@ -30,9 +28,7 @@ async fn sends_html_and_text_from_the_configured_sender() {
     let to = format!("{}@recovery.test", unique("to"));
     let bodies = SentRequests::default();
     let client = aws_sdk_sesv2::Client::from_conf(
-        aws_sdk_sesv2::config::Builder::from(&sdk)
-            .interceptor(bodies.clone())
-            .build(),
+        aws_sdk_sesv2::config::Builder::from(&sdk).interceptor(bodies.clone()).build(),
     );
     configuration_set(&sdk).await;
     let mailer =
@@ -40,10 +36,7 @@ async fn sends_html_and_text_from_the_configured_sender() {
     let link = "https://recovery.test/password/reset?token=abcDEF_-123";
     let message =
         email::reset_link(&EmailAddress::parse(&to).unwrap(), &CONTEXT, link, 3600).unwrap();
-    let id = mailer
-        .send(message, &reference())
-        .await
-        .expect("SES accepts the email");
+    let id = mailer.send(message, &reference()).await.expect("SES accepts the email");
     assert!(!id.is_empty(), "SES's message id");
 
     // In the configuration set, tagged with the outbox message, which SES
@@ -63,12 +56,7 @@ async fn sends_html_and_text_from_the_configured_sender() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].from, sender);
     assert_eq!(sent[0].subject, "Reset your Recovery Test password");
-    assert_eq!(
-        sent[0]
-            .link_starting_with("https://recovery.test/")
-            .as_deref(),
-        Some(link)
-    );
+    assert_eq!(sent[0].link_starting_with("https://recovery.test/").as_deref(), Some(link));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,9 +102,7 @@ async fn publishes_a_transactional_sms_with_the_sender_id() {
     let sdk = sdk_config().await;
     let bodies = SentRequests::default();
     let client = aws_sdk_sns::Client::from_conf(
-        aws_sdk_sns::config::Builder::from(&sdk)
-            .interceptor(bodies.clone())
-            .build(),
+        aws_sdk_sns::config::Builder::from(&sdk).interceptor(bodies.clone()).build(),
     );
     let texter = SnsTexter::new(client, Some("Example".into()));
     let phone = unique_phone();
@@ -126,10 +112,8 @@ async fn publishes_a_transactional_sms_with_the_sender_id() {
 
     assert_eq!(
         texts_to(&phone),
-        [
-            "402913 is your Recovery Test password recovery code. It expires in 60 seconds. \
-          Do not share it: Recovery Test never asks you for it."
-        ]
+        ["402913 is your Recovery Test password recovery code. It expires in 60 seconds. \
+          Do not share it: Recovery Test never asks you for it."]
     );
     let sent = bodies.take_bodies().join("\n");
     assert!(sent.contains("Action=Publish"));

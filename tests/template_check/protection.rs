@@ -9,19 +9,11 @@ use super::Template;
 
 /// The alarms that must exist: a metric each watches (by name), and whether
 /// its threshold is a parameter.
-const ALARMS: &[(&str, bool)] = &[
-    ("5xx", true),
-    ("Throttles", false),
-    ("Errors", false),
-    ("SMSMonthToDateSpentUSD", true),
-];
+const ALARMS: &[(&str, bool)] =
+    &[("5xx", true), ("Throttles", false), ("Errors", false), ("SMSMonthToDateSpentUSD", true)];
 
 /// Functions whose throttles and errors an alarm must watch.
-const WATCHED: &[&str] = &[
-    "RequestResetFunction",
-    "VerifyCodeFunction",
-    "SetPasswordFunction",
-];
+const WATCHED: &[&str] = &["RequestResetFunction", "VerifyCodeFunction", "SetPasswordFunction"];
 
 impl Template {
     /// Whether `value` is (or chooses between) references to parameters
@@ -88,9 +80,7 @@ impl Template {
                 let mut actions = Vec::new();
                 Self::references(&alarm["AlarmActions"], &mut actions);
                 if !actions.iter().any(|a| a == "AlarmTopic") {
-                    problems.push(format!(
-                        "{id}: tells no one (AlarmActions without AlarmTopic)"
-                    ));
+                    problems.push(format!("{id}: tells no one (AlarmActions without AlarmTopic)"));
                 }
                 if *threshold_parameter && !self.parameterised(&alarm["Threshold"]) {
                     problems.push(format!("{id}: threshold not from a parameter"));
@@ -143,11 +133,9 @@ impl Template {
                 }
                 if name.ends_with("_SECRET_ARN") {
                     let secret = refs.iter().all(|r| {
-                        self.resources()
-                            .get(Value::String(r.clone()))
-                            .is_some_and(|res| {
-                                res["Type"].as_str() == Some("AWS::SecretsManager::Secret")
-                            })
+                        self.resources().get(Value::String(r.clone())).is_some_and(|res| {
+                            res["Type"].as_str() == Some("AWS::SecretsManager::Secret")
+                        })
                     });
                     if refs.is_empty() || !secret {
                         problems.push(format!(

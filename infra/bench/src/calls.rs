@@ -32,12 +32,7 @@ impl Calls {
     /// Whether two flows made the same calls (whatever they took).
     pub fn same_as(&self, other: &Calls) -> bool {
         (self.dynamodb, self.ses, self.sns, &self.dynamodb_actions)
-            == (
-                other.dynamodb,
-                other.ses,
-                other.sns,
-                &other.dynamodb_actions,
-            )
+            == (other.dynamodb, other.ses, other.sns, &other.dynamodb_actions)
     }
 
     pub fn summary(&self) -> String {
@@ -81,9 +76,7 @@ impl CallLog {
                     calls.dynamodb += 1;
                     calls.read_units += call["rru"].as_f64().unwrap_or(0.0);
                     calls.write_units += call["wru"].as_f64().unwrap_or(0.0);
-                    calls
-                        .dynamodb_actions
-                        .push(call["action"].as_str().unwrap_or("").to_owned());
+                    calls.dynamodb_actions.push(call["action"].as_str().unwrap_or("").to_owned());
                 }
                 "ses" => calls.ses += 1,
                 "sns" => calls.sns += 1,
@@ -111,13 +104,7 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     // Warm each one up: a cold start makes no extra AWS calls, but keep the
     // counts about the flows.
     for running in [&mut request, &mut verify, &mut set] {
-        running.invoke(&http_event(
-            "GET",
-            "/password/forgot",
-            "",
-            None,
-            "192.0.2.9",
-        ))?;
+        running.invoke(&http_event("GET", "/password/forgot", "", None, "192.0.2.9"))?;
     }
     admin_reset.invoke(&json!({}))?;
 
@@ -137,10 +124,7 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     ));
     rows.push((
         "forgot, unknown login",
-        counting(r, || {
-            request.expect(&forgot(&unique("nobody"), "192.0.2.2"), 202)
-        })?
-        .1,
+        counting(r, || request.expect(&forgot(&unique("nobody"), "192.0.2.2"), 202))?.1,
     ));
     rows.push((
         "forgot by phone (SMS code)",
@@ -148,10 +132,7 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     ));
     rows.push((
         "forgot, unknown phone",
-        counting(r, || {
-            request.expect(&forgot(&next_phone(), "192.0.2.3"), 202)
-        })?
-        .1,
+        counting(r, || request.expect(&forgot(&next_phone(), "192.0.2.3"), 202))?.1,
     ));
     let code = latest_code(table, &ada.phone)?;
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -163,10 +144,7 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     rows.push((
         "the code page",
         counting(v, || {
-            verify.expect(
-                &page("/password/code", &format!("phone={}", ada.phone)),
-                200,
-            )
+            verify.expect(&page("/password/code", &format!("phone={}", ada.phone)), 200)
         })?
         .1,
     ));
@@ -191,14 +169,8 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     rows.push((
         "admin: send recovery link",
         counting(a, || {
-            admin_reset.expect(
-                &admin(
-                    "send_recovery_link",
-                    &ada.login,
-                    json!({"channel": "email"}),
-                ),
-                200,
-            )
+            admin_reset
+                .expect(&admin("send_recovery_link", &ada.login, json!({"channel": "email"})), 200)
         })?
         .1,
     ));
@@ -221,10 +193,8 @@ pub fn calls_per_flow(table: &str, ada: &Actor) -> Result<Vec<(&'static str, Cal
     let handle = tokio::runtime::Handle::current();
     let sdk = handle.block_on(system_tests::sdk_config());
     // One reset message of each kind, as the stream hands it over.
-    for (flow, identifier) in [
-        ("deliver one email", &ada.login),
-        ("deliver one text", &ada.phone),
-    ] {
+    for (flow, identifier) in [("deliver one email", &ada.login), ("deliver one text", &ada.phone)]
+    {
         let event = handle.block_on(pending_message(&sdk, table, ada, identifier))?;
         rows.push((
             flow,

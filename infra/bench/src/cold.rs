@@ -42,10 +42,9 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
             ),
             400,
         ),
-        Binary::Function(AdminReset) => (
-            admin("list_audit", &table_actor.login, json!({"limit": 1})),
-            200,
-        ),
+        Binary::Function(AdminReset) => {
+            (admin("list_audit", &table_actor.login, json!({"limit": 1})), 200)
+        }
         // A new reset email, sent through SES.
         Binary::Function(Deliver) => {
             let sdk = tokio::runtime::Handle::current().block_on(system_tests::sdk_config());
@@ -58,10 +57,9 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
         }
         // A failed check, for a login typed once (so that no delay for
         // repeated attempts is ever reached): the work of a wrong password.
-        Binary::Function(VerifyCredentials) => (
-            json!({"login": system_tests::unique("cold"), "password": "not the password 1"}),
-            0,
-        ),
+        Binary::Function(VerifyCredentials) => {
+            (json!({"login": system_tests::unique("cold"), "password": "not the password 1"}), 0)
+        }
         // A link that is not one: the key derived, the page in English.
         Binary::Function(LockAccount) => (
             http_event(
@@ -95,11 +93,8 @@ pub fn cold_starts_at(
         let mut log = CallLog::from_now();
         let mut running = Running::start_at(binary, table, share)?;
         let polled = running.api.first_poll(TIMEOUT)?;
-        let answer = if status == 0 {
-            running.invoke(&event)?
-        } else {
-            running.expect(&event, status)?
-        };
+        let answer =
+            if status == 0 { running.invoke(&event)? } else { running.expect(&event, status)? };
         if binary == Binary::Function(Deliver) {
             sent_one(&running, &answer)?;
         }
@@ -109,11 +104,7 @@ pub fn cold_starts_at(
         first.push(took);
         first_own.push(took.saturating_sub(inside));
     }
-    Ok(Cold {
-        init: Sample(init),
-        first: Sample(first),
-        first_own: Sample(first_own),
-    })
+    Ok(Cold { init: Sample(init), first: Sample(first), first_own: Sample(first_own) })
 }
 
 /// A deliver answer that hands nothing back: the message went out.
@@ -155,11 +146,7 @@ pub fn at_shares(
                 Err(why) => return Ok(Err(why)),
             };
             let cold = cold_starts_at(binary, table, actor, runs, Some(&share))?;
-            rows.push(AtShare {
-                binary,
-                memory_mb,
-                cold,
-            });
+            rows.push(AtShare { binary, memory_mb, cold });
         }
     }
     Ok(Ok(rows))

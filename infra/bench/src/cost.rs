@@ -38,49 +38,28 @@ pub struct Step {
 }
 
 const fn step(what: &'static str, function: Function, flow: &'static str) -> Step {
-    Step {
-        what,
-        function,
-        flow,
-        api: !matches!(function, Deliver),
-    }
+    Step { what, function, flow, api: !matches!(function, Deliver) }
 }
 
 /// A person who forgot the password and resets it by email link.
 pub const EMAIL: [Step; 6] = [
     step("opens the forgot page", RequestReset, "the forgot page"),
-    step(
-        "asks for a link",
-        RequestReset,
-        "forgot by login (email link)",
-    ),
+    step("asks for a link", RequestReset, "forgot by login (email link)"),
     step("the link is emailed", Deliver, "deliver one email"),
     step("opens the link", SetPassword, "the reset page"),
-    step(
-        "sets a new password",
-        SetPassword,
-        "set password (with notice)",
-    ),
+    step("sets a new password", SetPassword, "set password (with notice)"),
     step("the notice is emailed", Deliver, "deliver one email"),
 ];
 
 /// The same by phone: a code by SMS, typed on the code page.
 pub const PHONE: [Step; 8] = [
     step("opens the forgot page", RequestReset, "the forgot page"),
-    step(
-        "asks for a code",
-        RequestReset,
-        "forgot by phone (SMS code)",
-    ),
+    step("asks for a code", RequestReset, "forgot by phone (SMS code)"),
     step("the code is texted", Deliver, "deliver one text"),
     step("opens the code page", VerifyCode, "the code page"),
     step("types the code", VerifyCode, "code check, right code"),
     step("opens the reset page", SetPassword, "the reset page"),
-    step(
-        "sets a new password",
-        SetPassword,
-        "set password (with notice)",
-    ),
+    step("sets a new password", SetPassword, "set password (with notice)"),
     step("the notice is texted", Deliver, "deliver one text"),
 ];
 
@@ -147,13 +126,7 @@ pub fn price<'a>(
             let billed_ms =
                 (own_ms + calls.dynamodb as f64 * ASSUMED_DYNAMODB_MS + sends * ASSUMED_SEND_MS)
                     .ceil();
-            Ok(Priced {
-                step,
-                memory_mb: memory_size(binary),
-                own_ms,
-                calls,
-                billed_ms,
-            })
+            Ok(Priced { step, memory_mb: memory_size(binary), own_ms, calls, billed_ms })
         })
         .collect()
 }
@@ -201,11 +174,7 @@ pub fn cognito(users: f64) -> [(&'static str, f64); 3] {
     let above_free = (users - 10_000.0).max(0.0);
     let lite =
         above_free.min(90_000.0) * 0.0055 + (above_free - 90_000.0).clamp(0.0, 900_000.0) * 0.0046;
-    [
-        ("Lite", lite),
-        ("Essentials", above_free * 0.015),
-        ("Plus", users * 0.02),
-    ]
+    [("Lite", lite), ("Essentials", above_free * 0.015), ("Plus", users * 0.02)]
 }
 
 /// The cost section of the report.
@@ -293,14 +262,7 @@ mod tests {
     use super::*;
 
     fn calls(dynamodb: usize, ses: usize, sns: usize, read: f64, write: f64) -> Calls {
-        Calls {
-            dynamodb,
-            ses,
-            sns,
-            read_units: read,
-            write_units: write,
-            ..Calls::default()
-        }
+        Calls { dynamodb, ses, sns, read_units: read, write_units: write, ..Calls::default() }
     }
 
     #[test]
@@ -317,16 +279,10 @@ mod tests {
         let steps = price(&EMAIL, &table, &own).unwrap();
         assert_eq!(steps.len(), 6);
         // 20 ms own, 2 DynamoDB calls and one send.
-        assert_eq!(
-            steps[2].billed_ms,
-            20.0 + 2.0 * ASSUMED_DYNAMODB_MS + ASSUMED_SEND_MS
-        );
+        assert_eq!(steps[2].billed_ms, 20.0 + 2.0 * ASSUMED_DYNAMODB_MS + ASSUMED_SEND_MS);
         let million = Million::of(&steps);
         assert!((million.email - 2.0 * 1e6 * EMAIL_USD).abs() < 1e-6);
-        assert!(
-            (million.api - 4.0).abs() < 1e-9,
-            "four requests through the API"
-        );
+        assert!((million.api - 4.0).abs() < 1e-9, "four requests through the API");
         assert!((million.lambda_requests - 6.0 * 0.2).abs() < 1e-9);
         let writes = (8.0 + 4.0 + 10.0 + 4.0) * 1e6 * WRITE_UNIT_USD;
         assert!((million.writes - writes).abs() < 1e-6);

@@ -81,8 +81,7 @@ pub async fn copies(sdk: &SdkConfig, table: &str, n: usize) -> Result<Vec<Actor>
         .unwrap_or_default()
         .into_iter()
         .filter(|item| {
-            item.values()
-                .any(|v| matches!(v, AttributeValue::S(t) if t.contains(id.as_str())))
+            item.values().any(|v| matches!(v, AttributeValue::S(t) if t.contains(id.as_str())))
         })
         .collect();
     let mut requests = Vec::new();
@@ -111,23 +110,13 @@ pub async fn copies(sdk: &SdkConfig, table: &str, n: usize) -> Result<Vec<Actor>
                     .build(),
             );
         }
-        actors.push(Actor {
-            login: new_login,
-            phone: new_phone,
-            id: new_id,
-        });
+        actors.push(Actor { login: new_login, phone: new_phone, id: new_id });
     }
     for batch in requests.chunks(25) {
-        let mut pending = Some(std::collections::HashMap::from([(
-            table.to_owned(),
-            batch.to_vec(),
-        )]));
+        let mut pending =
+            Some(std::collections::HashMap::from([(table.to_owned(), batch.to_vec())]));
         while let Some(items) = pending.filter(|p| !p.is_empty()) {
-            let output = client
-                .batch_write_item()
-                .set_request_items(Some(items))
-                .send()
-                .await?;
+            let output = client.batch_write_item().set_request_items(Some(items)).send().await?;
             pending = output.unprocessed_items;
         }
     }
@@ -139,9 +128,7 @@ pub async fn copies(sdk: &SdkConfig, table: &str, n: usize) -> Result<Vec<Actor>
 /// delivered (in-process: the benchmark runs no stream poller).
 pub fn latest_code(table: &str, phone: &str) -> Result<String, Error> {
     tokio::runtime::Handle::current().block_on(deliver_pending(table));
-    let text = texts_to(phone)
-        .pop()
-        .ok_or(format!("no SMS reached {phone}"))?;
+    let text = texts_to(phone).pop().ok_or(format!("no SMS reached {phone}"))?;
     Ok(text.chars().take(6).collect())
 }
 
@@ -169,19 +156,13 @@ pub async fn pending_message(
     let keys = Keys::ready(test_keys());
     let recovery = Recovery::new(store, Arc::new(SystemClock), settings, keys);
     let lookup = AccountLookup::parse(identifier).map_err(|e| format!("{e:?}"))?;
-    recovery
-        .request_reset(&lookup, "192.0.2.9")
-        .await
-        .map_err(|e| format!("forgot: {e}"))?;
+    recovery.request_reset(&lookup, "192.0.2.9").await.map_err(|e| format!("forgot: {e}"))?;
     let item = pending_messages(table)
         .await
         .into_iter()
         .rfind(|m| m.user_id == actor.id)
         .ok_or("no message in the outbox")?;
-    Ok(stream_event(&[(
-        item.key.replace('#', ""),
-        outbox_stream_image(&item),
-    )]))
+    Ok(stream_event(&[(item.key.replace('#', ""), outbox_stream_image(&item))]))
 }
 
 /// The code each actor after the first will type: stored directly, with ten

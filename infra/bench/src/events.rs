@@ -6,13 +6,7 @@ use serde_json::{Value, json};
 pub use system_tests::http_event;
 
 pub fn forgot(identifier: &str, ip: &str) -> Value {
-    http_event(
-        "POST",
-        "/password/forgot",
-        "",
-        Some(json!({ "login": identifier })),
-        ip,
-    )
+    http_event("POST", "/password/forgot", "", Some(json!({ "login": identifier })), ip)
 }
 
 /// A page, as a browser asks for it.

@@ -66,15 +66,9 @@ fn reference_hashes(count: usize) -> Result<Vec<Duration>, String> {
 pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
     let hasher = PasswordHasher::owasp();
     let password = Password::new(PASSWORD);
-    let world = World::with_settings(RecoverySettings {
-        service_name: "Bench".into(),
-        ..settings()
-    });
-    let id = TestAccount::new("ada")
-        .email("ada@recovery.test")
-        .create_in(&*world.store)
-        .await
-        .id;
+    let world =
+        World::with_settings(RecoverySettings { service_name: "Bench".into(), ..settings() });
+    let id = TestAccount::new("ada").email("ada@recovery.test").create_in(&*world.store).await.id;
     let (store, recovery) = (&world.store, &world.recovery);
     let (mut hash, mut flow) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     let mut reference = Ok(Vec::with_capacity(runs * 3));
@@ -122,9 +116,5 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
             }
         }
     }
-    Ok(Hashing {
-        hash: Sample(hash),
-        flow: Sample(flow),
-        reference: reference.map(Sample),
-    })
+    Ok(Hashing { hash: Sample(hash), flow: Sample(flow), reference: reference.map(Sample) })
 }

@@ -167,10 +167,7 @@ fn run(
     let cpu = after
         .iter()
         .map(|(part, seconds)| {
-            let earlier = before
-                .iter()
-                .find(|(p, _)| p == part)
-                .map_or(0.0, |(_, s)| *s);
+            let earlier = before.iter().find(|(p, _)| p == part).map_or(0.0, |(_, s)| *s);
             let used = seconds - earlier;
             (*part, (used >= 0.0).then_some(used))
         })
@@ -205,11 +202,7 @@ fn post(base: &str, path: &str, body: &Value) -> Result<(u16, Value), Error> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw);
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or("no status line")?;
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or("no status line")?;
     let json = text
         .split_once("\r\n\r\n")
         .and_then(|(_, body)| serde_json::from_str(body).ok())
@@ -242,10 +235,9 @@ fn stack_cpu() -> Vec<(&'static str, f64)> {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let (Ok(cmdline), Ok(stat)) = (
-            std::fs::read(path.join("cmdline")),
-            std::fs::read_to_string(path.join("stat")),
-        ) else {
+        let (Ok(cmdline), Ok(stat)) =
+            (std::fs::read(path.join("cmdline")), std::fs::read_to_string(path.join("stat")))
+        else {
             continue;
         };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
@@ -258,10 +250,7 @@ fn stack_cpu() -> Vec<(&'static str, f64)> {
         let (Some(user), Some(system)) = (number(11), number(12)) else {
             continue;
         };
-        if let Some(index) = PARTS
-            .iter()
-            .position(|(_, marker)| cmdline.contains(marker))
-        {
+        if let Some(index) = PARTS.iter().position(|(_, marker)| cmdline.contains(marker)) {
             used[index].1 += (user + system) / ticks;
         }
     }
@@ -300,11 +289,7 @@ pub fn render(out: &mut String, rows: &[Loaded], accounts: usize) -> Result<(), 
                 .map(|(status, n)| {
                     format!(
                         "{n} × {}",
-                        if *status == 0 {
-                            "no answer".to_owned()
-                        } else {
-                            status.to_string()
-                        }
+                        if *status == 0 { "no answer".to_owned() } else { status.to_string() }
                     )
                 })
                 .collect::<Vec<_>>()
@@ -316,9 +301,9 @@ pub fn render(out: &mut String, rows: &[Loaded], accounts: usize) -> Result<(), 
             .map(|(_, s)| s.map_or("gone".to_owned(), |s| format!("{:.2}", s / seconds)))
             .collect::<Vec<_>>()
             .join(" / ");
-        let busiest = row.busiest().map_or("-".to_owned(), |(part, cores)| {
-            format!("{part}, {cores:.2} cores")
-        });
+        let busiest = row
+            .busiest()
+            .map_or("-".to_owned(), |(part, cores)| format!("{part}, {cores:.2} cores"));
         writeln!(
             out,
             "| {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} |",

@@ -50,10 +50,7 @@ pub fn package_sizes() -> Vec<(&'static str, Option<u64>)> {
     Function::ALL
         .iter()
         .map(|f| {
-            let zip = workspace_root()
-                .join("target/lambda")
-                .join(f.name())
-                .join("bootstrap.zip");
+            let zip = workspace_root().join("target/lambda").join(f.name()).join("bootstrap.zip");
             (f.name(), std::fs::metadata(zip).ok().map(|m| m.len()))
         })
         .collect()

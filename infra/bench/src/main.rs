@@ -94,11 +94,9 @@ fn options() -> Result<Options, Error> {
 async fn main() -> Result<(), Error> {
     let options = options()?;
     if process::perf_dir().is_some() && options.out == workspace_root().join("BENCHMARKS.md") {
-        return Err(
-            "with BENCH_PERF_DIR perf's own start is inside every figure: \
+        return Err("with BENCH_PERF_DIR perf's own start is inside every figure: \
                     write them elsewhere with --out"
-                .into(),
-        );
+            .into());
     }
     for binary in Binary::all() {
         if !binary.path().exists() {
@@ -110,10 +108,7 @@ async fn main() -> Result<(), Error> {
     PhoneNumber::parse(&sample).map_err(|e| format!("{sample} is no valid number: {e:?}"))?;
     let when = machine::today();
 
-    eprintln!(
-        "bench: setting up the emulator and tables ({} users)",
-        options.users
-    );
+    eprintln!("bench: setting up the emulator and tables ({} users)", options.users);
     let sdk = sdk_config().await;
     verified_sender(&sdk, SENDER).await;
     event_bus(&sdk, process::EVENT_BUS_NAME).await;
@@ -139,10 +134,7 @@ async fn main() -> Result<(), Error> {
     }
 
     // 1b. Cold starts at Lambda's CPU share of each memory size.
-    eprintln!(
-        "bench: cold starts at Lambda's CPU shares, {} runs each",
-        options.runs
-    );
+    eprintln!("bench: cold starts at Lambda's CPU shares, {} runs each", options.runs);
     let at_shares =
         tokio::task::block_in_place(|| cold::at_shares(&warm_table, &cast[0], options.runs))?;
 
@@ -171,14 +163,8 @@ async fn main() -> Result<(), Error> {
     // 8. A million recoveries, from the cold first answers.
     let (own_ms, cost_source) = cost::cold_own_ms(&at_shares, &cold);
     let costs = vec![
-        (
-            "A recovery by email link",
-            cost::price(&cost::EMAIL, &small_calls, &own_ms)?,
-        ),
-        (
-            "A recovery by SMS code",
-            cost::price(&cost::PHONE, &small_calls, &own_ms)?,
-        ),
+        ("A recovery by email link", cost::price(&cost::EMAIL, &small_calls, &own_ms)?),
+        ("A recovery by SMS code", cost::price(&cost::PHONE, &small_calls, &own_ms)?),
     ];
 
     // 9. The local stack under load.
@@ -190,12 +176,7 @@ async fn main() -> Result<(), Error> {
             options.clients, options.load_seconds
         );
         tokio::task::block_in_place(|| {
-            load::load(
-                &sdk,
-                options.clients,
-                options.load_seconds,
-                options.load_accounts,
-            )
+            load::load(&sdk, options.clients, options.load_seconds, options.load_accounts)
         })?
     };
 

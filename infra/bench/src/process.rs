@@ -84,14 +84,8 @@ fn lambda_environment(binary: Binary, api: &str, memory_mb: u32) -> Vec<(String,
         ("AWS_LAMBDA_FUNCTION_NAME", format!("recovery-{name}")),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory_mb.to_string()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/recovery-{name}"),
-        ),
-        (
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            "2026/01/01/[$LATEST]bench".into(),
-        ),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/recovery-{name}")),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench".into()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_DEFAULT_REGION", "us-east-1".into()),
@@ -186,23 +180,12 @@ impl Running {
             }
             None => Command::new(&path),
         };
-        command
-            .env_clear()
-            .envs(env)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
+        command.env_clear().envs(env).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
         let procs = share.map(|s| s.confine(&mut command)).transpose()?;
         let started = Instant::now();
         let child = command.spawn()?;
         drop(procs);
-        Ok(Self {
-            child,
-            api,
-            started,
-            binary,
-            profiled: profile.is_some(),
-        })
+        Ok(Self { child, api, started, binary, profiled: profile.is_some() })
     }
 
     pub fn invoke(&mut self, event: &Value) -> Result<Answer, Error> {
@@ -264,9 +247,7 @@ impl Drop for Running {
     fn drop(&mut self) {
         if self.profiled {
             // perf writes its file when interrupted, not when killed.
-            let _ = Command::new("kill")
-                .args(["-INT", &self.child.id().to_string()])
-                .status();
+            let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
             let _ = self.child.wait();
         }
         let _ = self.child.kill();

@@ -111,9 +111,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     )?;
     writeln!(out, "|---|---|---|---|---|---|---|---|---|---|")?;
     for w in &m.warm_rows {
-        let rss = w
-            .peak_rss_kib
-            .map_or("?".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let rss = w.peak_rss_kib.map_or("?".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
         let ok = w.peak_rss_kib.is_some_and(|k| k * 1024 < 64 * 1000 * 1000);
         writeln!(
             out,
@@ -130,16 +128,10 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         )?;
     }
     writeln!(out)?;
-    let own = |flow: &str| {
-        m.warm_rows
-            .iter()
-            .find(|w| w.flow == flow)
-            .map(|w| w.own.median())
-    };
-    if let (Some(known), Some(unknown)) = (
-        own("forgot by login (email link)"),
-        own("forgot, unknown login"),
-    ) {
+    let own = |flow: &str| m.warm_rows.iter().find(|w| w.flow == flow).map(|w| w.own.median());
+    if let (Some(known), Some(unknown)) =
+        (own("forgot by login (email link)"), own("forgot, unknown login"))
+    {
         let gap = known.as_secs_f64() - unknown.as_secs_f64();
         writeln!(
             out,
@@ -153,10 +145,9 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     }
 
     let row = |flow: &str| m.warm_rows.iter().find(|w| w.flow == flow);
-    if let (Some(wrong), Some(unknown)) = (
-        row("sign-in check, wrong password"),
-        row("sign-in check, unknown login"),
-    ) {
+    if let (Some(wrong), Some(unknown)) =
+        (row("sign-in check, wrong password"), row("sign-in check, unknown login"))
+    {
         // The noise: how far the medians of the two halves of one flow's
         // own samples lie apart, in the same run.
         let halves = |w: &Warm| {
@@ -175,11 +166,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
             ms(unknown.own.median()),
             gap * 1000.0,
             noise * 1000.0,
-            if gap.abs() <= noise {
-                "within the noise"
-            } else {
-                "OUTSIDE the noise"
-            }
+            if gap.abs() <= noise { "within the noise" } else { "OUTSIDE the noise" }
         )?;
         writeln!(out)?;
     }
@@ -282,10 +269,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         out,
         "| both at once | {} ({:.2}× one) | {} | once per cold start of request-reset |",
         ms(sealing.both_at_cold_start.median()),
-        ratio(
-            sealing.both_at_cold_start.median(),
-            sealing.key_at_cold_start.median()
-        ),
+        ratio(sealing.both_at_cold_start.median(), sealing.key_at_cold_start.median()),
         ms(sealing.both_at_cold_start.p95())
     )?;
     writeln!(
@@ -388,11 +372,7 @@ pub fn write(path: &Path, figures: &str) -> Result<(), Error> {
 
 /// The cold starts at Lambda's CPU share of each memory size.
 fn shares(out: &mut String, m: &Measured) -> Result<(), Error> {
-    writeln!(
-        out,
-        "## Cold start at Lambda's CPU share ({} runs each)",
-        m.runs
-    )?;
+    writeln!(out, "## Cold start at Lambda's CPU share ({} runs each)", m.runs)?;
     writeln!(out)?;
     let rows = match &m.at_shares {
         Ok(rows) => rows,
@@ -463,10 +443,7 @@ fn memory_sizes(out: &mut String, m: &Measured) -> Result<(), Error> {
     let rows = match &m.sizing {
         Ok(rows) => rows,
         Err(why) => {
-            writeln!(
-                out,
-                "**Not measured: the CPU share could not be set here** ({why})."
-            )?;
+            writeln!(out, "**Not measured: the CPU share could not be set here** ({why}).")?;
             writeln!(out)?;
             return Ok(());
         }
@@ -500,11 +477,7 @@ fn memory_sizes(out: &mut String, m: &Measured) -> Result<(), Error> {
             row.dynamodb_calls,
             row.billed_ms(),
             row.usd_per_million(),
-            if row.own.median().as_secs_f64() < 0.100 {
-                "yes"
-            } else {
-                "no"
-            }
+            if row.own.median().as_secs_f64() < 0.100 { "yes" } else { "no" }
         )?;
     }
     writeln!(out)?;
@@ -520,10 +493,7 @@ fn memory_sizes(out: &mut String, m: &Measured) -> Result<(), Error> {
                 row.memory_mb,
                 row.usd_per_million()
             )?,
-            None => writeln!(
-                out,
-                "{function}: no size measured keeps its own time under 100 ms."
-            )?,
+            None => writeln!(out, "{function}: no size measured keeps its own time under 100 ms.")?,
         }
     }
     writeln!(out)?;

@@ -78,18 +78,12 @@ impl RuntimeApi {
                 std::thread::spawn(move || serve(stream, &shared));
             }
         });
-        Ok(Self {
-            address,
-            shared,
-            next_id: 0,
-        })
+        Ok(Self { address, shared, next_id: 0 })
     }
 
     /// When the function first asked for an event, waiting up to `timeout`.
     pub fn first_poll(&self, timeout: Duration) -> Result<Instant, String> {
-        self.wait(timeout, "the function never asked for an event", |state| {
-            state.first_poll
-        })
+        self.wait(timeout, "the function never asked for an event", |state| state.first_poll)
     }
 
     /// Hands `event` to the function and waits for its answer.
@@ -128,12 +122,8 @@ impl RuntimeApi {
             if left.is_zero() {
                 return Err(late.to_owned());
             }
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            state =
+                self.shared.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 }
@@ -284,9 +274,6 @@ fn next_event(shared: &Shared) -> Option<(String, Vec<u8>)> {
             state.delivered.insert(id.clone(), Instant::now());
             return Some((id, event));
         }
-        state = shared
-            .changed
-            .wait(state)
-            .unwrap_or_else(|p| p.into_inner());
+        state = shared.changed.wait(state).unwrap_or_else(|p| p.into_inner());
     }
 }

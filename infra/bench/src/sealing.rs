@@ -65,10 +65,7 @@ pub async fn sealing(
         login_url: "https://app.recovery.test/login",
         t: Texts::new(Language::English),
     };
-    let link = format!(
-        "https://recovery.test/password/reset?token={}",
-        "A".repeat(43)
-    );
+    let link = format!("https://recovery.test/password/reset?token={}", "A".repeat(43));
     let message = Message::Email(email::reset_link(&to, &context, &link, 3600)?).encode();
     let bound = "0123456789abcdef0123456789abcdef/1800000000000#00ff11ee22dd33cc";
     let mut sealing = Vec::with_capacity(runs * 10);

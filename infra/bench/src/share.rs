@@ -46,10 +46,7 @@ impl CpuShare {
                 ],
             )
         } else if v2.join("cgroup.controllers").exists() {
-            (
-                v2.join(&name),
-                vec![("cpu.max", format!("{quota} {PERIOD_US}"))],
-            )
+            (v2.join(&name), vec![("cpu.max", format!("{quota} {PERIOD_US}"))])
         } else {
             return Err("no cgroup CPU controller is mounted under /sys/fs/cgroup".into());
         };
@@ -67,9 +64,7 @@ impl CpuShare {
     /// program (so its whole start is under the quota). Keep the returned
     /// file until the process is spawned.
     pub fn confine(&self, command: &mut Command) -> std::io::Result<File> {
-        let procs = OpenOptions::new()
-            .write(true)
-            .open(self.dir.join("cgroup.procs"))?;
+        let procs = OpenOptions::new().write(true).open(self.dir.join("cgroup.procs"))?;
         let fd = procs.as_raw_fd();
         // SAFETY: between fork and exec the child only writes to a file
         // descriptor it inherited: one `write` system call, no allocation.

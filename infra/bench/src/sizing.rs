@@ -113,11 +113,8 @@ fn warm(
 ) -> Result<Sized, Error> {
     let (mut own, mut calls, mut log) = (Vec::new(), 0, CallLog::from_now());
     for event in &events {
-        let answer = if status == 0 {
-            running.invoke(event)?
-        } else {
-            running.expect(event, status)?
-        };
+        let answer =
+            if status == 0 { running.invoke(event)? } else { running.expect(event, status)? };
         let seen = log.calls_of(running.binary.name());
         calls = seen.dynamodb;
         let inside = Duration::from_secs_f64(seen.emulator_ms / 1000.0);

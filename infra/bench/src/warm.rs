@@ -63,9 +63,7 @@ pub fn warm_runs(
     };
 
     let mut hello = Running::start(Binary::HelloWorld, table)?;
-    measure("echo (baseline)", &mut hello, &mut |_, r| {
-        r.invoke(&json!({"hello": "world"}))
-    })?;
+    measure("echo (baseline)", &mut hello, &mut |_, r| r.invoke(&json!({"hello": "world"})))?;
 
     let mut request = Running::start(RequestReset, table)?;
     measure("forgot by login (email link)", &mut request, &mut |_, r| {
@@ -96,20 +94,9 @@ pub fn warm_runs(
     })?;
 
     let mut admin_reset = Running::start(AdminReset, table)?;
-    measure(
-        "admin: send recovery link",
-        &mut admin_reset,
-        &mut |_, r| {
-            r.expect(
-                &admin(
-                    "send_recovery_link",
-                    &ada.login,
-                    json!({"channel": "email"}),
-                ),
-                200,
-            )
-        },
-    )?;
+    measure("admin: send recovery link", &mut admin_reset, &mut |_, r| {
+        r.expect(&admin("send_recovery_link", &ada.login, json!({"channel": "email"})), 200)
+    })?;
 
     let mut deliver = Running::start(Deliver, table)?;
     measure("deliver a reset email", &mut deliver, &mut |_, r| {
@@ -125,10 +112,9 @@ pub fn warm_runs(
     let (mut wrong, mut unknown) = (Timed::default(), Timed::default());
     let mut log = CallLog::from_now();
     for i in 0..n {
-        for (timed, login) in [
-            (&mut wrong, actors[1 + i].login.clone()),
-            (&mut unknown, format!("nobody-{i}")),
-        ] {
+        for (timed, login) in
+            [(&mut wrong, actors[1 + i].login.clone()), (&mut unknown, format!("nobody-{i}"))]
+        {
             let event = json!({"login": login, "password": "not the password 1"});
             let answer = signin.invoke(&event)?;
             if answer.json() != json!({"valid": false}) {
@@ -138,10 +124,9 @@ pub fn warm_runs(
         }
     }
     let peak_rss_kib = signin.peak_rss_kib();
-    for (flow, timed) in [
-        ("sign-in check, wrong password", wrong),
-        ("sign-in check, unknown login", unknown),
-    ] {
+    for (flow, timed) in
+        [("sign-in check, wrong password", wrong), ("sign-in check, unknown login", unknown)]
+    {
         rows.push(timed.into_row(flow, signin.binary.name(), peak_rss_kib));
     }
 
@@ -184,14 +169,8 @@ pub async fn get_item_round_trip(sdk: &SdkConfig, table: &str, n: usize) -> Resu
         client
             .get_item()
             .table_name(table)
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S("USER#none".into()),
-            )
-            .key(
-                "sk",
-                aws_sdk_dynamodb::types::AttributeValue::S("USER".into()),
-            )
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("USER#none".into()))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("USER".into()))
             .consistent_read(true)
             .send()
             .await?;

@@ -102,10 +102,8 @@ impl TableDefinition {
                 tables.len()
             )));
         };
-        let properties = table
-            .get("Properties")
-            .cloned()
-            .ok_or_else(|| fail("the table has no Properties"))?;
+        let properties =
+            table.get("Properties").cloned().ok_or_else(|| fail("the table has no Properties"))?;
         serde_yaml_ng::from_value(properties)
             .map_err(|e| fail(format!("unexpected table properties: {e}")))
     }
@@ -149,10 +147,7 @@ impl TableDefinition {
             );
         }
         request.send().await.map_err(|e| {
-            fail(format!(
-                "CreateTable {name}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(e)
-            ))
+            fail(format!("CreateTable {name}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
         })?;
         if let Some(ttl) = &self.time_to_live_specification {
             client
@@ -183,18 +178,11 @@ pub async fn ensure_table(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
 ) -> Result<bool, ProvisionError> {
-    let exists = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .is_ok();
+    let exists = client.describe_table().table_name(name).send().await.is_ok();
     if exists {
         return Ok(false);
     }
-    TableDefinition::from_template(&template_path())?
-        .create(client, name)
-        .await?;
+    TableDefinition::from_template(&template_path())?.create(client, name).await?;
     Ok(true)
 }
 
@@ -204,24 +192,14 @@ pub async fn ensure_sender(
     client: &aws_sdk_sesv2::Client,
     address: &str,
 ) -> Result<(), ProvisionError> {
-    let exists = client
-        .get_email_identity()
-        .email_identity(address)
-        .send()
-        .await
-        .is_ok();
+    let exists = client.get_email_identity().email_identity(address).send().await.is_ok();
     if !exists {
-        client
-            .create_email_identity()
-            .email_identity(address)
-            .send()
-            .await
-            .map_err(|e| {
-                fail(format!(
-                    "CreateEmailIdentity {address}: {}",
-                    aws_sdk_sesv2::error::DisplayErrorContext(e)
-                ))
-            })?;
+        client.create_email_identity().email_identity(address).send().await.map_err(|e| {
+            fail(format!(
+                "CreateEmailIdentity {address}: {}",
+                aws_sdk_sesv2::error::DisplayErrorContext(e)
+            ))
+        })?;
     }
     Ok(())
 }
@@ -231,18 +209,9 @@ pub async fn ensure_configuration_set(
     client: &aws_sdk_sesv2::Client,
     name: &str,
 ) -> Result<(), ProvisionError> {
-    let exists = client
-        .get_configuration_set()
-        .configuration_set_name(name)
-        .send()
-        .await
-        .is_ok();
+    let exists = client.get_configuration_set().configuration_set_name(name).send().await.is_ok();
     if !exists {
-        let created = client
-            .create_configuration_set()
-            .configuration_set_name(name)
-            .send()
-            .await;
+        let created = client.create_configuration_set().configuration_set_name(name).send().await;
         // Made meanwhile by another caller: as good (moto names the error
         // after the resource).
         if let Err(e) = created
@@ -299,16 +268,9 @@ pub async fn ensure_secret(
             bytes.iter().map(|b| format!("{b:02x}")).collect()
         }
     };
-    let created = client
-        .create_secret()
-        .name(name)
-        .secret_string(text)
-        .send()
-        .await;
+    let created = client.create_secret().name(name).secret_string(text).send().await;
     if let Err(err) = &created
-        && err
-            .as_service_error()
-            .is_some_and(|e| e.is_resource_exists_exception())
+        && err.as_service_error().is_some_and(|e| e.is_resource_exists_exception())
     {
         // Made meanwhile by someone else (tests start in parallel).
         return Ok(name.to_owned());
@@ -397,16 +359,9 @@ pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, Prov
             }));
             continue;
         }
-        let new_user = NewUser {
-            login: login.clone(),
-            email: Some(email),
-            phone: Some(phone),
-            locale: None,
-        };
-        match recovery
-            .admin_invite_user(&by("invite", demo.login), new_user)
-            .await
-        {
+        let new_user =
+            NewUser { login: login.clone(), email: Some(email), phone: Some(phone), locale: None };
+        match recovery.admin_invite_user(&by("invite", demo.login), new_user).await {
             Ok(_) => created += 1,
             Err(AdminError::LoginTaken | AdminError::EmailTaken | AdminError::PhoneTaken) => {
                 continue;

@@ -63,17 +63,10 @@ async fn main() -> ExitCode {
         Ok((created, seeded)) => {
             println!(
                 "table {table}: {}; sender {sender} verified; {seeded} demo account(s) created",
-                if created {
-                    "created from template.yaml"
-                } else {
-                    "already there"
-                }
+                if created { "created from template.yaml" } else { "already there" }
             );
             for demo in DEMO_ACCOUNTS {
-                println!(
-                    "  {:<6} {:<18} {:<15} {}",
-                    demo.login, demo.email, demo.phone, demo.note
-                );
+                println!("  {:<6} {:<18} {:<15} {}", demo.login, demo.email, demo.phone, demo.note);
             }
             ExitCode::SUCCESS
         }

@@ -64,10 +64,7 @@ fn locked_package_xml() -> Result<PathBuf, String> {
         .output()
         .map_err(|e| format!("cargo metadata did not run: {e}"))?;
     if !output.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr)));
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
@@ -80,10 +77,7 @@ fn locked_package_xml() -> Result<PathBuf, String> {
         .collect();
     match manifests.as_slice() {
         [manifest] => Ok(Path::new(manifest).with_file_name("assets/PhoneNumberMetadata.xml")),
-        other => Err(format!(
-            "cargo metadata lists {} phonenumber packages",
-            other.len()
-        )),
+        other => Err(format!("cargo metadata lists {} phonenumber packages", other.len())),
     }
 }
 

@@ -22,17 +22,9 @@ fn main() -> ExitCode {
         println!(
             "{}: {}",
             path.display(),
-            if same {
-                "up to date"
-            } else {
-                "differs: run `cargo run -p phone-metadata`"
-            }
+            if same { "up to date" } else { "differs: run `cargo run -p phone-metadata`" }
         );
-        return if same {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
+        return if same { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
     if let Err(err) = std::fs::write(&path, &made) {
         eprintln!("phone-metadata: {}: {err}", path.display());

@@ -18,18 +18,12 @@ pub struct EventBridgePublisher {
 
 impl EventBridgePublisher {
     pub fn new(client: aws_sdk_eventbridge::Client, bus: String) -> Self {
-        Self {
-            client: ClientSlot::Ready(client),
-            bus,
-        }
+        Self { client: ClientSlot::Ready(client), bus }
     }
 
     /// Builds the EventBridge client when the first event goes out.
     pub fn on_first_use(sdk: &SdkConfig, bus: String) -> Self {
-        Self {
-            client: ClientSlot::later(sdk, aws_sdk_eventbridge::Client::new),
-            bus,
-        }
+        Self { client: ClientSlot::later(sdk, aws_sdk_eventbridge::Client::new), bus }
     }
 }
 

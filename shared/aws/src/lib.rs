@@ -124,21 +124,13 @@ impl Texter for NotLinked {
 #[derive(Debug)]
 pub(crate) enum ClientSlot<C> {
     Ready(C),
-    Later {
-        sdk: Box<SdkConfig>,
-        make: fn(&SdkConfig) -> C,
-        client: OnceLock<C>,
-    },
+    Later { sdk: Box<SdkConfig>, make: fn(&SdkConfig) -> C, client: OnceLock<C> },
 }
 
 #[cfg(any(feature = "ses", feature = "sns", feature = "events"))]
 impl<C> ClientSlot<C> {
     pub(crate) fn later(sdk: &SdkConfig, make: fn(&SdkConfig) -> C) -> Self {
-        Self::Later {
-            sdk: Box::new(sdk.clone()),
-            make,
-            client: OnceLock::new(),
-        }
+        Self::Later { sdk: Box::new(sdk.clone()), make, client: OnceLock::new() }
     }
 
     pub(crate) fn get(&self) -> &C {

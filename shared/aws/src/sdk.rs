@@ -66,9 +66,8 @@ pub enum Roots {
 /// rustls on ring. aws-lc-rs, the SDK's default, adds about 2 MB to each
 /// package (it also brings post-quantum key exchange, which ring lacks).
 pub fn https_client(roots: Roots) -> SharedHttpClient {
-    let builder = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
-        tls::rustls_provider::CryptoMode::Ring,
-    ));
+    let builder = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring));
     let trust = match roots {
         Roots::Aws => TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS),
         Roots::Platform => return builder.build_https(),
@@ -121,8 +120,7 @@ mod tests {
             "Starfield Services Root Certificate Authority - G2",
         ] {
             assert!(
-                der.iter()
-                    .any(|d| d.windows(name.len()).any(|w| w == name.as_bytes())),
+                der.iter().any(|d| d.windows(name.len()).any(|w| w == name.as_bytes())),
                 "{name} is missing"
             );
         }

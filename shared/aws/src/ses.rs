@@ -22,11 +22,7 @@ pub struct SesMailer {
 
 impl SesMailer {
     pub fn new(client: aws_sdk_sesv2::Client, from: String) -> Self {
-        Self {
-            client: ClientSlot::Ready(client),
-            from,
-            configuration_set: None,
-        }
+        Self { client: ClientSlot::Ready(client), from, configuration_set: None }
     }
 
     /// Builds the SES client when the first email goes out.
@@ -63,23 +59,14 @@ impl Mailer for SesMailer {
     ) -> Result<String, DependencyError> {
         let message = Message::builder()
             .subject(utf8(&email.subject)?)
-            .body(
-                Body::builder()
-                    .html(utf8(&email.html)?)
-                    .text(utf8(&email.text)?)
-                    .build(),
-            )
+            .body(Body::builder().html(utf8(&email.html)?).text(utf8(&email.text)?).build())
             .build();
         let sent = self
             .client
             .get()
             .send_email()
             .from_email_address(&self.from)
-            .destination(
-                Destination::builder()
-                    .to_addresses(email.to.as_str())
-                    .build(),
-            )
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .set_email_tags(Some(tags(reference)?))

@@ -39,10 +39,7 @@ fn message_from_tags(tags: &Value) -> Option<MessageRef> {
     if !user_id.chars().all(tag_char) || !key.chars().all(tag_char) {
         return None;
     }
-    Some(MessageRef {
-        user_id: UserId::from_stored(user_id),
-        key: key.replacen('-', "#", 1),
-    })
+    Some(MessageRef { user_id: UserId::from_stored(user_id), key: key.replacen('-', "#", 1) })
 }
 
 /// The report in an SES event (the JSON of the SNS message), or `None` for
@@ -72,16 +69,11 @@ pub fn delivery_report_from_ses_event(event: &Value) -> Option<DeliveryReport> {
         "Bounce" => {
             let bounce = &event["bounce"];
             let kind = bounce["bounceType"].as_str().unwrap_or("Undetermined");
-            let feedback = if kind == "Permanent" {
-                Feedback::Bounced
-            } else {
-                Feedback::SoftBounced
-            };
+            let feedback =
+                if kind == "Permanent" { Feedback::Bounced } else { Feedback::SoftBounced };
             let recipients = &bounce["bouncedRecipients"];
-            let mut detail = format!(
-                "{kind}/{}",
-                bounce["bounceSubType"].as_str().unwrap_or("Undetermined")
-            );
+            let mut detail =
+                format!("{kind}/{}", bounce["bounceSubType"].as_str().unwrap_or("Undetermined"));
             if let Some(status) = recipients[0]["status"].as_str() {
                 detail = format!("{detail} {status}");
             }

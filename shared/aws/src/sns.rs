@@ -19,18 +19,12 @@ pub struct SnsTexter {
 
 impl SnsTexter {
     pub fn new(client: aws_sdk_sns::Client, sender_id: Option<String>) -> Self {
-        Self {
-            client: ClientSlot::Ready(client),
-            sender_id,
-        }
+        Self { client: ClientSlot::Ready(client), sender_id }
     }
 
     /// Builds the SNS client when the first SMS goes out.
     pub fn on_first_use(sdk: &SdkConfig, sender_id: Option<String>) -> Self {
-        Self {
-            client: ClientSlot::later(sdk, aws_sdk_sns::Client::new),
-            sender_id,
-        }
+        Self { client: ClientSlot::later(sdk, aws_sdk_sns::Client::new), sender_id }
     }
 }
 
@@ -56,10 +50,7 @@ impl Texter for SnsTexter {
             publish =
                 publish.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(sender_id)?);
         }
-        let sent = publish
-            .send()
-            .await
-            .map_err(|err| dependency_error("send_sms", &err))?;
+        let sent = publish.send().await.map_err(|err| dependency_error("send_sms", &err))?;
         Ok(sent.message_id.unwrap_or_default())
     }
 }

@@ -66,17 +66,12 @@ impl RecoverySettings {
             return Some(url.clone());
         }
         let page = self.reset_page_url.split(['?', '#']).next()?;
-        page.strip_suffix("/reset")
-            .map(|base| format!("{base}/not-me"))
+        page.strip_suffix("/reset").map(|base| format!("{base}/not-me"))
     }
 
     /// The link for `token_text`.
     pub fn reset_link(&self, token_text: &str) -> String {
-        let separator = if self.reset_page_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
+        let separator = if self.reset_page_url.contains('?') { '&' } else { '?' };
         format!("{}{separator}token={token_text}", self.reset_page_url)
     }
 }
@@ -102,11 +97,7 @@ impl SupportContact {
             .iter()
             .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
             && !value.contains(char::is_whitespace);
-        Some(if is_link {
-            Self::Link(value.to_owned())
-        } else {
-            Self::Text(value.to_owned())
-        })
+        Some(if is_link { Self::Link(value.to_owned()) } else { Self::Text(value.to_owned()) })
     }
 
     /// What a page shows: the address without its `mailto:`, or the text.
@@ -157,23 +148,14 @@ impl SmsSettings {
     /// At most `per_15min` codes in any 15 minutes and `per_day` in any day.
     pub fn phone_windows(per_15min: u32, per_day: u32) -> Vec<RateWindow> {
         vec![
-            RateWindow {
-                seconds: 900,
-                max: per_15min,
-            },
-            RateWindow {
-                seconds: 86_400,
-                max: per_day,
-            },
+            RateWindow { seconds: 900, max: per_15min },
+            RateWindow { seconds: 86_400, max: per_day },
         ]
     }
 
     /// At most `per_hour` phone requests in any hour.
     pub fn ip_windows(per_hour: u32) -> Vec<RateWindow> {
-        vec![RateWindow {
-            seconds: 3600,
-            max: per_hour,
-        }]
+        vec![RateWindow { seconds: 3600, max: per_hour }]
     }
 }
 
@@ -203,10 +185,7 @@ impl ForgotLimits {
 
     /// With a quiet period of `seconds` after each email (0: none).
     pub fn resend_after(self, seconds: i64) -> Self {
-        Self {
-            resend_after_seconds: seconds,
-            ..self
-        }
+        Self { resend_after_seconds: seconds, ..self }
     }
 
     /// At most `per_15min` and `per_day` link emails per identifier and per

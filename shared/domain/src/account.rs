@@ -75,10 +75,7 @@ impl AccountLookup {
         if typed.contains('@') {
             EmailAddress::parse(typed).is_ok_and(|email| account.email.as_ref() == Some(&email))
         } else if starts_like_phone(typed) {
-            account
-                .phone
-                .as_ref()
-                .is_some_and(|phone| phone.is_typed_as(typed))
+            account.phone.as_ref().is_some_and(|phone| phone.is_typed_as(typed))
         } else {
             LoginName::parse(typed).is_ok_and(|login| login == account.login)
         }
@@ -96,9 +93,7 @@ impl AccountLookup {
 
 /// A leading `+` (after brackets and spaces).
 fn starts_like_phone(text: &str) -> bool {
-    text.trim_start()
-        .trim_start_matches(['(', ' '])
-        .starts_with('+')
+    text.trim_start().trim_start_matches(['(', ' ']).starts_with('+')
 }
 
 /// An account as the recovery flows see it.
@@ -179,9 +174,7 @@ impl UserAccount {
     /// The trouble recorded for the address the account has now; trouble
     /// with an address it no longer has does not count.
     pub fn current_email_trouble(&self) -> Option<&EmailTrouble> {
-        self.email_trouble
-            .as_ref()
-            .filter(|trouble| self.email.as_ref() == Some(&trouble.address))
+        self.email_trouble.as_ref().filter(|trouble| self.email.as_ref() == Some(&trouble.address))
     }
 }
 
@@ -238,14 +231,8 @@ mod tests {
     #[test]
     fn only_enabled_accounts_with_a_password_or_no_provider_may_recover() {
         assert!(account(None, true, false).may_recover());
-        assert!(
-            account(None, false, false).may_recover(),
-            "invited, no password yet"
-        );
-        assert!(
-            account(Some("Google"), true, false).may_recover(),
-            "both ways"
-        );
+        assert!(account(None, false, false).may_recover(), "invited, no password yet");
+        assert!(account(Some("Google"), true, false).may_recover(), "both ways");
         assert!(!account(Some("Google"), false, false).may_recover());
         assert!(!account(None, true, true).may_recover());
     }
@@ -255,37 +242,19 @@ mod tests {
         let mut ada = account(None, true, false);
         ada.email = Some(EmailAddress::parse("ada@example.com").unwrap());
         ada.phone = PhoneNumber::from_stored("+4915112345678");
-        for typed in [
-            "ada",
-            " ADA ",
-            "Ada@Example.com",
-            "+4915112345678",
-            "+49 (151) 1234-5678",
-        ] {
+        for typed in ["ada", " ADA ", "Ada@Example.com", "+4915112345678", "+49 (151) 1234-5678"] {
             assert!(AccountLookup::names(typed, &ada), "{typed:?}");
             if !typed.starts_with('+') {
-                assert!(
-                    AccountLookup::parse(typed).unwrap().matches(&ada),
-                    "{typed:?}"
-                );
+                assert!(AccountLookup::parse(typed).unwrap().matches(&ada), "{typed:?}");
             }
         }
-        for typed in [
-            "grace",
-            "ada@example.org",
-            "+4915112345679",
-            "+49151123456780",
-            "+",
-            "",
-            "+49 151 x",
-        ] {
+        for typed in
+            ["grace", "ada@example.org", "+4915112345679", "+49151123456780", "+", "", "+49 151 x"]
+        {
             assert!(!AccountLookup::names(typed, &ada), "{typed:?}");
         }
         ada.phone = None;
-        assert!(
-            !AccountLookup::names("+4915112345678", &ada),
-            "no number to name"
-        );
+        assert!(!AccountLookup::names("+4915112345678", &ada), "no number to name");
     }
 
     #[test]

@@ -147,14 +147,9 @@ mod tests {
 
     #[test]
     fn codes_are_six_digits_and_vary() {
-        let codes: Vec<String> = (0..50)
-            .map(|_| SmsCode::generate(&OsRandom).unwrap().expose().to_owned())
-            .collect();
-        assert!(
-            codes
-                .iter()
-                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-        );
+        let codes: Vec<String> =
+            (0..50).map(|_| SmsCode::generate(&OsRandom).unwrap().expose().to_owned()).collect();
+        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
         let distinct: std::collections::HashSet<_> = codes.iter().collect();
         assert!(distinct.len() > 45);
     }
@@ -173,19 +168,10 @@ mod tests {
         let other = PhoneNumber::parse("+4915112345679").unwrap();
         let code = SmsCode::parse("123456").unwrap();
         let mac = secret().mac(&phone, &code);
-        assert_eq!(
-            mac,
-            secret().mac(&phone, &SmsCode::parse("123456").unwrap())
-        );
-        assert_ne!(
-            mac,
-            secret().mac(&phone, &SmsCode::parse("123457").unwrap())
-        );
+        assert_eq!(mac, secret().mac(&phone, &SmsCode::parse("123456").unwrap()));
+        assert_ne!(mac, secret().mac(&phone, &SmsCode::parse("123457").unwrap()));
         assert_ne!(mac, secret().mac(&other, &code));
-        assert_ne!(
-            mac,
-            CodeSecret::new(vec![8u8; 32]).unwrap().mac(&phone, &code)
-        );
+        assert_ne!(mac, CodeSecret::new(vec![8u8; 32]).unwrap().mac(&phone, &code));
         assert_eq!(CodeMac::from_hex(&mac.to_hex()), Some(mac));
     }
 

@@ -88,10 +88,8 @@ impl HashScheme {
                 }
             }
             Self::Bcrypt => {
-                let cost: u32 = text
-                    .get(4..6)
-                    .and_then(|c| c.parse().ok())
-                    .ok_or(malformed.clone())?;
+                let cost: u32 =
+                    text.get(4..6).and_then(|c| c.parse().ok()).ok_or(malformed.clone())?;
                 if text.len() != 60 || !(4..=31).contains(&cost) {
                     return Err(malformed);
                 }
@@ -102,9 +100,7 @@ impl HashScheme {
             Self::Scrypt => {
                 let number = |name| phc_number(text, name).ok_or(malformed.clone());
                 let (log_n, r, p) = (number("ln")?, number("r")?, number("p")?);
-                let memory = 128u64
-                    .saturating_mul(r)
-                    .saturating_mul(1u64 << log_n.min(63));
+                let memory = 128u64.saturating_mul(r).saturating_mul(1u64 << log_n.min(63));
                 if log_n > MAX_SCRYPT_LOG_N || memory > MAX_SCRYPT_MEMORY_BYTES || p > 16 {
                     return Err(costly);
                 }
@@ -133,11 +129,8 @@ pub(super) fn verify_imported(scheme: HashScheme, password: &[u8], text: &str) -
         HashScheme::Bcrypt => bcrypt::verify(password, text).unwrap_or(false),
         HashScheme::Scrypt => {
             use scrypt::password_hash::PasswordVerifier as _;
-            scrypt::password_hash::phc::PasswordHash::new(text).is_ok_and(|hash| {
-                scrypt::Scrypt::new()
-                    .verify_password(password, &hash)
-                    .is_ok()
-            })
+            scrypt::password_hash::phc::PasswordHash::new(text)
+                .is_ok_and(|hash| scrypt::Scrypt::new().verify_password(password, &hash).is_ok())
         }
         HashScheme::DjangoPbkdf2Sha256 => {
             let Some((iterations, salt, expected)) = django_parts(text) else {
@@ -157,13 +150,12 @@ pub(super) fn verify_imported(scheme: HashScheme, password: &[u8], text: &str) -
 
 /// The number `name` among a PHC string's parameters (`$...$m=1,t=2$...`).
 fn phc_number(text: &str, name: &str) -> Option<u64> {
-    text.split('$')
-        .filter(|part| part.contains('='))
-        .flat_map(|part| part.split(','))
-        .find_map(|pair| {
+    text.split('$').filter(|part| part.contains('=')).flat_map(|part| part.split(',')).find_map(
+        |pair| {
             let (key, value) = pair.split_once('=')?;
             (key == name).then(|| value.parse().ok())?
-        })
+        },
+    )
 }
 
 /// `m`, `t` and `p` of an Argon2 PHC string.
@@ -201,10 +193,7 @@ mod tests {
         );
         assert_eq!(HashScheme::of(BCRYPT), Some(HashScheme::Bcrypt));
         assert_eq!(HashScheme::of("$2y$10$x"), Some(HashScheme::Bcrypt));
-        assert_eq!(
-            HashScheme::of("$scrypt$ln=4,r=8,p=1$x$y"),
-            Some(HashScheme::Scrypt)
-        );
+        assert_eq!(HashScheme::of("$scrypt$ln=4,r=8,p=1$x$y"), Some(HashScheme::Scrypt));
         assert_eq!(HashScheme::of(DJANGO), Some(HashScheme::DjangoPbkdf2Sha256));
         assert_eq!(HashScheme::of("md5$abc"), None);
         assert_eq!(HashScheme::of("5f4dcc3b5aa765d61d8327deb882cf99"), None);
@@ -213,30 +202,11 @@ mod tests {
     #[test]
     fn bcrypt_and_django_hashes_verify() {
         assert_eq!(HashScheme::check_imported(BCRYPT), Ok(HashScheme::Bcrypt));
-        assert!(verify_imported(
-            HashScheme::Bcrypt,
-            b"correct horse",
-            BCRYPT
-        ));
-        assert!(!verify_imported(
-            HashScheme::Bcrypt,
-            b"correct hors",
-            BCRYPT
-        ));
-        assert_eq!(
-            HashScheme::check_imported(DJANGO),
-            Ok(HashScheme::DjangoPbkdf2Sha256)
-        );
-        assert!(verify_imported(
-            HashScheme::DjangoPbkdf2Sha256,
-            b"correct horse",
-            DJANGO
-        ));
-        assert!(!verify_imported(
-            HashScheme::DjangoPbkdf2Sha256,
-            b"correct hors",
-            DJANGO
-        ));
+        assert!(verify_imported(HashScheme::Bcrypt, b"correct horse", BCRYPT));
+        assert!(!verify_imported(HashScheme::Bcrypt, b"correct hors", BCRYPT));
+        assert_eq!(HashScheme::check_imported(DJANGO), Ok(HashScheme::DjangoPbkdf2Sha256));
+        assert!(verify_imported(HashScheme::DjangoPbkdf2Sha256, b"correct horse", DJANGO));
+        assert!(!verify_imported(HashScheme::DjangoPbkdf2Sha256, b"correct hors", DJANGO));
     }
 
     #[test]
@@ -249,35 +219,22 @@ mod tests {
             .to_string();
         assert_eq!(HashScheme::check_imported(&hash), Ok(HashScheme::Scrypt));
         assert!(verify_imported(HashScheme::Scrypt, b"correct horse", &hash));
-        assert!(!verify_imported(
-            HashScheme::Scrypt,
-            b"correct horsE",
-            &hash
-        ));
+        assert!(!verify_imported(HashScheme::Scrypt, b"correct horsE", &hash));
     }
 
     #[test]
     fn costly_and_malformed_hashes_are_refused_on_import() {
         let refused = [
-            (
-                "$argon2id$v=19$m=4194304,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-                "TooCostly",
-            ),
+            ("$argon2id$v=19$m=4194304,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "TooCostly"),
             ("$argon2id$v=19$m=19456,t=2$c2FsdA$aGFzaA", "Malformed"),
-            (
-                "$2b$15$cnErr362qvujsmCuuc5MPOjmOYBav.R4wk7ANC3coxhPILHrcgts.",
-                "TooCostly",
-            ),
+            ("$2b$15$cnErr362qvujsmCuuc5MPOjmOYBav.R4wk7ANC3coxhPILHrcgts.", "TooCostly"),
             ("$2b$04$short", "Malformed"),
             (
                 "pbkdf2_sha256$10$seasalt2024$vv6efMwQukIGQA5PNgPHorln9QGN/JMACNAu7hVPiWM=",
                 "TooCostly",
             ),
             ("pbkdf2_sha256$1000$salt$not base64", "Malformed"),
-            (
-                "$scrypt$ln=24,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
-                "TooCostly",
-            ),
+            ("$scrypt$ln=24,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", "TooCostly"),
             ("sha1$abc$def", "Unknown"),
         ];
         for (text, kind) in refused {

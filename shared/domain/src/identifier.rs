@@ -52,9 +52,7 @@ pub struct LoginName(String);
 impl LoginName {
     pub fn parse(text: &str) -> Result<Self, IdentifierError> {
         let text = normalise(text)?;
-        let valid_chars = text
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        let valid_chars = text.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !valid_chars || text.chars().count() > MAX_LOGIN_CHARS {
             return Err(IdentifierError::InvalidLogin);
         }
@@ -146,11 +144,7 @@ impl PhoneNumber {
         // formatter would first match the region's formatting patterns
         // (tens of milliseconds of regex compilation on a cold start) for a
         // form that uses none of them.
-        Ok(Self(format!(
-            "+{}{}",
-            number.code().value(),
-            number.national()
-        )))
+        Ok(Self(format!("+{}{}", number.code().value(), number.national())))
     }
 
     /// A number as this service stored it, already parsed and validated:
@@ -207,15 +201,7 @@ mod tests {
     fn stored_numbers_are_taken_as_they_are_when_shaped_like_e164() {
         let parsed = PhoneNumber::parse("+49 151 1234 5678").unwrap();
         assert_eq!(PhoneNumber::from_stored(parsed.as_e164()), Some(parsed));
-        for junk in [
-            "",
-            "+",
-            "4915112345678",
-            "+0151",
-            "+49 151",
-            "+1234567890123456",
-            "+49x",
-        ] {
+        for junk in ["", "+", "4915112345678", "+0151", "+49 151", "+1234567890123456", "+49x"] {
             assert_eq!(PhoneNumber::from_stored(junk), None, "{junk:?}");
         }
     }
@@ -265,10 +251,7 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(
-            PhoneNumber::parse("+1 (415) 555-2671").unwrap().as_e164(),
-            "+14155552671"
-        );
+        assert_eq!(PhoneNumber::parse("+1 (415) 555-2671").unwrap().as_e164(), "+14155552671");
     }
 
     #[test]
@@ -280,25 +263,16 @@ mod tests {
             "+1 (415) 555-2671",
             "+39 06 1234 5678",
         ] {
-            assert_eq!(
-                PhoneNumber::parse_for_lookup(text),
-                PhoneNumber::parse(text),
-                "{text}"
-            );
+            assert_eq!(PhoneNumber::parse_for_lookup(text), PhoneNumber::parse(text), "{text}");
         }
         assert_eq!(
-            PhoneNumber::parse_for_lookup("+39 06 1234 5678")
-                .unwrap()
-                .as_e164(),
+            PhoneNumber::parse_for_lookup("+39 06 1234 5678").unwrap().as_e164(),
             "+390612345678",
             "Italy's leading zero stays"
         );
         // Not checked against the region's patterns: stored under no number.
         assert!(PhoneNumber::parse("+49 15 1").is_err());
-        assert_eq!(
-            PhoneNumber::parse_for_lookup("+49 15 1").unwrap().as_e164(),
-            "+49151"
-        );
+        assert_eq!(PhoneNumber::parse_for_lookup("+49 15 1").unwrap().as_e164(), "+49151");
         for text in ["12", "+", "+999 1234567", "+49 151 abc", "+0151"] {
             assert_eq!(
                 PhoneNumber::parse_for_lookup(text),
@@ -310,18 +284,8 @@ mod tests {
 
     #[test]
     fn impossible_phone_numbers_are_refused() {
-        for text in [
-            "+1",
-            "+49 12",
-            "+999 1234567",
-            "+49 151 1234 5678 9999 1",
-            "+49 151 abc",
-        ] {
-            assert_eq!(
-                AccountLookup::parse(text),
-                Err(IdentifierError::InvalidPhone),
-                "{text}"
-            );
+        for text in ["+1", "+49 12", "+999 1234567", "+49 151 1234 5678 9999 1", "+49 151 abc"] {
+            assert_eq!(AccountLookup::parse(text), Err(IdentifierError::InvalidPhone), "{text}");
         }
     }
 
@@ -334,25 +298,10 @@ mod tests {
     #[test]
     fn bad_identifiers_are_refused_with_a_reason() {
         assert_eq!(AccountLookup::parse("   "), Err(IdentifierError::Empty));
-        assert_eq!(
-            AccountLookup::parse(&"a".repeat(300)),
-            Err(IdentifierError::TooLong)
-        );
-        assert_eq!(
-            AccountLookup::parse("ada\u{0007}"),
-            Err(IdentifierError::ControlCharacter)
-        );
-        assert_eq!(
-            AccountLookup::parse("ada lovelace"),
-            Err(IdentifierError::InvalidLogin)
-        );
-        assert_eq!(
-            AccountLookup::parse("ada@localhost"),
-            Err(IdentifierError::InvalidEmail)
-        );
-        assert_eq!(
-            AccountLookup::parse("a@b@c.org"),
-            Err(IdentifierError::InvalidEmail)
-        );
+        assert_eq!(AccountLookup::parse(&"a".repeat(300)), Err(IdentifierError::TooLong));
+        assert_eq!(AccountLookup::parse("ada\u{0007}"), Err(IdentifierError::ControlCharacter));
+        assert_eq!(AccountLookup::parse("ada lovelace"), Err(IdentifierError::InvalidLogin));
+        assert_eq!(AccountLookup::parse("ada@localhost"), Err(IdentifierError::InvalidEmail));
+        assert_eq!(AccountLookup::parse("a@b@c.org"), Err(IdentifierError::InvalidEmail));
     }
 }

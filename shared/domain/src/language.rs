@@ -29,9 +29,7 @@ impl Language {
     /// The language of a tag such as `de`, `de-AT` or `ru-RU`, when spoken.
     pub fn from_tag(tag: &str) -> Option<Language> {
         let primary = tag.trim().split(['-', '_']).next()?;
-        Language::ALL
-            .into_iter()
-            .find(|language| primary.eq_ignore_ascii_case(language.code()))
+        Language::ALL.into_iter().find(|language| primary.eq_ignore_ascii_case(language.code()))
     }
 
     pub fn from_locale(locale: &Locale) -> Option<Language> {
@@ -49,9 +47,8 @@ impl Language {
             let Some(language) = parts.next().and_then(Language::from_tag) else {
                 continue;
             };
-            let weight = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(Some(1000), quality);
+            let weight =
+                parts.find_map(|p| p.trim().strip_prefix("q=")).map_or(Some(1000), quality);
             match weight {
                 Some(weight) if weight > 0 && best.is_none_or(|(w, _)| weight > w) => {
                     best = Some((weight, language));

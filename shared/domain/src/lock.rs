@@ -126,10 +126,7 @@ mod tests {
         let token = claim.sign(&key(SECRET)).unwrap();
         let text = token.expose_for_link();
         assert!(text.len() < 120, "{text}");
-        assert!(
-            text.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
+        assert!(text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(LockClaim::verify(text, &key(SECRET)), Some(claim));
         // Another key, a changed byte, a cut token: nothing.
         let other = key("another outbox secret of forty-two bytes!!");
@@ -138,10 +135,7 @@ mod tests {
         bytes[5] ^= 1;
         let altered = URL_SAFE_NO_PAD.encode(&bytes);
         assert_eq!(LockClaim::verify(&altered, &key(SECRET)), None);
-        assert_eq!(
-            LockClaim::verify(&text[..text.len() - 4], &key(SECRET)),
-            None
-        );
+        assert_eq!(LockClaim::verify(&text[..text.len() - 4], &key(SECRET)), None);
         for junk in ["", "x", "!!!!", &"A".repeat(600)] {
             assert_eq!(LockClaim::verify(junk, &key(SECRET)), None, "{junk}");
         }

@@ -84,11 +84,7 @@ mod tests {
 
     #[test]
     fn every_calling_code_loads_with_its_regions() {
-        assert!(
-            (200..MAX_CODES).contains(&count()),
-            "{} calling codes",
-            count()
-        );
+        assert!((200..MAX_CODES).contains(&count()), "{} calling codes", count());
         for (index, loaded) in LOADED.iter().enumerate().take(count()) {
             let code = entry(index).0;
             assert_eq!(index_of(code), Some(index));
@@ -97,9 +93,7 @@ mod tests {
             assert!(!regions.is_empty());
             assert!(regions.iter().all(|region| region.country_code() == code));
         }
-        let nanp = for_number("12015550123")
-            .and_then(|db| db.region(&1))
-            .unwrap();
+        let nanp = for_number("12015550123").and_then(|db| db.region(&1)).unwrap();
         assert_eq!(nanp.first(), Some(&"US"), "the main region of +1 first");
         assert!(nanp.contains(&"CA") && nanp.contains(&"JM"));
     }
@@ -167,9 +161,6 @@ mod tests {
                 }
             }
         }
-        assert!(
-            checked > 2_000 && valid > 1_000,
-            "{checked} numbers, {valid} valid"
-        );
+        assert!(checked > 2_000 && valid > 1_000, "{checked} numbers, {valid} valid");
     }
 }

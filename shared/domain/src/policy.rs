@@ -47,20 +47,14 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self {
-            min_chars: DEFAULT_MIN_CHARS,
-            max_chars: DEFAULT_MAX_CHARS,
-        }
+        Self { min_chars: DEFAULT_MIN_CHARS, max_chars: DEFAULT_MAX_CHARS }
     }
 }
 
 impl PasswordPolicy {
     /// `None` unless `1 <= min <= max`.
     pub fn new(min_chars: usize, max_chars: usize) -> Option<Self> {
-        (min_chars >= 1 && min_chars <= max_chars).then_some(Self {
-            min_chars,
-            max_chars,
-        })
+        (min_chars >= 1 && min_chars <= max_chars).then_some(Self { min_chars, max_chars })
     }
 
     pub fn min_chars(&self) -> usize {
@@ -223,9 +217,8 @@ mod tests {
             other => panic!("expected a weak password, got {other:?}"),
         }
         // "é" precomposed and decomposed are the same password.
-        let checked = policy
-            .check_new("caf\u{e9} au lait!", "cafe\u{301} au lait!", &account())
-            .unwrap();
+        let checked =
+            policy.check_new("caf\u{e9} au lait!", "cafe\u{301} au lait!", &account()).unwrap();
         assert_eq!(checked.expose(), "caf\u{e9} au lait!");
     }
 }

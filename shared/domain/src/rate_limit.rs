@@ -52,19 +52,11 @@ pub fn longest_window(windows: &[RateWindow]) -> i64 {
 pub fn decide(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> (RateDecision, Vec<i64>) {
     let now = now.epoch_seconds();
     let longest = longest_window(windows);
-    let mut kept: Vec<i64> = hits
-        .iter()
-        .copied()
-        .filter(|&t| t > now - longest)
-        .collect();
+    let mut kept: Vec<i64> = hits.iter().copied().filter(|&t| t > now - longest).collect();
     kept.sort_unstable();
     let mut retry_after = 0;
     for window in windows {
-        let inside: Vec<i64> = kept
-            .iter()
-            .copied()
-            .filter(|&t| t > now - window.seconds)
-            .collect();
+        let inside: Vec<i64> = kept.iter().copied().filter(|&t| t > now - window.seconds).collect();
         if inside.len() >= window.max as usize {
             // The hit that must leave the window before another fits.
             let index = inside.len() - window.max as usize;
@@ -73,12 +65,7 @@ pub fn decide(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> (RateDeci
         }
     }
     if retry_after > 0 || windows.iter().any(|w| w.max == 0) {
-        return (
-            RateDecision::Limited {
-                retry_after_seconds: retry_after.max(1),
-            },
-            kept,
-        );
+        return (RateDecision::Limited { retry_after_seconds: retry_after.max(1) }, kept);
     }
     kept.push(now);
     (RateDecision::Allowed, kept)
@@ -116,22 +103,15 @@ pub struct Backoff {
 impl Backoff {
     /// Credential checks: five free attempts an hour, then 1 s doubling to
     /// 15 minutes: at most about 18 guesses an hour for one typed login.
-    pub const SIGN_IN: Backoff = Backoff {
-        free: 5,
-        window_seconds: 3600,
-        max_delay_seconds: 900,
-    };
+    pub const SIGN_IN: Backoff = Backoff { free: 5, window_seconds: 3600, max_delay_seconds: 900 };
 
     /// Whether an attempt at `now` may go ahead after `hits` (epoch
     /// seconds): the hits to keep (inside the window, with `now` when it
     /// may), or the seconds to wait.
     pub fn decide(&self, hits: &[i64], now: Timestamp) -> Result<Vec<i64>, i64> {
         let now = now.epoch_seconds();
-        let mut kept: Vec<i64> = hits
-            .iter()
-            .copied()
-            .filter(|&t| t > now - self.window_seconds)
-            .collect();
+        let mut kept: Vec<i64> =
+            hits.iter().copied().filter(|&t| t > now - self.window_seconds).collect();
         kept.sort_unstable();
         // This attempt included: the sixth of five free is one past.
         let past_free = (kept.len() + 1).saturating_sub(self.free as usize);
@@ -157,16 +137,8 @@ mod tests {
         Timestamp::from_epoch_seconds(seconds)
     }
 
-    const PHONE: [RateWindow; 2] = [
-        RateWindow {
-            seconds: 900,
-            max: 3,
-        },
-        RateWindow {
-            seconds: 86_400,
-            max: 10,
-        },
-    ];
+    const PHONE: [RateWindow; 2] =
+        [RateWindow { seconds: 900, max: 3 }, RateWindow { seconds: 86_400, max: 10 }];
 
     fn run(times: &[i64]) -> Vec<RateDecision> {
         let mut hits = Vec::new();
@@ -184,12 +156,7 @@ mod tests {
     fn the_fourth_hit_in_fifteen_minutes_is_refused_until_the_first_leaves() {
         let decisions = run(&[1000, 1010, 1020, 1030]);
         assert_eq!(&decisions[..3], &[RateDecision::Allowed; 3]);
-        assert_eq!(
-            decisions[3],
-            RateDecision::Limited {
-                retry_after_seconds: 870
-            }
-        );
+        assert_eq!(decisions[3], RateDecision::Limited { retry_after_seconds: 870 });
         let later = run(&[1000, 1010, 1020, 1900]);
         assert_eq!(later[3], RateDecision::Allowed);
     }
@@ -199,12 +166,7 @@ mod tests {
         let times: Vec<i64> = (0..11).map(|i| i * 1000).collect();
         let decisions = run(&times);
         assert!(decisions[..10].iter().all(|d| *d == RateDecision::Allowed));
-        assert_eq!(
-            decisions[10],
-            RateDecision::Limited {
-                retry_after_seconds: 86_400 - 10_000
-            }
-        );
+        assert_eq!(decisions[10], RateDecision::Limited { retry_after_seconds: 86_400 - 10_000 });
     }
 
     #[test]
@@ -242,19 +204,13 @@ mod tests {
         let many: Vec<i64> = (0..40).map(|i| 2000 + i).collect();
         assert_eq!(backoff.decide(&many, at(2039)), Err(900));
         // And an hour later they are forgotten.
-        assert_eq!(
-            backoff.decide(&many, at(2039 + 3600)),
-            Ok(vec![2039 + 3600])
-        );
+        assert_eq!(backoff.decide(&many, at(2039 + 3600)), Ok(vec![2039 + 3600]));
     }
 
     #[test]
     fn an_ipv6_caller_counts_as_its_slash_64() {
         assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(
-            address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
-            "2001:db8:1:2::/64"
-        );
+        assert_eq!(address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
         assert_ne!(address_key("2001:db8:1:3::1"), "2001:db8:1:2::/64");
         assert_eq!(address_key("2001:DB8:1:2::9"), "2001:db8:1:2::/64");
         assert_eq!(address_key("203.0.113.7"), "203.0.113.7");

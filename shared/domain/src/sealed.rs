@@ -51,16 +51,9 @@ impl OutboxKey {
             return Err(WeakOutboxSecret);
         }
         let prk = Salt::new(HKDF_SHA256, SALT).extract(secret);
-        let okm = prk
-            .expand(&[INFO], &AES_256_GCM)
-            .map_err(|_| WeakOutboxSecret)?;
-        let links = prk
-            .expand(&[LINK_INFO], hmac::HMAC_SHA256)
-            .map_err(|_| WeakOutboxSecret)?;
-        Ok(Self {
-            sealing: LessSafeKey::new(UnboundKey::from(okm)),
-            links: hmac::Key::from(links),
-        })
+        let okm = prk.expand(&[INFO], &AES_256_GCM).map_err(|_| WeakOutboxSecret)?;
+        let links = prk.expand(&[LINK_INFO], hmac::HMAC_SHA256).map_err(|_| WeakOutboxSecret)?;
+        Ok(Self { sealing: LessSafeKey::new(UnboundKey::from(okm)), links: hmac::Key::from(links) })
     }
 
     /// The signature (HMAC-SHA256) of a link's `content`.
@@ -149,11 +142,7 @@ mod tests {
         for i in 0..sealed.len() {
             let mut altered = sealed.clone();
             altered[i] ^= 1;
-            assert_eq!(
-                key(SECRET).open("item", &altered),
-                Err(Unsealable),
-                "byte {i}"
-            );
+            assert_eq!(key(SECRET).open("item", &altered), Err(Unsealable), "byte {i}");
         }
         assert_eq!(key(SECRET).open("item", &sealed[..10]), Err(Unsealable));
         assert_eq!(key(SECRET).open("item", &[]), Err(Unsealable));
@@ -169,10 +158,7 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused_and_the_key_never_prints() {
-        assert_eq!(
-            OutboxKey::derive(b"too short").err(),
-            Some(WeakOutboxSecret)
-        );
+        assert_eq!(OutboxKey::derive(b"too short").err(), Some(WeakOutboxSecret));
         assert_eq!(format!("{:?}", key(SECRET)), "OutboxKey(<redacted>)");
     }
 }

@@ -95,10 +95,7 @@ fn utc(seconds: i64) -> OffsetDateTime {
 /// `2026-11-24 18:56 UTC`.
 pub fn utc_minutes(time: Timestamp) -> String {
     let at = time.utc();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        at.year, at.month, at.day, at.hour, at.minute
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year, at.month, at.day, at.hour, at.minute)
 }
 
 /// `2026-11-24T18:56:43.123Z` from milliseconds since the epoch.
@@ -167,26 +164,14 @@ mod tests {
 
     #[test]
     fn formats_known_instants() {
-        assert_eq!(
-            utc_minutes(Timestamp::from_epoch_seconds(0)),
-            "1970-01-01 00:00 UTC"
-        );
+        assert_eq!(utc_minutes(Timestamp::from_epoch_seconds(0)), "1970-01-01 00:00 UTC");
         assert_eq!(
             utc_minutes(Timestamp::from_epoch_seconds(1_795_978_603)),
             "2026-11-29 18:56 UTC"
         );
-        assert_eq!(
-            utc_minutes(Timestamp::from_epoch_seconds(951_782_400)),
-            "2000-02-29 00:00 UTC"
-        );
-        assert_eq!(
-            iso8601_millis(1_795_978_603_042),
-            "2026-11-29T18:56:43.042Z"
-        );
+        assert_eq!(utc_minutes(Timestamp::from_epoch_seconds(951_782_400)), "2000-02-29 00:00 UTC");
+        assert_eq!(iso8601_millis(1_795_978_603_042), "2026-11-29T18:56:43.042Z");
         assert_eq!(iso8601_millis(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(
-            utc_minutes(Timestamp::from_epoch_seconds(i64::MAX)),
-            "9999-12-31 00:00 UTC"
-        );
+        assert_eq!(utc_minutes(Timestamp::from_epoch_seconds(i64::MAX)), "9999-12-31 00:00 UTC");
     }
 }

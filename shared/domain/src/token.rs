@@ -212,13 +212,7 @@ mod tests {
         let through: Vec<_> = sources.iter().map(|s| s.through()).collect();
         assert_eq!(
             through,
-            [
-                "reset_link",
-                "sms_code",
-                "admin_link",
-                "invitation",
-                "administrator"
-            ]
+            ["reset_link", "sms_code", "admin_link", "invitation", "administrator"]
         );
         let by_sms: Vec<_> = sources.iter().map(|s| s.by_sms()).collect();
         assert_eq!(by_sms, [false, true, false, false, false]);
@@ -232,10 +226,7 @@ mod tests {
         let token = ResetToken::generate(&OsRandom).unwrap();
         let text = token.expose_for_link();
         assert_eq!(text.len(), TOKEN_TEXT_LEN);
-        assert!(
-            text.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        );
+        assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         let parsed = ResetToken::parse(&text).unwrap();
         assert_eq!(parsed.digest(), token.digest());
     }
@@ -261,13 +252,9 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused() {
-        for text in [
-            "",
-            "short",
-            &"A".repeat(44),
-            &"*".repeat(43),
-            &URL_SAFE_NO_PAD.encode([1u8; 31]),
-        ] {
+        for text in
+            ["", "short", &"A".repeat(44), &"*".repeat(43), &URL_SAFE_NO_PAD.encode([1u8; 31])]
+        {
             assert!(ResetToken::parse(text).is_none(), "{text:?}");
         }
     }

@@ -31,11 +31,7 @@ pub async fn handle(recovery: &Recovery, event: &Value) -> Value {
     }
     let password = SecretString::from(password);
     match recovery.verify_credentials(login, &password).await {
-        Ok(CredentialCheck::Valid {
-            user_id,
-            login,
-            password_changed_at,
-        }) => json!({
+        Ok(CredentialCheck::Valid { user_id, login, password_changed_at }) => json!({
             "valid": true,
             "user_id": user_id.as_str(),
             "login": login,

@@ -39,10 +39,7 @@ pub async fn handle(
     event: &Value,
     readers: Readers,
 ) -> Result<Value, DependencyError> {
-    let records = event["Records"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let records = event["Records"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     if records.iter().any(|r| r["EventSource"] == "aws:sns") {
         return reports(delivery, records, readers.report).await;
     }

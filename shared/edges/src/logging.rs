@@ -43,19 +43,18 @@ pub fn filter(level: Option<&str>) -> Targets {
         Some(name) => LevelFilter::from_str(name).unwrap_or(LevelFilter::INFO),
         None => LevelFilter::INFO,
     };
-    OWN_TARGETS.iter().fold(
-        Targets::new().with_default(level.min(OTHERS_AT_MOST)),
-        |targets, name| targets.with_target(*name, level),
-    )
+    OWN_TARGETS
+        .iter()
+        .fold(Targets::new().with_default(level.min(OTHERS_AT_MOST)), |targets, name| {
+            targets.with_target(*name, level)
+        })
 }
 
 /// Installs the subscriber for this process, from Lambda's variables.
 pub fn init() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").ok();
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let format = tracing_subscriber::fmt::layer()
-        .with_target(false)
-        .without_time();
+    let format = tracing_subscriber::fmt::layer().with_target(false).without_time();
     let subscriber = tracing_subscriber::registry().with(filter(level.as_deref()));
     if json {
         subscriber.with(format.json()).init();

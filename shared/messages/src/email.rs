@@ -80,11 +80,7 @@ impl Words<'_, '_> {
     }
 
     fn detail(&self, label: &str, value: &str, link: bool) -> Result<Detail, RenderError> {
-        Ok(Detail {
-            label: self.get(label, &[])?,
-            value: value.to_owned(),
-            link,
-        })
+        Ok(Detail { label: self.get(label, &[])?, value: value.to_owned(), link })
     }
 
     /// The login and sign-in address rows.
@@ -166,8 +162,7 @@ pub fn password_changed(
     let when = super::date_time(&context.t, changed_at);
     let by = if by_admin { "admin" } else { "self" };
     let mut mail = w.mail("changed-title", &[])?;
-    mail.paragraphs
-        .push(w.get("changed-text", &[("by", by), ("when", &when)])?);
+    mail.paragraphs.push(w.get("changed-text", &[("by", by), ("when", &when)])?);
     mail.paragraphs.push(w.get("changed-fine", &[])?);
     match not_me {
         Some((link, lifetime_seconds)) => {

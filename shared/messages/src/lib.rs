@@ -99,11 +99,7 @@ pub fn date_time(t: &Texts, at: Timestamp) -> String {
 /// English sentences (messages to people use [`Texts::duration`]).
 pub fn describe_lifetime(seconds: i64) -> String {
     let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
+        if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
     };
     if seconds % 3600 == 0 && seconds >= 3600 {
         plural(seconds / 3600, "hour")

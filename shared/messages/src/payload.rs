@@ -153,10 +153,7 @@ impl Message {
                 to: PhoneNumber::from_stored(&field()?).ok_or(MalformedPayload)?,
                 text: field()?,
             }),
-            EVENT => Self::Event(OutgoingEvent {
-                detail_type: field()?,
-                detail: field()?,
-            }),
+            EVENT => Self::Event(OutgoingEvent { detail_type: field()?, detail: field()? }),
             _ => return Err(MalformedPayload),
         };
         if !rest.is_empty() {
@@ -217,9 +214,6 @@ mod tests {
     #[test]
     fn debug_shows_no_body() {
         let shown = format!("{:?} {:?}", email(), sms());
-        assert!(
-            !shown.contains("token=") && !shown.contains("123456"),
-            "{shown}"
-        );
+        assert!(!shown.contains("token=") && !shown.contains("123456"), "{shown}");
     }
 }

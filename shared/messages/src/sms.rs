@@ -18,10 +18,7 @@ fn render(
     ];
     all.extend_from_slice(args);
     let text = context.t.try_format(id, &all).ok_or(RenderError)?;
-    Ok(OutgoingSms {
-        to: to.clone(),
-        text: text.trim().to_owned(),
-    })
+    Ok(OutgoingSms { to: to.clone(), text: text.trim().to_owned() })
 }
 
 /// "123456 is your Example password recovery code. It expires in 60
@@ -33,10 +30,7 @@ pub fn code(
     code: &SmsCode,
     lifetime_seconds: i64,
 ) -> Result<OutgoingSms, RenderError> {
-    let args = [
-        ("code", code.expose().into()),
-        ("seconds", lifetime_seconds.into()),
-    ];
+    let args = [("code", code.expose().into()), ("seconds", lifetime_seconds.into())];
     render(to, context, "sms-code", &args)
 }
 
@@ -46,12 +40,7 @@ pub fn provider_account(
     context: &Context<'_>,
     provider: &str,
 ) -> Result<OutgoingSms, RenderError> {
-    render(
-        to,
-        context,
-        "sms-provider",
-        &[("provider", provider.into())],
-    )
+    render(to, context, "sms-provider", &[("provider", provider.into())])
 }
 
 /// The notice that the password changed (`by_admin`: an administrator set
@@ -64,12 +53,9 @@ pub fn password_changed(
 ) -> Result<OutgoingSms, RenderError> {
     let by = if by_admin { "admin" } else { "self" };
     match not_me {
-        Some(link) => render(
-            to,
-            context,
-            "sms-changed-not-me",
-            &[("by", by.into()), ("link", link.into())],
-        ),
+        Some(link) => {
+            render(to, context, "sms-changed-not-me", &[("by", by.into()), ("link", link.into())])
+        }
         None => render(to, context, "sms-changed", &[("by", by.into())]),
     }
 }
@@ -82,10 +68,7 @@ pub fn admin_link(
     lifetime_seconds: i64,
 ) -> Result<OutgoingSms, RenderError> {
     let lifetime = context.t.duration(lifetime_seconds);
-    let args = [
-        ("link", link.into()),
-        ("lifetime", lifetime.as_str().into()),
-    ];
+    let args = [("link", link.into()), ("lifetime", lifetime.as_str().into())];
     render(to, context, "sms-admin-link", &args)
 }
 
@@ -97,10 +80,7 @@ pub fn invitation(
     lifetime_seconds: i64,
 ) -> Result<OutgoingSms, RenderError> {
     let lifetime = context.t.duration(lifetime_seconds);
-    let args = [
-        ("link", link.into()),
-        ("lifetime", lifetime.as_str().into()),
-    ];
+    let args = [("link", link.into()), ("lifetime", lifetime.as_str().into())];
     render(to, context, "sms-invitation", &args)
 }
 
@@ -111,12 +91,9 @@ pub fn login_reminder(
     provider: Option<&str>,
 ) -> Result<OutgoingSms, RenderError> {
     match provider {
-        Some(provider) => render(
-            to,
-            context,
-            "sms-reminder-provider",
-            &[("provider", provider.into())],
-        ),
+        Some(provider) => {
+            render(to, context, "sms-reminder-provider", &[("provider", provider.into())])
+        }
         None => render(to, context, "sms-reminder", &[]),
     }
 }
@@ -151,18 +128,10 @@ mod tests {
         );
         assert!(!format!("{sms:?}").contains("123456"));
         let german = code(&to(), &example(Language::German), &code_123456, 60).unwrap();
-        assert!(
-            german.text.starts_with("123456 ist Ihr Code"),
-            "{}",
-            german.text
-        );
+        assert!(german.text.starts_with("123456 ist Ihr Code"), "{}", german.text);
         assert!(german.text.contains("in 60 Sekunden ab"));
         let russian = code(&to(), &example(Language::Russian), &code_123456, 60).unwrap();
-        assert!(
-            russian.text.contains("действует 60 секунд"),
-            "{}",
-            russian.text
-        );
+        assert!(russian.text.contains("действует 60 секунд"), "{}", russian.text);
     }
 
     #[test]
@@ -176,19 +145,12 @@ mod tests {
     fn the_changed_notice_says_who_changed_it() {
         let context = example(Language::English);
         let own = password_changed(&to(), &context, false, None).unwrap();
-        assert!(
-            own.text.contains("account ada was changed."),
-            "{}",
-            own.text
-        );
+        assert!(own.text.contains("account ada was changed."), "{}", own.text);
         let admin = password_changed(&to(), &context, true, None).unwrap();
         assert!(admin.text.contains("was changed by an administrator."));
         let link = "https://id.example.com/password/not-me?token=x";
         let lock = password_changed(&to(), &context, false, Some(link)).unwrap();
-        assert!(
-            lock.text
-                .ends_with(&format!("Not you? Lock the account: {link}"))
-        );
+        assert!(lock.text.ends_with(&format!("Not you? Lock the account: {link}")));
     }
 
     #[test]

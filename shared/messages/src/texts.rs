@@ -15,49 +15,20 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The catalog files of each language, by name.
 pub const CATALOGS: &[(Language, &str, &str)] = &[
-    (
-        Language::English,
-        "pages.ftl",
-        include_str!("../locales/en/pages.ftl"),
-    ),
-    (
-        Language::English,
-        "messages.ftl",
-        include_str!("../locales/en/messages.ftl"),
-    ),
-    (
-        Language::German,
-        "pages.ftl",
-        include_str!("../locales/de/pages.ftl"),
-    ),
-    (
-        Language::German,
-        "messages.ftl",
-        include_str!("../locales/de/messages.ftl"),
-    ),
-    (
-        Language::Russian,
-        "pages.ftl",
-        include_str!("../locales/ru/pages.ftl"),
-    ),
-    (
-        Language::Russian,
-        "messages.ftl",
-        include_str!("../locales/ru/messages.ftl"),
-    ),
+    (Language::English, "pages.ftl", include_str!("../locales/en/pages.ftl")),
+    (Language::English, "messages.ftl", include_str!("../locales/en/messages.ftl")),
+    (Language::German, "pages.ftl", include_str!("../locales/de/pages.ftl")),
+    (Language::German, "messages.ftl", include_str!("../locales/de/messages.ftl")),
+    (Language::Russian, "pages.ftl", include_str!("../locales/ru/pages.ftl")),
+    (Language::Russian, "messages.ftl", include_str!("../locales/ru/messages.ftl")),
 ];
 
 fn bundle(language: Language) -> &'static Bundle {
     static BUNDLES: [OnceLock<Bundle>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let index = Language::ALL
-        .iter()
-        .position(|l| *l == language)
-        .unwrap_or(0);
+    let index = Language::ALL.iter().position(|l| *l == language).unwrap_or(0);
     BUNDLES[index].get_or_init(|| {
-        let tag = language
-            .code()
-            .parse()
-            .unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
+        let tag =
+            language.code().parse().unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
         let mut bundle = Bundle::new_concurrent(vec![tag]);
         // The isolation marks Fluent puts around arguments are for mixed
         // directions; these languages all run left to right, and the marks

@@ -27,9 +27,7 @@ pub async fn world_with(settings: RecoverySettings) -> World {
     for (n, account) in [
         TestAccount::new("ada").password("old password 1"),
         TestAccount::new("grace").provider("Google"),
-        TestAccount::new("linus")
-            .password("old password 1")
-            .disabled(),
+        TestAccount::new("linus").password("old password 1").disabled(),
     ]
     .into_iter()
     .enumerate()
@@ -67,9 +65,5 @@ pub fn change(token: &str, password: &str, confirmation: &str) -> PasswordChange
 }
 
 pub async fn request(world: &World, login: &str) -> ResetRequestOutcome {
-    world
-        .recovery
-        .request_reset(&AccountLookup::parse(login).unwrap(), IP)
-        .await
-        .unwrap()
+    world.recovery.request_reset(&AccountLookup::parse(login).unwrap(), IP).await.unwrap()
 }

@@ -32,10 +32,7 @@ pub fn outbox_key() -> Arc<OutboxKey> {
 
 /// The tests' keys: [`outbox_key`] and an SMS code key.
 pub fn keys() -> KeySet {
-    KeySet {
-        outbox: Some(outbox_key()),
-        code: CodeSecret::new(vec![42u8; 32]),
-    }
+    KeySet { outbox: Some(outbox_key()), code: CodeSecret::new(vec![42u8; 32]) }
 }
 
 /// Settings as shipped, for a service called "Example" whose reset page is
@@ -50,10 +47,7 @@ pub fn settings() -> RecoverySettings {
         password_policy: PasswordPolicy::default(),
         sms: SmsSettings::shipped(),
         limits: ForgotLimits::shipped(),
-        admin: AdminSettings {
-            audit_retention_seconds: 86_400,
-            ..AdminSettings::shipped()
-        },
+        admin: AdminSettings { audit_retention_seconds: 86_400, ..AdminSettings::shipped() },
         support: Some(SupportContact::Link(SUPPORT.into())),
         edition: Edition::Cloud,
         forgot_response_floor: Duration::ZERO,
@@ -88,9 +82,7 @@ impl World {
         let mail = Arc::new(MailSink::new());
         let sms = Arc::new(SmsSink::new());
         let events = Arc::new(EventSink::new());
-        let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(
-            1_800_000_000,
-        )));
+        let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(1_800_000_000)));
         let delivery = Delivery {
             outbox: store.clone(),
             mailer: mail.clone(),
@@ -101,16 +93,7 @@ impl World {
         };
         let keys = Keys::ready(keys());
         let recovery = Administration::new(store.clone(), clock.clone(), settings, keys);
-        Self {
-            recovery,
-            delivery,
-            store,
-            mail,
-            sms,
-            events,
-            clock,
-            retry: Mutex::new(Vec::new()),
-        }
+        Self { recovery, delivery, store, mail, sms, events, clock, retry: Mutex::new(Vec::new()) }
     }
 
     /// Hands every new outbox message (and every one that failed before)
@@ -124,10 +107,7 @@ impl World {
         for item in pending {
             let outcome = self.delivery.deliver(&item).await;
             if outcome.is_err() {
-                self.retry
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(item);
+                self.retry.lock().unwrap_or_else(|p| p.into_inner()).push(item);
             }
             outcomes.push(outcome);
         }
@@ -169,10 +149,7 @@ pub struct TestAccount {
 impl TestAccount {
     /// An enabled account with this login and nothing else.
     pub fn new(login: &str) -> Self {
-        Self {
-            login: login.to_owned(),
-            ..Self::default()
-        }
+        Self { login: login.to_owned(), ..Self::default() }
     }
 
     pub fn email(mut self, email: &str) -> Self {

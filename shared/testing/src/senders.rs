@@ -51,10 +51,7 @@ impl MailSink {
 
     /// The outbox message each sent email carried, in order.
     pub fn references(&self) -> Vec<MessageRef> {
-        self.references
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+        self.references.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// Every later send fails (`true`), or works again (`false`).

@@ -76,9 +76,7 @@ impl InMemoryStore {
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(super) fn guard(
@@ -100,11 +98,7 @@ impl UserStore for InMemoryStore {
         login: &LoginName,
     ) -> Result<Option<UserAccount>, DependencyError> {
         let state = self.guard("find_by_login")?;
-        Ok(state
-            .logins
-            .get(login)
-            .and_then(|id| state.users.get(id))
-            .cloned())
+        Ok(state.logins.get(login).and_then(|id| state.users.get(id)).cloned())
     }
 
     async fn read_stand_in(&self) -> Result<(), DependencyError> {
@@ -116,11 +110,7 @@ impl UserStore for InMemoryStore {
         email: &EmailAddress,
     ) -> Result<Option<UserAccount>, DependencyError> {
         let state = self.guard("find_by_email")?;
-        Ok(state
-            .emails
-            .get(email)
-            .and_then(|id| state.users.get(id))
-            .cloned())
+        Ok(state.emails.get(email).and_then(|id| state.users.get(id)).cloned())
     }
 
     async fn find_by_phone(
@@ -128,11 +118,7 @@ impl UserStore for InMemoryStore {
         phone: &PhoneNumber,
     ) -> Result<Option<UserAccount>, DependencyError> {
         let state = self.guard("find_by_phone")?;
-        Ok(state
-            .phones
-            .get(phone)
-            .and_then(|id| state.users.get(id))
-            .cloned())
+        Ok(state.phones.get(phone).and_then(|id| state.users.get(id)).cloned())
     }
 
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
@@ -196,18 +182,10 @@ impl UserStore for InMemoryStore {
         if state.logins.keys().any(|l| l.skeleton() == skeleton) {
             return Err(CreateAccountError::LoginTaken);
         }
-        if account
-            .email
-            .as_ref()
-            .is_some_and(|e| state.emails.contains_key(e))
-        {
+        if account.email.as_ref().is_some_and(|e| state.emails.contains_key(e)) {
             return Err(CreateAccountError::EmailTaken);
         }
-        if account
-            .phone
-            .as_ref()
-            .is_some_and(|p| state.phones.contains_key(p))
-        {
+        if account.phone.as_ref().is_some_and(|p| state.phones.contains_key(p)) {
             return Err(CreateAccountError::PhoneTaken);
         }
         if let Some(email) = &account.email {
@@ -288,10 +266,8 @@ impl ResetTokenStore for InMemoryStore {
             .tokens
             .iter()
             .any(|t| &t.digest == r.digest && t.is_live_at(r.now) && &t.user_id == r.user_id);
-        let active = state
-            .users
-            .get(r.user_id)
-            .is_some_and(|u| u.active_reset.as_ref() == Some(r.digest));
+        let active =
+            state.users.get(r.user_id).is_some_and(|u| u.active_reset.as_ref() == Some(r.digest));
         if !live || !active {
             return Ok(RedeemOutcome::Rejected);
         }
@@ -343,12 +319,8 @@ impl AuditLog for InMemoryStore {
 
     async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError> {
         let state = self.guard("audit_list")?;
-        let mut records: Vec<AuditRecord> = state
-            .audit
-            .iter()
-            .filter(|r| r.target == target)
-            .cloned()
-            .collect();
+        let mut records: Vec<AuditRecord> =
+            state.audit.iter().filter(|r| r.target == target).cloned().collect();
         records.sort_by(|a, b| (b.at_millis, &b.request_id).cmp(&(a.at_millis, &a.request_id)));
         records.truncate(limit as usize);
         Ok(records)

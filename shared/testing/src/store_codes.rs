@@ -20,11 +20,7 @@ impl State {
         keys.iter()
             .map(|key| {
                 let (hits, version) = self.hits.get(key).cloned().unwrap_or_default();
-                RateCounter {
-                    key: key.clone(),
-                    hits,
-                    version,
-                }
+                RateCounter { key: key.clone(), hits, version }
             })
             .collect()
     }
@@ -46,10 +42,8 @@ impl State {
             stored.1 = stored.1.max(1);
         }
         let holds = counters.iter().all(|update| {
-            let (hits, version) = self
-                .hits
-                .get(&update.counter.key)
-                .map_or((0, 0), |(hits, v)| (hits.len(), *v));
+            let (hits, version) =
+                self.hits.get(&update.counter.key).map_or((0, 0), |(hits, v)| (hits.len(), *v));
             match update.change {
                 CounterChange::Replace(_) => {
                     version == update.counter.version && hits == update.counter.hits.len()
@@ -97,10 +91,9 @@ impl CodeStore for InMemoryStore {
         };
         let account = id.and_then(|id| state.users.get(id)).cloned();
         let account_keys: Vec<CounterKey> = match &account {
-            Some(account) => account_kinds
-                .iter()
-                .map(|kind| CounterKey::account(kind, &account.id))
-                .collect(),
+            Some(account) => {
+                account_kinds.iter().map(|kind| CounterKey::account(kind, &account.id)).collect()
+            }
             None => Vec::new(),
         };
         Ok(RequestState {
@@ -119,9 +112,7 @@ impl CodeStore for InMemoryStore {
         if !state.count(counters) {
             return Ok(Written::Stale);
         }
-        state
-            .messages
-            .put(message.map(std::slice::from_ref).unwrap_or_default());
+        state.messages.put(message.map(std::slice::from_ref).unwrap_or_default());
         Ok(Written::Done)
     }
 
@@ -136,9 +127,7 @@ impl CodeStore for InMemoryStore {
             return Ok(Written::Stale);
         }
         state.codes.insert(record.phone.clone(), record.clone());
-        state
-            .messages
-            .put(message.map(std::slice::from_ref).unwrap_or_default());
+        state.messages.put(message.map(std::slice::from_ref).unwrap_or_default());
         Ok(Written::Done)
     }
 
@@ -154,9 +143,7 @@ impl CodeStore for InMemoryStore {
         match state.codes.get_mut(&record.phone) {
             Some(stored) if stored.mac == record.mac && stored.attempts_left > 0 => {
                 stored.attempts_left -= 1;
-                Ok(WrongAttempt::Counted {
-                    attempts_left: stored.attempts_left,
-                })
+                Ok(WrongAttempt::Counted { attempts_left: stored.attempts_left })
             }
             _ => Ok(WrongAttempt::Stale),
         }

@@ -25,32 +25,16 @@ impl AccountLifecycle for InMemoryStore {
         }
         let id = before.id.clone();
         let other = |owner: Option<&recovery_domain::UserId>| owner.is_some_and(|o| *o != id);
-        if after
-            .email
-            .as_ref()
-            .is_some_and(|e| other(state.emails.get(e)))
-        {
+        if after.email.as_ref().is_some_and(|e| other(state.emails.get(e))) {
             return Ok(DetailsUpdate::EmailTaken);
         }
-        if after
-            .phone
-            .as_ref()
-            .is_some_and(|p| other(state.phones.get(p)))
-        {
+        if after.phone.as_ref().is_some_and(|p| other(state.phones.get(p))) {
             return Ok(DetailsUpdate::PhoneTaken);
         }
-        if let Some(old) = before
-            .email
-            .as_ref()
-            .filter(|_| before.email != after.email)
-        {
+        if let Some(old) = before.email.as_ref().filter(|_| before.email != after.email) {
             state.emails.remove(old);
         }
-        if let Some(old) = before
-            .phone
-            .as_ref()
-            .filter(|_| before.phone != after.phone)
-        {
+        if let Some(old) = before.phone.as_ref().filter(|_| before.phone != after.phone) {
             state.phones.remove(old);
             state.codes.remove(old);
         }

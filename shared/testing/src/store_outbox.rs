@@ -59,9 +59,7 @@ impl Messages {
     }
 
     fn find(&mut self, item: &OutboxItem) -> Option<&mut Stored> {
-        self.stored
-            .iter_mut()
-            .find(|s| s.item.user_id == item.user_id && s.item.key == item.key)
+        self.stored.iter_mut().find(|s| s.item.user_id == item.user_id && s.item.key == item.key)
     }
 }
 
@@ -75,12 +73,7 @@ impl InMemoryStore {
     /// Every message in the outbox, oldest first, as stored.
     pub fn outbox_items(&self) -> Vec<OutboxItem> {
         let state = self.lock();
-        state
-            .messages
-            .stored
-            .iter()
-            .map(|s| s.item.clone())
-            .collect()
+        state.messages.stored.iter().map(|s| s.item.clone()).collect()
     }
 }
 
@@ -89,10 +82,7 @@ impl OutboxStore for InMemoryStore {
     async fn enqueue(&self, item: &OutboxItem) -> Result<(), DependencyError> {
         let mut state = self.guard("enqueue_message")?;
         if state.messages.find(item).is_some() {
-            return Err(DependencyError::new(
-                "enqueue_message",
-                "ConditionalCheckFailed",
-            ));
+            return Err(DependencyError::new("enqueue_message", "ConditionalCheckFailed"));
         }
         state.messages.put(std::slice::from_ref(item));
         Ok(())
@@ -169,22 +159,15 @@ impl OutboxStore for InMemoryStore {
         else {
             return Ok(Reported::Unknown);
         };
-        if stored
-            .feedback
-            .as_ref()
-            .is_some_and(|(old, _, _)| old.rank() > report.feedback.rank())
-        {
+        if stored.feedback.as_ref().is_some_and(|(old, _, _)| old.rank() > report.feedback.rank()) {
             return Ok(Reported::Superseded);
         }
         stored.feedback = Some((report.feedback, report.at, report.detail.clone()));
         if let (Some(kind), Some(address)) = (report.feedback.trouble(), &report.recipient)
             && let Some(account) = state.users.get_mut(&message.user_id)
         {
-            account.email_trouble = Some(EmailTrouble {
-                kind,
-                address: address.clone(),
-                at: report.at,
-            });
+            account.email_trouble =
+                Some(EmailTrouble { kind, address: address.clone(), at: report.at });
         }
         Ok(Reported::Recorded)
     }

@@ -39,8 +39,5 @@ fn every_case_written_is_listed_and_every_case_listed_is_written() {
     let unlisted: Vec<_> = written.difference(&listed).collect();
     let unwritten: Vec<_> = listed.difference(&written).collect();
     assert!(unlisted.is_empty(), "written but not listed: {unlisted:?}");
-    assert!(
-        unwritten.is_empty(),
-        "listed but not written: {unwritten:?}"
-    );
+    assert!(unwritten.is_empty(), "listed but not written: {unwritten:?}");
 }

@@ -66,20 +66,13 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
 pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
     Delivery {
         outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
-        mailer: aws::mailer(
-            sdk,
-            config.mail_from.clone(),
-            config.email_configuration_set.clone(),
-        ),
+        mailer: aws::mailer(sdk, config.mail_from.clone(), config.email_configuration_set.clone()),
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),
         clock: Arc::new(SystemClock),
         keys: reading_keys(
             sdk,
-            SecretIds {
-                outbox: Some(config.outbox_secret_id.clone()),
-                sms_code: None,
-            },
+            SecretIds { outbox: Some(config.outbox_secret_id.clone()), sms_code: None },
         ),
     }
 }

@@ -63,11 +63,7 @@ fn options() -> Result<Options, String> {
         }
     }
     let requested_by = requested_by
-        .or_else(|| {
-            std::env::var("USER")
-                .ok()
-                .map(|u| format!("import-users ({u})"))
-        })
+        .or_else(|| std::env::var("USER").ok().map(|u| format!("import-users ({u})")))
         .unwrap_or_else(|| "import-users".into());
     Ok(Options {
         file: file.ok_or(USAGE)?,
@@ -170,9 +166,7 @@ async fn run(options: &Options) -> Result<(), String> {
         // HTTPS on rustls and ring, trusting the platform's roots.
         .http_client(
             aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(
-                    tls::rustls_provider::CryptoMode::Ring,
-                ))
+                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
                 .build_https(),
         )
         .app_name(aws_config::AppName::new("import-users").map_err(|e| e.to_string())?)

@@ -8,8 +8,6 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    run(service_fn(|event: LambdaEvent<Value>| async move {
-        Ok::<Value, Error>(event.payload)
-    }))
-    .await
+    run(service_fn(|event: LambdaEvent<Value>| async move { Ok::<Value, Error>(event.payload) }))
+        .await
 }

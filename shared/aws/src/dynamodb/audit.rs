@@ -71,9 +71,8 @@ impl AuditLog for DynamoDbStore {
     }
 
     async fn list(&self, target: &str, limit: u32) -> Result<Vec<AuditRecord>, DependencyError> {
-        let items = self
-            .newest_in_partition("audit_list", layout::audit_partition(target), limit)
-            .await?;
+        let items =
+            self.newest_in_partition("audit_list", layout::audit_partition(target), limit).await?;
         items.iter().map(layout::audit_from_item).collect()
     }
 }

@@ -37,24 +37,15 @@ impl CodeStore for DynamoDbStore {
             .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
             .collect();
         let Some(pointer) = &found[0] else {
-            return Ok(RequestState {
-                counters,
-                ..RequestState::default()
-            });
+            return Ok(RequestState { counters, ..RequestState::default() });
         };
         let id = layout::pointer_target(pointer).ok_or_else(|| layout::corrupt(OP))?;
         if account_kinds.is_empty() {
             let account = self.get(&id).await?;
-            return Ok(RequestState {
-                counters,
-                account,
-                account_counters: Vec::new(),
-            });
+            return Ok(RequestState { counters, account, account_counters: Vec::new() });
         }
-        let names: Vec<CounterKey> = account_kinds
-            .iter()
-            .map(|kind| CounterKey::account(kind, &id))
-            .collect();
+        let names: Vec<CounterKey> =
+            account_kinds.iter().map(|kind| CounterKey::account(kind, &id)).collect();
         let mut keys = vec![layout::user_key(&id)];
         keys.extend(names.iter().map(layout::rate_key));
         let found = self.batch_get_in_order(OP, keys).await?;
@@ -67,11 +58,7 @@ impl CodeStore for DynamoDbStore {
             .zip(&found[1..])
             .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
             .collect();
-        Ok(RequestState {
-            counters,
-            account,
-            account_counters,
-        })
+        Ok(RequestState { counters, account, account_counters })
     }
 
     async fn record_hits(
@@ -157,9 +144,7 @@ impl CodeStore for DynamoDbStore {
                     .as_ref()
                     .and_then(layout::attempts_left)
                     .ok_or_else(|| layout::corrupt(OP))?;
-                Ok(WrongAttempt::Counted {
-                    attempts_left: left,
-                })
+                Ok(WrongAttempt::Counted { attempts_left: left })
             }
             Err(err)
                 if err

@@ -101,10 +101,7 @@ impl AccountLifecycle for DynamoDbStore {
                 items.push(self.put_new(item, OP)?);
             }
         }
-        if let Some(active) = before
-            .active_reset
-            .as_ref()
-            .filter(|_| after.active_reset.is_none())
+        if let Some(active) = before.active_reset.as_ref().filter(|_| after.active_reset.is_none())
         {
             items.push(self.delete(layout::token_key(active), OP)?);
         }
@@ -200,18 +197,13 @@ impl AccountLifecycle for DynamoDbStore {
         account.extend(self.outbox_puts(messages, OP)?);
         // Its outbox messages first, a transaction at a time, those that
         // fit with the account's own items last.
-        let mut outbox = self
-            .keys_in_partition(OP, layout::outbox_partition(&user.id))
-            .await?;
+        let mut outbox = self.keys_in_partition(OP, layout::outbox_partition(&user.id)).await?;
         let room = TRANSACTION_ITEMS - account.len();
         while outbox.len() > room {
-            let chunk: Vec<Item> = outbox
-                .drain(..TRANSACTION_ITEMS.min(outbox.len() - room))
-                .collect();
-            let deletes = chunk
-                .into_iter()
-                .map(|key| self.delete(key, OP))
-                .collect::<Result<Vec<_>, _>>()?;
+            let chunk: Vec<Item> =
+                outbox.drain(..TRANSACTION_ITEMS.min(outbox.len() - room)).collect();
+            let deletes =
+                chunk.into_iter().map(|key| self.delete(key, OP)).collect::<Result<Vec<_>, _>>()?;
             if let Err(cancelled) = self.transact(OP, deletes).await? {
                 return Err(cancelled.into_error(OP));
             }

@@ -63,9 +63,7 @@ struct Cancelled(Vec<String>);
 impl Cancelled {
     /// Whether the item at `index` failed its condition.
     fn failed_at(&self, index: usize) -> bool {
-        self.0
-            .get(index)
-            .is_some_and(|c| c == "ConditionalCheckFailed")
+        self.0.get(index).is_some_and(|c| c == "ConditionalCheckFailed")
     }
 
     fn any(&self, code: &str) -> bool {
@@ -165,10 +163,7 @@ impl DynamoDbStore {
                 .await
                 .map_err(|err| dependency_error(operation, &err))?;
             found.extend(
-                output
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default(),
+                output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default(),
             );
             match output
                 .unprocessed_keys
@@ -189,10 +184,8 @@ impl DynamoDbStore {
         operation: &'static str,
         keys: Vec<Item>,
     ) -> Result<Vec<Option<Item>>, DependencyError> {
-        let wanted: Vec<Option<String>> = keys
-            .iter()
-            .map(|key| layout::pk_of(key).map(str::to_owned))
-            .collect();
+        let wanted: Vec<Option<String>> =
+            keys.iter().map(|key| layout::pk_of(key).map(str::to_owned)).collect();
         let mut items = self.batch_get(operation, keys).await?;
         Ok(wanted
             .iter()
@@ -256,9 +249,7 @@ impl DynamoDbStore {
         item: Item,
         operation: &'static str,
     ) -> Result<TransactWriteItem, DependencyError> {
-        self.put_if(item, operation, |put| {
-            put.condition_expression(expr::ABSENT)
-        })
+        self.put_if(item, operation, |put| put.condition_expression(expr::ABSENT))
     }
 
     /// A put of `item` with what `build` adds (a condition and its values),
@@ -319,13 +310,7 @@ impl DynamoDbStore {
         operation: &'static str,
         items: Vec<TransactWriteItem>,
     ) -> Result<Result<(), Cancelled>, DependencyError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(Ok(())),
             Err(err) => cancellation_codes(operation, err).map(|codes| Err(Cancelled(codes))),
         }

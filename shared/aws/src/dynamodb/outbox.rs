@@ -21,10 +21,7 @@ impl DynamoDbStore {
         messages: &[OutboxItem],
         operation: &'static str,
     ) -> Result<Vec<TransactWriteItem>, DependencyError> {
-        messages
-            .iter()
-            .map(|m| self.put_new(layout::outbox_item(m), operation))
-            .collect()
+        messages.iter().map(|m| self.put_new(layout::outbox_item(m), operation)).collect()
     }
 }
 
@@ -167,9 +164,7 @@ impl OutboxStore for DynamoDbStore {
         limit: u32,
     ) -> Result<Vec<MessageStatus>, DependencyError> {
         const OP: &str = "list_messages";
-        let items = self
-            .newest_in_partition(OP, layout::outbox_partition(user_id), limit)
-            .await?;
+        let items = self.newest_in_partition(OP, layout::outbox_partition(user_id), limit).await?;
         items
             .iter()
             .map(|item| layout::message_status(item).ok_or_else(|| layout::corrupt(OP)))

@@ -28,10 +28,8 @@ pub fn outbox_stream_image(item: &OutboxItem) -> Value {
 
 /// Any item as the stream carries it.
 pub fn stream_image(item: &HashMap<String, AttributeValue>) -> Value {
-    let image: Map<String, Value> = item
-        .iter()
-        .map(|(name, value)| (name.clone(), to_json(value)))
-        .collect();
+    let image: Map<String, Value> =
+        item.iter().map(|(name, value)| (name.clone(), to_json(value))).collect();
     Value::Object(image)
 }
 
@@ -52,20 +50,13 @@ fn to_json(value: &AttributeValue) -> Value {
 }
 
 fn item_from_json(image: &Value) -> Option<Item> {
-    image
-        .as_object()?
-        .iter()
-        .map(|(name, value)| Some((name.clone(), attribute(value)?)))
-        .collect()
+    image.as_object()?.iter().map(|(name, value)| Some((name.clone(), attribute(value)?))).collect()
 }
 
 fn attribute(value: &Value) -> Option<AttributeValue> {
     let (kind, inner) = value.as_object()?.iter().next()?;
     let strings = |v: &Value| -> Option<Vec<String>> {
-        v.as_array()?
-            .iter()
-            .map(|s| s.as_str().map(str::to_owned))
-            .collect()
+        v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
     };
     Some(match kind.as_str() {
         "S" => AttributeValue::S(inner.as_str()?.to_owned()),
@@ -75,13 +66,7 @@ fn attribute(value: &Value) -> Option<AttributeValue> {
         "NULL" => AttributeValue::Null(true),
         "SS" => AttributeValue::Ss(strings(inner)?),
         "NS" => AttributeValue::Ns(strings(inner)?),
-        "L" => AttributeValue::L(
-            inner
-                .as_array()?
-                .iter()
-                .map(attribute)
-                .collect::<Option<_>>()?,
-        ),
+        "L" => AttributeValue::L(inner.as_array()?.iter().map(attribute).collect::<Option<_>>()?),
         "M" => AttributeValue::M(
             inner
                 .as_object()?

@@ -56,10 +56,7 @@ impl ResetTokenStore for DynamoDbStore {
         &self,
         digest: &TokenDigest,
     ) -> Result<Option<ResetTokenRecord>, DependencyError> {
-        match self
-            .get_item("find_reset_token", layout::token_key(digest))
-            .await?
-        {
+        match self.get_item("find_reset_token", layout::token_key(digest)).await? {
             Some(item) => layout::token_from_item(&item).map(Some),
             None => Ok(None),
         }

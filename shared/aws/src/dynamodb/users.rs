@@ -32,24 +32,21 @@ impl UserStore for DynamoDbStore {
         &self,
         login: &LoginName,
     ) -> Result<Option<UserAccount>, DependencyError> {
-        self.user_via("find_user_by_login", layout::login_key(login))
-            .await
+        self.user_via("find_user_by_login", layout::login_key(login)).await
     }
 
     async fn find_by_email(
         &self,
         email: &EmailAddress,
     ) -> Result<Option<UserAccount>, DependencyError> {
-        self.user_via("find_user_by_email", layout::email_key(email))
-            .await
+        self.user_via("find_user_by_email", layout::email_key(email)).await
     }
 
     async fn find_by_phone(
         &self,
         phone: &PhoneNumber,
     ) -> Result<Option<UserAccount>, DependencyError> {
-        self.user_via("find_user_by_phone", layout::phone_key(phone))
-            .await
+        self.user_via("find_user_by_phone", layout::phone_key(phone)).await
     }
 
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError> {
@@ -135,10 +132,7 @@ impl UserStore for DynamoDbStore {
             .map(|item| self.put_new(item, OP))
             .collect::<Result<Vec<_>, _>>()?;
         let email_at = account.email.as_ref().map(|_| 3);
-        let phone_at = account
-            .phone
-            .as_ref()
-            .map(|_| 3 + email_at.map_or(0, |_| 1));
+        let phone_at = account.phone.as_ref().map(|_| 3 + email_at.map_or(0, |_| 1));
         match self.transact(OP, items).await? {
             Ok(()) => Ok(account),
             Err(cancelled) if cancelled.failed_at(1) || cancelled.failed_at(2) => {

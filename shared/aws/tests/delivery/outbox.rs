@@ -15,10 +15,8 @@ use std::sync::Arc;
 
 use recovery_testing::accounts::{change, code_in, phone, request, token_in, world};
 
-const READERS: Readers = Readers {
-    image: outbox_item_from_stream_image,
-    report: delivery_report_from_ses_event,
-};
+const READERS: Readers =
+    Readers { image: outbox_item_from_stream_image, report: delivery_report_from_ses_event };
 
 #[tokio::test]
 async fn the_outbox_holds_only_sealed_messages() {
@@ -46,10 +44,7 @@ async fn a_message_handed_over_twice_is_sent_once() {
     let item = w.store.take_new_messages().pop().unwrap();
     let first = w.delivery.deliver(&item).await.unwrap();
     assert!(matches!(first, Delivered::Sent { .. }));
-    assert_eq!(
-        w.delivery.deliver(&item).await.unwrap(),
-        Delivered::AlreadyDone
-    );
+    assert_eq!(w.delivery.deliver(&item).await.unwrap(), Delivered::AlreadyDone);
     assert_eq!(w.mail.sent().len(), 1);
 }
 
@@ -61,12 +56,7 @@ async fn a_message_whose_link_expired_is_never_sent() {
     let outcomes = w.deliver().await;
     assert!(matches!(outcomes[..], [Ok(Delivered::Expired)]));
     assert!(w.sms.sent().is_empty());
-    let ada = w
-        .store
-        .find_by_login(&LoginName::parse("ada").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let ada = w.store.find_by_login(&LoginName::parse("ada").unwrap()).await.unwrap().unwrap();
     let status = w.store.messages(&ada.id, 1).await.unwrap();
     assert_eq!(status[0].delivery, "expired");
     assert!(!status[0].holds_payload);
@@ -81,10 +71,7 @@ async fn a_payload_under_another_key_is_never_sent_and_is_handed_back() {
         ..w.delivery.clone()
     };
     let item = w.store.take_new_messages().pop().unwrap();
-    assert!(matches!(
-        other.deliver(&item).await,
-        Err(DeliverError::Unsealable)
-    ));
+    assert!(matches!(other.deliver(&item).await, Err(DeliverError::Unsealable)));
     assert!(w.mail.sent().is_empty());
     // Moved to another account's message, it does not open either.
     let mut moved = item.clone();
@@ -105,17 +92,9 @@ async fn a_phone_only_account_is_told_its_password_changed_by_sms() {
         .create_in(&*w.store)
         .await;
     request(&w, phone(7).as_e164()).await;
-    let accepted = w
-        .recovery
-        .verify_code(&phone(7), &code_in(&w).await)
-        .await
-        .unwrap();
+    let accepted = w.recovery.verify_code(&phone(7), &code_in(&w).await).await.unwrap();
     w.recovery
-        .set_password(change(
-            &accepted.reset_token,
-            "new passphrase 7",
-            "new passphrase 7",
-        ))
+        .set_password(change(&accepted.reset_token, "new passphrase 7", "new passphrase 7"))
         .await
         .unwrap();
     let texts = w.texts().await;
@@ -128,17 +107,9 @@ async fn a_phone_only_account_is_told_its_password_changed_by_sms() {
 async fn a_change_through_an_sms_code_is_told_by_sms_as_well_as_email() {
     let w = world().await;
     request(&w, "+4915100000001").await;
-    let accepted = w
-        .recovery
-        .verify_code(&phone(1), &code_in(&w).await)
-        .await
-        .unwrap();
+    let accepted = w.recovery.verify_code(&phone(1), &code_in(&w).await).await.unwrap();
     w.recovery
-        .set_password(change(
-            &accepted.reset_token,
-            "new passphrase 8",
-            "new passphrase 8",
-        ))
+        .set_password(change(&accepted.reset_token, "new passphrase 8", "new passphrase 8"))
         .await
         .unwrap();
     assert_eq!(w.texts().await.len(), 2, "the code, then the notice");
@@ -148,10 +119,7 @@ async fn a_change_through_an_sms_code_is_told_by_sms_as_well_as_email() {
     // Through an email link, the notice goes by email only.
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    w.recovery
-        .set_password(change(&token, "new passphrase 9", "new passphrase 9"))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&token, "new passphrase 9", "new passphrase 9")).await.unwrap();
     assert_eq!(w.texts().await.len(), 2);
     assert_eq!(w.emails().await.len(), 3);
 }
@@ -159,24 +127,15 @@ async fn a_change_through_an_sms_code_is_told_by_sms_as_well_as_email() {
 #[tokio::test]
 async fn without_an_outbox_key_nothing_is_written_and_the_answer_stays_alike() {
     let mut w = World::new();
-    let no_outbox_key = KeySet {
-        outbox: None,
-        ..recovery_testing::keys()
-    };
+    let no_outbox_key = KeySet { outbox: None, ..recovery_testing::keys() };
     w.recovery = w.recovery.clone().with_keys(Keys::ready(no_outbox_key));
-    TestAccount::new("ada")
-        .email("ada@example.com")
-        .create_in(&*w.store)
-        .await;
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
     let outcome = w
         .recovery
         .request_reset(&AccountLookup::parse("ada").unwrap(), "203.0.113.7")
         .await
         .unwrap();
-    assert!(matches!(
-        outcome,
-        recovery_core::flows::ResetRequestOutcome::NotDelivered(_)
-    ));
+    assert!(matches!(outcome, recovery_core::flows::ResetRequestOutcome::NotDelivered(_)));
     assert_eq!(w.store.token_count(), 0, "no token without its message");
     assert!(w.store.outbox_items().is_empty());
 }
@@ -209,34 +168,22 @@ async fn the_stream_event_reports_only_the_records_to_hand_over_again() {
     let link = items.pop().unwrap();
     let failing = Arc::new(MailSink::new());
     failing.set_failing(true);
-    let down = Delivery {
-        mailer: failing,
-        ..w.delivery.clone()
-    };
+    let down = Delivery { mailer: failing, ..w.delivery.clone() };
     let event = json!({ "Records": [
         record("100", "INSERT", outbox_stream_image(&link)),
         record("101", "MODIFY", outbox_stream_image(&notice)),
         record("102", "INSERT", json!({ "pk": { "S": "USER#x" } })),
     ]});
-    let answer = delivery_event::handle(&down, &event, READERS)
-        .await
-        .unwrap();
-    assert_eq!(
-        answer,
-        json!({ "batchItemFailures": [{ "itemIdentifier": "100" }] })
-    );
+    let answer = delivery_event::handle(&down, &event, READERS).await.unwrap();
+    assert_eq!(answer, json!({ "batchItemFailures": [{ "itemIdentifier": "100" }] }));
     let event = json!({ "Records": [
         record("100", "INSERT", outbox_stream_image(&link)),
         record("103", "INSERT", outbox_stream_image(&notice)),
         record("104", "INSERT", outbox_stream_image(&notice)),
     ]});
-    let answer = delivery_event::handle(&w.delivery, &event, READERS)
-        .await
-        .unwrap();
+    let answer = delivery_event::handle(&w.delivery, &event, READERS).await.unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     assert_eq!(w.mail.sent().len(), 2, "the link and the notice, once each");
-    let empty = delivery_event::handle(&w.delivery, &json!({}), READERS)
-        .await
-        .unwrap();
+    let empty = delivery_event::handle(&w.delivery, &json!({}), READERS).await.unwrap();
     assert_eq!(empty, json!({ "batchItemFailures": [] }));
 }

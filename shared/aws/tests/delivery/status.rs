@@ -14,16 +14,11 @@ use serde_json::{Value, json};
 
 use recovery_testing::accounts::{request, world};
 
-const READERS: Readers = Readers {
-    image: outbox_item_from_stream_image,
-    report: delivery_report_from_ses_event,
-};
+const READERS: Readers =
+    Readers { image: outbox_item_from_stream_image, report: delivery_report_from_ses_event };
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/ses/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/ses/{name}.json", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).expect("a fixture")).expect("JSON")
 }
 
@@ -50,11 +45,7 @@ fn every_documented_event_becomes_the_report_it_means() {
     let cases = [
         (
             "bounce",
-            documented(
-                Feedback::Bounced,
-                "2017-08-05T00:41:02.669Z",
-                "Permanent/General 5.1.1",
-            ),
+            documented(Feedback::Bounced, "2017-08-05T00:41:02.669Z", "Permanent/General 5.1.1"),
         ),
         (
             "transient-bounce",
@@ -64,10 +55,7 @@ fn every_documented_event_becomes_the_report_it_means() {
                 "Transient/MailboxFull 4.2.2",
             ),
         ),
-        (
-            "complaint",
-            documented(Feedback::Complained, "2017-08-05T00:41:02.669Z", "abuse"),
-        ),
+        ("complaint", documented(Feedback::Complained, "2017-08-05T00:41:02.669Z", "abuse")),
         (
             "delivery",
             documented(
@@ -76,31 +64,17 @@ fn every_documented_event_becomes_the_report_it_means() {
                 "250 2.6.0 Message received",
             ),
         ),
-        (
-            "reject",
-            documented(
-                Feedback::Rejected,
-                "2016-10-14T17:38:15.211Z",
-                "Bad content",
-            ),
-        ),
+        ("reject", documented(Feedback::Rejected, "2016-10-14T17:38:15.211Z", "Bad content")),
     ];
     for (name, expected) in cases {
-        assert_eq!(
-            delivery_report_from_ses_event(&fixture(name)),
-            Some(expected),
-            "{name}"
-        );
+        assert_eq!(delivery_report_from_ses_event(&fixture(name)), Some(expected), "{name}");
     }
 }
 
 #[test]
 fn events_of_other_kinds_or_without_the_tags_are_not_reports() {
     assert_eq!(delivery_report_from_ses_event(&fixture("send")), None);
-    assert_eq!(
-        delivery_report_from_ses_event(&fixture("bounce-untagged")),
-        None
-    );
+    assert_eq!(delivery_report_from_ses_event(&fixture("bounce-untagged")), None);
     assert_eq!(delivery_report_from_ses_event(&json!({})), None);
     for bad in ["a/b", "1501893602012#00ff", ""] {
         let mut event = fixture("bounce");
@@ -160,11 +134,7 @@ async fn admin(w: &World, event: Value) -> Value {
 }
 
 async fn messages(w: &World, login: &str) -> Value {
-    admin(
-        w,
-        json!({ "action": "list_messages", "login": login, "requested_by": "root" }),
-    )
-    .await
+    admin(w, json!({ "action": "list_messages", "login": login, "requested_by": "root" })).await
 }
 
 #[tokio::test]
@@ -177,22 +147,15 @@ async fn a_bounce_is_shown_on_the_message_and_the_account_and_a_late_delivery_do
     assert_eq!(listed["email"], json!({ "status": "ok" }), "{listed}");
     let message = &listed["messages"][0];
     assert_eq!(message["message"], json!(reference.key));
-    assert_eq!(
-        (&message["kind"], &message["delivery"]),
-        (&json!("reset_link"), &json!("sent"))
-    );
+    assert_eq!((&message["kind"], &message["delivery"]), (&json!("reset_link"), &json!("sent")));
     let provider_id = message["provider_id"].as_str().unwrap().to_owned();
     assert!(message.get("feedback").is_none());
 
     let bounce = notification("bounce", &reference, &provider_id, "ada@example.com");
-    let answer = delivery_event::handle(&w.delivery, &bounce, READERS)
-        .await
-        .unwrap();
+    let answer = delivery_event::handle(&w.delivery, &bounce, READERS).await.unwrap();
     assert_eq!(answer, json!({ "recorded": 1 }));
     let late = notification("delivery", &reference, &provider_id, "ada@example.com");
-    delivery_event::handle(&w.delivery, &late, READERS)
-        .await
-        .unwrap();
+    delivery_event::handle(&w.delivery, &late, READERS).await.unwrap();
 
     let listed = messages(&w, "ada").await;
     assert_eq!(
@@ -213,9 +176,7 @@ async fn a_report_about_a_message_not_sent_under_that_id_records_nothing() {
     w.emails().await;
     let reference = w.mail.references().pop().unwrap();
     let forged = notification("complaint", &reference, "not-its-id", "ada@example.com");
-    let answer = delivery_event::handle(&w.delivery, &forged, READERS)
-        .await
-        .unwrap();
+    let answer = delivery_event::handle(&w.delivery, &forged, READERS).await.unwrap();
     assert_eq!(answer, json!({ "recorded": 1 }), "handled, not recorded");
     let listed = messages(&w, "ada").await;
     assert_eq!(listed["email"]["status"], "ok");
@@ -224,9 +185,7 @@ async fn a_report_about_a_message_not_sent_under_that_id_records_nothing() {
     // Not a report of ours at all: skipped.
     let mut other = fixture("sns-notification");
     other["Records"][0]["Sns"]["Message"] = json!("not json");
-    let answer = delivery_event::handle(&w.delivery, &other, READERS)
-        .await
-        .unwrap();
+    let answer = delivery_event::handle(&w.delivery, &other, READERS).await.unwrap();
     assert_eq!(answer, json!({ "recorded": 0 }));
 }
 
@@ -238,9 +197,7 @@ async fn a_report_that_cannot_be_recorded_fails_the_invocation_for_lambda_to_ret
     let reference = w.mail.references().pop().unwrap();
     let bounce = notification("bounce", &reference, "email-1", "ada@example.com");
     w.store.fail_from_now();
-    let err = delivery_event::handle(&w.delivery, &bounce, READERS)
-        .await
-        .unwrap_err();
+    let err = delivery_event::handle(&w.delivery, &bounce, READERS).await.unwrap_err();
     assert_eq!(err.operation, "record_feedback");
 }
 
@@ -267,11 +224,8 @@ async fn list_messages_names_its_limits_and_unknown_accounts() {
     )
     .await;
     assert_eq!(two["messages"].as_array().unwrap().len(), 2, "{two}");
-    let audit = admin(
-        &w,
-        json!({ "action": "list_audit", "login": "ada", "requested_by": "root" }),
-    )
-    .await;
+    let audit =
+        admin(&w, json!({ "action": "list_audit", "login": "ada", "requested_by": "root" })).await;
     assert_eq!(audit["records"][0]["action"], "list_messages", "{audit}");
     assert_eq!(audit["records"][0]["detail"], "listed 2");
 }

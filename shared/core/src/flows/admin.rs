@@ -140,9 +140,7 @@ impl Administration {
                 (true, Some(_)) => self.unlock(account).await?,
                 (true, None) => return Err(AdminError::AccountDisabled),
             };
-            let sent = self
-                .issue_and_send(&account, channel, TokenPurpose::AdminLink)
-                .await?;
+            let sent = self.issue_and_send(&account, channel, TokenPurpose::AdminLink).await?;
             let detail = sent.detail();
             Ok((sent, detail))
         })
@@ -172,10 +170,7 @@ impl Administration {
                 confirmation.expose_secret(),
                 &account,
             )?;
-            let hash = self
-                .hash(password)
-                .await
-                .map_err(|e| AdminError::unavailable(&e))?;
+            let hash = self.hash(password).await.map_err(|e| AdminError::unavailable(&e))?;
             let now = self.clock.now();
             let notices = self
                 .password_changed_notices(
@@ -186,11 +181,7 @@ impl Administration {
                 )
                 .await
                 .map_err(|e| AdminError::unavailable(&e))?;
-            if self
-                .users
-                .replace_password(&account, &hash, now, &notices)
-                .await?
-                == Written::Stale
+            if self.users.replace_password(&account, &hash, now, &notices).await? == Written::Stale
             {
                 return Err(AdminError::UserNotFound);
             }
@@ -232,14 +223,9 @@ impl Administration {
                 Err(CreateAccountError::PhoneTaken) => return Err(AdminError::PhoneTaken),
                 Err(CreateAccountError::Store(err)) => return Err(err.into()),
             };
-            let sent = self
-                .issue_and_send(&account, channel, TokenPurpose::Invitation)
-                .await?;
+            let sent = self.issue_and_send(&account, channel, TokenPurpose::Invitation).await?;
             let detail = sent.detail();
-            let invited = Invited {
-                user_id: account.id,
-                sent,
-            };
+            let invited = Invited { user_id: account.id, sent };
             Ok((invited, detail))
         })
         .await
@@ -327,10 +313,7 @@ impl Administration {
                 } else {
                     email::admin_link(to, &context, &link, lifetime)
                 };
-                (
-                    self.seal(account, kind, message, send_before).await,
-                    to.masked(),
-                )
+                (self.seal(account, kind, message, send_before).await, to.masked())
             }
             To::Sms(to) => {
                 let message = if invitation {
@@ -338,24 +321,15 @@ impl Administration {
                 } else {
                     sms::admin_link(to, &context, &link, lifetime)
                 };
-                (
-                    self.seal(account, kind, message, send_before).await,
-                    to.masked(),
-                )
+                (self.seal(account, kind, message, send_before).await, to.masked())
             }
         };
         let item = sealed.map_err(|e| AdminError::unavailable(&e))?;
         self.issue(account, &record, &item).await?;
-        Ok(LinkQueued {
-            channel,
-            destination,
-            message: item.key,
-        })
+        Ok(LinkQueued { channel, destination, message: item.key })
     }
 }
 
 fn social_account(provider: &str) -> AdminError {
-    AdminError::SocialAccount {
-        provider: provider.to_owned(),
-    }
+    AdminError::SocialAccount { provider: provider.to_owned() }
 }

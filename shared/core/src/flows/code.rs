@@ -18,9 +18,7 @@ pub struct CodeAccepted {
 
 impl std::fmt::Debug for CodeAccepted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeAccepted")
-            .field("expires_in", &self.expires_in)
-            .finish_non_exhaustive()
+        f.debug_struct("CodeAccepted").field("expires_in", &self.expires_in).finish_non_exhaustive()
     }
 }
 
@@ -74,18 +72,10 @@ impl Recovery {
             ResetTokenRecord::issue(&token, &user_id, TokenPurpose::SmsCode, now, lifetime);
         // The store checks the account (still this number's, and may
         // recover) in the same transaction that consumes the code.
-        if self
-            .codes
-            .exchange_code(&record, now, &token_record)
-            .await?
-            == Written::Stale
-        {
+        if self.codes.exchange_code(&record, now, &token_record).await? == Written::Stale {
             return Err(VerifyCodeError::InvalidCode);
         }
         info!(user_id = %user_id, "code exchanged for a reset token");
-        Ok(CodeAccepted {
-            reset_token: token.expose_for_link(),
-            expires_in: lifetime,
-        })
+        Ok(CodeAccepted { reset_token: token.expose_for_link(), expires_in: lifetime })
     }
 }

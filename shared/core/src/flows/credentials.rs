@@ -20,11 +20,7 @@ use recovery_domain::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialCheck {
     /// The password opens this account.
-    Valid {
-        user_id: UserId,
-        login: String,
-        password_changed_at: Option<Timestamp>,
-    },
+    Valid { user_id: UserId, login: String, password_changed_at: Option<Timestamp> },
     /// No: whatever the reason, the same answer.
     Invalid,
     /// Too many attempts for what was typed: no check was made; try again
@@ -53,17 +49,13 @@ impl Recovery {
         let Ok(lookup) = AccountLookup::parse(typed) else {
             // Nothing to key a delay on, and nothing to find: the work of a
             // wrong password, and its answer.
-            self.verify_password(password, self.hasher.dummy_hash().clone())
-                .await?;
+            self.verify_password(password, self.hasher.dummy_hash().clone()).await?;
             return Ok(CredentialCheck::Invalid);
         };
         let (lookup, key) = (&lookup, &CounterKey::sign_in(&lookup));
         let counted = self
             .in_rounds(move || async move {
-                let state = self
-                    .codes
-                    .load_request(lookup, std::slice::from_ref(key), &[])
-                    .await?;
+                let state = self.codes.load_request(lookup, std::slice::from_ref(key), &[]).await?;
                 if state.account.is_none() {
                     // The read of the account that was not found.
                     self.users.read_stand_in().await?;
@@ -88,11 +80,7 @@ impl Recovery {
                 if self.codes.record_hits(&[update], None).await? == Written::Stale {
                     return Ok(Round::Again);
                 }
-                let counted = RateCounter {
-                    key: key.clone(),
-                    hits,
-                    version: counter.version + 1,
-                };
+                let counted = RateCounter { key: key.clone(), hits, version: counter.version + 1 };
                 Ok::<_, CredentialError>(Round::Done(Ok((state.account, counted, now))))
             })
             .await?;
@@ -103,10 +91,7 @@ impl Recovery {
             Some(Err(wait)) => Ok(CredentialCheck::RetryAfter(wait)),
             None => {
                 // Other attempts for the same login keep moving the count.
-                warn!(
-                    rounds = RATE_ATTEMPTS,
-                    "attempt counter kept moving; asked to retry"
-                );
+                warn!(rounds = RATE_ATTEMPTS, "attempt counter kept moving; asked to retry");
                 Ok(CredentialCheck::RetryAfter(1))
             }
         }
@@ -122,9 +107,7 @@ impl Recovery {
     ) -> Result<CredentialCheck, CredentialError> {
         let usable = account.filter(|a| !a.disabled);
         let stored = usable.and_then(|a| a.password_hash.clone());
-        let hash = stored
-            .clone()
-            .unwrap_or_else(|| self.hasher.dummy_hash().clone());
+        let hash = stored.clone().unwrap_or_else(|| self.hasher.dummy_hash().clone());
         let opens = self.verify_password(password, hash).await?;
         let (Some(account), Some(stored), true) = (usable, stored, opens) else {
             info!(outcome = "invalid", "credentials checked");

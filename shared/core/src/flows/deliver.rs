@@ -118,9 +118,7 @@ impl Delivery {
                 let state = match item.channel {
                     // The bus keeps it; the outbox need not.
                     Channel::Event => DeliveryState::Published,
-                    _ => DeliveryState::Sent {
-                        provider_id: provider_id.clone(),
-                    },
+                    _ => DeliveryState::Sent { provider_id: provider_id.clone() },
                 };
                 if let Err(err) = self.outbox.record(item, self.clock.now(), &state).await {
                     // It went out; the lease keeps a retry from sending it
@@ -190,9 +188,7 @@ impl Delivery {
 
 /// `item`'s message, opened under `key`.
 fn open(key: &OutboxKey, item: &OutboxItem) -> Result<Message, DeliverError> {
-    let plain = key
-        .open(&item.id(), &item.sealed)
-        .map_err(|_| DeliverError::Unsealable)?;
+    let plain = key.open(&item.id(), &item.sealed).map_err(|_| DeliverError::Unsealable)?;
     let message = Message::decode(&plain).map_err(|_| DeliverError::Unsealable)?;
     if message.channel() != item.channel {
         return Err(DeliverError::Unsealable);

@@ -105,12 +105,8 @@ impl Administration {
                 };
                 results.push(result);
             }
-            let count = |status: &str| {
-                results
-                    .iter()
-                    .filter(|r| r.result.status() == status)
-                    .count()
-            };
+            let count =
+                |status: &str| results.iter().filter(|r| r.result.status() == status).count();
             let detail = format!(
                 "{} rows: {} created, {} unchanged, {} conflict, {} invalid",
                 results.len(),
@@ -148,9 +144,7 @@ impl Administration {
                 && existing.disabled == row.disabled
                 && existing.locale == row.locale;
             return Ok(if same {
-                Imported::Unchanged {
-                    user_id: existing.id,
-                }
+                Imported::Unchanged { user_id: existing.id }
             } else {
                 Imported::Conflict { reason: "differs" }
             });
@@ -168,19 +162,13 @@ impl Administration {
         let created = match self.users.create(account, id, self.clock.now()).await {
             Ok(created) => created,
             Err(CreateAccountError::LoginTaken) => {
-                return Ok(Imported::Conflict {
-                    reason: "login_taken",
-                });
+                return Ok(Imported::Conflict { reason: "login_taken" });
             }
             Err(CreateAccountError::EmailTaken) => {
-                return Ok(Imported::Conflict {
-                    reason: "email_taken",
-                });
+                return Ok(Imported::Conflict { reason: "email_taken" });
             }
             Err(CreateAccountError::PhoneTaken) => {
-                return Ok(Imported::Conflict {
-                    reason: "phone_taken",
-                });
+                return Ok(Imported::Conflict { reason: "phone_taken" });
             }
             Err(CreateAccountError::Store(err)) => return Err(err.into()),
         };
@@ -189,8 +177,6 @@ impl Administration {
         record.outcome = "ok".into();
         record.detail = Some("created".into());
         self.append_audit(&record).await?;
-        Ok(Imported::Created {
-            user_id: created.id,
-        })
+        Ok(Imported::Created { user_id: created.id })
     }
 }

@@ -26,9 +26,7 @@ impl KeySet {
     /// The key messages are sealed under and lock links signed with; a flow
     /// that sends (or a delivery) cannot run without it.
     pub fn outbox_key(&self) -> Result<&Arc<OutboxKey>, DependencyError> {
-        self.outbox
-            .as_ref()
-            .ok_or_else(|| DependencyError::new("outbox_key", "NoKey"))
+        self.outbox.as_ref().ok_or_else(|| DependencyError::new("outbox_key", "NoKey"))
     }
 
     /// The key stored codes are MACed under; the phone flows cannot run
@@ -67,10 +65,7 @@ impl Keys {
 
     /// The outbox key alone, at hand.
     pub fn outbox(key: Arc<OutboxKey>) -> Self {
-        Self::ready(KeySet {
-            outbox: Some(key),
-            code: None,
-        })
+        Self::ready(KeySet { outbox: Some(key), code: None })
     }
 
     /// Starts `read` now, on the runtime this is called on, and keeps it to
@@ -120,10 +115,7 @@ mod tests {
             let n = reads.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
                 if n < fail_first {
-                    Err(DependencyError::new(
-                        "get_secret_value",
-                        "ServiceUnavailable",
-                    ))
+                    Err(DependencyError::new("get_secret_value", "ServiceUnavailable"))
                 } else {
                     Ok(KeySet::default())
                 }

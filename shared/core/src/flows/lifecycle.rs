@@ -161,32 +161,19 @@ impl Administration {
     ) -> Result<AccountView, AdminError> {
         let lifecycle = self.lifecycle.as_ref();
         let (account, target) = self.admin_target(who).await?;
-        let action = if disabled {
-            AdminAction::DisableUser
-        } else {
-            AdminAction::EnableUser
-        };
+        let action = if disabled { AdminAction::DisableUser } else { AdminAction::EnableUser };
         let record = self.audit_record(by, action.name(), &target, account.as_ref());
         self.audited(&record, async {
             let mut account = account.ok_or(AdminError::UserNotFound)?;
             if account.disabled == disabled {
-                let detail = if disabled {
-                    "already disabled"
-                } else {
-                    "already enabled"
-                };
+                let detail = if disabled { "already disabled" } else { "already enabled" };
                 return Ok((AccountView::of(&account), Some(detail.to_owned())));
             }
-            let kind = if disabled {
-                EventKind::AccountDisabled
-            } else {
-                EventKind::AccountEnabled
-            };
+            let kind =
+                if disabled { EventKind::AccountDisabled } else { EventKind::AccountEnabled };
             let now = self.clock.now();
-            let event = self
-                .seal_event(&account, kind, "administrator", now)
-                .await
-                .map_err(event_error)?;
+            let event =
+                self.seal_event(&account, kind, "administrator", now).await.map_err(event_error)?;
             if lifecycle.set_disabled(&account, disabled, &[event]).await? == Written::Stale {
                 return Err(AdminError::UserNotFound);
             }
@@ -253,17 +240,11 @@ fn changed_fields(before: &UserAccount, after: &UserAccount) -> String {
     let fields = [
         ("email", before.email != after.email),
         ("phone", before.phone != after.phone),
-        (
-            "social_provider",
-            before.social_provider != after.social_provider,
-        ),
+        ("social_provider", before.social_provider != after.social_provider),
         ("locale", before.locale != after.locale),
     ];
-    let changed: Vec<&str> = fields
-        .iter()
-        .filter(|(_, changed)| *changed)
-        .map(|(name, _)| *name)
-        .collect();
+    let changed: Vec<&str> =
+        fields.iter().filter(|(_, changed)| *changed).map(|(name, _)| *name).collect();
     if changed.is_empty() {
         "nothing changed".into()
     } else {

@@ -27,13 +27,8 @@ const BACK_OFF_FIRST_MS: u64 = 25;
 /// every one of its rounds: a 429 to retry in a second, logged, since it
 /// says an address (or what was typed) is busier than its counter can take.
 pub(super) fn counters_kept_moving() -> FlowError {
-    warn!(
-        rounds = RATE_ATTEMPTS,
-        "rate counters kept moving; asked to retry"
-    );
-    FlowError::RateLimited {
-        retry_after_seconds: 1,
-    }
+    warn!(rounds = RATE_ATTEMPTS, "rate counters kept moving; asked to retry");
+    FlowError::RateLimited { retry_after_seconds: 1 }
 }
 
 /// What one read-decide-write round of a counted request came to.
@@ -99,10 +94,7 @@ pub(super) fn request_limits<'s>(
     lookup: &AccountLookup,
     source_ip: &str,
 ) -> Vec<Limit<'s>> {
-    let mut limits = vec![(
-        CounterKey::address(source_ip),
-        settings.limits.address.as_slice(),
-    )];
+    let mut limits = vec![(CounterKey::address(source_ip), settings.limits.address.as_slice())];
     let typed = CounterKey::typed(lookup);
     match lookup {
         AccountLookup::Phone(_) => {
@@ -147,9 +139,7 @@ pub(super) fn within<'c>(
         }
     }
     if retry_after > 0 {
-        return Err(FlowError::RateLimited {
-            retry_after_seconds: retry_after,
-        });
+        return Err(FlowError::RateLimited { retry_after_seconds: retry_after });
     }
     Ok(updates)
 }
@@ -169,13 +159,8 @@ pub(super) fn counted<'c>(
     };
     if hits.len() == counter.hits.len() + 1 {
         let beside = room_beside(&counter.hits, windows, now);
-        let most = u32::try_from(counter.hits.len())
-            .unwrap_or(u32::MAX)
-            .saturating_add(beside);
-        update.change = CounterChange::Add {
-            hit: now.epoch_seconds(),
-            most,
-        };
+        let most = u32::try_from(counter.hits.len()).unwrap_or(u32::MAX).saturating_add(beside);
+        update.change = CounterChange::Add { hit: now.epoch_seconds(), most };
     }
     Ok(update)
 }
@@ -189,16 +174,9 @@ pub(super) fn hit<'c>(
     now: Timestamp,
 ) -> Result<CounterUpdate<'c>, i64> {
     match decide(&counter.hits, windows, now) {
-        (RateDecision::Allowed, hits) => Ok(CounterUpdate::replace(
-            counter,
-            hits,
-            now.plus_seconds(longest_window(windows)),
-        )),
-        (
-            RateDecision::Limited {
-                retry_after_seconds,
-            },
-            _,
-        ) => Err(retry_after_seconds),
+        (RateDecision::Allowed, hits) => {
+            Ok(CounterUpdate::replace(counter, hits, now.plus_seconds(longest_window(windows))))
+        }
+        (RateDecision::Limited { retry_after_seconds }, _) => Err(retry_after_seconds),
     }
 }

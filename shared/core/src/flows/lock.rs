@@ -48,9 +48,7 @@ impl Recovery {
     /// confirm it. Reads only.
     pub async fn lock_link(&self, token: &str) -> Result<LockLink, DependencyError> {
         Ok(match self.lock_target(token).await? {
-            Ok((_, account)) => LockLink::Live {
-                login: account.login.as_str().to_owned(),
-            },
+            Ok((_, account)) => LockLink::Live { login: account.login.as_str().to_owned() },
             Err(link) => link,
         })
     }
@@ -132,13 +130,8 @@ impl Administration {
 
     async fn lock_now(&self, claim: &LockClaim, account: &UserAccount) -> Result<(), LockError> {
         let now = self.clock.now();
-        let event = self
-            .seal_event(account, EventKind::AccountDisabled, "not_me", now)
-            .await?;
-        if self
-            .lifecycle
-            .lock(account, claim.changed_at, now, std::slice::from_ref(&event))
-            .await?
+        let event = self.seal_event(account, EventKind::AccountDisabled, "not_me", now).await?;
+        if self.lifecycle.lock(account, claim.changed_at, now, std::slice::from_ref(&event)).await?
             == Written::Stale
         {
             warn!(user_id = %account.id, "lock refused: the password changed meanwhile");

@@ -134,22 +134,13 @@ impl Administration {
 
     /// The same actions with `keys` in place of theirs.
     pub fn with_keys(self, keys: Keys) -> Self {
-        Self {
-            recovery: self.recovery.with_keys(keys),
-            ..self
-        }
+        Self { recovery: self.recovery.with_keys(keys), ..self }
     }
 
     /// The same actions with reset tokens kept by `tokens` (a store that
     /// watches them, in tests).
     pub fn with_tokens(self, tokens: Arc<dyn ResetTokenStore>) -> Self {
-        Self {
-            recovery: Recovery {
-                tokens,
-                ..self.recovery
-            },
-            ..self
-        }
+        Self { recovery: Recovery { tokens, ..self.recovery }, ..self }
     }
 }
 
@@ -228,11 +219,7 @@ impl Recovery {
     /// account, in the account's language, else in `otherwise` (the
     /// language of the request that causes them).
     fn context<'a>(&'a self, account: &'a UserAccount, otherwise: Language) -> Context<'a> {
-        let language = account
-            .locale
-            .as_ref()
-            .and_then(Language::from_locale)
-            .unwrap_or(otherwise);
+        let language = account.locale.as_ref().and_then(Language::from_locale).unwrap_or(otherwise);
         Context {
             service_name: &self.settings.service_name,
             login: account.login.as_str(),
@@ -306,12 +293,7 @@ impl Recovery {
             send_before: at.plus_seconds(EVENT_SEND_WITHIN_SECONDS),
             sealed: Vec::new(),
         };
-        let event = AccountEvent {
-            kind,
-            account,
-            at,
-            through,
-        };
+        let event = AccountEvent { kind, account, at, through };
         let message = Message::Event(event.render(&item.id())?);
         item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
         Ok(item)

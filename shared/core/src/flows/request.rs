@@ -89,10 +89,7 @@ impl<'a> From<&'a String> for Caller<'a> {
 
 impl<'a> From<&'a str> for Caller<'a> {
     fn from(source_ip: &'a str) -> Self {
-        Caller {
-            source_ip,
-            language: Language::English,
-        }
+        Caller { source_ip, language: Language::English }
     }
 }
 
@@ -194,10 +191,8 @@ impl Recovery {
             return Err(DependencyError::new("load_request", "MissingCounter").into());
         };
         let windows = &self.settings.limits;
-        let recent = counter
-            .hits
-            .iter()
-            .any(|&t| now.epoch_seconds() - t < windows.resend_after_seconds);
+        let recent =
+            counter.hits.iter().any(|&t| now.epoch_seconds() - t < windows.resend_after_seconds);
         if recent && (account.active_reset.is_some() || account.social_only().is_some()) {
             return Ok(Err(ResetRequestOutcome::RecentLinkLive(id)));
         }
@@ -252,11 +247,8 @@ impl Recovery {
                 .seal(account, MessageKind::ProviderNotice, notice, send_before)
                 .await
                 .map_err(SendFailure::Seal)?;
-            let stored = self
-                .codes
-                .record_hits(counters, Some(&item))
-                .await
-                .map_err(SendFailure::Store)?;
+            let stored =
+                self.codes.record_hits(counters, Some(&item)).await.map_err(SendFailure::Store)?;
             return Ok(
                 (stored == Written::Done).then_some(ResetRequestOutcome::ProviderNoticeSent(id))
             );
@@ -278,10 +270,9 @@ impl Recovery {
         {
             IssueOutcome::Issued => Ok(Some(ResetRequestOutcome::LinkSent(id))),
             IssueOutcome::CountersMoved => Ok(None),
-            IssueOutcome::AccountGone => Err(SendFailure::Store(DependencyError::new(
-                "issue_reset_token",
-                "AccountGone",
-            ))),
+            IssueOutcome::AccountGone => {
+                Err(SendFailure::Store(DependencyError::new("issue_reset_token", "AccountGone")))
+            }
         }
     }
 }
@@ -292,7 +283,5 @@ pub(super) fn email_counter<'c>(
     account: &UserAccount,
     counters: &'c [RateCounter],
 ) -> Option<&'c RateCounter> {
-    counters
-        .first()
-        .filter(|c| c.key == CounterKey::account(EMAILS, &account.id))
+    counters.first().filter(|c| c.key == CounterKey::account(EMAILS, &account.id))
 }

@@ -119,13 +119,11 @@ impl Recovery {
         let item = if let Some(provider) = account.social_only() {
             let send_before = record.issued_at.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
             let notice = sms::provider_account(phone, &context, provider);
-            self.seal(account, MessageKind::ProviderNotice, notice, send_before)
-                .await?
+            self.seal(account, MessageKind::ProviderNotice, notice, send_before).await?
         } else {
             let lifetime = self.settings.sms.code_lifetime_seconds;
             let text = sms::code(phone, &context, code, lifetime);
-            self.seal(account, MessageKind::Code, text, record.expires_at)
-                .await?
+            self.seal(account, MessageKind::Code, text, record.expires_at).await?
         };
         Ok(Some(item))
     }

@@ -109,9 +109,7 @@ impl Recovery {
             return Ok(TokenStatus::Invalid);
         };
         Ok(match self.resolve(&token).await? {
-            Some((_, account)) => TokenStatus::Usable {
-                login: account.login.as_str().to_owned(),
-            },
+            Some((_, account)) => TokenStatus::Usable { login: account.login.as_str().to_owned() },
             None => TokenStatus::Invalid,
         })
     }
@@ -123,28 +121,19 @@ impl Recovery {
         &self,
         change: PasswordChange,
     ) -> Result<PasswordChanged, SetPasswordError> {
-        let login = change
-            .login
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty());
+        let login = change.login.as_deref().map(str::trim).filter(|l| !l.is_empty());
         if login.is_none() && self.settings.reset_needs_login() {
             return Err(SetPasswordError::LoginRequired);
         }
         let token = ResetToken::parse(&change.token).ok_or(SetPasswordError::InvalidToken)?;
-        let (record, account) = self
-            .resolve(&token)
-            .await?
-            .ok_or(SetPasswordError::InvalidToken)?;
+        let (record, account) =
+            self.resolve(&token).await?.ok_or(SetPasswordError::InvalidToken)?;
         if let Some(login) = login {
             let names_account = AccountLookup::names(login, &account);
             if !names_account {
                 // Guessing the login that goes with a link is limited: the
                 // fifth wrong one burns the link.
-                let left = self
-                    .tokens
-                    .record_wrong_login(&record.digest, MAX_WRONG_LOGINS)
-                    .await?;
+                let left = self.tokens.record_wrong_login(&record.digest, MAX_WRONG_LOGINS).await?;
                 warn!(user_id = %account.id, logins_left = left, "wrong login with a reset token");
                 return Err(SetPasswordError::InvalidToken);
             }
@@ -184,16 +173,13 @@ impl Recovery {
                 }
                 RedeemOutcome::Conflict => {
                     return Err(
-                        DependencyError::new("redeem_reset_token", "TransactionConflict").into(),
+                        DependencyError::new("redeem_reset_token", "TransactionConflict").into()
                     );
                 }
             }
         }
         info!(user_id = %account.id, notices = notices.len(), "password changed through a reset token");
-        Ok(PasswordChanged {
-            user_id: account.id,
-            login_url: self.settings.login_url.clone(),
-        })
+        Ok(PasswordChanged { user_id: account.id, login_url: self.settings.login_url.clone() })
     }
 
     /// The notices that `account`'s password changed at `now`: by email
@@ -217,23 +203,16 @@ impl Recovery {
         let lock = self.lock_link_for(account, now).await?;
         let mut notices = Vec::new();
         if let Some(to) = &account.email {
-            let not_me = lock
-                .as_deref()
-                .map(|link| (link, LOCK_LINK_LIFETIME_SECONDS));
+            let not_me = lock.as_deref().map(|link| (link, LOCK_LINK_LIFETIME_SECONDS));
             let notice = email::password_changed(to, &context, now, by_admin, not_me);
             notices.push(self.seal(account, kind, notice, send_before).await?);
         }
-        if let Some(to) = account
-            .phone
-            .as_ref()
-            .filter(|_| source.by_sms() || notices.is_empty())
-        {
+        if let Some(to) = account.phone.as_ref().filter(|_| source.by_sms() || notices.is_empty()) {
             let notice = sms::password_changed(to, &context, by_admin, lock.as_deref());
             notices.push(self.seal(account, kind, notice, send_before).await?);
         }
         notices.push(
-            self.seal_event(account, EventKind::PasswordChanged, source.through(), now)
-                .await?,
+            self.seal_event(account, EventKind::PasswordChanged, source.through(), now).await?,
         );
         Ok(notices)
     }

@@ -101,11 +101,7 @@ pub enum CounterChange {
 impl<'a> CounterUpdate<'a> {
     /// `hits` in place of those of `counter`, as read.
     pub fn replace(counter: &'a RateCounter, hits: Vec<i64>, expires_at: Timestamp) -> Self {
-        CounterUpdate {
-            counter,
-            change: CounterChange::Replace(hits),
-            expires_at,
-        }
+        CounterUpdate { counter, change: CounterChange::Replace(hits), expires_at }
     }
 
     /// The counter's hits once this write lands on the counter as read.
@@ -147,10 +143,8 @@ pub fn counters_naming(account: &UserAccount) -> Vec<CounterKey> {
     let mut typed = vec![AccountLookup::Login(account.login.clone())];
     typed.extend(account.email.clone().map(AccountLookup::Email));
     typed.extend(account.phone.clone().map(AccountLookup::Phone));
-    let mut keys: Vec<CounterKey> = ACCOUNT_COUNTERS
-        .iter()
-        .map(|kind| CounterKey::account(kind, &account.id))
-        .collect();
+    let mut keys: Vec<CounterKey> =
+        ACCOUNT_COUNTERS.iter().map(|kind| CounterKey::account(kind, &account.id)).collect();
     for lookup in &typed {
         keys.push(CounterKey::sign_in(lookup));
         keys.push(CounterKey::typed(lookup));
@@ -192,11 +186,6 @@ mod tests {
             ]
         );
         let kinds: Vec<&str> = keys.iter().map(CounterKey::kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                "ip", "sms-ip", "login", "email", "phone", "signin", "emails"
-            ]
-        );
+        assert_eq!(kinds, ["ip", "sms-ip", "login", "email", "phone", "signin", "emails"]);
     }
 }

@@ -33,10 +33,7 @@ pub struct DependencyError {
 
 impl DependencyError {
     pub fn new(operation: &'static str, code: impl Into<String>) -> Self {
-        Self {
-            operation,
-            code: code.into(),
-        }
+        Self { operation, code: code.into() }
     }
 }
 

@@ -44,10 +44,7 @@ impl OutboxItem {
 
     /// Which message this is, as the provider is told.
     pub fn reference(&self) -> MessageRef {
-        MessageRef {
-            user_id: self.user_id.clone(),
-            key: self.key.clone(),
-        }
+        MessageRef { user_id: self.user_id.clone(), key: self.key.clone() }
     }
 }
 

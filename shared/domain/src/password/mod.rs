@@ -109,13 +109,9 @@ impl Default for PasswordHasher {
 impl PasswordHasher {
     /// m = 19456 KiB, t = 2, p = 1.
     pub fn owasp() -> Self {
-        let params = Params::new(
-            ARGON2_MEMORY_KIB,
-            ARGON2_ITERATIONS,
-            ARGON2_LANES,
-            Some(OUTPUT_BYTES),
-        )
-        .expect("the OWASP parameters are valid Argon2 parameters");
+        let params =
+            Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, Some(OUTPUT_BYTES))
+                .expect("the OWASP parameters are valid Argon2 parameters");
         Self { params }
     }
 
@@ -201,11 +197,9 @@ impl PasswordHasher {
             None => Ok(Version::default()),
             Some(version) => version,
         };
-        let (Ok(algorithm), Ok(version), Ok(params)) = (
-            Algorithm::try_from(phc.algorithm.as_str()),
-            version,
-            Params::try_from(&phc),
-        ) else {
+        let (Ok(algorithm), Ok(version), Ok(params)) =
+            (Algorithm::try_from(phc.algorithm.as_str()), version, Params::try_from(&phc))
+        else {
             return false;
         };
         let mut output = [0u8; 64];
@@ -225,11 +219,7 @@ impl PasswordHasher {
     /// sign-in.
     pub fn is_current(&self, hash: &PasswordHash) -> bool {
         let text = hash.expose_phc();
-        let params = (
-            self.params.m_cost(),
-            self.params.t_cost(),
-            self.params.p_cost(),
-        );
+        let params = (self.params.m_cost(), self.params.t_cost(), self.params.p_cost());
         text.starts_with("$argon2id$v=19$") && argon2_costs(text) == Some(params)
     }
 

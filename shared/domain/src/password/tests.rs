@@ -6,12 +6,10 @@ use crate::OsRandom;
 
 #[test]
 fn hashes_are_argon2id_phc_strings_with_owasp_parameters() {
-    let hash = PasswordHasher::owasp()
-        .hash(&Password::new("correct horse battery"), &OsRandom)
-        .unwrap();
+    let hash =
+        PasswordHasher::owasp().hash(&Password::new("correct horse battery"), &OsRandom).unwrap();
     assert!(
-        hash.expose_phc()
-            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        hash.expose_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "unexpected hash format"
     );
 }
@@ -32,18 +30,15 @@ fn the_phc_string_is_the_one_argon2_itself_writes() {
             Ok(())
         }
     }
-    let ours = PasswordHasher::owasp()
-        .hash(&Password::new("correct horse battery"), &Fixed)
-        .unwrap();
+    let ours =
+        PasswordHasher::owasp().hash(&Password::new("correct horse battery"), &Fixed).unwrap();
     assert_eq!(ours.expose_phc(), expected);
 }
 
 #[test]
 fn verify_accepts_the_password_and_refuses_others() {
     let hasher = PasswordHasher::owasp();
-    let hash = hasher
-        .hash(&Password::new("correct horse battery"), &OsRandom)
-        .unwrap();
+    let hash = hasher.hash(&Password::new("correct horse battery"), &OsRandom).unwrap();
     assert!(hasher.verify("correct horse battery", &hash));
     assert!(!hasher.verify("correct horse batterY", &hash));
     assert!(!hasher.verify("", &hash));
@@ -52,12 +47,8 @@ fn verify_accepts_the_password_and_refuses_others() {
 #[test]
 fn same_password_gets_a_fresh_salt_each_time() {
     let hasher = PasswordHasher::owasp();
-    let a = hasher
-        .hash(&Password::new("same password"), &OsRandom)
-        .unwrap();
-    let b = hasher
-        .hash(&Password::new("same password"), &OsRandom)
-        .unwrap();
+    let a = hasher.hash(&Password::new("same password"), &OsRandom).unwrap();
+    let b = hasher.hash(&Password::new("same password"), &OsRandom).unwrap();
     assert_ne!(a.expose_phc(), b.expose_phc());
 }
 
@@ -65,9 +56,7 @@ fn same_password_gets_a_fresh_salt_each_time() {
 fn unicode_is_normalised_before_hashing() {
     let hasher = PasswordHasher::owasp();
     // "é" precomposed vs "e" + combining acute accent.
-    let hash = hasher
-        .hash(&Password::new("caf\u{e9} au lait"), &OsRandom)
-        .unwrap();
+    let hash = hasher.hash(&Password::new("caf\u{e9} au lait"), &OsRandom).unwrap();
     assert!(hasher.verify("cafe\u{301} au lait", &hash));
 }
 
@@ -88,27 +77,11 @@ fn argon2_hashes_of_every_variant_and_version_verify_in_the_shared_buffer() {
     let hasher = PasswordHasher::owasp();
     let own_blocks = hasher.params.block_count();
     let cases = [
-        (
-            Algorithm::Argon2d,
-            Version::V0x13,
-            Params::new(64, 1, 1, None),
-        ),
-        (
-            Algorithm::Argon2i,
-            Version::V0x10,
-            Params::new(64, 3, 2, None),
-        ),
-        (
-            Algorithm::Argon2id,
-            Version::V0x10,
-            Params::new(32, 1, 1, Some(64)),
-        ),
+        (Algorithm::Argon2d, Version::V0x13, Params::new(64, 1, 1, None)),
+        (Algorithm::Argon2i, Version::V0x10, Params::new(64, 3, 2, None)),
+        (Algorithm::Argon2id, Version::V0x10, Params::new(32, 1, 1, Some(64))),
         // More memory than the shipped parameters: a buffer of its own.
-        (
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(20_480, 1, 1, Some(16)),
-        ),
+        (Algorithm::Argon2id, Version::V0x13, Params::new(20_480, 1, 1, Some(16))),
     ];
     for (algorithm, version, params) in cases {
         let phc = Argon2::new(algorithm, version, params.unwrap())
@@ -127,14 +100,9 @@ fn argon2_hashes_of_every_variant_and_version_verify_in_the_shared_buffer() {
         let memory = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(memory.len() <= own_blocks, "the shared buffer grew: {phc}");
     }
-    for broken in [
-        "$argon2id$v=19$m=19456,t=2,p=1$",
-        "$argon2x$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA",
-    ] {
-        assert!(
-            !hasher.verify("", &PasswordHash::from_phc(broken)),
-            "{broken}"
-        );
+    for broken in ["$argon2id$v=19$m=19456,t=2,p=1$", "$argon2x$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA"]
+    {
+        assert!(!hasher.verify("", &PasswordHash::from_phc(broken)), "{broken}");
     }
 }
 
@@ -142,18 +110,13 @@ fn argon2_hashes_of_every_variant_and_version_verify_in_the_shared_buffer() {
 fn imported_hashes_verify_and_only_the_current_argon2id_is_current() {
     use argon2::PasswordHasher as _;
     let hasher = PasswordHasher::owasp();
-    let ours = hasher
-        .hash(&Password::new("correct horse"), &OsRandom)
-        .unwrap();
+    let ours = hasher.hash(&Password::new("correct horse"), &OsRandom).unwrap();
     assert!(hasher.is_current(&ours));
-    let argon2i = Argon2::new(
-        Algorithm::Argon2i,
-        Version::V0x13,
-        Params::new(64, 1, 1, None).unwrap(),
-    )
-    .hash_password_with_salt(b"correct horse", &[3u8; 16])
-    .unwrap()
-    .to_string();
+    let argon2i =
+        Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(64, 1, 1, None).unwrap())
+            .hash_password_with_salt(b"correct horse", &[3u8; 16])
+            .unwrap()
+            .to_string();
     // Python's bcrypt (cost 4) and Django 5 (1,000 iterations), as in
     // `hash_schemes`.
     let imported = [
@@ -173,9 +136,7 @@ fn imported_hashes_verify_and_only_the_current_argon2id_is_current() {
 #[test]
 fn an_imported_hash_of_the_password_as_typed_verifies() {
     // A product that hashed "cafe" + combining acute, unnormalised.
-    let hash = bcrypt::hash_with_salt("cafe\u{301}", 4, [5u8; 16])
-        .unwrap()
-        .to_string();
+    let hash = bcrypt::hash_with_salt("cafe\u{301}", 4, [5u8; 16]).unwrap().to_string();
     let hash = PasswordHash::from_phc(&hash);
     assert!(PasswordHasher::owasp().verify("cafe\u{301}", &hash));
 }
@@ -192,9 +153,7 @@ fn the_dummy_hash_costs_what_a_real_one_does_and_opens_nothing() {
 
 #[test]
 fn secrets_do_not_print() {
-    let hash = PasswordHasher::owasp()
-        .hash(&Password::new("hunter22hunter"), &OsRandom)
-        .unwrap();
+    let hash = PasswordHasher::owasp().hash(&Password::new("hunter22hunter"), &OsRandom).unwrap();
     let shown = format!("{:?} {:?}", Password::new("hunter22hunter"), hash);
     assert!(!shown.contains("hunter22hunter"));
     assert!(!shown.contains("argon2"));

@@ -12,15 +12,8 @@ use recovery_core::flows::{
 use recovery_domain::{EmailAddress, Locale, LoginName, PasswordHash, PhoneNumber};
 
 /// The fields a row of `import_users` may have.
-const IMPORT_FIELDS: [&str; 7] = [
-    "login",
-    "email",
-    "phone",
-    "social_provider",
-    "disabled",
-    "locale",
-    "password_hash",
-];
+const IMPORT_FIELDS: [&str; 7] =
+    ["login", "email", "phone", "social_provider", "disabled", "locale", "password_hash"];
 
 impl Fields<'_> {
     /// A field of `update_user`: absent keeps it, `null` or `""` removes
@@ -35,20 +28,18 @@ impl Fields<'_> {
             Some(Value::Null) => Ok(Change::Clear),
             Some(Value::String(text)) if text.trim().is_empty() => Ok(Change::Clear),
             Some(Value::String(text)) => parse(text).map(Change::Set),
-            Some(_) => Err(EventError::Invalid(format!(
-                "The field `{name}` must be a string or null."
-            ))),
+            Some(_) => {
+                Err(EventError::Invalid(format!("The field `{name}` must be a string or null.")))
+            }
         }
     }
 
     pub(super) fn details_change(&self) -> Result<DetailsChange, EventError> {
         let change = DetailsChange {
-            email: self.change("email", |t| {
-                EmailAddress::parse(t).map_err(|e| not_valid("email", e))
-            })?,
-            phone: self.change("phone", |t| {
-                PhoneNumber::parse(t).map_err(|e| not_valid("phone", e))
-            })?,
+            email: self
+                .change("email", |t| EmailAddress::parse(t).map_err(|e| not_valid("email", e)))?,
+            phone: self
+                .change("phone", |t| PhoneNumber::parse(t).map_err(|e| not_valid("phone", e)))?,
             social_provider: self.change("social_provider", provider)?,
             locale: self.change("locale", |t| {
                 Locale::parse(t)
@@ -99,10 +90,7 @@ fn import_row(row: &Value) -> Result<ImportRow, InvalidRow> {
         message,
     };
     let Some(object) = row.as_object() else {
-        return Err(invalid(
-            "login",
-            "each account must be a JSON object".into(),
-        ));
+        return Err(invalid("login", "each account must be a JSON object".into()));
     };
     if let Some(unknown) = object.keys().find(|k| !IMPORT_FIELDS.contains(&k.as_str())) {
         return Err(invalid(
@@ -119,12 +107,10 @@ fn import_row(row: &Value) -> Result<ImportRow, InvalidRow> {
         .required("login")
         .and_then(|t| LoginName::parse(t).map_err(|e| not_valid("login", e)))
         .map_err(|e| invalid("login", message(e)))?;
-    let email = fields
-        .parsed("email", EmailAddress::parse)
-        .map_err(|e| invalid("email", message(e)))?;
-    let phone = fields
-        .parsed("phone", PhoneNumber::parse)
-        .map_err(|e| invalid("phone", message(e)))?;
+    let email =
+        fields.parsed("email", EmailAddress::parse).map_err(|e| invalid("email", message(e)))?;
+    let phone =
+        fields.parsed("phone", PhoneNumber::parse).map_err(|e| invalid("phone", message(e)))?;
     let social_provider = fields
         .optional("social_provider")
         .and_then(|t| t.map(provider).transpose())
@@ -134,25 +120,14 @@ fn import_row(row: &Value) -> Result<ImportRow, InvalidRow> {
         None | Some(Value::Null) => false,
         Some(Value::Bool(disabled)) => *disabled,
         Some(_) => {
-            return Err(invalid(
-                "disabled",
-                "The field `disabled` must be true or false.".into(),
-            ));
+            return Err(invalid("disabled", "The field `disabled` must be true or false.".into()));
         }
     };
     let password_hash = fields
         .optional("password_hash")
         .map_err(|e| invalid("password_hash", message(e)))?
         .map(|hash| PasswordHash::from_phc(hash.trim()));
-    Ok(ImportRow {
-        login,
-        email,
-        phone,
-        social_provider,
-        disabled,
-        locale,
-        password_hash,
-    })
+    Ok(ImportRow { login, email, phone, social_provider, disabled, locale, password_hash })
 }
 
 /// An account as `get_user` and the other lifecycle actions answer it.
@@ -168,10 +143,7 @@ pub(super) fn view_json(view: &AccountView) -> Value {
         ("phone", view.phone.clone()),
         ("social_provider", view.social_provider.clone()),
         ("locale", view.locale.clone()),
-        (
-            "password_changed_at",
-            view.password_changed_at.map(iso8601_seconds),
-        ),
+        ("password_changed_at", view.password_changed_at.map(iso8601_seconds)),
     ];
     for (name, field) in optional {
         if let Some(field) = field {

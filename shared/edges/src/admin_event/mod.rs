@@ -122,10 +122,7 @@ fn reasons(err: &AdminError) -> &[PolicyViolation] {
 
 /// `[{"code", "message"}, ...]`.
 fn policy_reasons(reasons: &[PolicyViolation]) -> Value {
-    reasons
-        .iter()
-        .map(|r| json!({ "code": r.code, "message": r.message }))
-        .collect()
+    reasons.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect()
 }
 
 /// The fields of an event.
@@ -137,9 +134,7 @@ impl Fields<'_> {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
             Some(Value::String(text)) => Ok(Some(text)),
-            Some(_) => Err(EventError::Invalid(format!(
-                "The field `{name}` must be a string."
-            ))),
+            Some(_) => Err(EventError::Invalid(format!("The field `{name}` must be a string."))),
         }
     }
 
@@ -154,9 +149,7 @@ impl Fields<'_> {
         name: &str,
         parse: impl Fn(&str) -> Result<T, IdentifierError>,
     ) -> Result<Option<T>, EventError> {
-        self.optional(name)?
-            .map(|text| parse(text).map_err(|e| not_valid(name, e)))
-            .transpose()
+        self.optional(name)?.map(|text| parse(text).map_err(|e| not_valid(name, e))).transpose()
     }
 
     fn lookup(&self, name: &str) -> Result<AccountLookup, EventError> {
@@ -171,9 +164,9 @@ impl Fields<'_> {
         match self.required("channel")? {
             "email" => Ok(Channel::Email),
             "sms" => Ok(Channel::Sms),
-            _ => Err(EventError::Invalid(
-                "The field `channel` must be \"email\" or \"sms\".".into(),
-            )),
+            _ => {
+                Err(EventError::Invalid("The field `channel` must be \"email\" or \"sms\".".into()))
+            }
         }
     }
 
@@ -202,12 +195,7 @@ impl Fields<'_> {
                 "Give `email` or `phone` (or both): the invitation goes there.".into(),
             ));
         }
-        Ok(NewUser {
-            login,
-            email,
-            phone,
-            locale,
-        })
+        Ok(NewUser { login, email, phone, locale })
     }
 
     /// `locale`, a language tag, when given.
@@ -241,9 +229,7 @@ enum Action {
 
 fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
     let Some(action) = AdminAction::from_name(name) else {
-        return Err(EventError::Invalid(format!(
-            "Unknown action {name:?}: use {ACTIONS}."
-        )));
+        return Err(EventError::Invalid(format!("Unknown action {name:?}: use {ACTIONS}.")));
     };
     Ok(match action {
         AdminAction::SendRecoveryLink => {
@@ -282,9 +268,7 @@ async fn run(
     request_id: &str,
 ) -> Result<Value, EventError> {
     let Some(object) = event.as_object() else {
-        return Err(EventError::Invalid(
-            "The event must be a JSON object.".into(),
-        ));
+        return Err(EventError::Invalid("The event must be a JSON object.".into()));
     };
     let fields = Fields(object);
     let name = fields.required("action")?.to_owned();
@@ -298,18 +282,14 @@ async fn run(
             // A malformed event is recorded too when it names someone.
             let target = fields.optional("login").ok().flatten();
             if let Some(target) = target.map(|t| t.trim().to_lowercase()) {
-                recovery
-                    .audit_refused(&by, &name, &target, "invalid_event")
-                    .await?;
+                recovery.audit_refused(&by, &name, &target, "invalid_event").await?;
             }
             return Err(err);
         }
     };
     Ok(match action {
         Action::SendRecoveryLink(who, channel) => {
-            let sent = recovery
-                .admin_send_recovery_link(&by, &who, channel)
-                .await?;
+            let sent = recovery.admin_send_recovery_link(&by, &who, channel).await?;
             json!({
                 "status": "queued",
                 "channel": sent.channel.as_str(),
@@ -318,9 +298,7 @@ async fn run(
             })
         }
         Action::SetPassword(who, password, confirmation) => {
-            recovery
-                .admin_set_password(&by, &who, &password, &confirmation)
-                .await?;
+            recovery.admin_set_password(&by, &who, &password, &confirmation).await?;
             json!({ "status": "password_changed" })
         }
         Action::InviteUser(new_user) => {
@@ -371,10 +349,7 @@ async fn run(
             let results = recovery.admin_import_users(&by, rows).await?;
             let mut counts = Map::new();
             for status in ["created", "unchanged", "conflict", "invalid"] {
-                let n = results
-                    .iter()
-                    .filter(|r| r.result.status() == status)
-                    .count();
+                let n = results.iter().filter(|r| r.result.status() == status).count();
                 counts.insert(status.to_owned(), json!(n));
             }
             let rows: Vec<Value> = results.iter().map(import_json).collect();

@@ -14,11 +14,7 @@ pub(super) fn read_flows(
     function: Function,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<FlowsConfig, ConfigError> {
-    let mut v = Variables {
-        function,
-        lookup,
-        problems: Vec::new(),
-    };
+    let mut v = Variables { function, lookup, problems: Vec::new() };
     if function == Function::Deliver {
         v.problem("deliver reads a DeliveryConfig");
     }
@@ -29,22 +25,14 @@ pub(super) fn read_flows(
     };
     let recovery = v.recovery_settings();
     v.done()?;
-    Ok(FlowsConfig {
-        table_name,
-        secrets,
-        recovery,
-    })
+    Ok(FlowsConfig { table_name, secrets, recovery })
 }
 
 /// The deliver function's configuration from `lookup`.
 pub(super) fn read_delivery(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<DeliveryConfig, ConfigError> {
-    let mut v = Variables {
-        function: Function::Deliver,
-        lookup,
-        problems: Vec::new(),
-    };
+    let mut v = Variables { function: Function::Deliver, lookup, problems: Vec::new() };
     let table_name = v.required("TABLE_NAME");
     let outbox_secret_id = v.required("OUTBOX_SECRET_ARN");
     let mail_from = v.required("MAIL_FROM");
@@ -75,11 +63,7 @@ struct Variables<F> {
 impl<F: Fn(&str) -> Option<String>> Variables<F> {
     /// Every problem found, or none.
     fn done(self) -> Result<(), ConfigError> {
-        if self.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError(self.problems))
-        }
+        if self.problems.is_empty() { Ok(()) } else { Err(ConfigError(self.problems)) }
     }
 
     /// The value of a secret's name this function reads (a problem when it
@@ -92,10 +76,8 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
     /// reads it, else its default.
     fn recovery_settings(&mut self) -> RecoverySettings {
         let reset_page_url = self.required("RESET_PAGE_URL");
-        let lock_page_url = self
-            .get("LOCK_PAGE_URL")
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty());
+        let lock_page_url =
+            self.get("LOCK_PAGE_URL").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         if let Some(url) = &lock_page_url {
             self.expect_http_url("LOCK_PAGE_URL", url);
         }
@@ -129,13 +111,8 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "Account".to_owned());
-        let support = self
-            .get("SUPPORT_CONTACT")
-            .and_then(|s| SupportContact::parse(&s));
-        if support
-            .as_ref()
-            .is_some_and(|s| s.label().chars().count() > 200)
-        {
+        let support = self.get("SUPPORT_CONTACT").and_then(|s| SupportContact::parse(&s));
+        if support.as_ref().is_some_and(|s| s.label().chars().count() > 200) {
             self.problem("SUPPORT_CONTACT must be at most 200 characters");
         }
         RecoverySettings {
@@ -155,10 +132,7 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
     }
     /// The variable's value, if this function reads it and it is set.
     fn get(&self, name: &str) -> Option<String> {
-        self.function
-            .reads(name)
-            .then(|| (self.lookup)(name))
-            .flatten()
+        self.function.reads(name).then(|| (self.lookup)(name)).flatten()
     }
 
     fn problem(&mut self, text: impl Into<String>) {
@@ -201,42 +175,22 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
 
     /// The SMS settings but the secret.
     fn sms_numbers(&mut self) -> SmsSettings {
-        let code_lifetime_seconds = self.number(
-            "SMS_CODE_LIFETIME_SECONDS",
-            DEFAULT_SMS_CODE_LIFETIME_SECONDS,
-            10,
-            600,
-        );
-        let max_attempts = self.number(
-            "SMS_CODE_MAX_ATTEMPTS",
-            DEFAULT_SMS_CODE_MAX_ATTEMPTS,
-            1,
-            20,
-        );
+        let code_lifetime_seconds =
+            self.number("SMS_CODE_LIFETIME_SECONDS", DEFAULT_SMS_CODE_LIFETIME_SECONDS, 10, 600);
+        let max_attempts =
+            self.number("SMS_CODE_MAX_ATTEMPTS", DEFAULT_SMS_CODE_MAX_ATTEMPTS, 1, 20);
         let code_token_lifetime_seconds = self.number(
             "SMS_RESET_TOKEN_LIFETIME_SECONDS",
             DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS,
             60,
             3600,
         );
-        let per_phone_15min = self.number(
-            "SMS_LIMIT_PER_PHONE_15MIN",
-            DEFAULT_SMS_LIMIT_PER_PHONE_15MIN,
-            1,
-            1000,
-        );
-        let per_phone_day = self.number(
-            "SMS_LIMIT_PER_PHONE_DAY",
-            DEFAULT_SMS_LIMIT_PER_PHONE_DAY,
-            1,
-            10_000,
-        );
-        let per_ip_hour = self.number(
-            "SMS_LIMIT_PER_IP_HOUR",
-            DEFAULT_SMS_LIMIT_PER_IP_HOUR,
-            1,
-            100_000,
-        );
+        let per_phone_15min =
+            self.number("SMS_LIMIT_PER_PHONE_15MIN", DEFAULT_SMS_LIMIT_PER_PHONE_15MIN, 1, 1000);
+        let per_phone_day =
+            self.number("SMS_LIMIT_PER_PHONE_DAY", DEFAULT_SMS_LIMIT_PER_PHONE_DAY, 1, 10_000);
+        let per_ip_hour =
+            self.number("SMS_LIMIT_PER_IP_HOUR", DEFAULT_SMS_LIMIT_PER_IP_HOUR, 1, 100_000);
         SmsSettings {
             code_lifetime_seconds,
             max_attempts: max_attempts as u32,
@@ -249,18 +203,10 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
     fn forgot_limits(&mut self) -> ForgotLimits {
         let per_15min = self.number("EMAIL_LIMIT_15MIN", DEFAULT_EMAIL_LIMIT_15MIN, 1, 1000);
         let per_day = self.number("EMAIL_LIMIT_DAY", DEFAULT_EMAIL_LIMIT_DAY, 1, 10_000);
-        let per_address_hour = self.number(
-            "FORGOT_LIMIT_PER_IP_HOUR",
-            DEFAULT_FORGOT_LIMIT_PER_IP_HOUR,
-            1,
-            100_000,
-        );
-        let resend_after = self.number(
-            "EMAIL_RESEND_AFTER_SECONDS",
-            DEFAULT_EMAIL_RESEND_AFTER_SECONDS,
-            0,
-            3600,
-        );
+        let per_address_hour =
+            self.number("FORGOT_LIMIT_PER_IP_HOUR", DEFAULT_FORGOT_LIMIT_PER_IP_HOUR, 1, 100_000);
+        let resend_after =
+            self.number("EMAIL_RESEND_AFTER_SECONDS", DEFAULT_EMAIL_RESEND_AFTER_SECONDS, 0, 3600);
         ForgotLimits::new(per_15min as u32, per_day as u32, per_address_hour as u32)
             .resend_after(resend_after)
     }
@@ -272,16 +218,9 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             300,
             604_800,
         );
-        let retention_days = self.number(
-            "AUDIT_RETENTION_DAYS",
-            DEFAULT_AUDIT_RETENTION_DAYS,
-            1,
-            3650,
-        );
-        AdminSettings {
-            link_lifetime_seconds,
-            audit_retention_seconds: retention_days * 86_400,
-        }
+        let retention_days =
+            self.number("AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS, 1, 3650);
+        AdminSettings { link_lifetime_seconds, audit_retention_seconds: retention_days * 86_400 }
     }
 
     fn edition(&mut self) -> Edition {
@@ -302,9 +241,7 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())?;
         let valid = name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid {
             self.problem(
                 "EMAIL_CONFIGURATION_SET must be 1 to 64 letters, digits, underscores or dashes",
@@ -314,10 +251,8 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
     }
 
     fn sms_sender_id(&mut self) -> Option<String> {
-        let id = self
-            .get("SMS_SENDER_ID")
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())?;
+        let id =
+            self.get("SMS_SENDER_ID").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())?;
         let valid = id.len() <= 11
             && id.chars().all(|c| c.is_ascii_alphanumeric())
             && id.chars().any(|c| c.is_ascii_alphabetic());
@@ -331,8 +266,6 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
 }
 
 fn is_absolute_http_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !url.contains(char::is_whitespace))
 }

@@ -38,24 +38,9 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
             LockAccount,
         ],
     ),
-    (
-        "OUTBOX_SECRET_ARN",
-        &[RequestReset, SetPassword, AdminReset, Deliver, LockAccount],
-    ),
-    (
-        "SERVICE_NAME",
-        &[
-            RequestReset,
-            VerifyCode,
-            SetPassword,
-            AdminReset,
-            LockAccount,
-        ],
-    ),
-    (
-        "SUPPORT_CONTACT",
-        &[RequestReset, VerifyCode, SetPassword, LockAccount],
-    ),
+    ("OUTBOX_SECRET_ARN", &[RequestReset, SetPassword, AdminReset, Deliver, LockAccount]),
+    ("SERVICE_NAME", &[RequestReset, VerifyCode, SetPassword, AdminReset, LockAccount]),
+    ("SUPPORT_CONTACT", &[RequestReset, VerifyCode, SetPassword, LockAccount]),
     ("MAIL_FROM", &[Deliver]),
     ("EMAIL_CONFIGURATION_SET", &[Deliver]),
     ("RESET_PAGE_URL", &[RequestReset, SetPassword, AdminReset]),
@@ -64,14 +49,8 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
     ("RESET_TOKEN_LIFETIME_SECONDS", &[RequestReset]),
     ("FORGOT_RESPONSE_FLOOR_MS", &[RequestReset]),
-    (
-        "PASSWORD_MIN_LENGTH",
-        &[VerifyCode, SetPassword, AdminReset],
-    ),
-    (
-        "PASSWORD_MAX_LENGTH",
-        &[VerifyCode, SetPassword, AdminReset],
-    ),
+    ("PASSWORD_MIN_LENGTH", &[VerifyCode, SetPassword, AdminReset]),
+    ("PASSWORD_MAX_LENGTH", &[VerifyCode, SetPassword, AdminReset]),
     ("SMS_CODE_SECRET_ARN", &[RequestReset, VerifyCode]),
     ("SMS_SENDER_ID", &[Deliver]),
     ("EVENT_BUS_NAME", &[Deliver]),
@@ -107,9 +86,7 @@ impl Function {
 
     /// Whether this function reads the variable `name`.
     pub fn reads(self, name: &str) -> bool {
-        VARIABLES
-            .iter()
-            .any(|(variable, readers)| *variable == name && readers.contains(&self))
+        VARIABLES.iter().any(|(variable, readers)| *variable == name && readers.contains(&self))
     }
 
     /// The variables this function reads.

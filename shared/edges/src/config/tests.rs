@@ -7,23 +7,15 @@ use super::*;
 use recovery_domain::{PasswordPolicy, RateWindow};
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let map: HashMap<String, String> =
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     move |name| map.get(name).cloned()
 }
 
 const MINIMAL: &[(&str, &str)] = &[
     ("TABLE_NAME", "recovery"),
-    (
-        "OUTBOX_SECRET_ARN",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:outbox",
-    ),
-    (
-        "SMS_CODE_SECRET_ARN",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:sms-code",
-    ),
+    ("OUTBOX_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:outbox"),
+    ("SMS_CODE_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:sms-code"),
     ("MAIL_FROM", "no-reply@example.com"),
     ("RESET_PAGE_URL", "https://id.example.com/password/reset"),
     ("LOGIN_URL", "https://app.example.com/login"),
@@ -56,10 +48,7 @@ fn each_function_reads_exactly_its_own_variables() {
 fn a_function_does_not_require_what_it_does_not_read() {
     let config = FlowsConfig::from_lookup(
         Function::VerifyCode,
-        env(&[
-            ("TABLE_NAME", "recovery"),
-            ("SMS_CODE_SECRET_ARN", "sms-code"),
-        ]),
+        env(&[("TABLE_NAME", "recovery"), ("SMS_CODE_SECRET_ARN", "sms-code")]),
     )
     .unwrap();
     assert_eq!(config.secrets.sms_code.as_deref(), Some("sms-code"));
@@ -91,40 +80,19 @@ fn defaults_apply_when_only_required_variables_are_set() {
     assert_eq!(config.recovery.reset_token_lifetime_seconds, 3600);
     assert_eq!(config.recovery.password_policy, PasswordPolicy::default());
     assert_eq!(config.recovery.edition, Edition::Cloud);
-    assert_eq!(
-        config.recovery.forgot_response_floor,
-        Duration::from_millis(300)
-    );
+    assert_eq!(config.recovery.forgot_response_floor, Duration::from_millis(300));
     let sms = &config.recovery.sms;
     assert_eq!(sms.code_lifetime_seconds, 60);
     assert_eq!(sms.max_attempts, 5);
     assert_eq!(sms.code_token_lifetime_seconds, 600);
     assert_eq!(
         sms.phone_limits,
-        [
-            RateWindow {
-                seconds: 900,
-                max: 3
-            },
-            RateWindow {
-                seconds: 86_400,
-                max: 10
-            }
-        ]
+        [RateWindow { seconds: 900, max: 3 }, RateWindow { seconds: 86_400, max: 10 }]
     );
-    assert_eq!(
-        sms.ip_limits,
-        [RateWindow {
-            seconds: 3600,
-            max: 10
-        }]
-    );
+    assert_eq!(sms.ip_limits, [RateWindow { seconds: 3600, max: 10 }]);
     assert_eq!(
         admin.recovery.admin,
-        AdminSettings {
-            link_lifetime_seconds: 86_400,
-            audit_retention_seconds: 365 * 86_400
-        }
+        AdminSettings { link_lifetime_seconds: 86_400, audit_retention_seconds: 365 * 86_400 }
     );
 }
 
@@ -184,18 +152,11 @@ fn lifetimes_and_lengths_are_configurable() {
 
 #[test]
 fn reset_links_append_the_token_to_the_configured_page() {
-    let mut settings = FlowsConfig::from_lookup(Function::RequestReset, env(MINIMAL))
-        .unwrap()
-        .recovery;
-    assert_eq!(
-        settings.reset_link("t0k"),
-        "https://id.example.com/password/reset?token=t0k"
-    );
+    let mut settings =
+        FlowsConfig::from_lookup(Function::RequestReset, env(MINIMAL)).unwrap().recovery;
+    assert_eq!(settings.reset_link("t0k"), "https://id.example.com/password/reset?token=t0k");
     settings.reset_page_url = "https://id.example.com/r?lang=en".into();
-    assert_eq!(
-        settings.reset_link("t0k"),
-        "https://id.example.com/r?lang=en&token=t0k"
-    );
+    assert_eq!(settings.reset_link("t0k"), "https://id.example.com/r?lang=en&token=t0k");
 }
 
 #[test]
@@ -205,10 +166,7 @@ fn the_deliver_function_sends_in_the_configuration_set_it_is_given() {
     assert_eq!(config.email_configuration_set, None);
     pairs.push(("EMAIL_CONFIGURATION_SET", "recovery-events_1"));
     let config = DeliveryConfig::from_lookup(env(&pairs)).unwrap();
-    assert_eq!(
-        config.email_configuration_set.as_deref(),
-        Some("recovery-events_1")
-    );
+    assert_eq!(config.email_configuration_set.as_deref(), Some("recovery-events_1"));
     // Not a variable of the others: their configuration has no such field,
     // and they do not look it up.
     FlowsConfig::from_lookup(Function::RequestReset, env(&pairs)).unwrap();

@@ -70,9 +70,7 @@ impl Submission {
 pub(super) fn read_submission(req: &Request) -> Result<Submission, ApiError> {
     let malformed = |message: &str| ApiError::bad_request(ErrorCode::MalformedBody, message);
     if req.headers().contains_key(UNDECODABLE_BODY) {
-        return Err(malformed(
-            "The request body is marked base64 but does not decode.",
-        ));
+        return Err(malformed("The request body is marked base64 but does not decode."));
     }
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
@@ -157,22 +155,9 @@ mod tests {
         assert_eq!(fields["password"], "a b+c");
         assert_eq!(fields["empty"], "");
         assert_eq!(fields["flag"], "");
-        assert_eq!(
-            form_fields(b"login=%D0%B0da").unwrap()["login"],
-            "\u{430}da"
-        );
-        for bad in [
-            &b"login=%FF"[..],
-            b"login=%E2%82",
-            b"login=%G1",
-            b"login=%4",
-            b"%FF=x",
-        ] {
-            assert!(
-                form_fields(bad).is_none(),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
+        assert_eq!(form_fields(b"login=%D0%B0da").unwrap()["login"], "\u{430}da");
+        for bad in [&b"login=%FF"[..], b"login=%E2%82", b"login=%G1", b"login=%4", b"%FF=x"] {
+            assert!(form_fields(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
     }
 }

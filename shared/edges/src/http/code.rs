@@ -22,11 +22,7 @@ pub async fn verify_code(recovery: &Recovery, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::VerifyCode, &req) {
         return refused;
     }
-    if is_get(&req) {
-        form(recovery, &req)
-    } else {
-        submit(recovery, req).await
-    }
+    if is_get(&req) { form(recovery, &req) } else { submit(recovery, req).await }
 }
 
 /// `GET /password/code?phone=...`: the form, for the number given.
@@ -38,14 +34,7 @@ fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
         .map(|p| p.as_e164().to_owned())
         .unwrap_or_default();
     let until = params.first("until").and_then(|u| u.parse().ok());
-    code_page(
-        recovery,
-        language::of_request(req),
-        StatusCode::OK,
-        &phone,
-        until,
-        None,
-    )
+    code_page(recovery, language::of_request(req), StatusCode::OK, &phone, until, None)
 }
 
 /// `POST /password/code`: the token for a right code (in JSON, or the reset
@@ -76,25 +65,13 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
             StatusCode::OK,
             &json!({ "reset_token": accepted.reset_token, "expires_in": accepted.expires_in }),
         ),
-        (Ok(accepted), Format::Form) => reset_form(
-            recovery,
-            language,
-            StatusCode::OK,
-            &accepted.reset_token,
-            "",
-            None,
-        ),
+        (Ok(accepted), Format::Form) => {
+            reset_form(recovery, language, StatusCode::OK, &accepted.reset_token, "", None)
+        }
         (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
         (Err(err), Format::Form) => {
             let err = ApiError::from(err);
-            code_page(
-                recovery,
-                language,
-                err.status,
-                phone.as_e164(),
-                until,
-                Some(&err),
-            )
+            code_page(recovery, language, err.status, phone.as_e164(), until, Some(&err))
         }
     }
 }

@@ -54,13 +54,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            reasons: Vec::new(),
-            retry_after: None,
-        }
+        Self { status, code, message: message.into(), reasons: Vec::new(), retry_after: None }
     }
 
     pub(super) fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -94,19 +88,11 @@ impl ApiError {
     }
 
     pub(super) fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            "There is nothing at this address.",
-        )
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "There is nothing at this address.")
     }
 
     pub(super) fn method_not_allowed() -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::MethodNotAllowed,
-            "Use GET or POST.",
-        )
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "Use GET or POST.")
     }
 
     pub(super) fn invalid_token() -> Self {
@@ -118,9 +104,8 @@ impl ApiError {
 
     /// Sets `Retry-After` on `response` when this error says when to retry.
     pub(super) fn add_retry_after(&self, response: &mut Response<Body>) {
-        if let Some(value) = self
-            .retry_after
-            .and_then(|seconds| HeaderValue::from_str(&seconds.to_string()).ok())
+        if let Some(value) =
+            self.retry_after.and_then(|seconds| HeaderValue::from_str(&seconds.to_string()).ok())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -140,9 +125,7 @@ impl ApiError {
     pub(super) fn into_json_response(self) -> Response<Body> {
         let mut response = json_response(self.status, &self.to_json());
         if self.code == ErrorCode::MethodNotAllowed {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         }
         self.add_retry_after(&mut response);
         response
@@ -162,9 +145,9 @@ impl From<IdentifierError> for ApiError {
 impl From<FlowError> for ApiError {
     fn from(err: FlowError) -> Self {
         match err {
-            FlowError::RateLimited {
-                retry_after_seconds,
-            } => Self::rate_limited(retry_after_seconds),
+            FlowError::RateLimited { retry_after_seconds } => {
+                Self::rate_limited(retry_after_seconds)
+            }
             other => {
                 error!(error = %other, "reset request failed");
                 Self::unavailable()

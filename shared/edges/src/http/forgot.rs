@@ -32,13 +32,7 @@ pub async fn forgot_password(recovery: &Recovery, req: Request) -> Response<Body
         return refused;
     }
     if is_get(&req) {
-        forgot_page(
-            recovery,
-            language::of_request(&req),
-            StatusCode::OK,
-            "",
-            None,
-        )
+        forgot_page(recovery, language::of_request(&req), StatusCode::OK, "", None)
     } else {
         submit(recovery, req).await
     }
@@ -54,9 +48,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
     };
     let format = submission.format();
     let language = language::of_submission(&req, &submission);
-    let lookup = submission
-        .required("login")
-        .and_then(|login| Ok(AccountLookup::parse(&login)?));
+    let lookup = submission.required("login").and_then(|login| Ok(AccountLookup::parse(&login)?));
     let lookup = match lookup {
         Ok(lookup) => lookup,
         Err(err) if format == Format::Form => {
@@ -66,10 +58,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let source_ip = source_ip(&req);
-    let caller = Caller {
-        source_ip: &source_ip,
-        language,
-    };
+    let caller = Caller { source_ip: &source_ip, language };
     let asked = recovery.request_reset(&lookup, caller);
     if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
         return refused;
@@ -88,14 +77,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
             // request (the same for every number, sent or not).
             let until =
                 recovery.now().epoch_seconds() + recovery.settings().sms.code_lifetime_seconds;
-            code_page(
-                recovery,
-                language,
-                StatusCode::OK,
-                phone.as_e164(),
-                Some(until),
-                None,
-            )
+            code_page(recovery, language, StatusCode::OK, phone.as_e164(), Some(until), None)
         }
         (_, Format::Json) => json_response(
             StatusCode::ACCEPTED,

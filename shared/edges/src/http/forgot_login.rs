@@ -40,15 +40,13 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
     let format = submission.format();
     let language = language::of_submission(&req, &submission);
     let contact =
-        submission
-            .required("contact")
-            .and_then(|typed| match AccountLookup::parse(&typed)? {
-                AccountLookup::Login(_) => Err(ApiError::bad_request(
-                    ErrorCode::InvalidContact,
-                    "Enter an email address, or a phone number with its country code.",
-                )),
-                contact => Ok(contact),
-            });
+        submission.required("contact").and_then(|typed| match AccountLookup::parse(&typed)? {
+            AccountLookup::Login(_) => Err(ApiError::bad_request(
+                ErrorCode::InvalidContact,
+                "Enter an email address, or a phone number with its country code.",
+            )),
+            contact => Ok(contact),
+        });
     let contact = match contact {
         Ok(contact) => contact,
         Err(err) if format == Format::Form => {
@@ -58,10 +56,7 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let source_ip = source_ip(&req);
-    let caller = Caller {
-        source_ip: &source_ip,
-        language,
-    };
+    let caller = Caller { source_ip: &source_ip, language };
     let asked = recovery.remind_login(&contact, caller);
     if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
         return refused;

@@ -35,11 +35,7 @@ pub async fn lock_account(recovery: &Administration, req: Request) -> Response<B
     if let Some(refused) = check_route(Function::LockAccount, &req) {
         return refused;
     }
-    if is_get(&req) {
-        confirm(recovery, &req).await
-    } else {
-        submit(recovery, req).await
-    }
+    if is_get(&req) { confirm(recovery, &req).await } else { submit(recovery, req).await }
 }
 
 /// The page that explains what locking does and asks to confirm it.

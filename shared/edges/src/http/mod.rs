@@ -66,11 +66,7 @@ pub async fn request_reset(
 /// base-path prefix.
 fn request_path(req: &Request) -> &str {
     let raw = req.raw_http_path();
-    let path = if raw.is_empty() {
-        req.uri().path()
-    } else {
-        raw
-    };
+    let path = if raw.is_empty() { req.uri().path() } else { raw };
     path.trim_end_matches('/')
 }
 
@@ -78,17 +74,12 @@ fn request_path(req: &Request) -> &str {
 /// method. The path may carry a stage or base-path prefix.
 fn check_route(function: Function, req: &Request) -> Option<Response<Body>> {
     let path = request_path(req);
-    let mine: Vec<_> = ROUTES
-        .iter()
-        .filter(|(f, _, p)| *f == function && path.ends_with(p))
-        .collect();
+    let mine: Vec<_> =
+        ROUTES.iter().filter(|(f, _, p)| *f == function && path.ends_with(p)).collect();
     if mine.is_empty() {
         return Some(ApiError::not_found().into_json_response());
     }
-    if !mine
-        .iter()
-        .any(|(_, method, _)| *method == req.method().as_str())
-    {
+    if !mine.iter().any(|(_, method, _)| *method == req.method().as_str()) {
         return Some(ApiError::method_not_allowed().into_json_response());
     }
     None

@@ -22,11 +22,7 @@ pub async fn reset_password(recovery: &Recovery, req: Request) -> Response<Body>
     if let Some(refused) = check_route(Function::SetPassword, &req) {
         return refused;
     }
-    if is_get(&req) {
-        form(recovery, &req).await
-    } else {
-        submit(recovery, req).await
-    }
+    if is_get(&req) { form(recovery, &req).await } else { submit(recovery, req).await }
 }
 
 /// `GET /password/reset?token=...`: the form, when the link still works.
@@ -122,12 +118,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
             Format::Form,
         ) => {
             let err = ApiError::from(err);
-            form(
-                err.status,
-                &token,
-                login.as_deref().unwrap_or(""),
-                Some(&err),
-            )
+            form(err.status, &token, login.as_deref().unwrap_or(""), Some(&err))
         }
     }
 }

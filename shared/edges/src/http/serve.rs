@@ -62,16 +62,11 @@ pub fn mend(payload: &mut LambdaRequest) {
     if let LambdaRequest::ApiGatewayV2(request) = payload {
         request.headers.remove(UNDECODABLE_BODY);
         let undecodable = request.is_base64_encoded
-            && request
-                .body
-                .as_deref()
-                .is_some_and(|body| STANDARD.decode(body).is_err());
+            && request.body.as_deref().is_some_and(|body| STANDARD.decode(body).is_err());
         if undecodable {
             request.is_base64_encoded = false;
             request.body = None;
-            request
-                .headers
-                .insert(UNDECODABLE_BODY, HeaderValue::from_static("1"));
+            request.headers.insert(UNDECODABLE_BODY, HeaderValue::from_static("1"));
         }
     }
 }

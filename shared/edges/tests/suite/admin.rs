@@ -55,12 +55,8 @@ async fn an_invitation_link_lasts_a_day_and_sets_the_first_password() {
     let token = w.last_link_token().await;
     w.clock.advance(86_399);
     w.set_via_link(&token, "first passphrase 1").await.unwrap();
-    let user = w
-        .store
-        .find_by_login(&LoginName::parse("new.user").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let user =
+        w.store.find_by_login(&LoginName::parse("new.user").unwrap()).await.unwrap().unwrap();
     assert!(PasswordHasher::owasp().verify("first passphrase 1", &user.password_hash.unwrap()));
 
     w.run(json!({ "action": "send_recovery_link", "login": "new.user", "channel": "email", "requested_by": "root" }))
@@ -80,10 +76,7 @@ async fn a_direct_password_kills_links_and_codes() {
         .await;
     let link = w.last_link_token().await;
     w.recovery
-        .request_reset(
-            &AccountLookup::parse("+4915100000001").unwrap(),
-            "192.0.2.1",
-        )
+        .request_reset(&AccountLookup::parse("+4915100000001").unwrap(), "192.0.2.1")
         .await
         .unwrap();
     let code = w.texts().await.pop().unwrap().text[..6].to_owned();
@@ -100,14 +93,7 @@ async fn a_direct_password_kills_links_and_codes() {
         w.recovery.verify_code(&phone, &code).await,
         Err(VerifyCodeError::InvalidCode)
     ));
-    assert!(
-        w.emails()
-            .await
-            .pop()
-            .unwrap()
-            .text
-            .contains("by an administrator")
-    );
+    assert!(w.emails().await.pop().unwrap().text.contains("by an administrator"));
 }
 
 #[tokio::test]
@@ -127,24 +113,16 @@ async fn the_audit_records_failures_and_never_a_secret() {
         .run(json!({ "action": "send_recovery_link", "login": "ada", "requested_by": "helpdesk" }))
         .await;
     assert!(bad["message"].as_str().unwrap().contains("channel"));
-    let nobody = w
-        .run(json!({ "action": "set_password", "requested_by": "x" }))
-        .await;
+    let nobody = w.run(json!({ "action": "set_password", "requested_by": "x" })).await;
     assert_eq!(nobody["error"], "invalid_event");
 
-    let listed = w
-        .run(json!({ "action": "list_audit", "login": "ada", "requested_by": "root" }))
-        .await;
+    let listed =
+        w.run(json!({ "action": "list_audit", "login": "ada", "requested_by": "root" })).await;
     let outcomes: Vec<(&str, &str)> = listed["records"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            (
-                r["action"].as_str().unwrap(),
-                r["outcome"].as_str().unwrap(),
-            )
-        })
+        .map(|r| (r["action"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
         .collect();
     assert_eq!(
         outcomes,
@@ -166,13 +144,7 @@ async fn the_audit_records_failures_and_never_a_secret() {
 fn each_failure_has_its_code() {
     use recovery_core::flows::AdminError;
     assert_eq!(AdminError::UserNotFound.code(), "user_not_found");
-    assert_eq!(
-        AdminError::SocialAccount {
-            provider: "Google".into()
-        }
-        .code(),
-        "social_account"
-    );
+    assert_eq!(AdminError::SocialAccount { provider: "Google".into() }.code(), "social_account");
     assert_eq!(AdminError::NoWayToRecover.code(), "no_way_to_recover");
     assert_eq!(AdminError::Unavailable.code(), "service_unavailable");
 }

@@ -16,11 +16,7 @@ const BCRYPT: &str = "$2b$04$cnErr362qvujsmCuuc5MPOjmOYBav.R4wk7ANC3coxhPILHrcgt
 const DJANGO: &str = "pbkdf2_sha256$1000$seasalt2024$vv6efMwQukIGQA5PNgPHorln9QGN/JMACNAu7hVPiWM=";
 
 async fn check(w: &recovery_testing::World, login: &str, password: &str) -> Value {
-    handle(
-        &w.recovery,
-        &json!({ "login": login, "password": password }),
-    )
-    .await
+    handle(&w.recovery, &json!({ "login": login, "password": password })).await
 }
 
 #[tokio::test]
@@ -62,21 +58,14 @@ async fn attempts_past_five_wait_longer_each_time_for_what_was_typed_known_or_no
         }
         // Even the right password waits: the check is not made.
         let delayed = check(&w, login, "old password 1").await;
-        assert_eq!(
-            delayed,
-            json!({ "valid": false, "retry_after": 1 }),
-            "{login}"
-        );
+        assert_eq!(delayed, json!({ "valid": false, "retry_after": 1 }), "{login}");
         w.clock.advance(1);
         assert_eq!(check(&w, login, "wrong").await["valid"], false);
         assert_eq!(check(&w, login, "wrong").await["retry_after"], 2);
     }
     // Another typed login is not held up, and the real owner gets in once
     // the delay has passed; a valid check clears the count.
-    assert_eq!(
-        check(&w, "ada@example.com", "old password 1").await["valid"],
-        true
-    );
+    assert_eq!(check(&w, "ada@example.com", "old password 1").await["valid"], true);
     w.clock.advance(2);
     assert_eq!(check(&w, "ada", "old password 1").await["valid"], true);
     for _ in 0..5 {
@@ -88,14 +77,8 @@ async fn attempts_past_five_wait_longer_each_time_for_what_was_typed_known_or_no
 async fn imported_hashes_verify_and_are_upgraded_to_argon2id_on_success() {
     let w = world().await;
     for (login, hash) in [("bea", BCRYPT), ("dj", DJANGO)] {
-        TestAccount::new(login)
-            .hash(hash)
-            .create_in(&*w.store)
-            .await;
-        assert_eq!(
-            check(&w, login, "correct horse wrong").await["valid"],
-            false
-        );
+        TestAccount::new(login).hash(hash).create_in(&*w.store).await;
+        assert_eq!(check(&w, login, "correct horse wrong").await["valid"], false);
         let stored = |login: &'static str| {
             let store = w.store.clone();
             async move {
@@ -104,11 +87,7 @@ async fn imported_hashes_verify_and_are_upgraded_to_argon2id_on_success() {
                 account.password_hash.unwrap().expose_phc().to_owned()
             }
         };
-        assert_eq!(
-            stored(login).await,
-            hash,
-            "a wrong password upgrades nothing"
-        );
+        assert_eq!(stored(login).await, hash, "a wrong password upgrades nothing");
         assert_eq!(check(&w, login, "correct horse").await["valid"], true);
         let upgraded = stored(login).await;
         let hasher = PasswordHasher::owasp();

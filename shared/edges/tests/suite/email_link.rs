@@ -9,22 +9,13 @@ use recovery_testing::accounts::{IP, change, request, token_in, world};
 #[tokio::test]
 async fn each_kind_of_account_gets_what_it_should() {
     let w = world().await;
-    assert!(matches!(
-        request(&w, "ada").await,
-        ResetRequestOutcome::LinkSent(_)
-    ));
+    assert!(matches!(request(&w, "ada").await, ResetRequestOutcome::LinkSent(_)));
     assert!(matches!(
         request(&w, "grace@example.com").await,
         ResetRequestOutcome::ProviderNoticeSent(_)
     ));
-    assert!(matches!(
-        request(&w, "linus").await,
-        ResetRequestOutcome::DisabledAccount(_)
-    ));
-    assert_eq!(
-        request(&w, "nobody").await,
-        ResetRequestOutcome::UnknownAccount
-    );
+    assert!(matches!(request(&w, "linus").await, ResetRequestOutcome::DisabledAccount(_)));
+    assert_eq!(request(&w, "nobody").await, ResetRequestOutcome::UnknownAccount);
     let sent = w.emails().await;
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].to.as_str(), "ada@example.com");
@@ -38,14 +29,9 @@ async fn the_token_works_once_and_until_its_last_second() {
     request(&w, "ada").await;
     let token = token_in(&w).await;
     w.clock.advance(3599);
-    w.recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await
-        .unwrap();
-    let again = w
-        .recovery
-        .set_password(change(&token, "new passphrase 3", "new passphrase 3"))
-        .await;
+    w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await.unwrap();
+    let again =
+        w.recovery.set_password(change(&token, "new passphrase 3", "new passphrase 3")).await;
     assert!(matches!(again, Err(SetPasswordError::InvalidToken)));
 }
 
@@ -55,22 +41,11 @@ async fn an_expired_token_is_refused_and_the_password_stays() {
     request(&w, "ada").await;
     let token = token_in(&w).await;
     w.clock.advance(3600);
-    let result = w
-        .recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await;
+    let result =
+        w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await;
     assert!(matches!(result, Err(SetPasswordError::InvalidToken)));
-    assert_eq!(
-        w.store.token_count(),
-        1,
-        "expiry is decided in code, not by deletion"
-    );
-    let ada = w
-        .store
-        .find_by_login(&LoginName::parse("ada").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    assert_eq!(w.store.token_count(), 1, "expiry is decided in code, not by deletion");
+    let ada = w.store.find_by_login(&LoginName::parse("ada").unwrap()).await.unwrap().unwrap();
     assert!(PasswordHasher::owasp().verify("old password 1", &ada.password_hash.unwrap()));
 }
 
@@ -84,9 +59,7 @@ async fn a_new_request_kills_the_earlier_link_and_a_reset_kills_all() {
     request(&w, "ada@example.com").await;
     let second = token_in(&w).await;
     assert!(matches!(
-        w.recovery
-            .set_password(change(&first, "new passphrase 2", "new passphrase 2"))
-            .await,
+        w.recovery.set_password(change(&first, "new passphrase 2", "new passphrase 2")).await,
         Err(SetPasswordError::InvalidToken)
     ));
     let done = w
@@ -95,12 +68,7 @@ async fn a_new_request_kills_the_earlier_link_and_a_reset_kills_all() {
         .await
         .unwrap();
     assert_eq!(done.login_url, "https://app.example.com/login");
-    let ada = w
-        .store
-        .find_by_login(&LoginName::parse("ada").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let ada = w.store.find_by_login(&LoginName::parse("ada").unwrap()).await.unwrap().unwrap();
     assert_eq!(ada.password_changed_at, Some(w.clock.now()));
     assert!(ada.active_reset.is_none());
     let notice = w.emails().await.pop().unwrap();
@@ -113,16 +81,10 @@ async fn mismatch_weak_and_wrong_login_are_refused_without_using_the_token() {
     request(&w, "ada").await;
     let token = token_in(&w).await;
     assert!(matches!(
-        w.recovery
-            .set_password(change(&token, "new passphrase 2", "new passphrase 3"))
-            .await,
+        w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 3")).await,
         Err(SetPasswordError::PasswordMismatch)
     ));
-    match w
-        .recovery
-        .set_password(change(&token, "ada@example.com", "ada@example.com"))
-        .await
-    {
+    match w.recovery.set_password(change(&token, "ada@example.com", "ada@example.com")).await {
         Err(SetPasswordError::WeakPassword(reasons)) => {
             assert_eq!(reasons[0].code, "matches_email")
         }
@@ -143,21 +105,13 @@ async fn mismatch_weak_and_wrong_login_are_refused_without_using_the_token() {
 async fn a_mail_failure_delays_the_email_until_it_goes_out_and_a_store_failure_is_an_error() {
     let w = world().await;
     w.mail.set_failing(true);
-    assert!(matches!(
-        request(&w, "ada").await,
-        ResetRequestOutcome::LinkSent(_)
-    ));
+    assert!(matches!(request(&w, "ada").await, ResetRequestOutcome::LinkSent(_)));
     for _ in 0..3 {
         let outcomes = w.deliver().await;
         assert_eq!(outcomes.len(), 1);
         assert!(matches!(outcomes[0], Err(DeliverError::Send(_))));
     }
-    let ada = w
-        .store
-        .find_by_login(&LoginName::parse("ada").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let ada = w.store.find_by_login(&LoginName::parse("ada").unwrap()).await.unwrap().unwrap();
     let status = w.store.messages(&ada.id, 10).await.unwrap();
     assert_eq!(status[0].delivery, "failed");
     assert_eq!(status[0].last_error.as_deref(), Some("MessageRejected"));
@@ -168,9 +122,6 @@ async fn a_mail_failure_delays_the_email_until_it_goes_out_and_a_store_failure_i
         .await
         .expect("the delayed link works");
     w.store.fail_from_now();
-    let err = w
-        .recovery
-        .request_reset(&AccountLookup::parse("ada").unwrap(), IP)
-        .await;
+    let err = w.recovery.request_reset(&AccountLookup::parse("ada").unwrap(), IP).await;
     assert!(err.is_err());
 }

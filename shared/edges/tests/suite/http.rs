@@ -16,28 +16,20 @@ use recovery_testing::accounts::{change, request, token_in, world, world_with};
 
 /// The world of the tests, with the On-Premise edition.
 async fn on_premise_world() -> World {
-    world_with(RecoverySettings {
-        edition: Edition::OnPremise,
-        ..recovery_testing::settings()
-    })
-    .await
+    world_with(RecoverySettings { edition: Edition::OnPremise, ..recovery_testing::settings() })
+        .await
 }
 
 pub(crate) fn post(path: &str, content_type: &str, body: &str) -> Request {
     let mut req = Request::new(Body::Text(body.to_owned())).with_raw_http_path(path);
     *req.method_mut() = Method::POST;
-    req.headers_mut()
-        .insert("content-type", content_type.parse().unwrap());
+    req.headers_mut().insert("content-type", content_type.parse().unwrap());
     req
 }
 
 /// `POST /password/forgot` with the JSON `body`.
 async fn forgot_json(w: &World, body: &str) -> lambda_http::Response<Body> {
-    http::forgot_password(
-        &w.recovery,
-        post("/password/forgot", "application/json", body),
-    )
-    .await
+    http::forgot_password(&w.recovery, post("/password/forgot", "application/json", body)).await
 }
 
 fn body_json(response: &lambda_http::Response<Body>) -> Value {
@@ -51,10 +43,7 @@ async fn forgot_answers_202_alike_for_every_account() {
     for login in ["ada", "grace", "linus", "nobody", "nobody@example.com"] {
         let response = forgot_json(&w, &json!({ "login": login }).to_string()).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
-        answers.push((
-            format!("{:?}", response.headers()),
-            response.body().as_ref().to_vec(),
-        ));
+        answers.push((format!("{:?}", response.headers()), response.body().as_ref().to_vec()));
     }
     assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
 }
@@ -130,13 +119,7 @@ async fn on_premise_json_needs_the_login_and_five_wrong_ones_burn_the_link() {
     let without = http::reset_password(&w.recovery, submit(None)).await;
     assert_eq!(without.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body_json(&without)["error"], "missing_field");
-    for wrong in [
-        "bob",
-        "grace",
-        "ada@example.org",
-        "nobody",
-        "+4915100000009",
-    ] {
+    for wrong in ["bob", "grace", "ada@example.org", "nobody", "+4915100000009"] {
         let answer = http::reset_password(&w.recovery, submit(Some(wrong))).await;
         assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{wrong}");
         assert_eq!(body_json(&answer)["error"], "invalid_token");
@@ -154,10 +137,8 @@ async fn on_premise_the_flow_needs_the_login_whoever_calls_it() {
     let w = on_premise_world().await;
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    let refused = w
-        .recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await;
+    let refused =
+        w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await;
     assert!(matches!(refused, Err(SetPasswordError::LoginRequired)));
     let named = PasswordChange {
         login: Some("ada".into()),
@@ -240,10 +221,7 @@ async fn a_limited_forgot_says_when_in_whole_minutes_and_the_header_to_the_secon
     let limited = last.unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.headers()["retry-after"], "897");
-    assert_eq!(
-        body_json(&limited)["message"],
-        "Too many requests. Try again in 15 minutes."
-    );
+    assert_eq!(body_json(&limited)["message"], "Too many requests. Try again in 15 minutes.");
 }
 
 /// An API Gateway event whose body is marked base64 and does not decode:
@@ -291,18 +269,12 @@ fn base64_of(text: &str) -> String {
 }
 
 pub(crate) fn get(path: &str, query: &[(&str, &str)], accept_language: Option<&str>) -> Request {
-    let mut req = Request::new(Body::Empty)
-        .with_raw_http_path(path)
-        .with_query_string_parameters(
-            query
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect::<HashMap<_, _>>(),
-        );
+    let mut req = Request::new(Body::Empty).with_raw_http_path(path).with_query_string_parameters(
+        query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<HashMap<_, _>>(),
+    );
     *req.method_mut() = Method::GET;
     if let Some(value) = accept_language {
-        req.headers_mut()
-            .insert("accept-language", value.parse().unwrap());
+        req.headers_mut().insert("accept-language", value.parse().unwrap());
     }
     req
 }
@@ -316,20 +288,13 @@ async fn pages_speak_the_browsers_language_and_offer_the_others() {
     let w = world().await;
     for (accept, lang, title) in [
         (None, "en", "Forgot password"),
-        (
-            Some("de-AT, de;q=0.9, en;q=0.5"),
-            "de",
-            "Passwort vergessen",
-        ),
+        (Some("de-AT, de;q=0.9, en;q=0.5"), "de", "Passwort vergessen"),
         (Some("fr, ru;q=0.8"), "ru", "Забыли пароль"),
         (Some("fr, it"), "en", "Forgot password"),
     ] {
         let page = http::forgot_password(&w.recovery, get("/password/forgot", &[], accept)).await;
         let html = html_of(&page);
-        assert!(
-            html.contains(&format!("<html lang=\"{lang}\">")),
-            "{accept:?}"
-        );
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{accept:?}");
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{accept:?}");
         assert!(html.contains(&format!("name=\"lang\" type=\"hidden\" value=\"{lang}\"")));
         for (code, name) in [("en", "English"), ("de", "Deutsch"), ("ru", "Русский")] {
@@ -344,11 +309,9 @@ async fn pages_speak_the_browsers_language_and_offer_the_others() {
         assert!(html.contains(&format!("lang=\"{lang}\" aria-current=\"true\"")));
     }
     // A language picked on the switch wins over the browser's.
-    let picked = http::forgot_password(
-        &w.recovery,
-        get("/password/forgot", &[("lang", "ru")], Some("de")),
-    )
-    .await;
+    let picked =
+        http::forgot_password(&w.recovery, get("/password/forgot", &[("lang", "ru")], Some("de")))
+            .await;
     assert!(html_of(&picked).contains("<h1>Забыли пароль</h1>"));
 }
 
@@ -357,11 +320,7 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     let w = world().await;
     let sent = http::forgot_password(
         &w.recovery,
-        post(
-            "/password/forgot",
-            "application/x-www-form-urlencoded",
-            "lang=de&login=ada",
-        ),
+        post("/password/forgot", "application/x-www-form-urlencoded", "lang=de&login=ada"),
     )
     .await;
     assert!(html_of(&sent).contains("<h1>Sehen Sie in Ihr Postfach</h1>"));
@@ -400,10 +359,5 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     assert!(html.contains("<li>Verwenden Sie mindestens"), "{html}");
     // The JSON API keeps its English sentences for programs.
     let json = forgot_json(&w, r#"{"login": ""}"#).await;
-    assert!(
-        body_json(&json)["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Enter your login")
-    );
+    assert!(body_json(&json)["message"].as_str().unwrap().starts_with("Enter your login"));
 }

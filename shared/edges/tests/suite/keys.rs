@@ -21,15 +21,9 @@ fn flaky_keys(failures: usize) -> (Keys, Arc<AtomicUsize>) {
         let n = counted.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
             if n < failures {
-                return Err(DependencyError::new(
-                    "get_secret_value",
-                    "InternalServiceError",
-                ));
+                return Err(DependencyError::new("get_secret_value", "InternalServiceError"));
             }
-            Ok(KeySet {
-                outbox: Some(outbox_key()),
-                code: keys().code,
-            })
+            Ok(KeySet { outbox: Some(outbox_key()), code: keys().code })
         })
     });
     (Keys::reading(read), reads)
@@ -44,16 +38,10 @@ fn with_keys(mut w: World, keys: Keys) -> World {
 async fn a_link_request_whose_keys_fail_sends_and_writes_nothing_and_the_next_one_works() {
     let (keys, reads) = flaky_keys(1);
     let w = with_keys(world().await, keys);
-    assert!(matches!(
-        request(&w, "ada").await,
-        ResetRequestOutcome::NotDelivered(_)
-    ));
+    assert!(matches!(request(&w, "ada").await, ResetRequestOutcome::NotDelivered(_)));
     assert_eq!(w.store.token_count(), 0, "no token without its message");
     assert!(w.store.outbox_items().is_empty());
-    assert!(matches!(
-        request(&w, "ada").await,
-        ResetRequestOutcome::LinkSent(_)
-    ));
+    assert!(matches!(request(&w, "ada").await, ResetRequestOutcome::LinkSent(_)));
     assert_eq!(reads.load(Ordering::SeqCst), 2);
     assert_eq!(w.emails().await.len(), 1);
 }
@@ -64,23 +52,11 @@ async fn a_code_request_whose_keys_fail_is_a_dependency_failure_that_stores_no_c
     let w = with_keys(world().await, keys);
     let phone = recovery_testing::accounts::phone(1);
     let lookup = recovery_domain::AccountLookup::Phone(phone.clone());
-    let failed = w
-        .recovery
-        .request_reset(&lookup, recovery_testing::accounts::IP)
-        .await;
-    assert!(
-        matches!(failed, Err(recovery_core::flows::FlowError::Dependency(_))),
-        "{failed:?}"
-    );
+    let failed = w.recovery.request_reset(&lookup, recovery_testing::accounts::IP).await;
+    assert!(matches!(failed, Err(recovery_core::flows::FlowError::Dependency(_))), "{failed:?}");
     assert!(w.store.outbox_items().is_empty());
-    let sent = w
-        .recovery
-        .request_reset(&lookup, recovery_testing::accounts::IP)
-        .await;
-    assert!(
-        matches!(sent, Ok(ResetRequestOutcome::CodeSent(_))),
-        "{sent:?}"
-    );
+    let sent = w.recovery.request_reset(&lookup, recovery_testing::accounts::IP).await;
+    assert!(matches!(sent, Ok(ResetRequestOutcome::CodeSent(_))), "{sent:?}");
     assert_eq!(w.texts().await.len(), 1);
 }
 
@@ -91,24 +67,13 @@ async fn a_password_change_whose_keys_fail_keeps_the_old_password_and_the_link()
     let token = token_in(&w).await;
     let (keys, _) = flaky_keys(1);
     let w = with_keys(w, keys);
-    let refused = w
-        .recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await;
-    assert!(
-        matches!(refused, Err(SetPasswordError::Notice(_))),
-        "{refused:?}"
-    );
+    let refused =
+        w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await;
+    assert!(matches!(refused, Err(SetPasswordError::Notice(_))), "{refused:?}");
     // The link still works, and then the change is made with its notices.
-    w.recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await.unwrap();
     assert!(
-        w.emails()
-            .await
-            .iter()
-            .any(|mail| mail.subject.contains("was changed")),
+        w.emails().await.iter().any(|mail| mail.subject.contains("was changed")),
         "the notice went out"
     );
 }
@@ -120,10 +85,7 @@ async fn a_delivery_whose_key_fails_hands_the_message_back_and_sends_it_next_tim
     let (keys, _) = flaky_keys(1);
     w.delivery.keys = keys;
     let first = w.deliver().await;
-    assert!(
-        matches!(first.as_slice(), [Err(DeliverError::Keys(_))]),
-        "{first:?}"
-    );
+    assert!(matches!(first.as_slice(), [Err(DeliverError::Keys(_))]), "{first:?}");
     assert!(w.mail.sent().is_empty());
     let second = w.deliver().await;
     assert!(matches!(second.as_slice(), [Ok(_)]), "{second:?}");

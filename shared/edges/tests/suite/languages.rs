@@ -16,10 +16,7 @@ async fn world_with(accounts: &[TestAccount]) -> World {
 }
 
 fn asking_in(language: Language) -> Caller<'static> {
-    Caller {
-        source_ip: IP,
-        language,
-    }
+    Caller { source_ip: IP, language }
 }
 
 #[tokio::test]
@@ -32,10 +29,7 @@ async fn an_account_with_a_language_gets_it_whatever_the_page_spoke() {
     .await;
     for typed in ["hans", "+4915112345670"] {
         let lookup = AccountLookup::parse(typed).unwrap();
-        w.recovery
-            .request_reset(&lookup, asking_in(Language::Russian))
-            .await
-            .unwrap();
+        w.recovery.request_reset(&lookup, asking_in(Language::Russian)).await.unwrap();
     }
     let email = w.emails().await.pop().expect("the link");
     assert_eq!(email.subject, "Ihr Passwort für Example zurücksetzen");
@@ -47,26 +41,15 @@ async fn an_account_with_a_language_gets_it_whatever_the_page_spoke() {
 #[tokio::test]
 async fn an_account_without_one_gets_the_language_it_asked_in() {
     let w = world_with(&[
-        TestAccount::new("ivan")
-            .email("ivan@example.com")
-            .password("old password 1"),
-        TestAccount::new("olga")
-            .phone("+4915112345671")
-            .password("old password 1"),
+        TestAccount::new("ivan").email("ivan@example.com").password("old password 1"),
+        TestAccount::new("olga").phone("+4915112345671").password("old password 1"),
     ])
     .await;
     let lookup = AccountLookup::parse("ivan").unwrap();
-    w.recovery
-        .request_reset(&lookup, asking_in(Language::Russian))
-        .await
-        .unwrap();
+    w.recovery.request_reset(&lookup, asking_in(Language::Russian)).await.unwrap();
     let email = w.emails().await.pop().expect("the link");
     assert_eq!(email.subject, "Сброс пароля Example");
-    assert!(
-        email.text.contains("истекает через 1 час"),
-        "{}",
-        email.text
-    );
+    assert!(email.text.contains("истекает через 1 час"), "{}", email.text);
 
     // The notice that the password changed speaks the form's language.
     let token = token_in(&w).await;
@@ -75,24 +58,13 @@ async fn an_account_without_one_gets_the_language_it_asked_in() {
     w.recovery.set_password(german).await.unwrap();
     let notice = w.emails().await.pop().expect("the notice");
     assert_eq!(notice.subject, "Ihr Passwort für Example wurde geändert");
-    assert!(
-        notice.text.contains(" um "),
-        "a German date: {}",
-        notice.text
-    );
+    assert!(notice.text.contains(" um "), "a German date: {}", notice.text);
 
     // A phone-only account: the code and the notice by SMS.
     let lookup = AccountLookup::parse("+4915112345671").unwrap();
-    w.recovery
-        .request_reset(&lookup, asking_in(Language::German))
-        .await
-        .unwrap();
+    w.recovery.request_reset(&lookup, asking_in(Language::German)).await.unwrap();
     let code = w.texts().await.pop().expect("the code");
-    assert!(
-        code.text.contains("Geben Sie ihn nicht weiter"),
-        "{}",
-        code.text
-    );
+    assert!(code.text.contains("Geben Sie ihn nicht weiter"), "{}", code.text);
 
     // A bare address asks in English.
     let lookup = AccountLookup::parse("ivan@example.com").unwrap();
@@ -129,8 +101,5 @@ async fn an_invitation_and_an_administrators_link_speak_the_locale_given() {
     )
     .await;
     assert_eq!(answer["status"], "invited", "{answer}");
-    assert_eq!(
-        w.emails().await.pop().unwrap().subject,
-        "Your Example account"
-    );
+    assert_eq!(w.emails().await.pop().unwrap().subject, "Your Example account");
 }

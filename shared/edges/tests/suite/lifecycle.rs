@@ -48,11 +48,7 @@ async fn get_user_shows_the_account_with_its_contact_data_masked() {
     assert_eq!(user["has_password"], true);
     assert_eq!(user["email_status"], "ok");
     assert!(user.get("password_changed_at").is_none());
-    let grace = admin(
-        &w,
-        json!({ "action": "get_user", "login": "grace@example.com" }),
-    )
-    .await;
+    let grace = admin(&w, json!({ "action": "get_user", "login": "grace@example.com" })).await;
     assert_eq!(grace["user"]["social_provider"], "Google");
     assert_eq!(grace["user"]["has_password"], false);
     let nobody = admin(&w, json!({ "action": "get_user", "login": "nobody" })).await;
@@ -64,11 +60,9 @@ async fn update_user_keeps_what_is_absent_clears_null_and_keeps_addresses_unique
     let w = world().await;
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    let taken = admin(
-        &w,
-        json!({ "action": "update_user", "login": "ada", "email": "grace@example.com" }),
-    )
-    .await;
+    let taken =
+        admin(&w, json!({ "action": "update_user", "login": "ada", "email": "grace@example.com" }))
+            .await;
     assert_eq!(taken["error"], "email_taken", "{taken}");
     let updated = admin(
         &w,
@@ -85,20 +79,15 @@ async fn update_user_keeps_what_is_absent_clears_null_and_keeps_addresses_unique
     assert!(w.store.find_by_phone(&phone(1)).await.unwrap().is_none());
     assert!(
         matches!(
-            w.recovery
-                .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-                .await,
+            w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await,
             Err(SetPasswordError::InvalidToken)
         ),
         "the link sent to the old address dies"
     );
     let nothing = admin(&w, json!({ "action": "update_user", "login": "ada" })).await;
     assert_eq!(nothing["error"], "invalid_event");
-    let stranded = admin(
-        &w,
-        json!({ "action": "update_user", "login": "ada", "email": null }),
-    )
-    .await;
+    let stranded =
+        admin(&w, json!({ "action": "update_user", "login": "ada", "email": null })).await;
     assert_eq!(stranded["error"], "no_way_to_recover", "{stranded}");
 }
 
@@ -113,9 +102,7 @@ async fn disabling_kills_the_link_and_the_code_and_tells_the_product() {
     assert_eq!(disabled["status"], "disabled", "{disabled}");
     assert_eq!(disabled["user"]["disabled"], true);
     assert!(matches!(
-        w.recovery
-            .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-            .await,
+        w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await,
         Err(SetPasswordError::InvalidToken)
     ));
     assert!(w.recovery.verify_code(&phone(1), &code).await.is_err());
@@ -144,23 +131,11 @@ async fn a_deleted_account_leaves_its_audit_records_and_one_event() {
     let w = world().await;
     request(&w, "ada").await;
     token_in(&w).await;
-    let user_id = w
-        .store
-        .find_by_login(&login("ada"))
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let user_id = w.store.find_by_login(&login("ada")).await.unwrap().unwrap().id;
     let deleted = admin(&w, json!({ "action": "delete_user", "login": "ada" })).await;
     assert_eq!(deleted["status"], "deleted", "{deleted}");
     assert_eq!(deleted["user_id"], user_id.as_str());
-    assert!(
-        w.store
-            .find_by_login(&login("ada"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(w.store.find_by_login(&login("ada")).await.unwrap().is_none());
     let published = events(&w).await;
     assert_eq!(types(&published), ["AccountDeleted"]);
     assert_eq!(published[0].1["user_id"], user_id.as_str());
@@ -222,10 +197,7 @@ async fn an_import_answers_per_row_and_changes_nothing_the_second_time() {
     let second = admin(&w, json!({ "action": "import_users", "users": users })).await;
     assert_eq!(second["counts"]["created"], 0, "{second}");
     assert_eq!(second["counts"]["unchanged"], 3);
-    assert_eq!(
-        second["results"][0]["user_id"],
-        first["results"][0]["user_id"]
-    );
+    assert_eq!(second["results"][0]["user_id"], first["results"][0]["user_id"]);
 
     // The imported hashes sign in, and come out as Argon2id.
     for (login_text, typed) in [("hopper", "hopper@example.com"), ("knuth", "knuth")] {
@@ -235,24 +207,10 @@ async fn an_import_answers_per_row_and_changes_nothing_the_second_time() {
         )
         .await;
         assert_eq!(answer["valid"], true, "{login_text}: {answer}");
-        let stored = w
-            .store
-            .find_by_login(&login(login_text))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            stored
-                .password_hash
-                .unwrap()
-                .expose_phc()
-                .starts_with("$argon2id$")
-        );
+        let stored = w.store.find_by_login(&login(login_text)).await.unwrap().unwrap();
+        assert!(stored.password_hash.unwrap().expose_phc().starts_with("$argon2id$"));
     }
-    assert!(
-        events(&w).await.is_empty(),
-        "an import and a rehash are not password changes"
-    );
+    assert!(events(&w).await.is_empty(), "an import and a rehash are not password changes");
 
     let too_many: Vec<Value> = (0..101)
         .map(|n| json!({ "login": format!("u{n}"), "email": format!("u{n}@example.com") }))
@@ -267,20 +225,13 @@ async fn each_password_change_publishes_exactly_one_event() {
     // By a link.
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    w.recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await.unwrap();
     // By a code.
     request(&w, phone(1).as_e164()).await;
     let code = code_in(&w).await;
     let accepted = w.recovery.verify_code(&phone(1), &code).await.unwrap();
     w.recovery
-        .set_password(change(
-            &accepted.reset_token,
-            "new passphrase 3",
-            "new passphrase 3",
-        ))
+        .set_password(change(&accepted.reset_token, "new passphrase 3", "new passphrase 3"))
         .await
         .unwrap();
     // By an administrator.
@@ -292,14 +243,9 @@ async fn each_password_change_publishes_exactly_one_event() {
     .await;
     assert_eq!(set["status"], "password_changed");
     let published = events(&w).await;
-    assert_eq!(
-        types(&published),
-        ["PasswordChanged", "PasswordChanged", "PasswordChanged"]
-    );
-    let through: Vec<&str> = published
-        .iter()
-        .map(|(_, d)| d["through"].as_str().unwrap())
-        .collect();
+    assert_eq!(types(&published), ["PasswordChanged", "PasswordChanged", "PasswordChanged"]);
+    let through: Vec<&str> =
+        published.iter().map(|(_, d)| d["through"].as_str().unwrap()).collect();
     assert_eq!(through, ["reset_link", "sms_code", "administrator"]);
     let ada = w.store.find_by_login(&login("ada")).await.unwrap().unwrap();
     let (_, last) = &published[2];
@@ -308,10 +254,8 @@ async fn each_password_change_publishes_exactly_one_event() {
         last["at_epoch_seconds"].as_i64(),
         ada.password_changed_at.map(|t| t.epoch_seconds())
     );
-    let ids: std::collections::HashSet<&str> = published
-        .iter()
-        .map(|(_, d)| d["event_id"].as_str().unwrap())
-        .collect();
+    let ids: std::collections::HashSet<&str> =
+        published.iter().map(|(_, d)| d["event_id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 3, "each event has its own id");
     assert!(PasswordHasher::owasp().verify("new passphrase 4", &ada.password_hash.unwrap()));
 }

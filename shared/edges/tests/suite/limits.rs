@@ -13,15 +13,9 @@ use recovery_testing::{TestAccount, World, settings};
 use recovery_testing::accounts::{IP, change, phone, request, token_in, world};
 
 async fn attempt(w: &World, typed: &str, from: &str) -> Result<ResetRequestOutcome, i64> {
-    match w
-        .recovery
-        .request_reset(&AccountLookup::parse(typed).unwrap(), from)
-        .await
-    {
+    match w.recovery.request_reset(&AccountLookup::parse(typed).unwrap(), from).await {
         Ok(outcome) => Ok(outcome),
-        Err(FlowError::RateLimited {
-            retry_after_seconds,
-        }) => Err(retry_after_seconds),
+        Err(FlowError::RateLimited { retry_after_seconds }) => Err(retry_after_seconds),
         Err(other) => panic!("{other}"),
     }
 }
@@ -36,9 +30,7 @@ async fn twenty_five_requests_for_one_login_send_one_email_and_the_first_link_st
     }
     assert!(matches!(answers[0], Ok(ResetRequestOutcome::LinkSent(_))));
     assert!(
-        answers[1..3]
-            .iter()
-            .all(|a| matches!(a, Ok(ResetRequestOutcome::RecentLinkLive(_)))),
+        answers[1..3].iter().all(|a| matches!(a, Ok(ResetRequestOutcome::RecentLinkLive(_)))),
         "{answers:?}"
     );
     // The fourth in 15 minutes for what was typed: 429, until the first
@@ -48,10 +40,7 @@ async fn twenty_five_requests_for_one_login_send_one_email_and_the_first_link_st
     let emails = w.emails().await;
     assert_eq!(emails.len(), 1);
     let token = recovery_testing::token_from(&emails[0].text).unwrap();
-    w.recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await.unwrap();
 }
 
 #[tokio::test]
@@ -78,20 +67,14 @@ async fn an_account_gets_at_most_three_emails_in_fifteen_minutes_whatever_it_is_
         if typed == "ada@EXAMPLE.com" {
             // Silent: a 429 here would tell that the login and the address
             // name one account.
-            assert!(
-                matches!(outcome, Ok(ResetRequestOutcome::AccountLimited(_))),
-                "{outcome:?}"
-            );
+            assert!(matches!(outcome, Ok(ResetRequestOutcome::AccountLimited(_))), "{outcome:?}");
         } else {
             assert!(matches!(outcome, Ok(ResetRequestOutcome::LinkSent(_))));
         }
     }
     assert_eq!(w.emails().await.len(), 3);
     w.clock.advance(900);
-    assert!(matches!(
-        attempt(&w, "ada", IP).await,
-        Ok(ResetRequestOutcome::LinkSent(_))
-    ));
+    assert!(matches!(attempt(&w, "ada", IP).await, Ok(ResetRequestOutcome::LinkSent(_))));
 }
 
 #[tokio::test]
@@ -114,33 +97,18 @@ async fn a_used_link_does_not_hold_up_the_next_one() {
     let w = world().await;
     request(&w, "ada").await;
     let token = token_in(&w).await;
-    w.recovery
-        .set_password(change(&token, "new passphrase 2", "new passphrase 2"))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&token, "new passphrase 2", "new passphrase 2")).await.unwrap();
     w.clock.advance(5);
-    assert!(matches!(
-        request(&w, "ada").await,
-        ResetRequestOutcome::LinkSent(_)
-    ));
+    assert!(matches!(request(&w, "ada").await, ResetRequestOutcome::LinkSent(_)));
 }
 
 #[tokio::test]
 async fn a_provider_notice_is_not_sent_twice_in_a_minute() {
     let w = world().await;
-    assert!(matches!(
-        request(&w, "grace").await,
-        ResetRequestOutcome::ProviderNoticeSent(_)
-    ));
-    assert!(matches!(
-        request(&w, "grace").await,
-        ResetRequestOutcome::RecentLinkLive(_)
-    ));
+    assert!(matches!(request(&w, "grace").await, ResetRequestOutcome::ProviderNoticeSent(_)));
+    assert!(matches!(request(&w, "grace").await, ResetRequestOutcome::RecentLinkLive(_)));
     w.clock.advance(60);
-    assert!(matches!(
-        request(&w, "grace").await,
-        ResetRequestOutcome::ProviderNoticeSent(_)
-    ));
+    assert!(matches!(request(&w, "grace").await, ResetRequestOutcome::ProviderNoticeSent(_)));
     assert_eq!(w.emails().await.len(), 2);
 }
 
@@ -150,17 +118,11 @@ async fn one_ipv6_slash_64_is_one_caller_for_every_kind_of_request() {
         limits: ForgotLimits::new(3, 10, 5),
         ..settings()
     });
-    TestAccount::new("ada")
-        .email("ada@example.com")
-        .create_in(&*w.store)
-        .await;
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
     for n in 1..=5u32 {
         let from = format!("2001:db8:7:7:{n:x}::{n:x}");
-        let typed = if n % 2 == 0 {
-            phone(100 + n).as_e164().to_owned()
-        } else {
-            format!("someone{n}")
-        };
+        let typed =
+            if n % 2 == 0 { phone(100 + n).as_e164().to_owned() } else { format!("someone{n}") };
         assert!(attempt(&w, &typed, &from).await.is_ok(), "{from}");
     }
     let limited = attempt(&w, "someone-else", "2001:db8:7:7:ffff::1").await;
@@ -199,10 +161,7 @@ async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_
     w.store.others_add_hits_meanwhile(4);
     let started = tokio::time::Instant::now();
     let outcome = attempt(&w, "ada", IP).await;
-    assert!(
-        matches!(outcome, Ok(ResetRequestOutcome::LinkSent(_))),
-        "{outcome:?}"
-    );
+    assert!(matches!(outcome, Ok(ResetRequestOutcome::LinkSent(_))), "{outcome:?}");
     assert_eq!(started.elapsed(), Duration::ZERO, "no second round");
     // Five in the hour: the address is full, for any kind of request.
     assert_eq!(attempt(&w, "someone", IP).await, Err(3600));

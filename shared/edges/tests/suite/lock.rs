@@ -22,10 +22,7 @@ async fn changed_by_someone(w: &World) -> String {
     request(w, "ada").await;
     let token = token_in(w).await;
     let new = "set by someone else 1";
-    w.recovery
-        .set_password(change(&token, new, new))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&token, new, new)).await.unwrap();
     let notice = w.emails().await.pop().expect("the notice");
     assert_eq!(notice.subject, "Your Example password was changed");
     let link = notice
@@ -41,11 +38,7 @@ async fn changed_by_someone(w: &World) -> String {
 }
 
 async fn page(w: &World, token: &str) -> lambda_http::Response<lambda_http::Body> {
-    http::lock_account(
-        &w.recovery,
-        get("/password/not-me", &[("token", token)], None),
-    )
-    .await
+    http::lock_account(&w.recovery, get("/password/not-me", &[("token", token)], None)).await
 }
 
 async fn lock(w: &World, token: &str) -> lambda_http::Response<lambda_http::Body> {
@@ -60,11 +53,7 @@ async fn ada(w: &World) -> recovery_domain::UserAccount {
 
 async fn signs_in(w: &World, password: &str) -> bool {
     let password = SecretString::from(password.to_owned());
-    let check = w
-        .recovery
-        .verify_credentials("ada", &password)
-        .await
-        .unwrap();
+    let check = w.recovery.verify_credentials("ada", &password).await.unwrap();
     matches!(check, recovery_core::flows::CredentialCheck::Valid { .. })
 }
 
@@ -97,16 +86,9 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_new_password_dies()
 
     // The audit trail and the product hear of it.
     let records = AuditLog::list(&*w.store, "ada", 10).await.unwrap();
-    let record = records
-        .iter()
-        .find(|r| r.action == "lock_account")
-        .expect("audited");
+    let record = records.iter().find(|r| r.action == "lock_account").expect("audited");
     assert_eq!(record.outcome, "ok");
-    assert!(
-        record
-            .requested_by
-            .starts_with("the account's owner, from ")
-    );
+    assert!(record.requested_by.starts_with("the account's owner, from "));
     w.deliver().await;
     let events: Vec<Value> = w
         .events
@@ -123,13 +105,7 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_new_password_dies()
     assert!(html_of(&again).contains("<h1>Your account is locked</h1>"));
     assert_eq!(lock(&w, &token).await.status(), StatusCode::OK);
     let records = AuditLog::list(&*w.store, "ada", 10).await.unwrap();
-    assert_eq!(
-        records
-            .iter()
-            .filter(|r| r.action == "lock_account")
-            .count(),
-        1
-    );
+    assert_eq!(records.iter().filter(|r| r.action == "lock_account").count(), 1);
     // Locked means no reset link either.
     let before = w.emails().await.len();
     request(&w, "ada").await;
@@ -144,10 +120,7 @@ async fn a_link_that_is_not_one_or_whose_change_is_past_locks_nothing() {
         let shown = page(&w, token).await;
         assert_eq!(shown.status(), StatusCode::BAD_REQUEST);
         let html = html_of(&shown);
-        assert!(
-            html.contains("This link no longer locks the account"),
-            "{html}"
-        );
+        assert!(html.contains("This link no longer locks the account"), "{html}");
         assert!(html.contains("class=\"support\""));
         assert_eq!(lock(&w, token).await.status(), StatusCode::BAD_REQUEST);
     }
@@ -164,11 +137,7 @@ async fn a_link_that_is_not_one_or_whose_change_is_past_locks_nothing() {
     // In JSON, the documented error.
     let json = http::lock_account(
         &w.recovery,
-        post(
-            "/password/not-me",
-            "application/json",
-            &json!({ "token": second }).to_string(),
-        ),
+        post("/password/not-me", "application/json", &json!({ "token": second }).to_string()),
     )
     .await;
     assert_eq!(json.status(), StatusCode::BAD_REQUEST);
@@ -192,10 +161,7 @@ async fn an_administrator_unlocks_with_a_recovery_link_and_the_owner_sets_a_pass
     assert!(!account.disabled && account.password_hash.is_none());
     let link = token_in(&w).await;
     let mine = "my own passphrase again";
-    w.recovery
-        .set_password(change(&link, mine, mine))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&link, mine, mine)).await.unwrap();
     assert!(signs_in(&w, mine).await);
     // An account an administrator disabled is not unlocked by a link.
     let disabled = admin_event::handle(
@@ -213,19 +179,12 @@ async fn a_phone_only_notice_carries_the_link_and_the_page_speaks_its_language()
     let token = changed_by_someone(&w).await;
     let german = http::lock_account(
         &w.recovery,
-        get(
-            "/password/not-me",
-            &[("token", &token), ("lang", "de")],
-            None,
-        ),
+        get("/password/not-me", &[("token", &token), ("lang", "de")], None),
     )
     .await;
     let html = html_of(&german);
     assert!(html.contains("<h1>Konto sperren?</h1>"), "{html}");
-    assert!(
-        html.contains("hreflang=\"ru\""),
-        "the language switch keeps the token"
-    );
+    assert!(html.contains("hreflang=\"ru\""), "the language switch keeps the token");
 
     // A phone-only account is told by SMS, with the link.
     TestAccount::new("pat")
@@ -238,15 +197,10 @@ async fn a_phone_only_notice_carries_the_link_and_the_page_speaks_its_language()
     let phone = PhoneNumber::parse("+4915199999999").unwrap();
     let accepted = w.recovery.verify_code(&phone, &code).await.unwrap();
     let new = "a phone's new passphrase";
-    w.recovery
-        .set_password(change(&accepted.reset_token, new, new))
-        .await
-        .unwrap();
+    w.recovery.set_password(change(&accepted.reset_token, new, new)).await.unwrap();
     let notice = w.texts().await.pop().expect("the notice");
     assert!(
-        notice
-            .text
-            .contains(&format!("Not you? Lock the account: {LOCK_PAGE}")),
+        notice.text.contains(&format!("Not you? Lock the account: {LOCK_PAGE}")),
         "{}",
         notice.text
     );

@@ -7,23 +7,11 @@ use tracing::Level;
 
 #[test]
 fn no_level_lets_another_crate_log_below_info() {
-    for level in [
-        "TRACE", "trace", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "nonsense",
-    ] {
+    for level in ["TRACE", "trace", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "nonsense"] {
         let filter = filter(Some(level));
-        for target in [
-            "lambda_runtime::layers::api_response",
-            "aws_smithy_runtime",
-            "hyper",
-        ] {
-            assert!(
-                !filter.would_enable(target, &Level::DEBUG),
-                "{level} {target}"
-            );
-            assert!(
-                !filter.would_enable(target, &Level::TRACE),
-                "{level} {target}"
-            );
+        for target in ["lambda_runtime::layers::api_response", "aws_smithy_runtime", "hyper"] {
+            assert!(!filter.would_enable(target, &Level::DEBUG), "{level} {target}");
+            assert!(!filter.would_enable(target, &Level::TRACE), "{level} {target}");
         }
     }
 }
@@ -62,10 +50,7 @@ fn every_shipped_crate_is_an_own_target() {
             .trim_matches('"')
             .replace('-', "_");
         assert!(OWN_TARGETS.contains(&name.as_str()), "{name}");
-        assert!(
-            filter(Some("DEBUG")).would_enable(&name, &Level::DEBUG),
-            "{name}"
-        );
+        assert!(filter(Some("DEBUG")).would_enable(&name, &Level::DEBUG), "{name}");
         seen += 1;
     }
     assert_eq!(seen, OWN_TARGETS.len());

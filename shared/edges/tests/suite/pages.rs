@@ -35,10 +35,7 @@ async fn the_code_page_counts_the_codes_lifetime_down_without_script() {
     let until = now(&w) + 60;
     // The whole lifetime, in whole steps, from an integer property; the
     // notice and the promoted "Send a new code" when it runs out.
-    assert!(
-        html.contains("@keyframes tick { from { --left: 60; }"),
-        "{html}"
-    );
+    assert!(html.contains("@keyframes tick { from { --left: 60; }"), "{html}");
     assert!(html.contains("animation: tick 60s steps(60, end) forwards"));
     assert!(html.contains("animation: promote 1ms 60s forwards"));
     assert!(html.contains("animation: reveal 1ms 60s forwards"));
@@ -46,9 +43,7 @@ async fn the_code_page_counts_the_codes_lifetime_down_without_script() {
     assert!(!html.contains("<script"));
     // The time goes with the form and the language links.
     assert!(html.contains(&format!("name=\"until\" type=\"hidden\" value=\"{until}\"")));
-    assert!(html.contains(&format!(
-        "code?phone=%2B4915112345678&#38;until={until}&#38;lang=de"
-    )));
+    assert!(html.contains(&format!("code?phone=%2B4915112345678&#38;until={until}&#38;lang=de")));
 
     // Twenty seconds on, the page shown again counts from 40.
     w.clock.advance(20);
@@ -59,11 +54,7 @@ async fn the_code_page_counts_the_codes_lifetime_down_without_script() {
     // A wrong code keeps counting where it was.
     let wrong = http::verify_code(
         &w.recovery,
-        post(
-            "/password/code",
-            FORM,
-            &format!("phone=%2B4915112345678&code=000000&until={until}"),
-        ),
+        post("/password/code", FORM, &format!("phone=%2B4915112345678&code=000000&until={until}")),
     )
     .await;
     assert!(html_of(&wrong).contains("from { --left: 40; }"));
@@ -91,18 +82,11 @@ async fn stuck_people_are_told_whom_to_contact_where_they_may_be_stuck() {
     );
     let expired = http::reset_password(
         &w.recovery,
-        get(
-            "/password/reset",
-            &[("token", "no-such-token"), ("lang", "de")],
-            None,
-        ),
+        get("/password/reset", &[("token", "no-such-token"), ("lang", "de")], None),
     )
     .await;
     let html = html_of(&expired);
-    assert!(
-        html.contains("Dieser Link funktioniert nicht mehr"),
-        "{html}"
-    );
+    assert!(html.contains("Dieser Link funktioniert nicht mehr"), "{html}");
     assert!(html.contains(&format!("Wenden Sie sich an den Support: {link}")));
     // Where nothing went wrong, no support line.
     let forgot = http::forgot_password(&w.recovery, get("/password/forgot", &[], None));
@@ -131,37 +115,18 @@ async fn a_support_contact_that_is_no_link_is_shown_as_text() {
         support: None,
         ..recovery_testing::settings()
     });
-    let page = http::verify_code(
-        &none.recovery,
-        get("/password/code", &[("phone", PHONE)], None),
-    )
-    .await;
+    let page =
+        http::verify_code(&none.recovery, get("/password/code", &[("phone", PHONE)], None)).await;
     assert!(!html_of(&page).contains("class=\"support\""));
 }
 
 #[test]
 fn a_support_contact_is_a_link_only_when_it_is_one() {
     let link = |s: &str| SupportContact::parse(s).and_then(|c| c.href().map(str::to_owned));
-    assert_eq!(
-        link("https://help.example.com").as_deref(),
-        Some("https://help.example.com")
-    );
-    assert_eq!(
-        link(" mailto:it@example.com ").as_deref(),
-        Some("mailto:it@example.com")
-    );
-    assert_eq!(
-        SupportContact::parse("mailto:it@example.com")
-            .unwrap()
-            .label(),
-        "it@example.com"
-    );
-    for text in [
-        "javascript:alert(1)",
-        "https://",
-        "call https://x y",
-        "IT desk, room 4",
-    ] {
+    assert_eq!(link("https://help.example.com").as_deref(), Some("https://help.example.com"));
+    assert_eq!(link(" mailto:it@example.com ").as_deref(), Some("mailto:it@example.com"));
+    assert_eq!(SupportContact::parse("mailto:it@example.com").unwrap().label(), "it@example.com");
+    for text in ["javascript:alert(1)", "https://", "call https://x y", "IT desk, room 4"] {
         assert_eq!(link(text), None, "{text}");
         assert!(SupportContact::parse(text).is_some());
     }

@@ -18,11 +18,7 @@ async fn remind(w: &World, typed: &str) -> ResetRequestOutcome {
 }
 
 async fn remind_json(w: &World, body: &str) -> lambda_http::Response<Body> {
-    http::request_reset(
-        &w.recovery,
-        post("/password/forgot-login", "application/json", body),
-    )
-    .await
+    http::request_reset(&w.recovery, post("/password/forgot-login", "application/json", body)).await
 }
 
 fn json_of(response: &lambda_http::Response<Body>) -> Value {
@@ -32,48 +28,25 @@ fn json_of(response: &lambda_http::Response<Body>) -> Value {
 #[tokio::test]
 async fn the_login_goes_to_the_address_and_says_how_the_account_signs_in() {
     let w = world().await;
-    assert!(matches!(
-        remind(&w, "ada@example.com").await,
-        ResetRequestOutcome::ReminderSent(_)
-    ));
-    assert!(matches!(
-        remind(&w, "grace@example.com").await,
-        ResetRequestOutcome::ReminderSent(_)
-    ));
-    assert!(matches!(
-        remind(&w, phone(1).as_e164()).await,
-        ResetRequestOutcome::ReminderSent(_)
-    ));
+    assert!(matches!(remind(&w, "ada@example.com").await, ResetRequestOutcome::ReminderSent(_)));
+    assert!(matches!(remind(&w, "grace@example.com").await, ResetRequestOutcome::ReminderSent(_)));
+    assert!(matches!(remind(&w, phone(1).as_e164()).await, ResetRequestOutcome::ReminderSent(_)));
     let emails = w.emails().await;
     assert_eq!(emails.len(), 2);
     assert_eq!(emails[0].to.as_str(), "ada@example.com");
     assert_eq!(emails[0].subject, "Your Example login");
-    assert!(
-        emails[0]
-            .text
-            .contains("Login: ada\nSigns in with: a password")
-    );
-    assert!(
-        emails[1]
-            .text
-            .contains("Login: grace\nSigns in with: Google")
-    );
+    assert!(emails[0].text.contains("Login: ada\nSigns in with: a password"));
+    assert!(emails[1].text.contains("Login: grace\nSigns in with: Google"));
     assert!(!emails[0].text.contains("token="), "a reminder is no link");
     let text = w.texts().await.pop().expect("the text");
     assert_eq!(text.to, phone(1));
-    assert_eq!(
-        text.text,
-        "Your Example login is ada. Sign in at https://app.example.com/login."
-    );
+    assert_eq!(text.text, "Your Example login is ada. Sign in at https://app.example.com/login.");
     // Nothing for a disabled account or an address nobody has.
     assert!(matches!(
         remind(&w, "linus@example.com").await,
         ResetRequestOutcome::DisabledAccount(_)
     ));
-    assert_eq!(
-        remind(&w, "nobody@example.com").await,
-        ResetRequestOutcome::UnknownAccount
-    );
+    assert_eq!(remind(&w, "nobody@example.com").await, ResetRequestOutcome::UnknownAccount);
     assert_eq!(w.emails().await.len(), 2);
 }
 
@@ -108,15 +81,10 @@ async fn every_address_gets_the_same_answer_and_a_login_is_refused() {
 #[tokio::test]
 async fn reminders_and_reset_requests_share_their_limits() {
     let w = world().await;
-    for body in [
-        r#"{"login": "nobody@example.com"}"#,
-        r#"{"login": "nobody@example.com"}"#,
-    ] {
-        let forgot = http::request_reset(
-            &w.recovery,
-            post("/password/forgot", "application/json", body),
-        )
-        .await;
+    for body in [r#"{"login": "nobody@example.com"}"#, r#"{"login": "nobody@example.com"}"#] {
+        let forgot =
+            http::request_reset(&w.recovery, post("/password/forgot", "application/json", body))
+                .await;
         assert_eq!(forgot.status(), StatusCode::ACCEPTED);
     }
     let third = remind_json(&w, r#"{"contact": "nobody@example.com"}"#).await;
@@ -131,15 +99,10 @@ async fn the_forgot_page_leads_to_the_reminder_and_it_answers_in_its_language() 
     let w = world().await;
     let forgot = http::request_reset(&w.recovery, get("/password/forgot", &[], None));
     let html = html_of(&forgot.await);
-    assert!(
-        html.contains("<a href=\"forgot-login?lang=en\">Forgot your login?</a>"),
-        "{html}"
-    );
-    let form = http::request_reset(
-        &w.recovery,
-        get("/password/forgot-login", &[("lang", "de")], None),
-    )
-    .await;
+    assert!(html.contains("<a href=\"forgot-login?lang=en\">Forgot your login?</a>"), "{html}");
+    let form =
+        http::request_reset(&w.recovery, get("/password/forgot-login", &[("lang", "de")], None))
+            .await;
     let html = html_of(&form);
     assert!(html.contains("<h1>Login vergessen</h1>"), "{html}");
     assert!(html.contains("E-Mail-Adresse oder Telefonnummer"));
@@ -159,18 +122,11 @@ async fn the_forgot_page_leads_to_the_reminder_and_it_answers_in_its_language() 
     assert_eq!(email.subject, "Ваш логин Example");
     let refused = http::request_reset(
         &w.recovery,
-        post(
-            "/password/forgot-login",
-            "application/x-www-form-urlencoded",
-            "contact=ada",
-        ),
+        post("/password/forgot-login", "application/x-www-form-urlencoded", "contact=ada"),
     )
     .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let html = html_of(&refused);
-    assert!(
-        html.contains("Enter an email address, or a phone number"),
-        "{html}"
-    );
+    assert!(html.contains("Enter an email address, or a phone number"), "{html}");
     assert!(html.contains("aria-invalid=\"true\""));
 }

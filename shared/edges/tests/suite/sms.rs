@@ -17,18 +17,10 @@ async fn a_code_becomes_a_token_that_sets_the_password() {
         sms.text
             .ends_with("is your Example password recovery code. It expires in 60 seconds. Do not share it: Example never asks you for it.")
     );
-    let accepted = w
-        .recovery
-        .verify_code(&phone(1), &code_in(&w).await)
-        .await
-        .unwrap();
+    let accepted = w.recovery.verify_code(&phone(1), &code_in(&w).await).await.unwrap();
     assert_eq!(accepted.expires_in, 600);
     w.recovery
-        .set_password(change(
-            &accepted.reset_token,
-            "new passphrase 2",
-            "new passphrase 2",
-        ))
+        .set_password(change(&accepted.reset_token, "new passphrase 2", "new passphrase 2"))
         .await
         .unwrap();
     let ada = w.store.find_by_phone(&phone(1)).await.unwrap().unwrap();
@@ -59,11 +51,7 @@ async fn the_fifth_wrong_code_burns_it() {
     let w = world().await;
     request(&w, "+4915100000001").await;
     let right = code_in(&w).await;
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = if right == "000000" { "111111" } else { "000000" };
     for _ in 0..4 {
         assert!(matches!(
             w.recovery.verify_code(&phone(1), wrong).await,
@@ -80,27 +68,18 @@ async fn the_fifth_wrong_code_burns_it() {
     ));
     // A new code works again.
     request(&w, "+4915100000001").await;
-    w.recovery
-        .verify_code(&phone(1), &code_in(&w).await)
-        .await
-        .unwrap();
+    w.recovery.verify_code(&phone(1), &code_in(&w).await).await.unwrap();
 }
 
 #[tokio::test]
 async fn unknown_and_provider_numbers_count_wrong_codes_alike() {
     let w = world().await;
-    assert_eq!(
-        request(&w, "+4915199999999").await,
-        ResetRequestOutcome::UnknownNumber
-    );
+    assert_eq!(request(&w, "+4915199999999").await, ResetRequestOutcome::UnknownNumber);
     assert!(matches!(
         request(&w, "+4915100000002").await,
         ResetRequestOutcome::ProviderNoticeSent(_)
     ));
-    assert!(matches!(
-        request(&w, "+4915100000003").await,
-        ResetRequestOutcome::DisabledAccount(_)
-    ));
+    assert!(matches!(request(&w, "+4915100000003").await, ResetRequestOutcome::DisabledAccount(_)));
     let sent = w.texts().await;
     assert_eq!(sent.len(), 1, "only the provider account gets a message");
     assert!(sent[0].text.contains("Google"));
@@ -125,14 +104,8 @@ async fn codes_per_number_and_requests_per_address_are_limited() {
     for _ in 0..3 {
         request(&w, "+4915100000001").await;
     }
-    match w
-        .recovery
-        .request_reset(&AccountLookup::parse("+4915100000001").unwrap(), IP)
-        .await
-    {
-        Err(FlowError::RateLimited {
-            retry_after_seconds,
-        }) => assert_eq!(retry_after_seconds, 900),
+    match w.recovery.request_reset(&AccountLookup::parse("+4915100000001").unwrap(), IP).await {
+        Err(FlowError::RateLimited { retry_after_seconds }) => assert_eq!(retry_after_seconds, 900),
         other => panic!("expected a limit, got {other:?}"),
     }
     // Unknown numbers are limited at the same count: the limit says nothing
@@ -141,9 +114,7 @@ async fn codes_per_number_and_requests_per_address_are_limited() {
         request(&w, "+4915199999999").await;
     }
     assert!(matches!(
-        w.recovery
-            .request_reset(&AccountLookup::parse("+4915199999999").unwrap(), IP)
-            .await,
+        w.recovery.request_reset(&AccountLookup::parse("+4915199999999").unwrap(), IP).await,
         Err(FlowError::RateLimited { .. })
     ));
     // Six phone requests from IP got through (refused ones are not
@@ -152,19 +123,12 @@ async fn codes_per_number_and_requests_per_address_are_limited() {
         request(&w, &format!("+49151{n:08}")).await;
     }
     assert!(matches!(
-        w.recovery
-            .request_reset(&AccountLookup::parse("+4915100000020").unwrap(), IP)
-            .await,
-        Err(FlowError::RateLimited {
-            retry_after_seconds: 3600
-        })
+        w.recovery.request_reset(&AccountLookup::parse("+4915100000020").unwrap(), IP).await,
+        Err(FlowError::RateLimited { retry_after_seconds: 3600 })
     ));
     // Another address still gets through; email requests are not limited.
     w.recovery
-        .request_reset(
-            &AccountLookup::parse("+4915100000020").unwrap(),
-            "198.51.100.1",
-        )
+        .request_reset(&AccountLookup::parse("+4915100000020").unwrap(), "198.51.100.1")
         .await
         .unwrap();
     request(&w, "ada").await;
@@ -176,19 +140,11 @@ async fn a_password_change_kills_the_outstanding_code_and_links() {
     request(&w, "ada").await;
     let link_token = token_in(&w).await;
     request(&w, "+4915100000001").await;
-    let first = w
-        .recovery
-        .verify_code(&phone(1), &code_in(&w).await)
-        .await
-        .unwrap();
+    let first = w.recovery.verify_code(&phone(1), &code_in(&w).await).await.unwrap();
     request(&w, "+4915100000001").await;
     let outstanding = code_in(&w).await;
     w.recovery
-        .set_password(change(
-            &first.reset_token,
-            "new passphrase 2",
-            "new passphrase 2",
-        ))
+        .set_password(change(&first.reset_token, "new passphrase 2", "new passphrase 2"))
         .await
         .unwrap();
     assert!(matches!(
@@ -196,9 +152,7 @@ async fn a_password_change_kills_the_outstanding_code_and_links() {
         Err(VerifyCodeError::InvalidCode)
     ));
     assert!(matches!(
-        w.recovery
-            .set_password(change(&link_token, "new passphrase 3", "new passphrase 3"))
-            .await,
+        w.recovery.set_password(change(&link_token, "new passphrase 3", "new passphrase 3")).await,
         Err(SetPasswordError::InvalidToken)
     ));
 }

@@ -22,10 +22,7 @@ fn sample_args(count: i64) -> Vec<(&'static str, Arg<'static>)> {
         ("service", Arg::Text("Example")),
         ("login", Arg::Text("ada")),
         ("login_url", Arg::Text("https://app.example.com/login")),
-        (
-            "link",
-            Arg::Text("https://id.example.com/password/reset?token=x"),
-        ),
+        ("link", Arg::Text("https://id.example.com/password/reset?token=x")),
         ("lifetime", Arg::Text("…")),
         ("provider", Arg::Text("Google")),
         ("code", Arg::Text("123456")),
@@ -59,10 +56,7 @@ fn every_message_exists_in_every_language_and_renders() {
                 let text = t.try_format(id, &sample_args(count));
                 let text =
                     text.unwrap_or_else(|| panic!("{}: {id} does not render", language.code()));
-                assert!(
-                    !text.trim().is_empty() && !text.contains('{'),
-                    "{id}: {text:?}"
-                );
+                assert!(!text.trim().is_empty() && !text.contains('{'), "{id}: {text:?}");
             }
         }
     }
@@ -132,8 +126,5 @@ fn every_message_the_pages_name_is_in_the_catalog() {
     }
     assert!(named.len() > 25, "{named:?}");
     let missing: Vec<_> = named.difference(&english).collect();
-    assert!(
-        missing.is_empty(),
-        "named but not in the catalog: {missing:?}"
-    );
+    assert!(missing.is_empty(), "named but not in the catalog: {missing:?}");
 }

@@ -12,57 +12,31 @@ use recovery_domain::AccountLookup;
 pub async fn codes_are_replaced_by_newer_ones(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let first = code(None, &number, "123456", T0);
-    assert_eq!(
-        store.store_code(&first, &[], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&first, &[], None).await.unwrap(), Written::Done);
     assert_eq!(store.find_code(&number).await.unwrap(), Some(first.clone()));
     let second = code(None, &number, "654321", T0 + 30);
-    assert_eq!(
-        store.store_code(&second, &[], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&second, &[], None).await.unwrap(), Written::Done);
     assert_eq!(store.find_code(&number).await.unwrap(), Some(second));
-    assert_eq!(
-        store.record_wrong_attempt(&first).await.unwrap(),
-        WrongAttempt::Stale
-    );
-    assert!(
-        store
-            .find_code(&phone("+4915100000009"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(store.record_wrong_attempt(&first).await.unwrap(), WrongAttempt::Stale);
+    assert!(store.find_code(&phone("+4915100000009")).await.unwrap().is_none());
 }
 
 pub async fn wrong_attempts_count_down_to_a_burned_code(store: Arc<impl Store>) {
     let number = phone(NUMBER);
     let record = code(None, &number, "123456", T0);
-    assert_eq!(
-        store.store_code(&record, &[], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&record, &[], None).await.unwrap(), Written::Done);
     for left in (0..5).rev() {
         assert_eq!(
             store.record_wrong_attempt(&record).await.unwrap(),
-            WrongAttempt::Counted {
-                attempts_left: left
-            }
+            WrongAttempt::Counted { attempts_left: left }
         );
     }
-    assert_eq!(
-        store.record_wrong_attempt(&record).await.unwrap(),
-        WrongAttempt::Stale
-    );
+    assert_eq!(store.record_wrong_attempt(&record).await.unwrap(), WrongAttempt::Stale);
     let burned = store.find_code(&number).await.unwrap().unwrap();
     assert_eq!(burned.attempts_left, 0);
     let (_, record_for_nobody) = token(&account(&*store, "ada", Some(NUMBER)).await, T0, 600);
     assert_eq!(
-        store
-            .exchange_code(&burned, at(T0 + 1), &record_for_nobody)
-            .await
-            .unwrap(),
+        store.exchange_code(&burned, at(T0 + 1), &record_for_nobody).await.unwrap(),
         Written::Stale
     );
 }
@@ -72,26 +46,14 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
     let number = phone(NUMBER);
     // An emailed link outstanding before the code.
     let (_, link) = token(&user, T0, 3600);
-    store
-        .issue(&user, &link, &message(&user, T0))
-        .await
-        .unwrap();
+    store.issue(&user, &link, &message(&user, T0)).await.unwrap();
     let user = reread(&*store, &user).await;
     let sent = code(Some(&user), &number, "123456", T0);
-    assert_eq!(
-        store.store_code(&sent, &[], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&sent, &[], None).await.unwrap(), Written::Done);
 
     // Expired: refused, nothing changes.
     let (_, late) = token(&user, T0 + 60, 600);
-    assert_eq!(
-        store
-            .exchange_code(&sent, at(T0 + 60), &late)
-            .await
-            .unwrap(),
-        Written::Stale
-    );
+    assert_eq!(store.exchange_code(&sent, at(T0 + 60), &late).await.unwrap(), Written::Stale);
     assert!(store.find_code(&number).await.unwrap().is_some());
     assert!(store.find(&late.digest).await.unwrap().is_none());
 
@@ -100,10 +62,7 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
             let (store, sent, user) = (store.clone(), sent.clone(), user.clone());
             tokio::spawn(async move {
                 let (token, record) = token(&user, T0 + 10, 600);
-                let exchanged = store
-                    .exchange_code(&sent, at(T0 + 10), &record)
-                    .await
-                    .unwrap();
+                let exchanged = store.exchange_code(&sent, at(T0 + 10), &record).await.unwrap();
                 (exchanged, token)
             })
         })
@@ -118,19 +77,11 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
     assert_eq!(winners.len(), 1, "a code is exchanged once");
     assert!(store.find_code(&number).await.unwrap().is_none());
     let user = reread(&*store, &user).await;
-    assert_eq!(
-        user.active_reset,
-        Some(winners[0].digest()),
-        "the only live token"
-    );
+    assert_eq!(user.active_reset, Some(winners[0].digest()), "the only live token");
     assert!(store.find(&winners[0].digest()).await.unwrap().is_some());
     let new_hash = hash("new");
     let emailed = redemption(&link, &user, &new_hash, T0 + 10);
-    assert_eq!(
-        store.redeem(emailed).await.unwrap(),
-        RedeemOutcome::Rejected,
-        "the link died"
-    );
+    assert_eq!(store.redeem(emailed).await.unwrap(), RedeemOutcome::Rejected, "the link died");
 }
 
 pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may_recover(
@@ -138,13 +89,8 @@ pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may
 ) {
     let number = phone(NUMBER);
     let other_number = phone("+4915100000002");
-    let disabled = TestAccount::new("off")
-        .phone(NUMBER)
-        .hash("$argon2id$x")
-        .disabled();
-    let provider = TestAccount::new("social")
-        .phone("+4915100000003")
-        .provider("Google");
+    let disabled = TestAccount::new("off").phone(NUMBER).hash("$argon2id$x").disabled();
+    let provider = TestAccount::new("social").phone("+4915100000003").provider("Google");
     let elsewhere = TestAccount::new("elsewhere").phone("+4915100000004");
     let cases = [
         (disabled.create_in(&*store).await, number),
@@ -154,32 +100,17 @@ pub async fn a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may
     ];
     for (user, number) in cases {
         let sent = code(Some(&user), &number, "123456", T0);
-        assert_eq!(
-            store.store_code(&sent, &[], None).await.unwrap(),
-            Written::Done
-        );
+        assert_eq!(store.store_code(&sent, &[], None).await.unwrap(), Written::Done);
         let (_, record) = token(&user, T0 + 10, 600);
         let login = user.login.as_str();
         assert_eq!(
-            store
-                .exchange_code(&sent, at(T0 + 10), &record)
-                .await
-                .unwrap(),
+            store.exchange_code(&sent, at(T0 + 10), &record).await.unwrap(),
             Written::Stale,
             "{login}"
         );
-        assert!(
-            store.find_code(&number).await.unwrap().is_some(),
-            "{login}: code kept"
-        );
-        assert!(
-            store.find(&record.digest).await.unwrap().is_none(),
-            "{login}: no token"
-        );
-        assert!(
-            reread(&*store, &user).await.active_reset.is_none(),
-            "{login}"
-        );
+        assert!(store.find_code(&number).await.unwrap().is_some(), "{login}: code kept");
+        assert!(store.find(&record.digest).await.unwrap().is_none(), "{login}: no token");
+        assert!(reread(&*store, &user).await.active_reset.is_none(), "{login}");
     }
 }
 
@@ -189,29 +120,13 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
         CounterKey::address("192.0.2.1"),
         CounterKey::typed(&AccountLookup::Phone(number.clone())),
     ];
-    let first = store
-        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
-        .await
-        .unwrap();
-    let stale = store
-        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
-        .await
-        .unwrap();
+    let first =
+        store.load_request(&AccountLookup::Phone(number.clone()), &keys, &[]).await.unwrap();
+    let stale =
+        store.load_request(&AccountLookup::Phone(number.clone()), &keys, &[]).await.unwrap();
     assert!(first.account.is_none());
-    assert_eq!(
-        first
-            .counters
-            .iter()
-            .map(|c| c.key.clone())
-            .collect::<Vec<_>>(),
-        keys
-    );
-    assert!(
-        first
-            .counters
-            .iter()
-            .all(|c| c.version == 0 && c.hits.is_empty())
-    );
+    assert_eq!(first.counters.iter().map(|c| c.key.clone()).collect::<Vec<_>>(), keys);
+    assert!(first.counters.iter().all(|c| c.version == 0 && c.hits.is_empty()));
     fn updates(state: &RequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
             .map(|counter| CounterUpdate::replace(counter, vec![hit], at(hit + 86_400)))
@@ -219,58 +134,33 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
     }
     let written = code(None, &number, "111111", T0);
     assert_eq!(
-        store
-            .store_code(&written, &updates(&first, T0), None)
-            .await
-            .unwrap(),
+        store.store_code(&written, &updates(&first, T0), None).await.unwrap(),
         Written::Done
     );
     let late = code(None, &number, "222222", T0 + 1);
-    let refused = store
-        .store_code(&late, &updates(&stale, T0 + 1), None)
-        .await
-        .unwrap();
-    assert_eq!(
-        refused,
-        Written::Stale,
-        "a write from a stale read is refused"
-    );
+    let refused = store.store_code(&late, &updates(&stale, T0 + 1), None).await.unwrap();
+    assert_eq!(refused, Written::Stale, "a write from a stale read is refused");
     assert_eq!(
         store.find_code(&number).await.unwrap().unwrap().mac,
         written.mac,
         "and writes nothing, not even the code"
     );
-    let now = store
-        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
-        .await
-        .unwrap();
+    let now = store.load_request(&AccountLookup::Phone(number.clone()), &keys, &[]).await.unwrap();
     for counter in &now.counters {
         assert_eq!(counter.hits, vec![T0]);
         assert_eq!(counter.version, 1);
     }
-    assert_eq!(
-        store
-            .store_code(&late, &updates(&now, T0 + 1), None)
-            .await
-            .unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&late, &updates(&now, T0 + 1), None).await.unwrap(), Written::Done);
 }
 
 pub async fn a_code_request_reads_the_account_with_the_number(store: Arc<impl Store>) {
     let user = account(&*store, "grace", Some(NUMBER)).await;
-    let state = store
-        .load_request(&AccountLookup::Phone(phone(NUMBER).clone()), &[], &[])
-        .await
-        .unwrap();
+    let state =
+        store.load_request(&AccountLookup::Phone(phone(NUMBER).clone()), &[], &[]).await.unwrap();
     assert_eq!(state.account.map(|a| a.id), Some(user.id));
     assert!(state.counters.is_empty());
     let unknown = store
-        .load_request(
-            &AccountLookup::Phone(phone("+4915100000009").clone()),
-            &[],
-            &[],
-        )
+        .load_request(&AccountLookup::Phone(phone("+4915100000009").clone()), &[], &[])
         .await
         .unwrap();
     assert!(unknown.account.is_none());
@@ -293,35 +183,21 @@ pub async fn audit_records_are_listed_newest_first_and_concluded_once_appended(
     };
     let first = record(T0 * 1000, "a", "ada");
     let second = record(T0 * 1000, "b", "ada");
-    let third = AuditRecord {
-        detail: Some("listed 2".into()),
-        ..record(T0 * 1000 + 1, "c", "ada")
-    };
+    let third =
+        AuditRecord { detail: Some("listed 2".into()), ..record(T0 * 1000 + 1, "c", "ada") };
     for r in [&first, &second, &third, &record(T0 * 1000 + 2, "d", "bob")] {
         store.append(r, 86_400).await.unwrap();
     }
     let err = store.append(&first, 86_400).await.unwrap_err();
     assert_eq!(err.code, "DuplicateRecord");
-    store
-        .conclude(&first, "ok", Some("email to a***@x"))
-        .await
-        .unwrap();
+    store.conclude(&first, "ok", Some("email to a***@x")).await.unwrap();
     store.conclude(&third, "ok", None).await.unwrap();
     let never = record(T0 * 1000 + 5, "e", "ada");
-    assert_eq!(
-        store.conclude(&never, "ok", None).await.unwrap_err().code,
-        "MissingRecord"
-    );
+    assert_eq!(store.conclude(&never, "ok", None).await.unwrap_err().code, "MissingRecord");
 
     let listed = store.list("ada", 10).await.unwrap();
     let summary: Vec<_> = (listed.iter())
-        .map(|r| {
-            (
-                r.request_id.as_str(),
-                r.outcome.as_str(),
-                r.detail.as_deref(),
-            )
-        })
+        .map(|r| (r.request_id.as_str(), r.outcome.as_str(), r.detail.as_deref()))
         .collect();
     assert_eq!(
         summary,

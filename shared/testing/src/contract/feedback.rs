@@ -13,9 +13,7 @@ use recovery_domain::{EmailAddress, EmailTrouble, EmailTroubleKind};
 async fn sent(store: &impl Store, item: &OutboxItem, provider: &str) {
     store.enqueue(item).await.unwrap();
     store.claim(item, at(T0), at(T0 + 60)).await.unwrap();
-    let state = DeliveryState::Sent {
-        provider_id: provider.into(),
-    };
+    let state = DeliveryState::Sent { provider_id: provider.into() };
     store.record(item, at(T0 + 1), &state).await.unwrap();
 }
 
@@ -116,16 +114,10 @@ pub async fn a_hard_bounce_marks_the_accounts_address_and_a_soft_one_does_not(
     assert_eq!(account.current_email_trouble(), None);
 
     // The account of a message may be gone; its report is still recorded.
-    let gone = UserAccount {
-        id: UserId::from_stored("gone"),
-        ..user.clone()
-    };
+    let gone = UserAccount { id: UserId::from_stored("gone"), ..user.clone() };
     let orphan = message(&gone, T0);
     sent(&*store, &orphan, "ses-3").await;
     let bounce = report(&orphan, "ses-3", Feedback::Bounced, T0 + 8);
     assert_eq!(store.report(&bounce).await.unwrap(), Reported::Recorded);
-    assert!(
-        store.get(&gone.id).await.unwrap().is_none(),
-        "no account made"
-    );
+    assert!(store.get(&gone.id).await.unwrap().is_none(), "no account made");
 }

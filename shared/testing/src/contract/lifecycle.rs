@@ -19,9 +19,7 @@ fn details(user: &UserAccount) -> impl PartialEq + std::fmt::Debug {
         user.locale.clone(),
         user.disabled,
         user.active_reset.clone(),
-        user.password_hash
-            .as_ref()
-            .map(|h| h.expose_phc().to_owned()),
+        user.password_hash.as_ref().map(|h| h.expose_phc().to_owned()),
     )
 }
 
@@ -69,29 +67,15 @@ pub async fn details_move_their_lookups_and_never_take_another_accounts(store: A
     assert_eq!(stored.locale.as_ref().map(Locale::as_str), Some("de"));
     assert_eq!(stored.social_provider.as_deref(), Some("Google"));
     assert_eq!(
-        stored
-            .password_hash
-            .as_ref()
-            .map(|h| h.expose_phc().to_owned()),
-        ada.password_hash
-            .as_ref()
-            .map(|h| h.expose_phc().to_owned()),
+        stored.password_hash.as_ref().map(|h| h.expose_phc().to_owned()),
+        ada.password_hash.as_ref().map(|h| h.expose_phc().to_owned()),
         "the password stays"
     );
     let found = store.find_by_email(&email("ada.new@recovery.test")).await;
     assert_eq!(found.unwrap().map(|a| a.id), Some(ada.id.clone()));
-    assert!(
-        store
-            .find_by_email(&email("ada@recovery.test"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.find_by_email(&email("ada@recovery.test")).await.unwrap().is_none());
     assert!(store.find_by_phone(&number).await.unwrap().is_none());
-    assert!(
-        store.find_code(&number).await.unwrap().is_none(),
-        "the code to the old number dies"
-    );
+    assert!(store.find_code(&number).await.unwrap().is_none(), "the code to the old number dies");
     assert!(
         store.find(&record.digest).await.unwrap().is_none(),
         "the link to the old address dies"
@@ -100,25 +84,13 @@ pub async fn details_move_their_lookups_and_never_take_another_accounts(store: A
     let mut bob_after = bob.clone();
     bob_after.email = Some(email("ada@recovery.test"));
     bob_after.phone = Some(number);
-    assert_eq!(
-        store.update_details(&bob, &bob_after).await.unwrap(),
-        DetailsUpdate::Updated
-    );
+    assert_eq!(store.update_details(&bob, &bob_after).await.unwrap(), DetailsUpdate::Updated);
 
     // Read before a change that happened since: nothing is written.
     let mut stale = ada.clone();
     stale.email = Some(email("ada.stale@recovery.test"));
-    assert_eq!(
-        store.update_details(&ada, &stale).await.unwrap(),
-        DetailsUpdate::Moved
-    );
-    assert!(
-        store
-            .find_by_email(&email("ada.stale@recovery.test"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(store.update_details(&ada, &stale).await.unwrap(), DetailsUpdate::Moved);
+    assert!(store.find_by_email(&email("ada.stale@recovery.test")).await.unwrap().is_none());
 }
 
 pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: Arc<impl Store>) {
@@ -126,10 +98,7 @@ pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: A
     let ada = reread(&*store, &ada).await;
     let event = message(&ada, T0 + 1);
     assert_eq!(
-        store
-            .set_disabled(&ada, true, std::slice::from_ref(&event))
-            .await
-            .unwrap(),
+        store.set_disabled(&ada, true, std::slice::from_ref(&event)).await.unwrap(),
         Written::Done
     );
     let stored = reread(&*store, &ada).await;
@@ -141,28 +110,16 @@ pub async fn disabling_kills_the_link_and_the_code_and_writes_its_event(store: A
     assert!(keys.contains(&event.key), "the event goes with the change");
 
     let enabled = message(&ada, T0 + 2);
-    assert_eq!(
-        store
-            .set_disabled(&stored, false, &[enabled])
-            .await
-            .unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.set_disabled(&stored, false, &[enabled]).await.unwrap(), Written::Done);
     assert!(!reread(&*store, &ada).await.disabled);
 
     let gone = account(&*store, "gone", None).await;
     assert_eq!(store.delete(&gone, &[]).await.unwrap(), Written::Done);
     assert_eq!(
-        store
-            .set_disabled(&gone, true, &[message(&gone, T0)])
-            .await
-            .unwrap(),
+        store.set_disabled(&gone, true, &[message(&gone, T0)]).await.unwrap(),
         Written::Stale
     );
-    assert!(
-        store.messages(&gone.id, 10).await.unwrap().is_empty(),
-        "nothing written"
-    );
+    assert!(store.messages(&gone.id, 10).await.unwrap().is_empty(), "nothing written");
 }
 
 pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stands(
@@ -171,25 +128,16 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
     // A password changed at T0, then a link and a code.
     let ada = account(&*store, "ada", Some(NUMBER)).await;
     assert_eq!(
-        store
-            .replace_password(&ada, &hash("set by someone"), at(T0), &[])
-            .await
-            .unwrap(),
+        store.replace_password(&ada, &hash("set by someone"), at(T0), &[]).await.unwrap(),
         Written::Done
     );
     let ada = reread(&*store, &ada).await;
     assert_eq!(ada.password_changed_at, Some(at(T0)));
     let (_, record) = token(&ada, T0 + 1, 3600);
-    store
-        .issue(&ada, &record, &message(&ada, T0 + 1))
-        .await
-        .unwrap();
+    store.issue(&ada, &record, &message(&ada, T0 + 1)).await.unwrap();
     let number = phone(NUMBER);
     let sent = code(Some(&ada), &number, "123456", T0 + 1);
-    assert_eq!(
-        store.store_code(&sent, &[], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&sent, &[], None).await.unwrap(), Written::Done);
     let ada = reread(&*store, &ada).await;
 
     // A lock for another change writes nothing.
@@ -202,21 +150,12 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
 
     // The lock for this change: disabled, no password, no link, no code.
     assert_eq!(
-        store
-            .lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event))
-            .await
-            .unwrap(),
+        store.lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event)).await.unwrap(),
         Written::Done
     );
     let locked = reread(&*store, &ada).await;
     assert!(locked.disabled);
-    assert_eq!(
-        locked
-            .password_hash
-            .as_ref()
-            .map(|h| h.expose_phc().to_owned()),
-        None
-    );
+    assert_eq!(locked.password_hash.as_ref().map(|h| h.expose_phc().to_owned()), None);
     assert_eq!(locked.active_reset, None);
     assert_eq!(locked.locked_at, Some(at(T0 + 2)));
     assert_eq!(locked.password_changed_at, Some(at(T0)));
@@ -225,20 +164,14 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
     assert!(message_keys(&*store, &ada).await.contains(&event.key));
 
     // Enabled again, it stays without a password and remembers the lock.
-    assert_eq!(
-        store.set_disabled(&locked, false, &[]).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.set_disabled(&locked, false, &[]).await.unwrap(), Written::Done);
     let enabled = reread(&*store, &ada).await;
     assert!(!enabled.disabled && enabled.password_hash.is_none());
     assert_eq!(enabled.locked_at, Some(at(T0 + 2)));
 
     let gone = account(&*store, "gone", None).await;
     assert_eq!(store.delete(&gone, &[]).await.unwrap(), Written::Done);
-    assert_eq!(
-        store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap(),
-        Written::Stale
-    );
+    assert_eq!(store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap(), Written::Stale);
 }
 
 pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Store>) {
@@ -253,59 +186,32 @@ pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Stor
         .iter()
         .map(|counter| CounterUpdate::replace(counter, vec![T0], at(T0 + 86_400)))
         .collect();
-    assert_eq!(
-        store.record_hits(&updates, None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.record_hits(&updates, None).await.unwrap(), Written::Done);
     for n in 0..3 {
         store.enqueue(&message(&ada, T0 + n)).await.unwrap();
     }
     let bob = account(&*store, "bob", Some(OTHER_NUMBER)).await;
 
     let event = message(&ada, T0 + 10);
-    assert_eq!(
-        store
-            .delete(&ada, std::slice::from_ref(&event))
-            .await
-            .unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.delete(&ada, std::slice::from_ref(&event)).await.unwrap(), Written::Done);
     assert!(store.get(&ada.id).await.unwrap().is_none());
     assert!(store.find_by_login(&ada.login).await.unwrap().is_none());
-    assert!(
-        store
-            .find_by_email(&email("ada@recovery.test"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.find_by_email(&email("ada@recovery.test")).await.unwrap().is_none());
     assert!(store.find_by_phone(&number).await.unwrap().is_none());
     assert!(store.find(&record.digest).await.unwrap().is_none());
     assert!(store.find_code(&number).await.unwrap().is_none());
     let state = store.load_request(&lookup, &keys, &[]).await.unwrap();
-    assert!(
-        state
-            .counters
-            .iter()
-            .all(|c| c.version == 0 && c.hits.is_empty())
-    );
+    assert!(state.counters.iter().all(|c| c.version == 0 && c.hits.is_empty()));
     let left = message_keys(&*store, &ada).await;
     assert_eq!(left, vec![event.key], "only the deletion's event is left");
-    assert_eq!(
-        store.delete(&ada, &[]).await.unwrap(),
-        Written::Stale,
-        "already gone"
-    );
+    assert_eq!(store.delete(&ada, &[]).await.unwrap(), Written::Stale, "already gone");
     assert_eq!(
         details(&reread(&*store, &bob).await),
         details(&bob),
         "another account is untouched"
     );
     // The login, its look-alikes, the address and the number are free.
-    let again = TestAccount::new("ada")
-        .email("ada@recovery.test")
-        .phone(NUMBER)
-        .create_in(&*store)
-        .await;
+    let again =
+        TestAccount::new("ada").email("ada@recovery.test").phone(NUMBER).create_in(&*store).await;
     assert_ne!(again.id, ada.id);
 }

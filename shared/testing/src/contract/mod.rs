@@ -119,16 +119,10 @@ pub(super) async fn with_link_and_code(
 ) -> (UserAccount, ResetTokenRecord, PhoneNumber) {
     let user = account(store, "ada", Some(NUMBER)).await;
     let (_, record) = token(&user, T0, 3600);
-    store
-        .issue(&user, &record, &message(&user, T0))
-        .await
-        .unwrap();
+    store.issue(&user, &record, &message(&user, T0)).await.unwrap();
     let number = phone(NUMBER);
     let sent = code(Some(&user), &number, "123456", T0);
-    assert_eq!(
-        store.store_code(&sent, &[], None).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&sent, &[], None).await.unwrap(), Written::Done);
     (user, record, number)
 }
 

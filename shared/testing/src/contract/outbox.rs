@@ -20,21 +20,12 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
     let link = message(&user, T0);
     store.issue(&user, &record, &link).await.unwrap();
     let number = phone(NUMBER);
-    let sms = OutboxItem {
-        channel: Channel::Sms,
-        kind: MessageKind::Code,
-        ..message(&user, T0 + 1)
-    };
+    let sms =
+        OutboxItem { channel: Channel::Sms, kind: MessageKind::Code, ..message(&user, T0 + 1) };
     let sent = code(Some(&user), &number, "123456", T0 + 1);
-    assert_eq!(
-        store.store_code(&sent, &[], Some(&sms)).await.unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&sent, &[], Some(&sms)).await.unwrap(), Written::Done);
     let user = reread(&*store, &user).await;
-    let notice = OutboxItem {
-        kind: MessageKind::PasswordChanged,
-        ..message(&user, T0 + 2)
-    };
+    let notice = OutboxItem { kind: MessageKind::PasswordChanged, ..message(&user, T0 + 2) };
     let redeemed = store
         .redeem(Redemption {
             notices: std::slice::from_ref(&notice),
@@ -44,27 +35,15 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
         .unwrap();
     assert_eq!(redeemed, RedeemOutcome::Redeemed);
     let user = reread(&*store, &user).await;
-    let by_admin = OutboxItem {
-        kind: MessageKind::PasswordChanged,
-        ..message(&user, T0 + 3)
-    };
+    let by_admin = OutboxItem { kind: MessageKind::PasswordChanged, ..message(&user, T0 + 3) };
     assert_eq!(
         store
-            .replace_password(
-                &user,
-                &hash("admin"),
-                at(T0 + 3),
-                std::slice::from_ref(&by_admin)
-            )
+            .replace_password(&user, &hash("admin"), at(T0 + 3), std::slice::from_ref(&by_admin))
             .await
             .unwrap(),
         Written::Done
     );
-    let keys: Vec<String> = listed(&*store, &user)
-        .await
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
+    let keys: Vec<String> = listed(&*store, &user).await.into_iter().map(|m| m.key).collect();
     assert_eq!(keys, vec![by_admin.key, notice.key, sms.key, link.key]);
     for status in listed(&*store, &user).await {
         assert_eq!(status.delivery, "pending");
@@ -86,45 +65,24 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
     assert_eq!(late, RedeemOutcome::Rejected);
     // Counters that moved since they were read.
     let keys = vec![CounterKey::typed(&AccountLookup::Phone(number.clone()))];
-    let read = store
-        .load_request(&AccountLookup::Phone(number.clone()), &keys, &[])
-        .await
-        .unwrap();
+    let read = store.load_request(&AccountLookup::Phone(number.clone()), &keys, &[]).await.unwrap();
     fn update(state: &RequestState) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
             .map(|counter| CounterUpdate::replace(counter, vec![T0], at(T0 + 900)))
             .collect()
     }
     let first = code(Some(&user), &number, "111111", T0);
-    assert_eq!(
-        store
-            .store_code(&first, &update(&read), None)
-            .await
-            .unwrap(),
-        Written::Done
-    );
+    assert_eq!(store.store_code(&first, &update(&read), None).await.unwrap(), Written::Done);
     let stale = code(Some(&user), &number, "222222", T0);
-    let moved = store
-        .store_code(&stale, &update(&read), Some(&message(&user, T0)))
-        .await
-        .unwrap();
+    let moved = store.store_code(&stale, &update(&read), Some(&message(&user, T0))).await.unwrap();
     assert_eq!(moved, Written::Stale);
     // An account that is gone.
-    let gone = UserAccount {
-        id: UserId::from_stored("gone"),
-        ..user.clone()
-    };
+    let gone = UserAccount { id: UserId::from_stored("gone"), ..user.clone() };
     let (_, other) = token(&gone, T0, 3600);
-    let issued = store
-        .issue(&gone, &other, &message(&gone, T0))
-        .await
-        .unwrap();
+    let issued = store.issue(&gone, &other, &message(&gone, T0)).await.unwrap();
     assert_eq!(issued, IssueOutcome::AccountGone);
     assert_eq!(
-        store
-            .replace_password(&gone, &hash("x"), at(T0), &[message(&gone, T0)])
-            .await
-            .unwrap(),
+        store.replace_password(&gone, &hash("x"), at(T0), &[message(&gone, T0)]).await.unwrap(),
         Written::Stale
     );
     assert_eq!(listed(&*store, &user).await.len(), before);
@@ -138,29 +96,19 @@ pub async fn a_message_is_claimed_by_one_delivery_at_a_time_and_never_after_it_i
     let item = message(&user, T0);
     store.enqueue(&item).await.unwrap();
     assert!(store.enqueue(&item).await.is_err(), "one item per message");
-    assert_eq!(
-        store.claim(&item, at(T0), at(T0 + 60)).await.unwrap(),
-        Claim::Claimed
-    );
+    assert_eq!(store.claim(&item, at(T0), at(T0 + 60)).await.unwrap(), Claim::Claimed);
     assert_eq!(
         store.claim(&item, at(T0 + 30), at(T0 + 90)).await.unwrap(),
         Claim::Busy,
         "while the lease lasts"
     );
-    let sent = DeliveryState::Sent {
-        provider_id: "provider-1".into(),
-    };
+    let sent = DeliveryState::Sent { provider_id: "provider-1".into() };
     store.record(&item, at(T0 + 1), &sent).await.unwrap();
     for now in [T0 + 2, T0 + 600] {
-        assert_eq!(
-            store.claim(&item, at(now), at(now + 60)).await.unwrap(),
-            Claim::Done
-        );
+        assert_eq!(store.claim(&item, at(now), at(now + 60)).await.unwrap(), Claim::Done);
     }
     // A late failure report does not undo a sent message.
-    let failed = DeliveryState::Failed {
-        error: "Throttling".into(),
-    };
+    let failed = DeliveryState::Failed { error: "Throttling".into() };
     store.record(&item, at(T0 + 3), &failed).await.unwrap();
     let status = listed(&*store, &user).await.remove(0);
     assert_eq!(status.delivery, "sent");
@@ -168,16 +116,9 @@ pub async fn a_message_is_claimed_by_one_delivery_at_a_time_and_never_after_it_i
     assert_eq!(status.attempts, 1);
     assert!(!status.holds_payload, "a sent message keeps no payload");
     let unknown = message(&user, T0 + 5);
-    assert_eq!(
-        store.claim(&unknown, at(T0), at(T0 + 60)).await.unwrap(),
-        Claim::Gone
-    );
+    assert_eq!(store.claim(&unknown, at(T0), at(T0 + 60)).await.unwrap(), Claim::Gone);
     store.record(&unknown, at(T0), &sent).await.unwrap();
-    assert_eq!(
-        listed(&*store, &user).await.len(),
-        1,
-        "recording creates nothing"
-    );
+    assert_eq!(listed(&*store, &user).await.len(), 1, "recording creates nothing");
 }
 
 pub async fn a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_claimed(
@@ -186,13 +127,8 @@ pub async fn a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_cl
     let user = account(&*store, "ada", None).await;
     let item = message(&user, T0);
     store.enqueue(&item).await.unwrap();
-    assert_eq!(
-        store.claim(&item, at(T0), at(T0 + 60)).await.unwrap(),
-        Claim::Claimed
-    );
-    let failed = DeliveryState::Failed {
-        error: "MessageRejected".into(),
-    };
+    assert_eq!(store.claim(&item, at(T0), at(T0 + 60)).await.unwrap(), Claim::Claimed);
+    let failed = DeliveryState::Failed { error: "MessageRejected".into() };
     store.record(&item, at(T0 + 1), &failed).await.unwrap();
     let status = listed(&*store, &user).await.remove(0);
     assert_eq!(
@@ -205,17 +141,8 @@ pub async fn a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_cl
         Claim::Claimed,
         "the next delivery may try at once"
     );
-    store
-        .record(&item, at(T0 + 3), &DeliveryState::Expired)
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .claim(&item, at(T0 + 200), at(T0 + 260))
-            .await
-            .unwrap(),
-        Claim::Done
-    );
+    store.record(&item, at(T0 + 3), &DeliveryState::Expired).await.unwrap();
+    assert_eq!(store.claim(&item, at(T0 + 200), at(T0 + 260)).await.unwrap(), Claim::Done);
     let status = listed(&*store, &user).await.remove(0);
     assert_eq!(status.delivery, "expired");
     assert_eq!(status.attempts, 2);
@@ -233,11 +160,8 @@ pub async fn an_enqueued_notice_is_listed_newest_first_with_its_status(store: Ar
     }
     store.enqueue(&message(&other, T0 + 9)).await.unwrap();
     keys.reverse();
-    let listed_keys: Vec<String> = listed(&*store, &user)
-        .await
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
+    let listed_keys: Vec<String> =
+        listed(&*store, &user).await.into_iter().map(|m| m.key).collect();
     assert_eq!(listed_keys, keys);
     let two = store.messages(&user.id, 2).await.unwrap();
     assert_eq!(two.len(), 2);

@@ -47,18 +47,8 @@ pub(in crate::dynamodb) fn account_items(
         pointer(login_key(&account.login), "login"),
         pointer(login_skeleton_key(&account.login), "lookalike"),
     ];
-    items.extend(
-        account
-            .email
-            .as_ref()
-            .map(|e| pointer(email_key(e), "email")),
-    );
-    items.extend(
-        account
-            .phone
-            .as_ref()
-            .map(|p| pointer(phone_key(p), "phone")),
-    );
+    items.extend(account.email.as_ref().map(|e| pointer(email_key(e), "email")));
+    items.extend(account.phone.as_ref().map(|p| pointer(phone_key(p), "phone")));
     items
 }
 
@@ -103,11 +93,7 @@ pub(in crate::dynamodb) fn account_from_item(item: &Item) -> Result<UserAccount,
         phone: get_s(item, PHONE).and_then(PhoneNumber::from_stored),
         password_hash: get_s(item, PASSWORD_HASH).map(PasswordHash::from_phc),
         social_provider: get_s(item, SOCIAL_PROVIDER).map(str::to_owned),
-        disabled: item
-            .get(DISABLED)
-            .and_then(|v| v.as_bool().ok())
-            .copied()
-            .unwrap_or(false),
+        disabled: item.get(DISABLED).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
         locale: get_s(item, LOCALE).and_then(|l| Locale::parse(l).ok()),
         password_changed_at: get_n(item, PASSWORD_CHANGED_AT).map(Timestamp::from_epoch_seconds),
         active_reset: get_s(item, ACTIVE_RESET).and_then(TokenDigest::from_hex),
@@ -139,9 +125,8 @@ pub(in crate::dynamodb) fn token_item(record: &ResetTokenRecord) -> Item {
 pub(in crate::dynamodb) fn token_from_item(
     item: &Item,
 ) -> Result<ResetTokenRecord, DependencyError> {
-    let digest = get_s(item, PK)
-        .and_then(|pk| pk.strip_prefix("RESET#"))
-        .and_then(TokenDigest::from_hex);
+    let digest =
+        get_s(item, PK).and_then(|pk| pk.strip_prefix("RESET#")).and_then(TokenDigest::from_hex);
     let user_id = get_s(item, USER_ID);
     let purpose = get_s(item, PURPOSE).and_then(TokenPurpose::parse);
     let issued_at = get_n(item, ISSUED_AT);
@@ -213,11 +198,7 @@ pub(in crate::dynamodb) fn counter_from_item(key: &CounterKey, item: Option<&Ite
         hits: item
             .and_then(|i| i.get(HITS))
             .and_then(|v| v.as_l().ok())
-            .map(|l| {
-                l.iter()
-                    .filter_map(|v| v.as_n().ok()?.parse().ok())
-                    .collect()
-            })
+            .map(|l| l.iter().filter_map(|v| v.as_n().ok()?.parse().ok()).collect())
             .unwrap_or_default(),
         version: item.and_then(|i| get_n(i, VERSION)).unwrap_or(0),
     }
@@ -232,10 +213,7 @@ pub(in crate::dynamodb) fn counter_item(
 ) -> Item {
     let mut item = rate_key(&counter.key);
     item.insert(KIND.into(), s("rate_counter"));
-    item.insert(
-        HITS.into(),
-        AttributeValue::L(hits.iter().map(|t| n(*t)).collect()),
-    );
+    item.insert(HITS.into(), AttributeValue::L(hits.iter().map(|t| n(*t)).collect()));
     item.insert(VERSION.into(), n(counter.version + 1));
     item.insert(EXPIRES_AT.into(), n(expires_at.epoch_seconds()));
     item
@@ -276,10 +254,7 @@ pub(in crate::dynamodb) fn audit_item(record: &AuditRecord, retention_seconds: i
     }
     item.insert(AT_MILLIS.into(), n(record.at_millis));
     item.insert(REQUEST_ID.into(), s(record.request_id.as_str()));
-    item.insert(
-        EXPIRES_AT.into(),
-        n(record.at_millis / 1000 + retention_seconds),
-    );
+    item.insert(EXPIRES_AT.into(), n(record.at_millis / 1000 + retention_seconds));
     item
 }
 

@@ -178,15 +178,11 @@ pub(super) fn n(number: i64) -> AttributeValue {
 }
 
 pub(super) fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
 fn get_n(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
 }
 
 pub(super) fn corrupt(operation: &'static str) -> DependencyError {
@@ -233,10 +229,7 @@ pub(super) fn token_key(digest: &TokenDigest) -> Item {
 }
 
 pub(super) fn audit_key(record: &AuditRecord) -> Item {
-    key(
-        audit_partition(&record.target),
-        &format!("{:013}#{}", record.at_millis, record.request_id),
-    )
+    key(audit_partition(&record.target), &format!("{:013}#{}", record.at_millis, record.request_id))
 }
 
 /// The partition of `target`'s audit records.

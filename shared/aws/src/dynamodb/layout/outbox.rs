@@ -40,15 +40,9 @@ pub(in crate::dynamodb) fn outbox_item(item: &OutboxItem) -> Item {
     out.insert(MESSAGE_KIND.into(), s(item.kind.name()));
     out.insert(CREATED_AT.into(), n(item.created_at.epoch_seconds()));
     out.insert(SEND_BEFORE.into(), n(item.send_before.epoch_seconds()));
-    out.insert(
-        PAYLOAD.into(),
-        AttributeValue::B(Blob::new(item.sealed.clone())),
-    );
+    out.insert(PAYLOAD.into(), AttributeValue::B(Blob::new(item.sealed.clone())));
     out.insert(DELIVERY.into(), s(PENDING));
-    out.insert(
-        EXPIRES_AT.into(),
-        n(item.created_at.epoch_seconds() + OUTBOX_RETENTION_SECONDS),
-    );
+    out.insert(EXPIRES_AT.into(), n(item.created_at.epoch_seconds() + OUTBOX_RETENTION_SECONDS));
     out
 }
 

@@ -38,11 +38,7 @@ pub(in crate::http) fn lock_confirm_page(
     let chrome = Chrome::new(recovery, language, Some(("not-me", &[("token", token)])));
     html_response(
         StatusCode::OK,
-        &LockConfirmPage {
-            text: chrome.t.with("lock-text", "login", login),
-            chrome,
-            token,
-        },
+        &LockConfirmPage { text: chrome.t.with("lock-text", "login", login), chrome, token },
     )
 }
 

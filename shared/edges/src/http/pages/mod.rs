@@ -82,15 +82,11 @@ impl<'a> Chrome<'a> {
     /// With the configured support contact (if any) after the message
     /// `lead`.
     pub fn with_support(mut self, recovery: &Recovery, lead: &str) -> Self {
-        self.support = recovery
-            .settings()
-            .support
-            .as_ref()
-            .map(|contact| SupportLine {
-                lead: self.t.get(lead),
-                label: contact.label().to_owned(),
-                href: contact.href().map(str::to_owned),
-            });
+        self.support = recovery.settings().support.as_ref().map(|contact| SupportLine {
+            lead: self.t.get(lead),
+            label: contact.label().to_owned(),
+            href: contact.href().map(str::to_owned),
+        });
         self
     }
 }
@@ -117,10 +113,7 @@ pub(super) fn error_text(t: &Texts, error: &ApiError) -> String {
         ErrorCode::ServiceUnavailable => "error-unavailable",
         ErrorCode::RateLimited => {
             let wait = rounded_wait(error.retry_after.unwrap_or(60));
-            return t.format(
-                "error-rate-limited",
-                &[("wait", t.duration(wait).as_str().into())],
-            );
+            return t.format("error-rate-limited", &[("wait", t.duration(wait).as_str().into())]);
         }
         ErrorCode::InvalidCode => "error-invalid-code",
         ErrorCode::TooManyAttempts => "error-too-many-attempts",

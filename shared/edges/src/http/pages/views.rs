@@ -101,12 +101,7 @@ pub(in crate::http) fn forgot_page(
 
 /// "Check your email", after a request by login or email address.
 pub(in crate::http) fn check_email_page(recovery: &Recovery, language: Language) -> Response<Body> {
-    html_response(
-        StatusCode::OK,
-        &CheckEmailPage {
-            chrome: Chrome::new(recovery, language, None),
-        },
-    )
+    html_response(StatusCode::OK, &CheckEmailPage { chrome: Chrome::new(recovery, language, None) })
 }
 
 /// "Password changed", with the way to sign in.
@@ -117,10 +112,7 @@ pub(in crate::http) fn done_page(
 ) -> Response<Body> {
     html_response(
         StatusCode::OK,
-        &ResetDonePage {
-            chrome: Chrome::new(recovery, language, None),
-            login_url,
-        },
+        &ResetDonePage { chrome: Chrome::new(recovery, language, None), login_url },
     )
 }
 
@@ -149,15 +141,8 @@ pub(in crate::http) fn error_page(
         _ => "title-bad-request",
     };
     let (title, message) = (chrome.t.get(title), error_text(&chrome.t, error));
-    let mut response = html_response(
-        error.status,
-        &MessagePage {
-            chrome,
-            title,
-            message,
-            offer_new_link,
-        },
-    );
+    let mut response =
+        html_response(error.status, &MessagePage { chrome, title, message, offer_new_link });
     error.add_retry_after(&mut response);
     response
 }
@@ -190,19 +175,15 @@ pub(in crate::http) fn code_page(
     let mut response = html_response(
         status,
         &EnterCodePage {
-            sent: chrome.t.format(
-                "code-sent",
-                &[("phone", phone.into()), ("seconds", lifetime.into())],
-            ),
+            sent: chrome
+                .t
+                .format("code-sent", &[("phone", phone.into()), ("seconds", lifetime.into())]),
             chrome,
             phone,
             error: error_message,
             until,
             seconds_left,
-            fraction: format!(
-                "{:.3}",
-                seconds_left.unwrap_or(0) as f64 / lifetime.max(1) as f64
-            ),
+            fraction: format!("{:.3}", seconds_left.unwrap_or(0) as f64 / lifetime.max(1) as f64),
         },
     );
     if let Some(error) = error {
@@ -233,10 +214,7 @@ pub(in crate::http) fn reset_form(
                     let id = format!("policy-{}", r.code.replace('_', "-"));
                     chrome.t.format(
                         &id,
-                        &[
-                            ("min", policy.min_chars().into()),
-                            ("max", policy.max_chars().into()),
-                        ],
+                        &[("min", policy.min_chars().into()), ("max", policy.max_chars().into())],
                     )
                 })
                 .collect()
@@ -254,9 +232,7 @@ pub(in crate::http) fn reset_form(
         &ResetFormPage {
             invalid,
             title: chrome.t.with("reset-title", "edition", edition(recovery)),
-            hint: chrome
-                .t
-                .with("reset-new-password-hint", "min", policy.min_chars()),
+            hint: chrome.t.with("reset-new-password-hint", "min", policy.min_chars()),
             submit: chrome.t.with("reset-submit", "edition", edition(recovery)),
             chrome,
             on_premise: recovery.settings().edition == Edition::OnPremise,
