@@ -83,7 +83,7 @@ lint:
 # The fast tier: formatting, lints and every test that needs neither an
 # emulator nor an AWS SDK crate (the crates of the domain, the messages, the
 # core, the test support and the edges, with the in-memory suite).
-FAST := -p recovery-domain -p recovery-messages -p recovery-core -p recovery-testing -p recovery-edges
+FAST := -p recovery-domain -p recovery-admin-api -p recovery-messages -p recovery-core -p recovery-testing -p recovery-edges
 
 check:
 	cargo fmt --all --check

@@ -18,6 +18,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// functions' binaries.
 pub const OWN_TARGETS: &[&str] = &[
     "recovery_domain",
+    "recovery_admin_api",
     "recovery_messages",
     "recovery_core",
     "recovery_aws",

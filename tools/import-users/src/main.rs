@@ -22,7 +22,9 @@ use aws_config::BehaviorVersion;
 use aws_sdk_lambda::primitives::Blob;
 use aws_smithy_http_client::tls;
 use indicatif::{ProgressBar, ProgressStyle};
-use recovery_core::flows::MAX_IMPORT_ROWS;
+use recovery_admin_api::{
+    AdminEvent, AdminRequest, AdminResponse, Failure, ImportOutcome, MAX_IMPORT_ROWS,
+};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: import-users FILE --function NAME_OR_ARN \
@@ -200,11 +202,10 @@ async fn run(options: &Options) -> Result<(), String> {
             }
         }
         if !rows.is_empty() {
-            let event = json!({
-                "action": "import_users",
-                "requested_by": options.requested_by,
-                "users": rows,
-            });
+            let event = AdminEvent {
+                requested_by: options.requested_by.clone(),
+                request: AdminRequest::ImportUsers { users: rows },
+            };
             let answer = invoke(&lambda, &options.function, &event, &bar).await;
             let answer = match answer {
                 Ok(answer) => answer,
@@ -218,15 +219,14 @@ async fn run(options: &Options) -> Result<(), String> {
                     ));
                 }
             };
-            let results = answer["results"].as_array().cloned().unwrap_or_default();
-            for (number, result) in sent.iter().zip(&results) {
-                let status = result["status"].as_str().unwrap_or("unknown").to_owned();
+            for (number, result) in sent.iter().zip(&answer) {
+                let status = result.status();
                 if status == "conflict" || status == "invalid" {
-                    let mut reject = result.clone();
+                    let mut reject = json!(result);
                     reject["line"] = json!(number);
                     writeln!(rejected, "{reject}").map_err(|e| e.to_string())?;
                 }
-                *progress.counts.entry(status).or_default() += 1;
+                *progress.counts.entry(status.to_owned()).or_default() += 1;
             }
         }
         progress.lines_done += batch.len();
@@ -253,9 +253,10 @@ async fn run(options: &Options) -> Result<(), String> {
 async fn invoke(
     lambda: &aws_sdk_lambda::Client,
     function: &str,
-    event: &Value,
+    event: &AdminEvent,
     bar: &ProgressBar,
-) -> Result<Value, String> {
+) -> Result<Vec<ImportOutcome>, String> {
+    let event = serde_json::to_vec(event).map_err(|e| e.to_string())?;
     let mut wait = Duration::from_secs(1);
     let mut last = String::new();
     for attempt in 1..=TRIES {
@@ -264,12 +265,8 @@ async fn invoke(
             tokio::time::sleep(wait).await;
             wait *= 2;
         }
-        let called = lambda
-            .invoke()
-            .function_name(function)
-            .payload(Blob::new(event.to_string()))
-            .send()
-            .await;
+        let called =
+            lambda.invoke().function_name(function).payload(Blob::new(event.clone())).send().await;
         let output = match called {
             Ok(output) => output,
             Err(err) => {
@@ -282,20 +279,20 @@ async fn invoke(
             continue;
         }
         let payload = output.payload().map(|p| p.as_ref()).unwrap_or_default();
-        let answer: Value = serde_json::from_slice(payload).unwrap_or_default();
-        match answer["error"].as_str() {
-            None if answer["results"].is_array() => {
+        match serde_json::from_slice(payload) {
+            Ok(AdminResponse::Imported { results, .. }) => {
                 bar.set_message("");
-                return Ok(answer);
+                return Ok(results);
             }
-            Some("service_unavailable") => last = "the service is unavailable".into(),
-            Some(code) => {
-                return Err(format!(
-                    "the function refused the batch: {code}: {}",
-                    answer["message"].as_str().unwrap_or("")
-                ));
+            Ok(AdminResponse::Failed(Failure { error, .. })) if error == "service_unavailable" => {
+                last = "the service is unavailable".into();
             }
-            None => last = format!("an answer without results: {answer}"),
+            Ok(AdminResponse::Failed(Failure { error, message, .. })) => {
+                return Err(format!("the function refused the batch: {error}: {message}"));
+            }
+            _ => {
+                last = format!("an answer without results: {}", String::from_utf8_lossy(payload));
+            }
         }
     }
     Err(format!("a batch failed {TRIES} times: {last}"))

@@ -12,7 +12,9 @@ use crate::ports::AuditRecord;
 use recovery_domain::{AccountLookup, UserAccount};
 
 /// The administrator's actions, by the names events and audit records use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
 #[strum(serialize_all = "snake_case")]
 pub enum AdminAction {
     SendRecoveryLink,

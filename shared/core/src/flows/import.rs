@@ -9,9 +9,6 @@ use recovery_domain::{
     EmailAddress, HashScheme, Locale, LoginName, NewAccount, PasswordHash, PhoneNumber, UserId,
 };
 
-/// Rows of one `import_users` event at most.
-pub const MAX_IMPORT_ROWS: usize = 100;
-
 /// The audit target of an import batch (no login looks like it).
 pub const IMPORT_AUDIT_TARGET: &str = "*import*";
 
@@ -74,7 +71,8 @@ pub struct ImportResult {
 }
 
 impl Administration {
-    /// Imports up to [`MAX_IMPORT_ROWS`] accounts, each on its own: a row
+    /// Imports a batch of accounts (the event bounds its size), each on its
+    /// own: a row
     /// whose login exists with the same details is `unchanged` (so a file
     /// imported twice changes nothing the second time), one that clashes
     /// is a `conflict`, and nothing of a refused row is written. Hashes are

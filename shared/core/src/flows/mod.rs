@@ -50,9 +50,7 @@ pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{CredentialCheck, CredentialError};
 pub use deliver::{DeliverError, Delivered, Delivery};
-pub use import::{
-    IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow, MAX_IMPORT_ROWS,
-};
+pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
 pub use keys::{KeySet, Keys, ReadKeys};
 pub use lifecycle::{AccountView, Change, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};

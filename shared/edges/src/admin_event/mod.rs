@@ -1,35 +1,24 @@
 //! The administrator's JSON event, for the `admin-reset` function: the only
-//! code that turns an event into a typed action of `flows` and the result
-//! back into JSON. Failures are results too:
+//! code that turns an [`AdminEvent`] into a typed action of `flows` and the
+//! result back into an [`AdminResponse`]. Failures are answers too:
 //! `{"error": "<code>", "message": "...", "reasons"?: [...]}`.
 
-use secrecy::SecretString;
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
-use recovery_core::flows::{
-    AdminAction, AdminError, Administration, Channel, DetailsChange, ImportRow, InvalidRow,
-    NewUser, Requester,
+use recovery_admin_api::{
+    AdminEvent, AdminRequest, AdminResponse, DEFAULT_AUDIT_LIMIT, DEFAULT_MESSAGE_LIMIT, Done,
+    EmailStatus, Failure, MAX_AUDIT_LIMIT, MAX_MESSAGE_LIMIT, Reason,
 };
+use recovery_core::flows::{AdminError, Administration, Channel, NewUser, Requester};
 use recovery_domain::{
-    AccountLookup, EmailAddress, IdentifierError, Locale, LoginName, PhoneNumber, PolicyViolation,
+    AccountLookup, EmailAddress, IdentifierError, Locale, LoginName, PhoneNumber,
 };
 
+mod answers;
 mod lifecycle;
-mod listings;
 
-use lifecycle::{import_json, view_json};
-use listings::{audit_json, iso8601_seconds, message_json};
-
-/// Audit records listed when no limit is given, and the most ever listed.
-pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
-pub const MAX_AUDIT_LIMIT: u32 = 1000;
-
-const ACTIONS: &str = "send_recovery_link, set_password, invite_user, list_audit, list_messages, \
-     get_user, update_user, disable_user, enable_user, delete_user or import_users";
-
-/// Messages listed when no limit is given, and the most ever listed.
-pub const DEFAULT_MESSAGE_LIMIT: u32 = 20;
-pub const MAX_MESSAGE_LIMIT: u32 = 200;
+use answers::{audit_entry, import_answer, iso8601_seconds, message_entry, queued, user};
 
 /// Runs one event and answers with its result; failures are results too.
 /// `request_id` is the Lambda request id, kept in the audit record.
@@ -49,10 +38,12 @@ pub const MAX_MESSAGE_LIMIT: u32 = 200;
 /// # }
 /// ```
 pub async fn handle(recovery: &Administration, event: &Value, request_id: &str) -> Value {
-    match run(recovery, event, request_id).await {
-        Ok(result) => result,
-        Err(err) => err.to_json(),
-    }
+    let answer = match run(recovery, event, request_id).await {
+        Ok(answer) => answer,
+        Err(err) => AdminResponse::Failed(err.failure()),
+    };
+    // Every map in an answer has string keys: writing it cannot fail.
+    serde_json::to_value(answer).unwrap_or_default()
 }
 
 /// An event that could not be run.
@@ -71,16 +62,23 @@ impl From<AdminError> for EventError {
 }
 
 impl EventError {
-    fn to_json(&self) -> Value {
-        let (code, message, reasons) = match self {
-            Self::Invalid(message) => ("invalid_event", message.clone(), &[][..]),
-            Self::Action(err) => (err.code(), message(err), reasons(err)),
-        };
-        let mut body = json!({ "error": code, "message": message });
-        if !reasons.is_empty() {
-            body["reasons"] = policy_reasons(reasons);
+    fn failure(&self) -> Failure {
+        match self {
+            Self::Invalid(message) => {
+                Failure { error: "invalid_event".into(), message: message.clone(), reasons: vec![] }
+            }
+            Self::Action(err) => Failure {
+                error: err.code().into(),
+                message: message(err),
+                reasons: match err {
+                    AdminError::WeakPassword(reasons) => reasons
+                        .iter()
+                        .map(|r| Reason { code: r.code.into(), message: r.message.clone() })
+                        .collect(),
+                    _ => vec![],
+                },
+            },
         }
-        body
     }
 }
 
@@ -113,247 +111,159 @@ fn message(err: &AdminError) -> String {
     }
 }
 
-fn reasons(err: &AdminError) -> &[PolicyViolation] {
-    match err {
-        AdminError::WeakPassword(reasons) => reasons,
-        _ => &[],
-    }
-}
-
-/// `[{"code", "message"}, ...]`.
-fn policy_reasons(reasons: &[PolicyViolation]) -> Value {
-    reasons.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect()
-}
-
-/// The fields of an event.
-struct Fields<'a>(&'a Map<String, Value>);
-
-impl Fields<'_> {
-    fn optional(&self, name: &str) -> Result<Option<&str>, EventError> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text)),
-            Some(_) => Err(EventError::Invalid(format!("The field `{name}` must be a string."))),
-        }
-    }
-
-    fn required(&self, name: &str) -> Result<&str, EventError> {
-        self.optional(name)?
-            .ok_or_else(|| EventError::Invalid(format!("The field `{name}` is required.")))
-    }
-
-    /// An optional field parsed by `parse`, whose refusal names the field.
-    fn parsed<T>(
-        &self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, IdentifierError>,
-    ) -> Result<Option<T>, EventError> {
-        self.optional(name)?.map(|text| parse(text).map_err(|e| not_valid(name, e))).transpose()
-    }
-
-    fn lookup(&self, name: &str) -> Result<AccountLookup, EventError> {
-        AccountLookup::parse(self.required(name)?).map_err(|e| not_valid(name, e))
-    }
-
-    fn secret(&self, name: &str) -> Result<SecretString, EventError> {
-        Ok(SecretString::from(self.required(name)?.to_owned()))
-    }
-
-    fn channel(&self) -> Result<Channel, EventError> {
-        match self.required("channel")? {
-            "email" => Ok(Channel::Email),
-            "sms" => Ok(Channel::Sms),
-            _ => {
-                Err(EventError::Invalid("The field `channel` must be \"email\" or \"sms\".".into()))
-            }
-        }
-    }
-
-    fn limit(&self, default: u32, max: u32) -> Result<u32, EventError> {
-        match self.0.get("limit") {
-            None | Some(Value::Null) => Ok(default),
-            Some(value) => value
-                .as_u64()
-                .filter(|n| (1..=u64::from(max)).contains(n))
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| {
-                    EventError::Invalid(format!(
-                        "The field `limit` must be a whole number from 1 to {max}."
-                    ))
-                }),
-        }
-    }
-
-    fn new_user(&self) -> Result<NewUser, EventError> {
-        let login = LoginName::parse(self.required("login")?).map_err(|e| not_valid("login", e))?;
-        let email = self.parsed("email", EmailAddress::parse)?;
-        let phone = self.parsed("phone", PhoneNumber::parse)?;
-        let locale = self.locale()?;
-        if email.is_none() && phone.is_none() {
-            return Err(EventError::Invalid(
-                "Give `email` or `phone` (or both): the invitation goes there.".into(),
-            ));
-        }
-        Ok(NewUser { login, email, phone, locale })
-    }
-
-    /// `locale`, a language tag, when given.
-    fn locale(&self) -> Result<Option<Locale>, EventError> {
-        match self.optional("locale")? {
-            None => Ok(None),
-            Some(text) => Locale::parse(text)
-                .map(Some)
-                .map_err(|e| EventError::Invalid(format!("The field `locale` must be {e}."))),
-        }
-    }
-}
-
 fn not_valid(name: &str, err: IdentifierError) -> EventError {
     EventError::Invalid(format!("The field `{name}` is not valid: {err}"))
 }
 
-/// A typed action, with what it needs.
-enum Action {
-    SendRecoveryLink(AccountLookup, Channel),
-    SetPassword(AccountLookup, SecretString, SecretString),
-    InviteUser(NewUser),
-    ListAudit(AccountLookup, u32),
-    ListMessages(AccountLookup, u32),
-    GetUser(AccountLookup),
-    UpdateUser(AccountLookup, DetailsChange),
-    SetDisabled(AccountLookup, bool),
-    DeleteUser(AccountLookup),
-    ImportUsers(Vec<Result<ImportRow, InvalidRow>>),
+/// The account a `login` field names.
+fn lookup(login: &str) -> Result<AccountLookup, EventError> {
+    if login.trim().is_empty() {
+        return Err(EventError::Invalid("The field `login` is required.".into()));
+    }
+    AccountLookup::parse(login).map_err(|e| not_valid("login", e))
 }
 
-fn parse_action(name: &str, fields: &Fields<'_>) -> Result<Action, EventError> {
-    let Some(action) = AdminAction::from_name(name) else {
-        return Err(EventError::Invalid(format!("Unknown action {name:?}: use {ACTIONS}.")));
-    };
-    Ok(match action {
-        AdminAction::SendRecoveryLink => {
-            let channel = fields.channel()?;
-            Action::SendRecoveryLink(fields.lookup("login")?, channel)
-        }
-        AdminAction::SetPassword => Action::SetPassword(
-            fields.lookup("login")?,
-            fields.secret("password")?,
-            fields.secret("password_confirmation")?,
-        ),
-        AdminAction::InviteUser => Action::InviteUser(fields.new_user()?),
-        AdminAction::ListAudit => {
-            let limit = fields.limit(DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT)?;
-            Action::ListAudit(fields.lookup("login")?, limit)
-        }
-        AdminAction::ListMessages => {
-            let limit = fields.limit(DEFAULT_MESSAGE_LIMIT, MAX_MESSAGE_LIMIT)?;
-            Action::ListMessages(fields.lookup("login")?, limit)
-        }
-        AdminAction::GetUser => Action::GetUser(fields.lookup("login")?),
-        AdminAction::UpdateUser => {
-            let change = fields.details_change()?;
-            Action::UpdateUser(fields.lookup("login")?, change)
-        }
-        AdminAction::DisableUser => Action::SetDisabled(fields.lookup("login")?, true),
-        AdminAction::EnableUser => Action::SetDisabled(fields.lookup("login")?, false),
-        AdminAction::DeleteUser => Action::DeleteUser(fields.lookup("login")?),
-        AdminAction::ImportUsers => Action::ImportUsers(fields.import_rows()?),
+/// An optional field parsed by `parse`, whose refusal names the field.
+fn parsed<T>(
+    name: &str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, IdentifierError>,
+) -> Result<Option<T>, EventError> {
+    text.map(|text| parse(text).map_err(|e| not_valid(name, e))).transpose()
+}
+
+/// `locale`, a language tag, when given.
+fn locale(text: Option<&str>) -> Result<Option<Locale>, EventError> {
+    text.map(|text| {
+        Locale::parse(text)
+            .map_err(|e| EventError::Invalid(format!("The field `locale` must be {e}.")))
     })
+    .transpose()
+}
+
+/// `limit`, from 1 to `max`; `default` when absent.
+fn limit(limit: Option<u32>, default: u32, max: u32) -> Result<u32, EventError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(EventError::Invalid(format!(
+            "The field `limit` must be a whole number from 1 to {max}."
+        ))),
+    }
 }
 
 async fn run(
     recovery: &Administration,
     event: &Value,
     request_id: &str,
-) -> Result<Value, EventError> {
-    let Some(object) = event.as_object() else {
+) -> Result<AdminResponse, EventError> {
+    if !event.is_object() {
         return Err(EventError::Invalid("The event must be a JSON object.".into()));
+    }
+    let text = |name: &str| event[name].as_str().map(str::trim).filter(|t| !t.is_empty());
+    let required = |name: &str| {
+        text(name).ok_or_else(|| {
+            EventError::Invalid(format!("The field `{name}` is required, a string."))
+        })
     };
-    let fields = Fields(object);
-    let name = fields.required("action")?.to_owned();
+    let name = required("action")?;
     let by = Requester {
-        requested_by: fields.required("requested_by")?.to_owned(),
+        requested_by: required("requested_by")?.to_owned(),
         request_id: request_id.to_owned(),
     };
-    let action = match parse_action(&name, &fields) {
-        Ok(action) => action,
-        Err(err) => {
-            // A malformed event is recorded too when it names someone.
-            let target = fields.optional("login").ok().flatten();
-            if let Some(target) = target.map(|t| t.trim().to_lowercase()) {
-                recovery.audit_refused(&by, &name, &target, "invalid_event").await?;
+    match execute(recovery, &by, event).await {
+        // A malformed event is recorded too when it names someone.
+        Err(EventError::Invalid(message)) => {
+            if let Some(target) = text("login").map(str::to_lowercase) {
+                recovery.audit_refused(&by, name, &target, "invalid_event").await?;
             }
-            return Err(err);
+            Err(EventError::Invalid(message))
         }
-    };
-    Ok(match action {
-        Action::SendRecoveryLink(who, channel) => {
-            let sent = recovery.admin_send_recovery_link(&by, &who, channel).await?;
-            json!({
-                "status": "queued",
-                "channel": sent.channel.as_str(),
-                "destination": sent.destination,
-                "message": sent.message,
-            })
-        }
-        Action::SetPassword(who, password, confirmation) => {
-            recovery.admin_set_password(&by, &who, &password, &confirmation).await?;
-            json!({ "status": "password_changed" })
-        }
-        Action::InviteUser(new_user) => {
-            let invited = recovery.admin_invite_user(&by, new_user).await?;
-            json!({
-                "status": "invited",
-                "user_id": invited.user_id.as_str(),
-                "channel": invited.sent.channel.as_str(),
-                "destination": invited.sent.destination,
-                "message": invited.sent.message,
-            })
-        }
-        Action::ListAudit(who, limit) => {
-            let records = recovery.admin_list_audit(&by, &who, limit).await?;
-            let records: Vec<Value> = records.iter().map(audit_json).collect();
-            json!({ "records": records })
-        }
-        Action::ListMessages(who, limit) => {
-            let listed = recovery.admin_list_messages(&by, &who, limit).await?;
-            let messages: Vec<Value> = listed.messages.iter().map(message_json).collect();
-            let email = match &listed.email_trouble {
-                None => json!({ "status": "ok" }),
-                Some(trouble) => json!({
-                    "status": trouble.kind.name(),
-                    "since": iso8601_seconds(trouble.at),
-                }),
+        answer => answer,
+    }
+}
+
+/// Reads the event's action and runs it.
+async fn execute(
+    recovery: &Administration,
+    by: &Requester,
+    event: &Value,
+) -> Result<AdminResponse, EventError> {
+    let request =
+        AdminEvent::deserialize(event).map_err(|e| EventError::Invalid(format!("{e}.")))?.request;
+    Ok(match request {
+        AdminRequest::SendRecoveryLink { login, channel } => {
+            let channel = match channel {
+                recovery_admin_api::Channel::Email => Channel::Email,
+                recovery_admin_api::Channel::Sms => Channel::Sms,
             };
-            json!({ "email": email, "messages": messages })
+            let sent = recovery.admin_send_recovery_link(by, &lookup(&login)?, channel).await?;
+            AdminResponse::Done(Done::Queued(queued(sent)))
         }
-        Action::GetUser(who) => {
-            let view = recovery.admin_get_user(&by, &who).await?;
-            json!({ "user": view_json(&view) })
+        AdminRequest::SetPassword { login, password, password_confirmation } => {
+            let who = lookup(&login)?;
+            recovery.admin_set_password(by, &who, &password.0, &password_confirmation.0).await?;
+            AdminResponse::Done(Done::PasswordChanged)
         }
-        Action::UpdateUser(who, change) => {
-            let view = recovery.admin_update_user(&by, &who, change).await?;
-            json!({ "status": "updated", "user": view_json(&view) })
-        }
-        Action::SetDisabled(who, disabled) => {
-            let view = recovery.admin_set_disabled(&by, &who, disabled).await?;
-            let status = if disabled { "disabled" } else { "enabled" };
-            json!({ "status": status, "user": view_json(&view) })
-        }
-        Action::DeleteUser(who) => {
-            let user_id = recovery.admin_delete_user(&by, &who).await?;
-            json!({ "status": "deleted", "user_id": user_id.as_str() })
-        }
-        Action::ImportUsers(rows) => {
-            let results = recovery.admin_import_users(&by, rows).await?;
-            let mut counts = Map::new();
-            for status in ["created", "unchanged", "conflict", "invalid"] {
-                let n = results.iter().filter(|r| r.result.status() == status).count();
-                counts.insert(status.to_owned(), json!(n));
+        AdminRequest::InviteUser { login, email, phone, locale: language } => {
+            let new_user = NewUser {
+                login: LoginName::parse(&login).map_err(|e| not_valid("login", e))?,
+                email: parsed("email", email.as_deref(), EmailAddress::parse)?,
+                phone: parsed("phone", phone.as_deref(), PhoneNumber::parse)?,
+                locale: locale(language.as_deref())?,
+            };
+            if new_user.email.is_none() && new_user.phone.is_none() {
+                return Err(EventError::Invalid(
+                    "Give `email` or `phone` (or both): the invitation goes there.".into(),
+                ));
             }
-            let rows: Vec<Value> = results.iter().map(import_json).collect();
-            json!({ "results": rows, "counts": counts })
+            let invited = recovery.admin_invite_user(by, new_user).await?;
+            let user_id = invited.user_id.as_str().to_owned();
+            AdminResponse::Done(Done::Invited { user_id, sent: queued(invited.sent) })
+        }
+        AdminRequest::ListAudit { login, limit: n } => {
+            let n = limit(n, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT)?;
+            let records = recovery.admin_list_audit(by, &lookup(&login)?, n).await?;
+            AdminResponse::Records { records: records.iter().map(audit_entry).collect() }
+        }
+        AdminRequest::ListMessages { login, limit: n } => {
+            let n = limit(n, DEFAULT_MESSAGE_LIMIT, MAX_MESSAGE_LIMIT)?;
+            let listed = recovery.admin_list_messages(by, &lookup(&login)?, n).await?;
+            let email = match &listed.email_trouble {
+                None => EmailStatus { status: "ok".into(), since: None },
+                Some(trouble) => EmailStatus {
+                    status: trouble.kind.name().into(),
+                    since: Some(iso8601_seconds(trouble.at)),
+                },
+            };
+            AdminResponse::Messages {
+                email,
+                messages: listed.messages.iter().map(message_entry).collect(),
+            }
+        }
+        AdminRequest::GetUser { login } => AdminResponse::User {
+            user: user(&recovery.admin_get_user(by, &lookup(&login)?).await?),
+        },
+        AdminRequest::UpdateUser { login, change } => {
+            let change = lifecycle::details_change(change)?;
+            let view = recovery.admin_update_user(by, &lookup(&login)?, change).await?;
+            AdminResponse::Done(Done::Updated { user: user(&view) })
+        }
+        AdminRequest::DisableUser { login } => {
+            let view = recovery.admin_set_disabled(by, &lookup(&login)?, true).await?;
+            AdminResponse::Done(Done::Disabled { user: user(&view) })
+        }
+        AdminRequest::EnableUser { login } => {
+            let view = recovery.admin_set_disabled(by, &lookup(&login)?, false).await?;
+            AdminResponse::Done(Done::Enabled { user: user(&view) })
+        }
+        AdminRequest::DeleteUser { login } => {
+            let user_id = recovery.admin_delete_user(by, &lookup(&login)?).await?;
+            AdminResponse::Done(Done::Deleted { user_id: user_id.as_str().into() })
+        }
+        AdminRequest::ImportUsers { users } => {
+            let rows = lifecycle::import_rows(&users)?;
+            import_answer(&recovery.admin_import_users(by, rows).await?)
         }
     })
 }

@@ -138,6 +138,29 @@ async fn the_audit_records_failures_and_never_a_secret() {
     assert!(!text.contains(&w.last_link_token().await));
 }
 
+/// Every action the audit trail names is an action of the event, and the
+/// event has no other.
+#[tokio::test]
+async fn the_event_has_exactly_the_audited_actions() {
+    use recovery_core::flows::AdminAction;
+    use strum::VariantArray;
+    let w = world();
+    for action in AdminAction::VARIANTS {
+        let answer = w.run(json!({ "action": action.name(), "requested_by": "root" })).await;
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.starts_with("missing field"), "{}: {answer}", action.name());
+    }
+    let unknown = w.run(json!({ "action": "reboot", "requested_by": "root" })).await;
+    let expected = AdminAction::VARIANTS.iter().map(|a| format!("`{}`", a.name()));
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("expected one of {}.", expected.collect::<Vec<_>>().join(", "))),
+        "{unknown}"
+    );
+}
+
 /// The codes the answers and the audit trail use: the variant's name, but
 /// a failed dependency, which is the HTTP API's `service_unavailable` too.
 #[test]

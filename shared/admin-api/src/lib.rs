@@ -1,0 +1,354 @@
+//! The administrator's event of the `admin-reset` function and its answers,
+//! as serde types. The function reads [`AdminEvent`] and writes
+//! [`AdminResponse`]; a client (`import-users`) writes the one and reads the
+//! other. Plain values: turning them into the domain's types (a login, an
+//! email address) is the function's edge's.
+//!
+//! A string field that is blank counts as absent; `update_user`'s fields
+//! are a [`Patch`] (absent keeps, `null` or blank removes, a value sets).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// Accounts in one `import_users` event, at most.
+pub const MAX_IMPORT_ROWS: usize = 100;
+/// Audit records listed when no limit is given, and the most ever listed.
+pub const DEFAULT_AUDIT_LIMIT: u32 = 50;
+pub const MAX_AUDIT_LIMIT: u32 = 1000;
+/// Messages listed when no limit is given, and the most ever listed.
+pub const DEFAULT_MESSAGE_LIMIT: u32 = 20;
+pub const MAX_MESSAGE_LIMIT: u32 = 200;
+
+/// One event: who asks (recorded in the audit trail), and what.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AdminEvent {
+    pub requested_by: String,
+    #[serde(flatten)]
+    pub request: AdminRequest,
+}
+
+/// An action and its fields, tagged by `action`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AdminRequest {
+    SendRecoveryLink {
+        login: String,
+        channel: Channel,
+    },
+    SetPassword {
+        login: String,
+        password: Password,
+        password_confirmation: Password,
+    },
+    InviteUser {
+        login: String,
+        #[serde(
+            default,
+            deserialize_with = "blank_is_none",
+            skip_serializing_if = "Option::is_none"
+        )]
+        email: Option<String>,
+        #[serde(
+            default,
+            deserialize_with = "blank_is_none",
+            skip_serializing_if = "Option::is_none"
+        )]
+        phone: Option<String>,
+        #[serde(
+            default,
+            deserialize_with = "blank_is_none",
+            skip_serializing_if = "Option::is_none"
+        )]
+        locale: Option<String>,
+    },
+    ListAudit {
+        login: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    ListMessages {
+        login: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    GetUser {
+        login: String,
+    },
+    UpdateUser {
+        login: String,
+        #[serde(flatten)]
+        change: DetailsPatch,
+    },
+    DisableUser {
+        login: String,
+    },
+    EnableUser {
+        login: String,
+    },
+    DeleteUser {
+        login: String,
+    },
+    /// Each account a JSON object (`login`, `email`, `phone`,
+    /// `social_provider`, `disabled`, `locale`, `password_hash`), read one
+    /// by one by the function so that a bad row refuses only itself.
+    ImportUsers {
+        users: Vec<Value>,
+    },
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+/// `update_user`'s changes.
+#[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailsPatch {
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    pub email: Patch,
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    pub phone: Patch,
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    pub social_provider: Patch,
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    pub locale: Patch,
+}
+
+/// One field of a change: absent keeps it, `null` or `""` removes it, a
+/// value replaces it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch {
+    #[default]
+    Keep,
+    Clear,
+    Set(String),
+}
+
+impl Patch {
+    pub fn is_keep(&self) -> bool {
+        *self == Self::Keep
+    }
+}
+
+impl<'de> Deserialize<'de> for Patch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<String>::deserialize(d)? {
+            Some(text) if !text.trim().is_empty() => Self::Set(text),
+            _ => Self::Clear,
+        })
+    }
+}
+
+impl Serialize for Patch {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Set(text) => s.serialize_str(text),
+            Self::Keep | Self::Clear => s.serialize_none(),
+        }
+    }
+}
+
+/// A password as the event carries it; never printed.
+#[derive(Clone)]
+pub struct Password(pub SecretString);
+
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|text| Self(text.into()))
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([REDACTED])")
+    }
+}
+
+impl Serialize for Password {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.expose_secret())
+    }
+}
+
+/// Absent, `null` and blank are all `None`.
+fn blank_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|text| !text.trim().is_empty()))
+}
+
+/// What the function answers: a result, or why there is none.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AdminResponse {
+    Failed(Failure),
+    Done(Done),
+    Records { records: Vec<AuditEntry> },
+    Messages { email: EmailStatus, messages: Vec<MessageEntry> },
+    User { user: User },
+    Imported { results: Vec<ImportOutcome>, counts: BTreeMap<String, usize> },
+}
+
+/// `{"error": "<code>", "message": "...", "reasons"?: [...]}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+/// Why the password policy refused a password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reason {
+    pub code: String,
+    pub message: String,
+}
+
+/// An action that changed something, tagged by `status`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Done {
+    Queued(Queued),
+    PasswordChanged,
+    Invited {
+        user_id: String,
+        #[serde(flatten)]
+        sent: Queued,
+    },
+    Updated {
+        user: User,
+    },
+    Disabled {
+        user: User,
+    },
+    Enabled {
+        user: User,
+    },
+    Deleted {
+        user_id: String,
+    },
+}
+
+/// A message in the outbox: its channel, where to (masked), its key.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Queued {
+    pub channel: String,
+    pub destination: String,
+    pub message: String,
+}
+
+/// An account as the administrator sees it (addresses masked).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct User {
+    pub user_id: String,
+    pub login: String,
+    pub disabled: bool,
+    pub has_password: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_changed_at: Option<String>,
+    /// `ok`, or the trouble of the current address (`bounced`, ...).
+    pub email_status: String,
+}
+
+/// One audit record; `at` is `at_millis` in ISO 8601.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub action: String,
+    pub requested_by: String,
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub at_millis: i64,
+    pub at: String,
+    pub request_id: String,
+}
+
+/// The current email address's trouble, or `ok`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailStatus {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// A message with its delivery; times in ISO 8601.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageEntry {
+    pub message: String,
+    pub kind: String,
+    pub channel: String,
+    pub created_at: String,
+    pub delivery: String,
+    pub attempts: u32,
+    pub holds_payload: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_detail: Option<String>,
+}
+
+/// What became of one row of `import_users`, tagged by `status`; `login`
+/// as the row gave it, when it gave one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ImportOutcome {
+    Created {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        user_id: String,
+    },
+    Unchanged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        user_id: String,
+    },
+    Conflict {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        reason: String,
+    },
+    Invalid {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        field: String,
+        message: String,
+    },
+}
+
+impl ImportOutcome {
+    /// `created`, `unchanged`, `conflict` or `invalid`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Unchanged { .. } => "unchanged",
+            Self::Conflict { .. } => "conflict",
+            Self::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
