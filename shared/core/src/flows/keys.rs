@@ -6,9 +6,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::Mutex;
+use tokio::sync::OnceCell;
 use tokio::task::JoinHandle;
 
 use crate::ports::DependencyError;
@@ -48,8 +48,9 @@ pub type ReadKeys = Box<
 pub struct Keys(Arc<Inner>);
 
 struct Inner {
-    ready: OnceLock<Arc<KeySet>>,
-    reading: Mutex<Option<JoinHandle<Result<KeySet, DependencyError>>>>,
+    ready: OnceCell<Arc<KeySet>>,
+    /// The read started with the function, until a request awaits it.
+    started: Mutex<Option<JoinHandle<Result<KeySet, DependencyError>>>>,
     read: Option<ReadKeys>,
 }
 
@@ -57,8 +58,8 @@ impl Keys {
     /// Keys at hand (tests, and functions without secrets).
     pub fn ready(keys: KeySet) -> Self {
         Keys(Arc::new(Inner {
-            ready: OnceLock::from(Arc::new(keys)),
-            reading: Mutex::new(None),
+            ready: OnceCell::new_with(Some(Arc::new(keys))),
+            started: Mutex::new(None),
             read: None,
         }))
     }
@@ -73,8 +74,8 @@ impl Keys {
     pub fn reading(read: ReadKeys) -> Self {
         let first = tokio::spawn(read());
         Keys(Arc::new(Inner {
-            ready: OnceLock::new(),
-            reading: Mutex::new(Some(first)),
+            ready: OnceCell::new(),
+            started: Mutex::new(Some(first)),
             read: Some(read),
         }))
     }
@@ -83,24 +84,18 @@ impl Keys {
     /// awaited it (one request at a time awaits a read); the next request
     /// reads again.
     pub async fn get(&self) -> Result<Arc<KeySet>, DependencyError> {
-        if let Some(keys) = self.0.ready.get() {
-            return Ok(keys.clone());
-        }
-        let mut reading = self.0.reading.lock().await;
-        if let Some(keys) = self.0.ready.get() {
-            return Ok(keys.clone());
-        }
-        let read = match reading.take() {
-            Some(started) => started
-                .await
-                .unwrap_or_else(|_| Err(DependencyError::new("read_keys", "ReadAborted"))),
-            None => match &self.0.read {
-                Some(read) => read().await,
-                None => Err(DependencyError::new("read_keys", "NoKeys")),
-            },
+        let read = || async {
+            let started = self.0.started.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let keys = match (started, &self.0.read) {
+                (Some(started), _) => started
+                    .await
+                    .unwrap_or_else(|_| Err(DependencyError::new("read_keys", "ReadAborted"))),
+                (None, Some(read)) => read().await,
+                (None, None) => Err(DependencyError::new("read_keys", "NoKeys")),
+            };
+            keys.map(Arc::new)
         };
-        let keys = Arc::new(read?);
-        Ok(self.0.ready.get_or_init(|| keys).clone())
+        self.0.ready.get_or_try_init(read).await.cloned()
     }
 }
 

@@ -257,19 +257,9 @@ impl Recovery {
         send_before: Timestamp,
     ) -> Result<OutboxItem, SealError> {
         let message: Message = message?.into();
-        let key = self.outbox_key().await?;
-        let now = self.clock.now();
-        let mut item = OutboxItem {
-            user_id: account.id.clone(),
-            key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,
-            channel: message.channel(),
-            kind,
-            created_at: now,
-            send_before,
-            sealed: Vec::new(),
-        };
-        item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
-        Ok(item)
+        let item =
+            self.outbox_item(account, message.channel(), kind, self.clock.now(), send_before)?;
+        self.sealed(item, &message).await
     }
 
     /// An event about `account` for the product's bus, as an outbox item
@@ -281,18 +271,35 @@ impl Recovery {
         through: &str,
         at: Timestamp,
     ) -> Result<OutboxItem, SealError> {
-        let key = self.outbox_key().await?;
-        let mut item = OutboxItem {
-            user_id: account.id.clone(),
-            key: OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?,
-            channel: Channel::Event,
-            kind: MessageKind::AccountEvent,
-            created_at: at,
-            send_before: at.plus_seconds(EVENT_SEND_WITHIN_SECONDS),
-            sealed: Vec::new(),
-        };
+        let send_before = at.plus_seconds(EVENT_SEND_WITHIN_SECONDS);
+        let item =
+            self.outbox_item(account, Channel::Event, MessageKind::AccountEvent, at, send_before)?;
         let event = AccountEvent { kind, account, at, through };
         let message = Message::Event(event.render(&item.id())?);
+        self.sealed(item, &message).await
+    }
+
+    /// An outbox item with a new key and nothing sealed in it yet.
+    fn outbox_item(
+        &self,
+        account: &UserAccount,
+        channel: Channel,
+        kind: MessageKind,
+        created_at: Timestamp,
+        send_before: Timestamp,
+    ) -> Result<OutboxItem, SealError> {
+        let key = OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?;
+        let user_id = account.id.clone();
+        Ok(OutboxItem { user_id, key, channel, kind, created_at, send_before, sealed: Vec::new() })
+    }
+
+    /// `item` with `message` sealed in it under the outbox key.
+    async fn sealed(
+        &self,
+        mut item: OutboxItem,
+        message: &Message,
+    ) -> Result<OutboxItem, SealError> {
+        let key = self.outbox_key().await?;
         item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
         Ok(item)
     }

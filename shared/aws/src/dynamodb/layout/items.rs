@@ -22,33 +22,25 @@ pub(in crate::dynamodb) fn account_items(
     user.insert(LOGIN.into(), s(account.login.as_str()));
     user.insert(DISABLED.into(), AttributeValue::Bool(account.disabled));
     user.insert(CREATED_AT.into(), n(created_at.epoch_seconds()));
-    if let Some(email) = &account.email {
-        user.insert(EMAIL.into(), s(email.as_str()));
+    let optional = [
+        (EMAIL, account.email.as_ref().map(EmailAddress::as_str)),
+        (PHONE, account.phone.as_ref().map(PhoneNumber::as_e164)),
+        (PASSWORD_HASH, account.password_hash.as_ref().map(PasswordHash::expose_phc)),
+        (SOCIAL_PROVIDER, account.social_provider.as_deref()),
+        (LOCALE, account.locale.as_ref().map(Locale::as_str)),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            user.insert(name.into(), s(value));
+        }
     }
-    if let Some(phone) = &account.phone {
-        user.insert(PHONE.into(), s(phone.as_e164()));
-    }
-    if let Some(hash) = &account.password_hash {
-        user.insert(PASSWORD_HASH.into(), s(hash.expose_phc()));
-    }
-    if let Some(provider) = &account.social_provider {
-        user.insert(SOCIAL_PROVIDER.into(), s(provider.as_str()));
-    }
-    if let Some(locale) = &account.locale {
-        user.insert(LOCALE.into(), s(locale.as_str()));
-    }
-    let pointer = |mut item: Item, kind: &str| {
-        item.insert(KIND.into(), s(kind));
-        item.insert(USER_ID.into(), s(account.id.as_str()));
-        item
-    };
     let mut items = vec![
         user,
-        pointer(login_key(&account.login), "login"),
-        pointer(login_skeleton_key(&account.login), "lookalike"),
+        pointer(login_key(&account.login), "login", account),
+        pointer(login_skeleton_key(&account.login), "lookalike", account),
     ];
-    items.extend(account.email.as_ref().map(|e| pointer(email_key(e), "email")));
-    items.extend(account.phone.as_ref().map(|p| pointer(phone_key(p), "phone")));
+    items.extend(account.email.as_ref().map(|e| email_lookup_item(e, account)));
+    items.extend(account.phone.as_ref().map(|p| phone_lookup_item(p, account)));
     items
 }
 
@@ -243,14 +235,17 @@ pub(in crate::dynamodb) fn audit_item(record: &AuditRecord, retention_seconds: i
     let mut item = audit_key(record);
     item.insert(KIND.into(), s("audit"));
     item.insert(TARGET.into(), s(record.target.as_str()));
-    if let Some(user_id) = &record.user_id {
-        item.insert(USER_ID.into(), s(user_id.as_str()));
-    }
-    item.insert(ACTION.into(), s(record.action.as_str()));
-    item.insert(REQUESTED_BY.into(), s(record.requested_by.as_str()));
-    item.insert(OUTCOME.into(), s(record.outcome.as_str()));
-    if let Some(detail) = &record.detail {
-        item.insert(DETAIL.into(), s(detail.as_str()));
+    let text = [
+        (USER_ID, record.user_id.as_deref()),
+        (ACTION, Some(record.action.as_str())),
+        (REQUESTED_BY, Some(record.requested_by.as_str())),
+        (OUTCOME, Some(record.outcome.as_str())),
+        (DETAIL, record.detail.as_deref()),
+    ];
+    for (name, value) in text {
+        if let Some(value) = value {
+            item.insert(name.into(), s(value));
+        }
     }
     item.insert(AT_MILLIS.into(), n(record.at_millis));
     item.insert(REQUEST_ID.into(), s(record.request_id.as_str()));
