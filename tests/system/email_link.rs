@@ -196,21 +196,6 @@ async fn every_kind_of_account_gets_the_same_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_new_request_supersedes_the_earlier_link() {
-    // Without the minute in which a live link is not replaced.
-    let f = &Functions::start(&[("EMAIL_RESEND_AFTER_SECONDS", "0")]);
-    let login = unique("user");
-    create(&f.table, account(&login).password("the old password 1")).await;
-    let first = token_of(&request_link_from(f, &login));
-    let second = token_of(&request_link_from(f, &login));
-    let body = |token: &str| json!({ "token": token, "password": "a new passphrase 2", "password_confirmation": "a new passphrase 2" });
-    let stale = post_json(&f.reset_url(), &body(&first));
-    assert_eq!(stale.status, 400);
-    assert_eq!(stale.json()["error"], "invalid_token");
-    assert_eq!(post_json(&f.reset_url(), &body(&second)).status, 200);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn twenty_concurrent_submissions_of_one_token_change_the_password_once() {
     let f = functions();
     let login = new_account().await;
