@@ -108,4 +108,3 @@ async fn imported_bcrypt_and_django_hashes_open_and_are_stored_as_argon2id_after
         assert_eq!(check(f, &login, "correct horse")["valid"], true);
     }
 }
-

@@ -31,6 +31,37 @@ pub struct AdminEvent {
     pub request: AdminRequest,
 }
 
+/// Reads an event. A refusal says what is wrong and names the field: serde
+/// names a missing one but not a mistyped one inside a tagged enum, so
+/// the event is then read as [`Fields`], every field with its type.
+pub fn read_event(event: &Value) -> Result<AdminEvent, String> {
+    AdminEvent::deserialize(event).map_err(|err| {
+        match serde_path_to_error::deserialize::<_, Fields>(event) {
+            Err(mistyped) => format!("The field `{}`: {}.", mistyped.path(), mistyped.inner()),
+            Ok(_) => format!("{err}."),
+        }
+    })
+}
+
+/// Every field an event may have, with its type: only read to name the
+/// field of a refusal (`the_event_names_the_field_it_refuses` keeps it
+/// whole).
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Fields {
+    requested_by: Option<String>,
+    login: Option<String>,
+    channel: Option<Channel>,
+    password: Option<String>,
+    password_confirmation: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    locale: Option<String>,
+    social_provider: Option<String>,
+    limit: Option<u32>,
+    users: Option<Vec<Value>>,
+}
+
 /// An action and its fields, tagged by `action`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]

@@ -2,8 +2,8 @@ use serde_json::json;
 
 use super::*;
 
-fn event(value: Value) -> Result<AdminEvent, serde_json::Error> {
-    serde_json::from_value(value)
+fn event(value: Value) -> Result<AdminEvent, String> {
+    read_event(&value)
 }
 
 #[test]
@@ -30,16 +30,44 @@ fn an_event_it_cannot_read_says_what_is_wrong() {
         (json!({ "action": "reboot", "requested_by": "ops" }), "unknown variant `reboot`"),
         (json!({ "action": "get_user", "requested_by": "ops" }), "missing field `login`"),
         (json!({ "action": "get_user", "login": "ada" }), "missing field `requested_by`"),
-        (json!({ "action": "get_user", "requested_by": "ops", "login": 5 }), "expected a string"),
+        (
+            json!({ "action": "get_user", "requested_by": "ops", "login": 5 }),
+            "The field `login`: invalid type: integer `5`, expected a string.",
+        ),
         (
             json!({ "action": "send_recovery_link", "requested_by": "o", "login": "a", "channel": "fax" }),
-            "unknown variant `fax`",
+            "The field `channel`: unknown variant `fax`",
         ),
-        (json!({ "action": "list_audit", "requested_by": "o", "login": "a", "limit": -1 }), "u32"),
+        (
+            json!({ "action": "list_audit", "requested_by": "o", "login": "a", "limit": -1 }),
+            "The field `limit`: invalid value: integer `-1`, expected u32.",
+        ),
     ];
     for (value, expected) in cases {
-        let err = event(value.clone()).unwrap_err().to_string();
+        let err = event(value.clone()).unwrap_err();
         assert!(err.contains(expected), "{value}: {err}");
+    }
+}
+
+#[test]
+fn the_event_names_the_field_it_refuses() {
+    let valid = [
+        json!({ "action": "send_recovery_link", "requested_by": "o", "login": "a", "channel": "sms" }),
+        json!({ "action": "set_password", "requested_by": "o", "login": "a", "password": "p", "password_confirmation": "p" }),
+        json!({ "action": "invite_user", "requested_by": "o", "login": "a", "email": "e", "phone": "p", "locale": "de" }),
+        json!({ "action": "list_audit", "requested_by": "o", "login": "a", "limit": 5 }),
+        json!({ "action": "list_messages", "requested_by": "o", "login": "a", "limit": 5 }),
+        json!({ "action": "update_user", "requested_by": "o", "login": "a", "email": "e", "phone": "p", "social_provider": "G", "locale": "de" }),
+        json!({ "action": "import_users", "requested_by": "o", "users": [] }),
+    ];
+    for event in valid {
+        assert!(read_event(&event).is_ok(), "{event}");
+        for field in event.as_object().unwrap().keys().filter(|f| *f != "action") {
+            let mut mistyped = event.clone();
+            mistyped[field] = json!({ "not": "this" });
+            let err = read_event(&mistyped).unwrap_err();
+            assert!(err.starts_with(&format!("The field `{field}`: ")), "{err}");
+        }
     }
 }
 

@@ -1,14 +1,13 @@
 //! The administrator's JSON event, for the `admin-reset` function: the only
-//! code that turns an [`AdminEvent`] into a typed action of `flows` and the
+//! code that turns an [`AdminEvent`](recovery_admin_api::AdminEvent) into a typed action of `flows` and the
 //! result back into an [`AdminResponse`]. Failures are answers too:
 //! `{"error": "<code>", "message": "...", "reasons"?: [...]}`.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use recovery_admin_api::{
-    AdminEvent, AdminRequest, AdminResponse, DEFAULT_AUDIT_LIMIT, DEFAULT_MESSAGE_LIMIT, Done,
-    EmailStatus, Failure, MAX_AUDIT_LIMIT, MAX_MESSAGE_LIMIT, Reason,
+    AdminRequest, AdminResponse, DEFAULT_AUDIT_LIMIT, DEFAULT_MESSAGE_LIMIT, Done, EmailStatus,
+    Failure, MAX_AUDIT_LIMIT, MAX_MESSAGE_LIMIT, Reason, read_event,
 };
 use recovery_core::flows::{AdminError, Administration, Channel, NewUser, Requester};
 use recovery_domain::{
@@ -189,8 +188,7 @@ async fn execute(
     by: &Requester,
     event: &Value,
 ) -> Result<AdminResponse, EventError> {
-    let request =
-        AdminEvent::deserialize(event).map_err(|e| EventError::Invalid(format!("{e}.")))?.request;
+    let request = read_event(event).map_err(EventError::Invalid)?.request;
     Ok(match request {
         AdminRequest::SendRecoveryLink { login, channel } => {
             let channel = match channel {
