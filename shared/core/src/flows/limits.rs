@@ -116,7 +116,8 @@ pub(super) fn keys(limits: &[Limit<'_>]) -> Vec<CounterKey> {
 
 /// The new hits for `counters` (read for `limits`, in order) when a request
 /// at `now` is within every limit; else [`FlowError::RateLimited`] with the
-/// longest wait. Each hit is added to what the counter holds when it is
+/// longest wait ([`FlowError::AddressLimited`] when only address limits
+/// refused). Each hit is added to what the counter holds when it is
 /// written (see [`counted`]), so requests that share a counter (one
 /// address) do not make each other read again.
 pub(super) fn within<'c>(
@@ -128,18 +129,24 @@ pub(super) fn within<'c>(
         return Err(DependencyError::new("load_request", "MissingCounter").into());
     }
     let mut updates = Vec::with_capacity(limits.len());
-    let mut retry_after = 0;
+    let (mut retry_after, mut by_address_only) = (0, true);
     for ((key, windows), counter) in limits.iter().zip(counters) {
         match counted(counter, windows, now) {
             Ok(update) => updates.push(update),
             Err(retry_after_seconds) => {
                 info!(limit = key.kind(), retry_after_seconds, "rate limited");
                 retry_after = retry_after.max(retry_after_seconds);
+                by_address_only &= key.is_address();
             }
         }
     }
     if retry_after > 0 {
-        return Err(FlowError::RateLimited { retry_after_seconds: retry_after });
+        let retry_after_seconds = retry_after;
+        return Err(if by_address_only {
+            FlowError::AddressLimited { retry_after_seconds }
+        } else {
+            FlowError::RateLimited { retry_after_seconds }
+        });
     }
     Ok(updates)
 }

@@ -97,6 +97,10 @@ impl<'a> From<&'a str> for Caller<'a> {
 pub enum FlowError {
     #[error("too many requests; retry after {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: i64 },
+    /// Only the caller's address is over its limit: decided before any
+    /// account is looked at, so the answer needs no floor to hide one.
+    #[error("too many requests from this address; retry after {retry_after_seconds} s")]
+    AddressLimited { retry_after_seconds: i64 },
     #[error(transparent)]
     Dependency(#[from] DependencyError),
     #[error(transparent)]

@@ -51,6 +51,12 @@ impl CounterKey {
     pub fn kind(&self) -> &str {
         self.0.split('#').next().unwrap_or("")
     }
+
+    /// Whether it counts a caller's address (`ip`, `sms-ip`), which says
+    /// nothing about any account.
+    pub fn is_address(&self) -> bool {
+        matches!(self.kind(), "ip" | "sms-ip")
+    }
 }
 
 impl fmt::Display for CounterKey {

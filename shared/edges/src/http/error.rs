@@ -145,7 +145,8 @@ impl From<IdentifierError> for ApiError {
 impl From<FlowError> for ApiError {
     fn from(err: FlowError) -> Self {
         match err {
-            FlowError::RateLimited { retry_after_seconds } => {
+            FlowError::RateLimited { retry_after_seconds }
+            | FlowError::AddressLimited { retry_after_seconds } => {
                 Self::rate_limited(retry_after_seconds)
             }
             other => {

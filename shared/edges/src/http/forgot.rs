@@ -1,7 +1,7 @@
 //! `GET /password/forgot` (the form) and `POST /password/forgot`.
 
 use std::future::Future;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use lambda_http::http::StatusCode;
 use lambda_http::request::RequestContext;
@@ -89,14 +89,18 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
 
 /// The outcome of `asked`, once the minimum answer time since `started` has
 /// passed (the same for every account, found or not); a failure as the
-/// answer to give, in the page's language or in JSON.
+/// answer to give, in the page's language or in JSON. A refusal by the
+/// caller's address alone is answered at once: it is decided before any
+/// account is looked at, and holding it would only hold an execution.
 pub(super) async fn at_the_floor<T>(
     started: Instant,
     asked: impl Future<Output = Result<T, FlowError>>,
     (recovery, language, format): (&Recovery, Language, Format),
 ) -> Result<T, Response<Body>> {
     let result = asked.await;
-    tokio::time::sleep_until((started + recovery.settings().forgot_response_floor).into()).await;
+    if !matches!(result, Err(FlowError::AddressLimited { .. })) {
+        tokio::time::sleep_until(started + recovery.settings().forgot_response_floor).await;
+    }
     result.map_err(|err| {
         let err = ApiError::from(err);
         match format {

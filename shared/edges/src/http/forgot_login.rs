@@ -1,7 +1,7 @@
 //! `GET /password/forgot-login` (the form) and `POST /password/forgot-login`:
 //! "Forgot your login?", for an email address or a phone number.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};

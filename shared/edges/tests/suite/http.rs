@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
-use recovery_edges::config::{Edition, RecoverySettings};
+use recovery_edges::config::{Edition, ForgotLimits, RecoverySettings};
 use recovery_edges::http;
 use serde_json::{Value, json};
 
@@ -58,6 +58,31 @@ async fn forgot_waits_for_the_response_floor() {
     let started = tokio::time::Instant::now();
     forgot_json(&w, r#"{"login":"nobody"}"#).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+/// A 429 decided by the caller's address alone says nothing about an
+/// account and comes at once; one decided by what was typed waits for the
+/// floor like every other answer to what was typed.
+#[tokio::test(start_paused = true)]
+async fn an_address_limited_refusal_does_not_wait_for_the_floor() {
+    let floor = Duration::from_millis(300);
+    for (limits, second, waits) in [
+        (ForgotLimits::new(3, 10, 1), "someone-else", false),
+        (ForgotLimits::new(1, 10, 100), "ada", true),
+    ] {
+        let w = world_with(RecoverySettings {
+            forgot_response_floor: floor,
+            limits,
+            ..recovery_testing::settings()
+        })
+        .await;
+        forgot_json(&w, r#"{"login":"ada"}"#).await;
+        let started = tokio::time::Instant::now();
+        let refused = forgot_json(&w, &json!({ "login": second }).to_string()).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(body_json(&refused)["error"], "rate_limited");
+        assert_eq!(started.elapsed() >= floor, waits, "{second}");
+    }
 }
 
 #[tokio::test]

@@ -15,7 +15,10 @@ use recovery_testing::accounts::{IP, change, phone, request, token_in, world};
 async fn attempt(w: &World, typed: &str, from: &str) -> Result<ResetRequestOutcome, i64> {
     match w.recovery.request_reset(&AccountLookup::parse(typed).unwrap(), from).await {
         Ok(outcome) => Ok(outcome),
-        Err(FlowError::RateLimited { retry_after_seconds }) => Err(retry_after_seconds),
+        Err(
+            FlowError::RateLimited { retry_after_seconds }
+            | FlowError::AddressLimited { retry_after_seconds },
+        ) => Err(retry_after_seconds),
         Err(other) => panic!("{other}"),
     }
 }
@@ -132,6 +135,34 @@ async fn one_ipv6_slash_64_is_one_caller_for_every_kind_of_request() {
     // The next /64, and an IPv4 caller, are others.
     assert!(attempt(&w, "someone-else", "2001:db8:7:8::1").await.is_ok());
     assert!(attempt(&w, "ada", IP).await.is_ok());
+}
+
+/// A refusal by the address alone says so (it is answered without the
+/// floor); one where what was typed is over its limit too does not.
+#[tokio::test]
+async fn a_refusal_by_the_address_alone_is_told_apart() {
+    let w = five_an_hour_from_one_address().await;
+    let refusal = |typed: &'static str| {
+        let w = &w;
+        async move { w.recovery.request_reset(&AccountLookup::parse(typed).unwrap(), IP).await }
+    };
+    for _ in 0..3 {
+        refusal("ada").await.unwrap();
+    }
+    assert!(matches!(
+        refusal("ada").await,
+        Err(FlowError::RateLimited { retry_after_seconds: 900 })
+    ));
+    refusal("someone").await.unwrap();
+    refusal("someone").await.unwrap();
+    assert!(matches!(
+        refusal("someone-else").await,
+        Err(FlowError::AddressLimited { retry_after_seconds: 3600 })
+    ));
+    assert!(
+        matches!(refusal("ada").await, Err(FlowError::RateLimited { retry_after_seconds: 3600 })),
+        "what was typed is over its limit too"
+    );
 }
 
 /// A world whose addresses may ask five times an hour, with `ada` (an

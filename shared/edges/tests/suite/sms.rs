@@ -124,7 +124,7 @@ async fn codes_per_number_and_requests_per_address_are_limited() {
     }
     assert!(matches!(
         w.recovery.request_reset(&AccountLookup::parse("+4915100000020").unwrap(), IP).await,
-        Err(FlowError::RateLimited { retry_after_seconds: 3600 })
+        Err(FlowError::AddressLimited { retry_after_seconds: 3600 })
     ));
     // Another address still gets through; email requests are not limited.
     w.recovery
