@@ -8,8 +8,8 @@ use super::InMemoryStore;
 use super::store::State;
 use recovery_core::ports::Written;
 use recovery_core::ports::{
-    CodeStore, CounterChange, CounterKey, CounterUpdate, DependencyError, OutboxItem, RateCounter,
-    RequestState, WrongAttempt,
+    Attempt, CodeStore, CounterChange, CounterKey, CounterUpdate, DependencyError, OutboxItem,
+    RateCounter, RequestState,
 };
 use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 
@@ -135,17 +135,14 @@ impl CodeStore for InMemoryStore {
         Ok(self.guard("find_code")?.codes.get(phone).cloned())
     }
 
-    async fn record_wrong_attempt(
-        &self,
-        record: &CodeRecord,
-    ) -> Result<WrongAttempt, DependencyError> {
-        let mut state = self.guard("record_wrong_attempt")?;
+    async fn take_attempt(&self, record: &CodeRecord) -> Result<Attempt, DependencyError> {
+        let mut state = self.guard("take_attempt")?;
         match state.codes.get_mut(&record.phone) {
             Some(stored) if stored.mac == record.mac && stored.attempts_left > 0 => {
                 stored.attempts_left -= 1;
-                Ok(WrongAttempt::Counted { attempts_left: stored.attempts_left })
+                Ok(Attempt::Counted { attempts_left: stored.attempts_left })
             }
-            _ => Ok(WrongAttempt::Stale),
+            _ => Ok(Attempt::Stale),
         }
     }
 
@@ -156,9 +153,10 @@ impl CodeStore for InMemoryStore {
         token: &ResetTokenRecord,
     ) -> Result<Written, DependencyError> {
         let mut state = self.guard("exchange_code")?;
-        let usable = state.codes.get(&code.phone).is_some_and(|stored| {
-            stored.mac == code.mac && stored.attempts_left > 0 && stored.is_live_at(now)
-        });
+        let usable = state
+            .codes
+            .get(&code.phone)
+            .is_some_and(|stored| stored.mac == code.mac && stored.is_live_at(now));
         let eligible = state
             .users
             .get(&token.user_id)

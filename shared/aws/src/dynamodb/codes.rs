@@ -9,8 +9,8 @@ use super::layout::{self, expr, n, s};
 use crate::dependency_error;
 use recovery_core::ports::Written;
 use recovery_core::ports::{
-    CodeStore, CounterKey, CounterUpdate, DependencyError, OutboxItem, RequestState, UserStore,
-    WrongAttempt,
+    Attempt, CodeStore, CounterKey, CounterUpdate, DependencyError, OutboxItem, RequestState,
+    UserStore,
 };
 use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, ResetTokenRecord, Timestamp};
 
@@ -119,11 +119,8 @@ impl CodeStore for DynamoDbStore {
         }
     }
 
-    async fn record_wrong_attempt(
-        &self,
-        record: &CodeRecord,
-    ) -> Result<WrongAttempt, DependencyError> {
-        const OP: &str = "record_wrong_attempt";
+    async fn take_attempt(&self, record: &CodeRecord) -> Result<Attempt, DependencyError> {
+        const OP: &str = "take_attempt";
         let result = self
             .client
             .update_item()
@@ -144,14 +141,14 @@ impl CodeStore for DynamoDbStore {
                     .as_ref()
                     .and_then(layout::attempts_left)
                     .ok_or_else(|| layout::corrupt(OP))?;
-                Ok(WrongAttempt::Counted { attempts_left: left })
+                Ok(Attempt::Counted { attempts_left: left })
             }
             Err(err)
                 if err
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Ok(WrongAttempt::Stale)
+                Ok(Attempt::Stale)
             }
             Err(err) => Err(dependency_error(OP, &err)),
         }
@@ -168,7 +165,6 @@ impl CodeStore for DynamoDbStore {
             delete
                 .condition_expression(expr::CODE_USABLE)
                 .expression_attribute_values(":mac", s(code.mac.to_hex()))
-                .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":now", n(now.epoch_seconds()))
         })?;
         // The account is checked here rather than read first. The link it

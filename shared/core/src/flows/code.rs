@@ -4,7 +4,7 @@ use tracing::info;
 
 use super::Recovery;
 use crate::ports::Written;
-use crate::ports::{DependencyError, WrongAttempt};
+use crate::ports::{Attempt, DependencyError};
 use recovery_domain::{
     PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, TokenPurpose,
 };
@@ -56,15 +56,18 @@ impl Recovery {
         if record.attempts_left == 0 {
             return Err(VerifyCodeError::TooManyAttempts);
         }
+        // Counted before it is compared, so that guesses sent at once get no
+        // more comparisons than the code allows.
+        let Attempt::Counted { attempts_left } = self.codes.take_attempt(&record).await? else {
+            return Err(VerifyCodeError::InvalidCode);
+        };
         let right = secret.mac(phone, &code) == record.mac;
         let Some(user_id) = record.user_id.clone().filter(|_| right) else {
-            return match self.codes.record_wrong_attempt(&record).await? {
-                WrongAttempt::Counted { attempts_left: 0 } => {
-                    info!("code burned after too many wrong entries");
-                    Err(VerifyCodeError::TooManyAttempts)
-                }
-                _ => Err(VerifyCodeError::InvalidCode),
-            };
+            if attempts_left == 0 {
+                info!("code burned after too many wrong entries");
+                return Err(VerifyCodeError::TooManyAttempts);
+            }
+            return Err(VerifyCodeError::InvalidCode);
         };
         let token = ResetToken::generate(self.random.as_ref())?;
         let lifetime = self.settings.sms.code_token_lifetime_seconds;

@@ -190,9 +190,10 @@ pub trait Mailer: Send + Sync {
     ) -> Result<String, DependencyError>;
 }
 
-/// What a wrong code entry did.
+/// What taking an attempt for a code entry did (before the entry is
+/// compared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WrongAttempt {
+pub enum Attempt {
     /// Counted; this many entries are left (0: the code is burned).
     Counted { attempts_left: u32 },
     /// The code was replaced, used or burned meanwhile.
@@ -241,13 +242,12 @@ pub trait CodeStore: Send + Sync {
         message: Option<&OutboxItem>,
     ) -> Result<Written, DependencyError>;
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
-    /// Takes one attempt off `record`, if it is still the number's code and
-    /// has attempts left.
-    async fn record_wrong_attempt(
-        &self,
-        record: &CodeRecord,
-    ) -> Result<WrongAttempt, DependencyError>;
-    /// Atomically: consume `code` (still stored, live at `now`, attempts left)
+    /// Takes one attempt off `record` before its guess is compared, if it is
+    /// still the number's code and has attempts left: concurrent guesses get
+    /// no more comparisons than the code allows.
+    async fn take_attempt(&self, record: &CodeRecord) -> Result<Attempt, DependencyError>;
+    /// Atomically: consume `code` (still stored, live at `now`; the guess
+    /// that found it right took its attempt, maybe the last, before)
     /// and issue `token` to the code's account as its only redeemable token,
     /// provided the account still has the number, is enabled, and has a
     /// password or no identity provider. `false` when any of that fails;

@@ -5,8 +5,8 @@
 
 use recovery_core::ports::Written;
 use recovery_core::ports::{
-    AuditRecord, CounterUpdate, CreateAccountError, IssueOutcome, OutboxItem, RedeemOutcome,
-    Redemption, Store, WrongAttempt,
+    Attempt, AuditRecord, CounterUpdate, CreateAccountError, IssueOutcome, OutboxItem,
+    RedeemOutcome, Redemption, Store,
 };
 use recovery_domain::{
     CodeRecord, CodeSecret, LoginName, OsRandom, PasswordHash, PhoneNumber, ResetToken,
@@ -51,6 +51,7 @@ macro_rules! store_contract_tests {
             redeeming_a_token_kills_the_outstanding_code,
             codes_are_replaced_by_newer_ones,
             wrong_attempts_count_down_to_a_burned_code,
+            twenty_guesses_at_once_take_only_the_attempts_a_code_has,
             a_code_is_exchanged_once_for_the_only_live_token,
             a_code_is_exchanged_only_for_an_account_that_has_the_number_and_may_recover,
             counters_and_code_are_written_together_or_not_at_all,

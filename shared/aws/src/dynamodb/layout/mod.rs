@@ -137,8 +137,9 @@ pub(super) mod expr {
     pub const TAKE_ATTEMPT: &str = "SET attempts_left = attempts_left - :one";
     /// Still the code with `:mac`, with attempts left (`:zero` is 0).
     pub const CODE_HAS_ATTEMPTS: &str = "mac = :mac AND attempts_left > :zero";
-    /// As [`CODE_HAS_ATTEMPTS`], and live at `:now`.
-    pub const CODE_USABLE: &str = "mac = :mac AND attempts_left > :zero AND expires_at > :now";
+    /// Still the code with `:mac`, live at `:now` (the guess that found it
+    /// right took its attempt before, perhaps the last).
+    pub const CODE_USABLE: &str = "mac = :mac AND expires_at > :now";
     pub const SET_OUTCOME: &str = "SET outcome = :outcome";
     pub const SET_OUTCOME_AND_DETAIL: &str = "SET outcome = :outcome, detail = :detail";
     pub const PARTITION: &str = "pk = :pk";
