@@ -211,8 +211,12 @@ impl ResetTokenStore for InMemoryStore {
         counters: &[CounterUpdate<'_>],
     ) -> Result<IssueOutcome, DependencyError> {
         let mut state = self.guard("issue_reset_token")?;
-        if !state.users.contains_key(&user.id) {
-            return Ok(IssueOutcome::AccountGone);
+        let as_read = state.users.get(&user.id).is_some_and(|stored| {
+            (&stored.email, &stored.phone, stored.disabled, &stored.active_reset)
+                == (&user.email, &user.phone, user.disabled, &user.active_reset)
+        });
+        if !as_read {
+            return Ok(IssueOutcome::AccountChanged);
         }
         if state.tokens.iter().any(|t| t.digest == record.digest) {
             return Err(DependencyError::new("issue_reset_token", "TokenExists"));
@@ -221,7 +225,7 @@ impl ResetTokenStore for InMemoryStore {
             return Ok(IssueOutcome::CountersMoved);
         }
         let Some(stored) = state.users.get_mut(&user.id) else {
-            return Ok(IssueOutcome::AccountGone);
+            return Ok(IssueOutcome::AccountChanged);
         };
         stored.active_reset = Some(record.digest.clone());
         // The previous token of the account as the caller read it.

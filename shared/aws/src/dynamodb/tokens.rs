@@ -23,12 +23,15 @@ impl ResetTokenStore for DynamoDbStore {
         counters: &[CounterUpdate<'_>],
     ) -> Result<IssueOutcome, DependencyError> {
         const OP: &str = "issue_reset_token";
-        // Put the token, point the account at it, delete the previous one.
+        // Put the token, point the account at it (still as read: the link
+        // goes to the address it was read with), delete the previous one.
+        let (as_read, mut values) = layout::account_as_read(user);
+        values.insert(":digest".into(), s(record.digest.to_hex()));
         let point = self.update(layout::user_key(&user.id), OP, |update| {
             update
                 .update_expression(expr::POINT_AT_TOKEN)
-                .condition_expression(expr::PRESENT)
-                .expression_attribute_values(":digest", s(record.digest.to_hex()))
+                .condition_expression(as_read)
+                .set_expression_attribute_values(Some(values))
         })?;
         let mut items = vec![self.put_new(layout::token_item(record), OP)?, point];
         if let Some(previous) = user.active_reset.as_ref().filter(|p| **p != record.digest) {
@@ -39,7 +42,7 @@ impl ResetTokenStore for DynamoDbStore {
         items.extend(self.counter_puts(counters, OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(IssueOutcome::Issued),
-            Err(cancelled) if cancelled.failed_at(1) => Ok(IssueOutcome::AccountGone),
+            Err(cancelled) if cancelled.failed_at(1) => Ok(IssueOutcome::AccountChanged),
             Err(cancelled)
                 if !counters.is_empty()
                     && ((first_counter..first_counter + counters.len())

@@ -237,8 +237,8 @@ impl Recovery {
     ) -> Result<(), DependencyError> {
         match self.tokens.issue(account, record, message).await? {
             IssueOutcome::Issued => Ok(()),
-            IssueOutcome::AccountGone => {
-                Err(DependencyError::new("issue_reset_token", "AccountGone"))
+            IssueOutcome::AccountChanged => {
+                Err(DependencyError::new("issue_reset_token", "AccountChanged"))
             }
             // No counters were given.
             IssueOutcome::CountersMoved => {

@@ -204,8 +204,8 @@ impl Recovery {
     }
 
     /// Emails `account` its link (or the provider's name), writing
-    /// `counters` with it. `None` when a counter moved meanwhile: nothing
-    /// was written, and the request decides again.
+    /// `counters` with it. `None` when a counter or the account moved
+    /// meanwhile: nothing was written, and the request decides again.
     async fn email_account(
         &self,
         account: &UserAccount,
@@ -231,7 +231,8 @@ impl Recovery {
         })
     }
 
-    /// The write of [`Self::email_account`]; `Ok(None)` when a counter moved.
+    /// The write of [`Self::email_account`]; `Ok(None)` when a counter or
+    /// the account moved.
     async fn write_email(
         &self,
         account: &UserAccount,
@@ -273,10 +274,9 @@ impl Recovery {
             .map_err(SendFailure::Store)?
         {
             IssueOutcome::Issued => Ok(Some(ResetRequestOutcome::LinkSent(id))),
-            IssueOutcome::CountersMoved => Ok(None),
-            IssueOutcome::AccountGone => {
-                Err(SendFailure::Store(DependencyError::new("issue_reset_token", "AccountGone")))
-            }
+            // Read again: the account as it is now decides (an email changed
+            // meanwhile gets the link at the new address, if any).
+            IssueOutcome::CountersMoved | IssueOutcome::AccountChanged => Ok(None),
         }
     }
 }

@@ -131,8 +131,10 @@ pub enum RedeemOutcome {
 pub enum IssueOutcome {
     /// The token is stored and is the account's only redeemable one.
     Issued,
-    /// The account no longer exists: nothing was stored.
-    AccountGone,
+    /// The account is gone, or no longer as it was read (its email, phone,
+    /// state or live link changed meanwhile): nothing was stored, and the
+    /// link was not sent to an address that may no longer be the account's.
+    AccountChanged,
     /// A rate counter moved since it was read: nothing was stored, and the
     /// request decides again.
     CountersMoved,
@@ -142,7 +144,9 @@ pub enum IssueOutcome {
 pub trait ResetTokenStore: Send + Sync {
     /// Stores `record`, makes it the user's only redeemable token (the
     /// previous one, `user.active_reset`, stops working) and puts `message`
-    /// (the link) in the outbox, in one transaction.
+    /// (the link) in the outbox, in one transaction, provided the account
+    /// is still as `user` was read: the same email, phone, state and live
+    /// link ([`IssueOutcome::AccountChanged`] when not).
     async fn issue(
         &self,
         user: &UserAccount,

@@ -152,7 +152,7 @@ pub async fn a_token_for_a_vanished_account_is_not_issued(store: Arc<impl Store>
     let (_, record) = token(&gone, T0, 3600);
     assert_eq!(
         store.issue(&gone, &record, &message(&gone, T0)).await.unwrap(),
-        IssueOutcome::AccountGone
+        IssueOutcome::AccountChanged
     );
     assert!(store.find(&record.digest).await.unwrap().is_none());
     assert!(store.get(&gone.id).await.unwrap().is_none());

@@ -215,3 +215,35 @@ pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Stor
         TestAccount::new("ada").email("ada@recovery.test").phone(NUMBER).create_in(&*store).await;
     assert_ne!(again.id, ada.id);
 }
+
+pub async fn a_link_is_issued_only_while_the_account_is_as_read(store: Arc<impl Store>) {
+    let read = account(&*store, "ada", Some(NUMBER)).await;
+    // An administrator changes the email after a forgot request read it.
+    let moved = UserAccount {
+        email: Some(EmailAddress::parse("ada.new@recovery.test").unwrap()),
+        ..read.clone()
+    };
+    assert_eq!(store.update_details(&read, &moved).await.unwrap(), DetailsUpdate::Updated);
+    let (_, stale) = token(&read, T0, 3600);
+    let issued = store.issue(&read, &stale, &message(&read, T0)).await.unwrap();
+    assert_eq!(issued, IssueOutcome::AccountChanged, "no link to the old address");
+    assert!(store.find(&stale.digest).await.unwrap().is_none());
+    assert!(store.messages(&read.id, 50).await.unwrap().is_empty(), "nothing in the outbox");
+    // Read again, it is issued; then a link issued meanwhile, or a disabled
+    // account, refuses the request that read it before.
+    let now = reread(&*store, &read).await;
+    let (_, first) = token(&now, T0 + 1, 3600);
+    assert_eq!(
+        store.issue(&now, &first, &message(&now, T0 + 1)).await.unwrap(),
+        IssueOutcome::Issued
+    );
+    let (_, second) = token(&now, T0 + 2, 3600);
+    let issued = store.issue(&now, &second, &message(&now, T0 + 2)).await.unwrap();
+    assert_eq!(issued, IssueOutcome::AccountChanged, "another link went out meanwhile");
+    let now = reread(&*store, &now).await;
+    assert_eq!(store.set_disabled(&now, true, &[]).await.unwrap(), Written::Done);
+    let (_, third) = token(&now, T0 + 3, 3600);
+    let issued = store.issue(&now, &third, &message(&now, T0 + 3)).await.unwrap();
+    assert_eq!(issued, IssueOutcome::AccountChanged, "disabled meanwhile");
+    assert!(store.find(&third.digest).await.unwrap().is_none());
+}

@@ -80,7 +80,7 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
     let gone = UserAccount { id: UserId::from_stored("gone"), ..user.clone() };
     let (_, other) = token(&gone, T0, 3600);
     let issued = store.issue(&gone, &other, &message(&gone, T0)).await.unwrap();
-    assert_eq!(issued, IssueOutcome::AccountGone);
+    assert_eq!(issued, IssueOutcome::AccountChanged);
     assert_eq!(
         store.replace_password(&gone, &hash("x"), at(T0), &[message(&gone, T0)]).await.unwrap(),
         Written::Stale

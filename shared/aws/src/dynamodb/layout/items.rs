@@ -337,6 +337,36 @@ pub(in crate::dynamodb) fn details_update(
     (update.trim().to_owned(), condition.join(" AND "), values)
 }
 
+/// The condition that the account item is still as `read` for a link
+/// (present, with the same email, phone, state and live link), and its
+/// values.
+pub(in crate::dynamodb) fn account_as_read(read: &UserAccount) -> (String, Item) {
+    let mut values = Item::new();
+    let mut condition = vec![format!("attribute_exists({PK})")];
+    let attributes = [
+        (EMAIL, read.email.as_ref().map(|e| s(e.as_str()))),
+        (PHONE, read.phone.as_ref().map(|p| s(p.as_e164()))),
+        (ACTIVE_RESET, read.active_reset.as_ref().map(|d| s(d.to_hex()))),
+    ];
+    for (name, value) in attributes {
+        match value {
+            Some(value) => {
+                condition.push(format!("{name} = :read_{name}"));
+                values.insert(format!(":read_{name}"), value);
+            }
+            None => condition.push(format!("attribute_not_exists({name})")),
+        }
+    }
+    // An item written without the flag reads as enabled.
+    values.insert(":read_disabled".into(), AttributeValue::Bool(read.disabled));
+    condition.push(if read.disabled {
+        format!("{DISABLED} = :read_disabled")
+    } else {
+        format!("(attribute_not_exists({DISABLED}) OR {DISABLED} = :read_disabled)")
+    });
+    (condition.join(" AND "), values)
+}
+
 /// The lookup item of `email`, pointing to `account`.
 pub(in crate::dynamodb) fn email_lookup_item(email: &EmailAddress, account: &UserAccount) -> Item {
     pointer(email_key(email), "email", account)
