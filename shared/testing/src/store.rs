@@ -29,7 +29,7 @@ pub(super) struct State {
     wrong_logins: HashMap<String, u32>,
     /// Rate-limit hits and version, by key.
     pub(super) hits: HashMap<CounterKey, (Vec<i64>, i64)>,
-    audit: Vec<AuditRecord>,
+    pub(crate) audit: Vec<AuditRecord>,
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
     failing: bool,
@@ -333,6 +333,6 @@ impl AuditLog for InMemoryStore {
 
 /// Whether two audit records are the same record: same target, time and
 /// request (the table's key).
-fn same_record(a: &AuditRecord, b: &AuditRecord) -> bool {
+pub(crate) fn same_record(a: &AuditRecord, b: &AuditRecord) -> bool {
     a.target == b.target && a.at_millis == b.at_millis && a.request_id == b.request_id
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::store::{InMemoryStore, State};
 use recovery_core::ports::Written;
 use recovery_core::ports::{
-    AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming,
+    AccountLifecycle, AuditRecord, DependencyError, DetailsUpdate, OutboxItem, counters_naming,
 };
 use recovery_domain::{Timestamp, UserAccount, UserId};
 
@@ -83,12 +83,16 @@ impl AccountLifecycle for InMemoryStore {
         changed_at: Timestamp,
         now: Timestamp,
         messages: &[OutboxItem],
+        (audit, _retention_seconds): (&AuditRecord, i64),
     ) -> Result<Written, DependencyError> {
         let mut state = self.guard("lock_account")?;
+        if state.audit.iter().any(|r| super::store::same_record(r, audit)) {
+            return Err(DependencyError::new("lock_account", "DuplicateRecord"));
+        }
         let Some(stored) = state.users.get_mut(&user.id) else {
             return Ok(Written::Stale);
         };
-        if stored.password_changed_at != Some(changed_at) {
+        if stored.password_changed_at != Some(changed_at) || stored.disabled {
             return Ok(Written::Stale);
         }
         stored.disabled = true;
@@ -96,6 +100,7 @@ impl AccountLifecycle for InMemoryStore {
         stored.locked_at = Some(now);
         kill_link_and_code(&mut state, &user.id);
         state.messages.put(messages);
+        state.audit.push(audit.clone());
         Ok(Written::Done)
     }
 

@@ -10,7 +10,7 @@ use super::layout::{self, Item, expr, s};
 use crate::dependency_error;
 use recovery_core::ports::Written;
 use recovery_core::ports::{
-    AccountLifecycle, DependencyError, DetailsUpdate, OutboxItem, counters_naming,
+    AccountLifecycle, AuditRecord, DependencyError, DetailsUpdate, OutboxItem, counters_naming,
 };
 use recovery_domain::{Timestamp, UserAccount};
 
@@ -28,8 +28,10 @@ impl DynamoDbStore {
         user: &UserAccount,
         kills: bool,
         messages: &[OutboxItem],
+        audit: Option<TransactWriteItem>,
     ) -> Result<Written, DependencyError> {
         let mut items = vec![update];
+        items.extend(audit);
         if kills {
             if let Some(active) = &user.active_reset {
                 items.push(self.delete(layout::token_key(active), operation)?);
@@ -146,7 +148,7 @@ impl AccountLifecycle for DynamoDbStore {
                     .expression_attribute_values(":no", AttributeValue::Bool(false))
             }
         })?;
-        self.switch_off(OP, update, user, disabled, messages).await
+        self.switch_off(OP, update, user, disabled, messages, None).await
     }
 
     async fn lock(
@@ -155,16 +157,18 @@ impl AccountLifecycle for DynamoDbStore {
         changed_at: Timestamp,
         now: Timestamp,
         messages: &[OutboxItem],
+        (audit, retention_seconds): (&AuditRecord, i64),
     ) -> Result<Written, DependencyError> {
         const OP: &str = "lock_account";
         let update = self.update(layout::user_key(&user.id), OP, |u| {
-            u.condition_expression(expr::PASSWORD_CHANGED_AT)
+            u.condition_expression(expr::LOCKABLE)
                 .update_expression(expr::LOCK)
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":now", layout::n(now.epoch_seconds()))
                 .expression_attribute_values(":changed", layout::n(changed_at.epoch_seconds()))
         })?;
-        self.switch_off(OP, update, user, true, messages).await
+        let record = self.put_new(layout::audit_item(audit, retention_seconds), OP)?;
+        self.switch_off(OP, update, user, true, messages, Some(record)).await
     }
 
     async fn delete(

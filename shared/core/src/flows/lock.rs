@@ -109,33 +109,33 @@ impl Administration {
             Err(LockLink::AlreadyLocked) => return Err(LockError::AlreadyLocked),
             Err(_) => return Err(LockError::InvalidLink),
         };
+        // The record goes in with the lock, in one write: no record, no
+        // lock, and of posts sent at once one locks, with one event and one
+        // record.
         let mut record = self.audit_record(by, LOCK_ACTION, account.login.as_str(), Some(&account));
+        record.outcome = "ok".into();
         record.detail = Some(format!(
             "by its owner, through the notice of the password change at {}",
             iso8601_millis(claim.changed_at.epoch_seconds() * 1000)
         ));
-        if self.append_audit(&record).await.is_err() {
-            // The audit trail comes first: no record, no lock.
-            return Err(DependencyError::new("append_audit", "Unavailable").into());
-        }
-        let outcome = self.lock_now(&claim, &account).await;
-        let concluded = match &outcome {
-            Ok(()) => Ok(record.detail.as_deref()),
-            Err(LockError::InvalidLink) => Err("invalid_link"),
-            Err(_) => Err("service_unavailable"),
-        };
-        self.conclude_audit(&record, concluded).await;
-        outcome
-    }
-
-    async fn lock_now(&self, claim: &LockClaim, account: &UserAccount) -> Result<(), LockError> {
         let now = self.clock.now();
-        let event = self.seal_event(account, EventKind::AccountDisabled, "not_me", now).await?;
-        if self.lifecycle.lock(account, claim.changed_at, now, std::slice::from_ref(&event)).await?
+        let event = self.seal_event(&account, EventKind::AccountDisabled, "not_me", now).await?;
+        let retention = self.settings.admin.audit_retention_seconds;
+        let events = std::slice::from_ref(&event);
+        if self
+            .lifecycle
+            .lock(&account, claim.changed_at, now, events, (&record, retention))
+            .await?
             == Written::Stale
         {
-            warn!(user_id = %account.id, "lock refused: the password changed meanwhile");
-            return Err(LockError::InvalidLink);
+            // Locked by a post that came first, or the password changed.
+            return match self.lock_target(token).await? {
+                Err(LockLink::AlreadyLocked) => Err(LockError::AlreadyLocked),
+                _ => {
+                    warn!(user_id = %account.id, "lock refused: the password changed meanwhile");
+                    Err(LockError::InvalidLink)
+                }
+            };
         }
         info!(user_id = %account.id, "account locked by its owner");
         Ok(())

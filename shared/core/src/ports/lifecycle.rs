@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 
-use super::{DependencyError, OutboxItem, Written};
+use super::{AuditRecord, DependencyError, OutboxItem, Written};
 use recovery_domain::{Timestamp, UserAccount};
 
 /// How changing an account's details ended.
@@ -43,17 +43,20 @@ pub trait AccountLifecycle: Send + Sync {
         disabled: bool,
         messages: &[OutboxItem],
     ) -> Result<Written, DependencyError>;
-    /// Locks the account for its owner ("This was not me"), provided its
-    /// password is still the one set at `changed_at`: disabled, its password
-    /// gone, its link and code dead, `locked_at` set to `now`, and
-    /// `messages` (events) in the outbox, together. `false` when the account
-    /// is gone or its password changed since: nothing was written.
+    /// Locks the account for its owner ("This was not me"), provided it is
+    /// enabled and its password is still the one set at `changed_at`:
+    /// disabled, its password gone, its link and code dead, `locked_at` set
+    /// to `now`, `messages` (events) in the outbox and `audit` in the audit
+    /// trail (kept `retention_seconds`), together. `Stale` when the account
+    /// is gone, disabled (locked by a post that came first) or its password
+    /// changed since: nothing was written, no event, no record.
     async fn lock(
         &self,
         user: &UserAccount,
         changed_at: Timestamp,
         now: Timestamp,
         messages: &[OutboxItem],
+        audit: (&AuditRecord, i64),
     ) -> Result<Written, DependencyError>;
     /// Deletes the account and every item that names it: its lookup items,
     /// link, code, rate counters and outbox messages; then puts `messages`

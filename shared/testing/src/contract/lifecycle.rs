@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::*;
 use recovery_core::ports::Written;
-use recovery_core::ports::{CounterUpdate, DetailsUpdate, counters_naming};
+use recovery_core::ports::{AuditRecord, CounterUpdate, DetailsUpdate, counters_naming};
 use recovery_domain::{AccountLookup, EmailAddress, Locale};
 
 /// What the lifecycle may change of an account, to compare.
@@ -142,17 +142,27 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
 
     // A lock for another change writes nothing.
     let event = message(&ada, T0 + 2);
-    let stale = store.lock(&ada, at(T0 - 60), at(T0 + 2), std::slice::from_ref(&event));
+    let other = lock_record(&ada, "other");
+    let stale =
+        store.lock(&ada, at(T0 - 60), at(T0 + 2), std::slice::from_ref(&event), (&other, DAY));
     assert_eq!(stale.await.unwrap(), Written::Stale);
     let untouched = reread(&*store, &ada).await;
     assert!(!untouched.disabled && untouched.password_hash.is_some());
     assert!(!message_keys(&*store, &ada).await.contains(&event.key));
+    assert!(store.list("ada", 10).await.unwrap().is_empty(), "no record either");
 
     // The lock for this change: disabled, no password, no link, no code.
+    let this = lock_record(&ada, "this");
     assert_eq!(
-        store.lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event)).await.unwrap(),
+        store
+            .lock(&ada, at(T0), at(T0 + 2), std::slice::from_ref(&event), (&this, DAY))
+            .await
+            .unwrap(),
         Written::Done
     );
+    let records = store.list("ada", 10).await.unwrap();
+    assert_eq!(records.len(), 1, "the record came with the lock");
+    assert_eq!((records[0].request_id.as_str(), records[0].outcome.as_str()), ("this", "ok"));
     let locked = reread(&*store, &ada).await;
     assert!(locked.disabled);
     assert_eq!(locked.password_hash.as_ref().map(|h| h.expose_phc().to_owned()), None);
@@ -171,7 +181,59 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
 
     let gone = account(&*store, "gone", None).await;
     assert_eq!(store.delete(&gone, &[]).await.unwrap(), Written::Done);
-    assert_eq!(store.lock(&gone, at(T0), at(T0 + 3), &[]).await.unwrap(), Written::Stale);
+    let record = lock_record(&gone, "gone");
+    let stale = store.lock(&gone, at(T0), at(T0 + 3), &[], (&record, DAY));
+    assert_eq!(stale.await.unwrap(), Written::Stale);
+}
+
+/// How long the contract's audit records are kept.
+const DAY: i64 = 86_400;
+
+/// The audit record of a lock asked with request `request_id`.
+fn lock_record(user: &UserAccount, request_id: &str) -> AuditRecord {
+    AuditRecord {
+        target: user.login.as_str().to_owned(),
+        user_id: Some(user.id.as_str().to_owned()),
+        action: "lock_account".into(),
+        requested_by: "the account's owner".into(),
+        outcome: "ok".into(),
+        detail: None,
+        at_millis: T0 * 1000,
+        request_id: request_id.to_owned(),
+    }
+}
+
+pub async fn posts_sent_at_once_lock_once(store: Arc<impl Store + 'static>) {
+    let ada = account(&*store, "ada", None).await;
+    assert_eq!(
+        store.replace_password(&ada, &hash("set by someone"), at(T0), &[]).await.unwrap(),
+        Written::Done
+    );
+    let ada = reread(&*store, &ada).await;
+    let posts: Vec<_> = (0..10)
+        .map(|n| {
+            let (store, ada) = (store.clone(), ada.clone());
+            tokio::spawn(async move {
+                let event = message(&ada, T0 + 1);
+                let record = lock_record(&ada, &format!("post-{n}"));
+                let events = std::slice::from_ref(&event);
+                let locked = store.lock(&ada, at(T0), at(T0 + 1), events, (&record, DAY)).await;
+                (locked.unwrap(), event.key)
+            })
+        })
+        .collect();
+    let mut landed = Vec::new();
+    for post in posts {
+        let (locked, key) = post.await.unwrap();
+        if locked == Written::Done {
+            landed.push(key);
+        }
+    }
+    assert_eq!(landed.len(), 1, "one lock");
+    let keys = message_keys(&*store, &ada).await;
+    assert!(keys.contains(&landed[0]), "its event");
+    assert_eq!(keys.len(), 1, "one event");
+    assert_eq!(store.list("ada", 20).await.unwrap().len(), 1, "one record");
 }
 
 pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Store>) {

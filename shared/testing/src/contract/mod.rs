@@ -44,6 +44,7 @@ macro_rules! store_contract_tests {
             a_new_token_supersedes_and_removes_the_previous_one,
             a_token_for_a_vanished_account_is_not_issued,
             a_link_is_issued_only_while_the_account_is_as_read,
+            posts_sent_at_once_lock_once,
             redeeming_consumes_the_token_and_stores_the_hash_together,
             an_expired_token_is_rejected_and_changes_nothing,
             a_token_is_redeemed_only_for_its_own_account,

@@ -106,8 +106,10 @@ pub(super) mod expr {
     /// Locked by its owner: disabled, no password, no link.
     pub const LOCK: &str =
         "SET disabled = :yes, locked_at = :now REMOVE active_reset, password_hash";
-    /// Still the password set at `:changed`.
-    pub const PASSWORD_CHANGED_AT: &str = "attribute_exists(pk) AND password_changed_at = :changed";
+    /// Still the password set at `:changed`, and not disabled (`:yes` is
+    /// true): of concurrent locks one lands.
+    pub const LOCKABLE: &str = "attribute_exists(pk) AND password_changed_at = :changed \
+         AND (attribute_not_exists(disabled) OR disabled <> :yes)";
     /// The keys of a Query, nothing else.
     pub const KEYS_ONLY: &str = "pk, sk";
     /// A token that is live at `:now` and belongs to `:user`.
