@@ -130,8 +130,8 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
     deliver_pending(&table).await;
     assert!(texts_to(&unknown).is_empty());
 
-    // Checking the code: the code, then one transaction (a wrong code: one
-    // counted attempt instead).
+    // Checking the code: the code, its attempt taken before it is compared,
+    // then, when it is right, one transaction.
     let number = PhoneNumber::parse(&phone).unwrap();
     deliver_pending(&table).await;
     let code = texts_to(&phone).pop().unwrap()[..6].to_owned();
@@ -140,7 +140,7 @@ async fn a_phone_request_makes_three_calls_rate_counters_included() {
     assert!(recovery.verify_code(&number, wrong).await.is_err());
     assert_eq!(calls.take_operations(), ["GetItem", "UpdateItem"]);
     recovery.verify_code(&number, &code).await.unwrap();
-    assert_eq!(calls.take_operations(), ["GetItem", "TransactWriteItems"]);
+    assert_eq!(calls.take_operations(), ["GetItem", "UpdateItem", "TransactWriteItems"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
