@@ -25,8 +25,8 @@ pub fn stack() -> &'static LocalStack {
     STACK.get_or_init(|| {
         LocalStack::start(&[
             // Every walk comes from 127.0.0.1.
-            ("FORGOT_LIMIT_PER_IP_HOUR", "100000"),
-            ("SMS_LIMIT_PER_IP_HOUR", "100000"),
+            ("FORGOT_LIMIT_PER_IP_HOUR", "5000"),
+            ("SMS_LIMIT_PER_IP_HOUR", "5000"),
         ])
     })
 }

@@ -186,8 +186,8 @@ impl Functions {
             ("EVENT_BUS_NAME", event_bus.clone()),
             // Every test here calls from 127.0.0.1; the per-address limit has
             // tests of its own.
-            ("SMS_LIMIT_PER_IP_HOUR", "100000".into()),
-            ("FORGOT_LIMIT_PER_IP_HOUR", "100000".into()),
+            ("SMS_LIMIT_PER_IP_HOUR", "5000".into()),
+            ("FORGOT_LIMIT_PER_IP_HOUR", "5000".into()),
             ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
             ("AWS_LAMBDA_LOG_LEVEL", "debug".into()),
         ];

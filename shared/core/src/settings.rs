@@ -20,6 +20,11 @@ pub const DEFAULT_FORGOT_LIMIT_PER_IP_HOUR: i64 = 30;
 pub const DEFAULT_EMAIL_RESEND_AFTER_SECONDS: i64 = 60;
 pub const DEFAULT_ADMIN_LINK_LIFETIME_SECONDS: i64 = 86_400;
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
+/// The most hits a limit may allow in its longest window. A counter keeps
+/// one timestamp per hit it let through, so at this many its item stays
+/// under 40 KB, a tenth of DynamoDB's item limit (computed from the
+/// template's maximums by `recovery-aws`'s layout tests).
+pub const MAX_LIMIT: i64 = 5_000;
 
 /// What the recovery flows and the administrator's actions need to know.
 #[derive(Debug, Clone)]

@@ -188,9 +188,9 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         let per_phone_15min =
             self.number("SMS_LIMIT_PER_PHONE_15MIN", DEFAULT_SMS_LIMIT_PER_PHONE_15MIN, 1, 1000);
         let per_phone_day =
-            self.number("SMS_LIMIT_PER_PHONE_DAY", DEFAULT_SMS_LIMIT_PER_PHONE_DAY, 1, 10_000);
+            self.number("SMS_LIMIT_PER_PHONE_DAY", DEFAULT_SMS_LIMIT_PER_PHONE_DAY, 1, MAX_LIMIT);
         let per_ip_hour =
-            self.number("SMS_LIMIT_PER_IP_HOUR", DEFAULT_SMS_LIMIT_PER_IP_HOUR, 1, 100_000);
+            self.number("SMS_LIMIT_PER_IP_HOUR", DEFAULT_SMS_LIMIT_PER_IP_HOUR, 1, MAX_LIMIT);
         SmsSettings {
             code_lifetime_seconds,
             max_attempts: max_attempts as u32,
@@ -202,9 +202,9 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
 
     fn forgot_limits(&mut self) -> ForgotLimits {
         let per_15min = self.number("EMAIL_LIMIT_15MIN", DEFAULT_EMAIL_LIMIT_15MIN, 1, 1000);
-        let per_day = self.number("EMAIL_LIMIT_DAY", DEFAULT_EMAIL_LIMIT_DAY, 1, 10_000);
+        let per_day = self.number("EMAIL_LIMIT_DAY", DEFAULT_EMAIL_LIMIT_DAY, 1, MAX_LIMIT);
         let per_address_hour =
-            self.number("FORGOT_LIMIT_PER_IP_HOUR", DEFAULT_FORGOT_LIMIT_PER_IP_HOUR, 1, 100_000);
+            self.number("FORGOT_LIMIT_PER_IP_HOUR", DEFAULT_FORGOT_LIMIT_PER_IP_HOUR, 1, MAX_LIMIT);
         let resend_after =
             self.number("EMAIL_RESEND_AFTER_SECONDS", DEFAULT_EMAIL_RESEND_AFTER_SECONDS, 0, 3600);
         ForgotLimits::new(per_15min as u32, per_day as u32, per_address_hour as u32)

@@ -32,6 +32,8 @@ use recovery_domain::{EmailAddress, LoginName, PhoneNumber, TokenDigest, UserId}
 
 mod items;
 mod outbox;
+#[cfg(test)]
+mod tests;
 
 pub(super) use items::*;
 pub(super) use outbox::*;
