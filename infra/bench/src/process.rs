@@ -125,10 +125,10 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
             // addresses: the limits would answer most of them with a 429,
             // and the minute of quiet would send nothing.
             "EMAIL_LIMIT_15MIN" => "1000",
-            "EMAIL_LIMIT_DAY" => "10000",
+            "EMAIL_LIMIT_DAY" => "5000",
             "EMAIL_RESEND_AFTER_SECONDS" => "0",
-            "FORGOT_LIMIT_PER_IP_HOUR" => "100000",
-            "SMS_LIMIT_PER_IP_HOUR" => "100000",
+            "FORGOT_LIMIT_PER_IP_HOUR" => "5000",
+            "SMS_LIMIT_PER_IP_HOUR" => "5000",
             _ => return None,
         })
     };
