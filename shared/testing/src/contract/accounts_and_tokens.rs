@@ -215,18 +215,17 @@ pub async fn concurrent_redemptions_of_one_token_succeed_once(store: Arc<impl St
     let user = account(&*store, "ada", None).await;
     let (_, record) = token(&user, T0, 3600);
     store.issue(&user, &record, &message(&user, T0)).await.unwrap();
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let (store, record, user) = (store.clone(), record.clone(), user.clone());
-            tokio::spawn(async move {
-                let new_hash = hash(&format!("attempt{i}"));
-                store.redeem(redemption(&record, &user, &new_hash, T0 + 100)).await.unwrap()
-            })
-        })
-        .collect();
+    let outcomes = at_once(20, |i| {
+        let (store, record, user) = (store.clone(), record.clone(), user.clone());
+        async move {
+            let new_hash = hash(&format!("attempt{i}"));
+            store.redeem(redemption(&record, &user, &new_hash, T0 + 100)).await.unwrap()
+        }
+    })
+    .await;
     let mut redeemed = 0;
-    for task in tasks {
-        match task.await.unwrap() {
+    for outcome in outcomes {
+        match outcome {
             RedeemOutcome::Redeemed => redeemed += 1,
             RedeemOutcome::Rejected | RedeemOutcome::Conflict => {}
         }

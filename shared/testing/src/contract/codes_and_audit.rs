@@ -46,15 +46,14 @@ pub async fn twenty_guesses_at_once_take_only_the_attempts_a_code_has(
     let number = phone(NUMBER);
     let record = code(None, &number, "123456", T0);
     assert_eq!(store.store_code(&record, &[], None).await.unwrap(), Written::Done);
-    let guesses: Vec<_> = (0..20)
-        .map(|_| {
-            let (store, record) = (store.clone(), record.clone());
-            tokio::spawn(async move { store.take_attempt(&record).await.unwrap() })
-        })
-        .collect();
+    let guesses = at_once(20, |_| {
+        let (store, record) = (store.clone(), record.clone());
+        async move { store.take_attempt(&record).await.unwrap() }
+    })
+    .await;
     let mut left = Vec::new();
     for guess in guesses {
-        if let Attempt::Counted { attempts_left } = guess.await.unwrap() {
+        if let Attempt::Counted { attempts_left } = guess {
             left.push(attempts_left);
         }
     }
@@ -80,19 +79,17 @@ pub async fn a_code_is_exchanged_once_for_the_only_live_token(store: Arc<impl St
     assert!(store.find_code(&number).await.unwrap().is_some());
     assert!(store.find(&late.digest).await.unwrap().is_none());
 
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let (store, sent, user) = (store.clone(), sent.clone(), user.clone());
-            tokio::spawn(async move {
-                let (token, record) = token(&user, T0 + 10, 600);
-                let exchanged = store.exchange_code(&sent, at(T0 + 10), &record).await.unwrap();
-                (exchanged, token)
-            })
-        })
-        .collect();
+    let exchanges = at_once(10, |_| {
+        let (store, sent, user) = (store.clone(), sent.clone(), user.clone());
+        async move {
+            let (token, record) = token(&user, T0 + 10, 600);
+            let exchanged = store.exchange_code(&sent, at(T0 + 10), &record).await.unwrap();
+            (exchanged, token)
+        }
+    })
+    .await;
     let mut winners = Vec::new();
-    for task in tasks {
-        let (exchanged, token) = task.await.unwrap();
+    for (exchanged, token) in exchanges {
         if exchanged == Written::Done {
             winners.push(token);
         }

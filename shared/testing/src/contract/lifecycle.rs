@@ -210,21 +210,19 @@ pub async fn posts_sent_at_once_lock_once(store: Arc<impl Store + 'static>) {
         Written::Done
     );
     let ada = reread(&*store, &ada).await;
-    let posts: Vec<_> = (0..10)
-        .map(|n| {
-            let (store, ada) = (store.clone(), ada.clone());
-            tokio::spawn(async move {
-                let event = message(&ada, T0 + 1);
-                let record = lock_record(&ada, &format!("post-{n}"));
-                let events = std::slice::from_ref(&event);
-                let locked = store.lock(&ada, at(T0), at(T0 + 1), events, (&record, DAY)).await;
-                (locked.unwrap(), event.key)
-            })
-        })
-        .collect();
+    let posts = at_once(10, |n| {
+        let (store, ada) = (store.clone(), ada.clone());
+        async move {
+            let event = message(&ada, T0 + 1);
+            let record = lock_record(&ada, &format!("post-{n}"));
+            let events = std::slice::from_ref(&event);
+            let locked = store.lock(&ada, at(T0), at(T0 + 1), events, (&record, DAY)).await;
+            (locked.unwrap(), event.key)
+        }
+    })
+    .await;
     let mut landed = Vec::new();
-    for post in posts {
-        let (locked, key) = post.await.unwrap();
+    for (locked, key) in posts {
         if locked == Written::Done {
             landed.push(key);
         }

@@ -91,6 +91,21 @@ pub(super) const T0: i64 = 1_800_000_000;
 pub(super) const NUMBER: &str = "+4915100000001";
 pub(super) const OTHER_NUMBER: &str = "+4915100000002";
 
+/// `task(n)` for each `n` below `count`, spawned together so that they
+/// race; their results in the order of `n`.
+pub(super) async fn at_once<T, F>(count: usize, task: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..count).map(|n| tokio::spawn(task(n))).collect();
+    let mut results = Vec::with_capacity(count);
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
 pub(super) fn at(seconds: i64) -> Timestamp {
     Timestamp::from_epoch_seconds(seconds)
 }

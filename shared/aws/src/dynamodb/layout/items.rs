@@ -320,21 +320,12 @@ pub(in crate::dynamodb) fn details_update(
     if !remove.is_empty() {
         update.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
-    let mut condition = vec!["attribute_exists(pk)".to_owned()];
     let read = [
-        (EMAIL, before.email.as_ref().map(|e| e.as_str().to_owned())),
-        (PHONE, before.phone.as_ref().map(|p| p.as_e164().to_owned())),
+        (EMAIL, before.email.as_ref().map(|e| s(e.as_str()))),
+        (PHONE, before.phone.as_ref().map(|p| s(p.as_e164()))),
     ];
-    for (name, value) in read {
-        match value {
-            Some(value) => {
-                condition.push(format!("{name} = :old_{name}"));
-                values.insert(format!(":old_{name}"), s(value));
-            }
-            None => condition.push(format!("attribute_not_exists({name})")),
-        }
-    }
-    (update.trim().to_owned(), condition.join(" AND "), values)
+    let condition = as_read(read, &mut values);
+    (update.trim().to_owned(), condition, values)
 }
 
 /// The condition that the account item is still as `read` for a link
@@ -342,12 +333,30 @@ pub(in crate::dynamodb) fn details_update(
 /// values.
 pub(in crate::dynamodb) fn account_as_read(read: &UserAccount) -> (String, Item) {
     let mut values = Item::new();
-    let mut condition = vec![format!("attribute_exists({PK})")];
     let attributes = [
         (EMAIL, read.email.as_ref().map(|e| s(e.as_str()))),
         (PHONE, read.phone.as_ref().map(|p| s(p.as_e164()))),
         (ACTIVE_RESET, read.active_reset.as_ref().map(|d| s(d.to_hex()))),
     ];
+    let condition = as_read(attributes, &mut values);
+    // An item written without the flag reads as enabled.
+    values.insert(":read_disabled".into(), AttributeValue::Bool(read.disabled));
+    let disabled = if read.disabled {
+        format!("{DISABLED} = :read_disabled")
+    } else {
+        format!("(attribute_not_exists({DISABLED}) OR {DISABLED} = :read_disabled)")
+    };
+    (format!("{condition} AND {disabled}"), values)
+}
+
+/// The condition that the account item exists and each of `attributes`
+/// still holds the value read (or is still absent), with the values added
+/// to `values` as `:read_<name>`.
+fn as_read<'a>(
+    attributes: impl IntoIterator<Item = (&'a str, Option<AttributeValue>)>,
+    values: &mut Item,
+) -> String {
+    let mut condition = vec![format!("attribute_exists({PK})")];
     for (name, value) in attributes {
         match value {
             Some(value) => {
@@ -357,14 +366,7 @@ pub(in crate::dynamodb) fn account_as_read(read: &UserAccount) -> (String, Item)
             None => condition.push(format!("attribute_not_exists({name})")),
         }
     }
-    // An item written without the flag reads as enabled.
-    values.insert(":read_disabled".into(), AttributeValue::Bool(read.disabled));
-    condition.push(if read.disabled {
-        format!("{DISABLED} = :read_disabled")
-    } else {
-        format!("(attribute_not_exists({DISABLED}) OR {DISABLED} = :read_disabled)")
-    });
-    (condition.join(" AND "), values)
+    condition.join(" AND ")
 }
 
 /// The lookup item of `email`, pointing to `account`.
