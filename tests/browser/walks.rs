@@ -191,7 +191,13 @@ async fn the_code_page_counts_down_and_then_offers_a_new_code_first() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let after = b.style("form.resend button", "background-color").await?;
+        // The button takes its colour as the countdown's last step ends:
+        // wait for the colour the step ends on, not for a time.
+        let mut after = b.style("form.resend button", "background-color").await?;
+        while after != "rgb(31, 95, 191)" && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            after = b.style("form.resend button", "background-color").await?;
+        }
         if b.style(".expired", "visibility").await? != "visible" {
             return Err("the code's end is not shown".into());
         }
