@@ -1,14 +1,11 @@
 //! Items as the table's stream carries them: DynamoDB's JSON (`{"S": ...}`,
 //! `{"N": ...}`, `{"B": <base64>}`) in the records Lambda hands the deliver
-//! function, read back into items.
+//! function, read back into items by `serde_dynamo`.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::layout::{self, Item};
 use recovery_core::ports::OutboxItem;
@@ -16,7 +13,8 @@ use recovery_core::ports::OutboxItem;
 /// The outbox message in a stream record's `NewImage`; `None` for any other
 /// item or an image that does not read.
 pub fn outbox_item_from_stream_image(image: &Value) -> Option<OutboxItem> {
-    layout::outbox_from_item(&item_from_json(image)?)
+    let item: Item = serde_json::from_value::<serde_dynamo::Item>(image.clone()).ok()?.into();
+    layout::outbox_from_item(&item)
 }
 
 /// The `NewImage` the stream carries when `item` is written: what the
@@ -28,61 +26,15 @@ pub fn outbox_stream_image(item: &OutboxItem) -> Value {
 
 /// Any item as the stream carries it.
 pub fn stream_image(item: &HashMap<String, AttributeValue>) -> Value {
-    let image: Map<String, Value> =
-        item.iter().map(|(name, value)| (name.clone(), to_json(value))).collect();
-    Value::Object(image)
+    serde_json::to_value(serde_dynamo::Item::from(item.clone()))
+        .expect("DynamoDB JSON is always JSON")
 }
-
-fn to_json(value: &AttributeValue) -> Value {
-    match value {
-        AttributeValue::S(text) => json!({ "S": text }),
-        AttributeValue::N(number) => json!({ "N": number }),
-        AttributeValue::B(blob) => json!({ "B": STANDARD.encode(blob.as_ref()) }),
-        AttributeValue::Bool(flag) => json!({ "BOOL": flag }),
-        AttributeValue::Ss(items) => json!({ "SS": items }),
-        AttributeValue::Ns(items) => json!({ "NS": items }),
-        AttributeValue::L(items) => json!({ "L": items.iter().map(to_json).collect::<Vec<_>>() }),
-        AttributeValue::M(map) => json!({
-            "M": map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>()
-        }),
-        _ => json!({ "NULL": true }),
-    }
-}
-
-fn item_from_json(image: &Value) -> Option<Item> {
-    image.as_object()?.iter().map(|(name, value)| Some((name.clone(), attribute(value)?))).collect()
-}
-
-fn attribute(value: &Value) -> Option<AttributeValue> {
-    let (kind, inner) = value.as_object()?.iter().next()?;
-    let strings = |v: &Value| -> Option<Vec<String>> {
-        v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
-    };
-    Some(match kind.as_str() {
-        "S" => AttributeValue::S(inner.as_str()?.to_owned()),
-        "N" => AttributeValue::N(inner.as_str()?.to_owned()),
-        "B" => AttributeValue::B(Blob::new(STANDARD.decode(inner.as_str()?).ok()?)),
-        "BOOL" => AttributeValue::Bool(inner.as_bool()?),
-        "NULL" => AttributeValue::Null(true),
-        "SS" => AttributeValue::Ss(strings(inner)?),
-        "NS" => AttributeValue::Ns(strings(inner)?),
-        "L" => AttributeValue::L(inner.as_array()?.iter().map(attribute).collect::<Option<_>>()?),
-        "M" => AttributeValue::M(
-            inner
-                .as_object()?
-                .iter()
-                .map(|(k, v)| Some((k.clone(), attribute(v)?)))
-                .collect::<Option<HashMap<_, _>>>()?,
-        ),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use recovery_domain::{Timestamp, UserId};
     use recovery_messages::{Channel, MessageKind};
+    use serde_json::json;
 
     #[test]
     fn an_outbox_item_comes_back_from_its_stream_image() {
