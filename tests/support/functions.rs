@@ -195,6 +195,9 @@ impl Functions {
             env.retain(|(n, _)| n != name);
             env.push((name, (*value).to_owned()));
         }
+        // Functions beside others name their table (and the stream polled
+        // is that table's).
+        let table = env.iter().find(|(n, _)| *n == "TABLE_NAME").map_or(table, |(_, v)| v.clone());
         let process = tethered(
             &[
                 cargo_lambda.to_str().unwrap_or("cargo-lambda"),

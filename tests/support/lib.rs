@@ -154,10 +154,7 @@ pub async fn create(table: &str, account: TestAccount) -> UserAccount {
 
 /// The keys the functions under test read from their secrets.
 pub fn test_keys() -> KeySet {
-    KeySet {
-        outbox: Some(outbox_key()),
-        code: CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()),
-    }
+    KeySet::new(Some(outbox_key()), CodeSecret::new(SMS_CODE_SECRET.as_bytes().to_vec()))
 }
 
 /// The settings the functions under test run with.

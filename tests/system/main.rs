@@ -18,4 +18,5 @@ mod limits;
 mod lock;
 mod logs;
 mod phone_code;
+mod rotation;
 mod senders;

@@ -44,7 +44,8 @@ async fn main() -> ExitCode {
     let result = async {
         let created = ensure_table(&dynamodb, &table).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-        ensure_secret(&secrets, &deliver.outbox_secret_id, None).await?;
+        ensure_secret(&secrets, deliver.secrets.outbox.as_deref().unwrap_or_default(), None)
+            .await?;
         let code_secret = codes.secrets.sms_code.as_deref().unwrap_or_default();
         ensure_secret(&secrets, code_secret, None).await?;
         let ses = aws_sdk_sesv2::Client::new(&sdk);

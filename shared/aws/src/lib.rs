@@ -37,7 +37,7 @@ pub use dynamodb::{
 pub use events::EventBridgePublisher;
 pub use sdk::{Roots, https_client, load_sdk_config, sdk_config_from};
 #[cfg(feature = "secrets")]
-pub use secrets::{read_secret, read_secrets};
+pub use secrets::{SecretBytes, SecretVersions, read_secret, read_secrets};
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;
 pub use ses_feedback::{MESSAGE_TAG, USER_TAG, delivery_report_from_ses_event, message_tags};

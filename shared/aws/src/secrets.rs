@@ -1,6 +1,8 @@
-//! Secrets read once per cold start from AWS Secrets Manager: the outbox
-//! key's secret text and the SMS code key. One `GetSecretValue` each, read
-//! at once; the text never leaves this module but as bytes for a key.
+//! Secrets read from AWS Secrets Manager: the outbox key's secret text and
+//! the SMS code key, their current versions (`AWSCURRENT`) and, when asked
+//! for, their previous ones (`AWSPREVIOUS`). One `GetSecretValue` per
+//! version, all read at once; the text never leaves this module but as
+//! bytes for a key.
 
 use aws_config::SdkConfig;
 use secrecy::SecretBox;
@@ -8,42 +10,76 @@ use secrecy::SecretBox;
 use super::dependency_error;
 use recovery_core::ports::DependencyError;
 
-/// The current values of the secrets named (names or ARNs), read at once;
-/// `None` for an empty name.
+/// A secret's text, as bytes.
+pub type SecretBytes = SecretBox<Vec<u8>>;
+
+/// A secret's versions as read.
+pub struct SecretVersions {
+    pub current: SecretBytes,
+    /// `AWSPREVIOUS`, when asked for and the secret has one.
+    pub previous: Option<SecretBytes>,
+}
+
+/// The values of the secrets named (names or ARNs), read at once, with
+/// their previous versions when `with_previous`; `None` for an empty name.
 pub async fn read_secrets(
     sdk: &SdkConfig,
     [first, second]: [Option<&str>; 2],
-) -> [Result<Option<SecretBox<Vec<u8>>>, DependencyError>; 2] {
+    with_previous: bool,
+) -> [Result<Option<SecretVersions>, DependencyError>; 2] {
     async fn named(
         sdk: &SdkConfig,
         id: Option<&str>,
-    ) -> Result<Option<SecretBox<Vec<u8>>>, DependencyError> {
-        match id {
-            None => Ok(None),
-            Some(id) => read_secret(sdk, id).await.map(Some),
-        }
+        with_previous: bool,
+    ) -> Result<Option<SecretVersions>, DependencyError> {
+        let Some(id) = id else { return Ok(None) };
+        let previous = async {
+            match with_previous {
+                true => read_stage(sdk, id, "AWSPREVIOUS").await,
+                false => Ok(None),
+            }
+        };
+        let (current, previous) = tokio::join!(read_secret(sdk, id), previous);
+        Ok(Some(SecretVersions { current: current?, previous: previous? }))
     }
-    let (first, second) = tokio::join!(named(sdk, first), named(sdk, second));
+    let (first, second) =
+        tokio::join!(named(sdk, first, with_previous), named(sdk, second, with_previous));
     [first, second]
 }
 
 const OP: &str = "get_secret_value";
 
-/// The current value of the secret `secret_id` (a name or an ARN), as bytes.
-pub async fn read_secret(
+/// The current value of the secret `secret_id` (a name or an ARN).
+pub async fn read_secret(sdk: &SdkConfig, secret_id: &str) -> Result<SecretBytes, DependencyError> {
+    read_stage(sdk, secret_id, "AWSCURRENT")
+        .await?
+        .ok_or_else(|| DependencyError::new(OP, "ResourceNotFoundException"))
+}
+
+/// The version of `secret_id` at `stage`; `None` when no version is (a
+/// secret never rotated has no `AWSPREVIOUS`).
+async fn read_stage(
     sdk: &SdkConfig,
     secret_id: &str,
-) -> Result<SecretBox<Vec<u8>>, DependencyError> {
-    let output = aws_sdk_secretsmanager::Client::new(sdk)
+    stage: &str,
+) -> Result<Option<SecretBytes>, DependencyError> {
+    let read = aws_sdk_secretsmanager::Client::new(sdk)
         .get_secret_value()
         .secret_id(secret_id)
+        .version_stage(stage)
         .send()
-        .await
-        .map_err(|err| dependency_error(OP, &err))?;
+        .await;
+    let output = match read {
+        Ok(output) => output,
+        Err(err) => {
+            let err = dependency_error(OP, &err);
+            return if err.code == "ResourceNotFoundException" { Ok(None) } else { Err(err) };
+        }
+    };
     let bytes = match (output.secret_string, output.secret_binary) {
         (Some(text), _) => text.into_bytes(),
         (None, Some(blob)) => blob.into_inner(),
         (None, None) => return Err(DependencyError::new(OP, "EmptySecret")),
     };
-    Ok(SecretBox::new(Box::new(bytes)))
+    Ok(Some(SecretBox::new(Box::new(bytes))))
 }

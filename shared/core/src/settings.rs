@@ -20,6 +20,9 @@ pub const DEFAULT_FORGOT_LIMIT_PER_IP_HOUR: i64 = 30;
 pub const DEFAULT_EMAIL_RESEND_AFTER_SECONDS: i64 = 60;
 pub const DEFAULT_ADMIN_LINK_LIFETIME_SECONDS: i64 = 86_400;
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
+/// How long keys read from their secrets serve before they are read again
+/// (a rotation reaches a warm function within this).
+pub const DEFAULT_KEY_REFRESH_SECONDS: u64 = 300;
 /// The most hits a limit may allow in its longest window. A counter keeps
 /// one timestamp per hit it let through, so at this many its item stays
 /// under 40 KB, a tenth of DynamoDB's item limit (computed from the

@@ -1,5 +1,6 @@
 //! SMS recovery codes: six random digits, stored only as an HMAC-SHA256 under
-//! a server-side secret (a bare hash of six digits is reversed in a blink).
+//! a server-side secret (a bare hash of six digits is reversed in a blink),
+//! beside the id of the secret's version.
 
 use std::fmt;
 
@@ -10,6 +11,7 @@ use subtle::ConstantTimeEq;
 
 use super::account::UserId;
 use super::identifier::PhoneNumber;
+use super::key_id::KeyId;
 use super::random::{RandomError, RandomSource, hex};
 use super::time::Timestamp;
 use super::token::TokenDigest;
@@ -56,13 +58,18 @@ impl fmt::Debug for SmsCode {
     }
 }
 
-/// The HMAC key for codes. Never printed.
-pub struct CodeSecret(SecretBox<Vec<u8>>);
+/// The HMAC key for codes, and its version's id. Never printed.
+pub struct CodeSecret(SecretBox<Vec<u8>>, KeyId);
 
 impl CodeSecret {
     /// `None` when shorter than [`MIN_SECRET_BYTES`].
     pub fn new(bytes: Vec<u8>) -> Option<Self> {
-        (bytes.len() >= MIN_SECRET_BYTES).then(|| Self(SecretBox::new(Box::new(bytes))))
+        let id = KeyId::of(&bytes);
+        (bytes.len() >= MIN_SECRET_BYTES).then(|| Self(SecretBox::new(Box::new(bytes)), id))
+    }
+
+    pub fn id(&self) -> KeyId {
+        self.1
     }
 
     /// HMAC-SHA256 over the number and the code, so a stored MAC is useless
@@ -73,13 +80,21 @@ impl CodeSecret {
         mac.update(phone.as_e164().as_bytes());
         mac.update(b":");
         mac.update(code.expose().as_bytes());
-        CodeMac(mac.finalize().into_bytes().into())
+        CodeMac(mac.finalize().into_bytes().into(), Some(self.1))
+    }
+
+    /// Whether `stored` is this key's MAC of `code` for `phone`: made under
+    /// this version (or stored before MACs named theirs) and equal, compared
+    /// in constant time.
+    pub fn checks(&self, stored: &CodeMac, phone: &PhoneNumber, code: &SmsCode) -> bool {
+        stored.1.is_none_or(|id| id == self.1)
+            && bool::from(self.mac(phone, code).0.ct_eq(&stored.0))
     }
 }
 
 impl Clone for CodeSecret {
     fn clone(&self) -> Self {
-        Self(SecretBox::new(Box::new(self.0.expose_secret().clone())))
+        Self(SecretBox::new(Box::new(self.0.expose_secret().clone())), self.1)
     }
 }
 
@@ -89,23 +104,37 @@ impl fmt::Debug for CodeSecret {
     }
 }
 
-/// A code's HMAC, as stored. Not printed either.
+/// A code's HMAC and the id of the key that made it, as stored (`<id>.<mac>`
+/// in hex; a MAC stored before MACs named their key has no id). Not printed
+/// either.
 #[derive(Clone)]
-pub struct CodeMac([u8; 32]);
+pub struct CodeMac([u8; 32], Option<KeyId>);
 
 impl CodeMac {
+    /// The version of the key that made it, when it says.
+    pub fn key_id(&self) -> Option<KeyId> {
+        self.1
+    }
+
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        match self.1 {
+            Some(id) => format!("{id}.{}", hex(&self.0)),
+            None => hex(&self.0),
+        }
     }
 
     pub fn from_hex(text: &str) -> Option<Self> {
-        TokenDigest::from_hex(text).map(|d| Self(d.into_bytes()))
+        let (id, mac) = match text.split_once('.') {
+            Some((id, mac)) => (Some(KeyId::from_hex(id)?), mac),
+            None => (None, text),
+        };
+        TokenDigest::from_hex(mac).map(|d| Self(d.into_bytes(), id))
     }
 }
 
 impl PartialEq for CodeMac {
     fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
+        self.1 == other.1 && bool::from(self.0.ct_eq(&other.0))
     }
 }
 
@@ -173,6 +202,26 @@ mod tests {
         assert_ne!(mac, secret().mac(&other, &code));
         assert_ne!(mac, CodeSecret::new(vec![8u8; 32]).unwrap().mac(&phone, &code));
         assert_eq!(CodeMac::from_hex(&mac.to_hex()), Some(mac));
+    }
+
+    #[test]
+    fn a_mac_names_its_key_and_is_checked_by_that_key_only() {
+        let phone = PhoneNumber::parse("+4915112345678").unwrap();
+        let code = SmsCode::parse("123456").unwrap();
+        let other = CodeSecret::new(vec![8u8; 32]).unwrap();
+        let mac = secret().mac(&phone, &code);
+        assert_eq!(mac.key_id(), Some(secret().id()));
+        assert_ne!(secret().id(), other.id());
+        assert!(secret().checks(&mac, &phone, &code));
+        assert!(!secret().checks(&mac, &phone, &SmsCode::parse("123457").unwrap()));
+        assert!(!other.checks(&mac, &phone, &code));
+        // One stored before MACs named their key: checked by any version.
+        let hex = mac.to_hex();
+        let legacy = CodeMac::from_hex(hex.split_once('.').unwrap().1).unwrap();
+        assert_eq!(legacy.key_id(), None);
+        assert!(secret().checks(&legacy, &phone, &code));
+        assert!(!other.checks(&legacy, &phone, &code));
+        assert_eq!(CodeMac::from_hex("0011.00"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod account;
 mod code;
 mod hash_schemes;
 mod identifier;
+mod key_id;
 mod language;
 mod locale;
 mod lock;
@@ -25,6 +26,7 @@ pub use hash_schemes::{HashScheme, ImportedHashError};
 pub use identifier::{
     EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,
 };
+pub use key_id::KeyId;
 pub use language::Language;
 pub use locale::{InvalidLocale, Locale};
 pub use lock::{LOCK_LINK_LIFETIME_SECONDS, LockClaim, LockToken};

@@ -10,14 +10,16 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::{OutboxKey, Timestamp, UserId};
+use super::{KeyId, OutboxKey, Timestamp, UserId};
 
 /// How long a "This was not me" link works: a notice may be read days
 /// after it was sent.
 pub const LOCK_LINK_LIFETIME_SECONDS: i64 = 7 * 86_400;
 
 /// The format byte of a link's content; a new format gets a new byte.
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
+/// The format before links named their key: no key id.
+const FORMAT_WITHOUT_ID: u8 = 1;
 const SIGNATURE_BYTES: usize = 32;
 
 /// What a "This was not me" link is about.
@@ -56,11 +58,13 @@ impl LockClaim {
         }
     }
 
-    /// The claim's bytes: the format, the user id (its length first), the
-    /// change and the expiry (big-endian seconds).
-    fn content(&self) -> Option<Vec<u8>> {
+    /// The claim's bytes: the format, the signing key's id, the user id
+    /// (its length first), the change and the expiry (big-endian seconds).
+    fn content(&self, key: KeyId) -> Option<Vec<u8>> {
         let id = self.user_id.as_str().as_bytes();
-        let mut content = vec![FORMAT, u8::try_from(id.len()).ok()?];
+        let mut content = vec![FORMAT];
+        content.extend_from_slice(&key.to_bytes());
+        content.push(u8::try_from(id.len()).ok()?);
         content.extend_from_slice(id);
         content.extend_from_slice(&self.changed_at.epoch_seconds().to_be_bytes());
         content.extend_from_slice(&self.expires_at.epoch_seconds().to_be_bytes());
@@ -70,10 +74,20 @@ impl LockClaim {
     /// The token for a link: the content and its signature, base64url.
     /// `None` for a user id of over 255 bytes (none is).
     pub fn sign(&self, key: &OutboxKey) -> Option<LockToken> {
-        let mut bytes = self.content()?;
+        let mut bytes = self.content(key.id())?;
         let signature = key.sign_link(&bytes);
         bytes.extend_from_slice(&signature);
         Some(LockToken(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// The id of the key `text` says signed it, when it is a link that
+    /// names one (links signed before they named their key do not).
+    pub fn signed_by(text: &str) -> Option<KeyId> {
+        let bytes = URL_SAFE_NO_PAD.decode(text.get(..16)?).ok()?;
+        match bytes.split_first()? {
+            (&FORMAT, rest) => KeyId::from_prefix(rest),
+            _ => None,
+        }
     }
 
     /// The claim of `text`, when `key` signed it and it is well formed.
@@ -89,9 +103,13 @@ impl LockClaim {
         if !key.link_signed(content, signature) {
             return None;
         }
-        let (&format, rest) = content.split_first()?;
+        let rest = match content.split_first()? {
+            (&FORMAT, rest) if KeyId::from_prefix(rest) == Some(key.id()) => &rest[KeyId::LEN..],
+            (&FORMAT_WITHOUT_ID, rest) => rest,
+            _ => return None,
+        };
         let (&id_len, rest) = rest.split_first()?;
-        if format != FORMAT || rest.len() != usize::from(id_len) + 16 {
+        if rest.len() != usize::from(id_len) + 16 {
             return None;
         }
         let (id, times) = rest.split_at(usize::from(id_len));
@@ -140,5 +158,31 @@ mod tests {
             assert_eq!(LockClaim::verify(junk, &key(SECRET)), None, "{junk}");
         }
         assert!(!format!("{token:?}").contains(text));
+    }
+
+    #[test]
+    fn a_link_names_its_key_and_one_signed_before_that_still_verifies() {
+        let claim = LockClaim::for_change(
+            &UserId::from_stored("0123456789abcdef0123456789abcdef"),
+            Timestamp::from_epoch_seconds(1_796_282_700),
+        );
+        let (current, other) = (key(SECRET), key("another outbox secret of forty-two bytes!!"));
+        let token = claim.sign(&current).unwrap();
+        assert_eq!(LockClaim::signed_by(token.expose_for_link()), Some(current.id()));
+        // A link as signed before links named their key.
+        let content = claim.content(current.id()).unwrap();
+        let mut legacy = vec![FORMAT_WITHOUT_ID];
+        legacy.extend_from_slice(&content[1 + KeyId::LEN..]);
+        legacy.extend_from_slice(&current.sign_link(&legacy));
+        let legacy = URL_SAFE_NO_PAD.encode(legacy);
+        assert_eq!(LockClaim::signed_by(&legacy), None);
+        assert_eq!(LockClaim::verify(&legacy, &current), Some(claim.clone()));
+        assert_eq!(LockClaim::verify(&legacy, &other), None);
+        // A link naming another key than the one that signed it: nothing.
+        let mut renamed = content.clone();
+        renamed[1..1 + KeyId::LEN].copy_from_slice(&other.id().to_bytes());
+        renamed.extend_from_slice(&current.sign_link(&renamed));
+        assert_eq!(LockClaim::verify(&URL_SAFE_NO_PAD.encode(renamed), &current), None);
+        assert_eq!(LockClaim::signed_by("short"), None);
     }
 }

@@ -4,8 +4,10 @@
 //! sealed payload cannot be moved to another message.
 //!
 //! The key is derived (HKDF-SHA256) from a secret text that the functions
-//! read once per cold start; the same text always gives the same key, so the
-//! functions that seal and the one that opens agree without sharing more.
+//! read from Secrets Manager; the same text always gives the same key, so
+//! the functions that seal and the one that opens agree without sharing
+//! more. A payload names its key's version ([`KeyId`]), so one sealed before
+//! a rotation opens under the previous version.
 
 use std::fmt;
 
@@ -13,11 +15,14 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hkdf::{HKDF_SHA256, Salt};
 use ring::hmac;
 
+use super::key_id::KeyId;
 use super::random::{RandomError, RandomSource};
 
-/// The format of a sealed payload: this byte, the nonce, the ciphertext and
-/// its tag. A new format (or key scheme) gets a new byte.
-const FORMAT: u8 = 1;
+/// The format of a sealed payload: this byte, the key's id, the nonce, the
+/// ciphertext and its tag. A new format (or key scheme) gets a new byte.
+const FORMAT: u8 = 2;
+/// The format before payloads named their key: no id.
+const FORMAT_WITHOUT_ID: u8 = 1;
 /// Shortest secret text accepted, in bytes.
 pub const MIN_OUTBOX_SECRET_BYTES: usize = 32;
 const SALT: &[u8] = b"password-recovery outbox";
@@ -31,6 +36,7 @@ const LINK_INFO: &[u8] = b"lock link hmac-sha256 v1";
 pub struct OutboxKey {
     sealing: LessSafeKey,
     links: hmac::Key,
+    id: KeyId,
 }
 
 /// The secret text is too short to derive a key from.
@@ -53,7 +59,22 @@ impl OutboxKey {
         let prk = Salt::new(HKDF_SHA256, SALT).extract(secret);
         let okm = prk.expand(&[INFO], &AES_256_GCM).map_err(|_| WeakOutboxSecret)?;
         let links = prk.expand(&[LINK_INFO], hmac::HMAC_SHA256).map_err(|_| WeakOutboxSecret)?;
-        Ok(Self { sealing: LessSafeKey::new(UnboundKey::from(okm)), links: hmac::Key::from(links) })
+        let sealing = LessSafeKey::new(UnboundKey::from(okm));
+        Ok(Self { sealing, links: hmac::Key::from(links), id: KeyId::of(secret) })
+    }
+
+    /// The id of the secret's version this key comes from.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The id of the key `sealed` was sealed under, when it names one
+    /// (payloads sealed before they named their key do not).
+    pub fn sealed_by(sealed: &[u8]) -> Option<KeyId> {
+        match sealed.split_first()? {
+            (&FORMAT, rest) => KeyId::from_prefix(rest),
+            _ => None,
+        }
     }
 
     /// The signature (HMAC-SHA256) of a link's `content`.
@@ -84,8 +105,9 @@ impl OutboxKey {
                 &mut body,
             )
             .map_err(|_| RandomError)?;
-        let mut sealed = Vec::with_capacity(1 + NONCE_LEN + body.len());
+        let mut sealed = Vec::with_capacity(1 + KeyId::LEN + NONCE_LEN + body.len());
         sealed.push(FORMAT);
+        sealed.extend_from_slice(&self.id.to_bytes());
         sealed.extend_from_slice(&nonce);
         sealed.extend_from_slice(&body);
         Ok(sealed)
@@ -94,8 +116,12 @@ impl OutboxKey {
     /// The plaintext of `sealed`, if it was sealed under this key for the
     /// item named `bound_to` and is intact.
     pub fn open(&self, bound_to: &str, sealed: &[u8]) -> Result<Vec<u8>, Unsealable> {
-        let (&format, rest) = sealed.split_first().ok_or(Unsealable)?;
-        if format != FORMAT || rest.len() < NONCE_LEN {
+        let rest = match sealed.split_first().ok_or(Unsealable)? {
+            (&FORMAT, rest) if KeyId::from_prefix(rest) == Some(self.id) => &rest[KeyId::LEN..],
+            (&FORMAT_WITHOUT_ID, rest) => rest,
+            _ => return Err(Unsealable),
+        };
+        if rest.len() < NONCE_LEN {
             return Err(Unsealable);
         }
         let (nonce, body) = rest.split_at(NONCE_LEN);
@@ -125,6 +151,22 @@ mod tests {
     }
 
     const SECRET: &str = "an outbox secret of forty-two bytes or so!";
+
+    #[test]
+    fn a_payload_names_its_key_and_one_sealed_before_that_still_opens() {
+        let (current, other) = (key(SECRET), key("another outbox secret of forty-two bytes!!"));
+        assert_ne!(current.id(), other.id());
+        let sealed = current.seal("item-1", b"token=abc", &OsRandom).unwrap();
+        assert_eq!(OutboxKey::sealed_by(&sealed), Some(current.id()));
+        // The same payload without the id, as sealed before payloads named
+        // their key: opened by the key that sealed it, and by no other.
+        let mut legacy = vec![FORMAT_WITHOUT_ID];
+        legacy.extend_from_slice(&sealed[1 + KeyId::LEN..]);
+        assert_eq!(OutboxKey::sealed_by(&legacy), None);
+        assert_eq!(current.open("item-1", &legacy).unwrap(), b"token=abc");
+        assert_eq!(other.open("item-1", &legacy), Err(Unsealable));
+        assert_eq!(OutboxKey::sealed_by(&[]), None);
+    }
 
     #[test]
     fn what_is_sealed_opens_for_its_item_only() {

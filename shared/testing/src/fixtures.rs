@@ -32,7 +32,7 @@ pub fn outbox_key() -> Arc<OutboxKey> {
 
 /// The tests' keys: [`outbox_key`] and an SMS code key.
 pub fn keys() -> KeySet {
-    KeySet { outbox: Some(outbox_key()), code: CodeSecret::new(vec![42u8; 32]) }
+    KeySet::new(Some(outbox_key()), CodeSecret::new(vec![42u8; 32]))
 }
 
 /// Settings as shipped, for a service called "Example" whose reset page is

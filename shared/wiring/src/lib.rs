@@ -1,7 +1,8 @@
 //! Builds the service from its AWS parts, once per cold start: the store
 //! ports on the function's table, the outbox key and the SMS code key from
-//! their secrets (read concurrently, once, started at cold start and
-//! awaited where a flow first needs a key), SES and SNS senders (as
+//! their secrets (read concurrently, started at cold start, awaited where a
+//! flow first needs a key, and read again as `Keys` says), SES and SNS
+//! senders (as
 //! linked), the system clock, and the settings the function read. The only
 //! code that puts adapters and flows together.
 
@@ -11,7 +12,7 @@ use aws_config::SdkConfig;
 use tracing::error;
 
 use recovery_aws as aws;
-use recovery_core::flows::{Administration, Delivery, KeySet, Keys, Recovery};
+use recovery_core::flows::{Administration, Delivery, KeySet, Keys, Read, ReadKeys, Recovery};
 use recovery_core::ports::DependencyError;
 use recovery_domain::{MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
 use recovery_edges::config::{DeliveryConfig, FlowsConfig, SecretIds};
@@ -70,10 +71,7 @@ pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),
         clock: Arc::new(SystemClock),
-        keys: reading_keys(
-            sdk,
-            SecretIds { outbox: Some(config.outbox_secret_id.clone()), sms_code: None },
-        ),
+        keys: reading_keys(sdk, config.secrets.clone()),
     }
 }
 
@@ -82,19 +80,22 @@ pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
 /// this runs on: it goes on while the function asks Lambda for its first
 /// event and runs that event's first store calls, and a flow awaits it only
 /// where it first needs a key. Must be called inside the tokio runtime. A
-/// read that fails is logged and fails the request that awaited it; the
-/// next request reads again.
+/// first read that fails is logged and fails the request that awaited it;
+/// the next request reads again. Read again after `ids.refresh_every`, and
+/// with the previous versions for a version not held ([`Keys`]).
 pub fn reading_keys(sdk: &SdkConfig, ids: SecretIds) -> Keys {
     let sdk = sdk.clone();
-    Keys::reading(Box::new(move || {
+    let refresh_every = ids.refresh_every;
+    let read: ReadKeys = Box::new(move |what| {
         let (sdk, ids) = (sdk.clone(), ids.clone());
         Box::pin(async move {
-            keys(&sdk, &ids).await.map_err(|err| {
+            keys(&sdk, &ids, what).await.map_err(|err| {
                 error!(error = %err, "the keys could not be read");
                 err.into_dependency()
             })
         })
-    }))
+    });
+    Keys::reading(read, refresh_every)
 }
 
 impl WiringError {
@@ -109,27 +110,38 @@ impl WiringError {
 }
 
 #[cfg(feature = "secrets")]
-async fn keys(sdk: &SdkConfig, ids: &SecretIds) -> Result<KeySet, WiringError> {
+async fn keys(sdk: &SdkConfig, ids: &SecretIds, what: Read) -> Result<KeySet, WiringError> {
+    use recovery_core::flows::Versions;
     use recovery_domain::{CodeSecret, OutboxKey};
     use secrecy::ExposeSecret;
     let names = [ids.outbox.as_deref(), ids.sms_code.as_deref()];
-    let [outbox, code] = aws::read_secrets(sdk, names).await;
+    let [outbox, code] = aws::read_secrets(sdk, names, what == Read::CurrentAndPrevious).await;
+    let outbox_key =
+        |text: &aws::SecretBytes| OutboxKey::derive(text.expose_secret()).map(Arc::new);
+    let code_key = |text: &aws::SecretBytes| {
+        CodeSecret::new(text.expose_secret().clone()).ok_or(WiringError::WeakCodeSecret)
+    };
+    // A previous version too weak to derive a key from opens nothing.
     let outbox = match outbox? {
-        Some(text) => Some(Arc::new(OutboxKey::derive(text.expose_secret())?)),
+        Some(read) => Some(Versions {
+            current: outbox_key(&read.current)?,
+            previous: read.previous.as_ref().and_then(|text| outbox_key(text).ok()),
+        }),
         None => None,
     };
     let code = match code? {
-        Some(text) => {
-            Some(CodeSecret::new(text.expose_secret().clone()).ok_or(WiringError::WeakCodeSecret)?)
-        }
+        Some(read) => Some(Versions {
+            current: code_key(&read.current)?,
+            previous: read.previous.as_ref().and_then(|text| code_key(text).ok()),
+        }),
         None => None,
     };
     Ok(KeySet { outbox, code })
 }
 
 #[cfg(not(feature = "secrets"))]
-async fn keys(_: &SdkConfig, ids: &SecretIds) -> Result<KeySet, WiringError> {
-    if *ids == SecretIds::default() {
+async fn keys(_: &SdkConfig, ids: &SecretIds, _: Read) -> Result<KeySet, WiringError> {
+    if ids.outbox.is_none() && ids.sms_code.is_none() {
         return Ok(KeySet::default());
     }
     Err(DependencyError::new("get_secret_value", "NotLinked").into())

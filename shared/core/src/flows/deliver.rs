@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
-use super::Keys;
+use super::{KeySet, Keys};
 use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
     Publisher, Reported, Texter,
@@ -88,7 +88,7 @@ impl Delivery {
             return self.give_up(item).await;
         }
         let lease_until = now.plus_seconds(LEASE_SECONDS);
-        // The key (read once, as the function started) beside the claim.
+        // The keys (read as the function started) beside the claim.
         let (keys, claim) =
             tokio::join!(self.keys.get(), self.outbox.claim(item, now, lease_until));
         match claim.map_err(DeliverError::Store)? {
@@ -97,14 +97,23 @@ impl Delivery {
             Claim::Gone => return Ok(Delivered::Gone),
             Claim::Busy => return Err(DeliverError::Busy),
         }
-        let key = match keys.and_then(|keys| keys.outbox_key().cloned()) {
-            Ok(key) => key,
+        // The version it was sealed under: read for if not held (a sandbox
+        // that started after a rotation sealed it).
+        let version = OutboxKey::sealed_by(&item.sealed);
+        let holds = |keys: &KeySet| keys.outbox.as_ref().is_some_and(|v| v.holds(version));
+        let keys = match keys {
+            Ok(keys) if holds(&keys) => Ok(keys),
+            Ok(_) => self.keys.holding(holds).await,
+            Err(err) => Err(err),
+        };
+        let keys = match keys.and_then(|keys| keys.outbox_keys().cloned()) {
+            Ok(keys) => keys,
             Err(err) => {
                 error!(message = %item.key, error = %err, "no outbox key to open the message; will retry");
                 return Err(self.failed(item, DeliverError::Keys(err)).await);
             }
         };
-        let sent = match open(&key, item) {
+        let sent = match open(keys.named(version), item) {
             Ok(Message::Email(email)) => self.mailer.send(email, &item.reference()).await,
             Ok(Message::Sms(sms)) => self.texter.send(sms).await,
             Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
@@ -186,9 +195,14 @@ impl Delivery {
     }
 }
 
-/// `item`'s message, opened under `key`.
-fn open(key: &OutboxKey, item: &OutboxItem) -> Result<Message, DeliverError> {
-    let plain = key.open(&item.id(), &item.sealed).map_err(|_| DeliverError::Unsealable)?;
+/// `item`'s message, opened under the first of `keys` it opens under.
+fn open<'k>(
+    mut keys: impl Iterator<Item = &'k Arc<OutboxKey>>,
+    item: &OutboxItem,
+) -> Result<Message, DeliverError> {
+    let plain = keys
+        .find_map(|key| key.open(&item.id(), &item.sealed).ok())
+        .ok_or(DeliverError::Unsealable)?;
     let message = Message::decode(&plain).map_err(|_| DeliverError::Unsealable)?;
     if message.channel() != item.channel {
         return Err(DeliverError::Unsealable);

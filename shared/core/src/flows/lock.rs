@@ -59,12 +59,17 @@ impl Recovery {
         &self,
         token: &str,
     ) -> Result<Result<(LockClaim, UserAccount), LockLink>, DependencyError> {
-        let keys = self.keys.get().await?;
-        let key = keys.outbox_key().inspect_err(|_| {
+        let version = LockClaim::signed_by(token);
+        let keys = self
+            .keys
+            .holding(|keys| keys.outbox.as_ref().is_some_and(|v| v.holds(version)))
+            .await?;
+        let versions = keys.outbox_keys().inspect_err(|_| {
             error!("no outbox key: lock links cannot be checked");
         })?;
         let now = self.clock.now();
-        let Some(claim) = LockClaim::verify(token, key).filter(|c| c.expires_at > now) else {
+        let claim = versions.named(version).find_map(|key| LockClaim::verify(token, key));
+        let Some(claim) = claim.filter(|c| c.expires_at > now) else {
             return Ok(Err(LockLink::Invalid));
         };
         let Some(account) = self.users.get(&claim.user_id).await? else {
@@ -93,8 +98,8 @@ impl Recovery {
         };
         let keys = self.keys.get().await.map_err(SealError::Keys)?;
         let token = keys
-            .outbox
-            .as_deref()
+            .outbox_key()
+            .ok()
             .and_then(|key| LockClaim::for_change(&account.id, changed_at).sign(key));
         let separator = if page.contains('?') { '&' } else { '?' };
         Ok(token.map(|token| format!("{page}{separator}token={}", token.expose_for_link())))

@@ -51,7 +51,7 @@ pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{CredentialCheck, CredentialError};
 pub use deliver::{DeliverError, Delivered, Delivery};
 pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
-pub use keys::{KeySet, Keys, ReadKeys};
+pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};
 pub use lifecycle::{AccountView, Change, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use request::{Caller, FlowError, ResetRequestOutcome};

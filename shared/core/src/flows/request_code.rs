@@ -26,7 +26,7 @@ impl Recovery {
         let (lookup, limits, keys) = (&lookup, &limits, &keys(&limits));
         let stored = self
             .in_rounds(move || async move {
-                // The keys (read once, as the function started) beside the
+                // The keys (read as the function started) beside the
                 // counters and the number's account.
                 let (read, state) = tokio::join!(
                     self.keys.get(),

@@ -22,6 +22,7 @@ pub(super) fn read_flows(
     let secrets = SecretIds {
         outbox: v.required_if_read("OUTBOX_SECRET_ARN"),
         sms_code: v.required_if_read("SMS_CODE_SECRET_ARN"),
+        refresh_every: v.key_refresh(),
     };
     let recovery = v.recovery_settings();
     v.done()?;
@@ -34,7 +35,11 @@ pub(super) fn read_delivery(
 ) -> Result<DeliveryConfig, ConfigError> {
     let mut v = Variables { function: Function::Deliver, lookup, problems: Vec::new() };
     let table_name = v.required("TABLE_NAME");
-    let outbox_secret_id = v.required("OUTBOX_SECRET_ARN");
+    let secrets = SecretIds {
+        outbox: Some(v.required("OUTBOX_SECRET_ARN")),
+        sms_code: None,
+        refresh_every: v.key_refresh(),
+    };
     let mail_from = v.required("MAIL_FROM");
     if !mail_from.is_empty() && !mail_from.contains('@') {
         v.problem("MAIL_FROM must be an email address");
@@ -45,7 +50,7 @@ pub(super) fn read_delivery(
     v.done()?;
     Ok(DeliveryConfig {
         table_name,
-        outbox_secret_id,
+        secrets,
         mail_from,
         email_configuration_set,
         sms_sender_id,
@@ -171,6 +176,13 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
                 }
             },
         }
+    }
+
+    /// How long keys serve before they are read again.
+    fn key_refresh(&mut self) -> Duration {
+        let seconds =
+            self.number("KEY_REFRESH_SECONDS", DEFAULT_KEY_REFRESH_SECONDS as i64, 10, 3600);
+        Duration::from_secs(seconds.unsigned_abs())
     }
 
     /// The SMS settings but the secret.

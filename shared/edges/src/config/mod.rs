@@ -2,6 +2,8 @@
 //! variable is listed in the README; a bad value stops the cold start with a
 //! message naming the variable.
 
+use std::time::Duration;
+
 mod env;
 
 pub use recovery_core::settings::*;
@@ -39,6 +41,10 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
         ],
     ),
     ("OUTBOX_SECRET_ARN", &[RequestReset, SetPassword, AdminReset, Deliver, LockAccount]),
+    (
+        "KEY_REFRESH_SECONDS",
+        &[RequestReset, VerifyCode, SetPassword, AdminReset, Deliver, LockAccount],
+    ),
     ("SERVICE_NAME", &[RequestReset, VerifyCode, SetPassword, AdminReset, LockAccount]),
     ("SUPPORT_CONTACT", &[RequestReset, VerifyCode, SetPassword, LockAccount]),
     ("MAIL_FROM", &[Deliver]),
@@ -110,21 +116,25 @@ pub struct FlowsConfig {
 }
 
 /// The Secrets Manager secrets (names or ARNs) the keys are read from, each
-/// only where the function reads it; read at cold start by `wiring`.
+/// only where the function reads it; read at cold start by `wiring`, and
+/// again after `refresh_every`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecretIds {
     /// The outbox key's (`OUTBOX_SECRET_ARN`).
     pub outbox: Option<String>,
     /// The SMS codes' HMAC key's (`SMS_CODE_SECRET_ARN`).
     pub sms_code: Option<String>,
+    /// How long keys read serve before their current versions are read
+    /// again (`KEY_REFRESH_SECONDS`).
+    pub refresh_every: Duration,
 }
 
 /// The deliver function's configuration.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub table_name: String,
-    /// The outbox key's secret (name or ARN).
-    pub outbox_secret_id: String,
+    /// The outbox key's secret (`secrets.outbox`, always named).
+    pub secrets: SecretIds,
     pub mail_from: String,
     /// The SES configuration set emails are sent in (its event destination
     /// reports what became of them); none when unset.
