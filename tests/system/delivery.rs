@@ -7,7 +7,9 @@
 //! clear.
 
 use recovery_aws::{message_tags, stream_image};
-use recovery_core::ports::MessageRef;
+use recovery_core::ports::{MessageRef, OutboxItem, OutboxStore};
+use recovery_domain::PhoneNumber;
+use recovery_messages::{Channel, Message, MessageKind, OutgoingSms};
 use recovery_testing::token_from;
 use serde_json::{Value, json};
 use system_tests::*;
@@ -226,4 +228,73 @@ async fn what_ses_reports_is_recorded_and_shown_to_the_administrator() {
     f.invoke_deliver(&forged);
     let listed = f.invoke_admin(&list);
     assert_eq!(listed["messages"][0]["feedback"], "bounced");
+}
+
+/// A message written into the outbox by hand, beside the service's own.
+fn handmade(
+    account: &recovery_domain::UserAccount,
+    channel: Channel,
+    sealed: Vec<u8>,
+) -> OutboxItem {
+    let now = recovery_domain::Clock::now(&recovery_domain::SystemClock);
+    let key = OutboxItem::new_key(now.epoch_seconds() * 1000, &recovery_domain::OsRandom).unwrap();
+    let kind = match channel {
+        Channel::Sms => MessageKind::Code,
+        _ => MessageKind::ResetLink,
+    };
+    let send_before = now.plus_seconds(600);
+    OutboxItem {
+        user_id: account.id.clone(),
+        key,
+        channel,
+        kind,
+        created_at: now,
+        send_before,
+        sealed,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_that_can_never_go_out_are_recorded_refused_and_hold_up_no_one() {
+    let f = Functions::start_with(&[], Stream::Polled { max_retries: 3, retry_delay: 0.5 });
+    let login = unique("isolated");
+    let address = format!("{login}@recovery.test");
+    let phone = unique_phone();
+    let someone =
+        create(&f.table, account(&login).phone(&phone).password("the old password 1")).await;
+    let store = recovery_aws::DynamoDbStore::from_sdk(&sdk_config().await, &f.table);
+
+    // First on the stream: an email whose payload never opens, and a text
+    // SNS refuses (longer than it takes), sealed as the service seals.
+    let seal = |item: &OutboxItem, message: Message| {
+        let key = recovery_testing::outbox_key();
+        key.seal(&item.id(), &message.encode(), &recovery_domain::OsRandom).unwrap()
+    };
+    let mut poison = handmade(&someone, Channel::Email, Vec::new());
+    let to = PhoneNumber::from_stored(&phone).unwrap();
+    poison.sealed = seal(&poison, Message::Sms(OutgoingSms { to: to.clone(), text: "hi".into() }));
+    *poison.sealed.last_mut().unwrap() ^= 1;
+    let mut refused = handmade(&someone, Channel::Sms, Vec::new());
+    refused.sealed = seal(&refused, Message::Sms(OutgoingSms { to, text: "x".repeat(1700) }));
+    for item in [&poison, &refused] {
+        store.enqueue(item).await.unwrap();
+    }
+    // Then the healthy ones: a link and a code.
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
+    f.settle();
+    assert_eq!(emails_to(&address).len(), 1, "the link went out");
+    assert_eq!(texts_to(&phone).len(), 1, "the code went out");
+    let status = f.stream_status();
+    assert_eq!(status["retries"], 0, "nothing was handed back: {status}");
+    assert_eq!(status["dead_lettered"], 0, "{status}");
+
+    let listed = store.messages(&someone.id, 10).await.unwrap();
+    let state = |key: &str| {
+        let m = listed.iter().find(|m| m.key == key).expect("listed");
+        (m.delivery.clone(), m.last_error.clone(), m.holds_payload)
+    };
+    assert_eq!(state(&poison.key), ("refused".into(), Some("Unsealable".into()), false));
+    assert_eq!(state(&refused.key), ("refused".into(), Some("InvalidParameter".into()), false));
+    assert!(f.logs().contains("message refused; recorded failed, not retried"));
 }

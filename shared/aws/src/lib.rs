@@ -158,6 +158,20 @@ pub(crate) fn dependency_error<E: ProvideErrorMetadata, R>(
     DependencyError::new(operation, code)
 }
 
+/// As [`dependency_error`], refused for good when the service's error code
+/// is one of `refusals` (it refused this request, not every request).
+pub(crate) fn send_error<E: ProvideErrorMetadata, R>(
+    operation: &'static str,
+    err: &SdkError<E, R>,
+    refusals: &[&str],
+) -> DependencyError {
+    let err = dependency_error(operation, err);
+    match refusals.contains(&err.code.as_str()) {
+        true => DependencyError::refused(operation, err.code),
+        false => err,
+    }
+}
+
 #[cfg(all(test, any(feature = "ses", feature = "sns")))]
 mod tests {
     use super::*;

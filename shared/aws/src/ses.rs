@@ -6,9 +6,17 @@ use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, Me
 use aws_config::SdkConfig;
 
 use super::ses_feedback::message_tags;
-use super::{ClientSlot, dependency_error};
+use super::{ClientSlot, send_error};
 use recovery_core::ports::{DependencyError, Mailer, MessageRef};
 use recovery_messages::OutgoingEmail;
+
+/// SES's refusals of one email for good (an address or a content it will
+/// not take; `InvalidParameterValue` is the emulator's): the delivery
+/// records them and does not try again. `MessageRejected` is tried again:
+/// SES answers it for an unverified sender too, which a fix ends.
+/// Throttling, a paused account or an unreachable endpoint are tried
+/// again.
+const REFUSALS: &[&str] = &["BadRequestException", "InvalidParameterValue"];
 
 /// Sends through SES `SendEmail` with a simple HTML + text message, in the
 /// configuration set whose events report what became of it, tagged with
@@ -72,7 +80,7 @@ impl Mailer for SesMailer {
             .set_email_tags(Some(tags(reference)?))
             .send()
             .await
-            .map_err(|err| dependency_error("send_email", &err))?;
+            .map_err(|err| send_error("send_email", &err, REFUSALS))?;
         Ok(sent.message_id.unwrap_or_default())
     }
 }

@@ -5,9 +5,14 @@ use aws_sdk_sns::types::MessageAttributeValue;
 
 use aws_config::SdkConfig;
 
-use super::{ClientSlot, dependency_error};
+use super::{ClientSlot, send_error};
 use recovery_core::ports::{DependencyError, Texter};
 use recovery_messages::OutgoingSms;
+
+/// SNS's refusals of one text for good (a number it calls invalid): the
+/// delivery records them and does not try again. Throttling, the spend
+/// limit or an unreachable endpoint are tried again.
+const REFUSALS: &[&str] = &["InvalidParameter", "InvalidParameterValue"];
 
 /// Sends transactional SMS (highest delivery priority), with a sender ID
 /// where one is configured.
@@ -50,7 +55,7 @@ impl Texter for SnsTexter {
             publish =
                 publish.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(sender_id)?);
         }
-        let sent = publish.send().await.map_err(|err| dependency_error("send_sms", &err))?;
+        let sent = publish.send().await.map_err(|err| send_error("send_sms", &err, REFUSALS))?;
         Ok(sent.message_id.unwrap_or_default())
     }
 }

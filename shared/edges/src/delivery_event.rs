@@ -61,7 +61,8 @@ async fn deliveries(delivery: &Delivery, records: &[Value], read: ReadImage) -> 
             continue;
         };
         match delivery.deliver(&item).await {
-            Ok(Delivered::Sent { .. } | Delivered::Expired) => {}
+            // A refused message is recorded and logged by the delivery.
+            Ok(Delivered::Sent { .. } | Delivered::Expired | Delivered::Refused { .. }) => {}
             Ok(outcome) => info!(message = %item.key, ?outcome, "nothing to send"),
             Err(err) => {
                 warn!(message = %item.key, error = %err, sequence, "delivery failed; handed back");

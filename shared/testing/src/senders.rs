@@ -11,6 +11,7 @@ use recovery_messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 #[derive(Default)]
 pub struct SmsSink {
     sent: Mutex<Vec<OutgoingSms>>,
+    refused: Mutex<Vec<String>>,
 }
 
 impl SmsSink {
@@ -21,11 +22,19 @@ impl SmsSink {
     pub fn sent(&self) -> Vec<OutgoingSms> {
         self.sent.lock().map(|s| s.clone()).unwrap_or_default()
     }
+
+    /// Texts to `e164` are refused for good, as SNS refuses some numbers.
+    pub fn refuse(&self, e164: &str) {
+        self.refused.lock().unwrap_or_else(|p| p.into_inner()).push(e164.to_owned());
+    }
 }
 
 #[async_trait]
 impl Texter for SmsSink {
     async fn send(&self, sms: OutgoingSms) -> Result<String, DependencyError> {
+        if self.refused.lock().is_ok_and(|r| r.iter().any(|n| n == sms.to.as_e164())) {
+            return Err(DependencyError::refused("send_sms", "InvalidParameter"));
+        }
         let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
         sent.push(sms);
         Ok(format!("sms-{}", sent.len()))
@@ -38,6 +47,7 @@ pub struct MailSink {
     sent: Mutex<Vec<OutgoingEmail>>,
     references: Mutex<Vec<MessageRef>>,
     failing: Mutex<bool>,
+    refused: Mutex<Vec<String>>,
 }
 
 impl MailSink {
@@ -60,6 +70,11 @@ impl MailSink {
             *flag = failing;
         }
     }
+
+    /// Emails to `address` are refused for good, as SES refuses some.
+    pub fn refuse(&self, address: &str) {
+        self.refused.lock().unwrap_or_else(|p| p.into_inner()).push(address.to_owned());
+    }
 }
 
 #[async_trait]
@@ -71,6 +86,9 @@ impl Mailer for MailSink {
     ) -> Result<String, DependencyError> {
         if self.failing.lock().map(|f| *f).unwrap_or(false) {
             return Err(DependencyError::new("send_email", "MessageRejected"));
+        }
+        if self.refused.lock().is_ok_and(|r| r.iter().any(|a| a == email.to.as_str())) {
+            return Err(DependencyError::refused("send_email", "BadRequestException"));
         }
         let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
         sent.push(email);

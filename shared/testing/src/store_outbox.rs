@@ -98,7 +98,7 @@ impl OutboxStore for InMemoryStore {
         let Some(stored) = state.messages.find(item) else {
             return Ok(Claim::Gone);
         };
-        if stored.sent || stored.delivery == "expired" {
+        if stored.sent || stored.delivery == "expired" || stored.delivery == "refused" {
             return Ok(Claim::Done);
         }
         if stored.claimed_until.is_some_and(|until| until >= now) {
@@ -139,6 +139,11 @@ impl OutboxStore for InMemoryStore {
             }
             DeliveryState::Expired => {
                 stored.delivery = "expired";
+                stored.holds_payload = false;
+            }
+            DeliveryState::Refused { reason } => {
+                stored.delivery = "refused";
+                stored.last_error = Some(reason.clone());
                 stored.holds_payload = false;
             }
             DeliveryState::Published => {}

@@ -57,6 +57,7 @@ impl OutboxStore for DynamoDbStore {
             .expression_attribute_values(":now", n(now.epoch_seconds()))
             .expression_attribute_values(":lease", n(lease_until.epoch_seconds()))
             .expression_attribute_values(":expired", s(layout::EXPIRED))
+            .expression_attribute_values(":refused", s(layout::REFUSED))
             .expression_attribute_values(":pending", s(layout::PENDING))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
@@ -95,6 +96,11 @@ impl OutboxStore for DynamoDbStore {
                 .condition_expression(expr::UNSENT)
                 .expression_attribute_values(":state", s(layout::FAILED))
                 .expression_attribute_values(":error", s(error.as_str())),
+            DeliveryState::Refused { reason } => update
+                .update_expression(expr::MARK_REFUSED)
+                .condition_expression(expr::UNSENT)
+                .expression_attribute_values(":state", s(layout::REFUSED))
+                .expression_attribute_values(":error", s(reason.as_str())),
             DeliveryState::Expired => update
                 .update_expression(expr::MARK_EXPIRED)
                 .condition_expression(expr::UNSENT)

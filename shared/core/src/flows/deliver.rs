@@ -10,7 +10,7 @@ use tracing::{error, info, warn};
 use super::{KeySet, Keys};
 use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
-    Publisher, Reported, Texter,
+    Publisher, Reported, Retry, Texter,
 };
 use recovery_domain::{Clock, OutboxKey};
 use recovery_messages::{Channel, Message};
@@ -44,6 +44,11 @@ pub enum Delivered {
     Expired,
     /// No such message any more (its account was deleted).
     Gone,
+    /// It can never go out: its payload does not open, or SES or SNS
+    /// refused it for good (`reason`, e.g. `MessageRejected`). Recorded
+    /// failed with the reason and not handed back, so it delays nothing
+    /// behind it.
+    Refused { reason: String },
 }
 
 /// The message was not sent this time and should be handed over again.
@@ -58,9 +63,8 @@ pub enum DeliverError {
     /// The outbox could not be read or written.
     #[error(transparent)]
     Store(DependencyError),
-    /// The payload does not open under this key or is not a message: it
-    /// never will, and an operator must look (it reaches the dead-letter
-    /// queue after the retries).
+    /// The payload does not open under the key it names or is not a
+    /// message: it never will ([`Delivered::Refused`]).
     #[error("the sealed payload does not open under the outbox key")]
     Unsealable,
     /// The outbox key could not be read (or none is configured).
@@ -106,7 +110,12 @@ impl Delivery {
             Ok(_) => self.keys.holding(holds).await,
             Err(err) => Err(err),
         };
-        let keys = match keys.and_then(|keys| keys.outbox_keys().cloned()) {
+        // A version no key held is read for again on a later try.
+        let keys = keys.and_then(|keys| match keys.outbox_keys()? {
+            versions if versions.holds(version) => Ok(versions.clone()),
+            _ => Err(DependencyError::new("outbox_key", "KeyVersionNotHeld")),
+        });
+        let keys = match keys {
             Ok(keys) => keys,
             Err(err) => {
                 error!(message = %item.key, error = %err, "no outbox key to open the message; will retry");
@@ -117,10 +126,7 @@ impl Delivery {
             Ok(Message::Email(email)) => self.mailer.send(email, &item.reference()).await,
             Ok(Message::Sms(sms)) => self.texter.send(sms).await,
             Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
-            Err(err) => {
-                error!(user_id = %item.user_id, message = %item.key, "an outbox payload does not open");
-                return Err(self.failed(item, err).await);
-            }
+            Err(err) => return self.refused(item, err.code()).await,
         };
         match sent {
             Ok(provider_id) => {
@@ -143,11 +149,28 @@ impl Delivery {
                 );
                 Ok(Delivered::Sent { provider_id })
             }
+            Err(err) if err.retry == Retry::Never => self.refused(item, err.code).await,
             Err(err) => {
                 warn!(user_id = %item.user_id, message = %item.key, error = %err, "message not sent; will retry");
                 Err(self.failed(item, DeliverError::Send(err)).await)
             }
         }
+    }
+
+    /// Records that `item` can never go out, for `reason`; handed back only
+    /// if that cannot be recorded.
+    async fn refused(&self, item: &OutboxItem, reason: String) -> Result<Delivered, DeliverError> {
+        error!(
+            user_id = %item.user_id,
+            message = %item.key,
+            kind = item.kind.name(),
+            channel = item.channel.as_str(),
+            reason,
+            "message refused; recorded failed, not retried"
+        );
+        let state = DeliveryState::Refused { reason: reason.clone() };
+        self.outbox.record(item, self.clock.now(), &state).await.map_err(DeliverError::Store)?;
+        Ok(Delivered::Refused { reason })
     }
 
     /// Records what the provider reported about a message it took: on the

@@ -29,11 +29,28 @@ pub use outbox::*;
 pub struct DependencyError {
     pub operation: &'static str,
     pub code: String,
+    pub retry: Retry,
+}
+
+/// Whether the same call may succeed if made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Retry {
+    /// The dependency, or the way to it, failed: later may work.
+    #[default]
+    Later,
+    /// The dependency refused this request for good: an address SES
+    /// rejects, a number SNS calls invalid.
+    Never,
 }
 
 impl DependencyError {
     pub fn new(operation: &'static str, code: impl Into<String>) -> Self {
-        Self { operation, code: code.into() }
+        Self { operation, code: code.into(), retry: Retry::Later }
+    }
+
+    /// One the dependency refused for good.
+    pub fn refused(operation: &'static str, code: impl Into<String>) -> Self {
+        Self { retry: Retry::Never, ..Self::new(operation, code) }
     }
 }
 

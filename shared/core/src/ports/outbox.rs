@@ -89,6 +89,9 @@ pub enum DeliveryState {
     Failed { error: String },
     /// Not sent before `send_before`: it never will be.
     Expired,
+    /// It never will be sent: its payload does not open, or the provider
+    /// refused it for good. The reason (an error code); the payload goes.
+    Refused { reason: String },
     /// An event on the product's bus: published, so the outbox forgets it
     /// (the item goes; a later hand-over finds nothing to publish).
     Published,
@@ -101,8 +104,8 @@ pub struct MessageStatus {
     pub kind: MessageKind,
     pub channel: Channel,
     pub created_at: Timestamp,
-    /// `pending`, `sent`, `failed` (last attempt; more may follow) or
-    /// `expired`.
+    /// `pending`, `sent`, `failed` (last attempt; more may follow),
+    /// `refused` (never sent; `last_error` says why) or `expired`.
     pub delivery: String,
     /// Deliveries that took the message (claims).
     pub attempts: u32,

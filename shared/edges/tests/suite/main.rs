@@ -4,6 +4,7 @@
 
 mod admin;
 mod credentials;
+mod delivery;
 mod email_link;
 mod http;
 mod keys;

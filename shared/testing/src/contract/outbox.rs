@@ -149,6 +149,27 @@ pub async fn a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_cl
     assert!(!status.holds_payload, "a message given up keeps no payload");
 }
 
+pub async fn a_refused_message_keeps_its_reason_and_no_payload_and_is_never_claimed_again(
+    store: Arc<impl Store>,
+) {
+    let user = account(&*store, "ada", None).await;
+    let item = message(&user, T0);
+    store.enqueue(&item).await.unwrap();
+    assert_eq!(store.claim(&item, at(T0), at(T0 + 60)).await.unwrap(), Claim::Claimed);
+    let refused = DeliveryState::Refused { reason: "MessageRejected".into() };
+    store.record(&item, at(T0 + 1), &refused).await.unwrap();
+    for now in [T0 + 2, T0 + 600] {
+        assert_eq!(store.claim(&item, at(now), at(now + 60)).await.unwrap(), Claim::Done);
+    }
+    let status = listed(&*store, &user).await.remove(0);
+    assert_eq!(
+        (status.delivery.as_str(), status.last_error.as_deref()),
+        ("refused", Some("MessageRejected"))
+    );
+    assert!(!status.holds_payload, "a refused message keeps no payload");
+    assert_eq!(status.attempts, 1);
+}
+
 pub async fn an_enqueued_notice_is_listed_newest_first_with_its_status(store: Arc<impl Store>) {
     let user = account(&*store, "ada", None).await;
     let other = account(&*store, "bob", None).await;

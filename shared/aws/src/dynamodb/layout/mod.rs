@@ -150,7 +150,7 @@ pub(super) mod expr {
     /// An outbox message not sent or given up, that no delivery holds at
     /// `:now` (`:expired` names the given-up state).
     pub const CLAIMABLE: &str = "attribute_exists(pk) AND attribute_not_exists(sent_at) \
-         AND delivery <> :expired \
+         AND delivery <> :expired AND delivery <> :refused \
          AND (attribute_not_exists(claimed_until) OR claimed_until < :now)";
     pub const CLAIM: &str = "SET claimed_until = :lease, delivery = :pending, \
          attempts = if_not_exists(attempts, :zero) + :one";
@@ -160,6 +160,8 @@ pub(super) mod expr {
          updated_at = :now REMOVE payload, claimed_until";
     pub const MARK_FAILED: &str =
         "SET delivery = :state, last_error = :error, updated_at = :now REMOVE claimed_until";
+    pub const MARK_REFUSED: &str = "SET delivery = :state, last_error = :error, updated_at = :now \
+         REMOVE payload, claimed_until";
     pub const MARK_EXPIRED: &str =
         "SET delivery = :state, updated_at = :now REMOVE payload, claimed_until";
     /// A message sent under the provider id `:provider` whose recorded

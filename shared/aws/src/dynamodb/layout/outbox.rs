@@ -18,6 +18,7 @@ pub(in crate::dynamodb) const PENDING: &str = "pending";
 pub(in crate::dynamodb) const SENT: &str = "sent";
 pub(in crate::dynamodb) const FAILED: &str = "failed";
 pub(in crate::dynamodb) const EXPIRED: &str = "expired";
+pub(in crate::dynamodb) const REFUSED: &str = "refused";
 
 pub(in crate::dynamodb) fn outbox_key(user_id: &UserId, key: &str) -> Item {
     super::key(outbox_partition(user_id), key)
@@ -64,7 +65,7 @@ pub fn outbox_from_item(item: &Item) -> Option<OutboxItem> {
 
 /// Whether a claim found the message sent or given up already.
 pub(in crate::dynamodb) fn outbox_done(item: &Item) -> bool {
-    item.contains_key(SENT_AT) || get_s(item, DELIVERY) == Some(EXPIRED)
+    item.contains_key(SENT_AT) || matches!(get_s(item, DELIVERY), Some(EXPIRED | REFUSED))
 }
 
 /// Whether an outbox item was sent under the provider id `provider_id`.
