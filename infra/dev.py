@@ -264,9 +264,10 @@ def main() -> None:
         except OSError:
             pass
         log("handing the table's stream to deliver (dead letters: queue password-recovery-local-dead-letters)")
-        start([sys.executable, str(ROOT / "infra/stream_poller.py"), "--endpoint", endpoint,
-               "--table", env["TABLE_NAME"], "--invoke-url", invoke,
-               "--dead-letter-queue", "password-recovery-local-dead-letters"], env)
+        for event in ("OutboxEmail", "OutboxSms"):  # one per mapping, as in the template
+            start([sys.executable, str(ROOT / "infra/stream_poller.py"), "--endpoint", endpoint,
+                   "--table", env["TABLE_NAME"], "--event", event, "--invoke-url", invoke,
+                   "--dead-letter-queue", "password-recovery-local-dead-letters"], env)
         log(f"""ready on {base}
     open     {base}/password/forgot   (demo logins: ada, grace, linus; see README)
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"ada"}}'

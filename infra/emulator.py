@@ -21,6 +21,10 @@ texts without every item of every table, which moto would serialise first.
 SES v2 `SendEmail` naming a configuration set that does not exist is
 refused with `NotFoundException`, as SES does (moto ignores the name).
 
+An SMS outage, for the tests of delivery: after `POST /_outage/sms?number=
++4915...`, SNS `Publish` to that number answers `503 ServiceUnavailable`
+(the SDK's retries included) until `DELETE /_outage/sms?number=...`.
+
 With `--call-log FILE` it also appends one JSON line per AWS request: the
 caller's `app/<name>` from the SDK user agent, the service, the operation,
 and for DynamoDB transactions the kinds of their items, and the milliseconds
@@ -74,6 +78,33 @@ def model_data(services):
                 instances.append(fields)
             results[service][name] = instances
     return json.dumps(results).encode()
+
+
+SMS_OUTAGES = set()
+
+
+def sms_outage(environ, start_response):
+    """Starts or ends an outage for one number; `None` for other requests."""
+    if environ.get("PATH_INFO") != "/_outage/sms":
+        return None
+    number = parse_qs(environ.get("QUERY_STRING", "")).get("number", [""])[0]
+    if environ.get("REQUEST_METHOD") == "DELETE":
+        SMS_OUTAGES.discard(number)
+    else:
+        SMS_OUTAGES.add(number)
+    start_response("204 No Content", [])
+    return [b""]
+
+
+def publish_to_outage(environ) -> bool:
+    """Whether this is an SNS Publish to a number under an outage."""
+    if not SMS_OUTAGES or not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return False
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    form = parse_qs(body.decode(errors="replace"))
+    return form.get("Action") == ["Publish"] and form.get("PhoneNumber", [""])[0] in SMS_OUTAGES
 
 
 def receives_messages(environ):
@@ -380,6 +411,15 @@ def main() -> None:
             return [body]
         if receives_messages(environ):
             return app(environ, start_response)
+        outage = sms_outage(environ, start_response)
+        if outage is not None:
+            return outage
+        if publish_to_outage(environ):
+            start_response("503 Service Unavailable", [("Content-Type", "text/xml")])
+            return [
+                b"<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                b"<Message>SMS outage</Message></Error><RequestId>outage</RequestId></ErrorResponse>"
+            ]
         with lock:
             entry = record(environ) if call_log is not None else None
             missing = missing_configuration_set(environ)

@@ -1,8 +1,10 @@
 """Lambda's part for the table's stream, on the emulator: reads the
-DynamoDB stream of one table, keeps the records the template's filter
-(`DeliverFunction` > `Events` > `Outbox` > `FilterCriteria`) lets through,
-and hands them in batches to the deliver function under `cargo lambda
-watch`, as Lambda's event source mapping does:
+DynamoDB stream of one table, keeps the records the filter of one of the
+template's stream events (`DeliverFunction` > `Events` > `--event` >
+`FilterCriteria`: `OutboxEmail` or `OutboxSms`) lets through, and hands them
+in batches to the deliver function under `cargo lambda watch`, as that
+event source mapping does (one poller per mapping, each with its own place
+in the stream):
 
 - the event is `{"Records": [...]}` in Lambda's shape for DynamoDB streams;
 - records the answer names in `batchItemFailures` are handed over again,
@@ -13,7 +15,7 @@ watch`, as Lambda's event source mapping does:
   the emulator) the way Lambda's on-failure destination describes it:
   shard and sequence numbers, never the records.
 
-    python infra/stream_poller.py --endpoint URL --table NAME \\
+    python infra/stream_poller.py --endpoint URL --table NAME --event NAME \\
         --invoke-url URL/2015-03-31/functions/deliver/invocations \\
         [--dead-letter-queue NAME] [--max-retries N] [--retry-delay S] \\
         [--status-file PATH]
@@ -40,8 +42,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def template_filters() -> list:
-    """The filter patterns of the deliver function's stream event."""
+def stream_events() -> dict:
+    """The deliver function's stream events in the template, by name."""
 
     class Loader(yaml.SafeLoader):
         pass
@@ -55,8 +57,16 @@ def template_filters() -> list:
 
     Loader.add_multi_constructor("!", any_tag)
     template = yaml.load((ROOT / "template.yaml").read_text(), Loader=Loader)
-    event = template["Resources"]["DeliverFunction"]["Properties"]["Events"]["Outbox"]
-    filters = event["Properties"]["FilterCriteria"]["Filters"]
+    events = template["Resources"]["DeliverFunction"]["Properties"]["Events"]
+    return {name: event for name, event in events.items() if event["Type"] == "DynamoDB"}
+
+
+def template_filters(name: str) -> list:
+    """The filter patterns of the deliver function's stream event `name`."""
+    events = stream_events()
+    if name not in events:
+        sys.exit(f"no stream event {name!r} in template.yaml (there are {', '.join(events)})")
+    filters = events[name]["Properties"]["FilterCriteria"]["Filters"]
     return [json.loads(f["Pattern"]) for f in filters]
 
 
@@ -119,7 +129,7 @@ class Poller:
         self.streams = session.client("dynamodbstreams", endpoint_url=args.endpoint)
         self.sqs = session.client("sqs", endpoint_url=args.endpoint)
         self.args = args
-        self.filters = template_filters()
+        self.filters = template_filters(args.event)
         self.queue_url = self.sqs.create_queue(QueueName=args.dead_letter_queue)["QueueUrl"]
         self.stream_arn = self.dynamodb.describe_table(TableName=args.table)["Table"]["LatestStreamArn"]
         self.iterators = {}
@@ -260,6 +270,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--table", required=True)
+    parser.add_argument("--event", required=True, help="the template's stream event: OutboxEmail or OutboxSms")
     parser.add_argument("--invoke-url", required=True)
     parser.add_argument("--dead-letter-queue", default="deliver-dead-letters")
     parser.add_argument("--max-retries", type=int, default=5)

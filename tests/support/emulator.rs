@@ -201,6 +201,15 @@ pub fn emails_in(data: &Value) -> Vec<SentEmail> {
         .collect()
 }
 
+/// Starts (`true`) or ends an SMS outage for `e164` on the emulator: SNS
+/// answers `ServiceUnavailable` to texts for it meanwhile.
+pub fn sms_outage(e164: &str, on: bool) {
+    let method = if on { "POST" } else { "DELETE" };
+    let number = e164.replace('+', "%2B");
+    let url = format!("{}/_outage/sms?number={number}", emulator().endpoint);
+    assert_eq!(crate::http(method, &url, &[], b"").status, 204);
+}
+
 /// Text messages moto recorded for `e164`, oldest first.
 pub fn texts_to(e164: &str) -> Vec<String> {
     texts_in(&emulator_data(), e164)

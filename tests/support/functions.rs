@@ -47,10 +47,15 @@ pub struct Functions {
     pub event_bus: String,
     events_queue: String,
     events_seen: Mutex<Vec<Value>>,
-    poller_status: Option<PathBuf>,
+    /// One stream poller per path of the template (`OutboxEmail`,
+    /// `OutboxSms`), and the status file each writes.
+    poller_status: Vec<PathBuf>,
     process: Child,
-    poller: Option<Child>,
+    pollers: Vec<Child>,
 }
+
+/// The deliver function's stream events in the template, one poller each.
+const STREAM_EVENTS: [&str; 2] = ["OutboxEmail", "OutboxSms"];
 
 impl Functions {
     pub fn forgot_url(&self) -> String {
@@ -104,7 +109,7 @@ impl Functions {
     /// lines among them).
     pub fn logs(&self) -> String {
         let mut logs = std::fs::read_to_string(&self.log).unwrap_or_default();
-        if let Some(status) = &self.poller_status {
+        for status in &self.poller_status {
             logs.push_str(
                 &std::fs::read_to_string(status.with_extension("log")).unwrap_or_default(),
             );
@@ -112,20 +117,33 @@ impl Functions {
         logs
     }
 
-    /// What the stream poller has done: `polls`, `idle`,
-    /// `delivered_batches`, `retries`, `dead_lettered`.
+    /// What the stream pollers have done, summed over both paths:
+    /// `delivered_batches`, `retries`, `dead_lettered`; `retrying` when
+    /// either is. `Null` when the stream is off.
     pub fn stream_status(&self) -> Value {
-        self.poller_status
-            .as_ref()
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or(Value::Null)
+        let statuses: Vec<Value> = self
+            .poller_status
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .filter_map(|text| serde_json::from_str(&text).ok())
+            .collect();
+        if statuses.is_empty() {
+            return Value::Null;
+        }
+        let sum = |field: &str| statuses.iter().filter_map(|s| s[field].as_u64()).sum::<u64>();
+        serde_json::json!({
+            "delivered_batches": sum("delivered_batches"),
+            "retries": sum("retries"),
+            "dead_lettered": sum("dead_lettered"),
+            "function_errors": sum("function_errors"),
+            "retrying": statuses.iter().any(|s| s["retrying"] == true),
+        })
     }
 
     /// Waits until the stream poller has handed over everything written
     /// before the call (a whole poll begun after it found nothing new).
     pub fn settle(&self) {
-        if let Some(status) = &self.poller_status {
+        for status in &self.poller_status {
             settle(status);
         }
     }
@@ -218,11 +236,12 @@ impl Functions {
         let base = format!("http://127.0.0.1:{port}");
         wait_until_answering(&base, Duration::from_secs(120));
         let dead_letter_queue = unique("dead-letters");
-        let (poller, poller_status) = match stream {
-            Stream::Polled { max_retries, retry_delay } => {
+        let (mut pollers, mut poller_status) = (Vec::new(), Vec::new());
+        if let Stream::Polled { max_retries, retry_delay } = stream {
+            for event in STREAM_EVENTS {
                 let status = log_dir().join(format!("{}.json", unique("stream")));
                 let python = tool("python");
-                let poller = tethered(
+                pollers.push(tethered(
                     &[
                         python.to_str().unwrap_or("python"),
                         "infra/stream_poller.py",
@@ -230,6 +249,8 @@ impl Functions {
                         &emulator().endpoint,
                         "--table",
                         &table,
+                        "--event",
+                        event,
                         "--invoke-url",
                         &format!("{base}/2015-03-31/functions/deliver/invocations"),
                         "--dead-letter-queue",
@@ -245,12 +266,11 @@ impl Functions {
                     ],
                     &status.with_extension("log"),
                     &[],
-                );
+                ));
                 POLLERS.lock().unwrap_or_else(|p| p.into_inner()).push(status.clone());
-                (Some(poller), Some(status))
+                poller_status.push(status);
             }
-            Stream::Off => (None, None),
-        };
+        }
         let functions = Functions {
             base,
             table,
@@ -262,7 +282,7 @@ impl Functions {
             events_seen: Mutex::new(Vec::new()),
             poller_status,
             process,
-            poller,
+            pollers,
         };
         // First calls compile and start each function.
         let code_form = format!("{}?phone=%2B4915112345678", functions.code_url());
@@ -325,14 +345,14 @@ pub fn settle_all_streams() {
 
 impl Drop for Functions {
     fn drop(&mut self) {
-        if let Some(mut poller) = self.poller.take() {
+        for mut poller in self.pollers.drain(..) {
             let _ = Command::new("kill").arg("-TERM").arg(poller.id().to_string()).status();
             let _ = poller.wait();
         }
         // SIGTERM lets the tether stop `cargo lambda watch` and its functions.
         let _ = Command::new("kill").arg("-TERM").arg(self.process.id().to_string()).status();
         let _ = self.process.wait();
-        if let Some(status) = &self.poller_status {
+        for status in &self.poller_status {
             POLLERS.lock().unwrap_or_else(|p| p.into_inner()).retain(|p| p != status);
             // A test settling this poller right now stops waiting.
             let _ = std::fs::remove_file(status);

@@ -298,3 +298,30 @@ async fn messages_that_can_never_go_out_are_recorded_refused_and_hold_up_no_one(
     assert_eq!(state(&refused.key), ("refused".into(), Some("InvalidParameter".into()), false));
     assert!(f.logs().contains("message refused; recorded failed, not retried"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sms_outage_delays_no_email_and_loses_no_text() {
+    let f = Functions::start_with(&[], Stream::Polled { max_retries: 200, retry_delay: 0.1 });
+    let texted = unique("texted");
+    let phone = unique_phone();
+    create(&f.table, account(&texted).phone(&phone).password("the old password 1")).await;
+    let mailed = unique("mailed");
+    let address = format!("{mailed}@recovery.test");
+    create(&f.table, account(&mailed).password("the old password 1")).await;
+
+    // The text is on the stream first and keeps failing ...
+    sms_outage(&phone, true);
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": phone })).status, 202);
+    eventually("the text handed back", 30, || {
+        f.stream_status()["retries"].as_u64().unwrap_or(0) >= 2
+    });
+    // ... while the email behind it goes out on its own path.
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": mailed })).status, 202);
+    eventually("the email", 30, || !emails_to(&address).is_empty());
+    assert!(texts_to(&phone).is_empty(), "the outage goes on");
+    assert_eq!(f.stream_status()["retrying"], true);
+
+    sms_outage(&phone, false);
+    eventually("the text after the outage", 60, || texts_to(&phone).len() == 1);
+    assert_eq!(f.stream_status()["dead_lettered"], 0);
+}
