@@ -160,6 +160,7 @@ pub(crate) fn dependency_error<E: ProvideErrorMetadata, R>(
 
 /// As [`dependency_error`], refused for good when the service's error code
 /// is one of `refusals` (it refused this request, not every request).
+#[cfg(any(feature = "ses", feature = "sns"))]
 pub(crate) fn send_error<E: ProvideErrorMetadata, R>(
     operation: &'static str,
     err: &SdkError<E, R>,
