@@ -251,6 +251,7 @@ fn handmade(
         created_at: now,
         send_before,
         sealed,
+        carries: None,
     }
 }
 

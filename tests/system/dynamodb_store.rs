@@ -214,5 +214,6 @@ fn message_to(user: &UserAccount, record: &ResetTokenRecord) -> OutboxItem {
         created_at: record.issued_at,
         send_before: record.expires_at,
         sealed: b"sealed bytes".to_vec(),
+        carries: None,
     }
 }

@@ -91,6 +91,7 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
             created_at: issued_at,
             send_before: record.expires_at,
             sealed: vec![0; 32],
+            carries: None,
         };
         store.issue(&user, &record, &message).await?;
         let new = format!("{PASSWORD} {i}");

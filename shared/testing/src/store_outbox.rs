@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::InMemoryStore;
 use recovery_core::ports::{
-    Claim, DeliveryReport, DeliveryState, DependencyError, Feedback, MessageStatus, OutboxItem,
-    OutboxStore, Reported,
+    Carried, Claim, DeliveryReport, DeliveryState, DependencyError, Feedback, MessageStatus,
+    OutboxItem, OutboxStore, Reported, Standing,
 };
 use recovery_domain::{EmailTrouble, Timestamp, UserId};
 
@@ -98,7 +98,7 @@ impl OutboxStore for InMemoryStore {
         let Some(stored) = state.messages.find(item) else {
             return Ok(Claim::Gone);
         };
-        if stored.sent || stored.delivery == "expired" || stored.delivery == "refused" {
+        if stored.sent || ["expired", "refused", "superseded"].contains(&stored.delivery) {
             return Ok(Claim::Done);
         }
         if stored.claimed_until.is_some_and(|until| until >= now) {
@@ -141,6 +141,10 @@ impl OutboxStore for InMemoryStore {
                 stored.delivery = "expired";
                 stored.holds_payload = false;
             }
+            DeliveryState::Superseded => {
+                stored.delivery = "superseded";
+                stored.holds_payload = false;
+            }
             DeliveryState::Refused { reason } => {
                 stored.delivery = "refused";
                 stored.last_error = Some(reason.clone());
@@ -150,6 +154,21 @@ impl OutboxStore for InMemoryStore {
         }
         stored.claimed_until = None;
         Ok(())
+    }
+
+    async fn standing(
+        &self,
+        user_id: &UserId,
+        carried: &Carried,
+    ) -> Result<Standing, DependencyError> {
+        let state = self.guard("standing")?;
+        let live = match carried {
+            Carried::Link(digest) => {
+                state.users.get(user_id).and_then(|u| u.active_reset.as_ref()) == Some(digest)
+            }
+            Carried::Code(phone, mac) => state.codes.get(phone).is_some_and(|c| c.mac == *mac),
+        };
+        Ok(if live { Standing::Live } else { Standing::Superseded })
     }
 
     async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {

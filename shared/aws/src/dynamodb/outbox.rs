@@ -9,8 +9,8 @@ use super::layout::{self, expr, n, s};
 use super::{DynamoDbStore, Updated, conditional};
 use crate::dependency_error;
 use recovery_core::ports::{
-    Claim, DeliveryReport, DeliveryState, DependencyError, MessageStatus, OutboxItem, OutboxStore,
-    Reported,
+    Carried, Claim, DeliveryReport, DeliveryState, DependencyError, MessageStatus, OutboxItem,
+    OutboxStore, Reported, Standing,
 };
 use recovery_domain::{Timestamp, UserId};
 
@@ -58,6 +58,7 @@ impl OutboxStore for DynamoDbStore {
             .expression_attribute_values(":lease", n(lease_until.epoch_seconds()))
             .expression_attribute_values(":expired", s(layout::EXPIRED))
             .expression_attribute_values(":refused", s(layout::REFUSED))
+            .expression_attribute_values(":superseded", s(layout::SUPERSEDED))
             .expression_attribute_values(":pending", s(layout::PENDING))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
@@ -101,6 +102,10 @@ impl OutboxStore for DynamoDbStore {
                 .condition_expression(expr::UNSENT)
                 .expression_attribute_values(":state", s(layout::REFUSED))
                 .expression_attribute_values(":error", s(reason.as_str())),
+            DeliveryState::Superseded => update
+                .update_expression(expr::MARK_EXPIRED)
+                .condition_expression(expr::UNSENT)
+                .expression_attribute_values(":state", s(layout::SUPERSEDED)),
             DeliveryState::Expired => update
                 .update_expression(expr::MARK_EXPIRED)
                 .condition_expression(expr::UNSENT)
@@ -119,6 +124,15 @@ impl OutboxStore for DynamoDbStore {
         // Not updated: sent meanwhile, or gone; nothing to record.
         conditional(OP, update.send().await)?;
         Ok(())
+    }
+
+    async fn standing(
+        &self,
+        user_id: &UserId,
+        carried: &Carried,
+    ) -> Result<Standing, DependencyError> {
+        let item = self.get_item("standing", layout::carried_in(user_id, carried)).await?;
+        Ok(layout::standing(carried, item.as_ref()))
     }
 
     async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {

@@ -324,7 +324,8 @@ impl Administration {
                 (self.seal(account, kind, message, send_before).await, to.masked())
             }
         };
-        let item = sealed.map_err(|e| AdminError::unavailable(&e))?;
+        let mut item = sealed.map_err(|e| AdminError::unavailable(&e))?;
+        item.carries = Some(crate::ports::Carried::Link(record.digest.clone()));
         self.issue(account, &record, &item).await?;
         Ok(LinkQueued { channel, destination, message: item.key })
     }

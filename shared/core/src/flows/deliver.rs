@@ -10,7 +10,7 @@ use tracing::{error, info, warn};
 use super::{KeySet, Keys};
 use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
-    Publisher, Reported, Retry, Texter,
+    Publisher, Reported, Retry, Standing, Texter,
 };
 use recovery_domain::{Clock, OutboxKey};
 use recovery_messages::{Channel, Message};
@@ -44,6 +44,9 @@ pub enum Delivered {
     Expired,
     /// No such message any more (its account was deleted).
     Gone,
+    /// The link or code it carries was replaced (or used) before it went
+    /// out: not sent, and recorded so.
+    Superseded,
     /// It can never go out: its payload does not open, or SES or SNS
     /// refused it for good (`reason`, e.g. `MessageRejected`). Recorded
     /// failed with the reason and not handed back, so it delays nothing
@@ -92,14 +95,26 @@ impl Delivery {
             return self.give_up(item).await;
         }
         let lease_until = now.plus_seconds(LEASE_SECONDS);
-        // The keys (read as the function started) beside the claim.
-        let (keys, claim) =
-            tokio::join!(self.keys.get(), self.outbox.claim(item, now, lease_until));
+        // The keys (read as the function started) and whether the link or
+        // code it carries is still the live one, beside the claim.
+        let standing = async {
+            match &item.carries {
+                Some(carried) => self.outbox.standing(&item.user_id, carried).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (keys, claim, standing) =
+            tokio::join!(self.keys.get(), self.outbox.claim(item, now, lease_until), standing);
         match claim.map_err(DeliverError::Store)? {
             Claim::Claimed => {}
             Claim::Done => return Ok(Delivered::AlreadyDone),
             Claim::Gone => return Ok(Delivered::Gone),
             Claim::Busy => return Err(DeliverError::Busy),
+        }
+        match standing {
+            Ok(None | Some(Standing::Live)) => {}
+            Ok(Some(Standing::Superseded)) => return self.superseded(item).await,
+            Err(err) => return Err(self.failed(item, DeliverError::Store(err)).await),
         }
         // The version it was sealed under: read for if not held (a sandbox
         // that started after a rotation sealed it).
@@ -155,6 +170,19 @@ impl Delivery {
                 Err(self.failed(item, DeliverError::Send(err)).await)
             }
         }
+    }
+
+    /// Records that `item` was superseded before its send.
+    async fn superseded(&self, item: &OutboxItem) -> Result<Delivered, DeliverError> {
+        info!(
+            user_id = %item.user_id,
+            message = %item.key,
+            kind = item.kind.name(),
+            "a later link or code replaced the message before it went out; not sent"
+        );
+        let state = DeliveryState::Superseded;
+        self.outbox.record(item, self.clock.now(), &state).await.map_err(DeliverError::Store)?;
+        Ok(Delivered::Superseded)
     }
 
     /// Records that `item` can never go out, for `reason`; handed back only

@@ -290,7 +290,17 @@ impl Recovery {
     ) -> Result<OutboxItem, SealError> {
         let key = OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?;
         let user_id = account.id.clone();
-        Ok(OutboxItem { user_id, key, channel, kind, created_at, send_before, sealed: Vec::new() })
+        let sealed = Vec::new();
+        Ok(OutboxItem {
+            user_id,
+            key,
+            channel,
+            kind,
+            created_at,
+            send_before,
+            sealed,
+            carries: None,
+        })
     }
 
     /// `item` with `message` sealed in it under the outbox key.

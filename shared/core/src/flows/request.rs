@@ -263,10 +263,11 @@ impl Recovery {
         let record = ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, now, lifetime);
         let link = self.settings.reset_link(&token.expose_for_link());
         let message = email::reset_link(to, &context, &link, lifetime);
-        let item = self
+        let mut item = self
             .seal(account, MessageKind::ResetLink, message, record.expires_at)
             .await
             .map_err(SendFailure::Seal)?;
+        item.carries = Some(crate::ports::Carried::Link(record.digest.clone()));
         match self
             .tokens
             .issue_counted(account, &record, &item, counters)

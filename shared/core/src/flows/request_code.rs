@@ -123,7 +123,9 @@ impl Recovery {
         } else {
             let lifetime = self.settings.sms.code_lifetime_seconds;
             let text = sms::code(phone, &context, code, lifetime);
-            self.seal(account, MessageKind::Code, text, record.expires_at).await?
+            let mut item = self.seal(account, MessageKind::Code, text, record.expires_at).await?;
+            item.carries = Some(crate::ports::Carried::Code(phone.clone(), record.mac.clone()));
+            item
         };
         Ok(Some(item))
     }

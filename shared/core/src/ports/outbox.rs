@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use super::DependencyError;
 use recovery_domain::{
-    EmailAddress, EmailTroubleKind, RandomError, RandomSource, Timestamp, UserId, hex,
+    CodeMac, EmailAddress, EmailTroubleKind, PhoneNumber, RandomError, RandomSource, Timestamp,
+    TokenDigest, UserId, hex,
 };
 use recovery_messages::{Channel, MessageKind};
 
@@ -26,6 +27,27 @@ pub struct OutboxItem {
     /// in it has expired.
     pub send_before: Timestamp,
     pub sealed: Vec<u8>,
+    /// The link or code it carries, when a later one replaces it: then it
+    /// is not sent.
+    pub carries: Option<Carried>,
+}
+
+/// A link or a code in a message, as the store knows it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Carried {
+    /// A reset link: its token's digest, the account's `active_reset` while
+    /// it is the live one.
+    Link(TokenDigest),
+    /// A code: the number and the MAC stored for it.
+    Code(PhoneNumber, CodeMac),
+}
+
+/// Whether the link or code a message carries is still the live one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Live,
+    /// Replaced by a later one, used, or gone: not to be sent.
+    Superseded,
 }
 
 impl OutboxItem {
@@ -67,6 +89,15 @@ impl std::fmt::Debug for OutboxItem {
     }
 }
 
+impl std::fmt::Debug for Carried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Link(_) => "Link",
+            Self::Code(..) => "Code",
+        })
+    }
+}
+
 /// Whether a delivery may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -89,6 +120,8 @@ pub enum DeliveryState {
     Failed { error: String },
     /// Not sent before `send_before`: it never will be.
     Expired,
+    /// Not sent: the link or code it carries was replaced or used first.
+    Superseded,
     /// It never will be sent: its payload does not open, or the provider
     /// refused it for good. The reason (an error code); the payload goes.
     Refused { reason: String },
@@ -105,7 +138,8 @@ pub struct MessageStatus {
     pub channel: Channel,
     pub created_at: Timestamp,
     /// `pending`, `sent`, `failed` (last attempt; more may follow),
-    /// `refused` (never sent; `last_error` says why) or `expired`.
+    /// `refused` (never sent; `last_error` says why), `superseded` (never
+    /// sent: a later link or code replaced it) or `expired`.
     pub delivery: String,
     /// Deliveries that took the message (claims).
     pub attempts: u32,
@@ -215,6 +249,14 @@ pub trait OutboxStore: Send + Sync {
         now: Timestamp,
         state: &DeliveryState,
     ) -> Result<(), DependencyError>;
+    /// Whether `carried` is still live for the account `user_id`: its link
+    /// the account's `active_reset`, its code the number's stored code. Read
+    /// consistently, just before the send.
+    async fn standing(
+        &self,
+        user_id: &UserId,
+        carried: &Carried,
+    ) -> Result<Standing, DependencyError>;
     /// Records a provider's report on its message, and a hard bounce or
     /// complaint on the message's account too (the address it concerns).
     async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError>;

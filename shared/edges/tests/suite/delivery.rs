@@ -54,3 +54,29 @@ async fn a_message_that_can_never_go_out_is_recorded_refused_and_delays_nothing_
     assert!(!status.holds_payload);
     assert_eq!(w.delivery.deliver(&waiting[1]).await.unwrap(), Delivered::AlreadyDone);
 }
+
+#[tokio::test]
+async fn a_link_or_code_replaced_before_it_went_out_is_not_sent() {
+    let w = world().await;
+    request(&w, "ada").await;
+    w.clock.advance(61);
+    request(&w, "ada").await;
+    w.recovery.request_reset(&AccountLookup::Phone(phone(1)), IP).await.unwrap();
+    w.clock.advance(30);
+    w.recovery.request_reset(&AccountLookup::Phone(phone(1)), IP).await.unwrap();
+    let waiting = w.store.take_new_messages();
+    assert_eq!(waiting.len(), 4, "two links and two codes");
+    let mut outcomes = Vec::new();
+    for item in &waiting {
+        outcomes.push(w.delivery.deliver(item).await.unwrap());
+    }
+    assert_eq!(outcomes[0], Delivered::Superseded, "the first link");
+    assert!(matches!(outcomes[1], Delivered::Sent { .. }));
+    assert_eq!(outcomes[2], Delivered::Superseded, "the first code");
+    assert!(matches!(outcomes[3], Delivered::Sent { .. }));
+    assert_eq!((w.mail.sent().len(), w.sms.sent().len()), (1, 1));
+    let ada = &waiting[0].user_id;
+    let listed = w.store.messages(ada, 10).await.unwrap();
+    let first = listed.iter().find(|m| m.key == waiting[0].key).unwrap();
+    assert_eq!(first.delivery, "superseded");
+}

@@ -68,6 +68,7 @@ macro_rules! store_contract_tests {
             a_message_is_claimed_by_one_delivery_at_a_time_and_never_after_it_is_sent,
             a_failed_delivery_ends_the_lease_and_an_expired_message_is_never_claimed,
             a_refused_message_keeps_its_reason_and_no_payload_and_is_never_claimed_again,
+            a_link_or_code_replaced_before_its_send_is_superseded_and_never_claimed_again,
             an_enqueued_notice_is_listed_newest_first_with_its_status,
             a_report_lands_on_the_message_sent_under_its_id_and_never_says_less,
             a_hard_bounce_marks_the_accounts_address_and_a_soft_one_does_not,
@@ -187,6 +188,7 @@ pub(super) fn message(user: &UserAccount, created: i64) -> OutboxItem {
         created_at: at(created),
         send_before: at(created + 3600),
         sealed: vec![1, 2, 3, 4],
+        carries: None,
     }
 }
 

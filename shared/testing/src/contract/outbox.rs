@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::*;
 use recovery_core::ports::Written;
-use recovery_core::ports::{Claim, DeliveryState, MessageStatus};
+use recovery_core::ports::{Carried, Claim, DeliveryState, MessageStatus, Standing};
 use recovery_core::ports::{CounterKey, RequestState};
 use recovery_domain::AccountLookup;
 
@@ -168,6 +168,41 @@ pub async fn a_refused_message_keeps_its_reason_and_no_payload_and_is_never_clai
     );
     assert!(!status.holds_payload, "a refused message keeps no payload");
     assert_eq!(status.attempts, 1);
+}
+
+pub async fn a_link_or_code_replaced_before_its_send_is_superseded_and_never_claimed_again(
+    store: Arc<impl Store>,
+) {
+    let user = account(&*store, "ada", Some(NUMBER)).await;
+    let (_, first) = token(&user, T0, 3600);
+    let link =
+        OutboxItem { carries: Some(Carried::Link(first.digest.clone())), ..message(&user, T0) };
+    store.issue(&user, &first, &link).await.unwrap();
+    let carried = link.carries.clone().unwrap();
+    assert_eq!(store.standing(&user.id, &carried).await.unwrap(), Standing::Live);
+    let user = reread(&*store, &user).await;
+    let (_, second) = token(&user, T0 + 1, 3600);
+    store.issue(&user, &second, &message(&user, T0 + 1)).await.unwrap();
+    assert_eq!(store.standing(&user.id, &carried).await.unwrap(), Standing::Superseded);
+    let live = Carried::Link(second.digest.clone());
+    assert_eq!(store.standing(&user.id, &live).await.unwrap(), Standing::Live);
+
+    let number = phone(NUMBER);
+    let sent = code(Some(&user), &number, "123456", T0 + 2);
+    assert_eq!(store.store_code(&sent, &[], None).await.unwrap(), Written::Done);
+    let carried = Carried::Code(number.clone(), sent.mac.clone());
+    assert_eq!(store.standing(&user.id, &carried).await.unwrap(), Standing::Live);
+    let replaced = code(Some(&user), &number, "654321", T0 + 3);
+    assert_eq!(store.store_code(&replaced, &[], None).await.unwrap(), Written::Done);
+    assert_eq!(store.standing(&user.id, &carried).await.unwrap(), Standing::Superseded);
+
+    // Recorded so: no payload, and a later hand-over finds it done.
+    assert_eq!(store.claim(&link, at(T0 + 4), at(T0 + 64)).await.unwrap(), Claim::Claimed);
+    store.record(&link, at(T0 + 4), &DeliveryState::Superseded).await.unwrap();
+    assert_eq!(store.claim(&link, at(T0 + 200), at(T0 + 260)).await.unwrap(), Claim::Done);
+    let status = listed(&*store, &user).await.into_iter().find(|m| m.key == link.key).unwrap();
+    assert_eq!(status.delivery, "superseded");
+    assert!(!status.holds_payload);
 }
 
 pub async fn an_enqueued_notice_is_listed_newest_first_with_its_status(store: Arc<impl Store>) {

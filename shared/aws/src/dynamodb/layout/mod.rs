@@ -77,6 +77,11 @@ const CHANNEL: &str = "channel";
 const MESSAGE_KIND: &str = "message_kind";
 const SEND_BEFORE: &str = "send_before";
 const PAYLOAD: &str = "payload";
+/// What a message carries, to tell whether a later one replaced it: its
+/// link's token digest, or its code's number and MAC.
+const FOR_LINK: &str = "for_link";
+const FOR_PHONE: &str = "for_phone";
+const FOR_MAC: &str = "for_mac";
 const DELIVERY: &str = "delivery";
 const SENT_AT: &str = "sent_at";
 const ATTEMPTS: &str = "attempts";
@@ -150,7 +155,7 @@ pub(super) mod expr {
     /// An outbox message not sent or given up, that no delivery holds at
     /// `:now` (`:expired` names the given-up state).
     pub const CLAIMABLE: &str = "attribute_exists(pk) AND attribute_not_exists(sent_at) \
-         AND delivery <> :expired AND delivery <> :refused \
+         AND delivery <> :expired AND delivery <> :refused AND delivery <> :superseded \
          AND (attribute_not_exists(claimed_until) OR claimed_until < :now)";
     pub const CLAIM: &str = "SET claimed_until = :lease, delivery = :pending, \
          attempts = if_not_exists(attempts, :zero) + :one";

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
-use recovery_core::ports::{Feedback, MessageStatus, OutboxItem};
-use recovery_domain::{Timestamp, UserId};
+use recovery_core::ports::{Carried, Feedback, MessageStatus, OutboxItem, Standing};
+use recovery_domain::{CodeMac, PhoneNumber, Timestamp, TokenDigest, UserId};
 use recovery_messages::{Channel, MessageKind};
 
 /// How long an outbox item (its delivery status, once sent) is kept.
@@ -19,6 +19,7 @@ pub(in crate::dynamodb) const SENT: &str = "sent";
 pub(in crate::dynamodb) const FAILED: &str = "failed";
 pub(in crate::dynamodb) const EXPIRED: &str = "expired";
 pub(in crate::dynamodb) const REFUSED: &str = "refused";
+pub(in crate::dynamodb) const SUPERSEDED: &str = "superseded";
 
 pub(in crate::dynamodb) fn outbox_key(user_id: &UserId, key: &str) -> Item {
     super::key(outbox_partition(user_id), key)
@@ -43,6 +44,16 @@ pub(in crate::dynamodb) fn outbox_item(item: &OutboxItem) -> Item {
     out.insert(SEND_BEFORE.into(), n(item.send_before.epoch_seconds()));
     out.insert(PAYLOAD.into(), AttributeValue::B(Blob::new(item.sealed.clone())));
     out.insert(DELIVERY.into(), s(PENDING));
+    match &item.carries {
+        Some(Carried::Link(digest)) => {
+            out.insert(FOR_LINK.into(), s(digest.to_hex()));
+        }
+        Some(Carried::Code(phone, mac)) => {
+            out.insert(FOR_PHONE.into(), s(phone.as_e164()));
+            out.insert(FOR_MAC.into(), s(mac.to_hex()));
+        }
+        None => {}
+    }
     out.insert(EXPIRES_AT.into(), n(item.created_at.epoch_seconds() + OUTBOX_RETENTION_SECONDS));
     out
 }
@@ -60,12 +71,44 @@ pub fn outbox_from_item(item: &Item) -> Option<OutboxItem> {
         created_at: Timestamp::from_epoch_seconds(get_n(item, CREATED_AT)?),
         send_before: Timestamp::from_epoch_seconds(get_n(item, SEND_BEFORE)?),
         sealed: item.get(PAYLOAD)?.as_b().ok()?.as_ref().to_vec(),
+        carries: carried(item),
     })
+}
+
+fn carried(item: &Item) -> Option<Carried> {
+    if let Some(digest) = get_s(item, FOR_LINK) {
+        return TokenDigest::from_hex(digest).map(Carried::Link);
+    }
+    let phone = PhoneNumber::from_stored(get_s(item, FOR_PHONE)?)?;
+    Some(Carried::Code(phone, CodeMac::from_hex(get_s(item, FOR_MAC)?)?))
+}
+
+/// The item that says whether `carried` is live: the account (its
+/// `active_reset`) or the number's code.
+pub(in crate::dynamodb) fn carried_in(user_id: &UserId, carried: &Carried) -> Item {
+    match carried {
+        Carried::Link(_) => user_key(user_id),
+        Carried::Code(phone, _) => code_key(phone),
+    }
+}
+
+/// Whether `carried` is live by `item` (what [`carried_in`] names, if
+/// there).
+pub(in crate::dynamodb) fn standing(carried: &Carried, item: Option<&Item>) -> Standing {
+    let (name, wanted) = match carried {
+        Carried::Link(digest) => (ACTIVE_RESET, digest.to_hex()),
+        Carried::Code(_, mac) => (MAC, mac.to_hex()),
+    };
+    match item.and_then(|i| get_s(i, name)) == Some(wanted.as_str()) {
+        true => Standing::Live,
+        false => Standing::Superseded,
+    }
 }
 
 /// Whether a claim found the message sent or given up already.
 pub(in crate::dynamodb) fn outbox_done(item: &Item) -> bool {
-    item.contains_key(SENT_AT) || matches!(get_s(item, DELIVERY), Some(EXPIRED | REFUSED))
+    item.contains_key(SENT_AT)
+        || matches!(get_s(item, DELIVERY), Some(EXPIRED | REFUSED | SUPERSEDED))
 }
 
 /// Whether an outbox item was sent under the provider id `provider_id`.
