@@ -12,6 +12,9 @@ use super::Template;
 const ALARMS: &[(&str, bool)] =
     &[("5xx", true), ("Throttles", false), ("Errors", false), ("SMSMonthToDateSpentUSD", true)];
 
+/// The routes that send a message, each throttled below the others.
+const SENDING_ROUTES: &[&str] = &["POST /password/forgot", "POST /password/forgot-login"];
+
 /// Functions whose throttles and errors an alarm must watch.
 const WATCHED: &[&str] = &["RequestResetFunction", "VerifyCodeFunction", "SetPasswordFunction"];
 
@@ -47,6 +50,15 @@ impl Template {
                 for setting in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
                     if !self.parameterised(&route[setting]) {
                         problems.push(format!("the HTTP API: no {setting} from a parameter"));
+                    }
+                }
+                // The routes that send messages: a limit of their own.
+                for key in SENDING_ROUTES {
+                    let route = &api["Properties"]["RouteSettings"][key];
+                    for setting in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+                        if !self.parameterised(&route[setting]) {
+                            problems.push(format!("{key}: no {setting} of its own"));
+                        }
                     }
                 }
             }
