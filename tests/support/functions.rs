@@ -284,22 +284,49 @@ impl Functions {
             process,
             pollers,
         };
-        // First calls compile and start each function.
+        // First calls compile and start each function; one that refuses
+        // its configuration fails the start at once (cargo lambda watch
+        // would start it again and again).
         let code_form = format!("{}?phone=%2B4915112345678", functions.code_url());
         for url in [functions.forgot_url(), functions.reset_url(), code_form] {
-            let status = http("GET", &url, &[], b"").status;
+            let status = functions.first_call(move || http("GET", &url, &[], b"").status);
             assert!(
                 status == 200 || status == 400,
-                "warm-up of {url} answered {status}; see {}",
+                "warm-up answered {status}; see {}",
                 functions.log.display()
             );
         }
-        let warm = functions.invoke_admin(&serde_json::json!({}));
+        let base = functions.base.clone();
+        let invoke = move |name: &str, event: Value| {
+            let url = format!("{base}/2015-03-31/functions/{name}/invocations");
+            post_json(&url, &event).json()
+        };
+        let warm = functions.first_call({
+            let invoke = invoke.clone();
+            move || invoke("admin-reset", serde_json::json!({}))
+        });
         assert_eq!(warm["error"], "invalid_event", "admin-reset warm-up: {warm}");
-        let warm = functions.invoke_deliver(&serde_json::json!({ "Records": [] }));
+        let warm =
+            functions.first_call(move || invoke("deliver", serde_json::json!({ "Records": [] })));
         assert_eq!(warm, serde_json::json!({ "batchItemFailures": [] }), "deliver warm-up");
         functions.settle();
         functions
+    }
+}
+
+impl Functions {
+    /// Runs `call` (a function's first), failing at once should a function
+    /// log that it refuses its configuration meanwhile.
+    fn first_call<T: Send + 'static>(&self, call: impl FnOnce() -> T + Send + 'static) -> T {
+        let running = std::thread::spawn(call);
+        while !running.is_finished() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if let Some(line) = log.lines().find(|l| l.contains("ConfigError(")) {
+                panic!("a function refused its configuration: {line}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        running.join().expect("the first call")
     }
 }
 

@@ -12,6 +12,7 @@ mod dynamodb_store;
 mod email_link;
 mod emulator_streams;
 mod flows_on_aws;
+mod harness;
 mod import_command;
 mod lifecycle;
 mod limits;

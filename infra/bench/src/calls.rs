@@ -30,9 +30,16 @@ pub struct Calls {
 
 impl Calls {
     /// Whether two flows made the same calls (whatever they took).
+    /// The same calls, in any order (calls made at once, as a delivery's
+    /// claim and its check of the link or code, arrive in either).
     pub fn same_as(&self, other: &Calls) -> bool {
-        (self.dynamodb, self.ses, self.sns, &self.dynamodb_actions)
-            == (other.dynamodb, other.ses, other.sns, &other.dynamodb_actions)
+        let sorted = |actions: &[String]| {
+            let mut actions = actions.to_vec();
+            actions.sort();
+            actions
+        };
+        (self.dynamodb, self.ses, self.sns, sorted(&self.dynamodb_actions))
+            == (other.dynamodb, other.ses, other.sns, sorted(&other.dynamodb_actions))
     }
 
     pub fn summary(&self) -> String {
