@@ -427,7 +427,7 @@ fn planted_mistakes_are_caught() {
     plant("      CodeUri: functions/verify-code", "      CodeUri: .", "CodeUri is \".\"");
     plant("        ThrottlingRateLimit: !Ref ApiRateLimit\n", "", "no ThrottlingRateLimit");
     plant(
-        "\"POST /password/forgot\":\n          ThrottlingRateLimit: !Ref SendRateLimit",
+        "\"POST /password/forgot\":\n          ThrottlingRateLimit: !Ref ApiSendRateLimit",
         "\"POST /password/forgot\":\n          ThrottlingRateLimit: 1000",
         "POST /password/forgot: no ThrottlingRateLimit of its own",
     );
