@@ -286,6 +286,8 @@ async fn the_audit_trail_lists_every_action_newest_first_without_secrets() {
     ];
     for step in &steps {
         f.invoke_admin(step);
+        // Each link out before the next action replaces it.
+        f.settle();
     }
     let listed =
         f.invoke_admin(&json!({ "action": "list_audit", "login": login, "requested_by": ADMIN }));
