@@ -13,8 +13,9 @@ use recovery_core::ports::{
     CodeStore, CounterChange, CounterKey, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
 };
 use recovery_domain::{
-    AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, ResetToken,
-    ResetTokenRecord, SmsCode, Timestamp, TokenPurpose, UserAccount,
+    AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, RateWindow,
+    ResetToken, ResetTokenRecord, SmsCode, Tally, Timestamp, TokenPurpose, UserAccount,
+    hit_buckets,
 };
 use recovery_messages::{Channel, MessageKind};
 use system_tests::*;
@@ -168,19 +169,28 @@ async fn a_code_is_not_exchanged_for_an_account_that_was_disabled_or_lost_the_nu
     }
 }
 
+/// The windows the counters below count in.
+const WINDOWS: [RateWindow; 2] =
+    [RateWindow { seconds: 900, max: 3 }, RateWindow { seconds: 86_400, max: 10 }];
+
 #[tokio::test(flavor = "multi_thread")]
-async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
+async fn rate_counters_are_stored_as_intervals_with_the_ttl_of_their_longest_window() {
     let (sdk, store) = store().await;
     let phone = PhoneNumber::parse(&unique_phone()).unwrap();
     let lookup = AccountLookup::Phone(phone.clone());
     let keys = vec![CounterKey::typed(&lookup)];
     let first = store.load_request(&lookup, &keys, &[]).await.unwrap();
     let t0 = 1_800_000_000;
+    let tally = Tally::of(&WINDOWS, &[t0]);
     let updates: Vec<_> = first
         .counters
         .iter()
         .map(|counter| {
-            CounterUpdate::replace(counter, vec![t0], Timestamp::from_epoch_seconds(t0 + 86_400))
+            CounterUpdate::replace(
+                counter,
+                tally.clone(),
+                Timestamp::from_epoch_seconds(t0 + 86_400),
+            )
         })
         .collect();
     let code = code_record(None, &phone, "111111", t0);
@@ -190,18 +200,67 @@ async fn rate_counters_are_stored_with_the_ttl_of_their_longest_window() {
     let item = raw().await.unwrap();
     assert_eq!(*item["expires_at"].as_n().unwrap(), (t0 + 86_400).to_string());
     assert_eq!(item["kind"].as_s().unwrap(), "rate_counter");
+    // One hit: in the quarter hour's 15-second interval and the day's
+    // 24-minute one.
+    let n = |name: &str| item.get(name).map(|v| v.as_n().unwrap().clone());
+    assert_eq!(n(&format!("b900_{}", t0 / 15)).as_deref(), Some("1"));
+    assert_eq!(n(&format!("b86400_{}", t0 / 1440)).as_deref(), Some("1"));
+    assert_eq!((n("hit_count").as_deref(), n("last_hit")), (Some("1"), Some(t0.to_string())));
     // A hit added in an update moves the TTL with it, not the version.
     let second = store.load_request(&lookup, &keys, &[]).await.unwrap();
+    assert_eq!(second.counters[0].hits, tally);
     let added = CounterUpdate {
         counter: &second.counters[0],
-        change: CounterChange::Add { hit: t0 + 60, most: 5 },
+        change: CounterChange::Add { hit: t0 + 60, into: hit_buckets(&WINDOWS, t0 + 60), most: 5 },
         expires_at: Timestamp::from_epoch_seconds(t0 + 60 + 86_400),
     };
     assert_eq!(store.record_hits(&[added], None).await.unwrap(), Written::Done);
     let item = raw().await.unwrap();
     assert_eq!(*item["expires_at"].as_n().unwrap(), (t0 + 60 + 86_400).to_string());
-    assert_eq!(item["hits"].as_l().unwrap().len(), 2);
+    assert_eq!(*item["hit_count"].as_n().unwrap(), "2");
+    assert_eq!(*item[&format!("b86400_{}", t0 / 1440)].as_n().unwrap(), "2");
     assert_eq!(*item["version"].as_n().unwrap(), "1");
+    let third = store.load_request(&lookup, &keys, &[]).await.unwrap();
+    assert_eq!(third.counters[0].hits, Tally::of(&WINDOWS, &[t0, t0 + 60]));
+}
+
+/// A counter written when counters kept one timestamp per hit reads as
+/// empty at its version, and both kinds of write land on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_counter_of_timestamps_is_taken_over_by_either_write() {
+    let (sdk, store) = store().await;
+    let t0 = 1_800_000_000;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    for (address, add) in [("192.0.2.10", false), ("192.0.2.11", true)] {
+        let key = CounterKey::address(address);
+        client
+            .put_item()
+            .table_name(store.table_name())
+            .item("pk", AttributeValue::S(format!("RATE#{key}")))
+            .item("sk", AttributeValue::S("RATE".into()))
+            .item("kind", AttributeValue::S("rate_counter".into()))
+            .item("hits", AttributeValue::L(vec![AttributeValue::N(t0.to_string()); 3]))
+            .item("version", AttributeValue::N("3".into()))
+            .item("expires_at", AttributeValue::N((t0 + 3600).to_string()))
+            .send()
+            .await
+            .unwrap();
+        let lookup = AccountLookup::parse("nobody").unwrap();
+        let read = store.load_request(&lookup, std::slice::from_ref(&key), &[]).await.unwrap();
+        let counter = &read.counters[0];
+        assert_eq!((counter.hits.is_empty(), counter.version), (true, 3));
+        let hit = t0 + 10;
+        let expires_at = Timestamp::from_epoch_seconds(hit + 3600);
+        let update = if add {
+            let into = hit_buckets(&WINDOWS, hit);
+            CounterUpdate { counter, change: CounterChange::Add { hit, into, most: 2 }, expires_at }
+        } else {
+            CounterUpdate::replace(counter, Tally::of(&WINDOWS, &[hit]), expires_at)
+        };
+        assert_eq!(store.record_hits(&[update], None).await.unwrap(), Written::Done, "{address}");
+        let after = store.load_request(&lookup, std::slice::from_ref(&key), &[]).await.unwrap();
+        assert_eq!(after.counters[0].hits, Tally::of(&WINDOWS, &[hit]), "{address}");
+    }
 }
 
 /// A message about `user`'s link `record`, its payload opaque bytes.

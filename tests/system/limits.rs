@@ -33,7 +33,8 @@ async fn twenty_five_requests_for_one_login_send_one_email_and_its_link_still_wo
     let limited = forgot(&f, &login);
     assert_eq!(limited.json()["error"], "rate_limited");
     let retry_after: i64 = limited.header("retry-after").unwrap().parse().unwrap();
-    assert!((800..=900).contains(&retry_after), "{retry_after}");
+    // Until the first hit's 15-second interval leaves the quarter hour.
+    assert!((800..=914).contains(&retry_after), "{retry_after}");
     f.settle();
     let emails = emails_to(&address);
     assert_eq!(emails.len(), 1, "at most 3, and here one");

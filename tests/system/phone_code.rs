@@ -217,7 +217,8 @@ async fn the_fourth_code_in_fifteen_minutes_is_refused_for_any_number() {
         assert_eq!(limited.status, 429, "{}", limited.text());
         assert_eq!(limited.json()["error"], "rate_limited");
         let retry_after: i64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
-        assert!((880..=900).contains(&retry_after), "{retry_after}");
+        // Until the first code's 15-second interval leaves the quarter hour.
+        assert!((880..=914).contains(&retry_after), "{retry_after}");
     }
     assert_eq!(texts_to(&phone).len(), 3);
 }
@@ -232,7 +233,8 @@ async fn the_per_address_limit_counts_phone_requests_from_one_source_ip() {
     assert_eq!(limited.status, 429);
     assert_eq!(limited.json()["error"], "rate_limited");
     let retry_after: i64 = limited.header("retry-after").unwrap().parse().unwrap();
-    assert!((3500..=3600).contains(&retry_after), "{retry_after}");
+    // Until the first request's minute leaves the hour.
+    assert!((3500..=3659).contains(&retry_after), "{retry_after}");
     // A forged X-Forwarded-For changes nothing.
     let forged = http(
         "POST",

@@ -23,10 +23,9 @@ pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
 /// How long keys read from their secrets serve before they are read again
 /// (a rotation reaches a warm function within this).
 pub const DEFAULT_KEY_REFRESH_SECONDS: u64 = 300;
-/// The most hits a limit may allow in its longest window. A counter keeps
-/// one timestamp per hit it let through, so at this many its item stays
-/// under 40 KB, a tenth of DynamoDB's item limit (computed from the
-/// template's maximums by `recovery-aws`'s layout tests).
+/// The most hits a limit may allow in its longest window. A counter's size
+/// does not depend on it (it keeps a count per interval); the layout tests
+/// of `recovery-aws` size the largest item with every interval this full.
 pub const MAX_LIMIT: i64 = 5_000;
 
 /// What the recovery flows and the administrator's actions need to know.

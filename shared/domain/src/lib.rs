@@ -40,7 +40,8 @@ pub use policy::{
 pub use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{
-    Backoff, RateDecision, RateWindow, address_key, decide, longest_window, room_beside,
+    BUCKETS_PER_WINDOW, Backoff, Bucket, RateDecision, RateWindow, Tally, address_key, decide,
+    hit_buckets, longest_window, room_beside,
 };
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
 pub use time::{

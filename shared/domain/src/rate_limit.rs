@@ -1,7 +1,8 @@
-//! Sliding-window rate limits. The decision is computed here from the times
-//! of earlier hits; the stores only keep those times and update them
-//! atomically.
+//! Sliding-window rate limits, counted per interval. The decision is
+//! computed here from a counter's tally; the stores only keep the tally and
+//! update it atomically.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::time::Timestamp;
@@ -32,6 +33,104 @@ pub struct RateWindow {
     pub max: u32,
 }
 
+/// How many intervals a window is counted in: its hits are kept per
+/// sixtieth of it (15 s of a quarter hour, 24 minutes of a day), so a
+/// counter's size depends on its windows, never on its limits.
+pub const BUCKETS_PER_WINDOW: i64 = 60;
+
+impl RateWindow {
+    /// The length of one of its intervals.
+    pub fn width(&self) -> i64 {
+        (self.seconds / BUCKETS_PER_WINDOW).max(1)
+    }
+
+    /// The interval a hit at `at` (epoch seconds) is counted in.
+    pub fn bucket(&self, at: i64) -> Bucket {
+        Bucket { window: self.seconds, index: at.div_euclid(self.width()) }
+    }
+
+    /// The oldest interval the window ending at `now` still reaches into
+    /// (counted whole: a limit is never exceeded, and a wait is at most one
+    /// interval longer than the exact one).
+    fn first(&self, now: i64) -> Bucket {
+        self.bucket(now - self.seconds + 1)
+    }
+
+    /// When the interval `bucket` has left the window.
+    fn left_at(&self, bucket: Bucket) -> i64 {
+        (bucket.index + 1) * self.width() + self.seconds - 1
+    }
+}
+
+/// One interval of one window: the window's length and the interval's
+/// index since the epoch (`at / width`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bucket {
+    pub window: i64,
+    pub index: i64,
+}
+
+/// A counter's hits as it keeps them: for each of its windows, how many
+/// fell in each interval still inside it; and when the last one was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub buckets: BTreeMap<Bucket, u32>,
+    pub last: Option<i64>,
+}
+
+impl Tally {
+    /// The tally of hits at `times` (epoch seconds) under `windows`.
+    pub fn of(windows: &[RateWindow], times: &[i64]) -> Self {
+        times.iter().fold(Tally::default(), |tally, &at| tally.with_hit(windows, at))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
+    /// The hits it holds: those of its longest window.
+    pub fn count(&self) -> u32 {
+        let longest = self.buckets.keys().map(|b| b.window).max();
+        self.buckets.iter().filter(|(b, _)| Some(b.window) == longest).map(|(_, n)| n).sum()
+    }
+
+    /// The hits inside `window` at `now`.
+    pub fn inside(&self, window: &RateWindow, now: i64) -> u32 {
+        let last = Bucket { window: window.seconds, index: i64::MAX };
+        self.buckets.range(window.first(now)..=last).map(|(_, n)| n).sum()
+    }
+
+    /// Without the intervals that left their windows at `now`, or that
+    /// belong to no window of `windows`.
+    pub fn pruned(&self, windows: &[RateWindow], now: i64) -> Self {
+        let buckets: BTreeMap<Bucket, u32> = (self.buckets.iter())
+            .filter(|(b, _)| windows.iter().any(|w| w.seconds == b.window && **b >= w.first(now)))
+            .map(|(b, n)| (*b, *n))
+            .collect();
+        let last = self.last.filter(|_| !buckets.is_empty());
+        Tally { buckets, last }
+    }
+
+    /// With one more hit at `at`, in the interval of each window.
+    pub fn with_hit(mut self, windows: &[RateWindow], at: i64) -> Self {
+        self.add(at, &hit_buckets(windows, at), 1);
+        self
+    }
+
+    /// `hits` more at `at`, counted in `buckets` (one of each window).
+    pub fn add(&mut self, at: i64, buckets: &[Bucket], hits: u32) {
+        for bucket in buckets {
+            *self.buckets.entry(*bucket).or_default() += hits;
+        }
+        self.last = Some(self.last.map_or(at, |last| last.max(at)));
+    }
+}
+
+/// The intervals a hit at `at` is counted in: one for each window.
+pub fn hit_buckets(windows: &[RateWindow], at: i64) -> Vec<Bucket> {
+    windows.iter().map(|w| w.bucket(at)).collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateDecision {
     Allowed,
@@ -46,44 +145,46 @@ pub fn longest_window(windows: &[RateWindow]) -> i64 {
     windows.iter().map(|w| w.seconds).max().unwrap_or(0)
 }
 
-/// Decides whether a hit at `now` is allowed after `hits` (epoch seconds, any
-/// order), and returns the hits to keep: those inside the longest window,
-/// plus `now` when allowed. A refused hit is not recorded.
-pub fn decide(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> (RateDecision, Vec<i64>) {
+/// Decides whether a hit at `now` is allowed after `hits`, and returns the
+/// tally to keep: without the intervals that left their windows, with
+/// `now` counted when allowed. A refused hit is not recorded.
+pub fn decide(hits: &Tally, windows: &[RateWindow], now: Timestamp) -> (RateDecision, Tally) {
     let now = now.epoch_seconds();
-    let longest = longest_window(windows);
-    let mut kept: Vec<i64> = hits.iter().copied().filter(|&t| t > now - longest).collect();
-    kept.sort_unstable();
+    let kept = hits.pruned(windows, now);
     let mut retry_after = 0;
     for window in windows {
-        let inside: Vec<i64> = kept.iter().copied().filter(|&t| t > now - window.seconds).collect();
-        if inside.len() >= window.max as usize {
-            // The hit that must leave the window before another fits.
-            let index = inside.len() - window.max as usize;
-            let frees_at = inside.get(index).copied().unwrap_or(now) + window.seconds;
-            retry_after = retry_after.max(frees_at - now);
+        let inside = kept.inside(window, now);
+        if inside >= window.max && window.max > 0 {
+            // The oldest intervals that must leave the window before
+            // another hit fits.
+            let mut leaving = inside - window.max + 1;
+            let from = window.first(now);
+            for (bucket, n) in
+                kept.buckets.range(from..).take_while(|(b, _)| b.window == from.window)
+            {
+                leaving = leaving.saturating_sub(*n);
+                if leaving == 0 {
+                    retry_after = retry_after.max(window.left_at(*bucket) - now);
+                    break;
+                }
+            }
         }
     }
     if retry_after > 0 || windows.iter().any(|w| w.max == 0) {
         return (RateDecision::Limited { retry_after_seconds: retry_after.max(1) }, kept);
     }
-    kept.push(now);
-    (RateDecision::Allowed, kept)
+    (RateDecision::Allowed, kept.with_hit(windows, now))
 }
 
 /// How many hits beside one at `now` every window still has room for after
 /// `hits`: what other requests that read the same hits may add at the same
 /// time while each window stays within its limit. 0 when a hit at `now` is
 /// the last that fits (or none does).
-pub fn room_beside(hits: &[i64], windows: &[RateWindow], now: Timestamp) -> u32 {
+pub fn room_beside(hits: &Tally, windows: &[RateWindow], now: Timestamp) -> u32 {
     let now = now.epoch_seconds();
     windows
         .iter()
-        .map(|window| {
-            let inside = hits.iter().filter(|&&t| t > now - window.seconds).count();
-            let inside = u32::try_from(inside).unwrap_or(u32::MAX);
-            window.max.saturating_sub(inside).saturating_sub(1)
-        })
+        .map(|window| window.max.saturating_sub(hits.inside(window, now)).saturating_sub(1))
         .min()
         .unwrap_or(0)
 }
@@ -105,125 +206,30 @@ impl Backoff {
     /// 15 minutes: at most about 18 guesses an hour for one typed login.
     pub const SIGN_IN: Backoff = Backoff { free: 5, window_seconds: 3600, max_delay_seconds: 900 };
 
-    /// Whether an attempt at `now` may go ahead after `hits` (epoch
-    /// seconds): the hits to keep (inside the window, with `now` when it
-    /// may), or the seconds to wait.
-    pub fn decide(&self, hits: &[i64], now: Timestamp) -> Result<Vec<i64>, i64> {
+    /// The window its attempts are counted in.
+    pub fn windows(&self) -> [RateWindow; 1] {
+        [RateWindow { seconds: self.window_seconds, max: self.free }]
+    }
+
+    /// Whether an attempt at `now` may go ahead after `hits`: the tally to
+    /// keep (with `now` counted), or the seconds to wait.
+    pub fn decide(&self, hits: &Tally, now: Timestamp) -> Result<Tally, i64> {
         let now = now.epoch_seconds();
-        let mut kept: Vec<i64> =
-            hits.iter().copied().filter(|&t| t > now - self.window_seconds).collect();
-        kept.sort_unstable();
+        let windows = self.windows();
+        let kept = hits.pruned(&windows, now);
         // This attempt included: the sixth of five free is one past.
-        let past_free = (kept.len() + 1).saturating_sub(self.free as usize);
+        let past_free = (kept.inside(&windows[0], now) + 1).saturating_sub(self.free);
         if past_free > 0 {
-            let doubled = 1i64.checked_shl(past_free as u32 - 1).unwrap_or(i64::MAX);
+            let doubled = 1i64.checked_shl(past_free - 1).unwrap_or(i64::MAX);
             let delay = doubled.min(self.max_delay_seconds);
-            let last = kept.last().copied().unwrap_or(now);
-            let wait = last + delay - now;
+            let wait = kept.last.unwrap_or(now) + delay - now;
             if wait > 0 {
                 return Err(wait);
             }
         }
-        kept.push(now);
-        Ok(kept)
+        Ok(kept.with_hit(&windows, now))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(seconds: i64) -> Timestamp {
-        Timestamp::from_epoch_seconds(seconds)
-    }
-
-    const PHONE: [RateWindow; 2] =
-        [RateWindow { seconds: 900, max: 3 }, RateWindow { seconds: 86_400, max: 10 }];
-
-    fn run(times: &[i64]) -> Vec<RateDecision> {
-        let mut hits = Vec::new();
-        times
-            .iter()
-            .map(|&t| {
-                let (decision, kept) = decide(&hits, &PHONE, at(t));
-                hits = kept;
-                decision
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_fourth_hit_in_fifteen_minutes_is_refused_until_the_first_leaves() {
-        let decisions = run(&[1000, 1010, 1020, 1030]);
-        assert_eq!(&decisions[..3], &[RateDecision::Allowed; 3]);
-        assert_eq!(decisions[3], RateDecision::Limited { retry_after_seconds: 870 });
-        let later = run(&[1000, 1010, 1020, 1900]);
-        assert_eq!(later[3], RateDecision::Allowed);
-    }
-
-    #[test]
-    fn the_eleventh_hit_in_a_day_is_refused() {
-        let times: Vec<i64> = (0..11).map(|i| i * 1000).collect();
-        let decisions = run(&times);
-        assert!(decisions[..10].iter().all(|d| *d == RateDecision::Allowed));
-        assert_eq!(decisions[10], RateDecision::Limited { retry_after_seconds: 86_400 - 10_000 });
-    }
-
-    #[test]
-    fn the_room_beside_a_hit_is_what_the_fullest_window_has_left() {
-        // 3 in 15 minutes, 10 a day: nothing read leaves 2 beside a hit.
-        assert_eq!(room_beside(&[], &PHONE, at(100_000)), 2);
-        // One an hour ago counts for the day only: still 2 in 15 minutes.
-        assert_eq!(room_beside(&[96_400], &PHONE, at(100_000)), 2);
-        // One a minute ago: the 15 minutes have room for this hit and one.
-        assert_eq!(room_beside(&[99_940], &PHONE, at(100_000)), 1);
-        // Two: this hit is the last that fits.
-        assert_eq!(room_beside(&[99_900, 99_940], &PHONE, at(100_000)), 0);
-        // Nine in the day: the day has room for this hit only.
-        let day: Vec<i64> = (1..=9).map(|n| 100_000 - n * 3_600).collect();
-        assert_eq!(room_beside(&day, &PHONE, at(100_000)), 0);
-        // Full: no room, whatever.
-        let full: Vec<i64> = (1..=10).map(|n| 100_000 - n * 3_600).collect();
-        assert_eq!(room_beside(&full, &PHONE, at(100_000)), 0);
-    }
-
-    #[test]
-    fn sign_in_attempts_past_five_wait_twice_as_long_each_and_never_forever() {
-        let backoff = Backoff::SIGN_IN;
-        let mut hits = Vec::new();
-        for t in 0..5 {
-            hits = backoff.decide(&hits, at(1000 + t)).unwrap();
-        }
-        // The sixth waits 1 s after the fifth, the seventh 2 s after that.
-        assert_eq!(backoff.decide(&hits, at(1004)), Err(1));
-        hits = backoff.decide(&hits, at(1005)).unwrap();
-        assert_eq!(backoff.decide(&hits, at(1005)), Err(2));
-        hits = backoff.decide(&hits, at(1007)).unwrap();
-        assert_eq!(backoff.decide(&hits, at(1008)), Err(3));
-        // However many, the wait stops at 15 minutes.
-        let many: Vec<i64> = (0..40).map(|i| 2000 + i).collect();
-        assert_eq!(backoff.decide(&many, at(2039)), Err(900));
-        // And an hour later they are forgotten.
-        assert_eq!(backoff.decide(&many, at(2039 + 3600)), Ok(vec![2039 + 3600]));
-    }
-
-    #[test]
-    fn an_ipv6_caller_counts_as_its_slash_64() {
-        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
-        assert_ne!(address_key("2001:db8:1:3::1"), "2001:db8:1:2::/64");
-        assert_eq!(address_key("2001:DB8:1:2::9"), "2001:db8:1:2::/64");
-        assert_eq!(address_key("203.0.113.7"), "203.0.113.7");
-        assert_eq!(address_key("::ffff:203.0.113.7"), "203.0.113.7");
-        assert_eq!(address_key(" unknown "), "unknown");
-    }
-
-    #[test]
-    fn refused_hits_are_not_recorded_and_old_ones_are_pruned() {
-        let (_, kept) = decide(&[1, 2, 3], &PHONE, at(100_000));
-        assert_eq!(kept, vec![100_000]);
-        let (decision, kept) = decide(&[10, 20, 30], &PHONE, at(40));
-        assert!(matches!(decision, RateDecision::Limited { .. }));
-        assert_eq!(kept, vec![10, 20, 30]);
-    }
-}
+mod tests;

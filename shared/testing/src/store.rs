@@ -14,7 +14,7 @@ use recovery_core::ports::{
 };
 use recovery_domain::{
     CodeRecord, EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, ResetTokenRecord,
-    Timestamp, TokenDigest, UserAccount, UserId,
+    Tally, Timestamp, TokenDigest, UserAccount, UserId,
 };
 
 #[derive(Default)]
@@ -27,8 +27,8 @@ pub(super) struct State {
     pub(super) codes: HashMap<PhoneNumber, CodeRecord>,
     /// Wrong logins entered with each token.
     wrong_logins: HashMap<String, u32>,
-    /// Rate-limit hits and version, by key.
-    pub(super) hits: HashMap<CounterKey, (Vec<i64>, i64)>,
+    /// Rate-limit tallies and version, by key.
+    pub(super) hits: HashMap<CounterKey, (Tally, i64)>,
     pub(crate) audit: Vec<AuditRecord>,
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,

@@ -35,24 +35,24 @@ impl State {
             return false;
         }
         if let Some(first) = counters.first().filter(|_| self.crowd > 0) {
-            let others = std::mem::take(&mut self.crowd);
-            let at = first.hits_after().last().copied().unwrap_or_default();
+            let others = u32::try_from(std::mem::take(&mut self.crowd)).unwrap_or(u32::MAX);
             let stored = self.hits.entry(first.counter.key.clone()).or_default();
-            stored.0.extend(std::iter::repeat_n(at, others));
+            if let CounterChange::Add { hit, into, .. } = &first.change {
+                stored.0.add(*hit, into, others);
+            }
             stored.1 = stored.1.max(1);
         }
         let holds = counters.iter().all(|update| {
             let (hits, version) =
-                self.hits.get(&update.counter.key).map_or((0, 0), |(hits, v)| (hits.len(), *v));
+                self.hits.get(&update.counter.key).map_or((0, 0), |(hits, v)| (hits.count(), *v));
             match update.change {
                 CounterChange::Replace(_) => {
-                    version == update.counter.version && hits == update.counter.hits.len()
+                    version == update.counter.version && hits == update.counter.hits.count()
                 }
                 // Gone (never written, or forgotten), or not replaced since
                 // the read: a counter written from nothing is at version 1.
                 CounterChange::Add { most, .. } => {
-                    (version == 0 || version == update.counter.version.max(1))
-                        && hits <= most as usize
+                    (version == 0 || version == update.counter.version.max(1)) && hits <= most
                 }
             }
         });
@@ -65,8 +65,8 @@ impl State {
                 CounterChange::Replace(hits) => {
                     *stored = (hits.clone(), update.counter.version + 1);
                 }
-                CounterChange::Add { hit, .. } => {
-                    stored.0.push(*hit);
+                CounterChange::Add { hit, into, .. } => {
+                    stored.0.add(*hit, into, 1);
                     stored.1 = stored.1.max(1);
                 }
             }

@@ -214,19 +214,21 @@ impl DynamoDbStore {
                     if counter.version == 0 {
                         return self.put_new(item, operation);
                     }
-                    let read = i64::try_from(counter.hits.len()).unwrap_or(i64::MAX);
+                    let read = i64::from(counter.hits.count());
                     self.put_if(item, operation, |put| {
                         put.condition_expression(expr::COUNTER_AS_READ)
                             .expression_attribute_values(":version", layout::n(counter.version))
                             .expression_attribute_values(":count", layout::n(read))
                     })
                 }
-                CounterChange::Add { hit, most } => {
+                CounterChange::Add { hit, into, most } => {
                     let key = layout::rate_key(&update.counter.key);
-                    let values = layout::counter_hit_values(update, *hit, *most);
+                    let (expression, names, values) =
+                        layout::counter_add(update, *hit, into, *most);
                     self.update(key, operation, |add| {
-                        add.update_expression(expr::ADD_HIT)
+                        add.update_expression(expression)
                             .condition_expression(expr::COUNTER_HAS_ROOM)
+                            .set_expression_attribute_names(Some(names))
                             .set_expression_attribute_values(Some(values))
                     })
                 }

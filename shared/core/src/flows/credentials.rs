@@ -13,7 +13,8 @@ use super::limits::{RATE_ATTEMPTS, Round};
 use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, RateCounter};
 use recovery_domain::{
-    AccountLookup, Backoff, HashError, Password, PasswordHash, Timestamp, UserAccount, UserId,
+    AccountLookup, Backoff, HashError, Password, PasswordHash, Tally, Timestamp, UserAccount,
+    UserId,
 };
 
 /// What a credential check answers.
@@ -113,7 +114,7 @@ impl Recovery {
             info!(outcome = "invalid", "credentials checked");
             return Ok(CredentialCheck::Invalid);
         };
-        let cleared = CounterUpdate::replace(counted, Vec::new(), now);
+        let cleared = CounterUpdate::replace(counted, Tally::default(), now);
         if let Err(err) = self.codes.record_hits(&[cleared], None).await {
             warn!(error = %err, "the attempts of a valid sign-in were not cleared");
         }

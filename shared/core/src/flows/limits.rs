@@ -10,7 +10,8 @@ use super::{FlowError, Recovery};
 use crate::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError, RateCounter};
 use crate::settings::RecoverySettings;
 use recovery_domain::{
-    AccountLookup, RateDecision, RateWindow, Timestamp, decide, longest_window, room_beside,
+    AccountLookup, RateDecision, RateWindow, Timestamp, decide, hit_buckets, longest_window,
+    room_beside,
 };
 
 /// Read-decide-write rounds of a request before it gives up because
@@ -153,21 +154,20 @@ pub(super) fn within<'c>(
 
 /// One more hit on `counter` at `now`, added to what the counter holds when
 /// it is written, provided the windows still have room for it then; or the
-/// seconds until one fits. When the counter holds hits that left every
-/// window, they are dropped instead, in a write of the counter as read.
+/// seconds until one fits. When the counter holds intervals that left
+/// their windows, they are dropped instead, in a write of the counter as
+/// read.
 pub(super) fn counted<'c>(
     counter: &'c RateCounter,
     windows: &[RateWindow],
     now: Timestamp,
 ) -> Result<CounterUpdate<'c>, i64> {
     let mut update = hit(counter, windows, now)?;
-    let CounterChange::Replace(hits) = &update.change else {
-        return Ok(update);
-    };
-    if hits.len() == counter.hits.len() + 1 {
+    if counter.hits.pruned(windows, now.epoch_seconds()) == counter.hits {
         let beside = room_beside(&counter.hits, windows, now);
-        let most = u32::try_from(counter.hits.len()).unwrap_or(u32::MAX).saturating_add(beside);
-        update.change = CounterChange::Add { hit: now.epoch_seconds(), most };
+        let most = counter.hits.count().saturating_add(beside);
+        let (hit, into) = (now.epoch_seconds(), hit_buckets(windows, now.epoch_seconds()));
+        update.change = CounterChange::Add { hit, into, most };
     }
     Ok(update)
 }

@@ -195,8 +195,10 @@ impl Recovery {
             return Err(DependencyError::new("load_request", "MissingCounter").into());
         };
         let windows = &self.settings.limits;
-        let recent =
-            counter.hits.iter().any(|&t| now.epoch_seconds() - t < windows.resend_after_seconds);
+        let recent = counter
+            .hits
+            .last
+            .is_some_and(|t| now.epoch_seconds() - t < windows.resend_after_seconds);
         if recent && (account.active_reset.is_some() || account.social_only().is_some()) {
             return Ok(Err(ResetRequestOutcome::RecentLinkLive(id)));
         }

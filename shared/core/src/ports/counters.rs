@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use recovery_domain::{AccountLookup, Timestamp, UserAccount, UserId, address_key};
+use recovery_domain::{AccountLookup, Bucket, Tally, Timestamp, UserAccount, UserId, address_key};
 
 /// The key of a rate-limit counter: what it counts. Every key is made here,
 /// so each kind of counter is written one way only.
@@ -65,12 +65,12 @@ impl fmt::Display for CounterKey {
     }
 }
 
-/// A rate-limit counter as read: the earlier hits (epoch seconds) and the
-/// version a write must still find.
+/// A rate-limit counter as read: its tally of earlier hits and the version
+/// a write must still find.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateCounter {
     pub key: CounterKey,
-    pub hits: Vec<i64>,
+    pub hits: Tally,
     /// 0 for a counter never written.
     pub version: i64,
 }
@@ -90,33 +90,34 @@ pub struct CounterUpdate<'a> {
 /// transaction is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CounterChange {
-    /// These hits in place of those read, provided the counter is still as
-    /// read: at its version, with as many hits. A version on. For a
+    /// This tally in place of the one read, provided the counter is still
+    /// as read: at its version, holding as many hits. A version on. For a
     /// decision on more than how many hits a window holds (how recent the
-    /// last one is), and to drop hits that left every window.
-    Replace(Vec<i64>),
-    /// One hit added to those there, provided the counter was not replaced
+    /// last one is), and to drop intervals that left their windows.
+    Replace(Tally),
+    /// One hit at `hit`, counted in `into` (an interval of each window),
+    /// added to the tally there, provided the counter was not replaced
     /// since it was read (its version) and holds at most `most` hits. The
     /// request that read `n` hits with room for `r` more in every window
     /// writes `most = n + r`: requests that read the counter at the same
     /// time all land while each window has room for them, so many callers
     /// behind one address do not take turns. The version stays.
-    Add { hit: i64, most: u32 },
+    Add { hit: i64, into: Vec<Bucket>, most: u32 },
 }
 
 impl<'a> CounterUpdate<'a> {
     /// `hits` in place of those of `counter`, as read.
-    pub fn replace(counter: &'a RateCounter, hits: Vec<i64>, expires_at: Timestamp) -> Self {
+    pub fn replace(counter: &'a RateCounter, hits: Tally, expires_at: Timestamp) -> Self {
         CounterUpdate { counter, change: CounterChange::Replace(hits), expires_at }
     }
 
-    /// The counter's hits once this write lands on the counter as read.
-    pub fn hits_after(&self) -> Vec<i64> {
+    /// The counter's tally once this write lands on the counter as read.
+    pub fn hits_after(&self) -> Tally {
         match &self.change {
             CounterChange::Replace(hits) => hits.clone(),
-            CounterChange::Add { hit, .. } => {
+            CounterChange::Add { hit, into, .. } => {
                 let mut hits = self.counter.hits.clone();
-                hits.push(*hit);
+                hits.add(*hit, into, 1);
                 hits
             }
         }

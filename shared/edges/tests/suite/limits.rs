@@ -37,8 +37,8 @@ async fn twenty_five_requests_for_one_login_send_one_email_and_the_first_link_st
         "{answers:?}"
     );
     // The fourth in 15 minutes for what was typed: 429, until the first
-    // hit leaves the window.
-    assert_eq!(answers[3], Err(900 - 3));
+    // hit's 15-second interval has left the window.
+    assert_eq!(answers[3], Err(900 + 14 - 3));
     assert!(answers[3..].iter().all(|a| a.is_err()));
     let emails = w.emails().await;
     assert_eq!(emails.len(), 1);
@@ -130,10 +130,11 @@ async fn one_ipv6_slash_64_is_one_caller_for_every_kind_of_request() {
             if n % 2 == 0 { phone(100 + n).as_e164().to_owned() } else { format!("someone{n}") };
         assert!(attempt(&w, &typed, &from).await.is_ok(), "{from}");
     }
+    // Until the first hit's minute has left the hour.
     let limited = attempt(&w, "someone-else", "2001:db8:7:7:ffff::1").await;
-    assert_eq!(limited, Err(3600));
+    assert_eq!(limited, Err(3600 + 59));
     let limited = attempt(&w, phone(200).as_e164(), "2001:db8:7:7::2").await;
-    assert_eq!(limited, Err(3600));
+    assert_eq!(limited, Err(3600 + 59));
     // The next /64, and an IPv4 caller, are others.
     assert!(attempt(&w, "someone-else", "2001:db8:7:8::1").await.is_ok());
     assert!(attempt(&w, "ada", IP).await.is_ok());
@@ -151,18 +152,20 @@ async fn a_refusal_by_the_address_alone_is_told_apart() {
     for _ in 0..3 {
         refusal("ada").await.unwrap();
     }
+    // Each wait runs until the first hit's interval (15 s of the quarter
+    // hour, a minute of the hour) has left its window.
     assert!(matches!(
         refusal("ada").await,
-        Err(FlowError::RateLimited { retry_after_seconds: 900 })
+        Err(FlowError::RateLimited { retry_after_seconds: 914 })
     ));
     refusal("someone").await.unwrap();
     refusal("someone").await.unwrap();
     assert!(matches!(
         refusal("someone-else").await,
-        Err(FlowError::AddressLimited { retry_after_seconds: 3600 })
+        Err(FlowError::AddressLimited { retry_after_seconds: 3659 })
     ));
     assert!(
-        matches!(refusal("ada").await, Err(FlowError::RateLimited { retry_after_seconds: 3600 })),
+        matches!(refusal("ada").await, Err(FlowError::RateLimited { retry_after_seconds: 3659 })),
         "what was typed is over its limit too"
     );
 }
@@ -196,9 +199,10 @@ async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_
     let outcome = attempt(&w, "ada", IP).await;
     assert!(matches!(outcome, Ok(ResetRequestOutcome::LinkSent(_))), "{outcome:?}");
     assert_eq!(started.elapsed(), Duration::ZERO, "no second round");
-    // Five in the hour: the address is full, for any kind of request.
-    assert_eq!(attempt(&w, "someone", IP).await, Err(3600));
-    assert_eq!(attempt(&w, phone(1).as_e164(), IP).await, Err(3600));
+    // Five in the hour: the address is full, for any kind of request, until
+    // their minute has left the hour.
+    assert_eq!(attempt(&w, "someone", IP).await, Err(3659));
+    assert_eq!(attempt(&w, phone(1).as_e164(), IP).await, Err(3659));
     // Three read, room for this one and one more: two more meanwhile fill
     // it.
     let w = five_an_hour_from_one_address().await;
@@ -206,7 +210,7 @@ async fn a_request_lands_beside_hits_others_added_meanwhile_until_the_window_is_
         attempt(&w, &format!("someone{n}"), IP).await.unwrap();
     }
     w.store.others_add_hits_meanwhile(2);
-    assert_eq!(attempt(&w, phone(1).as_e164(), IP).await, Err(3600));
+    assert_eq!(attempt(&w, phone(1).as_e164(), IP).await, Err(3659));
     assert_eq!(w.texts().await.len(), 0, "the refused request sent nothing");
 }
 

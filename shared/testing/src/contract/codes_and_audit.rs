@@ -149,7 +149,7 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
     assert!(first.counters.iter().all(|c| c.version == 0 && c.hits.is_empty()));
     fn updates(state: &RequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
-            .map(|counter| CounterUpdate::replace(counter, vec![hit], at(hit + 86_400)))
+            .map(|counter| CounterUpdate::replace(counter, super::tally(&[hit]), at(hit + 86_400)))
             .collect()
     }
     let written = code(None, &number, "111111", T0);
@@ -167,7 +167,7 @@ pub async fn counters_and_code_are_written_together_or_not_at_all(store: Arc<imp
     );
     let now = store.load_request(&AccountLookup::Phone(number.clone()), &keys, &[]).await.unwrap();
     for counter in &now.counters {
-        assert_eq!(counter.hits, vec![T0]);
+        assert_eq!(counter.hits, super::tally(&[T0]));
         assert_eq!(counter.version, 1);
     }
     assert_eq!(store.store_code(&late, &updates(&now, T0 + 1), None).await.unwrap(), Written::Done);

@@ -5,17 +5,17 @@
 
 use std::sync::Arc;
 
-use super::{OTHER_NUMBER, T0, account, at, message, reread, token};
+use super::{OTHER_NUMBER, T0, WINDOWS, account, at, message, reread, tally, token};
 use recovery_core::ports::Written;
 use recovery_core::ports::{
     CounterChange, CounterKey, CounterUpdate, IssueOutcome, RateCounter, RequestState, Store,
 };
-use recovery_domain::{AccountLookup, EmailAddress, LoginName};
+use recovery_domain::{AccountLookup, EmailAddress, LoginName, hit_buckets};
 
 /// One hit at `hit` on each counter `state` read (the account's too).
 fn hits(state: &RequestState, hit: i64) -> Vec<CounterUpdate<'_>> {
     (state.counters.iter().chain(&state.account_counters))
-        .map(|counter| CounterUpdate::replace(counter, vec![hit], at(hit + 86_400)))
+        .map(|counter| CounterUpdate::replace(counter, tally(&[hit]), at(hit + 86_400)))
         .collect()
 }
 
@@ -48,7 +48,7 @@ pub async fn a_request_reads_its_counters_the_account_and_the_accounts_counters(
     assert_eq!(store.record_hits(&hits(&state, T0), None).await.unwrap(), Written::Done);
     let again = store.load_request(&lookups[1], &keys, &["emails"]).await.unwrap();
     for counter in again.counters.iter().chain(&again.account_counters) {
-        assert_eq!((counter.hits.as_slice(), counter.version), (&[T0][..], 1));
+        assert_eq!((&counter.hits, counter.version), (&tally(&[T0]), 1));
     }
     let unknown = AccountLookup::Login(LoginName::parse("nobody").unwrap());
     let state = store.load_request(&unknown, &keys, &["emails"]).await.unwrap();
@@ -95,7 +95,12 @@ pub async fn hits_are_written_with_the_link_or_the_notice_or_nothing_is(store: A
 
 /// `hit` added to `counter` as read, which may then hold at most `most`.
 fn add(counter: &RateCounter, hit: i64, most: u32) -> CounterUpdate<'_> {
-    CounterUpdate { counter, change: CounterChange::Add { hit, most }, expires_at: at(hit + 900) }
+    let into = hit_buckets(&WINDOWS, hit);
+    CounterUpdate {
+        counter,
+        change: CounterChange::Add { hit, into, most },
+        expires_at: at(hit + 900),
+    }
 }
 
 async fn read_counter(store: &impl Store, key: &CounterKey) -> RateCounter {
@@ -110,7 +115,7 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
     // Four requests read the counter never written, each with room for two
     // beside its own hit.
     let read = read_counter(&*store, key).await;
-    assert_eq!((read.hits.len(), read.version), (0, 0));
+    assert_eq!((read.hits.count(), read.version), (0, 0));
     for n in 0..3 {
         assert_eq!(
             store.record_hits(&[add(&read, T0 + n, 2)], None).await.unwrap(),
@@ -123,9 +128,7 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
     assert_eq!(refused, Written::Stale, "the fourth finds the window full");
     assert!(store.messages(&user.id, 10).await.unwrap().is_empty());
     let after = read_counter(&*store, key).await;
-    let mut hits = after.hits.clone();
-    hits.sort_unstable();
-    assert_eq!(hits, vec![T0, T0 + 1, T0 + 2]);
+    assert_eq!(after.hits, tally(&[T0, T0 + 1, T0 + 2]));
     assert_eq!(after.version, 1, "added hits keep the version");
     // A read of the three adds with room for one more.
     assert_eq!(
@@ -133,7 +136,7 @@ pub async fn hits_added_from_one_read_all_land_while_the_windows_have_room(store
         Written::Done
     );
     assert_eq!(store.messages(&user.id, 10).await.unwrap().len(), 1);
-    assert_eq!(read_counter(&*store, key).await.hits.len(), 4);
+    assert_eq!(read_counter(&*store, key).await.hits.count(), 4);
 }
 
 pub async fn a_replacing_write_and_an_added_hit_from_one_read_never_both_land(
@@ -141,27 +144,27 @@ pub async fn a_replacing_write_and_an_added_hit_from_one_read_never_both_land(
 ) {
     let key = &CounterKey::address("198.51.100.8");
     let fresh = read_counter(&*store, key).await;
-    let first = CounterUpdate::replace(&fresh, vec![T0], at(T0 + 900));
+    let first = CounterUpdate::replace(&fresh, tally(&[T0]), at(T0 + 900));
     assert_eq!(store.record_hits(&[first], None).await.unwrap(), Written::Done);
     // Two requests read [T0] at version 1; one adds, then the other's
     // replacing write (which would drop the added hit) is refused.
     let a = read_counter(&*store, key).await;
     let b = read_counter(&*store, key).await;
-    assert_eq!((a.hits.as_slice(), a.version), (&[T0][..], 1));
+    assert_eq!((&a.hits, a.version), (&tally(&[T0]), 1));
     assert_eq!(store.record_hits(&[add(&a, T0 + 1, 5)], None).await.unwrap(), Written::Done);
-    let dropped = CounterUpdate::replace(&b, vec![T0 + 2], at(T0 + 900));
+    let dropped = CounterUpdate::replace(&b, tally(&[T0 + 2]), at(T0 + 900));
     assert_eq!(store.record_hits(&[dropped], None).await.unwrap(), Written::Stale);
     let c = read_counter(&*store, key).await;
-    assert_eq!((c.hits.as_slice(), c.version), (&[T0, T0 + 1][..], 1));
+    assert_eq!((&c.hits, c.version), (&tally(&[T0, T0 + 1]), 1));
     // A replacing write of the counter as read lands, a version on; a hit
     // added from a read before it is refused.
     let d = read_counter(&*store, key).await;
-    let pruned = CounterUpdate::replace(&d, vec![T0 + 1, T0 + 3], at(T0 + 900));
+    let pruned = CounterUpdate::replace(&d, tally(&[T0 + 1, T0 + 3]), at(T0 + 900));
     assert_eq!(store.record_hits(&[pruned], None).await.unwrap(), Written::Done);
     assert_eq!(store.record_hits(&[add(&c, T0 + 4, 5)], None).await.unwrap(), Written::Stale);
     let e = read_counter(&*store, key).await;
-    assert_eq!((e.hits.as_slice(), e.version), (&[T0 + 1, T0 + 3][..], 2));
+    assert_eq!((&e.hits, e.version), (&tally(&[T0 + 1, T0 + 3]), 2));
     // A replacing write from a read of nothing, once something is there.
-    let late = CounterUpdate::replace(&fresh, vec![T0 + 5], at(T0 + 900));
+    let late = CounterUpdate::replace(&fresh, tally(&[T0 + 5]), at(T0 + 900));
     assert_eq!(store.record_hits(&[late], None).await.unwrap(), Written::Stale);
 }

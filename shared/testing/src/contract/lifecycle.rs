@@ -244,7 +244,7 @@ pub async fn deleting_leaves_nothing_that_names_the_account(store: Arc<impl Stor
     let updates: Vec<CounterUpdate<'_>> = state
         .counters
         .iter()
-        .map(|counter| CounterUpdate::replace(counter, vec![T0], at(T0 + 86_400)))
+        .map(|counter| CounterUpdate::replace(counter, super::tally(&[T0]), at(T0 + 86_400)))
         .collect();
     assert_eq!(store.record_hits(&updates, None).await.unwrap(), Written::Done);
     for n in 0..3 {

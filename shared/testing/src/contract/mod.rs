@@ -9,8 +9,8 @@ use recovery_core::ports::{
     RedeemOutcome, Redemption, Store,
 };
 use recovery_domain::{
-    CodeRecord, CodeSecret, LoginName, OsRandom, PasswordHash, PhoneNumber, ResetToken,
-    ResetTokenRecord, SmsCode, Timestamp, TokenPurpose, UserAccount, UserId,
+    CodeRecord, CodeSecret, LoginName, OsRandom, PasswordHash, PhoneNumber, RateWindow, ResetToken,
+    ResetTokenRecord, SmsCode, Tally, Timestamp, TokenPurpose, UserAccount, UserId,
 };
 use recovery_messages::{Channel, MessageKind};
 
@@ -92,6 +92,15 @@ macro_rules! store_contract_tests {
 pub(super) const T0: i64 = 1_800_000_000;
 pub(super) const NUMBER: &str = "+4915100000001";
 pub(super) const OTHER_NUMBER: &str = "+4915100000002";
+
+/// The windows the cases count their counters' hits in.
+pub(super) const WINDOWS: [RateWindow; 2] =
+    [RateWindow { seconds: 900, max: 3 }, RateWindow { seconds: 86_400, max: 10 }];
+
+/// The tally of hits at `times`, in [`WINDOWS`].
+pub(super) fn tally(times: &[i64]) -> Tally {
+    Tally::of(&WINDOWS, times)
+}
 
 /// `task(n)` for each `n` below `count`, spawned together so that they
 /// race; their results in the order of `n`.

@@ -68,7 +68,7 @@ pub async fn a_refused_change_writes_no_message(store: Arc<impl Store>) {
     let read = store.load_request(&AccountLookup::Phone(number.clone()), &keys, &[]).await.unwrap();
     fn update(state: &RequestState) -> Vec<CounterUpdate<'_>> {
         (state.counters.iter())
-            .map(|counter| CounterUpdate::replace(counter, vec![T0], at(T0 + 900)))
+            .map(|counter| CounterUpdate::replace(counter, super::tally(&[T0]), at(T0 + 900)))
             .collect()
     }
     let first = code(Some(&user), &number, "111111", T0);

@@ -3,7 +3,6 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
-use recovery_core::ports::{CounterKey, CounterUpdate, RateCounter};
 use recovery_domain::{
     CodeMac, CodeRecord, EmailAddress, EmailTrouble, EmailTroubleKind, Locale, PasswordHash,
     PhoneNumber, ResetTokenRecord, Timestamp, TokenPurpose, UserAccount,
@@ -181,52 +180,6 @@ pub(in crate::dynamodb) fn code_from_item(
 /// A code's attempts left, as stored (or as an update returned it).
 pub(in crate::dynamodb) fn attempts_left(item: &Item) -> Option<u32> {
     get_n(item, ATTEMPTS_LEFT).and_then(|n| u32::try_from(n).ok())
-}
-
-/// The counter named `key`, as stored in `item` (or never written).
-pub(in crate::dynamodb) fn counter_from_item(key: &CounterKey, item: Option<&Item>) -> RateCounter {
-    RateCounter {
-        key: key.clone(),
-        hits: item
-            .and_then(|i| i.get(HITS))
-            .and_then(|v| v.as_l().ok())
-            .map(|l| l.iter().filter_map(|v| v.as_n().ok()?.parse().ok()).collect())
-            .unwrap_or_default(),
-        version: item.and_then(|i| get_n(i, VERSION)).unwrap_or(0),
-    }
-}
-
-/// The counter `counter` as a replacing write leaves it: `hits`, one
-/// version on.
-pub(in crate::dynamodb) fn counter_item(
-    counter: &RateCounter,
-    hits: &[i64],
-    expires_at: Timestamp,
-) -> Item {
-    let mut item = rate_key(&counter.key);
-    item.insert(KIND.into(), s("rate_counter"));
-    item.insert(HITS.into(), AttributeValue::L(hits.iter().map(|t| n(*t)).collect()));
-    item.insert(VERSION.into(), n(counter.version + 1));
-    item.insert(EXPIRES_AT.into(), n(expires_at.epoch_seconds()));
-    item
-}
-
-/// The values of [`expr::ADD_HIT`] under [`expr::COUNTER_HAS_ROOM`]: `hit`
-/// added to the counter `update` read, which then holds at most `most`.
-pub(in crate::dynamodb) fn counter_hit_values(
-    update: &CounterUpdate<'_>,
-    hit: i64,
-    most: u32,
-) -> Item {
-    HashMap::from([
-        (":kind".to_owned(), s("rate_counter")),
-        (":none".to_owned(), AttributeValue::L(Vec::new())),
-        (":hit".to_owned(), AttributeValue::L(vec![n(hit)])),
-        (":one".to_owned(), n(1)),
-        (":expires".to_owned(), n(update.expires_at.epoch_seconds())),
-        (":version".to_owned(), n(update.counter.version.max(1))),
-        (":most".to_owned(), n(i64::from(most))),
-    ])
 }
 
 // --------------------------------------------------------------- audit --

@@ -13,7 +13,7 @@
 //! | phone lookup | `PHONE#<e164>`     | `PHONE` | `user_id` |
 //! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
 //! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
-//! | rate counter | `RATE#<kind>#<key>` | `RATE` | `hits` (epoch seconds), `version` (moved only when the hits are replaced, not when one is added), `expires_at` |
+//! | rate counter | `RATE#<kind>#<key>` | `RATE` | `b<window seconds>_<interval index>` (hits in each sixtieth of each window still inside it), `hit_count` (hits in the longest window), `last_hit` (epoch seconds), `version` (moved only when the tally is replaced, not when a hit is added), `expires_at` |
 //! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `requested_by`, `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
 //! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `feedback` (`delivered`, `soft_bounced`, `rejected`, `bounced`, `complained`), `feedback_rank`, `feedback_at`, `feedback_detail`, `updated_at`, `expires_at` |
 //!
@@ -30,11 +30,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use recovery_core::ports::{AuditRecord, CounterKey, DependencyError};
 use recovery_domain::{EmailAddress, LoginName, PhoneNumber, TokenDigest, UserId};
 
+mod counters;
 mod items;
 mod outbox;
 #[cfg(test)]
 mod tests;
 
+pub(super) use counters::*;
 pub(super) use items::*;
 pub(super) use outbox::*;
 pub use outbox::{OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, outbox_from_item};
@@ -64,7 +66,10 @@ const ISSUED_AT: &str = "issued_at";
 const MAC: &str = "mac";
 const ATTEMPTS_LEFT: &str = "attempts_left";
 const WRONG_LOGINS: &str = "wrong_logins";
-const HITS: &str = "hits";
+/// A counter's intervals are `b<window seconds>_<index>`: hits in it.
+const BUCKET_PREFIX: &str = "b";
+const HIT_COUNT: &str = "hit_count";
+const LAST_HIT: &str = "last_hit";
 const VERSION: &str = "version";
 const TARGET: &str = "target";
 const ACTION: &str = "action";
@@ -130,17 +135,20 @@ pub(super) mod expr {
     pub const HAS_NUMBER_AND_MAY_RECOVER: &str = "attribute_exists(pk) AND phone = :phone \
          AND (attribute_not_exists(disabled) OR disabled = :no) \
          AND (attribute_not_exists(social_provider) OR attribute_exists(password_hash))";
-    /// A counter as read: at `:version`, with `:count` hits.
-    pub const COUNTER_AS_READ: &str = "version = :version AND size(hits) = :count";
-    /// One hit added to a counter's (`kind` is `:kind`; a counter never
-    /// written starts at version 1).
-    pub const ADD_HIT: &str = "SET kind = :kind, \
-         hits = list_append(if_not_exists(hits, :none), :hit), \
-         version = if_not_exists(version, :one), expires_at = :expires";
+    /// A counter as read: at `:version`, holding `:count` hits (none
+    /// counted, for one written before counters had intervals).
+    pub const COUNTER_AS_READ: &str =
+        "version = :version AND (hit_count = :count OR attribute_not_exists(hit_count))";
+    /// One hit at `:hit` added to a counter's (`kind` is `:kind`; a counter
+    /// never written starts at version 1); followed by the increment of an
+    /// interval of each window.
+    pub const ADD_HIT: &str = "SET kind = :kind, version = if_not_exists(version, :one), \
+         expires_at = :expires, last_hit = :hit, \
+         hit_count = if_not_exists(hit_count, :zero) + :one";
     /// A counter not replaced since it was read at `:version` (1 for one
-    /// read as never written), or gone, with at most `:most` hits.
+    /// read as never written), or gone, holding at most `:most` hits.
     pub const COUNTER_HAS_ROOM: &str = "(attribute_not_exists(version) OR version = :version) \
-         AND (attribute_not_exists(hits) OR size(hits) <= :most)";
+         AND (attribute_not_exists(hit_count) OR hit_count <= :most)";
     /// One more wrong login entered with a reset token.
     pub const COUNT_WRONG_LOGIN: &str = "ADD wrong_logins :one";
     pub const TAKE_ATTEMPT: &str = "SET attempts_left = attempts_left - :one";

@@ -4,7 +4,7 @@
 use super::*;
 use recovery_core::ports::RateCounter;
 use recovery_core::settings::MAX_LIMIT;
-use recovery_domain::{AccountLookup, Timestamp};
+use recovery_domain::{AccountLookup, BUCKETS_PER_WINDOW, RateWindow, Tally, Timestamp};
 
 /// The template's limit parameters whose values a counter holds hits for:
 /// (name, the largest value it allows), `None` where it sets no maximum.
@@ -71,17 +71,32 @@ fn the_template_bounds_every_limit_within_what_a_counter_item_holds() {
 #[test]
 fn the_largest_counter_the_template_allows_stays_under_40_kb() {
     let most = limit_maximums().iter().filter_map(|(_, m)| *m).max().unwrap();
+    let most = u32::try_from(most).unwrap();
     // The longest key: an email address of 254 characters, as typed.
     let email = format!("{}@{}.example", "a".repeat(64), "b".repeat(180));
     let key = CounterKey::typed(&AccountLookup::parse(&email).unwrap());
-    let counter = RateCounter { key, hits: Vec::new(), version: i64::MAX - 1 };
-    // Ten-digit epoch seconds, the most until the year 2286.
-    let last = Timestamp::from_epoch_seconds(9_999_999_999);
-    let hits = vec![last.epoch_seconds(); usize::try_from(most).unwrap()];
-    let largest = size(&counter_item(&counter, &hits, last));
-    assert!(largest < 40 * 1024, "{largest} bytes at {most} hits");
-    // The bound is the template's, not a margin left by chance: twice the
-    // hits would not fit.
-    let twice = vec![last.epoch_seconds(); 2 * usize::try_from(most).unwrap()];
-    assert!(size(&counter_item(&counter, &twice, last)) > 40 * 1024);
+    let counter = RateCounter { key, hits: Tally::default(), version: i64::MAX - 1 };
+    // Every window a limit has (a quarter hour, an hour, a day), each at
+    // the template's largest limit, a hit every second until the year 2286
+    // (ten-digit epoch seconds): each window's intervals, and the one it
+    // reaches into, full.
+    let windows: Vec<RateWindow> =
+        [900, 3600, 86_400].map(|seconds| RateWindow { seconds, max: most }).to_vec();
+    let last = 9_999_999_999;
+    let mut hits = Tally::default();
+    for window in &windows {
+        for back in 0..=BUCKETS_PER_WINDOW {
+            let bucket = window.bucket(last - back * window.width());
+            hits.buckets.insert(bucket, most);
+        }
+    }
+    hits.last = Some(last);
+    let largest = size(&counter_item(&counter, &hits, Timestamp::from_epoch_seconds(last)));
+    assert!(largest < 40 * 1024, "{largest} bytes");
+    // Its size comes from the windows, not from the limits: a counter at
+    // the largest limit is the size of one at a limit of one, to the digit
+    // count of its intervals' hits.
+    let ones = Tally { buckets: hits.buckets.keys().map(|b| (*b, 1)).collect(), last: hits.last };
+    let small = size(&counter_item(&counter, &ones, Timestamp::from_epoch_seconds(last)));
+    assert!(largest - small <= 3 * hits.buckets.len() + 3, "{largest} against {small}");
 }
