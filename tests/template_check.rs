@@ -375,6 +375,14 @@ fn planted_mistakes_are_caught() {
             "planting {to:?} was not caught as {expected:?}: {problems:?}"
         );
     };
+    plant(
+        "  CloudFront:\n    Type: String\n    Default: \"false\"",
+        "  CloudFront:\n    Type: String\n    Default: \"true\"",
+        "CloudFront is not off",
+    );
+    plant("AggregateKeyType: IP", "AggregateKeyType: FORWARDED_IP", "no rate per viewer");
+    plant(", CloudFront-Viewer-Address]", "]", "does not forward CloudFront-Viewer-Address");
+    plant("HeaderName: X-Origin-Verify", "HeaderName: X-Origin", "no X-Origin-Verify");
     plant("MAIL_FROM: !Ref MailFrom", "MAIL_FROM: !Ref MailForm", "reference to MailForm");
     plant(
         "Resource: !GetAtt RecoveryTable.Arn",

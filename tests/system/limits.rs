@@ -101,6 +101,39 @@ async fn an_ipv6_caller_rotating_through_its_slash_64_is_one_caller() {
     assert_eq!(next["statusCode"], 202, "{next}");
 }
 
+/// Behind the CloudFront distribution (`EDGE_SECRET_ARN` set, as the
+/// template sets it with `CloudFront` true), every request comes from an
+/// edge: the address limit counts the viewer CloudFront names, on requests
+/// that carry the distribution's secret, read from Secrets Manager; a
+/// viewer address without it counts as the edge.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_the_distribution_the_address_limit_counts_the_viewer() {
+    const SECRET: &str = "an-origin-secret-of-forty-eight-letters-and-dash";
+    let sdk = sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let arn =
+        local_stack::ensure_secret(&secrets, "recovery-test-edge", Some(SECRET)).await.unwrap();
+    let f = Functions::start(&[("FORGOT_LIMIT_PER_IP_HOUR", "2"), ("EDGE_SECRET_ARN", &arn)]);
+    let edge = "198.51.100.20";
+    let from = |viewer: &str, secret: &str| -> u64 {
+        let body = json!({ "login": unique("someone") });
+        let mut event = http_event("POST", "/password/forgot", "", Some(body), edge);
+        event["headers"]["cloudfront-viewer-address"] = json!(viewer);
+        if !secret.is_empty() {
+            event["headers"]["x-origin-verify"] = json!(secret);
+        }
+        f.invoke("request-reset", &event)["statusCode"].as_u64().unwrap()
+    };
+    assert_eq!([from("203.0.113.21:5000", SECRET), from("203.0.113.21:5001", SECRET)], [202, 202]);
+    assert_eq!(from("203.0.113.21:5002", SECRET), 429, "the viewer's third");
+    assert_eq!(from("2001:db8:21::1:443", SECRET), 202, "another viewer, the same edge");
+    // Without the secret, the viewer address is the caller's own writing:
+    // these count as the edge, which has room for two.
+    let forged = "not-the-secret-but-just-as-long-as-the-real-one--";
+    assert_eq!([from("203.0.113.22:1", forged), from("203.0.113.23:1", "")], [202, 202]);
+    assert_eq!(from("203.0.113.24:1", forged), 429, "the edge's third");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn on_premise_needs_the_login_on_every_post_and_five_wrong_ones_burn_the_link() {
     let f = Functions::start(&[("EDITION", "on_premise")]);

@@ -116,6 +116,58 @@ impl Template {
             problems.push("LogLevel offers TRACE".into());
         }
         problems.extend(self.check_secrets());
+        problems.extend(self.check_edge());
+        problems
+    }
+
+    /// The CloudFront option, off by default: a distribution that forwards
+    /// the viewer's address and adds the secret request-reset reads; and,
+    /// with a rate, a WebACL whose rule counts each address.
+    fn check_edge(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let parameter = |name: &str| &self.doc["Parameters"][name]["Default"];
+        if parameter("CloudFront").as_str() != Some("false") {
+            problems.push("CloudFront is not off by default".into());
+        }
+        if parameter("EdgeRateLimit").as_i64() != Some(0) {
+            problems.push("EdgeRateLimit is not off (0) by default".into());
+        }
+        let of_type = |kind: &str| {
+            self.resources().iter().find(|(_, r)| r["Type"].as_str() == Some(kind)).map(|(_, r)| r)
+        };
+        match of_type("AWS::WAFv2::WebACL") {
+            Some(acl) => {
+                let rule = &acl["Properties"]["Rules"][0]["Statement"]["RateBasedStatement"];
+                if acl["Condition"].as_str().is_none() || acl["Properties"]["Scope"] != "CLOUDFRONT"
+                {
+                    problems.push("the WebACL: not a CloudFront WebACL under a condition".into());
+                }
+                if !self.parameterised(&rule["Limit"]) || rule["AggregateKeyType"] != "IP" {
+                    problems.push("the WebACL: no rate per viewer address from a parameter".into());
+                }
+            }
+            None => problems.push("no WebACL".into()),
+        }
+        let policy = of_type("AWS::CloudFront::OriginRequestPolicy");
+        let forwarded = policy.map(|p| {
+            super::strings(
+                &p["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"],
+            )
+        });
+        if !forwarded.unwrap_or_default().iter().any(|h| h == "CloudFront-Viewer-Address") {
+            problems.push("the distribution does not forward CloudFront-Viewer-Address".into());
+        }
+        let origin = of_type("AWS::CloudFront::Distribution")
+            .map(|d| &d["Properties"]["DistributionConfig"]["Origins"][0]);
+        let header = origin.map(|o| &o["OriginCustomHeaders"][0]);
+        let mut secret = Vec::new();
+        if let Some(header) = header {
+            Self::references(&header["HeaderValue"], &mut secret);
+        }
+        let verify = header.and_then(|h| h["HeaderName"].as_str());
+        if verify != Some("X-Origin-Verify") || !secret.iter().any(|s| s == "EdgeOriginSecret") {
+            problems.push("the distribution sends no X-Origin-Verify from EdgeOriginSecret".into());
+        }
         problems
     }
 

@@ -24,9 +24,9 @@ pub struct SecretVersions {
 /// their previous versions when `with_previous`; `None` for an empty name.
 pub async fn read_secrets(
     sdk: &SdkConfig,
-    [first, second]: [Option<&str>; 2],
+    [first, second, third]: [Option<&str>; 3],
     with_previous: bool,
-) -> [Result<Option<SecretVersions>, DependencyError>; 2] {
+) -> [Result<Option<SecretVersions>, DependencyError>; 3] {
     async fn named(
         sdk: &SdkConfig,
         id: Option<&str>,
@@ -42,9 +42,12 @@ pub async fn read_secrets(
         let (current, previous) = tokio::join!(read_secret(sdk, id), previous);
         Ok(Some(SecretVersions { current: current?, previous: previous? }))
     }
-    let (first, second) =
-        tokio::join!(named(sdk, first, with_previous), named(sdk, second, with_previous));
-    [first, second]
+    let (first, second, third) = tokio::join!(
+        named(sdk, first, with_previous),
+        named(sdk, second, with_previous),
+        named(sdk, third, with_previous)
+    );
+    [first, second, third]
 }
 
 const OP: &str = "get_secret_value";

@@ -11,6 +11,7 @@ mod key_id;
 mod language;
 mod locale;
 mod lock;
+mod origin;
 mod password;
 mod phone_metadata;
 mod policy;
@@ -30,6 +31,7 @@ pub use key_id::KeyId;
 pub use language::Language;
 pub use locale::{InvalidLocale, Locale};
 pub use lock::{LOCK_LINK_LIFETIME_SECONDS, LockClaim, LockToken};
+pub use origin::{MIN_ORIGIN_SECRET_BYTES, OriginSecret, viewer_address};
 pub use password::{
     ARGON2_ITERATIONS, ARGON2_LANES, ARGON2_MEMORY_KIB, HashError, Password, PasswordHash,
     PasswordHasher,

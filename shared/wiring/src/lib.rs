@@ -14,7 +14,7 @@ use tracing::error;
 use recovery_aws as aws;
 use recovery_core::flows::{Administration, Delivery, KeySet, Keys, Read, ReadKeys, Recovery};
 use recovery_core::ports::DependencyError;
-use recovery_domain::{MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
+use recovery_domain::{MIN_ORIGIN_SECRET_BYTES, MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
 use recovery_edges::config::{DeliveryConfig, FlowsConfig, SecretIds};
 use recovery_edges::delivery_event::Readers;
 
@@ -38,6 +38,8 @@ pub enum WiringError {
     WeakSecret(#[from] WeakOutboxSecret),
     #[error("SMS_CODE_SECRET_ARN: the secret must be at least {MIN_SECRET_BYTES} bytes")]
     WeakCodeSecret,
+    #[error("EDGE_SECRET_ARN: the secret must be at least {MIN_ORIGIN_SECRET_BYTES} bytes")]
+    WeakOriginSecret,
 }
 
 /// The self-service flows on DynamoDB, configured by `config`, without the
@@ -105,6 +107,7 @@ impl WiringError {
             Self::Secret(err) => err,
             Self::WeakSecret(_) => DependencyError::new("outbox_key", "WeakSecret"),
             Self::WeakCodeSecret => DependencyError::new("sms_code", "WeakSecret"),
+            Self::WeakOriginSecret => DependencyError::new("edge_secret", "WeakSecret"),
         }
     }
 }
@@ -112,10 +115,11 @@ impl WiringError {
 #[cfg(feature = "secrets")]
 async fn keys(sdk: &SdkConfig, ids: &SecretIds, what: Read) -> Result<KeySet, WiringError> {
     use recovery_core::flows::Versions;
-    use recovery_domain::{CodeSecret, OutboxKey};
+    use recovery_domain::{CodeSecret, OriginSecret, OutboxKey};
     use secrecy::ExposeSecret;
-    let names = [ids.outbox.as_deref(), ids.sms_code.as_deref()];
-    let [outbox, code] = aws::read_secrets(sdk, names, what == Read::CurrentAndPrevious).await;
+    let names = [ids.outbox.as_deref(), ids.sms_code.as_deref(), ids.edge.as_deref()];
+    let [outbox, code, edge] =
+        aws::read_secrets(sdk, names, what == Read::CurrentAndPrevious).await;
     let outbox_key =
         |text: &aws::SecretBytes| OutboxKey::derive(text.expose_secret()).map(Arc::new);
     let code_key = |text: &aws::SecretBytes| {
@@ -136,12 +140,20 @@ async fn keys(sdk: &SdkConfig, ids: &SecretIds, what: Read) -> Result<KeySet, Wi
         }),
         None => None,
     };
-    Ok(KeySet { outbox, code })
+    let origin_secret = |text: &aws::SecretBytes| OriginSecret::new(text.expose_secret().clone());
+    let origin = match edge? {
+        Some(read) => Some(Versions {
+            current: origin_secret(&read.current).ok_or(WiringError::WeakOriginSecret)?,
+            previous: read.previous.as_ref().and_then(origin_secret),
+        }),
+        None => None,
+    };
+    Ok(KeySet { outbox, code, origin })
 }
 
 #[cfg(not(feature = "secrets"))]
 async fn keys(_: &SdkConfig, ids: &SecretIds, _: Read) -> Result<KeySet, WiringError> {
-    if ids.outbox.is_none() && ids.sms_code.is_none() {
+    if ids.outbox.is_none() && ids.sms_code.is_none() && ids.edge.is_none() {
         return Ok(KeySet::default());
     }
     Err(DependencyError::new("get_secret_value", "NotLinked").into())

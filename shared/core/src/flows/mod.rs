@@ -199,6 +199,14 @@ impl Recovery {
         self.clock.now()
     }
 
+    /// Whether `presented` is the secret the CloudFront distribution in
+    /// front of the API sends (`X-Origin-Verify`): only then is the viewer
+    /// address it writes the caller's. Never when none is configured, nor
+    /// when the keys cannot be read.
+    pub async fn from_the_edge(&self, presented: &str) -> bool {
+        self.keys.get().await.is_ok_and(|keys| keys.from_the_edge(presented))
+    }
+
     /// The outbox key, once read.
     async fn outbox_key(&self) -> Result<Arc<OutboxKey>, SealError> {
         let keys = self.keys.get().await.map_err(SealError::Keys)?;

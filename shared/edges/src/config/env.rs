@@ -22,6 +22,7 @@ pub(super) fn read_flows(
     let secrets = SecretIds {
         outbox: v.required_if_read("OUTBOX_SECRET_ARN"),
         sms_code: v.required_if_read("SMS_CODE_SECRET_ARN"),
+        edge: v.get("EDGE_SECRET_ARN").filter(|arn| !arn.trim().is_empty()),
         refresh_every: v.key_refresh(),
     };
     let recovery = v.recovery_settings();
@@ -38,6 +39,7 @@ pub(super) fn read_delivery(
     let secrets = SecretIds {
         outbox: Some(v.required("OUTBOX_SECRET_ARN")),
         sms_code: None,
+        edge: None,
         refresh_every: v.key_refresh(),
     };
     let mail_from = v.required("MAIL_FROM");

@@ -58,6 +58,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("PASSWORD_MIN_LENGTH", &[VerifyCode, SetPassword, AdminReset]),
     ("PASSWORD_MAX_LENGTH", &[VerifyCode, SetPassword, AdminReset]),
     ("SMS_CODE_SECRET_ARN", &[RequestReset, VerifyCode]),
+    ("EDGE_SECRET_ARN", &[RequestReset]),
     ("SMS_SENDER_ID", &[Deliver]),
     ("EVENT_BUS_NAME", &[Deliver]),
     ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
@@ -124,6 +125,9 @@ pub struct SecretIds {
     pub outbox: Option<String>,
     /// The SMS codes' HMAC key's (`SMS_CODE_SECRET_ARN`).
     pub sms_code: Option<String>,
+    /// The secret a CloudFront distribution in front of the API sends
+    /// (`EDGE_SECRET_ARN`); none when the API is not behind one.
+    pub edge: Option<String>,
     /// How long keys read serve before their current versions are read
     /// again (`KEY_REFRESH_SECONDS`).
     pub refresh_every: Duration,

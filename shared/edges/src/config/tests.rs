@@ -179,3 +179,16 @@ fn the_deliver_function_sends_in_the_configuration_set_it_is_given() {
         assert!(err.to_string().contains("EMAIL_CONFIGURATION_SET"), "{bad}");
     }
 }
+
+#[test]
+fn request_reset_reads_the_edge_secret_when_the_api_is_behind_cloudfront() {
+    let read = |extra: &[(&str, &str)], function| {
+        let pairs: Vec<(&str, &str)> = MINIMAL.iter().chain(extra).copied().collect();
+        FlowsConfig::from_lookup(function, env(&pairs)).unwrap().secrets.edge
+    };
+    assert_eq!(read(&[], Function::RequestReset), None);
+    assert_eq!(read(&[("EDGE_SECRET_ARN", "")], Function::RequestReset), None, "set empty");
+    let edge = [("EDGE_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:edge")];
+    assert_eq!(read(&edge, Function::RequestReset).as_deref(), Some(edge[0].1));
+    assert_eq!(read(&edge, Function::VerifyCode), None, "not read");
+}

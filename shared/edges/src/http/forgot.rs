@@ -57,7 +57,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         }
         Err(err) => return err.into_json_response(),
     };
-    let source_ip = source_ip(&req);
+    let source_ip = caller_address(recovery, &req).await;
     let caller = Caller { source_ip: &source_ip, language };
     let asked = recovery.request_reset(&lookup, caller);
     if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
@@ -108,6 +108,27 @@ pub(super) async fn at_the_floor<T>(
             Format::Form => error_page(recovery, language, &err, false),
         }
     })
+}
+
+/// The header the CloudFront distribution in front of the API adds to every
+/// request it forwards, with its secret.
+pub const ORIGIN_VERIFY: &str = "x-origin-verify";
+/// The header CloudFront writes the viewer's address and port in.
+pub const VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
+
+/// The caller's address: the viewer's, as CloudFront wrote it, when the
+/// request came through the distribution (it carries the distribution's
+/// secret); else the address API Gateway saw. Never `X-Forwarded-For`, nor
+/// a viewer address without the secret: the caller writes those.
+pub(super) async fn caller_address(recovery: &Recovery, req: &Request) -> String {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let (Some(presented), Some(viewer)) = (header(ORIGIN_VERIFY), header(VIEWER_ADDRESS))
+        && let Some(address) = recovery_domain::viewer_address(viewer)
+        && recovery.from_the_edge(presented).await
+    {
+        return address.to_string();
+    }
+    source_ip(req)
 }
 
 /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`);

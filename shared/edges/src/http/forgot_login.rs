@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::{ApiError, ErrorCode};
-use super::forgot::{at_the_floor, source_ip};
+use super::forgot::{at_the_floor, caller_address};
 use super::language;
 use super::pages::{forgot_login_page, reminder_sent_page};
 use super::response::json_response;
@@ -55,7 +55,7 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         }
         Err(err) => return err.into_json_response(),
     };
-    let source_ip = source_ip(&req);
+    let source_ip = caller_address(recovery, &req).await;
     let caller = Caller { source_ip: &source_ip, language };
     let asked = recovery.remind_login(&contact, caller);
     if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {

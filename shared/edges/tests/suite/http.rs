@@ -388,3 +388,82 @@ async fn a_form_answers_in_the_language_it_was_shown_in() {
     let json = forgot_json(&w, r#"{"login": ""}"#).await;
     assert!(body_json(&json)["message"].as_str().unwrap().starts_with("Enter your login"));
 }
+
+/// `POST /password/forgot` as API Gateway hands it over: from `source`, with
+/// `headers`, for a login no request asked for before (so only the address
+/// limits meet).
+fn forgot_from(source: &str, headers: &[(&str, &str)]) -> Request {
+    static ASKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = ASKED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let headers: serde_json::Map<String, Value> =
+        headers.iter().map(|(name, value)| ((*name).to_owned(), json!(value))).collect();
+    let event = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/password/forgot", "rawQueryString": "",
+        "headers": Value::Object(headers),
+        "requestContext": {
+            "http": {"method": "POST", "path": "/password/forgot", "protocol": "HTTP/1.1", "sourceIp": source, "userAgent": "t"},
+            "requestId": "r", "routeKey": "$default", "stage": "$default", "accountId": "1", "apiId": "a",
+            "domainName": "d", "domainPrefix": "d", "time": "t", "timeEpochMillis": 0
+        },
+        "body": json!({ "login": format!("nobody{n}") }).to_string(),
+        "isBase64Encoded": false
+    });
+    let mut req = Request::from(
+        serde_json::from_value::<lambda_http::request::LambdaRequest>(event).unwrap(),
+    );
+    req.headers_mut().insert("content-type", "application/json".parse().unwrap());
+    req
+}
+
+/// Behind the CloudFront distribution every request comes from one of its
+/// edges; the address limit counts the viewer it names, and only on a
+/// request that carries its secret (either version held). Without the
+/// secret, a viewer address is anyone's writing and counts for nothing.
+#[tokio::test]
+async fn behind_the_distribution_the_viewer_is_the_caller_only_with_its_secret() {
+    use recovery_core::flows::{KeySet, Keys, Versions};
+    use recovery_domain::OriginSecret;
+    let (current, previous) = ("c".repeat(48), "p".repeat(48));
+    let secret = |text: &str| OriginSecret::new(text.as_bytes().to_vec()).unwrap();
+    let origin = Versions { current: secret(&current), previous: Some(secret(&previous)) };
+    let keys = KeySet { origin: Some(origin), ..recovery_testing::keys() };
+    // Two forgot requests an hour from one address.
+    let limits = ForgotLimits::new(3, 10, 2);
+    let w = world_with(RecoverySettings { limits: limits.clone(), ..recovery_testing::settings() })
+        .await;
+    let behind = (*w.recovery).clone().with_keys(Keys::ready(keys));
+    let edge = "198.51.100.1";
+    let status = |recovery, headers: &[(&str, &str)]| {
+        let req = forgot_from(edge, headers);
+        async move { http::forgot_password(recovery, req).await.status() }
+    };
+    let viewer =
+        |address| [("x-origin-verify", current.as_str()), ("cloudfront-viewer-address", address)];
+    for _ in 0..2 {
+        assert_eq!(status(&behind, &viewer("203.0.113.5:40001")).await, StatusCode::ACCEPTED);
+    }
+    assert_eq!(status(&behind, &viewer("203.0.113.5:40002")).await, StatusCode::TOO_MANY_REQUESTS);
+    // Another viewer through the same edge is another caller; the previous
+    // version of the secret still names it.
+    let rotated =
+        [("x-origin-verify", previous.as_str()), ("cloudfront-viewer-address", "203.0.113.6:1")];
+    assert_eq!(status(&behind, &rotated).await, StatusCode::ACCEPTED);
+    // A viewer address with a wrong secret, or none, counts as the edge.
+    let forged = [
+        ("x-origin-verify", "x".repeat(48)),
+        ("cloudfront-viewer-address", "203.0.113.7:1".into()),
+    ];
+    let forged: Vec<(&str, &str)> = forged.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    assert_eq!(status(&behind, &forged).await, StatusCode::ACCEPTED);
+    assert_eq!(
+        status(&behind, &[("cloudfront-viewer-address", "203.0.113.8:1")]).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(status(&behind, &forged).await, StatusCode::TOO_MANY_REQUESTS);
+    // A function not behind a distribution reads no viewer address at all.
+    let w = world_with(RecoverySettings { limits, ..recovery_testing::settings() }).await;
+    let plain = &*w.recovery;
+    assert_eq!(status(plain, &viewer("203.0.113.9:1")).await, StatusCode::ACCEPTED);
+    assert_eq!(status(plain, &[]).await, StatusCode::ACCEPTED);
+    assert_eq!(status(plain, &viewer("203.0.113.10:1")).await, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -25,7 +25,7 @@ fn flaky_keys(failures: usize) -> (Keys, Arc<AtomicUsize>) {
             if n < failures {
                 return Err(DependencyError::new("get_secret_value", "InternalServiceError"));
             }
-            Ok(KeySet { outbox: keys().outbox, code: keys().code })
+            Ok(KeySet { outbox: keys().outbox, code: keys().code, origin: None })
         })
     });
     (Keys::reading(read, std::time::Duration::from_secs(300)), reads)
@@ -125,6 +125,7 @@ impl Secret {
                         current: Secret::code(v),
                         previous: previous.map(Secret::code),
                     }),
+                    origin: None,
                 })
             })
         });

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use crate::ports::DependencyError;
-use recovery_domain::{CodeSecret, KeyId, OutboxKey};
+use recovery_domain::{CodeSecret, KeyId, OriginSecret, OutboxKey};
 
 /// The fewest seconds between two reads for a version not held: what a
 /// forged id can cost.
@@ -54,6 +54,12 @@ impl Versioned for Arc<OutboxKey> {
 impl Versioned for CodeSecret {
     fn id(&self) -> KeyId {
         CodeSecret::id(self)
+    }
+}
+
+impl Versioned for OriginSecret {
+    fn id(&self) -> KeyId {
+        OriginSecret::id(self)
     }
 }
 
@@ -94,18 +100,25 @@ impl<K: Versioned> Versions<K> {
 }
 
 /// The keys a function has: the outbox key's versions (sealing messages,
-/// signing "This was not me" links) and the SMS code key's, each when
-/// configured.
+/// signing "This was not me" links), the SMS code key's and the secret a
+/// CloudFront distribution in front of the API sends, each when configured.
 #[derive(Clone, Default)]
 pub struct KeySet {
     pub outbox: Option<Versions<Arc<OutboxKey>>>,
     pub code: Option<Versions<CodeSecret>>,
+    pub origin: Option<Versions<OriginSecret>>,
 }
 
 impl KeySet {
     /// The keys of one version each.
     pub fn new(outbox: Option<Arc<OutboxKey>>, code: Option<CodeSecret>) -> Self {
-        Self { outbox: outbox.map(Versions::new), code: code.map(Versions::new) }
+        Self { outbox: outbox.map(Versions::new), code: code.map(Versions::new), origin: None }
+    }
+
+    /// Whether `presented` is the distribution's secret (either version
+    /// held, so a rotation of it loses no request): never without one.
+    pub fn from_the_edge(&self, presented: &str) -> bool {
+        self.origin.as_ref().is_some_and(|v| v.named(None).any(|s| s.admits(presented)))
     }
 
     /// The outbox key's versions; a flow that sends (or a delivery) cannot
@@ -141,7 +154,11 @@ impl KeySet {
                 (_, read) => read,
             }
         }
-        KeySet { outbox: merge(&self.outbox, read.outbox), code: merge(&self.code, read.code) }
+        KeySet {
+            outbox: merge(&self.outbox, read.outbox),
+            code: merge(&self.code, read.code),
+            origin: merge(&self.origin, read.origin),
+        }
     }
 }
 

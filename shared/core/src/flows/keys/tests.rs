@@ -36,7 +36,10 @@ fn source(fail_first: usize) -> (Source, ReadKeys) {
             }
             let previous =
                 (what == Read::CurrentAndPrevious && version > 1).then(|| outbox(version - 1));
-            Ok(KeySet { outbox: Some(Versions { current: outbox(version), previous }), code: None })
+            Ok(KeySet {
+                outbox: Some(Versions { current: outbox(version), previous }),
+                ..KeySet::default()
+            })
         })
     });
     (Source { reads, version }, read)
