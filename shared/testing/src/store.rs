@@ -33,6 +33,8 @@ pub(super) struct State {
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
     failing: bool,
+    /// The next record of a delivery fails.
+    pub(super) fail_next_record: bool,
     /// Counter writes still to find their counters moved by a rival.
     pub(super) rivals: usize,
     /// Hits the next counter write finds added to its first counter by
@@ -68,6 +70,12 @@ impl InMemoryStore {
     /// read, as when others behind one address asked at the same moment.
     pub fn others_add_hits_meanwhile(&self, hits: usize) {
         self.lock().crowd = hits;
+    }
+
+    /// The next record of a delivery (sent, failed, ...) fails, as when
+    /// DynamoDB is out of reach just after SES or SNS took a message.
+    pub fn fail_next_record(&self) {
+        self.lock().fail_next_record = true;
     }
 
     /// Number of stored reset-token records (live or not).

@@ -117,6 +117,9 @@ impl OutboxStore for InMemoryStore {
         state: &DeliveryState,
     ) -> Result<(), DependencyError> {
         let mut guard = self.guard("record_delivery")?;
+        if std::mem::take(&mut guard.fail_next_record) {
+            return Err(DependencyError::new("record_delivery", "Unavailable"));
+        }
         if *state == DeliveryState::Published {
             let messages = &mut guard.messages.stored;
             messages.retain(|s| !(s.item.user_id == item.user_id && s.item.key == item.key));

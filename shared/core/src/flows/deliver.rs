@@ -120,12 +120,20 @@ impl Delivery {
         // that started after a rotation sealed it).
         let version = OutboxKey::sealed_by(&item.sealed);
         let holds = |keys: &KeySet| keys.outbox.as_ref().is_some_and(|v| v.holds(version));
-        let keys = match keys {
-            Ok(keys) if holds(&keys) => Ok(keys),
-            Ok(_) => self.keys.holding(holds).await,
-            Err(err) => Err(err),
+        let (keys, read_afresh) = match keys {
+            Ok(keys) if holds(&keys) => (Ok(keys), false),
+            Ok(_) => match self.keys.holding_after_read(holds).await {
+                Ok((keys, read_afresh)) => (Ok(keys), read_afresh),
+                Err(err) => (Err(err), false),
+            },
+            Err(err) => (Err(err), false),
         };
-        // A version no key held is read for again on a later try.
+        // A version not held after a read of both that exist never will
+        // be: refused. One not held otherwise (the read for it waits its
+        // turn, or failed) is read for again on a later try.
+        if read_afresh && keys.as_ref().is_ok_and(|keys| !holds(keys)) {
+            return self.refused(item, "KeyVersionGone".into()).await;
+        }
         let keys = keys.and_then(|keys| match keys.outbox_keys()? {
             versions if versions.holds(version) => Ok(versions.clone()),
             _ => Err(DependencyError::new("outbox_key", "KeyVersionNotHeld")),

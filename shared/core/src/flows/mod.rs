@@ -49,7 +49,7 @@ pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, N
 pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{CredentialCheck, CredentialError};
-pub use deliver::{DeliverError, Delivered, Delivery};
+pub use deliver::{DeliverError, Delivered, Delivery, LEASE_SECONDS};
 pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
 pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};
 pub use lifecycle::{AccountView, Change, DetailsChange};

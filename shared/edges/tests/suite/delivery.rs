@@ -3,11 +3,12 @@
 //! is recorded `refused` with the reason and not handed back, so the
 //! messages beside it go out in the same pass and nothing waits on it.
 
-use recovery_core::flows::Delivered;
+use recovery_core::flows::{DeliverError, Delivered};
 use recovery_core::ports::OutboxStore;
 use recovery_domain::AccountLookup;
 use recovery_testing::TestAccount;
 use recovery_testing::accounts::{IP, phone, request, world};
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_message_that_can_never_go_out_is_recorded_refused_and_delays_nothing_beside_it() {
@@ -79,4 +80,67 @@ async fn a_link_or_code_replaced_before_it_went_out_is_not_sent() {
     let listed = w.store.messages(ada, 10).await.unwrap();
     let first = listed.iter().find(|m| m.key == waiting[0].key).unwrap();
     assert_eq!(first.delivery, "superseded");
+}
+
+/// A message SES took whose `sent` mark then fails is not handed back, and a
+/// handover of it again while its claim lasts sends nothing; only one after
+/// the claim's 2 minutes (what a function stopped between the send and the
+/// mark leads to) sends a second copy: the one window README states.
+#[tokio::test]
+async fn a_sent_mark_that_fails_sends_no_second_email_but_in_the_stated_window() {
+    let w = world().await;
+    request(&w, "ada").await;
+    let waiting = w.store.take_new_messages();
+    assert_eq!(waiting.len(), 1);
+    w.store.fail_next_record();
+    let first = w.delivery.deliver(&waiting[0]).await.expect("not handed back");
+    assert!(matches!(first, Delivered::Sent { .. }), "{first:?}");
+    assert_eq!(w.mail.sent().len(), 1);
+    // The stream hands the record over again (a retried batch beside it).
+    w.clock.advance(recovery_core::flows::LEASE_SECONDS - 1);
+    let busy = w.delivery.deliver(&waiting[0]).await;
+    assert!(matches!(busy, Err(DeliverError::Busy)), "{busy:?}");
+    assert_eq!(w.mail.sent().len(), 1, "no second email while the claim lasts");
+    w.clock.advance(2);
+    let again = w.delivery.deliver(&waiting[0]).await.unwrap();
+    assert!(matches!(again, Delivered::Sent { .. }), "{again:?}");
+    assert_eq!(w.mail.sent().len(), 2, "the window: a second copy after the claim");
+}
+
+/// A payload sealed under a version that is neither of the two a read of
+/// the secret finds (two rotations old, or a forged id) is refused after
+/// that read, not handed back for the stream to retry behind it; one not
+/// held while the read for it must wait its turn is handed back.
+#[tokio::test(start_paused = true)]
+async fn a_payload_under_a_version_that_no_longer_exists_is_refused_after_one_read() {
+    use recovery_core::flows::{Delivery, KeySet, Keys, ReadKeys, Versions};
+    use recovery_domain::OutboxKey;
+    use std::sync::Arc;
+    let w = world().await;
+    request(&w, "ada").await;
+    let item = w.store.take_new_messages().pop().unwrap();
+    // The secret rotated twice since: its versions are two others.
+    let version = |n: u8| Arc::new(OutboxKey::derive(&[n; 32]).unwrap());
+    let read: ReadKeys = Box::new(move |_| {
+        Box::pin(async move {
+            let outbox = Some(Versions { current: version(3), previous: Some(version(2)) });
+            Ok(KeySet { outbox, ..KeySet::default() })
+        })
+    });
+    let rotated =
+        Delivery { keys: Keys::reading(read, Duration::from_secs(300)), ..w.delivery.clone() };
+    let outcome = rotated.deliver(&item).await.expect("not handed back");
+    assert_eq!(outcome, Delivered::Refused { reason: "KeyVersionGone".into() });
+    assert!(w.mail.sent().is_empty());
+    let status = &w.store.messages(&item.user_id, 1).await.unwrap()[0];
+    assert_eq!((status.delivery.as_str(), status.holds_payload), ("refused", false));
+    // Another such message within the 10 s in which no read is made again:
+    // handed back, for a later try to read.
+    request(&w, "grace").await;
+    let other = w.store.take_new_messages().pop().unwrap();
+    let busy = rotated.deliver(&other).await;
+    assert!(
+        matches!(&busy, Err(DeliverError::Keys(e)) if e.code == "KeyVersionNotHeld"),
+        "{busy:?}"
+    );
 }

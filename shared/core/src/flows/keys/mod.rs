@@ -258,6 +258,21 @@ impl Keys {
         self.read(Read::CurrentAndPrevious, done).await
     }
 
+    /// As [`Self::holding`], and whether the versions held were read with
+    /// the previous ones during the call: a version still not held after
+    /// such a read is not one of the two that exist (made two rotations
+    /// ago, or forged), and no later read will find it.
+    pub async fn holding_after_read(
+        &self,
+        holds: impl Fn(&KeySet) -> bool,
+    ) -> Result<(Arc<KeySet>, bool), DependencyError> {
+        let read_at = || self.held().and_then(|held| held.previous_read_at);
+        let before = read_at();
+        let keys = self.holding(holds).await?;
+        let after = read_at();
+        Ok((keys, after.is_some() && after != before))
+    }
+
     fn held(&self) -> Option<Held> {
         self.0.held.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }

@@ -130,6 +130,30 @@ async fn a_version_not_held_is_read_for_with_the_previous_one_at_most_so_often()
     assert_eq!(source.reads().len(), 3);
 }
 
+/// What tells a version gone for good from one not yet read for: whether
+/// both versions were read during the call.
+#[tokio::test(start_paused = true)]
+async fn a_version_still_not_held_after_a_read_of_both_is_told_apart() {
+    let (source, read) = source(0);
+    let keys = Keys::reading(read, EVERY);
+    keys.get().await.unwrap();
+    let forged = KeyId::from_hex("00000000").unwrap();
+    let holds_forged = |k: &KeySet| k.outbox.as_ref().is_some_and(|v| v.holds(Some(forged)));
+    let (_, read_afresh) = keys.holding_after_read(holds_forged).await.unwrap();
+    assert!(read_afresh, "read with the previous version, and still not held");
+    // Within REREAD_AT_MOST_EVERY no read: not told gone.
+    let (_, read_afresh) = keys.holding_after_read(holds_forged).await.unwrap();
+    assert!(!read_afresh);
+    // Held without a read: not a read either.
+    let current = outbox(1).id();
+    let holds = |k: &KeySet| k.outbox.as_ref().is_some_and(|v| v.holds(Some(current)));
+    assert!(!keys.holding_after_read(holds).await.unwrap().1);
+    assert_eq!(source.reads(), [Read::Current, Read::CurrentAndPrevious]);
+    // Keys at hand are never read: nothing is told gone.
+    let ready = Keys::ready(KeySet::new(Some(outbox(1)), None));
+    assert!(!ready.holding_after_read(holds_forged).await.unwrap().1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_read_again_that_fails_keeps_the_keys_held_and_tries_again_later() {
     let reads = Arc::new(AtomicUsize::new(0));
