@@ -276,3 +276,21 @@ fn message_to(user: &UserAccount, record: &ResetTokenRecord) -> OutboxItem {
         carries: None,
     }
 }
+
+/// An item DynamoDB will never take (past its 400 KB limit) is refused for
+/// good, so a caller (an import row) fails that one request, not its batch.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_past_the_item_limit_is_refused_for_good() {
+    let store = fresh_store().await;
+    let mut huge = account(&unique("huge")).email("huge@recovery.test").new_account();
+    huge.social_provider = Some("p".repeat(450 * 1024));
+    let id = recovery_domain::UserId::generate(&OsRandom).unwrap();
+    let refused = store.create(huge, id, Timestamp::from_epoch_seconds(1_800_000_000)).await;
+    match refused {
+        Err(recovery_core::ports::CreateAccountError::Store(err)) => {
+            assert_eq!(err.code, "ValidationException");
+            assert_eq!(err.retry, recovery_core::ports::Retry::Never);
+        }
+        other => panic!("{other:?}"),
+    }
+}

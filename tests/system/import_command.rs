@@ -67,7 +67,8 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
     let resumed = import(f, &file, "admin-reset", &["--batch", "3"]);
     assert!(resumed.status.success(), "{resumed:?}");
     assert!(
-        stdout(&resumed).contains("9 accounts: 5 created, 0 unchanged, 0 conflict, 2 invalid"),
+        stdout(&resumed)
+            .contains("9 accounts: 5 created, 0 unchanged, 0 updated, 0 conflict, 2 invalid"),
         "{}",
         stdout(&resumed)
     );
@@ -87,7 +88,8 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
     let again = import(f, &file, "admin-reset", &["--restart"]);
     assert!(again.status.success(), "{again:?}");
     assert!(
-        stdout(&again).contains("9 accounts: 2 created, 5 unchanged, 0 conflict, 2 invalid"),
+        stdout(&again)
+            .contains("9 accounts: 2 created, 5 unchanged, 0 updated, 0 conflict, 2 invalid"),
         "{}",
         stdout(&again)
     );

@@ -389,7 +389,7 @@ pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, Prov
         match row.result {
             Imported::Created { .. } => created += 1,
             // Seeded by an earlier run, or a name taken on purpose.
-            Imported::Unchanged { .. } | Imported::Conflict { .. } => {}
+            Imported::Unchanged { .. } | Imported::Updated { .. } | Imported::Conflict { .. } => {}
             Imported::Invalid { field, message } => {
                 return Err(fail(format!(
                     "import_users {}: {field}: {message}",

@@ -356,6 +356,11 @@ pub enum ImportOutcome {
         login: Option<String>,
         user_id: String,
     },
+    Updated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        user_id: String,
+    },
     Conflict {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         login: Option<String>,
@@ -370,11 +375,12 @@ pub enum ImportOutcome {
 }
 
 impl ImportOutcome {
-    /// `created`, `unchanged`, `conflict` or `invalid`.
+    /// `created`, `unchanged`, `updated`, `conflict` or `invalid`.
     pub fn status(&self) -> &'static str {
         match self {
             Self::Created { .. } => "created",
             Self::Unchanged { .. } => "unchanged",
+            Self::Updated { .. } => "updated",
             Self::Conflict { .. } => "conflict",
             Self::Invalid { .. } => "invalid",
         }

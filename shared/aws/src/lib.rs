@@ -142,7 +142,8 @@ impl<C> ClientSlot<C> {
 }
 
 /// The error code of an SDK failure, without its message (which may quote
-/// request values).
+/// request values); refused for good when the service called the request
+/// invalid.
 pub(crate) fn dependency_error<E: ProvideErrorMetadata, R>(
     operation: &'static str,
     err: &SdkError<E, R>,
@@ -155,7 +156,12 @@ pub(crate) fn dependency_error<E: ProvideErrorMetadata, R>(
         SdkError::ConstructionFailure(_) => "ConstructionFailure",
         _ => "Unknown",
     };
-    DependencyError::new(operation, code)
+    match code {
+        // The request itself is invalid (an item past DynamoDB's size
+        // limit): the same request never succeeds.
+        "ValidationException" => DependencyError::refused(operation, code),
+        _ => DependencyError::new(operation, code),
+    }
 }
 
 /// As [`dependency_error`], refused for good when the service's error code

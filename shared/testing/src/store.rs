@@ -35,6 +35,8 @@ pub(super) struct State {
     failing: bool,
     /// The next record of a delivery fails.
     pub(super) fail_next_record: bool,
+    /// The next account created is refused for good.
+    refuse_next_create: bool,
     /// Counter writes still to find their counters moved by a rival.
     pub(super) rivals: usize,
     /// Hits the next counter write finds added to its first counter by
@@ -76,6 +78,12 @@ impl InMemoryStore {
     /// DynamoDB is out of reach just after SES or SNS took a message.
     pub fn fail_next_record(&self) {
         self.lock().fail_next_record = true;
+    }
+
+    /// The next account created is refused for good, as DynamoDB refuses
+    /// an item past its size limit.
+    pub fn refuse_next_create(&self) {
+        self.lock().refuse_next_create = true;
     }
 
     /// Number of stored reset-token records (live or not).
@@ -186,6 +194,10 @@ impl UserStore for InMemoryStore {
         _now: Timestamp,
     ) -> Result<UserAccount, CreateAccountError> {
         let mut state = self.guard("create_user")?;
+        if std::mem::take(&mut state.refuse_next_create) {
+            let refused = DependencyError::refused("create_user", "ValidationException");
+            return Err(CreateAccountError::Store(refused));
+        }
         let skeleton = account.login.skeleton();
         if state.logins.keys().any(|l| l.skeleton() == skeleton) {
             return Err(CreateAccountError::LoginTaken);

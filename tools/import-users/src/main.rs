@@ -234,7 +234,7 @@ async fn run(options: &Options) -> Result<(), String> {
         bar.set_position(progress.lines_done as u64);
     }
     bar.finish();
-    let summary: Vec<String> = ["created", "unchanged", "conflict", "invalid"]
+    let summary: Vec<String> = ["created", "unchanged", "updated", "conflict", "invalid"]
         .iter()
         .map(|s| format!("{} {s}", progress.counts.get(*s).copied().unwrap_or(0)))
         .collect();

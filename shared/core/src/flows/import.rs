@@ -4,9 +4,10 @@
 use super::Administration;
 use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
-use crate::ports::CreateAccountError;
+use crate::ports::{CreateAccountError, Retry, Written};
 use recovery_domain::{
-    EmailAddress, HashScheme, Locale, LoginName, NewAccount, PasswordHash, PhoneNumber, UserId,
+    EmailAddress, HashScheme, Locale, LoginName, NewAccount, PasswordHash, PhoneNumber,
+    UserAccount, UserId,
 };
 
 /// The audit target of an import batch (no login looks like it).
@@ -40,14 +41,21 @@ pub enum Imported {
     Created {
         user_id: UserId,
     },
-    /// The login exists with the same details: nothing changed (a second
-    /// run of the same file).
+    /// The login exists with the same details and hash: nothing changed
+    /// (a second run of the same file).
     Unchanged {
         user_id: UserId,
     },
+    /// The login exists with the same details and another hash, and its
+    /// password was never changed here: the row's hash replaced it (the
+    /// product's users changed passwords since the last run).
+    Updated {
+        user_id: UserId,
+    },
     /// Not imported: `login_taken` (a look-alike login), `email_taken`,
-    /// `phone_taken`, or `differs` (the login exists with other details;
-    /// change them with `update_user`).
+    /// `phone_taken`, `differs` (the login exists with other details;
+    /// change them with `update_user`), or `password_changed_here` (the
+    /// login exists and its password was set here since: it stays).
     Conflict {
         reason: &'static str,
     },
@@ -106,10 +114,11 @@ impl Administration {
             let count =
                 |status: &str| results.iter().filter(|r| r.result.status() == status).count();
             let detail = format!(
-                "{} rows: {} created, {} unchanged, {} conflict, {} invalid",
+                "{} rows: {} created, {} unchanged, {} updated, {} conflict, {} invalid",
                 results.len(),
                 count("created"),
                 count("unchanged"),
+                count("updated"),
                 count("conflict"),
                 count("invalid"),
             );
@@ -136,16 +145,7 @@ impl Administration {
             });
         }
         if let Some(existing) = self.users.find_by_login(&row.login).await? {
-            let same = existing.email == row.email
-                && existing.phone == row.phone
-                && existing.social_provider == row.social_provider
-                && existing.disabled == row.disabled
-                && existing.locale == row.locale;
-            return Ok(if same {
-                Imported::Unchanged { user_id: existing.id }
-            } else {
-                Imported::Conflict { reason: "differs" }
-            });
+            return self.import_existing(existing, row).await;
         }
         let id = UserId::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
         let account = NewAccount {
@@ -168,6 +168,14 @@ impl Administration {
             Err(CreateAccountError::PhoneTaken) => {
                 return Ok(Imported::Conflict { reason: "phone_taken" });
             }
+            // The store refused this row for good (an item too large):
+            // the row fails, the batch goes on.
+            Err(CreateAccountError::Store(err)) if err.retry == Retry::Never => {
+                return Ok(Imported::Invalid {
+                    field: "login".into(),
+                    message: format!("the store refused this account ({})", err.code),
+                });
+            }
             Err(CreateAccountError::Store(err)) => return Err(err.into()),
         };
         let action = AdminAction::ImportUsers.name();
@@ -176,5 +184,39 @@ impl Administration {
         record.detail = Some("created".into());
         self.append_audit(&record).await?;
         Ok(Imported::Created { user_id: created.id })
+    }
+
+    /// A row whose login exists: unchanged when its details and hash are
+    /// the account's; its hash in place of the account's when only the
+    /// hash differs and the password was never changed here (on condition
+    /// that the account still holds the hash read); else a conflict.
+    async fn import_existing(
+        &self,
+        existing: UserAccount,
+        row: ImportRow,
+    ) -> Result<Imported, AdminError> {
+        let same = existing.email == row.email
+            && existing.phone == row.phone
+            && existing.social_provider == row.social_provider
+            && existing.disabled == row.disabled
+            && existing.locale == row.locale;
+        if !same {
+            return Ok(Imported::Conflict { reason: "differs" });
+        }
+        let user_id = existing.id.clone();
+        let hash = |h: &Option<PasswordHash>| h.as_ref().map(|h| h.expose_phc().to_owned());
+        if hash(&existing.password_hash) == hash(&row.password_hash) {
+            return Ok(Imported::Unchanged { user_id });
+        }
+        if existing.password_changed_at.is_some() {
+            return Ok(Imported::Conflict { reason: "password_changed_here" });
+        }
+        let (Some(old), Some(new)) = (&existing.password_hash, &row.password_hash) else {
+            return Ok(Imported::Conflict { reason: "differs" });
+        };
+        Ok(match self.users.upgrade_hash(&existing, old, new).await? {
+            Written::Done => Imported::Updated { user_id },
+            Written::Stale => Imported::Conflict { reason: "password_changed_here" },
+        })
     }
 }

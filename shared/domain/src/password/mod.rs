@@ -153,11 +153,18 @@ impl PasswordHasher {
 
     /// Whether `candidate` (normalised as on hashing) matches `hash`: an
     /// Argon2 PHC string of any parameters (they come from the string), or
-    /// a hash of a scheme products bring on import ([`HashScheme`]). An
+    /// a hash of a scheme products bring on import ([`HashScheme`]), within
+    /// the bounds of an import. An
     /// imported hash may have been made of the password as typed: when
     /// normalising changed it, that is tried too.
     pub fn verify(&self, candidate: &str, hash: &PasswordHash) -> bool {
         let text = hash.expose_phc();
+        if HashScheme::check_imported(text).is_err() {
+            // Stored before the bounds, or not a hash at all: never
+            // computed; the work of a wrong password instead.
+            self.verify(candidate, self.dummy_hash());
+            return false;
+        }
         let check = |password: &[u8]| match HashScheme::of(text) {
             Some(HashScheme::Argon2) => self.verify_argon2(password, text),
             Some(scheme) => verify_imported(scheme, password, text),

@@ -71,6 +71,22 @@ fn hashes_made_with_other_parameters_still_verify() {
     assert!(PasswordHasher::owasp().verify("old password", &PasswordHash::from_phc(&phc)));
 }
 
+/// A hash stored before the import bounds, past them, is never computed:
+/// the right password does not open it (the owner resets it).
+#[test]
+fn a_stored_hash_past_the_import_bounds_opens_nothing() {
+    use argon2::PasswordHasher as _;
+    // 256 MiB, 3 passes: about 20 shipped checks and a bit.
+    let costly = Params::new(262_144, 3, 1, None).unwrap();
+    let phc = Argon2::new(Algorithm::Argon2id, Version::V0x13, costly)
+        .hash_password_with_salt(b"old password", &[9u8; 16])
+        .unwrap()
+        .to_string();
+    let hash = PasswordHash::from_phc(&phc);
+    assert!(crate::HashScheme::check_imported(&phc).is_err());
+    assert!(!PasswordHasher::owasp().verify("old password", &hash));
+}
+
 #[test]
 fn argon2_hashes_of_every_variant_and_version_verify_in_the_shared_buffer() {
     use argon2::PasswordHasher as _;

@@ -69,7 +69,7 @@ pub(super) fn audit_entry(record: &AuditRecord) -> AuditEntry {
 /// `import_users`' answer: each row's result, and how many of each.
 pub(super) fn import_answer(results: &[ImportResult]) -> AdminResponse {
     let results: Vec<ImportOutcome> = results.iter().map(import_outcome).collect();
-    let counts = ["created", "unchanged", "conflict", "invalid"]
+    let counts = ["created", "unchanged", "updated", "conflict", "invalid"]
         .into_iter()
         .map(|status| (status.to_owned(), results.iter().filter(|r| r.status() == status).count()))
         .collect();
@@ -84,6 +84,9 @@ fn import_outcome(row: &ImportResult) -> ImportOutcome {
         }
         Imported::Unchanged { user_id } => {
             ImportOutcome::Unchanged { login, user_id: user_id.as_str().into() }
+        }
+        Imported::Updated { user_id } => {
+            ImportOutcome::Updated { login, user_id: user_id.as_str().into() }
         }
         Imported::Conflict { reason } => {
             ImportOutcome::Conflict { login, reason: (*reason).into() }

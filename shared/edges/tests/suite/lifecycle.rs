@@ -263,3 +263,92 @@ async fn each_password_change_publishes_exactly_one_event() {
 fn login(text: &str) -> LoginName {
     LoginName::parse(text).unwrap()
 }
+
+/// Hashes whose check would cost more than the bound, or that are longer
+/// than any hash, are each refused with the reason while the good rows of
+/// the batch import; a row the store refuses for good fails alone; a
+/// re-import with another hash updates an account whose password was never
+/// changed here, and leaves one changed here as it is.
+#[tokio::test]
+async fn an_import_refuses_costly_hashes_row_by_row_and_updates_a_changed_hash() {
+    let w = world().await;
+    let django = |iterations: u64, bytes: usize| {
+        use base64::Engine as _;
+        let hash = base64::engine::general_purpose::STANDARD.encode(vec![7u8; bytes]);
+        format!("pbkdf2_sha256${iterations}$seasalt2024${hash}")
+    };
+    let phc = |scheme: &str, params: &str| {
+        format!("${scheme}${params}$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaA")
+    };
+    let hashes = [
+        ("kib", django(600_000, 1024)),
+        ("giga", django(1_000_000_000, 32)),
+        ("scrypt", phc("scrypt", "ln=18,r=8,p=16")),
+        ("argon", phc("argon2id$v=19", "m=4194304,t=3,p=1")),
+        ("long", format!("$2b$04${}", "x".repeat(100_000))),
+        ("good1", BCRYPT.to_owned()),
+        ("good2", DJANGO.to_owned()),
+    ];
+    let users: Vec<Value> = hashes
+        .iter()
+        .map(|(name, hash)| {
+            json!({ "login": name, "email": format!("{name}@example.com"), "password_hash": hash })
+        })
+        .collect();
+    let answer = admin(&w, json!({ "action": "import_users", "users": users })).await;
+    let results = answer["results"].as_array().unwrap();
+    for (result, (name, _)) in results.iter().zip(&hashes) {
+        if name.starts_with("good") {
+            assert_eq!(result["status"], "created", "{name}: {result}");
+        } else {
+            assert_eq!(result["status"], "invalid", "{name}: {result}");
+            assert_eq!(result["field"], "password_hash");
+            let message = result["message"].as_str().unwrap();
+            assert!(message.contains("cost") || message.contains("longer"), "{name}: {message}");
+            assert!(message.len() < 200 && !message.contains("xxxx"), "{name}: {message}");
+        }
+    }
+    // The store refuses one row for good: that row fails, the next imports.
+    w.store.refuse_next_create();
+    let rows = json!([
+        { "login": "huge", "email": "huge@example.com" },
+        { "login": "after", "email": "after@example.com" },
+    ]);
+    let answer = admin(&w, json!({ "action": "import_users", "users": rows })).await;
+    assert_eq!(answer["results"][0]["status"], "invalid", "{answer}");
+    assert!(answer["results"][0]["message"].as_str().unwrap().contains("ValidationException"));
+    assert_eq!(answer["results"][1]["status"], "created", "{answer}");
+    // The product's users changed passwords since: a re-import brings the
+    // new hash of good1, whose password was never changed here; good2's was
+    // (a reset here), so it stays.
+    let hash = |password: &str| {
+        let password = recovery_domain::Password::new(password);
+        PasswordHasher::owasp().hash(&password, &recovery_domain::OsRandom).unwrap()
+    };
+    let other = hash("another horse");
+    let again = json!([
+        { "login": "good1", "email": "good1@example.com", "password_hash": other.expose_phc() },
+        { "login": "good2", "email": "good2@example.com", "password_hash": BCRYPT },
+    ]);
+    let good2 = w.store.find_by_login(&login("good2")).await.unwrap().unwrap();
+    let set_here = hash("set here 123");
+    let changed = w.store.replace_password(&good2, &set_here, w.recovery.now(), &[]);
+    let changed = changed.await.unwrap();
+    assert_eq!(changed, recovery_core::ports::Written::Done);
+    let answer = admin(&w, json!({ "action": "import_users", "users": again })).await;
+    assert_eq!(answer["results"][0]["status"], "updated", "{answer}");
+    assert_eq!(answer["results"][1]["status"], "conflict");
+    assert_eq!(answer["results"][1]["reason"], "password_changed_here");
+    assert_eq!(answer["counts"]["updated"], 1);
+    let check = |login: &str, password: &str| {
+        let event = json!({ "login": login, "password": password });
+        let w = &w;
+        async move { credentials_event::handle(&w.recovery, &event).await["valid"] == true }
+    };
+    assert!(check("good1", "another horse").await);
+    assert!(!check("good1", "correct horse").await);
+    assert!(check("good2", "set here 123").await);
+    // The same file again: unchanged.
+    let answer = admin(&w, json!({ "action": "import_users", "users": again })).await;
+    assert_eq!(answer["results"][0]["status"], "unchanged", "{answer}");
+}
