@@ -121,6 +121,28 @@ async fn a_person_resets_their_password_by_email_link() {
     assert!(notice.link_starting_with(LOGIN_URL).is_none());
 }
 
+/// Through the gateway, as a browser sends them: a form posted from a page
+/// of another site is refused on every form route, and one from the pages
+/// themselves is read.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_from_another_site_is_refused_and_one_from_the_pages_is_read() {
+    let f = functions();
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    for url in
+        [f.forgot_url(), f.forgot_url() + "-login", f.code_url(), f.reset_url(), f.lock_url()]
+    {
+        let cross = [form, ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://evil.example")];
+        let refused = http("POST", &url, &cross, b"login=nobody");
+        assert_eq!(refused.status, 403, "{url}: {}", refused.text());
+        assert_eq!(refused.json()["error"], "cross_site_form");
+        let origin =
+            format!("http://{}", url.trim_start_matches("http://").split('/').next().unwrap());
+        let same = [form, ("Sec-Fetch-Site", "same-origin"), ("Origin", origin.as_str())];
+        let read = http("POST", &url, &same, b"login=nobody");
+        assert_ne!(read.status, 403, "{url}: {}", read.text());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_html_forms_work_without_javascript() {
     let f = functions();

@@ -65,7 +65,8 @@ impl Submission {
 }
 
 /// Reads a JSON or form body: 413 past [`MAX_BODY_BYTES`], 415 for another
-/// content type, 400 when it does not parse, is not UTF-8 (as sent, or once
+/// content type, 403 for a form from another site, 400 when it does not
+/// parse, is not UTF-8 (as sent, or once
 /// percent-decoded), or was marked base64 and did not decode.
 pub(super) fn read_submission(req: &Request) -> Result<Submission, ApiError> {
     let malformed = |message: &str| ApiError::bad_request(ErrorCode::MalformedBody, message);
@@ -99,6 +100,11 @@ pub(super) fn read_submission(req: &Request) -> Result<Submission, ApiError> {
             Ok(_) => Err(malformed("The request body must be a JSON object.")),
             Err(_) => Err(malformed("The request body is not valid JSON.")),
         },
+        "application/x-www-form-urlencoded" if from_another_site(req) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::CrossSiteForm,
+            "This form was sent from another site. Open the page here and send it again.",
+        )),
         "application/x-www-form-urlencoded" => match form_fields(bytes) {
             Some(fields) => Ok(Submission::Form(fields)),
             None => Err(malformed("The form data could not be read.")),
@@ -109,6 +115,24 @@ pub(super) fn read_submission(req: &Request) -> Result<Submission, ApiError> {
             "Send the request as application/json or application/x-www-form-urlencoded.",
         )),
     }
+}
+
+/// Whether the browser says this form was posted from a page of another
+/// site (a page elsewhere making its visitors spend someone's limits): its
+/// `Sec-Fetch-Site` is `cross-site`; or, from a browser that does not send
+/// that, its `Origin` is not this host's. A JSON body cannot come from
+/// another site without CORS allowing it, and a request without either
+/// header comes from no browser page.
+fn from_another_site(req: &Request) -> bool {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return site.eq_ignore_ascii_case("cross-site");
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let origin_host = origin.split_once("://").map(|(_, host)| host);
+    !origin_host.zip(header("host")).is_some_and(|(o, h)| o.eq_ignore_ascii_case(h))
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body; `None` when a

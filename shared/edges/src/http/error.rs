@@ -21,6 +21,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     MalformedBody,
+    CrossSiteForm,
     MissingField,
     InvalidField,
     InvalidLogin,

@@ -467,3 +467,68 @@ async fn behind_the_distribution_the_viewer_is_the_caller_only_with_its_secret()
     assert_eq!(status(plain, &[]).await, StatusCode::ACCEPTED);
     assert_eq!(status(plain, &viewer("203.0.113.10:1")).await, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// A form posted from a page of another site is refused before it is read,
+/// on every route that takes a form; one from the pages themselves, from a
+/// browser that sends no `Sec-Fetch-Site` but its own host as `Origin`, or
+/// from no browser at all, is read; a JSON body is not checked.
+#[tokio::test]
+async fn a_form_from_another_site_is_refused_on_every_form_route() {
+    let w = world().await;
+    let routes = [
+        "/password/forgot",
+        "/password/forgot-login",
+        "/password/code",
+        "/password/reset",
+        "/password/not-me",
+    ];
+    let send = |path: &'static str,
+                content_type: &'static str,
+                headers: Vec<(&'static str, &'static str)>| {
+        let mut req = post(path, content_type, "login=ada&contact=ada%40example.com");
+        req.headers_mut().insert("host", "id.example.com".parse().unwrap());
+        for (name, value) in headers {
+            req.headers_mut().insert(name, value.parse().unwrap());
+        }
+        let w = &w;
+        async move {
+            let response = match path {
+                "/password/forgot" => http::forgot_password(&w.recovery, req).await,
+                "/password/forgot-login" => http::forgot_login(&w.recovery, req).await,
+                "/password/code" => http::verify_code(&w.recovery, req).await,
+                "/password/reset" => http::reset_password(&w.recovery, req).await,
+                _ => http::lock_account(&w.recovery, req).await,
+            };
+            let status = response.status();
+            let error = serde_json::from_slice::<Value>(response.body().as_ref())
+                .ok()
+                .and_then(|body| body["error"].as_str().map(str::to_owned));
+            (status, error)
+        }
+    };
+    let form = "application/x-www-form-urlencoded";
+    for path in routes {
+        let refused = (StatusCode::FORBIDDEN, Some("cross_site_form".to_owned()));
+        let cross = vec![("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")];
+        assert_eq!(send(path, form, cross).await, refused, "{path}");
+        let old_browser = vec![("origin", "https://evil.example")];
+        assert_eq!(send(path, form, old_browser).await, refused, "{path}: Origin alone");
+        let null = vec![("origin", "null")];
+        assert_eq!(send(path, form, null).await, refused, "{path}: a sandboxed page");
+        let allowed = [
+            vec![("sec-fetch-site", "same-origin"), ("origin", "https://id.example.com")],
+            vec![("sec-fetch-site", "none")],
+            vec![("origin", "https://id.example.com")],
+            vec![],
+        ];
+        for headers in allowed {
+            let (status, error) = send(path, form, headers.clone()).await;
+            assert_ne!(status, StatusCode::FORBIDDEN, "{path} {headers:?}: {error:?}");
+        }
+        // JSON from another site's page is not checked (CORS keeps browsers
+        // from sending it).
+        let json_cross = vec![("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")];
+        let (status, _) = send(path, "application/json", json_cross).await;
+        assert_ne!(status, StatusCode::FORBIDDEN, "{path}: JSON");
+    }
+}
