@@ -279,7 +279,13 @@ pub struct Queued {
 pub struct User {
     pub user_id: String,
     pub login: String,
+    /// Disabled by an administrator (`enable_user` undoes it).
     pub disabled: bool,
+    /// Locked by its owner ("This was not me"; `send_recovery_link` undoes
+    /// it), since `locked_at`.
+    pub locked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_at: Option<String>,
     pub has_password: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

@@ -120,8 +120,9 @@ pub struct UserAccount {
     /// The last time mail to the account was refused for good (a hard
     /// bounce) or reported as spam, and to which address.
     pub email_trouble: Option<EmailTrouble>,
-    /// When its owner last locked it ("This was not me"); a lock link
-    /// issued before then no longer locks.
+    /// When its owner locked it ("This was not me"), until an
+    /// administrator's recovery link clears the lock. Apart from
+    /// `disabled`, an administrator's switch: each has its own way back.
     pub locked_at: Option<Timestamp>,
 }
 
@@ -163,12 +164,18 @@ impl UserAccount {
         }
     }
 
-    /// Whether this account may recover its password here: it is enabled
-    /// and does not sign in only through an identity provider. The DynamoDB
-    /// adapter states the same rule as a condition
-    /// (`layout::MAY_RECOVER`).
+    /// Whether it is switched off: disabled by an administrator, or locked
+    /// by its owner. Either way no link, no code, no successful sign-in.
+    pub fn blocked(&self) -> bool {
+        self.disabled || self.locked_at.is_some()
+    }
+
+    /// Whether this account may recover its password here: it is neither
+    /// disabled nor locked, and does not sign in only through an identity
+    /// provider. The DynamoDB adapter states the same rule as a condition
+    /// (`expr::HAS_NUMBER_AND_MAY_RECOVER`).
     pub fn may_recover(&self) -> bool {
-        !self.disabled && self.social_only().is_none()
+        !self.blocked() && self.social_only().is_none()
     }
 
     /// The trouble recorded for the address the account has now; trouble

@@ -92,15 +92,28 @@ impl AccountLifecycle for InMemoryStore {
         let Some(stored) = state.users.get_mut(&user.id) else {
             return Ok(Written::Stale);
         };
-        if stored.password_changed_at != Some(changed_at) || stored.disabled {
+        if stored.password_changed_at != Some(changed_at) || stored.locked_at.is_some() {
             return Ok(Written::Stale);
         }
-        stored.disabled = true;
         stored.password_hash = None;
         stored.locked_at = Some(now);
         kill_link_and_code(&mut state, &user.id);
         state.messages.put(messages);
         state.audit.push(audit.clone());
+        Ok(Written::Done)
+    }
+
+    async fn unlock(
+        &self,
+        user: &UserAccount,
+        messages: &[OutboxItem],
+    ) -> Result<Written, DependencyError> {
+        let mut state = self.guard("unlock_account")?;
+        let Some(stored) = state.users.get_mut(&user.id).filter(|s| s.locked_at.is_some()) else {
+            return Ok(Written::Stale);
+        };
+        stored.locked_at = None;
+        state.messages.put(messages);
         Ok(Written::Done)
     }
 

@@ -163,12 +163,23 @@ impl AccountLifecycle for DynamoDbStore {
         let update = self.update(layout::user_key(&user.id), OP, |u| {
             u.condition_expression(expr::LOCKABLE)
                 .update_expression(expr::LOCK)
-                .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":now", layout::n(now.epoch_seconds()))
                 .expression_attribute_values(":changed", layout::n(changed_at.epoch_seconds()))
         })?;
         let record = self.put_new(layout::audit_item(audit, retention_seconds), OP)?;
         self.switch_off(OP, update, user, true, messages, Some(record)).await
+    }
+
+    async fn unlock(
+        &self,
+        user: &UserAccount,
+        messages: &[OutboxItem],
+    ) -> Result<Written, DependencyError> {
+        const OP: &str = "unlock_account";
+        let update = self.update(layout::user_key(&user.id), OP, |u| {
+            u.condition_expression(expr::LOCKED).update_expression(expr::UNLOCK)
+        })?;
+        self.switch_off(OP, update, user, false, messages, None).await
     }
 
     async fn delete(

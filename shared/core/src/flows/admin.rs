@@ -133,12 +133,15 @@ impl Administration {
             if let Some(provider) = account.social_only() {
                 return Err(social_account(provider));
             }
-            // An account its owner locked ("This was not me") has no
-            // password: a recovery link unlocks it, enabling it first.
-            let account = match (account.disabled, account.locked_at) {
-                (false, _) => account,
-                (true, Some(_)) => self.unlock(account).await?,
-                (true, None) => return Err(AdminError::AccountDisabled),
+            // A disabled account gets nothing until it is enabled. One its
+            // owner locked ("This was not me") has no password: a recovery
+            // link clears the lock first.
+            if account.disabled {
+                return Err(AdminError::AccountDisabled);
+            }
+            let account = match account.locked_at {
+                Some(_) => self.unlock(account).await?,
+                None => account,
             };
             let sent = self.issue_and_send(&account, channel, TokenPurpose::AdminLink).await?;
             let detail = sent.detail();

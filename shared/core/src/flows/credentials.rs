@@ -106,7 +106,7 @@ impl Recovery {
         counted: &RateCounter,
         now: Timestamp,
     ) -> Result<CredentialCheck, CredentialError> {
-        let usable = account.filter(|a| !a.disabled);
+        let usable = account.filter(|a| !a.blocked());
         let stored = usable.and_then(|a| a.password_hash.clone());
         let hash = stored.clone().unwrap_or_else(|| self.hasher.dummy_hash().clone());
         let opens = self.verify_password(password, hash).await?;

@@ -27,7 +27,11 @@ pub struct AccountView {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub social_provider: Option<String>,
+    /// Disabled by an administrator (`enable_user` undoes it).
     pub disabled: bool,
+    /// When its owner locked it ("This was not me"; a recovery link undoes
+    /// it).
+    pub locked_at: Option<Timestamp>,
     pub locale: Option<String>,
     /// Whether the account has a local password (it may sign in with one).
     pub has_password: bool,
@@ -44,6 +48,7 @@ impl AccountView {
             phone: account.phone.as_ref().map(PhoneNumber::masked),
             social_provider: account.social_provider.clone(),
             disabled: account.disabled,
+            locked_at: account.locked_at,
             locale: account.locale.as_ref().map(|l| l.as_str().to_owned()),
             has_password: account.password_hash.is_some(),
             password_changed_at: account.password_changed_at,
@@ -187,8 +192,8 @@ impl Administration {
         .await
     }
 
-    /// Enables `account`, which its owner locked, on the way to sending it
-    /// a recovery link (`AccountEnabled` through `administrator`).
+    /// Clears the lock `account`'s owner set, on the way to sending it a
+    /// recovery link (`AccountEnabled` through `administrator`).
     pub(super) async fn unlock(&self, mut account: UserAccount) -> Result<UserAccount, AdminError> {
         let lifecycle = self.lifecycle.as_ref();
         let now = self.clock.now();
@@ -196,11 +201,11 @@ impl Administration {
             .seal_event(&account, EventKind::AccountEnabled, "administrator", now)
             .await
             .map_err(event_error)?;
-        if lifecycle.set_disabled(&account, false, &[event]).await? == Written::Stale {
+        if lifecycle.unlock(&account, &[event]).await? == Written::Stale {
             return Err(AdminError::UserNotFound);
         }
-        account.disabled = false;
-        info!(user_id = %account.id, "a locked account enabled for a recovery link");
+        account.locked_at = None;
+        info!(user_id = %account.id, "an owner's lock cleared for a recovery link");
         Ok(account)
     }
 

@@ -1,10 +1,11 @@
 //! "This was not me": the owner of an account whose password changed locks
-//! it through the link in the notice. Locked is disabled, with no password
-//! (so the password that was set works nowhere, not even once an
-//! administrator enables the account again) and every link and code dead;
-//! the lock is audited and the product is told (`AccountDisabled` through
-//! `not_me`). An administrator unlocks with `enable_user`, or by sending a
-//! recovery link, which enables the account first.
+//! it through the link in the notice, whatever else its state (an
+//! administrator may have disabled it meanwhile). A lock takes the password
+//! (so the password that was set works nowhere) and every link and code;
+//! it is audited and the product is told (`AccountDisabled` through
+//! `not_me`). Locked is apart from disabled: an administrator's recovery
+//! link clears a lock (and only a lock); `enable_user` clears a disable
+//! (and only a disable).
 
 use tracing::{error, info, warn};
 
@@ -23,7 +24,7 @@ pub const LOCK_ACTION: &str = "lock_account";
 pub enum LockLink {
     /// It locks the account with this login.
     Live { login: String },
-    /// The account is locked (or disabled) already.
+    /// The account is locked already.
     AlreadyLocked,
     /// Not a link of ours, expired, or about a password that has changed
     /// again since (or an account that is gone).
@@ -75,7 +76,7 @@ impl Recovery {
         let Some(account) = self.users.get(&claim.user_id).await? else {
             return Ok(Err(LockLink::Invalid));
         };
-        if account.disabled || account.locked_at.is_some_and(|at| at >= claim.changed_at) {
+        if account.locked_at.is_some() {
             return Ok(Err(LockLink::AlreadyLocked));
         }
         if account.password_changed_at != Some(claim.changed_at) {

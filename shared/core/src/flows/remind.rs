@@ -45,7 +45,7 @@ impl Recovery {
                 let mut updates = within(limits, &state.counters, now)?;
                 let (outcome, message) = match &state.account {
                     None => (ResetRequestOutcome::UnknownAccount, None),
-                    Some(account) if account.disabled => (
+                    Some(account) if account.blocked() => (
                         ResetRequestOutcome::DisabledAccount(account.id.clone()),
                         None,
                     ),

@@ -185,7 +185,7 @@ impl Recovery {
         now: Timestamp,
     ) -> Result<Result<CounterUpdate<'c>, ResetRequestOutcome>, FlowError> {
         let id = account.id.clone();
-        if account.disabled {
+        if account.blocked() {
             return Ok(Err(ResetRequestOutcome::DisabledAccount(id)));
         }
         if account.email.is_none() {

@@ -90,7 +90,7 @@ impl Recovery {
             return Ok(ResetRequestOutcome::UnknownNumber);
         };
         let id = account.id.clone();
-        let outcome = if account.disabled {
+        let outcome = if account.blocked() {
             ResetRequestOutcome::DisabledAccount(id.clone())
         } else if account.social_only().is_some() {
             ResetRequestOutcome::ProviderNoticeSent(id.clone())
@@ -113,7 +113,7 @@ impl Recovery {
         language: Language,
     ) -> Result<Option<OutboxItem>, SealError> {
         let context = self.context(account, language);
-        if account.disabled {
+        if account.blocked() {
             return Ok(None);
         }
         let item = if let Some(provider) = account.social_only() {

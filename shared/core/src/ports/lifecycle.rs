@@ -44,12 +44,13 @@ pub trait AccountLifecycle: Send + Sync {
         messages: &[OutboxItem],
     ) -> Result<Written, DependencyError>;
     /// Locks the account for its owner ("This was not me"), provided it is
-    /// enabled and its password is still the one set at `changed_at`:
-    /// disabled, its password gone, its link and code dead, `locked_at` set
-    /// to `now`, `messages` (events) in the outbox and `audit` in the audit
-    /// trail (kept `retention_seconds`), together. `Stale` when the account
-    /// is gone, disabled (locked by a post that came first) or its password
-    /// changed since: nothing was written, no event, no record.
+    /// not locked and its password is still the one set at `changed_at`,
+    /// whether or not it is disabled: its password gone, its link and code
+    /// dead, `locked_at` set to `now`, `messages` (events) in the outbox and
+    /// `audit` in the audit trail (kept `retention_seconds`), together.
+    /// `Stale` when the account is gone, locked (by a post that came first)
+    /// or its password changed since: nothing was written, no event, no
+    /// record.
     async fn lock(
         &self,
         user: &UserAccount,
@@ -57,6 +58,14 @@ pub trait AccountLifecycle: Send + Sync {
         now: Timestamp,
         messages: &[OutboxItem],
         audit: (&AuditRecord, i64),
+    ) -> Result<Written, DependencyError>;
+    /// Clears the owner's lock of `user` (it stays without a password until
+    /// one is set) and puts `messages` (events) in the outbox, together.
+    /// `Stale` when the account is gone or not locked.
+    async fn unlock(
+        &self,
+        user: &UserAccount,
+        messages: &[OutboxItem],
     ) -> Result<Written, DependencyError>;
     /// Deletes the account and every item that names it: its lookup items,
     /// link, code, rate counters and outbox messages; then puts `messages`

@@ -23,6 +23,8 @@ pub(super) fn user(view: &AccountView) -> User {
         user_id: view.user_id.as_str().into(),
         login: view.login.clone(),
         disabled: view.disabled,
+        locked: view.locked_at.is_some(),
+        locked_at: view.locked_at.map(iso8601_seconds),
         has_password: view.has_password,
         email: view.email.clone(),
         phone: view.phone.clone(),

@@ -45,6 +45,8 @@ async fn get_user_shows_the_account_with_its_contact_data_masked() {
     assert_eq!(user["email"], "a***@example.com");
     assert_eq!(user["phone"], "+49*********01");
     assert_eq!(user["disabled"], false);
+    assert_eq!(user["locked"], false);
+    assert!(user.get("locked_at").is_none());
     assert_eq!(user["has_password"], true);
     assert_eq!(user["email_status"], "ok");
     assert!(user.get("password_changed_at").is_none());

@@ -70,7 +70,7 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_new_password_dies()
     assert!(html.contains("<h1>Lock your account?</h1>"), "{html}");
     assert!(html.contains("the account “ada” was changed"));
     assert!(html.contains("method=\"post\" action=\"not-me\""));
-    assert!(!ada(&w).await.disabled, "a GET locks nothing");
+    assert!(ada(&w).await.locked_at.is_none(), "a GET locks nothing");
 
     // Confirming locks.
     let locked = lock(&w, &token).await;
@@ -79,7 +79,7 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_new_password_dies()
     assert!(html.contains("<h1>Your account is locked</h1>"), "{html}");
     assert!(html.contains(&format!("Contact support: <a href=\"{SUPPORT}\">")));
     let account = ada(&w).await;
-    assert!(account.disabled);
+    assert!(!account.disabled, "locked, which is not disabled");
     assert!(account.password_hash.is_none());
     assert!(account.locked_at.is_some());
     assert!(!signs_in(&w, "set by someone else 1").await);
@@ -129,11 +129,11 @@ async fn a_link_that_is_not_one_or_whose_change_is_past_locks_nothing() {
     let second = changed_by_someone(&w).await;
     assert_eq!(page(&w, &first).await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(lock(&w, &first).await.status(), StatusCode::BAD_REQUEST);
-    assert!(!ada(&w).await.disabled);
+    assert!(ada(&w).await.locked_at.is_none());
     // Eight days on, neither does the second.
     w.clock.advance(8 * 86_400);
     assert_eq!(lock(&w, &second).await.status(), StatusCode::BAD_REQUEST);
-    assert!(!ada(&w).await.disabled);
+    assert!(ada(&w).await.locked_at.is_none());
     // In JSON, the documented error.
     let json = http::lock_account(
         &w.recovery,
@@ -158,7 +158,7 @@ async fn an_administrator_unlocks_with_a_recovery_link_and_the_owner_sets_a_pass
     .await;
     assert_eq!(answer["status"], "queued", "{answer}");
     let account = ada(&w).await;
-    assert!(!account.disabled && account.password_hash.is_none());
+    assert!(!account.blocked() && account.password_hash.is_none());
     let link = token_in(&w).await;
     let mine = "my own passphrase again";
     w.recovery.set_password(change(&link, mine, mine)).await.unwrap();
@@ -171,6 +171,54 @@ async fn an_administrator_unlocks_with_a_recovery_link_and_the_owner_sets_a_pass
     )
     .await;
     assert_eq!(disabled["error"], "account_disabled");
+}
+
+/// An administrator disabled the account; its owner's "This was not me"
+/// still takes the password, is audited and announced. `get_user` shows
+/// both states; `enable_user` clears the disable only, and a recovery link
+/// (refused while disabled) clears the lock only.
+#[tokio::test]
+async fn a_lock_lands_on_a_disabled_account_and_each_way_back_clears_its_own() {
+    let w = world().await;
+    let token = changed_by_someone(&w).await;
+    let requests = std::sync::atomic::AtomicUsize::new(0);
+    let admin = |event: Value| {
+        let (w, n) = (&w, requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        async move { admin_event::handle(&w.recovery, &event, &format!("req-{n}")).await }
+    };
+    let action = |name: &str| json!({ "action": name, "login": "ada", "requested_by": "root" });
+    assert_eq!(admin(action("disable_user")).await["status"], "disabled");
+    assert_eq!(lock(&w, &token).await.status(), StatusCode::OK);
+    let account = ada(&w).await;
+    assert!(account.disabled && account.locked_at.is_some() && account.password_hash.is_none());
+    let records = AuditLog::list(&*w.store, "ada", 10).await.unwrap();
+    assert_eq!(records.iter().filter(|r| r.action == "lock_account").count(), 1);
+    w.deliver().await;
+    let not_me = w.events.published().iter().filter(|e| e.detail.contains("not_me")).count();
+    assert_eq!(not_me, 1, "announced");
+
+    let user = admin(action("get_user")).await;
+    let shown = (&user["user"]["disabled"], &user["user"]["locked"]);
+    assert_eq!(shown, (&json!(true), &json!(true)), "{user}");
+    assert!(user["user"]["locked_at"].is_string(), "{user}");
+    let mut link = action("send_recovery_link");
+    link["channel"] = json!("email");
+    assert_eq!(admin(link.clone()).await["error"], "account_disabled");
+
+    let enabled = admin(action("enable_user")).await;
+    assert_eq!(enabled["user"]["disabled"], false, "{enabled}");
+    assert_eq!(enabled["user"]["locked"], true, "the lock stays");
+    let before = w.emails().await.len();
+    request(&w, "ada").await;
+    assert_eq!(w.emails().await.len(), before, "locked: no self-service link");
+
+    assert_eq!(admin(link).await["status"], "queued");
+    let account = ada(&w).await;
+    assert!(!account.blocked());
+    let reset = token_in(&w).await;
+    let mine = "my own passphrase again";
+    w.recovery.set_password(change(&reset, mine, mine)).await.unwrap();
+    assert!(signs_in(&w, mine).await);
 }
 
 #[tokio::test]

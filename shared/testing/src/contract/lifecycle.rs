@@ -147,11 +147,12 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
         store.lock(&ada, at(T0 - 60), at(T0 + 2), std::slice::from_ref(&event), (&other, DAY));
     assert_eq!(stale.await.unwrap(), Written::Stale);
     let untouched = reread(&*store, &ada).await;
-    assert!(!untouched.disabled && untouched.password_hash.is_some());
+    assert!(untouched.locked_at.is_none() && untouched.password_hash.is_some());
     assert!(!message_keys(&*store, &ada).await.contains(&event.key));
     assert!(store.list("ada", 10).await.unwrap().is_empty(), "no record either");
 
-    // The lock for this change: disabled, no password, no link, no code.
+    // The lock for this change: locked (not disabled), no password, no
+    // link, no code.
     let this = lock_record(&ada, "this");
     assert_eq!(
         store
@@ -164,7 +165,7 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
     assert_eq!(records.len(), 1, "the record came with the lock");
     assert_eq!((records[0].request_id.as_str(), records[0].outcome.as_str()), ("this", "ok"));
     let locked = reread(&*store, &ada).await;
-    assert!(locked.disabled);
+    assert!(!locked.disabled && locked.blocked());
     assert_eq!(locked.password_hash.as_ref().map(|h| h.expose_phc().to_owned()), None);
     assert_eq!(locked.active_reset, None);
     assert_eq!(locked.locked_at, Some(at(T0 + 2)));
@@ -173,11 +174,11 @@ pub async fn a_lock_takes_the_password_link_and_code_only_while_the_change_stand
     assert!(store.find_code(&number).await.unwrap().is_none());
     assert!(message_keys(&*store, &ada).await.contains(&event.key));
 
-    // Enabled again, it stays without a password and remembers the lock.
-    assert_eq!(store.set_disabled(&locked, false, &[]).await.unwrap(), Written::Done);
-    let enabled = reread(&*store, &ada).await;
-    assert!(!enabled.disabled && enabled.password_hash.is_none());
-    assert_eq!(enabled.locked_at, Some(at(T0 + 2)));
+    // A second lock of the same change writes nothing.
+    let second = lock_record(&ada, "second");
+    let again = store.lock(&locked, at(T0), at(T0 + 3), &[], (&second, DAY));
+    assert_eq!(again.await.unwrap(), Written::Stale);
+    assert_eq!(store.list("ada", 10).await.unwrap().len(), 1);
 
     let gone = account(&*store, "gone", None).await;
     assert_eq!(store.delete(&gone, &[]).await.unwrap(), Written::Done);
@@ -306,4 +307,63 @@ pub async fn a_link_is_issued_only_while_the_account_is_as_read(store: Arc<impl 
     let issued = store.issue(&now, &third, &message(&now, T0 + 3)).await.unwrap();
     assert_eq!(issued, IssueOutcome::AccountChanged, "disabled meanwhile");
     assert!(store.find(&third.digest).await.unwrap().is_none());
+}
+
+/// Locked (by the owner) and disabled (by an administrator) are two states:
+/// a lock lands on a disabled account and takes its password, link and
+/// code; a disable lands on a locked one; each way back clears its own
+/// state and leaves the other.
+pub async fn locked_and_disabled_are_two_states_each_with_its_way_back(store: Arc<impl Store>) {
+    let ada = account(&*store, "ada", Some(NUMBER)).await;
+    let by_someone = hash("set by someone");
+    let set = store.replace_password(&ada, &by_someone, at(T0), &[]);
+    assert_eq!(set.await.unwrap(), Written::Done);
+    let ada = reread(&*store, &ada).await;
+
+    // Lock after disable: the lock still takes everything.
+    assert_eq!(store.set_disabled(&ada, true, &[]).await.unwrap(), Written::Done);
+    let disabled = reread(&*store, &ada).await;
+    let (_, record) = token(&disabled, T0 + 1, 3600);
+    let number = phone(NUMBER);
+    let sent = code(Some(&disabled), &number, "123456", T0 + 1);
+    assert_eq!(store.store_code(&sent, &[], None).await.unwrap(), Written::Done);
+    let event = message(&disabled, T0 + 2);
+    let audit = lock_record(&disabled, "after-disable");
+    let events = std::slice::from_ref(&event);
+    let locked = store.lock(&disabled, at(T0), at(T0 + 2), events, (&audit, DAY));
+    assert_eq!(locked.await.unwrap(), Written::Done);
+    let both = reread(&*store, &ada).await;
+    assert!(both.disabled && both.locked_at == Some(at(T0 + 2)));
+    assert!(both.password_hash.is_none());
+    assert!(store.find(&record.digest).await.unwrap().is_none());
+    assert!(store.find_code(&number).await.unwrap().is_none());
+    assert_eq!(store.list("ada", 10).await.unwrap().len(), 1, "audited");
+    assert!(message_keys(&*store, &ada).await.contains(&event.key), "announced");
+
+    // Enabling clears the disable only; unlocking clears the lock only.
+    assert_eq!(store.set_disabled(&both, false, &[]).await.unwrap(), Written::Done);
+    let enabled = reread(&*store, &ada).await;
+    assert!(!enabled.disabled && enabled.locked_at.is_some() && enabled.blocked());
+    assert_eq!(store.unlock(&enabled, &[]).await.unwrap(), Written::Done);
+    let open = reread(&*store, &ada).await;
+    assert!(!open.blocked() && open.password_hash.is_none(), "a password comes by the link");
+    assert_eq!(store.unlock(&open, &[]).await.unwrap(), Written::Stale, "not locked");
+
+    // Disable after lock, then unlock: still disabled.
+    let set_again = hash("set again");
+    let set = store.replace_password(&open, &set_again, at(T0 + 10), &[]);
+    assert_eq!(set.await.unwrap(), Written::Done);
+    let open = reread(&*store, &ada).await;
+    let audit = lock_record(&open, "before-disable");
+    assert_eq!(
+        store.lock(&open, at(T0 + 10), at(T0 + 11), &[], (&audit, DAY)).await.unwrap(),
+        Written::Done
+    );
+    let locked = reread(&*store, &ada).await;
+    assert_eq!(store.set_disabled(&locked, true, &[]).await.unwrap(), Written::Done);
+    let both = reread(&*store, &ada).await;
+    assert!(both.disabled && both.locked_at == Some(at(T0 + 11)));
+    assert_eq!(store.unlock(&both, &[]).await.unwrap(), Written::Done);
+    let unlocked = reread(&*store, &ada).await;
+    assert!(unlocked.disabled && unlocked.locked_at.is_none() && unlocked.blocked());
 }

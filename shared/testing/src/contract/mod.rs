@@ -75,6 +75,7 @@ macro_rules! store_contract_tests {
             details_move_their_lookups_and_never_take_another_accounts,
             disabling_kills_the_link_and_the_code_and_writes_its_event,
             a_lock_takes_the_password_link_and_code_only_while_the_change_stands,
+            locked_and_disabled_are_two_states_each_with_its_way_back,
             deleting_leaves_nothing_that_names_the_account,
         );
     };

@@ -290,6 +290,7 @@ pub(in crate::dynamodb) fn account_as_read(read: &UserAccount) -> (String, Item)
         (EMAIL, read.email.as_ref().map(|e| s(e.as_str()))),
         (PHONE, read.phone.as_ref().map(|p| s(p.as_e164()))),
         (ACTIVE_RESET, read.active_reset.as_ref().map(|d| s(d.to_hex()))),
+        (LOCKED_AT, read.locked_at.map(|at| n(at.epoch_seconds()))),
     ];
     let condition = as_read(attributes, &mut values);
     // An item written without the flag reads as enabled.

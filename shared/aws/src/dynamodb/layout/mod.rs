@@ -115,13 +115,15 @@ pub(super) mod expr {
     /// Disabled: no link works any more either.
     pub const DISABLE: &str = "SET disabled = :yes REMOVE active_reset";
     pub const ENABLE: &str = "SET disabled = :no";
-    /// Locked by its owner: disabled, no password, no link.
-    pub const LOCK: &str =
-        "SET disabled = :yes, locked_at = :now REMOVE active_reset, password_hash";
-    /// Still the password set at `:changed`, and not disabled (`:yes` is
-    /// true): of concurrent locks one lands.
+    /// Locked by its owner: no password, no link (disabled or not).
+    pub const LOCK: &str = "SET locked_at = :now REMOVE active_reset, password_hash";
+    /// Still the password set at `:changed`, and not locked: of concurrent
+    /// locks one lands.
     pub const LOCKABLE: &str = "attribute_exists(pk) AND password_changed_at = :changed \
-         AND (attribute_not_exists(disabled) OR disabled <> :yes)";
+         AND attribute_not_exists(locked_at)";
+    /// The owner's lock cleared (for an administrator's recovery link).
+    pub const UNLOCK: &str = "REMOVE locked_at";
+    pub const LOCKED: &str = "attribute_exists(locked_at)";
     /// The keys of a Query, nothing else.
     pub const KEYS_ONLY: &str = "pk, sk";
     /// A token that is live at `:now` and belongs to `:user`.
@@ -130,10 +132,11 @@ pub(super) mod expr {
     /// The account's one redeemable token is `:digest`.
     pub const TOKEN_IS_ACTIVE: &str = "active_reset = :digest";
     /// An account that still has the number `:phone` and may recover
-    /// (`UserAccount::may_recover`: enabled, and a password or no provider;
-    /// `:no` is false).
+    /// (`UserAccount::may_recover`: neither disabled nor locked, and a
+    /// password or no provider; `:no` is false).
     pub const HAS_NUMBER_AND_MAY_RECOVER: &str = "attribute_exists(pk) AND phone = :phone \
          AND (attribute_not_exists(disabled) OR disabled = :no) \
+         AND attribute_not_exists(locked_at) \
          AND (attribute_not_exists(social_provider) OR attribute_exists(password_hash))";
     /// A counter as read: at `:version`, holding `:count` hits (none
     /// counted, for one written before counters had intervals).
