@@ -125,7 +125,7 @@ async fn an_import_run_twice_changes_nothing_the_second_time_and_its_hashes_sign
     let first = admin(f, json!({ "action": "import_users", "users": users }));
     assert_eq!(
         first["counts"],
-        json!({ "created": 3, "unchanged": 0, "conflict": 0, "invalid": 1 }),
+        json!({ "created": 3, "unchanged": 0, "updated": 0, "conflict": 0, "invalid": 1 }),
         "{first}"
     );
     assert_eq!(first["results"][3]["field"], "password_hash");
@@ -154,7 +154,7 @@ async fn an_import_run_twice_changes_nothing_the_second_time_and_its_hashes_sign
     let second = admin(f, json!({ "action": "import_users", "users": users }));
     assert_eq!(
         second["counts"],
-        json!({ "created": 0, "unchanged": 3, "conflict": 0, "invalid": 1 }),
+        json!({ "created": 0, "unchanged": 3, "updated": 0, "conflict": 0, "invalid": 1 }),
         "{second}"
     );
     assert_eq!(second["results"][0]["user_id"], first["results"][0]["user_id"]);
