@@ -207,6 +207,7 @@ impl Functions {
             ("SMS_LIMIT_PER_IP_HOUR", "5000".into()),
             ("FORGOT_LIMIT_PER_IP_HOUR", "5000".into()),
             ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
+            ("SIGN_IN_FLOOR_MS", "200".into()),
             ("AWS_LAMBDA_LOG_LEVEL", "debug".into()),
         ];
         for (name, value) in extra {

@@ -228,13 +228,15 @@ async fn every_failed_sign_in_check_makes_the_calls_of_a_wrong_password() {
             password.clone()
         };
         calls.take_operations();
-        let answer = recovery.verify_credentials(typed, &password).await.unwrap();
+        let source = recovery_core::flows::SignInSource::new(Some("192.0.2.1"), None);
+        let answer = recovery.verify_credentials(typed, &password, &source).await.unwrap();
         assert_eq!(answer, CredentialCheck::Invalid, "{what}");
         seen.push((what, calls.take_operations()));
     }
-    // The typed login's counter with its lookup item, the account (a
-    // stand-in's when there is none), the attempt counted.
+    // The typed login's counters with its lookup item; the account (a
+    // stand-in's when there is none) with its guesses and whether the
+    // source is familiar; the attempt counted.
     for (what, operations) in seen {
-        assert_eq!(operations, ["BatchGetItem", "GetItem", "TransactWriteItems"], "{what}");
+        assert_eq!(operations, ["BatchGetItem", "BatchGetItem", "TransactWriteItems"], "{what}");
     }
 }

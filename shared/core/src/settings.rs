@@ -7,6 +7,9 @@ use recovery_domain::{PasswordPolicy, RateWindow};
 
 pub const DEFAULT_RESET_TOKEN_LIFETIME_SECONDS: i64 = 3600;
 pub const DEFAULT_FORGOT_RESPONSE_FLOOR_MS: u64 = 300;
+/// Above the costliest accepted hash's check at verify-credentials' memory
+/// (20 shipped Argon2id checks: about 0.9 s at 1,024 MB).
+pub const DEFAULT_SIGN_IN_FLOOR_MS: u64 = 1_000;
 pub const DEFAULT_SMS_CODE_LIFETIME_SECONDS: i64 = 60;
 pub const DEFAULT_SMS_CODE_MAX_ATTEMPTS: i64 = 5;
 pub const DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS: i64 = 600;
@@ -56,6 +59,10 @@ pub struct RecoverySettings {
     /// `POST /password/forgot` answers no sooner than this, so its timing
     /// says as little as its body about whether an account exists.
     pub forgot_response_floor: Duration,
+    /// A sign-in check that is not valid answers no sooner than this
+    /// (`SIGN_IN_FLOOR_MS`): at least the costliest check of an accepted
+    /// hash, so no way of failing is told by its time.
+    pub sign_in_floor: Duration,
 }
 
 impl RecoverySettings {

@@ -43,7 +43,7 @@ pub use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{
     BUCKETS_PER_WINDOW, Backoff, Bucket, RateDecision, RateWindow, Tally, address_key, decide,
-    hit_buckets, longest_window, room_beside,
+    hit_buckets, longest_window, room_beside, source_digest,
 };
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
 pub use time::{

@@ -26,6 +26,15 @@ pub fn address_key(source: &str) -> String {
     }
 }
 
+/// A source's stand-in where it is kept beside an account (a familiar
+/// sign-in source): 16 hex digits of SHA-256, so the table holds no
+/// caller's address under an account.
+pub fn source_digest(source: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(b"sign-in source\0").chain_update(source).finalize();
+    super::random::hex(&digest[..8])
+}
+
 /// At most `max` hits in any `seconds`-long window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateWindow {

@@ -1,6 +1,7 @@
 //! The `verify-credentials` function's event, invoked by the product's own
-//! sign-in backend: `{"login": "...", "password": "..."}` in (a login, an
-//! email address or a phone number, as on the forgot page), and out
+//! sign-in backend: `{"login": "...", "password": "...", "source_ip"?:
+//! "...", "device_id"?: "..."}` in (a login, an email address or a phone
+//! number, as on the forgot page; where the person signs in from), and out
 //! `{"valid": true, "user_id", "login", "password_changed_at"}`,
 //! `{"valid": false}` (whatever the reason), or `{"valid": false,
 //! "retry_after": N}` after repeated attempts for what was typed. An event
@@ -12,7 +13,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use tracing::error;
 
-use recovery_core::flows::{CredentialCheck, Recovery};
+use recovery_core::flows::{CredentialCheck, Recovery, SignInSource};
 use recovery_domain::{MAX_IDENTIFIER_CHARS, iso8601_millis};
 
 /// The longest password checked; a longer one is no event of this function.
@@ -29,8 +30,14 @@ pub async fn handle(recovery: &Recovery, event: &Value) -> Value {
     {
         return invalid("`login` or `password` is longer than any this service holds.");
     }
+    let (source_ip, device_id) = (field("source_ip"), field("device_id"));
+    let named = |value: Option<&str>, most: usize| value.is_none_or(|v| v.chars().count() <= most);
+    if !named(source_ip, 64) || !named(device_id, 128) {
+        return invalid("`source_ip` is at most 64 characters, `device_id` at most 128.");
+    }
+    let source = SignInSource::new(source_ip, device_id);
     let password = SecretString::from(password);
-    match recovery.verify_credentials(login, &password).await {
+    match recovery.verify_credentials(login, &password, &source).await {
         Ok(CredentialCheck::Valid { user_id, login, password_changed_at }) => json!({
             "valid": true,
             "user_id": user_id.as_str(),

@@ -51,6 +51,7 @@ pub fn settings() -> RecoverySettings {
         support: Some(SupportContact::Link(SUPPORT.into())),
         edition: Edition::Cloud,
         forgot_response_floor: Duration::ZERO,
+        sign_in_floor: Duration::ZERO,
     }
 }
 

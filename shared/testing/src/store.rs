@@ -86,6 +86,14 @@ impl InMemoryStore {
         self.lock().refuse_next_create = true;
     }
 
+    /// Marks the account `id` locked by its owner at `at` (its password
+    /// kept: a check must refuse it for the lock alone).
+    pub fn set_locked(&self, id: &UserId, at: Timestamp) {
+        if let Some(account) = self.lock().users.get_mut(id) {
+            account.locked_at = Some(at);
+        }
+    }
+
     /// Number of stored reset-token records (live or not).
     pub fn token_count(&self) -> usize {
         self.lock().tokens.len()
@@ -117,7 +125,7 @@ impl UserStore for InMemoryStore {
         Ok(state.logins.get(login).and_then(|id| state.users.get(id)).cloned())
     }
 
-    async fn read_stand_in(&self) -> Result<(), DependencyError> {
+    async fn read_stand_in(&self, _account_kinds: &[&str]) -> Result<(), DependencyError> {
         self.guard("get_user").map(drop)
     }
 

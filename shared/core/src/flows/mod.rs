@@ -48,7 +48,9 @@ pub const EVENT_SEND_WITHIN_SECONDS: i64 = 7 * 24 * 3600;
 pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use code::{CodeAccepted, VerifyCodeError};
-pub use credentials::{CredentialCheck, CredentialError};
+pub use credentials::{
+    ACCOUNT_GUESSES_PER_HOUR, CredentialCheck, CredentialError, FAMILIAR_FOR_SECONDS, SignInSource,
+};
 pub use deliver::{DeliverError, Delivered, Delivery, LEASE_SECONDS};
 pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
 pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};

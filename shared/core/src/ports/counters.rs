@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use recovery_domain::{AccountLookup, Bucket, Tally, Timestamp, UserAccount, UserId, address_key};
+use recovery_domain::{
+    AccountLookup, Bucket, Tally, Timestamp, UserAccount, UserId, address_key, source_digest,
+};
 
 /// The key of a rate-limit counter: what it counts. Every key is made here,
 /// so each kind of counter is written one way only.
@@ -35,6 +37,28 @@ impl CounterKey {
     /// Sign-in checks of what a caller typed: `signin#login#ada`.
     pub fn sign_in(lookup: &AccountLookup) -> Self {
         Self(format!("signin#{}", Self::typed(lookup).0))
+    }
+
+    /// Sign-in checks of what a caller typed from `source` (a product that
+    /// names none: [`Self::sign_in`], one shared source):
+    /// `signin#login#ada#203.0.113.7`.
+    pub fn sign_in_from(lookup: &AccountLookup, source: Option<&str>) -> Self {
+        match source {
+            Some(source) => Self(format!("{}#{source}", Self::sign_in(lookup).0)),
+            None => Self::sign_in(lookup),
+        }
+    }
+
+    /// The guesses at what a caller typed that names no account, held to
+    /// an account's ceiling: `guesses#login#ada`.
+    pub fn guesses(lookup: &AccountLookup) -> Self {
+        Self(format!("guesses#{}", Self::typed(lookup).0))
+    }
+
+    /// The kind of the account's counter that says `source` signed in to it
+    /// lately (`familiar#<source digest>`).
+    pub fn familiar_kind(source: &str) -> String {
+        format!("familiar#{}", source_digest(source))
     }
 
     /// The account's own counter of kind `kind`: `emails#<user id>`.
@@ -140,8 +164,13 @@ pub struct RequestState {
 /// The kind of an account's counter of emails sent by forgot requests.
 pub const EMAILS_COUNTER: &str = "emails";
 
-/// Every kind of counter an account has (deleted with it).
-pub const ACCOUNT_COUNTERS: &[&str] = &[EMAILS_COUNTER];
+/// The kind of an account's counter of sign-in guesses from sources it
+/// does not know.
+pub const GUESSES_COUNTER: &str = "guesses";
+
+/// Every kind of counter an account has (deleted with it; the familiar
+/// sources' counters, which name a source's digest, expire within 30 days).
+pub const ACCOUNT_COUNTERS: &[&str] = &[EMAILS_COUNTER, GUESSES_COUNTER];
 
 /// The keys of every counter that names `account`: its own, and those of
 /// its login, email and phone as a caller types them, on forgot and on the
@@ -155,6 +184,7 @@ pub fn counters_naming(account: &UserAccount) -> Vec<CounterKey> {
     for lookup in &typed {
         keys.push(CounterKey::sign_in(lookup));
         keys.push(CounterKey::typed(lookup));
+        keys.push(CounterKey::guesses(lookup));
     }
     keys
 }

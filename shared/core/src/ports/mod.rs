@@ -81,11 +81,12 @@ pub trait UserStore: Send + Sync {
         phone: &PhoneNumber,
     ) -> Result<Option<UserAccount>, DependencyError>;
     async fn get(&self, id: &UserId) -> Result<Option<UserAccount>, DependencyError>;
-    /// Reads the account [`UserId::stand_in`] as `get` reads one, and
-    /// decodes one of an account's size and shape: the calls and the work of
-    /// reading an account, for a check that found none, so that its time
-    /// does not tell. Finds nothing.
-    async fn read_stand_in(&self) -> Result<(), DependencyError>;
+    /// Reads the account [`UserId::stand_in`] and its counters of
+    /// `account_kinds` as [`CodeStore::load_request`] reads an account it
+    /// found, and decodes one of an account's size and shape: the calls
+    /// and the work of reading an account, for a check that found none, so
+    /// that its time does not tell. Finds nothing.
+    async fn read_stand_in(&self, account_kinds: &[&str]) -> Result<(), DependencyError>;
     /// Stores `new_hash` as `user`'s password at `now`, kills every
     /// outstanding reset token and SMS code of the account, and puts
     /// `notices` in the outbox, in one transaction. `false` when the account

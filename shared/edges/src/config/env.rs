@@ -105,6 +105,8 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             0,
             10_000,
         );
+        let sign_in_floor_ms =
+            self.number("SIGN_IN_FLOOR_MS", DEFAULT_SIGN_IN_FLOOR_MS as i64, 0, 10_000);
         let sms = self.sms_numbers();
         let limits = self.forgot_limits();
         let admin = self.admin_settings();
@@ -135,6 +137,7 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             support,
             edition,
             forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
+            sign_in_floor: Duration::from_millis(sign_in_floor_ms.unsigned_abs()),
         }
     }
     /// The variable's value, if this function reads it and it is set.

@@ -55,6 +55,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("EDITION", &[RequestReset, VerifyCode, SetPassword]),
     ("RESET_TOKEN_LIFETIME_SECONDS", &[RequestReset]),
     ("FORGOT_RESPONSE_FLOOR_MS", &[RequestReset]),
+    ("SIGN_IN_FLOOR_MS", &[VerifyCredentials]),
     ("PASSWORD_MIN_LENGTH", &[VerifyCode, SetPassword, AdminReset]),
     ("PASSWORD_MAX_LENGTH", &[VerifyCode, SetPassword, AdminReset]),
     ("SMS_CODE_SECRET_ARN", &[RequestReset, VerifyCode]),

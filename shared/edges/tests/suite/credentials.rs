@@ -120,3 +120,108 @@ async fn a_check_that_loses_counter_races_waits_and_still_answers() {
     let answer = check(&w, "ada", "old password 1").await;
     assert_eq!(answer["valid"], true, "{answer}");
 }
+
+async fn check_from(w: &recovery_testing::World, login: &str, password: &str, ip: &str) -> Value {
+    let event = json!({ "login": login, "password": password, "source_ip": ip });
+    handle(&w.recovery, &event).await
+}
+
+/// Every way a check fails answers at the sign-in floor, not sooner: no
+/// account, disabled, locked, provider-only, a wrong password under
+/// Argon2id and under each imported scheme; the right one answers as soon
+/// as it is checked. (Time is tokio's paused clock: the hash itself moves
+/// it not at all, so each failure's time is the floor's alone.)
+#[tokio::test(start_paused = true)]
+async fn every_failure_answers_at_the_sign_in_floor_and_only_failures_wait() {
+    use std::time::Duration;
+    let floor = Duration::from_millis(1_000);
+    let settings =
+        recovery_core::RecoverySettings { sign_in_floor: floor, ..recovery_testing::settings() };
+    let w = recovery_testing::accounts::world_with(settings).await;
+    for (login, hash) in [("hopper", BCRYPT), ("knuth", DJANGO)] {
+        let account = TestAccount::new(login).email(&format!("{login}@example.com")).hash(hash);
+        account.create_in(&*w.store).await;
+    }
+    let locked = TestAccount::new("locked").email("locked@example.com").password("old password 1");
+    let locked = locked.create_in(&*w.store).await;
+    w.store.set_locked(&locked.id, w.recovery.now());
+    let timed = |login: &'static str, password: &'static str| {
+        let w = &w;
+        async move {
+            let started = tokio::time::Instant::now();
+            let answer = check(w, login, password).await;
+            (answer, started.elapsed())
+        }
+    };
+    for (login, password) in [
+        ("nobody", "old password 1"),
+        ("linus", "old password 1"),
+        ("locked", "old password 1"),
+        ("grace", "anything"),
+        ("ada", "wrong password"),
+        ("hopper", "wrong password"),
+        ("knuth", "wrong password"),
+        ("not a login!", "x"),
+    ] {
+        let (answer, took) = timed(login, password).await;
+        assert_eq!(answer, json!({ "valid": false }), "{login}");
+        assert_eq!(took, floor, "{login}");
+    }
+    for (login, password) in [("ada", "old password 1"), ("hopper", "correct horse")] {
+        let (answer, took) = timed(login, password).await;
+        assert_eq!(answer["valid"], true, "{login}");
+        assert!(took < floor, "{login}: {took:?}");
+    }
+}
+
+/// Thirty wrong passwords from one source delay that source, not the owner
+/// from another; guesses from ever new sources stop at the account's
+/// ceiling (known account or not), while a source the owner signed in from
+/// lately still gets in.
+#[tokio::test]
+async fn guessing_is_slowed_per_source_and_per_account_and_the_owner_still_gets_in() {
+    use recovery_core::flows::ACCOUNT_GUESSES_PER_HOUR;
+    let w = world().await;
+    let mut delayed = 0;
+    for _ in 0..30 {
+        let answer = check_from(&w, "ada", "wrong password", "198.51.100.66").await;
+        delayed += usize::from(answer.get("retry_after").is_some());
+    }
+    assert_eq!(delayed, 25, "five free, then the source waits");
+    let owner = check_from(&w, "ada", "old password 1", "203.0.113.10").await;
+    assert_eq!(owner["valid"], true, "another source gets in at once: {owner}");
+
+    // Rotating sources: each new one's first guess is checked until the
+    // account's guesses in the hour are spent (six were above: every check
+    // from a source the account does not know takes one, the owner's
+    // first from a new source too); then every new source waits, whatever
+    // it sends. The same for an identifier that names no account.
+    let ceiling = ACCOUNT_GUESSES_PER_HOUR as usize;
+    for (login, spent) in [("ada", 6), ("nobody", 0)] {
+        let mut answers = Vec::new();
+        for n in 0..ceiling + 5 {
+            let ip = format!("192.0.2.{}", n + 1);
+            answers.push(check_from(&w, login, "old password 2", &ip).await);
+        }
+        let checked = answers.iter().filter(|a| a.get("retry_after").is_none()).count();
+        assert_eq!(checked, ceiling - spent, "{login}: {answers:?}");
+        assert!(answers[ceiling - spent..].iter().all(|a| a["retry_after"].as_i64() > Some(0)));
+    }
+    // The right password from a new source now waits too; from the source
+    // the owner signed in from, it gets in.
+    let new = check_from(&w, "ada", "old password 1", "192.0.2.200").await;
+    assert!(new.get("retry_after").is_some(), "{new}");
+    let familiar = check_from(&w, "ada", "old password 1", "203.0.113.10").await;
+    assert_eq!(familiar["valid"], true, "{familiar}");
+}
+
+#[tokio::test]
+async fn a_source_is_at_most_an_address_and_a_device_id() {
+    let w = world().await;
+    let long = json!({ "login": "ada", "password": "x", "source_ip": "1".repeat(65) });
+    assert_eq!(handle(&w.recovery, &long).await["error"], "invalid_event");
+    let long = json!({ "login": "ada", "password": "x", "device_id": "d".repeat(129) });
+    assert_eq!(handle(&w.recovery, &long).await["error"], "invalid_event");
+    let both = json!({ "login": "ada", "password": "old password 1", "source_ip": "2001:db8::1", "device_id": "phone-7" });
+    assert_eq!(handle(&w.recovery, &both).await["valid"], true);
+}

@@ -53,7 +53,8 @@ async fn ada(w: &World) -> recovery_domain::UserAccount {
 
 async fn signs_in(w: &World, password: &str) -> bool {
     let password = SecretString::from(password.to_owned());
-    let check = w.recovery.verify_credentials("ada", &password).await.unwrap();
+    let shared = recovery_core::flows::SignInSource::SHARED;
+    let check = w.recovery.verify_credentials("ada", &password, &shared).await.unwrap();
     matches!(check, recovery_core::flows::CredentialCheck::Valid { .. })
 }
 
