@@ -381,6 +381,11 @@ fn planted_mistakes_are_caught() {
         "CloudFront is not off",
     );
     plant("AggregateKeyType: IP", "AggregateKeyType: FORWARDED_IP", "no rate per viewer");
+    plant(
+        "            - Effect: Deny\n              Action: sns:Publish\n",
+        "            - Effect: Allow\n              Action: sns:Publish\n",
+        "may publish to SNS topics",
+    );
     plant(", CloudFront-Viewer-Address]", "]", "does not forward CloudFront-Viewer-Address");
     plant("HeaderName: X-Origin-Verify", "HeaderName: X-Origin", "no X-Origin-Verify");
     plant("MAIL_FROM: !Ref MailFrom", "MAIL_FROM: !Ref MailForm", "reference to MailForm");

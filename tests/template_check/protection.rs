@@ -117,6 +117,39 @@ impl Template {
         }
         problems.extend(self.check_secrets());
         problems.extend(self.check_edge());
+        problems.extend(self.check_sms_only());
+        problems
+    }
+
+    /// A function that may publish to SNS (SMS to a number has no resource
+    /// to scope it to) is denied every topic: it sends SMS only.
+    fn check_sms_only(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for function in self.functions() {
+            let statements: Vec<&Value> = (function.properties["Policies"].as_sequence())
+                .into_iter()
+                .flatten()
+                .flat_map(|p| p["Statement"].as_sequence().into_iter().flatten())
+                .collect();
+            let publishes = |effect: &'static str| -> Vec<&Value> {
+                (statements.iter().copied())
+                    .filter(|s| {
+                        s["Effect"].as_str() == Some(effect)
+                            && super::strings(&s["Action"]).iter().any(|a| a == "sns:Publish")
+                    })
+                    .collect()
+            };
+            if publishes("Allow").is_empty() {
+                continue;
+            }
+            let topics_denied = publishes("Deny").iter().any(|s| {
+                let resource = s["Resource"]["Fn::Sub"].as_str().or(s["Resource"].as_str());
+                resource == Some("arn:${AWS::Partition}:sns:*:*:*")
+            });
+            if !topics_denied {
+                problems.push(format!("{}: may publish to SNS topics", function.logical_id));
+            }
+        }
         problems
     }
 
