@@ -2,7 +2,6 @@
 //! computed here from a counter's tally; the stores only keep the tally and
 //! update it atomically.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::time::Timestamp;
@@ -83,11 +82,31 @@ pub struct Bucket {
 /// fell in each interval still inside it; and when the last one was.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    pub buckets: BTreeMap<Bucket, u32>,
+    /// In the order of [`Bucket`], each once.
+    buckets: Vec<(Bucket, u32)>,
     pub last: Option<i64>,
 }
 
 impl Tally {
+    /// `hits` more in `bucket`.
+    pub fn insert(&mut self, bucket: Bucket, hits: u32) {
+        match self.buckets.binary_search_by_key(&bucket, |(b, _)| *b) {
+            Ok(at) => self.buckets[at].1 += hits,
+            Err(at) => self.buckets.insert(at, (bucket, hits)),
+        }
+    }
+
+    /// Each interval with its hits, in order.
+    pub fn buckets(&self) -> &[(Bucket, u32)] {
+        &self.buckets
+    }
+
+    /// The intervals from `first` on, in order.
+    fn from(&self, first: Bucket) -> impl Iterator<Item = &(Bucket, u32)> {
+        let start = self.buckets.partition_point(|(b, _)| *b < first);
+        self.buckets[start..].iter()
+    }
+
     /// The tally of hits at `times` (epoch seconds) under `windows`.
     pub fn of(windows: &[RateWindow], times: &[i64]) -> Self {
         times.iter().fold(Tally::default(), |tally, &at| tally.with_hit(windows, at))
@@ -99,22 +118,21 @@ impl Tally {
 
     /// The hits it holds: those of its longest window.
     pub fn count(&self) -> u32 {
-        let longest = self.buckets.keys().map(|b| b.window).max();
+        let longest = self.buckets.iter().map(|(b, _)| b.window).max();
         self.buckets.iter().filter(|(b, _)| Some(b.window) == longest).map(|(_, n)| n).sum()
     }
 
     /// The hits inside `window` at `now`.
     pub fn inside(&self, window: &RateWindow, now: i64) -> u32 {
         let last = Bucket { window: window.seconds, index: i64::MAX };
-        self.buckets.range(window.first(now)..=last).map(|(_, n)| n).sum()
+        self.from(window.first(now)).take_while(|(b, _)| *b <= last).map(|(_, n)| n).sum()
     }
 
     /// Without the intervals that left their windows at `now`, or that
     /// belong to no window of `windows`.
     pub fn pruned(&self, windows: &[RateWindow], now: i64) -> Self {
-        let buckets: BTreeMap<Bucket, u32> = (self.buckets.iter())
-            .filter(|(b, _)| windows.iter().any(|w| w.seconds == b.window && **b >= w.first(now)))
-            .map(|(b, n)| (*b, *n))
+        let buckets: Vec<(Bucket, u32)> = (self.buckets.iter().copied())
+            .filter(|(b, _)| windows.iter().any(|w| w.seconds == b.window && *b >= w.first(now)))
             .collect();
         let last = self.last.filter(|_| !buckets.is_empty());
         Tally { buckets, last }
@@ -129,7 +147,7 @@ impl Tally {
     /// `hits` more at `at`, counted in `buckets` (one of each window).
     pub fn add(&mut self, at: i64, buckets: &[Bucket], hits: u32) {
         for bucket in buckets {
-            *self.buckets.entry(*bucket).or_default() += hits;
+            self.insert(*bucket, hits);
         }
         self.last = Some(self.last.map_or(at, |last| last.max(at)));
     }
@@ -168,9 +186,7 @@ pub fn decide(hits: &Tally, windows: &[RateWindow], now: Timestamp) -> (RateDeci
             // another hit fits.
             let mut leaving = inside - window.max + 1;
             let from = window.first(now);
-            for (bucket, n) in
-                kept.buckets.range(from..).take_while(|(b, _)| b.window == from.window)
-            {
+            for (bucket, n) in kept.from(from).take_while(|(b, _)| b.window == from.window) {
                 leaving = leaving.saturating_sub(*n);
                 if leaving == 0 {
                     retry_after = retry_after.max(window.left_at(*bucket) - now);

@@ -164,7 +164,7 @@ fn a_counter_at_its_limit_keeps_its_size() {
         let (decision, kept) = decide(&tally, &windows, at(now));
         refused += usize::from(decision != RateDecision::Allowed);
         tally = kept;
-        largest = largest.max(tally.buckets.len());
+        largest = largest.max(tally.buckets().len());
         assert!(tally.count() <= 5_000);
     }
     assert!(refused > 86_400, "the limit held: {refused} refused");

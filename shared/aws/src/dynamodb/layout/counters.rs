@@ -18,7 +18,7 @@ pub(in crate::dynamodb) fn counter_from_item(key: &CounterKey, item: Option<&Ite
         if let (Some((window, index)), Some(count)) = (bucket, count)
             && let (Ok(window), Ok(index)) = (window.parse(), index.parse())
         {
-            hits.buckets.insert(Bucket { window, index }, count);
+            hits.insert(Bucket { window, index }, count);
         }
     }
     hits.last = item.and_then(|i| get_n(i, LAST_HIT)).filter(|_| !hits.is_empty());
@@ -38,7 +38,7 @@ pub(in crate::dynamodb) fn counter_item(
 ) -> Item {
     let mut item = rate_key(&counter.key);
     item.insert(KIND.into(), s("rate_counter"));
-    for (bucket, count) in &hits.buckets {
+    for (bucket, count) in hits.buckets() {
         item.insert(bucket_name(bucket), n(i64::from(*count)));
     }
     item.insert(HIT_COUNT.into(), n(i64::from(hits.count())));
