@@ -120,34 +120,24 @@ async fn keys(sdk: &SdkConfig, ids: &SecretIds, what: Read) -> Result<KeySet, Wi
     let names = [ids.outbox.as_deref(), ids.sms_code.as_deref(), ids.edge.as_deref()];
     let [outbox, code, edge] =
         aws::read_secrets(sdk, names, what == Read::CurrentAndPrevious).await;
-    let outbox_key =
-        |text: &aws::SecretBytes| OutboxKey::derive(text.expose_secret()).map(Arc::new);
-    let code_key = |text: &aws::SecretBytes| {
+    // A key from each version read; a previous version too weak to derive
+    // a key from opens nothing.
+    fn versions<K>(
+        read: Option<aws::SecretVersions>,
+        key: impl Fn(&aws::SecretBytes) -> Result<K, WiringError>,
+    ) -> Result<Option<Versions<K>>, WiringError> {
+        let Some(read) = read else { return Ok(None) };
+        let previous = read.previous.as_ref().and_then(|text| key(text).ok());
+        Ok(Some(Versions { current: key(&read.current)?, previous }))
+    }
+    let outbox =
+        versions(outbox?, |text| Ok(OutboxKey::derive(text.expose_secret()).map(Arc::new)?))?;
+    let code = versions(code?, |text| {
         CodeSecret::new(text.expose_secret().clone()).ok_or(WiringError::WeakCodeSecret)
-    };
-    // A previous version too weak to derive a key from opens nothing.
-    let outbox = match outbox? {
-        Some(read) => Some(Versions {
-            current: outbox_key(&read.current)?,
-            previous: read.previous.as_ref().and_then(|text| outbox_key(text).ok()),
-        }),
-        None => None,
-    };
-    let code = match code? {
-        Some(read) => Some(Versions {
-            current: code_key(&read.current)?,
-            previous: read.previous.as_ref().and_then(|text| code_key(text).ok()),
-        }),
-        None => None,
-    };
-    let origin_secret = |text: &aws::SecretBytes| OriginSecret::new(text.expose_secret().clone());
-    let origin = match edge? {
-        Some(read) => Some(Versions {
-            current: origin_secret(&read.current).ok_or(WiringError::WeakOriginSecret)?,
-            previous: read.previous.as_ref().and_then(origin_secret),
-        }),
-        None => None,
-    };
+    })?;
+    let origin = versions(edge?, |text| {
+        OriginSecret::new(text.expose_secret().clone()).ok_or(WiringError::WeakOriginSecret)
+    })?;
     Ok(KeySet { outbox, code, origin })
 }
 
