@@ -121,6 +121,7 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
             // The floor pads every answer to hide whether an account exists;
             // measured without it, the work itself shows.
             "FORGOT_RESPONSE_FLOOR_MS" => "0",
+            "SIGN_IN_FLOOR_MS" => "0",
             // The bench repeats each flow for one account from a few
             // addresses: the limits would answer most of them with a 429,
             // and the minute of quiet would send nothing.
