@@ -382,6 +382,16 @@ fn planted_mistakes_are_caught() {
     );
     plant("AggregateKeyType: IP", "AggregateKeyType: FORWARDED_IP", "no rate per viewer");
     plant(
+        "  AuditTrail:\n    Type: String\n    Default: \"false\"",
+        "  AuditTrail:\n    Type: String\n    Default: \"true\"",
+        "AuditTrail is not off",
+    );
+    plant(
+        "                - !GetAtt AdminResetFunction.Arn\n                - !GetAtt VerifyCredentialsFunction.Arn\n",
+        "                - !GetAtt VerifyCredentialsFunction.Arn\n",
+        "does not record AdminResetFunction",
+    );
+    plant(
         "            - Effect: Deny\n              Action: sns:Publish\n",
         "            - Effect: Allow\n              Action: sns:Publish\n",
         "may publish to SNS topics",

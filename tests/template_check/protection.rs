@@ -118,6 +118,35 @@ impl Template {
         problems.extend(self.check_secrets());
         problems.extend(self.check_edge());
         problems.extend(self.check_sms_only());
+        problems.extend(self.check_audit_trail());
+        problems
+    }
+
+    /// The CloudTrail option, off by default: a trail whose data events
+    /// name every invocation of admin-reset (the administrator as IAM knows
+    /// them) and every item call on the table.
+    fn check_audit_trail(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.doc["Parameters"]["AuditTrail"]["Default"].as_str() != Some("false") {
+            problems.push("AuditTrail is not off by default".into());
+        }
+        let trail = self
+            .resources()
+            .values()
+            .find(|r| r["Type"].as_str() == Some("AWS::CloudTrail::Trail"));
+        let Some(trail) = trail else {
+            return vec!["no CloudTrail trail".into()];
+        };
+        if trail["Condition"].as_str().is_none() {
+            problems.push("the trail is not under a condition".into());
+        }
+        let mut watched = Vec::new();
+        Self::references(&trail["Properties"]["AdvancedEventSelectors"], &mut watched);
+        for resource in ["AdminResetFunction", "RecoveryTable"] {
+            if !watched.iter().any(|w| w == resource) {
+                problems.push(format!("the trail does not record {resource}'s data events"));
+            }
+        }
         problems
     }
 
