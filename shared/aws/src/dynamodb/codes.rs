@@ -44,18 +44,9 @@ impl CodeStore for DynamoDbStore {
             let account = self.get(&id).await?;
             return Ok(RequestState { counters, account, account_counters: Vec::new() });
         }
-        let names: Vec<CounterKey> =
-            account_kinds.iter().map(|kind| CounterKey::account(kind, &id)).collect();
-        let mut keys = vec![layout::user_key(&id)];
-        keys.extend(names.iter().map(layout::rate_key));
-        let found = self.batch_get_in_order(OP, keys).await?;
-        let account = match &found[0] {
-            Some(item) => Some(layout::account_from_item(item)?),
-            None => None,
-        };
-        let account_counters = names
-            .iter()
-            .zip(&found[1..])
+        let (account, counters_found) = self.account_with_counters(&id, account_kinds).await?;
+        let account = account.as_ref().map(layout::account_from_item).transpose()?;
+        let account_counters = (counters_found.iter())
             .map(|(name, item)| layout::counter_from_item(name, item.as_ref()))
             .collect();
         Ok(RequestState { counters, account, account_counters })

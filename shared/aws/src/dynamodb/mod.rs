@@ -22,7 +22,8 @@ use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem,
 
 use self::layout::{Item, expr};
 use super::dependency_error;
-use recovery_core::ports::{CounterChange, CounterUpdate, DependencyError};
+use recovery_core::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError};
+use recovery_domain::UserId;
 
 pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
 pub use stream::{outbox_item_from_stream_image, outbox_stream_image, stream_image};
@@ -179,6 +180,22 @@ impl DynamoDbStore {
 
     /// [`Self::batch_get`], answered in the order of `keys` (none where an
     /// item is missing). Each key's partition key is its own.
+    /// The account `id` and its counters of `kinds` (each with its key), in
+    /// one BatchGetItem: what a request reads of an account it found.
+    async fn account_with_counters(
+        &self,
+        id: &UserId,
+        kinds: &[&str],
+    ) -> Result<(Option<Item>, Vec<(CounterKey, Option<Item>)>), DependencyError> {
+        let names: Vec<CounterKey> =
+            kinds.iter().map(|kind| CounterKey::account(kind, id)).collect();
+        let mut keys = vec![layout::user_key(id)];
+        keys.extend(names.iter().map(layout::rate_key));
+        let mut found = self.batch_get_in_order("load_request", keys).await?;
+        let account = found.remove(0);
+        Ok((account, names.into_iter().zip(found).collect()))
+    }
+
     async fn batch_get_in_order(
         &self,
         operation: &'static str,

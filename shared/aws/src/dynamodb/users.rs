@@ -6,9 +6,7 @@ use async_trait::async_trait;
 use super::layout::{self, Item, expr, n, s};
 use super::{DynamoDbStore, Updated, conditional};
 use recovery_core::ports::Written;
-use recovery_core::ports::{
-    CounterKey, CreateAccountError, DependencyError, OutboxItem, UserStore,
-};
+use recovery_core::ports::{CreateAccountError, DependencyError, OutboxItem, UserStore};
 use recovery_domain::{
     EmailAddress, LoginName, NewAccount, PasswordHash, PhoneNumber, Timestamp, UserAccount, UserId,
 };
@@ -64,10 +62,7 @@ impl UserStore for DynamoDbStore {
             self.get_item("get_user", layout::user_key(&id)).await?
         } else {
             // As `load_request` reads an account it found, with its counters.
-            let counters = account_kinds.iter().map(|kind| CounterKey::account(kind, &id));
-            let mut keys = vec![layout::user_key(&id)];
-            keys.extend(counters.map(|key| layout::rate_key(&key)));
-            self.batch_get_in_order("load_request", keys).await?.swap_remove(0)
+            self.account_with_counters(&id, account_kinds).await?.0
         };
         let item = found.unwrap_or_else(|| layout::stand_in_account_item(&id));
         layout::account_from_item(&item).map(drop)

@@ -204,7 +204,9 @@ impl Administration {
             return Ok(Imported::Conflict { reason: "differs" });
         }
         let user_id = existing.id.clone();
-        let hash = |h: &Option<PasswordHash>| h.as_ref().map(|h| h.expose_phc().to_owned());
+        fn hash(h: &Option<PasswordHash>) -> Option<&str> {
+            h.as_ref().map(PasswordHash::expose_phc)
+        }
         if hash(&existing.password_hash) == hash(&row.password_hash) {
             return Ok(Imported::Unchanged { user_id });
         }

@@ -134,18 +134,6 @@ impl<'a> CounterUpdate<'a> {
     pub fn replace(counter: &'a RateCounter, hits: Tally, expires_at: Timestamp) -> Self {
         CounterUpdate { counter, change: CounterChange::Replace(hits), expires_at }
     }
-
-    /// The counter's tally once this write lands on the counter as read.
-    pub fn hits_after(&self) -> Tally {
-        match &self.change {
-            CounterChange::Replace(hits) => hits.clone(),
-            CounterChange::Add { hit, into, .. } => {
-                let mut hits = self.counter.hits.clone();
-                hits.add(*hit, into, 1);
-                hits
-            }
-        }
-    }
 }
 
 /// What a forgot request reads before it decides: the rate-limit counters
