@@ -2,7 +2,9 @@
 under `cargo lambda watch`, the table's stream handed to `deliver` as Lambda
 does (`infra/stream_poller.py`, with retries and a dead-letter queue), and
 the public routes on one port, handed to the functions as API Gateway does
-(`infra/gateway.py`).
+(`infra/gateway.py`), and admin-reset's function URL on another, which
+verifies SigV4 as Lambda does (`infra/admin_url.py`) for an IAM user it
+creates on the emulator (its keys: `target/local-admin.env`).
 
     make dev                      # or: .venv/bin/python infra/dev.py
     PORT=8080 make dev            # another port for the API
@@ -11,6 +13,8 @@ Environment (all optional):
     PORT               API port on 127.0.0.1 (default 3000)
     MOTO_PORT          emulator port (default 5000)
     LAMBDA_PORT        cargo lambda watch port (default 9000)
+    ADMIN_PORT         admin-reset's function URL port (default 3001)
+    LOCAL_ADMIN_DIR    where the local administrator's keys go (default target)
     AWS_ENDPOINT_URL   use this emulator (e.g. LocalStack) instead of starting moto
     EDITION            cloud (default) or on_premise
     IGNORE_CHANGES     1: do not rebuild a function when its source changes
@@ -32,6 +36,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import admin_url
 import gateway
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +169,29 @@ def print_events(endpoint: str, bus: str) -> None:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def local_administrator(endpoint: str, identities: Path, env_file: Path) -> None:
+    """An IAM user `local-admin` on the emulator with an access key: its
+    key, secret and ARN go to `identities` (what the function URL knows)
+    and, as shell exports, to `env_file`."""
+    import boto3  # installed with moto
+
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    try:
+        user = iam.create_user(UserName="local-admin")["User"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        user = iam.get_user(UserName="local-admin")["User"]
+    key = iam.create_access_key(UserName="local-admin")["AccessKey"]
+    identities.parent.mkdir(parents=True, exist_ok=True)
+    identities.write_text(json.dumps({key["AccessKeyId"]: {
+        "secret": key["SecretAccessKey"], "arn": user["Arn"]}}))
+    env_file.write_text(f"export AWS_ACCESS_KEY_ID={key['AccessKeyId']}\n"
+                        f"export AWS_SECRET_ACCESS_KEY={key['SecretAccessKey']}\n"
+                        "unset AWS_SESSION_TOKEN AWS_PROFILE\n"
+                        "export AWS_REGION=us-east-1\n")
+    os.chmod(env_file, 0o600)
+
+
 def print_emails(endpoint: str) -> None:
     seen = len(sent_emails(endpoint))
     while True:
@@ -193,6 +221,7 @@ def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
     lambda_port = int(os.environ.get("LAMBDA_PORT", "9000"))
+    admin_port = int(os.environ.get("ADMIN_PORT", "3001"))
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.setdefault("AWS_ACCESS_KEY_ID", "test")
@@ -244,6 +273,12 @@ def main() -> None:
     pages = {"/login": LOGIN_PAGE}
     server = gateway.Server(("127.0.0.1", port), gateway.router(lambda_port, ROUTES, pages))
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    admin_dir = Path(env.get("LOCAL_ADMIN_DIR") or ROOT / "target")
+    identities, admin_env = admin_dir / "local-admin.json", admin_dir / "local-admin.env"
+    local_administrator(endpoint, identities, admin_env)
+    admin_server = gateway.Server(("127.0.0.1", admin_port), admin_url.handler(
+        f"http://127.0.0.1:{lambda_port}", json.loads(identities.read_text())))
+    threading.Thread(target=admin_server.serve_forever, daemon=True).start()
     threading.Thread(target=print_emails, args=(endpoint,), daemon=True).start()
     threading.Thread(target=print_texts, args=(endpoint,), daemon=True).start()
     threading.Thread(target=print_events, args=(endpoint, env["EVENT_BUS_NAME"]), daemon=True).start()
@@ -272,6 +307,9 @@ def main() -> None:
     open     {base}/password/forgot   (demo logins: ada, grace, linus; see README)
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"ada"}}'
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"+49 151 12345678"}}'
+    administrator actions: admin-reset's function URL, http://127.0.0.1:{admin_port}/, signed (README):
+             source target/local-admin.env
+             .venv/bin/awscurl --service lambda -X POST -d '{{"action":"get_user","login":"ada"}}' http://127.0.0.1:{admin_port}/
     emails and text messages appear below. Ctrl-C stops everything.""")
 
     threading.Thread(target=warm_up, daemon=True).start()

@@ -14,6 +14,8 @@ use serde_json::json;
 use serde_yaml_ng::Value;
 use system_tests::*;
 
+#[path = "template_check/access.rs"]
+mod access;
 #[path = "template_check/protection.rs"]
 mod protection;
 
@@ -91,6 +93,12 @@ impl Template {
             .filter_map(|k| k.as_str().map(str::to_owned))
             .collect();
         names.extend(PSEUDO_PARAMETERS.iter().map(|p| p.to_string()));
+        // SAM makes a function's URL `<function>Url` from its FunctionUrlConfig.
+        for function in self.functions() {
+            if !function.properties["FunctionUrlConfig"].is_null() {
+                names.insert(format!("{}Url", function.logical_id));
+            }
+        }
         names
     }
 
@@ -330,6 +338,7 @@ impl Template {
         problems.extend(self.check_routes());
         problems.extend(self.check_action_names());
         problems.extend(self.check_protection());
+        problems.extend(self.check_admin_entry());
         problems
     }
 }
@@ -397,6 +406,26 @@ fn planted_mistakes_are_caught() {
         "may publish to SNS topics",
     );
     plant(", CloudFront-Viewer-Address]", "]", "does not forward CloudFront-Viewer-Address");
+    plant(
+        "        AuthType: AWS_IAM\n",
+        "        AuthType: NONE\n",
+        "no function URL with AuthType AWS_IAM",
+    );
+    plant(
+        "                lambda:InvokedViaFunctionUrl: \"true\"\n",
+        "                lambda:InvokedViaFunctionUrl: \"false\"\n",
+        "lambda:InvokeFunction not limited to InvokedViaFunctionUrl",
+    );
+    plant(
+        "                lambda:FunctionUrlAuthType: AWS_IAM\n",
+        "                lambda:FunctionUrlAuthType: NONE\n",
+        "no lambda:InvokeFunctionUrl for AuthType AWS_IAM only",
+    );
+    plant(
+        "Resources:\n",
+        "Resources:\n  Backdoor:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n      FunctionName: !Ref AdminResetFunction\n      Principal: !Ref AWS::AccountId\n",
+        "a resource policy on AdminResetFunction",
+    );
     plant("HeaderName: X-Origin-Verify", "HeaderName: X-Origin", "no X-Origin-Verify");
     plant("MAIL_FROM: !Ref MailFrom", "MAIL_FROM: !Ref MailForm", "reference to MailForm");
     plant(

@@ -38,7 +38,7 @@ pub async fn turn() -> SemaphorePermit<'static> {
 }
 
 /// A person with an account of their own, imported through the
-/// administrator's function as a product loads its users.
+/// administrator's function URL (signed) as a product loads its users.
 pub struct Person {
     pub login: String,
     pub email: String,
@@ -58,14 +58,11 @@ impl Person {
         if let Some(locale) = locale {
             user["locale"] = json!(locale);
         }
-        let answer = stack().invoke(
-            "admin-reset",
-            &json!({
-                "action": "import_users",
-                "requested_by": "browser-tests@example.com",
-                "users": [user],
-            }),
-        );
+        let answer = stack().admin(&json!({
+            "action": "import_users",
+            "requested_by": "browser-tests@example.com",
+            "users": [user],
+        }));
         assert_eq!(answer["results"][0]["status"], "created", "{answer}");
         person
     }
@@ -87,4 +84,18 @@ pub fn code_in(text: &str) -> String {
         .to_owned();
     assert_eq!(digits.len(), 6, "no code in {text:?}");
     digits
+}
+
+/// The stack's administrator is an IAM user on its emulator, and the audit
+/// trail names it, whatever `requested_by` says.
+#[test]
+fn the_local_stack_knows_its_administrator_by_iam() {
+    let person = Person::new("iam", None);
+    let arn = stack().admin_arn();
+    assert!(arn.starts_with("arn:aws:iam::") && arn.ends_with(":user/local-admin"), "{arn}");
+    let audit = stack().admin(&json!({ "action": "list_audit", "login": person.login }));
+    let record = &audit["records"][0];
+    assert_eq!(record["action"], "import_users", "{audit}");
+    assert_eq!(record["caller"], arn.as_str());
+    assert_eq!(record["on_behalf_of"], "browser-tests@example.com");
 }

@@ -19,6 +19,10 @@ pub struct LocalStack {
     pub emulator: String,
     /// Its `cargo lambda watch` (the Lambda Invoke API).
     pub lambda: String,
+    /// admin-reset's function URL, which takes SigV4-signed requests.
+    pub admin_url: String,
+    /// Where it wrote its administrator's keys (`local-admin.json`).
+    admin_dir: PathBuf,
     /// What it printed.
     pub log: PathBuf,
     process: Child,
@@ -29,10 +33,14 @@ impl LocalStack {
     /// (say, limits), and waits until every route answers.
     pub fn start(extra: &[(&str, &str)]) -> LocalStack {
         let (port, moto_port, lambda_port) = (free_port(), free_port(), free_port());
+        let admin_port = free_port();
+        let admin_dir = log_dir().join(unique("local-admin"));
         let mut env: Vec<(&str, String)> = vec![
             ("PORT", port.to_string()),
             ("MOTO_PORT", moto_port.to_string()),
             ("LAMBDA_PORT", lambda_port.to_string()),
+            ("ADMIN_PORT", admin_port.to_string()),
+            ("LOCAL_ADMIN_DIR", admin_dir.to_string_lossy().into_owned()),
             ("IGNORE_CHANGES", "1".into()),
         ];
         env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
@@ -44,6 +52,8 @@ impl LocalStack {
             base: format!("http://127.0.0.1:{port}"),
             emulator: format!("http://127.0.0.1:{moto_port}"),
             lambda: format!("http://127.0.0.1:{lambda_port}"),
+            admin_url: format!("http://127.0.0.1:{admin_port}/"),
+            admin_dir,
             log,
             process,
         };
@@ -85,6 +95,41 @@ impl LocalStack {
     pub fn invoke(&self, function: &str, event: &Value) -> Value {
         let url = format!("{}/2015-03-31/functions/{function}/invocations", self.lambda);
         http("POST", &url, &[], event.to_string().as_bytes()).json()
+    }
+
+    /// Runs an administrator action through admin-reset's function URL,
+    /// signed by `awscurl` (as README shows) with the keys of the IAM user
+    /// the stack made on its emulator; the answer's JSON body.
+    pub fn admin(&self, action: &Value) -> Value {
+        let keys = std::fs::read_to_string(self.admin_dir.join("local-admin.json"))
+            .expect("the local stack wrote its administrator's keys");
+        let keys: Value = serde_json::from_str(&keys).expect("JSON keys");
+        let (key, identity) =
+            keys.as_object().and_then(|k| k.iter().next()).expect("one access key");
+        let output = Command::new(tool("awscurl"))
+            .args(["--service", "lambda", "--region", "us-east-1", "-X", "POST"])
+            .args(["-H", "content-type: application/json", "-d", &action.to_string()])
+            .args(["--access_key", key, "--secret_key"])
+            .arg(identity["secret"].as_str().expect("a secret"))
+            .arg(&self.admin_url)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .output()
+            .expect("run awscurl");
+        let text = String::from_utf8_lossy(&output.stdout);
+        serde_json::from_str(&text).unwrap_or_else(|_| {
+            panic!("awscurl: {text} {}", String::from_utf8_lossy(&output.stderr))
+        })
+    }
+
+    /// The ARN of the administrator [`Self::admin`] signs as.
+    pub fn admin_arn(&self) -> String {
+        let keys = std::fs::read_to_string(self.admin_dir.join("local-admin.json")).unwrap();
+        let keys: Value = serde_json::from_str(&keys).unwrap();
+        keys.as_object().and_then(|k| k.values().next()).expect("one key")["arn"]
+            .as_str()
+            .expect("an ARN")
+            .to_owned()
     }
 
     /// What its emulator holds for SES and SNS.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::{
-    CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, SUPPORT_CONTACT, code_secret,
+    ADMIN_ARN, CONFIGURATION_SET, LOGIN_URL, RESET_PAGE_URL, SENDER, SUPPORT_CONTACT, code_secret,
     configuration_set, emulator, free_port, fresh_table, http, log_dir, outbox_secret, post_json,
     sdk_config, tethered, tool, unique, verified_sender, wait_until_answering,
 };
@@ -94,8 +94,18 @@ impl Functions {
         answer.json()
     }
 
-    /// Invokes `admin-reset` the way `aws lambda invoke` does.
+    /// Runs an administrator action as [`ADMIN_ARN`] through admin-reset's
+    /// function URL, handed over as Lambda does once it has verified the
+    /// signature; answers the response's JSON body.
     pub fn invoke_admin(&self, event: &Value) -> Value {
+        let answer = self.invoke("admin-reset", &crate::admin_url_request(event, ADMIN_ARN));
+        let body =
+            answer["body"].as_str().unwrap_or_else(|| panic!("not a URL response: {answer}"));
+        serde_json::from_str(body).expect("a JSON body")
+    }
+
+    /// Invokes `admin-reset` the way `aws lambda invoke` does, event as is.
+    pub fn invoke_admin_directly(&self, event: &Value) -> Value {
         self.invoke("admin-reset", event)
     }
 
@@ -306,7 +316,7 @@ impl Functions {
             let invoke = invoke.clone();
             move || invoke("admin-reset", serde_json::json!({}))
         });
-        assert_eq!(warm["error"], "invalid_event", "admin-reset warm-up: {warm}");
+        assert_eq!(warm["error"], "signed_request_required", "admin-reset warm-up: {warm}");
         let warm =
             functions.first_call(move || invoke("deliver", serde_json::json!({ "Records": [] })));
         assert_eq!(warm, serde_json::json!({ "batchItemFailures": [] }), "deliver warm-up");

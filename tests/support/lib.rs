@@ -8,6 +8,7 @@
 //! The tools come from `./.venv`, which `make test` fills; when they are
 //! missing every test here fails with a message saying so.
 
+mod admin_url;
 mod dev_stack;
 mod emulator;
 mod events;
@@ -31,6 +32,7 @@ use recovery_domain::{Clock, CodeSecret, SystemClock, UserAccount};
 use recovery_edges::config::{ForgotLimits, RecoverySettings, SupportContact};
 use recovery_testing::{TestAccount, outbox_key};
 
+pub use admin_url::*;
 pub use dev_stack::*;
 pub use emulator::*;
 pub use events::*;

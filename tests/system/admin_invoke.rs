@@ -1,6 +1,7 @@
-//! The administrator's function, invoked through `cargo lambda watch`'s Lambda
-//! Invoke API the way `aws lambda invoke` does, on the real SDK and moto; the
-//! links it sends are redeemed over HTTP.
+//! The administrator's function under `cargo lambda watch`, handed its
+//! function URL's requests as Lambda does once IAM has verified them, on
+//! the real SDK and moto; the links it sends are redeemed over HTTP. A
+//! direct invocation is refused.
 
 use std::sync::Arc;
 
@@ -151,6 +152,7 @@ async fn an_administrator_link_dies_after_its_lifetime() {
         let sent = admin_event::handle(
             &recovery,
             &json!({ "action": "send_recovery_link", "login": login, "channel": channel, "requested_by": ADMIN }),
+            ADMIN_ARN,
             &format!("test-request-{channel}"),
         )
         .await;
@@ -241,10 +243,7 @@ async fn every_error_comes_back_as_a_result() {
             json!({ "action": "send_recovery_link", "login": plain, "channel": "fax", "requested_by": ADMIN }),
             "invalid_event",
         ),
-        (
-            json!({ "action": "send_recovery_link", "login": plain, "channel": "email" }),
-            "invalid_event",
-        ),
+        (json!({ "action": "send_recovery_link", "login": plain }), "invalid_event"),
         (
             json!({ "action": "set_password", "login": plain, "password": 5, "password_confirmation": 5, "requested_by": ADMIN }),
             "invalid_event",
@@ -262,10 +261,9 @@ async fn every_error_comes_back_as_a_result() {
     assert!(codes.contains(&json!("matches_login")), "{weak}");
     let unknown = f.invoke_admin(&json!({ "action": "reboot", "requested_by": ADMIN }));
     assert!(unknown["message"].as_str().unwrap().contains("reboot"), "says which action");
-    let missing = f.invoke_admin(
-        &json!({ "action": "send_recovery_link", "login": plain, "channel": "email" }),
-    );
-    assert!(missing["message"].as_str().unwrap().contains("requested_by"), "says which field");
+    // Whom the caller acts for is optional: the caller is who signed.
+    let unnamed = f.invoke_admin(&json!({ "action": "get_user", "login": plain }));
+    assert_eq!(unnamed["user"]["login"], plain.as_str(), "{unnamed}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -298,7 +296,7 @@ async fn the_audit_trail_lists_every_action_newest_first_without_secrets() {
             (
                 r["action"].as_str().unwrap().to_owned(),
                 r["outcome"].as_str().unwrap().to_owned(),
-                r["requested_by"].as_str().unwrap().to_owned(),
+                r["on_behalf_of"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
@@ -315,6 +313,7 @@ async fn the_audit_trail_lists_every_action_newest_first_without_secrets() {
     .collect();
     assert_eq!(summary, expected);
     for record in records {
+        assert_eq!(record["caller"], ADMIN_ARN, "the signer, whatever requested_by says");
         assert_eq!(record["target"], login);
         assert!(record["request_id"].as_str().is_some_and(|id| !id.is_empty()));
         assert!(record["at"].as_str().is_some_and(|at| at.ends_with('Z')));
@@ -337,4 +336,39 @@ async fn the_audit_trail_lists_every_action_newest_first_without_secrets() {
         &json!({ "action": "list_audit", "login": login, "limit": 1, "requested_by": ADMIN }),
     );
     assert_eq!(again["records"][0]["action"], "list_audit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_invocation_is_refused_and_changes_nothing() {
+    let f = functions();
+    let login = unique("direct");
+    let event = json!({ "action": "invite_user", "login": login, "email": email_of(&login), "requested_by": ADMIN });
+    let refused = f.invoke_admin_directly(&event);
+    assert_eq!(refused["error"], "signed_request_required", "{refused}");
+    assert!(stored(f, &login).await.is_none());
+    let audit = f.invoke_admin(&json!({ "action": "list_audit", "login": login }));
+    assert_eq!(audit["records"], json!([]), "nothing ran, so nothing is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_local_function_url_refuses_what_is_not_signed_by_a_known_key() {
+    let url = &admin_url().url;
+    let action = json!({ "action": "get_user", "login": "ada" }).to_string();
+    let unsigned = http("POST", url, &[("content-type", "application/json")], action.as_bytes());
+    assert_eq!(unsigned.status, 403);
+    assert_eq!(unsigned.json(), json!({ "Message": "Forbidden" }));
+    let forged = http(
+        "POST",
+        url,
+        &[
+            ("content-type", "application/json"),
+            ("x-amz-date", "20261205T000000Z"),
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIATESTADMIN0000001/20261205/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+        ],
+        action.as_bytes(),
+    );
+    assert_eq!(forged.status, 403);
 }

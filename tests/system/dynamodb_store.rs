@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use recovery_aws::DynamoDbStore;
 use recovery_core::ports::Written;
 use recovery_core::ports::{
-    CodeStore, CounterChange, CounterKey, CounterUpdate, OutboxItem, ResetTokenStore, UserStore,
+    AuditLog, CodeStore, CounterChange, CounterKey, CounterUpdate, OutboxItem, ResetTokenStore,
+    UserStore,
 };
 use recovery_domain::{
     AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, RateWindow,
@@ -293,4 +294,29 @@ async fn an_account_past_the_item_limit_is_refused_for_good() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_audit_record_from_before_verified_callers_reads_as_unverified() {
+    let (sdk, store) = store().await;
+    let at_millis: i64 = 1_800_000_000_000;
+    aws_sdk_dynamodb::Client::new(&sdk)
+        .put_item()
+        .table_name(store.table_name())
+        .item("pk", AttributeValue::S("AUDIT#old-record".into()))
+        .item("sk", AttributeValue::S(format!("{at_millis}#request-1")))
+        .item("kind", AttributeValue::S("audit".into()))
+        .item("target", AttributeValue::S("old-record".into()))
+        .item("action", AttributeValue::S("set_password".into()))
+        .item("requested_by", AttributeValue::S("someone@example.com".into()))
+        .item("outcome", AttributeValue::S("ok".into()))
+        .item("at_millis", AttributeValue::N(at_millis.to_string()))
+        .item("request_id", AttributeValue::S("request-1".into()))
+        .send()
+        .await
+        .unwrap();
+    let records = AuditLog::list(&store, "old-record", 5).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].caller, "unverified", "what it wrote is no caller IAM verified");
+    assert_eq!(records[0].on_behalf_of.as_deref(), Some("someone@example.com"));
 }

@@ -1,6 +1,7 @@
 //! The `import-users` command, black box: the built binary against the
-//! functions under `cargo lambda watch` (the Lambda Invoke API they serve),
-//! a JSON-lines file in, a summary out, resumable after a failure.
+//! local stack's signed function URL of admin-reset (`infra/admin_url.py`
+//! in front of `cargo lambda watch`), a JSON-lines file in, a summary out,
+//! resumable after a failure; every batch signed with SigV4.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,17 +19,23 @@ fn binary() -> PathBuf {
     path
 }
 
-fn import(f: &Functions, file: &Path, function: &str, extra: &[&str]) -> Output {
+/// import-users on `file` to `url`, signed with `secret` for the test
+/// administrator's access key.
+fn import_as(file: &Path, url: &str, secret: &str, extra: &[&str]) -> Output {
     Command::new(binary())
         .arg(file)
-        .args(["--function", function, "--requested-by", "import-test"])
+        .args(["--url", url, "--requested-by", "import-test"])
         .args(extra)
-        .env("AWS_ENDPOINT_URL_LAMBDA", &f.base)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ACCESS_KEY_ID", ADMIN_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
         .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
         .output()
         .expect("run import-users")
+}
+
+fn import(file: &Path, url: &str, extra: &[&str]) -> Output {
+    import_as(file, url, ADMIN_SECRET_KEY, extra)
 }
 
 fn stdout(output: &Output) -> String {
@@ -55,8 +62,9 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
     lines.push(json!({ "login": format!("{prefix}-bad"), "email": "not an address" }).to_string());
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
 
-    // A function that is not there: it stops, keeps its place, says so.
-    let failed = import(f, &file, "no-such-function", &["--batch", "3"]);
+    // A URL nothing answers: it stops, keeps its place, says so.
+    let nowhere = format!("http://127.0.0.1:{}/", free_port());
+    let failed = import(&file, &nowhere, &["--batch", "3"]);
     assert!(!failed.status.success());
     let said = String::from_utf8_lossy(&failed.stderr);
     assert!(said.contains("run the same command again"), "{said}");
@@ -64,7 +72,8 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
     // Resumed from a place two lines in: those two are never sent.
     let progress = dir.join("users.jsonl.progress");
     std::fs::write(&progress, json!({ "lines_done": 2, "counts": {} }).to_string()).unwrap();
-    let resumed = import(f, &file, "admin-reset", &["--batch", "3"]);
+    let url = &admin_url().url;
+    let resumed = import(&file, url, &["--batch", "3"]);
     assert!(resumed.status.success(), "{resumed:?}");
     assert!(
         stdout(&resumed)
@@ -85,7 +94,7 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
     assert_eq!(rejected[1]["field"], "email");
 
     // From the start again: the ones there are unchanged.
-    let again = import(f, &file, "admin-reset", &["--restart"]);
+    let again = import(&file, url, &["--restart"]);
     assert!(again.status.success(), "{again:?}");
     assert!(
         stdout(&again)
@@ -93,4 +102,32 @@ async fn a_file_is_imported_in_batches_resumed_after_a_failure_and_changes_nothi
         "{}",
         stdout(&again)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_is_recorded_as_its_signer_and_a_wrong_key_imports_nothing() {
+    let f = functions();
+    let url = &admin_url().url;
+    let dir = log_dir_for(&unique("import-signed"));
+    let file = dir.join("users.jsonl");
+    let login = unique("signed");
+    std::fs::write(
+        &file,
+        json!({ "login": login, "email": format!("{login}@recovery.test") }).to_string() + "\n",
+    )
+    .unwrap();
+
+    let refused = import_as(&file, url, "not-the-secret", &[]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("refused the signed request (403)"), "{said}");
+    assert!(!exists(f, &login));
+
+    let imported = import(&file, url, &["--restart"]);
+    assert!(imported.status.success(), "{imported:?}");
+    let audit = f.invoke_admin(&json!({ "action": "list_audit", "login": login }));
+    let record = &audit["records"][0];
+    assert_eq!(record["action"], "import_users", "{audit}");
+    assert_eq!(record["caller"], ADMIN_ARN);
+    assert_eq!(record["on_behalf_of"], "import-test");
 }

@@ -1,6 +1,8 @@
-//! The administrator's function, invoked directly (no public route): IAM
-//! decides who may call it. A JSON event in, a JSON result out; failures are
-//! results too. Wiring only; the logic is in the `recovery-*` crates under `shared/`.
+//! The administrator's function, reached through its function URL
+//! (`AuthType: AWS_IAM`): IAM decides who may call it, and the signer's ARN
+//! is the audit trail's caller. A JSON action in, a JSON result out;
+//! failures are results too. Wiring only; the logic is in the `recovery-*`
+//! crates under `shared/`.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use recovery_edges::config::Function;
@@ -17,7 +19,7 @@ async fn main() -> Result<(), Error> {
     let recovery = &recovery;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(
-            admin_event::handle(recovery, &event.payload, &event.context.request_id).await,
+            admin_event::invocation(recovery, &event.payload, &event.context.request_id).await,
         )
     }))
     .await

@@ -23,10 +23,12 @@ pub const MAX_AUDIT_LIMIT: u32 = 1000;
 pub const DEFAULT_MESSAGE_LIMIT: u32 = 20;
 pub const MAX_MESSAGE_LIMIT: u32 = 200;
 
-/// One event: who asks (recorded in the audit trail), and what.
+/// One event: what is asked, and for whom (`requested_by`, optional, kept
+/// beside the signer's ARN as "on behalf of").
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AdminEvent {
-    pub requested_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
     #[serde(flatten)]
     pub request: AdminRequest,
 }
@@ -43,9 +45,8 @@ pub fn read_event(event: &Value) -> Result<AdminEvent, String> {
     })
 }
 
-/// Every field an event may have, with its type: only read to name the
-/// field of a refusal (`the_event_names_the_field_it_refuses` keeps it
-/// whole).
+/// Every field an event may have, with its type, read only to name the
+/// field of a refusal (`the_event_names_the_field_it_refuses`).
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct Fields {
@@ -123,8 +124,7 @@ pub enum AdminRequest {
     DeleteUser {
         login: String,
     },
-    /// Each account a JSON object (`login`, `email`, `phone`,
-    /// `social_provider`, `disabled`, `locale`, `password_hash`), read one
+    /// Each account a JSON object (the fields of an import row), read one
     /// by one by the function so that a bad row refuses only itself.
     ImportUsers {
         users: Vec<Value>,
@@ -308,7 +308,10 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     pub action: String,
-    pub requested_by: String,
+    /// Who called, as verified (`unverified` on an older record).
+    pub caller: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

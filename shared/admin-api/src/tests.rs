@@ -13,7 +13,7 @@ fn an_event_is_read_by_its_action_and_blank_fields_are_absent() {
         "email": "  ", "phone": null, "locale": "de", "unknown": 1,
     }))
     .unwrap();
-    assert_eq!(invite.requested_by, "ops");
+    assert_eq!(invite.requested_by.as_deref(), Some("ops"));
     let AdminRequest::InviteUser { login, email, phone, locale } = invite.request else {
         panic!("{invite:?}")
     };
@@ -21,6 +21,10 @@ fn an_event_is_read_by_its_action_and_blank_fields_are_absent() {
 
     let listed = event(json!({ "action": "list_audit", "requested_by": "ops", "login": "ada" }));
     assert!(matches!(listed.unwrap().request, AdminRequest::ListAudit { limit: None, .. }));
+
+    // Whom the caller acts for is optional: the caller is who signed.
+    let unnamed = event(json!({ "action": "get_user", "login": "ada" })).unwrap();
+    assert_eq!(unnamed.requested_by, None);
 }
 
 #[test]
@@ -29,7 +33,6 @@ fn an_event_it_cannot_read_says_what_is_wrong() {
         (json!({ "requested_by": "ops", "login": "ada" }), "action"),
         (json!({ "action": "reboot", "requested_by": "ops" }), "unknown variant `reboot`"),
         (json!({ "action": "get_user", "requested_by": "ops" }), "missing field `login`"),
-        (json!({ "action": "get_user", "login": "ada" }), "missing field `requested_by`"),
         (
             json!({ "action": "get_user", "requested_by": "ops", "login": 5 }),
             "The field `login`: invalid type: integer `5`, expected a string.",
@@ -89,7 +92,7 @@ fn an_update_keeps_what_is_absent_and_removes_what_is_null_or_blank() {
         }
     );
     let written = serde_json::to_value(AdminEvent {
-        requested_by: "ops".into(),
+        requested_by: Some("ops".into()),
         request: AdminRequest::UpdateUser { login: "ada".into(), change },
     })
     .unwrap();

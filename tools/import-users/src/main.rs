@@ -1,7 +1,7 @@
-//! `import-users FILE --function NAME_OR_ARN`: loads the accounts in FILE
-//! (JSON lines, one account per line, the fields of `import_users`) into
-//! the service, a batch at a time through the admin-reset function, with a
-//! progress bar and a summary. Rows that were not imported (`conflict`,
+//! `import-users FILE --url ADMIN_URL`: loads the accounts in FILE (JSON
+//! lines, one account per line, the fields of `import_users`) into the
+//! service, a batch at a time through admin-reset's function URL (the
+//! stack's `AdminUrl` output), with a progress bar and a summary. Rows that were not imported (`conflict`,
 //! `invalid`) go to `FILE.rejected.jsonl` with their line number and why.
 //!
 //! Resumable: after each batch the lines done are kept in `FILE.progress`;
@@ -9,8 +9,11 @@
 //! (the import is idempotent per login, so a batch sent twice changes
 //! nothing). `--restart` starts from the first line.
 //!
-//! AWS credentials and region come from the standard chain (environment,
-//! profiles); `AWS_ENDPOINT_URL_LAMBDA` points it at a local stack.
+//! Each request is signed with SigV4 (service `lambda`) by the SDK's signer,
+//! with the credentials and region of the standard chain (environment,
+//! profiles, SSO, an instance role): the audit trail records that
+//! principal's ARN as the caller, and `--requested-by` beside it as "on
+//! behalf of".
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -18,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_lambda::primitives::Blob;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
 use aws_smithy_http_client::tls;
 use indicatif::{ProgressBar, ProgressStyle};
 use recovery_admin_api::{
@@ -27,7 +32,7 @@ use recovery_admin_api::{
 };
 use serde_json::{Value, json};
 
-const USAGE: &str = "usage: import-users FILE --function NAME_OR_ARN \
+const USAGE: &str = "usage: import-users FILE --url ADMIN_URL \
 [--requested-by WHO] [--batch N (1 to 100, default 100)] [--restart]";
 
 /// Tries of one batch before the run stops (to be resumed).
@@ -35,20 +40,20 @@ const TRIES: u32 = 4;
 
 struct Options {
     file: PathBuf,
-    function: String,
-    requested_by: String,
+    url: String,
+    requested_by: Option<String>,
     batch: usize,
     restart: bool,
 }
 
 fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
-    let (mut file, mut function, mut requested_by) = (None, None, None);
+    let (mut file, mut url, mut requested_by) = (None, None, None);
     let (mut batch, mut restart) = (MAX_IMPORT_ROWS, false);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--function" => function = Some(value("--function")?),
+            "--url" => url = Some(value("--url")?),
             "--requested-by" => requested_by = Some(value("--requested-by")?),
             "--batch" => {
                 batch = value("--batch")?
@@ -64,16 +69,7 @@ fn options() -> Result<Options, String> {
             _ => return Err(USAGE.into()),
         }
     }
-    let requested_by = requested_by
-        .or_else(|| std::env::var("USER").ok().map(|u| format!("import-users ({u})")))
-        .unwrap_or_else(|| "import-users".into());
-    Ok(Options {
-        file: file.ok_or(USAGE)?,
-        function: function.ok_or(USAGE)?,
-        requested_by,
-        batch,
-        restart,
-    })
+    Ok(Options { file: file.ok_or(USAGE)?, url: url.ok_or(USAGE)?, requested_by, batch, restart })
 }
 
 /// A path beside `file` with `suffix` added to its name.
@@ -174,7 +170,6 @@ async fn run(options: &Options) -> Result<(), String> {
         .app_name(aws_config::AppName::new("import-users").map_err(|e| e.to_string())?)
         .load()
         .await;
-    let lambda = aws_sdk_lambda::Client::new(&sdk);
 
     let bar = ProgressBar::new(lines.len() as u64);
     bar.set_style(
@@ -206,7 +201,7 @@ async fn run(options: &Options) -> Result<(), String> {
                 requested_by: options.requested_by.clone(),
                 request: AdminRequest::ImportUsers { users: rows },
             };
-            let answer = invoke(&lambda, &options.function, &event, &bar).await;
+            let answer = invoke(&sdk, &options.url, &event, &bar).await;
             let answer = match answer {
                 Ok(answer) => answer,
                 Err(message) => {
@@ -251,8 +246,8 @@ async fn run(options: &Options) -> Result<(), String> {
 /// One `import_users` call, tried again after a failure that may pass (a
 /// throttle, a dependency down); an answer that refuses the event is not.
 async fn invoke(
-    lambda: &aws_sdk_lambda::Client,
-    function: &str,
+    sdk: &SdkConfig,
+    url: &str,
     event: &AdminEvent,
     bar: &ProgressBar,
 ) -> Result<Vec<ImportOutcome>, String> {
@@ -265,21 +260,14 @@ async fn invoke(
             tokio::time::sleep(wait).await;
             wait *= 2;
         }
-        let called =
-            lambda.invoke().function_name(function).payload(Blob::new(event.clone())).send().await;
-        let output = match called {
-            Ok(output) => output,
+        let (status, body) = match post_signed(sdk, url, &event).await {
+            Ok(answer) => answer,
             Err(err) => {
-                last = aws_sdk_lambda::error::DisplayErrorContext(err).to_string();
+                last = err;
                 continue;
             }
         };
-        if let Some(error) = output.function_error() {
-            last = format!("the function failed ({error})");
-            continue;
-        }
-        let payload = output.payload().map(|p| p.as_ref()).unwrap_or_default();
-        match serde_json::from_slice(payload) {
+        match serde_json::from_slice(&body) {
             Ok(AdminResponse::Imported { results, .. }) => {
                 bar.set_message("");
                 return Ok(results);
@@ -290,10 +278,59 @@ async fn invoke(
             Ok(AdminResponse::Failed(Failure { error, message, .. })) => {
                 return Err(format!("the function refused the batch: {error}: {message}"));
             }
+            // IAM's refusal (403), or a throttle (429): not the function's.
+            _ if status == 403 => {
+                return Err(format!(
+                    "{url} refused the signed request (403): the credentials' principal needs \
+                     lambda:InvokeFunctionUrl and lambda:InvokeFunction on admin-reset \
+                     (the stack's AdministratorPolicy)"
+                ));
+            }
             _ => {
-                last = format!("an answer without results: {}", String::from_utf8_lossy(payload));
+                last = format!("HTTP {status}: {}", String::from_utf8_lossy(&body));
             }
         }
     }
     Err(format!("a batch failed {TRIES} times: {last}"))
+}
+
+/// POSTs `body` to `url`, signed with SigV4 for the service `lambda` by the
+/// SDK's signer with the chain's credentials; answers the status and body.
+async fn post_signed(sdk: &SdkConfig, url: &str, body: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    let credentials = sdk
+        .credentials_provider()
+        .ok_or("no AWS credentials (environment, profile or role)")?
+        .provide_credentials()
+        .await
+        .map_err(|e| format!("no AWS credentials: {e}"))?;
+    let region = sdk.region().ok_or("no AWS region (AWS_REGION or a profile's region)")?;
+    let identity = credentials.into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region.as_ref())
+        .name("lambda")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| e.to_string())?
+        .into();
+    let headers = [("content-type", "application/json")];
+    let signable =
+        SignableRequest::new("POST", url, headers.into_iter(), SignableBody::Bytes(body))
+            .map_err(|e| format!("cannot sign a request to {url}: {e}"))?;
+    let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
+    let mut request = ureq::post(url).header("content-type", "application/json");
+    for (name, value) in instructions.headers() {
+        request = request.header(name, value);
+    }
+    let agent_answer = request
+        .config()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .send(body);
+    let mut answer = agent_answer.map_err(|e| format!("{url}: {e}"))?;
+    let status = answer.status().as_u16();
+    let body = answer.body_mut().read_to_vec().map_err(|e| e.to_string())?;
+    Ok((status, body))
 }

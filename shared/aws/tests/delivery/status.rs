@@ -130,7 +130,7 @@ fn notification(name: &str, reference: &MessageRef, provider_id: &str, to: &str)
 /// audited under the time and the request id).
 async fn admin(w: &World, event: Value) -> Value {
     w.clock.advance(1);
-    admin_event::handle(&w.recovery, &event, "req").await
+    admin_event::handle(&w.recovery, &event, "arn:aws:iam::123456789012:user/root", "req").await
 }
 
 async fn messages(w: &World, login: &str) -> Value {

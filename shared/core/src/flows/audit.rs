@@ -43,8 +43,13 @@ impl AdminAction {
 /// Who asked for an administrator action, as the audit trail keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requester {
-    /// Who the caller says they are (an IAM ARN, an email address).
-    pub requested_by: String,
+    /// Who called, as the service verified it: the IAM ARN that signed the
+    /// request to admin-reset's function URL, or the account's owner
+    /// holding its lock link.
+    pub caller: String,
+    /// Whom the caller says it acts for (the event's `requested_by`), as
+    /// written: beside the caller, never instead of it.
+    pub on_behalf_of: Option<String>,
     /// The Lambda request id of the invocation.
     pub request_id: String,
 }
@@ -85,7 +90,8 @@ impl Administration {
             target: target.to_owned(),
             user_id: account.map(|a| a.id.as_str().to_owned()),
             action: action.to_owned(),
-            requested_by: by.requested_by.clone(),
+            caller: by.caller.clone(),
+            on_behalf_of: by.on_behalf_of.clone(),
             outcome: "pending".into(),
             detail: None,
             at_millis: self.clock.now_millis(),
@@ -126,7 +132,13 @@ impl Administration {
             Ok(detail) => ("ok", detail),
             Err(code) => (code, None),
         };
-        info!(action = %record.action, outcome, requested_by = %record.requested_by, "administrator action");
+        info!(
+            action = %record.action,
+            outcome,
+            caller = %record.caller,
+            on_behalf_of = record.on_behalf_of.as_deref().unwrap_or(""),
+            "administrator action"
+        );
         if let Err(err) = self.audit.conclude(record, outcome, detail).await {
             error!(error = %err, "could not record the outcome of an administrator action");
         }

@@ -307,7 +307,10 @@ pub struct AuditRecord {
     pub target: String,
     pub user_id: Option<String>,
     pub action: String,
-    pub requested_by: String,
+    /// Who called, as verified ([`crate::flows::Requester::caller`]).
+    pub caller: String,
+    /// Whom the caller said it acted for, as written.
+    pub on_behalf_of: Option<String>,
     /// `pending` until the action ends; then `ok` or the error code.
     pub outcome: String,
     pub detail: Option<String>,

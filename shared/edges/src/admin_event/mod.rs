@@ -15,12 +15,17 @@ use recovery_domain::{
 };
 
 mod answers;
+mod invocation;
 mod lifecycle;
+
+pub use invocation::invocation;
 
 use answers::{audit_entry, import_answer, iso8601_seconds, message_entry, queued, user};
 
-/// Runs one event and answers with its result; failures are results too.
-/// `request_id` is the Lambda request id, kept in the audit record.
+/// Runs one event for `caller` (an IAM ARN the entry verified) and answers
+/// with its result; failures are results too. `request_id` is the Lambda
+/// request id, kept in the audit record. [`invocation`] is what reads the
+/// caller from the function URL's request.
 ///
 /// Only an [`Administration`] runs these events: a self-service function's
 /// [`Recovery`](recovery_core::flows::Recovery) cannot be handed over, so no
@@ -28,16 +33,21 @@ use answers::{audit_entry, import_answer, iso8601_seconds, message_entry, queued
 ///
 /// ```
 /// # async fn f(admin: &recovery_core::Administration, event: &serde_json::Value) {
-/// recovery_edges::admin_event::handle(admin, event, "request").await;
+/// recovery_edges::admin_event::handle(admin, event, "arn:aws:iam::1:user/a", "request").await;
 /// # }
 /// ```
 /// ```compile_fail
 /// # async fn f(recovery: &recovery_core::Recovery, event: &serde_json::Value) {
-/// recovery_edges::admin_event::handle(recovery, event, "request").await;
+/// recovery_edges::admin_event::handle(recovery, event, "arn:aws:iam::1:user/a", "request").await;
 /// # }
 /// ```
-pub async fn handle(recovery: &Administration, event: &Value, request_id: &str) -> Value {
-    let answer = match run(recovery, event, request_id).await {
+pub async fn handle(
+    recovery: &Administration,
+    event: &Value,
+    caller: &str,
+    request_id: &str,
+) -> Value {
+    let answer = match run(recovery, event, caller, request_id).await {
         Ok(answer) => answer,
         Err(err) => AdminResponse::Failed(err.failure()),
     };
@@ -154,6 +164,7 @@ fn limit(limit: Option<u32>, default: u32, max: u32) -> Result<u32, EventError> 
 async fn run(
     recovery: &Administration,
     event: &Value,
+    caller: &str,
     request_id: &str,
 ) -> Result<AdminResponse, EventError> {
     if !event.is_object() {
@@ -167,7 +178,8 @@ async fn run(
     };
     let name = required("action")?;
     let by = Requester {
-        requested_by: required("requested_by")?.to_owned(),
+        caller: caller.to_owned(),
+        on_behalf_of: text("requested_by").map(str::to_owned),
         request_id: request_id.to_owned(),
     };
     match execute(recovery, &by, event).await {

@@ -68,7 +68,8 @@ async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let by = Requester {
-        requested_by: format!("the account's owner, from {}", source_ip(&req)),
+        caller: format!("the account's owner, from {}", source_ip(&req)),
+        on_behalf_of: None,
         request_id: req
             .lambda_context_ref()
             .map(|context| context.request_id.clone())

@@ -23,7 +23,8 @@ trait Admin {
 impl Admin for World {
     async fn run(&self, event: Value) -> Value {
         self.clock.advance(1);
-        admin_event::handle(&self.recovery, &event, "req").await
+        admin_event::handle(&self.recovery, &event, "arn:aws:iam::123456789012:user/root", "req")
+            .await
     }
 
     async fn last_link_token(&self) -> String {

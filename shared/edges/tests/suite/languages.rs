@@ -83,6 +83,7 @@ async fn an_invitation_and_an_administrators_link_speak_the_locale_given() {
             "action": "invite_user", "login": "jana", "email": "jana@example.com",
             "locale": "ru-RU", "requested_by": "root",
         }),
+        "arn:aws:iam::123456789012:user/root",
         "req-1",
     )
     .await;
@@ -97,6 +98,7 @@ async fn an_invitation_and_an_administrators_link_speak_the_locale_given() {
             "action": "invite_user", "login": "jan", "email": "jan@example.com",
             "requested_by": "root",
         }),
+        "arn:aws:iam::123456789012:user/root",
         "req-2",
     )
     .await;

@@ -18,7 +18,7 @@ const DJANGO: &str = "pbkdf2_sha256$1000$seasalt2024$vv6efMwQukIGQA5PNgPHorln9QG
 async fn admin(w: &World, mut event: Value) -> Value {
     w.clock.advance(1);
     event["requested_by"] = json!("root");
-    admin_event::handle(&w.recovery, &event, "req").await
+    admin_event::handle(&w.recovery, &event, "arn:aws:iam::123456789012:user/root", "req").await
 }
 
 /// The events published so far (after delivering what is waiting), as

@@ -89,7 +89,8 @@ async fn the_owner_locks_the_account_from_the_notice_and_the_new_password_dies()
     let records = AuditLog::list(&*w.store, "ada", 10).await.unwrap();
     let record = records.iter().find(|r| r.action == "lock_account").expect("audited");
     assert_eq!(record.outcome, "ok");
-    assert!(record.requested_by.starts_with("the account's owner, from "));
+    assert!(record.caller.starts_with("the account's owner, from "));
+    assert_eq!(record.on_behalf_of, None);
     w.deliver().await;
     let events: Vec<Value> = w
         .events
@@ -153,7 +154,7 @@ async fn an_administrator_unlocks_with_a_recovery_link_and_the_owner_sets_a_pass
     assert_eq!(lock(&w, &token).await.status(), StatusCode::OK);
     let answer = admin_event::handle(
         &w.recovery,
-        &json!({ "action": "send_recovery_link", "login": "ada", "channel": "email", "requested_by": "root" }),
+        &json!({ "action": "send_recovery_link", "login": "ada", "channel": "email", "requested_by": "root" }), "arn:aws:iam::123456789012:user/root",
         "req-1",
     )
     .await;
@@ -167,7 +168,7 @@ async fn an_administrator_unlocks_with_a_recovery_link_and_the_owner_sets_a_pass
     // An account an administrator disabled is not unlocked by a link.
     let disabled = admin_event::handle(
         &w.recovery,
-        &json!({ "action": "send_recovery_link", "login": "linus", "channel": "email", "requested_by": "root" }),
+        &json!({ "action": "send_recovery_link", "login": "linus", "channel": "email", "requested_by": "root" }), "arn:aws:iam::123456789012:user/root",
         "req-2",
     )
     .await;
@@ -185,7 +186,15 @@ async fn a_lock_lands_on_a_disabled_account_and_each_way_back_clears_its_own() {
     let requests = std::sync::atomic::AtomicUsize::new(0);
     let admin = |event: Value| {
         let (w, n) = (&w, requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
-        async move { admin_event::handle(&w.recovery, &event, &format!("req-{n}")).await }
+        async move {
+            admin_event::handle(
+                &w.recovery,
+                &event,
+                "arn:aws:iam::123456789012:user/root",
+                &format!("req-{n}"),
+            )
+            .await
+        }
     };
     let action = |name: &str| json!({ "action": name, "login": "ada", "requested_by": "root" });
     assert_eq!(admin(action("disable_user")).await["status"], "disabled");

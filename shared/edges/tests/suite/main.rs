@@ -3,6 +3,7 @@
 //! contract on the in-memory store, and the tidy checks of the source tree.
 
 mod admin;
+mod admin_entry;
 mod credentials;
 mod delivery;
 mod email_link;

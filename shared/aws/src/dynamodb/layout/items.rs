@@ -191,7 +191,8 @@ pub(in crate::dynamodb) fn audit_item(record: &AuditRecord, retention_seconds: i
     let text = [
         (USER_ID, record.user_id.as_deref()),
         (ACTION, Some(record.action.as_str())),
-        (REQUESTED_BY, Some(record.requested_by.as_str())),
+        (CALLER, Some(record.caller.as_str())),
+        (ON_BEHALF_OF, record.on_behalf_of.as_deref()),
         (OUTCOME, Some(record.outcome.as_str())),
         (DETAIL, record.detail.as_deref()),
     ];
@@ -208,10 +209,15 @@ pub(in crate::dynamodb) fn audit_item(record: &AuditRecord, retention_seconds: i
 
 pub(in crate::dynamodb) fn audit_from_item(item: &Item) -> Result<AuditRecord, DependencyError> {
     let text = |name: &str| get_s(item, name).map(str::to_owned);
+    let (caller, on_behalf_of) = match (text(CALLER), text(REQUESTED_BY)) {
+        (Some(caller), _) => (Some(caller), text(ON_BEHALF_OF)),
+        (None, Some(written)) => (Some(UNVERIFIED_CALLER.to_owned()), Some(written)),
+        (None, None) => (None, None),
+    };
     match (
         text(TARGET),
         text(ACTION),
-        text(REQUESTED_BY),
+        caller,
         text(OUTCOME),
         get_n(item, AT_MILLIS),
         text(REQUEST_ID),
@@ -219,7 +225,7 @@ pub(in crate::dynamodb) fn audit_from_item(item: &Item) -> Result<AuditRecord, D
         (
             Some(target),
             Some(action),
-            Some(requested_by),
+            Some(caller),
             Some(outcome),
             Some(at_millis),
             Some(request_id),
@@ -227,7 +233,8 @@ pub(in crate::dynamodb) fn audit_from_item(item: &Item) -> Result<AuditRecord, D
             target,
             user_id: text(USER_ID),
             action,
-            requested_by,
+            caller,
+            on_behalf_of,
             outcome,
             detail: text(DETAIL),
             at_millis,

@@ -14,7 +14,7 @@
 //! | reset token  | `RESET#<sha256 hex>` | `RESET` | `user_id`, `purpose`, `issued_at`, `expires_at` |
 //! | SMS code     | `CODE#<e164>`      | `CODE`  | `user_id` (absent for a stand-in), `mac`, `attempts_left`, `issued_at`, `expires_at` |
 //! | rate counter | `RATE#<kind>#<key>` | `RATE` | `b<window seconds>_<interval index>` (hits in each sixtieth of each window still inside it), `hit_count` (hits in the longest window), `last_hit` (epoch seconds), `version` (moved only when the tally is replaced, not when a hit is added), `expires_at` |
-//! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `requested_by`, `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
+//! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `caller` (verified), `on_behalf_of` (as written; a record made before callers were verified has `requested_by` instead, read as an `unverified` caller on behalf of it), `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
 //! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `feedback` (`delivered`, `soft_bounced`, `rejected`, `bounced`, `complained`), `feedback_rank`, `feedback_at`, `feedback_detail`, `updated_at`, `expires_at` |
 //!
 //! Every item also has `kind`. `expires_at` (epoch seconds) is the table's
@@ -73,7 +73,12 @@ const LAST_HIT: &str = "last_hit";
 const VERSION: &str = "version";
 const TARGET: &str = "target";
 const ACTION: &str = "action";
+const CALLER: &str = "caller";
+const ON_BEHALF_OF: &str = "on_behalf_of";
+/// What a record made before callers were verified has instead of both.
 const REQUESTED_BY: &str = "requested_by";
+/// The caller read from such a record.
+const UNVERIFIED_CALLER: &str = "unverified";
 const OUTCOME: &str = "outcome";
 const DETAIL: &str = "detail";
 const AT_MILLIS: &str = "at_millis";
