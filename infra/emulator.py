@@ -28,8 +28,10 @@ An SMS outage, for the tests of delivery: after `POST /_outage/sms?number=
 With `--call-log FILE` it also appends one JSON line per AWS request: the
 caller's `app/<name>` from the SDK user agent, the service, the operation,
 and for DynamoDB transactions the kinds of their items, and the milliseconds
-spent inside moto (`ms`). The template check
-compares that with each function's IAM policy. DynamoDB calls also carry the
+spent inside moto (`ms`). A DynamoDB call also lists, for each item it
+names, the IAM action that item needs and its type (its partition key up to
+the first `#`, what `dynamodb:LeadingKeys` conditions match): `keys`. The
+template check compares that with each function's IAM policy. DynamoDB calls also carry the
 request units that DynamoDB on demand would bill for them (`rru`, `wru`),
 from the size of each item they read or write as moto holds it (see
 `request_units`).
@@ -178,6 +180,32 @@ def touched_items(region, action, request):
                 )
         return touched
     return []
+
+
+def leading_keys(action, request, touched, kinds):
+    """[IAM action, item type] for each item a DynamoDB call names; the type
+    is the partition key up to and with its first `#`. `kinds` are a
+    transaction's item kinds (Put, Update, Delete, ConditionCheck), in the
+    order of `touched`."""
+
+    def item_type(key):
+        # The table's partition key is `pk` (template.yaml).
+        value = key.get("pk", {}).get("S", "")
+        return value.split("#", 1)[0] + "#" if "#" in value else "?"
+
+    if action == "Query":
+        names = request.get("ExpressionAttributeNames", {})
+        values = request.get("ExpressionAttributeValues", {})
+        match = re.search(r"([#\w]+)\s*=\s*(:\w+)", request.get("KeyConditionExpression", ""))
+        if not match:
+            return [["dynamodb:Query", "?"]]
+        value = values.get(match.group(2), {})
+        return [["dynamodb:Query", item_type({names.get(match.group(1), match.group(1)): value})]]
+    if action == "TransactWriteItems":
+        needs = {"ConditionCheck": "ConditionCheckItem"}
+        return [[f"dynamodb:{needs.get(kind, kind + 'Item')}", item_type(key)]
+                for kind, (_, _, key, _) in zip(kinds, touched)]
+    return [[f"dynamodb:{action}", item_type(key)] for _, _, key, _ in touched]
 
 
 def request_units(touched, before, after):
@@ -370,6 +398,7 @@ def main() -> None:
             if entry["service"] == "dynamodb":
                 region = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ["HTTP_AUTHORIZATION"]).group(1)
                 touched = touched_items(region, entry["action"], request)
+                entry["keys"] = leading_keys(entry["action"], request, touched, entry.get("items", []))
                 entry["_touched"] = (region, touched, [item_size(region, t, k) for _, t, k, _ in touched])
         else:
             action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)

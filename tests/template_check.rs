@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use recovery_core::ports::MessageRef;
 use recovery_edges::config::Function;
 use recovery_edges::http::ROUTES;
 use recovery_testing::token_from;
@@ -526,6 +527,40 @@ fn planted_mistakes_are_caught() {
         problems.iter().any(|p| p.contains("DeliverFunction: allows sns:Publish")),
         "{problems:?}"
     );
+
+    // The item check, with the items the code is known to touch.
+    let mut none = Vec::new();
+    let mut items: BTreeMap<String, BTreeSet<(String, String)>> = (template.functions().iter())
+        .map(|f| (f.binary.clone(), template.granted_items(f, &mut none)))
+        .collect();
+    assert!(none.is_empty() && template.check_items(&items).is_empty(), "{none:?}");
+    let planted = |from: &str, to: &str| {
+        assert!(text.contains(from), "the template no longer has {from:?}");
+        Template::parse(&text.replacen(from, to, 1))
+    };
+    let wider = planted(
+        "dynamodb:LeadingKeys: [\"OUTBOX#*\"]",
+        "dynamodb:LeadingKeys: [\"OUTBOX#*\", \"AUDIT#*\"]",
+    );
+    let problems = wider.check_items(&items);
+    let expected =
+        "SetPasswordFunction: allows dynamodb:PutItem on AUDIT# items, which it never touches";
+    assert!(problems.iter().any(|p| p == expected), "{problems:?}");
+    let unbounded = planted(
+        "              Condition:\n                ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"USER#*\"]\n",
+        "",
+    );
+    let problems = unbounded.check_items(&items);
+    assert!(
+        problems.iter().any(|p| p.ends_with("on any item (no dynamodb:LeadingKeys condition)"))
+    );
+    items
+        .get_mut("verify-credentials")
+        .unwrap()
+        .insert(("dynamodb:PutItem".into(), "AUDIT#".into()));
+    let problems = template.check_items(&items);
+    let expected = "VerifyCredentialsFunction: dynamodb:PutItem on AUDIT# items, which its policy does not allow";
+    assert!(problems.iter().any(|p| p == expected), "{problems:?}");
 }
 
 /// Runs every flow through the functions so that each makes every kind of
@@ -556,7 +591,8 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     let login = unique("tour");
     let phone = unique_phone();
     let tourist = account(&login).phone(&phone).password("the old password 1");
-    create(&f.table, tourist).await;
+    let tourist = create(&f.table, tourist).await;
+    let email = format!("{login}@recovery.test");
     for _ in 0..2 {
         assert_eq!(post_json(&f.forgot_url(), &json!({ "login": login })).status, 202);
     }
@@ -584,6 +620,29 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     };
     assert_eq!(check(&login, "the old password 1")["valid"], false);
     assert_eq!(check(&login, "toured passphrase 1")["valid"], true);
+    // By email and by phone: their lookups.
+    for typed in [&email, &phone] {
+        assert_eq!(check(typed, "toured passphrase 1")["valid"], true, "{typed}");
+    }
+    // The forgotten login, by email and by phone.
+    let forgot_login = format!("{}/lambda-url/request-reset/password/forgot-login", f.base);
+    for contact in [&email, &phone] {
+        let asked = post_json(&forgot_login, &json!({ "contact": contact }));
+        assert_eq!(asked.status, 202, "{}", asked.text());
+    }
+    // SES reports a bounce of the tourist's newest email.
+    f.settle();
+    let listed = f.invoke_admin(&json!({ "action": "list_messages", "login": login }));
+    let sent = (listed["messages"].as_array().into_iter().flatten())
+        .find(|m| m["channel"] == "email" && m["provider_id"].is_string())
+        .expect("an email SES took");
+    let reference = MessageRef {
+        user_id: tourist.id.clone(),
+        key: sent["message"].as_str().unwrap().to_owned(),
+    };
+    let provider_id = sent["provider_id"].as_str().unwrap();
+    let bounce = ses_notification("bounce", &reference, provider_id, &email);
+    assert_eq!(f.invoke_deliver(&bounce), json!({ "recorded": 1 }));
     let imported = unique("imported");
     create(&f.table, account(&imported).hash(BCRYPT_OF_CORRECT_HORSE)).await;
     assert_eq!(check(&imported, "correct horse")["valid"], true);
@@ -600,10 +659,12 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         f.invoke_admin(&json!({ "action": "list_audit", "login": invited, "requested_by": admin }));
     assert!(result["records"].is_array());
     // The account lifecycle and the import.
-    let result =
-        f.invoke_admin(&json!({ "action": "get_user", "login": invited, "requested_by": admin }));
-    assert_eq!(result["user"]["login"], invited.as_str(), "{result}");
-    let result = f.invoke_admin(&json!({ "action": "update_user", "login": invited, "phone": null, "locale": "de", "requested_by": admin }));
+    for by in [invited.clone(), format!("{invited}@recovery.test"), invited_phone.clone()] {
+        let result =
+            f.invoke_admin(&json!({ "action": "get_user", "login": by, "requested_by": admin }));
+        assert_eq!(result["user"]["login"], invited.as_str(), "{result}");
+    }
+    let result = f.invoke_admin(&json!({ "action": "update_user", "login": invited, "email": format!("{invited}.new@recovery.test"), "phone": null, "locale": "de", "requested_by": admin }));
     assert_eq!(result["status"], "updated", "{result}");
     for action in ["disable_user", "enable_user", "delete_user"] {
         let result =
@@ -615,7 +676,9 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     let result =
         f.invoke_admin(&json!({ "action": "import_users", "users": users, "requested_by": admin }));
     assert_eq!(result["counts"]["created"], 1, "{result}");
-    // "This was not me", from the notice of the tourist's new password.
+    // "This was not me", from the notice of the tourist's new password,
+    // while a link asked by email is outstanding.
+    assert_eq!(post_json(&f.forgot_url(), &json!({ "login": email })).status, 202);
     f.settle();
     let lock = emails_to(&format!("{login}@recovery.test"))
         .into_iter()
@@ -630,12 +693,30 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     // The events of all this, published by deliver.
     assert!(!f.events().is_empty());
 
+    // On-Premise: a wrong login counts against the link.
+    let on_premise = Functions::start(&[("EDITION", "on_premise")]);
+    let there = unique("onprem");
+    create(&on_premise.table, account(&there).password("the old password 1")).await;
+    assert_eq!(post_json(&on_premise.forgot_url(), &json!({ "login": there })).status, 202);
+    on_premise.settle();
+    let link = emails_to(&format!("{there}@recovery.test")).pop().expect("a link");
+    let token = token_from(&link.link_starting_with(RESET_PAGE_URL).unwrap()).unwrap();
+    let wrong = post_json(
+        &on_premise.reset_url(),
+        &json!({ "token": token, "login": "somebody-else", "password": "toured passphrase 3", "password_confirmation": "toured passphrase 3" }),
+    );
+    assert_eq!(wrong.json()["error"], "invalid_token");
+
     let mut observed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut items: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for call in emulator().aws_calls() {
         let Some(app) = call["app"].as_str() else {
             continue;
         };
         observed.entry(app.to_owned()).or_default().extend(iam_actions(&call));
+        let named = (call["keys"].as_array().into_iter().flatten())
+            .filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].as_str()?.to_owned())));
+        items.entry(app.to_owned()).or_default().extend(named);
     }
     for function in Function::ALL {
         assert!(
@@ -644,6 +725,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
             function.name()
         );
     }
-    let problems = template.check_policies(&observed);
+    let mut problems = template.check_policies(&observed);
+    problems.extend(template.check_items(&items));
     assert!(problems.is_empty(), "template.yaml policies:\n{}", problems.join("\n"));
 }

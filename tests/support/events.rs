@@ -1,7 +1,9 @@
-//! The events API Gateway hands the functions: HTTP API requests (payload
-//! 2.0), for calls that need what only API Gateway writes (the caller's
-//! address).
+//! The events AWS hands the functions: API Gateway's HTTP API requests
+//! (payload 2.0), for calls that need what only API Gateway writes (the
+//! caller's address), and SES's reports through SNS.
 
+use recovery_aws::message_tags;
+use recovery_core::ports::MessageRef;
 use serde_json::{Value, json};
 
 /// An API Gateway HTTP API (payload 2.0) event, as the functions get it.
@@ -38,4 +40,28 @@ pub fn http_event(method: &str, path: &str, query: &str, body: Option<Value>, ip
         "body": body.map(|b| b.to_string()),
         "isBase64Encoded": false
     })
+}
+
+/// The Lambda event of an SNS notification carrying the SES event `name`
+/// (from AWS's documentation, `shared/aws/tests/fixtures/ses/`) about the email
+/// `provider_id` to `to`, tagged as SES tags it: what the configuration
+/// set's event destination hands the deliver function.
+pub fn ses_notification(name: &str, reference: &MessageRef, provider_id: &str, to: &str) -> Value {
+    let fixture = |name: &str| -> Value {
+        let path =
+            format!("{}/../shared/aws/tests/fixtures/ses/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).expect("a fixture")).expect("JSON")
+    };
+    let mut event = fixture(name);
+    for (tag, value) in message_tags(reference) {
+        event["mail"]["tags"][tag] = json!([value]);
+    }
+    event["mail"]["messageId"] = json!(provider_id);
+    event["mail"]["destination"] = json!([to]);
+    if event["bounce"].is_object() {
+        event["bounce"]["bouncedRecipients"][0]["emailAddress"] = json!(to);
+    }
+    let mut notification = fixture("sns-notification");
+    notification["Records"][0]["Sns"]["Message"] = json!(event.to_string());
+    notification
 }

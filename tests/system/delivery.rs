@@ -6,7 +6,7 @@
 //! once; nothing in the table, the stream or the logs holds a secret in
 //! clear.
 
-use recovery_aws::{message_tags, stream_image};
+use recovery_aws::stream_image;
 use recovery_core::ports::{MessageRef, OutboxItem, OutboxStore};
 use recovery_domain::PhoneNumber;
 use recovery_messages::{Channel, Message, MessageKind, OutgoingSms};
@@ -164,30 +164,6 @@ async fn a_phone_only_account_gets_the_password_changed_sms() {
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts[1].to_lowercase().contains("password"), "{}", texts[1]);
     assert!(!texts[1].contains("a new passphrase"));
-}
-
-/// The Lambda event of an SNS notification carrying the SES event `name`
-/// (from AWS's documentation, `shared/aws/tests/fixtures/ses/`) about the email
-/// `provider_id` to `to`, tagged as SES tags it: what the configuration
-/// set's event destination hands the deliver function.
-fn ses_notification(name: &str, reference: &MessageRef, provider_id: &str, to: &str) -> Value {
-    let fixture = |name: &str| -> Value {
-        let path =
-            format!("{}/../shared/aws/tests/fixtures/ses/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("a fixture")).expect("JSON")
-    };
-    let mut event = fixture(name);
-    for (tag, value) in message_tags(reference) {
-        event["mail"]["tags"][tag] = json!([value]);
-    }
-    event["mail"]["messageId"] = json!(provider_id);
-    event["mail"]["destination"] = json!([to]);
-    if event["bounce"].is_object() {
-        event["bounce"]["bouncedRecipients"][0]["emailAddress"] = json!(to);
-    }
-    let mut notification = fixture("sns-notification");
-    notification["Records"][0]["Sns"]["Message"] = json!(event.to_string());
-    notification
 }
 
 #[tokio::test(flavor = "multi_thread")]
