@@ -34,6 +34,7 @@ mod report;
 mod runtime_api;
 mod sealing;
 mod share;
+mod signin;
 mod sizing;
 mod warm;
 
@@ -59,6 +60,8 @@ struct Options {
     load_seconds: u64,
     load_accounts: usize,
     out: PathBuf,
+    /// Only the sign-in cases, printed (`--only sign-in`).
+    sign_in_only: bool,
 }
 
 fn options() -> Result<Options, Error> {
@@ -72,6 +75,7 @@ fn options() -> Result<Options, Error> {
         load_seconds: 30,
         load_accounts: 1000,
         out: workspace_root().join("BENCHMARKS.md"),
+        sign_in_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -84,6 +88,7 @@ fn options() -> Result<Options, Error> {
             "--load-seconds" => options.load_seconds = value.parse()?,
             "--load-accounts" => options.load_accounts = value.parse()?,
             "--out" => options.out = value.into(),
+            "--only" if value == "sign-in" => options.sign_in_only = true,
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -98,7 +103,12 @@ async fn main() -> Result<(), Error> {
                     write them elsewhere with --out"
             .into());
     }
-    for binary in Binary::all() {
+    let needed = if options.sign_in_only {
+        vec![Binary::Function(recovery_edges::config::Function::VerifyCredentials)]
+    } else {
+        Binary::all().collect()
+    };
+    for binary in needed {
         if !binary.path().exists() {
             let path = binary.path();
             return Err(format!("{} is missing: run `make bench`", path.display()).into());
@@ -115,6 +125,15 @@ async fn main() -> Result<(), Error> {
     let secret = outbox_secret(&sdk).await;
     let code_secret = code_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
+
+    // 4c. The sign-in check by kind of account.
+    eprintln!("bench: the sign-in check by kind of account, {} runs each", options.runs);
+    let sign_in =
+        tokio::task::block_in_place(|| signin::sign_in_cases(&sdk, &small, options.runs))?;
+    if options.sign_in_only {
+        print!("{}", signin::section(&sign_in));
+        return Ok(());
+    }
     let (large, large_actor) = data::table_with_users(&sdk, options.users).await?;
     let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
 
@@ -198,6 +217,7 @@ async fn main() -> Result<(), Error> {
         large_calls,
         costs,
         cost_source,
+        sign_in,
         loaded,
         load_accounts: options.load_accounts,
     })?;

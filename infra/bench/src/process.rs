@@ -149,6 +149,16 @@ impl Running {
     /// `binary` at `share`'s memory and CPU share (None: its configured
     /// memory, on a whole core).
     pub fn start_at(binary: Binary, table: &str, share: Option<&CpuShare>) -> Result<Self, Error> {
+        Self::start_with(binary, table, share, &[])
+    }
+
+    /// As [`Self::start_at`], with `overrides` of the function's variables.
+    pub fn start_with(
+        binary: Binary,
+        table: &str,
+        share: Option<&CpuShare>,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, Error> {
         let (name, path) = (binary.name(), binary.path());
         if !path.exists() {
             return Err(format!(
@@ -163,6 +173,7 @@ impl Running {
         if let Binary::Function(function) = binary {
             env.extend(function_variables(function, table));
         }
+        env.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let log_dir = workspace_root().join("target/bench");
         std::fs::create_dir_all(&log_dir)?;
         let log = std::fs::OpenOptions::new()

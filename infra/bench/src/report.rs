@@ -40,6 +40,8 @@ pub struct Measured {
     pub costs: Vec<(&'static str, Vec<Priced<'static>>)>,
     /// Where the durations of `costs` come from.
     pub cost_source: &'static str,
+    /// The sign-in check by kind of account.
+    pub sign_in: crate::signin::SignIn,
     /// The local stack under load (none when left out).
     pub loaded: Vec<Loaded>,
     pub load_accounts: usize,
@@ -170,6 +172,8 @@ pub fn render(m: &Measured) -> Result<String, Error> {
         )?;
         writeln!(out)?;
     }
+
+    out.push_str(&crate::signin::section(&m.sign_in));
 
     writeln!(out, "## Packages")?;
     writeln!(out)?;
