@@ -91,7 +91,7 @@ impl LocalStack {
 
 impl LocalStack {
     /// Invokes `function` with `event` through the Lambda Invoke API, as
-    /// an administrator's or a product's AWS SDK does; its answer.
+    /// a product's AWS SDK does (verify-credentials); its answer.
     pub fn invoke(&self, function: &str, event: &Value) -> Value {
         let url = format!("{}/2015-03-31/functions/{function}/invocations", self.lambda);
         http("POST", &url, &[], event.to_string().as_bytes()).json()
