@@ -342,10 +342,9 @@ impl RandomSource for LoginSalt {
 }
 
 /// Creates the demo accounts that do not exist yet; returns how many it made.
-/// Everything goes through the administrator's actions (recorded with the
-/// caller `local-stack`, the provisioning run itself): accounts with a password of their own with
-/// `invite_user` and `set_password`, the provider and disabled ones, which
-/// only an import creates, with `import_users`.
+/// Everything goes through the administrator's actions (the caller
+/// `local-stack`): accounts with a password with `invite_user` and
+/// `set_password`, the provider and disabled ones with `import_users`.
 pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, ProvisionError> {
     let by = |step: &str, login: &str| Requester {
         caller: "local-stack".into(),
