@@ -88,7 +88,6 @@ def url_event(method: str, path: str, query: str, headers: list[tuple[str, str]]
 
 
 def handler(lambda_url: str, identities: dict):
-    import http.client
     import http.server
     from urllib.parse import urlsplit
 
@@ -100,15 +99,6 @@ def handler(lambda_url: str, identities: dict):
         def log_message(self, fmt, *args):
             sys.stderr.write(f"[admin-url] {self.command} -> {args[1] if len(args) > 1 else ''}\n")
 
-        def send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
         def forward(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -116,23 +106,12 @@ def handler(lambda_url: str, identities: dict):
             headers = list(self.headers.items())
             found = signer(identities, self.command, f"http://{host}{self.path}", headers, body)
             if found is None:
-                return self.send(*FORBIDDEN)
+                return gateway.send(self, *FORBIDDEN)
             path, _, query = self.path.partition("?")
             payload = url_event(self.command, path, query, headers, body, self.client_address[0],
                                 host.split(":", 1)[0], *found)
-            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=600)
-            try:
-                conn.request("POST", "/2015-03-31/functions/admin-reset/invocations",
-                             body=json.dumps(payload), headers={"Content-Type": "application/json"})
-                answer = conn.getresponse()
-                raw = answer.read()
-                result = json.loads(raw) if answer.status == 200 else None
-            except (OSError, ValueError) as err:
-                sys.stderr.write(f"[admin-url] admin-reset: {err}\n")
-                result = None
-            finally:
-                conn.close()
-            self.send(*gateway.answer(result))
+            result = gateway.invoke(upstream.hostname, upstream.port, "admin-reset", payload, "admin-url")
+            gateway.send(self, *gateway.answer(result))
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = forward
 

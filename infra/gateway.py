@@ -115,6 +115,36 @@ def answer(result: object) -> tuple[int, list[tuple[str, str]], bytes]:
     return status, headers, data
 
 
+def send(handler: http.server.BaseHTTPRequestHandler, status: int,
+         headers: list[tuple[str, str]], body: bytes) -> None:
+    """Writes an answer on `handler`, its length counted here."""
+    handler.send_response(status)
+    for name, value in headers:
+        if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+            handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(body)
+
+
+def invoke(host: str, port: int, function: str, payload: dict, label: str) -> object:
+    """What `function` returned for `payload` through the Lambda Invoke API
+    of `cargo lambda watch` at host:port; None when the call failed."""
+    conn = http.client.HTTPConnection(host, port, timeout=600)
+    try:
+        conn.request("POST", f"/2015-03-31/functions/{function}/invocations",
+                     body=json.dumps(payload), headers={"Content-Type": "application/json"})
+        upstream = conn.getresponse()
+        raw = upstream.read()
+        return json.loads(raw) if upstream.status == 200 else None
+    except (OSError, ValueError) as err:
+        sys.stderr.write(f"[{label}] {function}: {err}\n")
+        return None
+    finally:
+        conn.close()
+
+
 class Server(http.server.ThreadingHTTPServer):
     """One thread per request, with room for 1,024 connections waiting to be
     accepted (the kernel's `somaxconn` may cap it lower)."""
@@ -134,14 +164,7 @@ def router(lambda_port: int, routes: dict[str, str], pages: dict[str, bytes]):
             sys.stderr.write(f"[api] {self.command} {path} -> {args[1] if len(args) > 1 else ''}\n")
 
         def send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            send(self, status, headers, body)
 
         def forward(self):
             path, _, query = self.path.partition("?")
@@ -157,18 +180,7 @@ def router(lambda_port: int, routes: dict[str, str], pages: dict[str, bytes]):
             host = (self.headers.get("Host") or "127.0.0.1").split(":", 1)[0]
             payload = event(self.command, path, query, list(self.headers.items()), body,
                             self.client_address[0], host)
-            conn = http.client.HTTPConnection("127.0.0.1", lambda_port, timeout=600)
-            try:
-                conn.request("POST", f"/2015-03-31/functions/{function}/invocations",
-                             body=json.dumps(payload), headers={"Content-Type": "application/json"})
-                upstream = conn.getresponse()
-                raw = upstream.read()
-                result = json.loads(raw) if upstream.status == 200 else None
-            except (OSError, ValueError) as err:
-                sys.stderr.write(f"[api] {function}: {err}\n")
-                result = None
-            finally:
-                conn.close()
+            result = invoke("127.0.0.1", lambda_port, function, payload, "api")
             self.send(*answer(result))
 
         def __getattr__(self, name: str):
