@@ -30,7 +30,8 @@ caller's `app/<name>` from the SDK user agent, the service, the operation,
 and for DynamoDB transactions the kinds of their items, and the milliseconds
 spent inside moto (`ms`). A DynamoDB call also lists, for each item it
 names, the IAM action that item needs and its type (its partition key up to
-the first `#`, what `dynamodb:LeadingKeys` conditions match): `keys`. The
+the first `#`, what `dynamodb:LeadingKeys` conditions match): `keys`; and
+the tables it names: `tables`. The
 template check compares that with each function's IAM policy. DynamoDB calls also carry the
 request units that DynamoDB on demand would bill for them (`rru`, `wru`),
 from the size of each item they read or write as moto holds it (see
@@ -399,6 +400,8 @@ def main() -> None:
                 region = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ["HTTP_AUTHORIZATION"]).group(1)
                 touched = touched_items(region, entry["action"], request)
                 entry["keys"] = leading_keys(entry["action"], request, touched, entry.get("items", []))
+                entry["tables"] = sorted({table for _, table, _, _ in touched if table}
+                                         | ({request["TableName"]} if "TableName" in request else set()))
                 entry["_touched"] = (region, touched, [item_size(region, t, k) for _, t, k, _ in touched])
         else:
             action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)

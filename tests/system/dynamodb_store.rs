@@ -11,7 +11,7 @@ use recovery_aws::DynamoDbStore;
 use recovery_core::ports::Written;
 use recovery_core::ports::{
     AuditLog, CodeStore, CounterChange, CounterKey, CounterUpdate, OutboxItem, ResetTokenStore,
-    UserStore,
+    UserStore, WorkspaceStore,
 };
 use recovery_domain::{
     AccountLookup, CodeRecord, CodeSecret, LoginName, OsRandom, PhoneNumber, RateWindow,
@@ -319,4 +319,41 @@ async fn an_audit_record_from_before_verified_callers_reads_as_unverified() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].caller, "unverified", "what it wrote is no caller IAM verified");
     assert_eq!(records[0].on_behalf_of.as_deref(), Some("someone@example.com"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_accounts_workspaces_and_one_page_of_members_are_one_query_each() {
+    let (_, store) = store().await;
+    let acme = recovery_domain::Workspace {
+        id: recovery_domain::WorkspaceId::parse("acme").unwrap(),
+        name: "Acme".into(),
+        login_url: recovery_domain::HttpsUrl::parse("https://acme.example/login").unwrap(),
+        logo_url: None,
+        accent: None,
+        support_contact: None,
+        language: None,
+    };
+    store.create_workspace(&acme).await.unwrap();
+    let ada = create(store.table_name(), account("ada")).await;
+    for n in 0..30 {
+        let user = create(store.table_name(), account(&format!("user{n}"))).await;
+        store.add_member(&acme.id, &user.id).await.unwrap();
+    }
+    store.add_member(&acme.id, &ada.id).await.unwrap();
+    let calls = || -> Vec<serde_json::Value> {
+        (emulator().aws_calls().into_iter())
+            .filter(|c| {
+                c["tables"]
+                    .as_array()
+                    .is_some_and(|t| t.contains(&serde_json::json!(store.table_name())))
+            })
+            .collect()
+    };
+    let before = calls().len();
+    assert_eq!(store.memberships(&ada.id).await.unwrap(), std::slice::from_ref(&acme.id));
+    let page = store.members(&acme.id, None, 20).await.unwrap();
+    assert_eq!(page.items.len(), 20);
+    let made: Vec<String> =
+        calls()[before..].iter().map(|c| c["action"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(made, ["Query", "Query"]);
 }

@@ -20,6 +20,7 @@ mod rate_limit;
 mod sealed;
 mod time;
 mod token;
+mod workspace;
 
 pub use account::{AccountLookup, EmailTrouble, EmailTroubleKind, NewAccount, UserAccount, UserId};
 pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
@@ -52,4 +53,8 @@ pub use time::{
 pub use token::{
     ChangeSource, MAX_WRONG_LOGINS, ResetToken, ResetTokenRecord, TOKEN_BYTES, TOKEN_TEXT_LEN,
     TokenDigest, TokenPurpose,
+};
+pub use workspace::{
+    Accent, HttpsUrl, MAX_WORKSPACE_ID, MAX_WORKSPACE_NAME, MAX_WORKSPACE_URL, MIN_ACCENT_CONTRAST,
+    Workspace, WorkspaceError, WorkspaceId, workspace_name,
 };

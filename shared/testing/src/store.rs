@@ -32,6 +32,7 @@ pub(super) struct State {
     pub(crate) audit: Vec<AuditRecord>,
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
+    pub(super) workspaces: super::store_workspaces::Workspaces,
     failing: bool,
     /// The next record of a delivery fails.
     pub(super) fail_next_record: bool,

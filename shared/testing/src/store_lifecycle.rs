@@ -140,6 +140,7 @@ impl AccountLifecycle for InMemoryStore {
         }
         state.messages.remove_all_of(&user.id);
         state.messages.put(messages);
+        state.workspaces.forget(&user.id);
         Ok(Written::Done)
     }
 }

@@ -209,6 +209,12 @@ impl AccountLifecycle for DynamoDbStore {
         for key in counters_naming(user) {
             account.push(self.delete(layout::rate_key(&key), OP)?);
         }
+        // Its memberships, with each workspace's count.
+        for item in self.membership_items(OP, &user.id).await? {
+            if let Some(id) = layout::membership_of(&item) {
+                account.extend(self.end_membership(OP, &id, &user.id)?);
+            }
+        }
         account.extend(self.outbox_puts(messages, OP)?);
         // Its outbox messages first, a transaction at a time, those that
         // fit with the account's own items last.

@@ -10,6 +10,7 @@ mod outbox;
 mod stream;
 mod tokens;
 mod users;
+mod workspaces;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;

@@ -17,10 +17,12 @@ use recovery_messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 mod counters;
 mod lifecycle;
 mod outbox;
+mod workspaces;
 
 pub use counters::*;
 pub use lifecycle::*;
 pub use outbox::*;
+pub use workspaces::*;
 
 /// A dependency failed. The text names the operation and the error code only:
 /// never an item, a key or a message body.
@@ -343,11 +345,18 @@ pub trait AuditLog: Send + Sync {
 
 /// Every store port at once: what one table (or one map) implements.
 pub trait Store:
-    UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle
+    UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle + WorkspaceStore
 {
 }
 
-impl<S: UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle> Store
-    for S
+impl<
+    S: UserStore
+        + ResetTokenStore
+        + CodeStore
+        + OutboxStore
+        + AuditLog
+        + AccountLifecycle
+        + WorkspaceStore,
+> Store for S
 {
 }

@@ -22,6 +22,7 @@ mod counters;
 mod feedback;
 mod lifecycle;
 mod outbox;
+mod workspaces;
 
 pub use accounts_and_tokens::*;
 pub use codes_and_audit::*;
@@ -29,6 +30,7 @@ pub use counters::*;
 pub use feedback::*;
 pub use lifecycle::*;
 pub use outbox::*;
+pub use workspaces::*;
 
 /// One test per case of the contract, each on a store of its own from
 /// `$make()` (an async function).
@@ -77,6 +79,10 @@ macro_rules! store_contract_tests {
             a_lock_takes_the_password_link_and_code_only_while_the_change_stands,
             locked_and_disabled_are_two_states_each_with_its_way_back,
             deleting_leaves_nothing_that_names_the_account,
+            workspaces_are_created_once_updated_listed_by_page_and_deleted_only_without_members,
+            an_account_in_two_workspaces_is_a_member_of_each_once,
+            members_are_listed_a_page_at_a_time,
+            deleting_an_account_ends_its_memberships,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

@@ -35,11 +35,13 @@ mod items;
 mod outbox;
 #[cfg(test)]
 mod tests;
+mod workspaces;
 
 pub(super) use counters::*;
 pub(super) use items::*;
 pub(super) use outbox::*;
 pub use outbox::{OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, outbox_from_item};
+pub(super) use workspaces::*;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";

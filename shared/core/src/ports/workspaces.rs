@@ -1,0 +1,78 @@
+//! Workspaces and who belongs to them. Reading one account's workspaces and
+//! one page of a workspace's members are each one read, whatever the
+//! store holds.
+
+use async_trait::async_trait;
+use recovery_domain::{UserId, Workspace, WorkspaceId};
+
+use super::DependencyError;
+
+/// Workspaces listed in one page, at most; and members.
+pub const MAX_WORKSPACE_PAGE: u32 = 1000;
+
+/// One page of a listing, and where the next one starts (none: the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The key of the last item listed, to pass as `after`.
+    pub next: Option<String>,
+}
+
+/// What a change of workspaces or memberships did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceWrite {
+    Done,
+    /// The membership was there already, or was not there to remove.
+    Unchanged,
+    /// A workspace with this id exists.
+    Taken,
+    /// No workspace has this id.
+    Missing,
+    /// The workspace still has members.
+    HasMembers,
+}
+
+#[async_trait]
+pub trait WorkspaceStore: Send + Sync {
+    /// Stores a new workspace (`Taken` when the id is).
+    async fn create_workspace(
+        &self,
+        workspace: &Workspace,
+    ) -> Result<WorkspaceWrite, DependencyError>;
+    /// Replaces an existing workspace's details (`Missing` when none).
+    async fn update_workspace(
+        &self,
+        workspace: &Workspace,
+    ) -> Result<WorkspaceWrite, DependencyError>;
+    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError>;
+    /// Up to `limit` workspaces by id, after `after`.
+    async fn workspaces(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Workspace>, DependencyError>;
+    /// Deletes a workspace without members (`HasMembers`, `Missing`).
+    async fn delete_workspace(&self, id: &WorkspaceId) -> Result<WorkspaceWrite, DependencyError>;
+    /// Makes `user` a member (`Missing` when the workspace is not there,
+    /// `Unchanged` when it is a member already).
+    async fn add_member(
+        &self,
+        id: &WorkspaceId,
+        user: &UserId,
+    ) -> Result<WorkspaceWrite, DependencyError>;
+    /// Ends `user`'s membership (`Unchanged` when it was none).
+    async fn remove_member(
+        &self,
+        id: &WorkspaceId,
+        user: &UserId,
+    ) -> Result<WorkspaceWrite, DependencyError>;
+    /// Up to `limit` members of `id` by user id, after `after`: one read.
+    async fn members(
+        &self,
+        id: &WorkspaceId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<UserId>, DependencyError>;
+    /// The workspaces `user` belongs to, by id: one read.
+    async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError>;
+}

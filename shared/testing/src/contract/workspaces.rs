@@ -1,0 +1,142 @@
+//! Workspaces and memberships.
+
+use std::sync::Arc;
+
+use recovery_core::ports::{AccountLifecycle, Store, WorkspaceWrite, Written};
+use recovery_domain::{Accent, HttpsUrl, Language, UserId, Workspace, WorkspaceId};
+
+use crate::TestAccount;
+
+fn workspace(id: &str) -> Workspace {
+    Workspace {
+        id: WorkspaceId::parse(id).unwrap(),
+        name: format!("Company {id}"),
+        login_url: HttpsUrl::parse(&format!("https://{id}.example/login")).unwrap(),
+        logo_url: None,
+        accent: None,
+        support_contact: None,
+        language: None,
+    }
+}
+
+async fn member(store: &impl Store, login: &str) -> UserId {
+    TestAccount::new(login).email(&format!("{login}@example.com")).create_in(store).await.id
+}
+
+pub async fn workspaces_are_created_once_updated_listed_by_page_and_deleted_only_without_members(
+    store: Arc<impl Store>,
+) {
+    let acme = workspace("acme");
+    assert_eq!(store.create_workspace(&acme).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.create_workspace(&acme).await.unwrap(), WorkspaceWrite::Taken);
+    let branded = Workspace {
+        name: "Acme GmbH".into(),
+        logo_url: Some(HttpsUrl::parse("https://acme.example/logo.png").unwrap()),
+        accent: Some(Accent::parse("#1f5fbf").unwrap()),
+        support_contact: Some("mailto:help@acme.example".into()),
+        language: Some(Language::German),
+        ..acme.clone()
+    };
+    assert_eq!(store.update_workspace(&branded).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.workspace(&acme.id).await.unwrap(), Some(branded.clone()));
+    // Back to fewer details: what is left out is gone.
+    assert_eq!(store.update_workspace(&acme).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.workspace(&acme.id).await.unwrap(), Some(acme.clone()));
+    assert_eq!(
+        store.update_workspace(&workspace("nowhere")).await.unwrap(),
+        WorkspaceWrite::Missing
+    );
+
+    for id in ["beta", "gamma", "delta"] {
+        store.create_workspace(&workspace(id)).await.unwrap();
+    }
+    let first = store.workspaces(None, 3).await.unwrap();
+    let ids: Vec<&str> = first.items.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(ids, ["acme", "beta", "delta"]);
+    let rest = store.workspaces(first.next.as_deref(), 3).await.unwrap();
+    assert_eq!(rest.items, [workspace("gamma")]);
+    assert_eq!(rest.next, None);
+
+    let ada = member(&*store, "ada").await;
+    assert_eq!(store.add_member(&acme.id, &ada).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.delete_workspace(&acme.id).await.unwrap(), WorkspaceWrite::HasMembers);
+    assert_eq!(store.remove_member(&acme.id, &ada).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.delete_workspace(&acme.id).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.workspace(&acme.id).await.unwrap(), None);
+    assert_eq!(store.delete_workspace(&acme.id).await.unwrap(), WorkspaceWrite::Missing);
+}
+
+pub async fn an_account_in_two_workspaces_is_a_member_of_each_once(store: Arc<impl Store>) {
+    let (a, b) = (workspace("a"), workspace("b"));
+    for w in [&a, &b] {
+        store.create_workspace(w).await.unwrap();
+    }
+    let ada = member(&*store, "ada").await;
+    for w in [&a, &b] {
+        assert_eq!(store.add_member(&w.id, &ada).await.unwrap(), WorkspaceWrite::Done);
+    }
+    assert_eq!(store.add_member(&a.id, &ada).await.unwrap(), WorkspaceWrite::Unchanged);
+    assert_eq!(store.memberships(&ada).await.unwrap(), [a.id.clone(), b.id.clone()]);
+    for w in [&a, &b] {
+        assert_eq!(store.members(&w.id, None, 10).await.unwrap().items, std::slice::from_ref(&ada));
+    }
+    // Nobody joins a workspace that is not there, and no account that is not.
+    let nowhere = WorkspaceId::parse("nowhere").unwrap();
+    assert_eq!(store.add_member(&nowhere, &ada).await.unwrap(), WorkspaceWrite::Missing);
+    let ghost = UserId::from_stored("no-such-account");
+    assert_eq!(store.add_member(&a.id, &ghost).await.unwrap(), WorkspaceWrite::Missing);
+    assert!(store.members(&nowhere, None, 10).await.unwrap().items.is_empty());
+
+    assert_eq!(store.remove_member(&a.id, &ada).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.remove_member(&a.id, &ada).await.unwrap(), WorkspaceWrite::Unchanged);
+    assert_eq!(store.memberships(&ada).await.unwrap(), std::slice::from_ref(&b.id));
+    // The count followed: the emptied workspace goes, the other stays.
+    assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.delete_workspace(&b.id).await.unwrap(), WorkspaceWrite::HasMembers);
+}
+
+pub async fn members_are_listed_a_page_at_a_time(store: Arc<impl Store>) {
+    let acme = workspace("acme");
+    store.create_workspace(&acme).await.unwrap();
+    let mut all = Vec::new();
+    for n in 0..5 {
+        let id = member(&*store, &format!("user{n}")).await;
+        store.add_member(&acme.id, &id).await.unwrap();
+        all.push(id.as_str().to_owned());
+    }
+    all.sort();
+    let mut listed = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = store.members(&acme.id, after.as_deref(), 2).await.unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 2);
+        listed.extend(page.items.iter().map(|u| u.as_str().to_owned()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(listed, all);
+    assert!(pages <= 4, "{pages} pages for five members two at a time");
+}
+
+pub async fn deleting_an_account_ends_its_memberships(store: Arc<impl Store>) {
+    let (a, b) = (workspace("a"), workspace("b"));
+    for w in [&a, &b] {
+        store.create_workspace(w).await.unwrap();
+    }
+    let ada = TestAccount::new("ada").email("ada@example.com").create_in(&*store).await;
+    let bob = member(&*store, "bob").await;
+    for w in [&a, &b] {
+        store.add_member(&w.id, &ada.id).await.unwrap();
+    }
+    store.add_member(&b.id, &bob).await.unwrap();
+    assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Done);
+    assert!(store.memberships(&ada.id).await.unwrap().is_empty());
+    assert!(store.members(&a.id, None, 10).await.unwrap().items.is_empty());
+    assert_eq!(store.members(&b.id, None, 10).await.unwrap().items, std::slice::from_ref(&bob));
+    assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.delete_workspace(&b.id).await.unwrap(), WorkspaceWrite::HasMembers);
+}
