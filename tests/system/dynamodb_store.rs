@@ -337,9 +337,9 @@ async fn one_accounts_workspaces_and_one_page_of_members_are_one_query_each() {
     let ada = create(store.table_name(), account("ada")).await;
     for n in 0..30 {
         let user = create(store.table_name(), account(&format!("user{n}"))).await;
-        store.add_member(&acme.id, &user.id).await.unwrap();
+        store.add_member(&acme.id, &user).await.unwrap();
     }
-    store.add_member(&acme.id, &ada.id).await.unwrap();
+    store.add_member(&acme.id, &ada).await.unwrap();
     let calls = || -> Vec<serde_json::Value> {
         (emulator().aws_calls().into_iter())
             .filter(|c| {

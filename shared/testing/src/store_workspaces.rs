@@ -1,10 +1,10 @@
 //! Workspaces and memberships in memory, as the DynamoDB store keeps them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use recovery_core::ports::{DependencyError, Page, WorkspaceStore, WorkspaceWrite};
-use recovery_domain::{UserId, Workspace, WorkspaceId};
+use recovery_core::ports::{DependencyError, Member, Page, WorkspaceStore, WorkspaceWrite};
+use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
 
 use super::store::InMemoryStore;
 
@@ -12,7 +12,8 @@ use super::store::InMemoryStore;
 #[derive(Default)]
 pub(super) struct Workspaces {
     pub(super) all: BTreeMap<WorkspaceId, Workspace>,
-    pub(super) members: BTreeMap<WorkspaceId, BTreeSet<String>>,
+    /// Each workspace's members: user id, login.
+    pub(super) members: BTreeMap<WorkspaceId, BTreeMap<String, String>>,
 }
 
 impl Workspaces {
@@ -95,17 +96,17 @@ impl WorkspaceStore for InMemoryStore {
     async fn add_member(
         &self,
         id: &WorkspaceId,
-        user: &UserId,
+        user: &UserAccount,
     ) -> Result<WorkspaceWrite, DependencyError> {
         let mut state = self.guard("add_member")?;
-        if !state.workspaces.all.contains_key(id) || !state.users.contains_key(user) {
+        if !state.workspaces.all.contains_key(id) || !state.users.contains_key(&user.id) {
             return Ok(WorkspaceWrite::Missing);
         }
         let members = state.workspaces.members.entry(id.clone()).or_default();
-        Ok(if members.insert(user.as_str().to_owned()) {
-            WorkspaceWrite::Done
-        } else {
-            WorkspaceWrite::Unchanged
+        let login = user.login.as_str().to_owned();
+        Ok(match members.insert(user.id.as_str().to_owned(), login) {
+            None => WorkspaceWrite::Done,
+            Some(_) => WorkspaceWrite::Unchanged,
         })
     }
 
@@ -115,7 +116,8 @@ impl WorkspaceStore for InMemoryStore {
         user: &UserId,
     ) -> Result<WorkspaceWrite, DependencyError> {
         let mut state = self.guard("remove_member")?;
-        let removed = state.workspaces.members.get_mut(id).is_some_and(|m| m.remove(user.as_str()));
+        let removed =
+            state.workspaces.members.get_mut(id).is_some_and(|m| m.remove(user.as_str()).is_some());
         Ok(if removed { WorkspaceWrite::Done } else { WorkspaceWrite::Unchanged })
     }
 
@@ -124,17 +126,19 @@ impl WorkspaceStore for InMemoryStore {
         id: &WorkspaceId,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Page<UserId>, DependencyError> {
+    ) -> Result<Page<Member>, DependencyError> {
         let state = self.guard("list_members")?;
         let members = state.workspaces.members.get(id).into_iter().flatten();
-        let members = members.map(|u| (u.clone(), UserId::from_stored(u)));
+        let members = members.map(|(user, login)| {
+            (user.clone(), Member { user_id: UserId::from_stored(user), login: login.clone() })
+        });
         Ok(page(members, after, limit))
     }
 
     async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError> {
         let state = self.guard("memberships")?;
         Ok((state.workspaces.members.iter())
-            .filter(|(_, members)| members.contains(user.as_str()))
+            .filter(|(_, members)| members.contains_key(user.as_str()))
             .map(|(id, _)| id.clone())
             .collect())
     }

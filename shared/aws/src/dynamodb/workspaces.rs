@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::layout::{self, Item, expr, n, s, workspace_expr};
 use super::{DynamoDbStore, Updated, conditional};
 use crate::dependency_error;
-use recovery_core::ports::{DependencyError, Page, WorkspaceStore, WorkspaceWrite};
-use recovery_domain::{UserId, Workspace, WorkspaceId};
+use recovery_core::ports::{DependencyError, Member, Page, WorkspaceStore, WorkspaceWrite};
+use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
 
 impl DynamoDbStore {
     /// One page of partition `pk` by sort key after `after`: one Query.
@@ -156,18 +156,19 @@ impl WorkspaceStore for DynamoDbStore {
     async fn add_member(
         &self,
         id: &WorkspaceId,
-        user: &UserId,
+        user: &UserAccount,
     ) -> Result<WorkspaceWrite, DependencyError> {
         const OP: &str = "add_member";
+        let (account, id_of) = (&user.id, id);
         let items = vec![
             self.update(layout::workspace_key(id), OP, |u| {
                 u.update_expression(workspace_expr::COUNT_MEMBER)
                     .condition_expression(expr::PRESENT)
                     .expression_attribute_values(":change", n(1))
             })?,
-            self.account_exists(layout::user_key(user), OP)?,
-            self.put_new(layout::member_item(id, user, "member"), OP)?,
-            self.put_new(layout::member_item(id, user, "membership"), OP)?,
+            self.account_exists(layout::user_key(account), OP)?,
+            self.put_new(layout::member_item(id_of, user), OP)?,
+            self.put_new(layout::membership_item(id_of, account), OP)?,
         ];
         match self.transact(OP, items).await? {
             Ok(()) => Ok(WorkspaceWrite::Done),
@@ -199,7 +200,7 @@ impl WorkspaceStore for DynamoDbStore {
         id: &WorkspaceId,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Page<UserId>, DependencyError> {
+    ) -> Result<Page<Member>, DependencyError> {
         let pk = layout::member_partition(id);
         let (items, more) = self.page_of("list_members", pk, after, limit).await?;
         page(items, more, |item| layout::member_of(item).ok_or(layout::corrupt("list_members")))

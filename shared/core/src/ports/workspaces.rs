@@ -3,7 +3,7 @@
 //! store holds.
 
 use async_trait::async_trait;
-use recovery_domain::{UserId, Workspace, WorkspaceId};
+use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
 
 use super::DependencyError;
 
@@ -16,6 +16,13 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The key of the last item listed, to pass as `after`.
     pub next: Option<String>,
+}
+
+/// A workspace's member, as its listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: UserId,
+    pub login: String,
 }
 
 /// What a change of workspaces or memberships did.
@@ -58,7 +65,7 @@ pub trait WorkspaceStore: Send + Sync {
     async fn add_member(
         &self,
         id: &WorkspaceId,
-        user: &UserId,
+        user: &UserAccount,
     ) -> Result<WorkspaceWrite, DependencyError>;
     /// Ends `user`'s membership (`Unchanged` when it was none).
     async fn remove_member(
@@ -72,7 +79,7 @@ pub trait WorkspaceStore: Send + Sync {
         id: &WorkspaceId,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Page<UserId>, DependencyError>;
+    ) -> Result<Page<Member>, DependencyError>;
     /// The workspaces `user` belongs to, by id: one read.
     async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError>;
 }

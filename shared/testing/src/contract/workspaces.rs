@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use recovery_core::ports::{AccountLifecycle, Store, WorkspaceWrite, Written};
-use recovery_domain::{Accent, HttpsUrl, Language, UserId, Workspace, WorkspaceId};
+use recovery_core::ports::{AccountLifecycle, Member, Store, WorkspaceWrite, Written};
+use recovery_domain::{Accent, HttpsUrl, Language, UserAccount, Workspace, WorkspaceId};
 
 use crate::TestAccount;
 
@@ -19,8 +19,12 @@ fn workspace(id: &str) -> Workspace {
     }
 }
 
-async fn member(store: &impl Store, login: &str) -> UserId {
-    TestAccount::new(login).email(&format!("{login}@example.com")).create_in(store).await.id
+async fn member(store: &impl Store, login: &str) -> UserAccount {
+    TestAccount::new(login).email(&format!("{login}@example.com")).create_in(store).await
+}
+
+fn listed(user: &UserAccount) -> Member {
+    Member { user_id: user.id.clone(), login: user.login.as_str().to_owned() }
 }
 
 pub async fn workspaces_are_created_once_updated_listed_by_page_and_deleted_only_without_members(
@@ -60,7 +64,7 @@ pub async fn workspaces_are_created_once_updated_listed_by_page_and_deleted_only
     let ada = member(&*store, "ada").await;
     assert_eq!(store.add_member(&acme.id, &ada).await.unwrap(), WorkspaceWrite::Done);
     assert_eq!(store.delete_workspace(&acme.id).await.unwrap(), WorkspaceWrite::HasMembers);
-    assert_eq!(store.remove_member(&acme.id, &ada).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.remove_member(&acme.id, &ada.id).await.unwrap(), WorkspaceWrite::Done);
     assert_eq!(store.delete_workspace(&acme.id).await.unwrap(), WorkspaceWrite::Done);
     assert_eq!(store.workspace(&acme.id).await.unwrap(), None);
     assert_eq!(store.delete_workspace(&acme.id).await.unwrap(), WorkspaceWrite::Missing);
@@ -76,20 +80,21 @@ pub async fn an_account_in_two_workspaces_is_a_member_of_each_once(store: Arc<im
         assert_eq!(store.add_member(&w.id, &ada).await.unwrap(), WorkspaceWrite::Done);
     }
     assert_eq!(store.add_member(&a.id, &ada).await.unwrap(), WorkspaceWrite::Unchanged);
-    assert_eq!(store.memberships(&ada).await.unwrap(), [a.id.clone(), b.id.clone()]);
+    assert_eq!(store.memberships(&ada.id).await.unwrap(), [a.id.clone(), b.id.clone()]);
     for w in [&a, &b] {
-        assert_eq!(store.members(&w.id, None, 10).await.unwrap().items, std::slice::from_ref(&ada));
+        assert_eq!(store.members(&w.id, None, 10).await.unwrap().items, [listed(&ada)]);
     }
     // Nobody joins a workspace that is not there, and no account that is not.
     let nowhere = WorkspaceId::parse("nowhere").unwrap();
     assert_eq!(store.add_member(&nowhere, &ada).await.unwrap(), WorkspaceWrite::Missing);
-    let ghost = UserId::from_stored("no-such-account");
+    let ghost =
+        UserAccount { id: recovery_domain::UserId::from_stored("no-such-account"), ..ada.clone() };
     assert_eq!(store.add_member(&a.id, &ghost).await.unwrap(), WorkspaceWrite::Missing);
     assert!(store.members(&nowhere, None, 10).await.unwrap().items.is_empty());
 
-    assert_eq!(store.remove_member(&a.id, &ada).await.unwrap(), WorkspaceWrite::Done);
-    assert_eq!(store.remove_member(&a.id, &ada).await.unwrap(), WorkspaceWrite::Unchanged);
-    assert_eq!(store.memberships(&ada).await.unwrap(), std::slice::from_ref(&b.id));
+    assert_eq!(store.remove_member(&a.id, &ada.id).await.unwrap(), WorkspaceWrite::Done);
+    assert_eq!(store.remove_member(&a.id, &ada.id).await.unwrap(), WorkspaceWrite::Unchanged);
+    assert_eq!(store.memberships(&ada.id).await.unwrap(), std::slice::from_ref(&b.id));
     // The count followed: the emptied workspace goes, the other stays.
     assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
     assert_eq!(store.delete_workspace(&b.id).await.unwrap(), WorkspaceWrite::HasMembers);
@@ -100,25 +105,25 @@ pub async fn members_are_listed_a_page_at_a_time(store: Arc<impl Store>) {
     store.create_workspace(&acme).await.unwrap();
     let mut all = Vec::new();
     for n in 0..5 {
-        let id = member(&*store, &format!("user{n}")).await;
-        store.add_member(&acme.id, &id).await.unwrap();
-        all.push(id.as_str().to_owned());
+        let user = member(&*store, &format!("user{n}")).await;
+        store.add_member(&acme.id, &user).await.unwrap();
+        all.push(user.id.as_str().to_owned());
     }
     all.sort();
-    let mut listed = Vec::new();
+    let mut seen = Vec::new();
     let mut after = None;
     let mut pages = 0;
     loop {
         let page = store.members(&acme.id, after.as_deref(), 2).await.unwrap();
         pages += 1;
         assert!(page.items.len() <= 2);
-        listed.extend(page.items.iter().map(|u| u.as_str().to_owned()));
+        seen.extend(page.items.iter().map(|m| m.user_id.as_str().to_owned()));
         match page.next {
             Some(next) => after = Some(next),
             None => break,
         }
     }
-    assert_eq!(listed, all);
+    assert_eq!(seen, all);
     assert!(pages <= 4, "{pages} pages for five members two at a time");
 }
 
@@ -130,13 +135,13 @@ pub async fn deleting_an_account_ends_its_memberships(store: Arc<impl Store>) {
     let ada = TestAccount::new("ada").email("ada@example.com").create_in(&*store).await;
     let bob = member(&*store, "bob").await;
     for w in [&a, &b] {
-        store.add_member(&w.id, &ada.id).await.unwrap();
+        store.add_member(&w.id, &ada).await.unwrap();
     }
     store.add_member(&b.id, &bob).await.unwrap();
     assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Done);
     assert!(store.memberships(&ada.id).await.unwrap().is_empty());
     assert!(store.members(&a.id, None, 10).await.unwrap().items.is_empty());
-    assert_eq!(store.members(&b.id, None, 10).await.unwrap().items, std::slice::from_ref(&bob));
+    assert_eq!(store.members(&b.id, None, 10).await.unwrap().items, [listed(&bob)]);
     assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
     assert_eq!(store.delete_workspace(&b.id).await.unwrap(), WorkspaceWrite::HasMembers);
 }

@@ -3,7 +3,7 @@
 //! | item | `pk` | `sk` | other attributes |
 //! |------|------|------|------------------|
 //! | workspace | `WORKSPACES#` | `<id>` | `display_name`, `login_url`, `logo_url`, `accent`, `support_contact`, `default_language`, `member_count` |
-//! | member, by workspace | `MEMBERS#<id>` | `<user id>` | |
+//! | member, by workspace | `MEMBERS#<id>` | `<user id>` | `login` (listings need no other read) |
 //! | membership, by account | `USER#<user id>` | `MEMBER#<id>` | |
 //!
 //! All workspaces share one partition: a listing is one Query, and a
@@ -12,8 +12,8 @@
 //! `member_count`, so that a workspace with members is not deleted.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use recovery_core::ports::DependencyError;
-use recovery_domain::{Accent, HttpsUrl, Language, UserId, Workspace, WorkspaceId};
+use recovery_core::ports::{DependencyError, Member};
+use recovery_domain::{Accent, HttpsUrl, Language, UserAccount, UserId, Workspace, WorkspaceId};
 
 use super::*;
 
@@ -53,14 +53,24 @@ pub(in crate::dynamodb) fn membership_of(item: &Item) -> Option<WorkspaceId> {
     get_s(item, SK)?.strip_prefix(MEMBERSHIP_PREFIX).and_then(|id| WorkspaceId::parse(id).ok())
 }
 
-/// The account a member item names.
-pub(in crate::dynamodb) fn member_of(item: &Item) -> Option<UserId> {
-    get_s(item, SK).map(UserId::from_stored)
+/// The member an item of a workspace's member partition names.
+pub(in crate::dynamodb) fn member_of(item: &Item) -> Option<Member> {
+    Some(Member {
+        user_id: UserId::from_stored(get_s(item, SK)?),
+        login: get_s(item, LOGIN)?.to_owned(),
+    })
 }
 
-pub(in crate::dynamodb) fn member_item(id: &WorkspaceId, user: &UserId, kind: &str) -> Item {
-    let mut item = if kind == "member" { member_key(id, user) } else { membership_key(id, user) };
-    item.insert(KIND.into(), s(kind));
+pub(in crate::dynamodb) fn member_item(id: &WorkspaceId, user: &UserAccount) -> Item {
+    let mut item = member_key(id, &user.id);
+    item.insert(KIND.into(), s("member"));
+    item.insert(LOGIN.into(), s(user.login.as_str()));
+    item
+}
+
+pub(in crate::dynamodb) fn membership_item(id: &WorkspaceId, user: &UserId) -> Item {
+    let mut item = membership_key(id, user);
+    item.insert(KIND.into(), s("membership"));
     item
 }
 
