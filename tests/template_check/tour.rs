@@ -115,11 +115,30 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     }
     let result = f.invoke_admin(&json!({ "action": "update_user", "login": invited, "email": format!("{invited}.new@recovery.test"), "phone": null, "locale": "de", "requested_by": admin }));
     assert_eq!(result["status"], "updated", "{result}");
+    // Workspaces: the invited account a member until it is deleted.
+    let workspace = unique("ws").to_lowercase().replace('_', "-");
+    let steps = [
+        json!({ "action": "create_workspace", "workspace": workspace, "name": "Tour", "login_url": "https://tour.example/login" }),
+        json!({ "action": "update_workspace", "workspace": workspace, "accent_color": "#1f5fbf" }),
+        json!({ "action": "get_workspace", "workspace": workspace }),
+        json!({ "action": "list_workspaces", "limit": 5 }),
+        json!({ "action": "add_member", "workspace": workspace, "login": invited }),
+        json!({ "action": "add_member", "workspace": workspace, "login": login }),
+        json!({ "action": "remove_member", "workspace": workspace, "login": login }),
+        json!({ "action": "list_members", "workspace": workspace }),
+        json!({ "action": "get_user", "login": invited }),
+    ];
+    for step in steps {
+        let result = f.invoke_admin(&step);
+        assert!(result.get("error").is_none(), "{step}: {result}");
+    }
     for action in ["disable_user", "enable_user", "delete_user"] {
         let result =
             f.invoke_admin(&json!({ "action": action, "login": invited, "requested_by": admin }));
         assert!(result.get("error").is_none(), "{action}: {result}");
     }
+    let result = f.invoke_admin(&json!({ "action": "delete_workspace", "workspace": workspace }));
+    assert_eq!(result["status"], "workspace_deleted", "its last member went with the account");
     let imported_too = unique("imported");
     let users = json!([{ "login": imported_too, "email": format!("{imported_too}@recovery.test"), "password_hash": BCRYPT_OF_CORRECT_HORSE }]);
     let result =

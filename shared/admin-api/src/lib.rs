@@ -8,10 +8,8 @@
 //! are a [`Patch`] (absent keeps, `null` or blank removes, a value sets).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// Accounts in one `import_users` event, at most.
@@ -61,6 +59,14 @@ struct Fields {
     social_provider: Option<String>,
     limit: Option<u32>,
     users: Option<Vec<Value>>,
+    workspace: Option<String>,
+    after: Option<String>,
+    name: Option<String>,
+    login_url: Option<String>,
+    logo_url: Option<String>,
+    accent_color: Option<String>,
+    support_contact: Option<String>,
+    language: Option<String>,
 }
 
 /// An action and its fields, tagged by `action`.
@@ -129,6 +135,43 @@ pub enum AdminRequest {
     ImportUsers {
         users: Vec<Value>,
     },
+    CreateWorkspace {
+        workspace: String,
+        #[serde(flatten)]
+        fields: WorkspaceFields,
+    },
+    UpdateWorkspace {
+        workspace: String,
+        #[serde(flatten)]
+        fields: WorkspaceFields,
+    },
+    GetWorkspace {
+        workspace: String,
+    },
+    ListWorkspaces {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    DeleteWorkspace {
+        workspace: String,
+    },
+    AddMember {
+        workspace: String,
+        login: String,
+    },
+    RemoveMember {
+        workspace: String,
+        login: String,
+    },
+    ListMembers {
+        workspace: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
 }
 
 /// Where a message goes.
@@ -152,62 +195,6 @@ pub struct DetailsPatch {
     pub locale: Patch,
 }
 
-/// One field of a change: absent keeps it, `null` or `""` removes it, a
-/// value replaces it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Patch {
-    #[default]
-    Keep,
-    Clear,
-    Set(String),
-}
-
-impl Patch {
-    pub fn is_keep(&self) -> bool {
-        *self == Self::Keep
-    }
-}
-
-impl<'de> Deserialize<'de> for Patch {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match Option::<String>::deserialize(d)? {
-            Some(text) if !text.trim().is_empty() => Self::Set(text),
-            _ => Self::Clear,
-        })
-    }
-}
-
-impl Serialize for Patch {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Set(text) => s.serialize_str(text),
-            Self::Keep | Self::Clear => s.serialize_none(),
-        }
-    }
-}
-
-/// A password as the event carries it; never printed.
-#[derive(Clone)]
-pub struct Password(pub SecretString);
-
-impl<'de> Deserialize<'de> for Password {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|text| Self(text.into()))
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password([REDACTED])")
-    }
-}
-
-impl Serialize for Password {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0.expose_secret())
-    }
-}
-
 /// Absent, `null` and blank are all `None`.
 fn blank_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.filter(|text| !text.trim().is_empty()))
@@ -219,10 +206,33 @@ fn blank_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
 pub enum AdminResponse {
     Failed(Failure),
     Done(Done),
-    Records { records: Vec<AuditEntry> },
-    Messages { email: EmailStatus, messages: Vec<MessageEntry> },
-    User { user: User },
-    Imported { results: Vec<ImportOutcome>, counts: BTreeMap<String, usize> },
+    Records {
+        records: Vec<AuditEntry>,
+    },
+    Messages {
+        email: EmailStatus,
+        messages: Vec<MessageEntry>,
+    },
+    User {
+        user: User,
+    },
+    Imported {
+        results: Vec<ImportOutcome>,
+        counts: BTreeMap<String, usize>,
+    },
+    Workspace {
+        workspace: WorkspaceEntry,
+    },
+    Workspaces {
+        workspaces: Vec<WorkspaceEntry>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
+    Members {
+        members: Vec<Member>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
 }
 
 /// `{"error": "<code>", "message": "...", "reasons"?: [...]}`.
@@ -264,6 +274,25 @@ pub enum Done {
     Deleted {
         user_id: String,
     },
+    WorkspaceCreated {
+        workspace: WorkspaceEntry,
+    },
+    WorkspaceUpdated {
+        workspace: WorkspaceEntry,
+    },
+    WorkspaceDeleted {
+        workspace: String,
+    },
+    MemberAdded {
+        workspace: String,
+        user_id: String,
+    },
+    MemberRemoved {
+        workspace: String,
+        user_id: String,
+    },
+    /// It was so already: a membership there, or none to remove.
+    Unchanged,
 }
 
 /// A message in the outbox: its channel, where to (masked), its key.
@@ -299,6 +328,9 @@ pub struct User {
     pub password_changed_at: Option<String>,
     /// `ok`, or the trouble of the current address (`bounced`, ...).
     pub email_status: String,
+    /// The workspaces it belongs to (`get_user` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workspaces: Vec<String>,
 }
 
 /// One audit record; `at` is `at_millis` in ISO 8601.
@@ -350,51 +382,13 @@ pub struct MessageEntry {
     pub feedback_detail: Option<String>,
 }
 
-/// What became of one row of `import_users`, tagged by `status`; `login`
-/// as the row gave it, when it gave one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ImportOutcome {
-    Created {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        login: Option<String>,
-        user_id: String,
-    },
-    Unchanged {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        login: Option<String>,
-        user_id: String,
-    },
-    Updated {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        login: Option<String>,
-        user_id: String,
-    },
-    Conflict {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        login: Option<String>,
-        reason: String,
-    },
-    Invalid {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        login: Option<String>,
-        field: String,
-        message: String,
-    },
-}
+mod import;
+mod patch;
+mod workspaces;
 
-impl ImportOutcome {
-    /// `created`, `unchanged`, `updated`, `conflict` or `invalid`.
-    pub fn status(&self) -> &'static str {
-        match self {
-            Self::Created { .. } => "created",
-            Self::Unchanged { .. } => "unchanged",
-            Self::Updated { .. } => "updated",
-            Self::Conflict { .. } => "conflict",
-            Self::Invalid { .. } => "invalid",
-        }
-    }
-}
+pub use import::ImportOutcome;
+pub use patch::{Password, Patch};
+pub use workspaces::{Member, WorkspaceEntry, WorkspaceFields};
 
 #[cfg(test)]
 mod tests;

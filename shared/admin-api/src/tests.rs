@@ -62,6 +62,10 @@ fn the_event_names_the_field_it_refuses() {
         json!({ "action": "list_messages", "requested_by": "o", "login": "a", "limit": 5 }),
         json!({ "action": "update_user", "requested_by": "o", "login": "a", "email": "e", "phone": "p", "social_provider": "G", "locale": "de" }),
         json!({ "action": "import_users", "requested_by": "o", "users": [] }),
+        json!({ "action": "create_workspace", "workspace": "w", "name": "n", "login_url": "u", "logo_url": "l", "accent_color": "c", "support_contact": "s", "language": "de" }),
+        json!({ "action": "list_workspaces", "after": "a", "limit": 5 }),
+        json!({ "action": "add_member", "workspace": "w", "login": "a" }),
+        json!({ "action": "list_members", "workspace": "w", "after": "a", "limit": 5 }),
     ];
     for event in valid {
         assert!(read_event(&event).is_ok(), "{event}");

@@ -84,6 +84,12 @@ pub enum AdminError {
     PhoneTaken,
     #[error("the account would have no email, phone or provider left")]
     NoWayToRecover,
+    #[error("no workspace has this id")]
+    WorkspaceNotFound,
+    #[error("a workspace has this id already")]
+    WorkspaceTaken,
+    #[error("the workspace still has members")]
+    WorkspaceHasMembers,
     #[error("a dependency failed")]
     #[strum(serialize = "service_unavailable")]
     Unavailable,

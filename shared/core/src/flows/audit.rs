@@ -28,6 +28,14 @@ pub enum AdminAction {
     EnableUser,
     DeleteUser,
     ImportUsers,
+    CreateWorkspace,
+    UpdateWorkspace,
+    GetWorkspace,
+    ListWorkspaces,
+    DeleteWorkspace,
+    AddMember,
+    RemoveMember,
+    ListMembers,
 }
 
 impl AdminAction {

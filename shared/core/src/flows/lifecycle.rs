@@ -13,6 +13,7 @@ use crate::ports::DetailsUpdate;
 use crate::ports::Written;
 use recovery_domain::{
     AccountLookup, EmailAddress, EmailTrouble, Locale, PhoneNumber, Timestamp, UserAccount, UserId,
+    WorkspaceId,
 };
 use recovery_messages::EventKind;
 
@@ -37,6 +38,8 @@ pub struct AccountView {
     pub has_password: bool,
     pub password_changed_at: Option<Timestamp>,
     pub email_trouble: Option<EmailTrouble>,
+    /// The workspaces it belongs to (read by `get_user`; empty elsewhere).
+    pub workspaces: Vec<WorkspaceId>,
 }
 
 impl AccountView {
@@ -53,6 +56,7 @@ impl AccountView {
             has_password: account.password_hash.is_some(),
             password_changed_at: account.password_changed_at,
             email_trouble: account.current_email_trouble().cloned(),
+            workspaces: Vec::new(),
         }
     }
 }
@@ -67,7 +71,7 @@ pub enum Change<T> {
 }
 
 impl<T: Clone> Change<T> {
-    fn apply(&self, current: &Option<T>) -> Option<T> {
+    pub(super) fn apply(&self, current: &Option<T>) -> Option<T> {
         match self {
             Self::Keep => current.clone(),
             Self::Clear => None,
@@ -101,7 +105,8 @@ impl Administration {
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
             let account = account.ok_or(AdminError::UserNotFound)?;
-            Ok((AccountView::of(&account), None))
+            let workspaces = self.memberships_of(&account).await?;
+            Ok((AccountView { workspaces, ..AccountView::of(&account) }, None))
         })
         .await
     }

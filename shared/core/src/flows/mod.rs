@@ -24,12 +24,13 @@ mod remind;
 mod request;
 mod request_code;
 mod reset;
+mod workspaces;
 
 use std::sync::Arc;
 
 use crate::ports::{
     AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
-    ResetTokenStore, Store, UserStore,
+    ResetTokenStore, Store, UserStore, WorkspaceStore,
 };
 use crate::settings::RecoverySettings;
 use recovery_domain::{
@@ -58,6 +59,7 @@ pub use lifecycle::{AccountView, Change, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
+pub use workspaces::{WORKSPACES_AUDIT_TARGET, WorkspaceChange, workspace_audit_target};
 
 /// Notices (a password changed, an account that signs in elsewhere) carry
 /// no secret that expires; one not delivered within a day is given up.
@@ -104,6 +106,7 @@ pub struct Administration {
     recovery: Recovery,
     audit: Arc<dyn AuditLog>,
     lifecycle: Arc<dyn AccountLifecycle>,
+    workspaces: Arc<dyn WorkspaceStore>,
 }
 
 impl std::ops::Deref for Administration {
@@ -128,6 +131,7 @@ impl Administration {
         Self {
             audit: store.clone(),
             lifecycle: store.clone(),
+            workspaces: store.clone(),
             recovery: Recovery::new(store, clock, settings, keys),
         }
     }

@@ -32,6 +32,7 @@ pub(super) fn user(view: &AccountView) -> User {
         locale: view.locale.clone(),
         password_changed_at: view.password_changed_at.map(iso8601_seconds),
         email_status: view.email_trouble.as_ref().map_or("ok", |t| t.kind.name()).into(),
+        workspaces: view.workspaces.iter().map(|w| w.as_str().to_owned()).collect(),
     }
 }
 

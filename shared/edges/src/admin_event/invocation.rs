@@ -60,8 +60,15 @@ fn status(error: Option<&str>) -> u16 {
     match error {
         None => 200,
         Some("invalid_event") => 400,
-        Some("user_not_found") => 404,
-        Some("login_taken" | "email_taken" | "phone_taken" | "account_disabled") => 409,
+        Some("user_not_found" | "workspace_not_found") => 404,
+        Some(
+            "login_taken"
+            | "email_taken"
+            | "phone_taken"
+            | "account_disabled"
+            | "workspace_taken"
+            | "workspace_has_members",
+        ) => 409,
         Some("service_unavailable") => 503,
         Some(_) => 422,
     }

@@ -17,6 +17,7 @@ use recovery_domain::{
 mod answers;
 mod invocation;
 mod lifecycle;
+mod workspaces;
 
 pub use invocation::invocation;
 
@@ -112,6 +113,11 @@ fn message(err: &AdminError) -> String {
         AdminError::PhoneTaken => "Another account has this phone number.".into(),
         AdminError::NoWayToRecover => {
             "The account would have no email address, phone number or provider left to recover it through.".into()
+        }
+        AdminError::WorkspaceNotFound => "No workspace has this id.".into(),
+        AdminError::WorkspaceTaken => "A workspace has this id already.".into(),
+        AdminError::WorkspaceHasMembers => {
+            "The workspace still has members; remove them (remove_member) first.".into()
         }
         AdminError::Unavailable => {
             "A dependency failed; nothing was changed that the answer does not say. Try again."
@@ -275,5 +281,6 @@ async fn execute(
             let rows = lifecycle::import_rows(&users)?;
             import_answer(&recovery.admin_import_users(by, rows).await?)
         }
+        workspace_action => workspaces::execute(recovery, by, workspace_action).await?,
     })
 }

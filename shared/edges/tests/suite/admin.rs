@@ -148,6 +148,11 @@ async fn the_event_has_exactly_the_audited_actions() {
     let w = world();
     for action in AdminAction::VARIANTS {
         let answer = w.run(json!({ "action": action.name(), "requested_by": "root" })).await;
+        if *action == AdminAction::ListWorkspaces {
+            // Its fields are all optional.
+            assert_eq!(answer["workspaces"], json!([]), "{answer}");
+            continue;
+        }
         let message = answer["message"].as_str().unwrap();
         assert!(message.starts_with("missing field"), "{}: {answer}", action.name());
     }

@@ -20,3 +20,4 @@ mod sms;
 mod store_contract;
 mod texts;
 mod tidy;
+mod workspaces;

@@ -1,0 +1,145 @@
+//! The administrator's workspace actions through their JSON event over the
+//! in-memory ports.
+
+use recovery_core::ports::AuditLog;
+use recovery_edges::admin_event;
+use recovery_testing::{TestAccount, World};
+use serde_json::{Value, json};
+
+const ADMIN: &str = "arn:aws:iam::123456789012:user/root";
+
+async fn run(w: &World, event: Value) -> Value {
+    w.clock.advance(1);
+    admin_event::handle(&w.recovery, &event, ADMIN, "req").await
+}
+
+fn acme() -> Value {
+    json!({
+        "action": "create_workspace", "workspace": "acme", "name": " Acme GmbH ",
+        "login_url": "https://acme.example/login", "accent_color": "#1F5FBF",
+        "logo_url": "https://acme.example/logo.png", "language": "de",
+    })
+}
+
+#[tokio::test]
+async fn a_workspace_is_created_read_changed_listed_and_deleted_once_empty() {
+    let w = World::new();
+    let created = run(&w, acme()).await;
+    assert_eq!(created["status"], "workspace_created", "{created}");
+    assert_eq!(created["workspace"]["name"], "Acme GmbH");
+    assert_eq!(created["workspace"]["accent_color"], "#1f5fbf");
+    assert_eq!(run(&w, acme()).await["error"], "workspace_taken");
+
+    let changed = run(
+        &w,
+        json!({ "action": "update_workspace", "workspace": "acme", "logo_url": null, "support_contact": "mailto:it@acme.example" }),
+    )
+    .await;
+    assert_eq!(changed["status"], "workspace_updated", "{changed}");
+    let read = run(&w, json!({ "action": "get_workspace", "workspace": "acme" })).await;
+    let shown = &read["workspace"];
+    assert_eq!(
+        (shown["name"].as_str(), shown["language"].as_str()),
+        (Some("Acme GmbH"), Some("de"))
+    );
+    assert!(shown.get("logo_url").is_none(), "{read}");
+    assert_eq!(shown["support_contact"], "mailto:it@acme.example");
+
+    for id in ["beta", "gamma"] {
+        let mut event = acme();
+        event["workspace"] = json!(id);
+        run(&w, event).await;
+    }
+    let first = run(&w, json!({ "action": "list_workspaces", "limit": 2 })).await;
+    let ids: Vec<&str> = first["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["workspace"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["acme", "beta"]);
+    let next = first["next"].as_str().expect("a next page");
+    let rest = run(&w, json!({ "action": "list_workspaces", "after": next })).await;
+    assert_eq!(rest["workspaces"][0]["workspace"], "gamma");
+    assert!(rest.get("next").is_none());
+
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
+    let added =
+        run(&w, json!({ "action": "add_member", "workspace": "acme", "login": "ada@example.com" }))
+            .await;
+    assert_eq!(added["status"], "member_added", "{added}");
+    let again =
+        run(&w, json!({ "action": "add_member", "workspace": "acme", "login": "ada" })).await;
+    assert_eq!(again["status"], "unchanged");
+    let refused = run(&w, json!({ "action": "delete_workspace", "workspace": "acme" })).await;
+    assert_eq!(refused["error"], "workspace_has_members");
+    let members = run(&w, json!({ "action": "list_members", "workspace": "acme" })).await;
+    assert_eq!(members["members"][0]["login"], "ada", "{members}");
+    let user = run(&w, json!({ "action": "get_user", "login": "ada" })).await;
+    assert_eq!(user["user"]["workspaces"], json!(["acme"]));
+    let removed =
+        run(&w, json!({ "action": "remove_member", "workspace": "acme", "login": "ada" })).await;
+    assert_eq!(removed["status"], "member_removed");
+    let deleted = run(&w, json!({ "action": "delete_workspace", "workspace": "acme" })).await;
+    assert_eq!(deleted, json!({ "status": "workspace_deleted", "workspace": "acme" }));
+    let gone = run(&w, json!({ "action": "get_workspace", "workspace": "acme" })).await;
+    assert_eq!(gone["error"], "workspace_not_found");
+    let user = run(&w, json!({ "action": "get_user", "login": "ada" })).await;
+    assert!(user["user"].get("workspaces").is_none(), "{user}");
+
+    // Audited under the workspace, and the memberships under the login.
+    let records = AuditLog::list(&*w.store, "*workspace:acme*", 20).await.unwrap();
+    let actions: Vec<&str> = records.iter().rev().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create_workspace",
+            "create_workspace",
+            "update_workspace",
+            "get_workspace",
+            "delete_workspace",
+            "list_members",
+            "delete_workspace",
+            "get_workspace"
+        ]
+    );
+    let ada = AuditLog::list(&*w.store, "ada", 20).await.unwrap();
+    assert!(
+        ada.iter()
+            .any(|r| r.action == "add_member" && r.detail.as_deref() == Some("workspace acme"))
+    );
+}
+
+#[tokio::test]
+async fn each_refused_field_is_named() {
+    let w = World::new();
+    let with = |field: &str, value: Value| {
+        let mut event = acme();
+        event[field] = value;
+        event
+    };
+    let cases = [
+        (with("workspace", json!("Acme")), "`workspace`"),
+        (with("login_url", json!("http://acme.example/login")), "`login_url`"),
+        (with("logo_url", json!("javascript:alert(1)")), "`logo_url`"),
+        (with("accent_color", json!("#ffff00")), "contrast of at least 4.5:1"),
+        (with("language", json!("fr")), "`language`"),
+        (with("name", json!(null)), "`name` is required"),
+    ];
+    for (event, says) in cases {
+        let answer = run(&w, event.clone()).await;
+        assert_eq!(answer["error"], "invalid_event", "{event} -> {answer}");
+        assert!(answer["message"].as_str().unwrap().contains(says), "{answer}");
+    }
+    let nothing = run(&w, json!({ "action": "update_workspace", "workspace": "acme" })).await;
+    assert_eq!(nothing["error"], "invalid_event");
+    let unknown =
+        run(&w, json!({ "action": "add_member", "workspace": "nowhere", "login": "ada" })).await;
+    assert_eq!(unknown["error"], "user_not_found");
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
+    let unknown =
+        run(&w, json!({ "action": "add_member", "workspace": "nowhere", "login": "ada" })).await;
+    assert_eq!(unknown["error"], "workspace_not_found");
+    let unknown = run(&w, json!({ "action": "list_members", "workspace": "nowhere" })).await;
+    assert_eq!(unknown["error"], "workspace_not_found");
+}
