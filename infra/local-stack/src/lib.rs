@@ -342,9 +342,8 @@ impl RandomSource for LoginSalt {
 }
 
 /// Creates the demo accounts that do not exist yet; returns how many it made.
-/// Everything goes through the administrator's actions (the caller
-/// `local-stack`): accounts with a password with `invite_user` and
-/// `set_password`, the provider and disabled ones with `import_users`.
+/// Through the administrator's actions (caller `local-stack`): `invite_user`
+/// and `set_password`; `import_users` for the provider and disabled ones.
 pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, ProvisionError> {
     let by = |step: &str, login: &str| Requester {
         caller: "local-stack".into(),
@@ -372,11 +371,12 @@ pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, Prov
                     })
                     .transpose()
                     .map_err(|e| fail(e.to_string()))?,
+                workspaces: vec![],
             }));
             continue;
         }
-        let new_user =
-            NewUser { login: login.clone(), email: Some(email), phone: Some(phone), locale: None };
+        let (email, phone, locale) = (Some(email), Some(phone), None);
+        let new_user = NewUser { login: login.clone(), email, phone, locale, workspaces: vec![] };
         match recovery.admin_invite_user(&by("invite", demo.login), new_user).await {
             Ok(_) => created += 1,
             Err(AdminError::LoginTaken | AdminError::EmailTaken | AdminError::PhoneTaken) => {

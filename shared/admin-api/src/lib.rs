@@ -59,6 +59,7 @@ struct Fields {
     social_provider: Option<String>,
     limit: Option<u32>,
     users: Option<Vec<Value>>,
+    workspaces: Option<Vec<String>>,
     workspace: Option<String>,
     after: Option<String>,
     name: Option<String>,
@@ -84,6 +85,9 @@ pub enum AdminRequest {
     },
     InviteUser {
         login: String,
+        /// Workspace ids it joins as it is created.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        workspaces: Vec<String>,
         #[serde(
             default,
             deserialize_with = "blank_is_none",

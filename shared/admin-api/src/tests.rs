@@ -14,7 +14,7 @@ fn an_event_is_read_by_its_action_and_blank_fields_are_absent() {
     }))
     .unwrap();
     assert_eq!(invite.requested_by.as_deref(), Some("ops"));
-    let AdminRequest::InviteUser { login, email, phone, locale } = invite.request else {
+    let AdminRequest::InviteUser { login, email, phone, locale, .. } = invite.request else {
         panic!("{invite:?}")
     };
     assert_eq!((login.as_str(), email, phone, locale.as_deref()), ("ada", None, None, Some("de")));

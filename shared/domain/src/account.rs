@@ -195,6 +195,8 @@ pub struct NewAccount {
     pub social_provider: Option<String>,
     pub disabled: bool,
     pub locale: Option<Locale>,
+    /// The workspaces it joins as it is created.
+    pub workspaces: Vec<crate::WorkspaceId>,
 }
 
 impl NewAccount {
@@ -231,6 +233,7 @@ mod tests {
             social_provider: provider.map(str::to_owned),
             disabled,
             locale: None,
+            workspaces: vec![],
         }
         .open(UserId::from_stored("u1"))
     }

@@ -140,6 +140,7 @@ mod tests {
             social_provider: None,
             disabled: false,
             locale: None,
+            workspaces: vec![],
         }
         .open(UserId::from_stored("u1"))
     }

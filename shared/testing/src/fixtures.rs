@@ -208,6 +208,7 @@ impl TestAccount {
             social_provider: self.provider.clone(),
             disabled: self.disabled,
             locale: (self.locale.as_deref()).map(|l| Locale::parse(l).expect("a valid locale")),
+            workspaces: vec![],
         }
     }
 

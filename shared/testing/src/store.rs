@@ -217,6 +217,13 @@ impl UserStore for InMemoryStore {
         if account.phone.as_ref().is_some_and(|p| state.phones.contains_key(p)) {
             return Err(CreateAccountError::PhoneTaken);
         }
+        if account.workspaces.iter().any(|w| !state.workspaces.all.contains_key(w)) {
+            return Err(CreateAccountError::WorkspaceMissing);
+        }
+        for workspace in &account.workspaces {
+            let members = state.workspaces.members.entry(workspace.clone()).or_default();
+            members.insert(id.as_str().to_owned(), account.login.as_str().to_owned());
+        }
         if let Some(email) = &account.email {
             state.emails.insert(email.clone(), id.clone());
         }

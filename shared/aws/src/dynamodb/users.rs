@@ -129,17 +129,30 @@ impl UserStore for DynamoDbStore {
         now: Timestamp,
     ) -> Result<UserAccount, CreateAccountError> {
         const OP: &str = "create_user";
+        let workspaces = account.workspaces.clone();
         let account = account.open(id);
         // The account, its login and the login's skeleton, then its email
         // and phone, if any: each must not exist yet.
-        let items = layout::account_items(&account, now)
+        let mut items = layout::account_items(&account, now)
             .into_iter()
             .map(|item| self.put_new(item, OP))
             .collect::<Result<Vec<_>, _>>()?;
         let email_at = account.email.as_ref().map(|_| 3);
         let phone_at = account.phone.as_ref().map(|_| 3 + email_at.map_or(0, |_| 1));
+        // Then its memberships, each with its workspace's count.
+        let joins_from = items.len();
+        for workspace in &workspaces {
+            items.extend(self.join(OP, workspace, &account)?);
+        }
         match self.transact(OP, items).await? {
             Ok(()) => Ok(account),
+            Err(cancelled)
+                if (joins_from..joins_from + 3 * workspaces.len())
+                    .step_by(3)
+                    .any(|i| cancelled.failed_at(i)) =>
+            {
+                Err(CreateAccountError::WorkspaceMissing)
+            }
             Err(cancelled) if cancelled.failed_at(1) || cancelled.failed_at(2) => {
                 Err(CreateAccountError::LoginTaken)
             }

@@ -55,6 +55,25 @@ impl DynamoDbStore {
         Ok(output.items.unwrap_or_default())
     }
 
+    /// The writes that make `user` a member of `id`, the count with it;
+    /// the first fails its condition when the workspace is not there.
+    pub(super) fn join(
+        &self,
+        operation: &'static str,
+        id: &WorkspaceId,
+        user: &UserAccount,
+    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, DependencyError> {
+        Ok(vec![
+            self.update(layout::workspace_key(id), operation, |u| {
+                u.update_expression(workspace_expr::COUNT_MEMBER)
+                    .condition_expression(expr::PRESENT)
+                    .expression_attribute_values(":change", n(1))
+            })?,
+            self.put_new(layout::member_item(id, user), operation)?,
+            self.put_new(layout::membership_item(id, &user.id), operation)?,
+        ])
+    }
+
     /// The writes that end `user`'s membership of `id`, the count with it.
     pub(super) fn end_membership(
         &self,
@@ -159,21 +178,12 @@ impl WorkspaceStore for DynamoDbStore {
         user: &UserAccount,
     ) -> Result<WorkspaceWrite, DependencyError> {
         const OP: &str = "add_member";
-        let (account, id_of) = (&user.id, id);
-        let items = vec![
-            self.update(layout::workspace_key(id), OP, |u| {
-                u.update_expression(workspace_expr::COUNT_MEMBER)
-                    .condition_expression(expr::PRESENT)
-                    .expression_attribute_values(":change", n(1))
-            })?,
-            self.account_exists(layout::user_key(account), OP)?,
-            self.put_new(layout::member_item(id_of, user), OP)?,
-            self.put_new(layout::membership_item(id_of, account), OP)?,
-        ];
+        let mut items = self.join(OP, id, user)?;
+        items.push(self.account_exists(layout::user_key(&user.id), OP)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(WorkspaceWrite::Done),
-            Err(c) if c.failed_at(2) || c.failed_at(3) => Ok(WorkspaceWrite::Unchanged),
-            Err(c) if c.failed_at(0) || c.failed_at(1) => Ok(WorkspaceWrite::Missing),
+            Err(c) if c.failed_at(1) || c.failed_at(2) => Ok(WorkspaceWrite::Unchanged),
+            Err(c) if c.failed_at(0) || c.failed_at(3) => Ok(WorkspaceWrite::Missing),
             Err(c) => Err(c.into_error(OP)),
         }
     }

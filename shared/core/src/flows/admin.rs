@@ -48,6 +48,8 @@ pub struct NewUser {
     pub email: Option<EmailAddress>,
     pub phone: Option<PhoneNumber>,
     pub locale: Option<Locale>,
+    /// The workspaces it joins as it is created.
+    pub workspaces: Vec<recovery_domain::WorkspaceId>,
 }
 
 /// An invited account and where its invitation went.
@@ -224,12 +226,16 @@ impl Administration {
                 social_provider: None,
                 disabled: false,
                 locale: new_user.locale,
+                workspaces: new_user.workspaces,
             };
             let account = match self.users.create(account, id, self.clock.now()).await {
                 Ok(account) => account,
                 Err(CreateAccountError::LoginTaken) => return Err(AdminError::LoginTaken),
                 Err(CreateAccountError::EmailTaken) => return Err(AdminError::EmailTaken),
                 Err(CreateAccountError::PhoneTaken) => return Err(AdminError::PhoneTaken),
+                Err(CreateAccountError::WorkspaceMissing) => {
+                    return Err(AdminError::WorkspaceNotFound);
+                }
                 Err(CreateAccountError::Store(err)) => return Err(err.into()),
             };
             let sent = self.issue_and_send(&account, channel, TokenPurpose::Invitation).await?;

@@ -4,7 +4,7 @@
 use super::Administration;
 use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
-use crate::ports::{CreateAccountError, Retry, Written};
+use crate::ports::{CreateAccountError, Retry, WorkspaceWrite, Written};
 use recovery_domain::{
     EmailAddress, HashScheme, Locale, LoginName, NewAccount, PasswordHash, PhoneNumber,
     UserAccount, UserId,
@@ -24,6 +24,9 @@ pub struct ImportRow {
     pub disabled: bool,
     pub locale: Option<Locale>,
     pub password_hash: Option<PasswordHash>,
+    /// Workspaces it joins: on creation with the account; an existing
+    /// account joins those it is not in yet.
+    pub workspaces: Vec<recovery_domain::WorkspaceId>,
 }
 
 /// A row that could not be read: which field, and why.
@@ -156,6 +159,7 @@ impl Administration {
             social_provider: row.social_provider,
             disabled: row.disabled,
             locale: row.locale,
+            workspaces: row.workspaces,
         };
         let created = match self.users.create(account, id, self.clock.now()).await {
             Ok(created) => created,
@@ -168,6 +172,7 @@ impl Administration {
             Err(CreateAccountError::PhoneTaken) => {
                 return Ok(Imported::Conflict { reason: "phone_taken" });
             }
+            Err(CreateAccountError::WorkspaceMissing) => return Ok(no_workspace()),
             // The store refused this row for good (an item too large):
             // the row fails, the batch goes on.
             Err(CreateAccountError::Store(err)) if err.retry == Retry::Never => {
@@ -203,6 +208,12 @@ impl Administration {
         if !same {
             return Ok(Imported::Conflict { reason: "differs" });
         }
+        // It joins the row's workspaces it is not in yet.
+        for workspace in &row.workspaces {
+            if self.workspaces.add_member(workspace, &existing).await? == WorkspaceWrite::Missing {
+                return Ok(no_workspace());
+            }
+        }
         let user_id = existing.id.clone();
         fn hash(h: &Option<PasswordHash>) -> Option<&str> {
             h.as_ref().map(PasswordHash::expose_phc)
@@ -220,5 +231,13 @@ impl Administration {
             Written::Done => Imported::Updated { user_id },
             Written::Stale => Imported::Conflict { reason: "password_changed_here" },
         })
+    }
+}
+
+/// A row naming a workspace that is not there.
+fn no_workspace() -> Imported {
+    Imported::Invalid {
+        field: "workspaces".into(),
+        message: "a workspace it names is not there (create_workspace first)".into(),
     }
 }

@@ -64,6 +64,8 @@ pub enum CreateAccountError {
     EmailTaken,
     #[error("that phone number belongs to another account")]
     PhoneTaken,
+    #[error("a workspace it was to join is not there")]
+    WorkspaceMissing,
     #[error(transparent)]
     Store(#[from] DependencyError),
 }

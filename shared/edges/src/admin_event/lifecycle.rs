@@ -9,8 +9,16 @@ use recovery_core::flows::{Change, DetailsChange, ImportRow, InvalidRow};
 use recovery_domain::{EmailAddress, LoginName, PasswordHash, PhoneNumber};
 
 /// The fields a row of `import_users` may have.
-const IMPORT_FIELDS: [&str; 7] =
-    ["login", "email", "phone", "social_provider", "disabled", "locale", "password_hash"];
+const IMPORT_FIELDS: [&str; 8] = [
+    "login",
+    "email",
+    "phone",
+    "social_provider",
+    "disabled",
+    "locale",
+    "password_hash",
+    "workspaces",
+];
 
 /// A field of `update_user`, parsed by `parse` when it sets a value.
 fn change<T>(
@@ -119,5 +127,26 @@ fn import_row(row: &Value) -> Result<ImportRow, InvalidRow> {
     let password_hash = text(object, "password_hash")
         .map_err(field("password_hash"))?
         .map(|hash| PasswordHash::from_phc(hash.trim()));
-    Ok(ImportRow { login, email, phone, social_provider, disabled, locale, password_hash })
+    let workspaces = match object.get("workspaces") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            let texts: Vec<String> =
+                items.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            super::workspaces::ids(&texts).map_err(field("workspaces"))?
+        }
+        Some(_) => {
+            let message = "The field `workspaces` must be a list of workspace ids.".into();
+            return Err(invalid("workspaces", message));
+        }
+    };
+    Ok(ImportRow {
+        login,
+        email,
+        phone,
+        social_provider,
+        disabled,
+        locale,
+        password_hash,
+        workspaces,
+    })
 }

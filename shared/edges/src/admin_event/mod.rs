@@ -221,12 +221,13 @@ async fn execute(
             recovery.admin_set_password(by, &who, &password.0, &password_confirmation.0).await?;
             AdminResponse::Done(Done::PasswordChanged)
         }
-        AdminRequest::InviteUser { login, email, phone, locale: language } => {
+        AdminRequest::InviteUser { login, workspaces, email, phone, locale: language } => {
             let new_user = NewUser {
                 login: LoginName::parse(&login).map_err(|e| not_valid("login", e))?,
                 email: parsed("email", email.as_deref(), EmailAddress::parse)?,
                 phone: parsed("phone", phone.as_deref(), PhoneNumber::parse)?,
                 locale: locale(language.as_deref())?,
+                workspaces: workspaces::ids(&workspaces)?,
             };
             if new_user.email.is_none() && new_user.phone.is_none() {
                 return Err(EventError::Invalid(

@@ -23,6 +23,22 @@ fn id(text: &str) -> Result<WorkspaceId, EventError> {
     WorkspaceId::parse(text.trim()).map_err(|e| invalid("workspace", e))
 }
 
+/// The ids of a `workspaces` field, each one once.
+pub(super) fn ids(texts: &[String]) -> Result<Vec<WorkspaceId>, EventError> {
+    let mut ids = Vec::with_capacity(texts.len());
+    for text in texts {
+        let id = WorkspaceId::parse(text.trim()).map_err(|e| {
+            EventError::Invalid(format!(
+                "The field `workspaces` holds {text:?}; an id must be {e}."
+            ))
+        })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
 /// A field of `update_workspace` (or an optional one of creation).
 fn change<T>(
     field: &str,

@@ -143,3 +143,76 @@ async fn each_refused_field_is_named() {
     let unknown = run(&w, json!({ "action": "list_members", "workspace": "nowhere" })).await;
     assert_eq!(unknown["error"], "workspace_not_found");
 }
+
+#[tokio::test]
+async fn invitations_and_imports_join_their_workspaces() {
+    let w = World::new();
+    run(&w, acme()).await;
+    let invited = run(
+        &w,
+        json!({ "action": "invite_user", "login": "ada", "email": "ada@example.com", "workspaces": ["acme", "acme"] }),
+    )
+    .await;
+    assert_eq!(invited["status"], "invited", "{invited}");
+    let user = run(&w, json!({ "action": "get_user", "login": "ada" })).await;
+    assert_eq!(user["user"]["workspaces"], json!(["acme"]));
+    let nowhere = run(
+        &w,
+        json!({ "action": "invite_user", "login": "bob", "email": "bob@example.com", "workspaces": ["nowhere"] }),
+    )
+    .await;
+    assert_eq!(nowhere["error"], "workspace_not_found");
+    assert_eq!(
+        run(&w, json!({ "action": "get_user", "login": "bob" })).await["error"],
+        "user_not_found"
+    );
+    let bad = run(
+        &w,
+        json!({ "action": "invite_user", "login": "bob", "email": "bob@example.com", "workspaces": ["Acme"] }),
+    )
+    .await;
+    assert!(bad["message"].as_str().unwrap().contains("`workspaces`"), "{bad}");
+
+    let imported = run(
+        &w,
+        json!({ "action": "import_users", "users": [
+            { "login": "carol", "email": "carol@example.com", "workspaces": ["acme"] },
+            { "login": "dave", "email": "dave@example.com", "workspaces": ["nowhere"] },
+            { "login": "erin", "email": "erin@example.com", "workspaces": "acme" },
+        ]}),
+    )
+    .await;
+    let statuses: Vec<&str> = imported["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["created", "invalid", "invalid"], "{imported}");
+    assert_eq!(imported["results"][1]["field"], "workspaces");
+    assert_eq!(imported["results"][2]["field"], "workspaces");
+    let members = run(&w, json!({ "action": "list_members", "workspace": "acme" })).await;
+    let mut logins: Vec<&str> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["login"].as_str().unwrap())
+        .collect();
+    logins.sort();
+    assert_eq!(logins, ["ada", "carol"]);
+
+    // Imported again into a second workspace: it joins, nothing else moves.
+    let mut beta = acme();
+    beta["workspace"] = json!("beta");
+    run(&w, beta).await;
+    let again = run(
+        &w,
+        json!({ "action": "import_users", "users": [
+            { "login": "carol", "email": "carol@example.com", "workspaces": ["acme", "beta"] },
+        ]}),
+    )
+    .await;
+    assert_eq!(again["results"][0]["status"], "unchanged", "{again}");
+    let user = run(&w, json!({ "action": "get_user", "login": "carol" })).await;
+    assert_eq!(user["user"]["workspaces"], json!(["acme", "beta"]));
+}

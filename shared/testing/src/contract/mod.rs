@@ -83,6 +83,7 @@ macro_rules! store_contract_tests {
             an_account_in_two_workspaces_is_a_member_of_each_once,
             members_are_listed_a_page_at_a_time,
             deleting_an_account_ends_its_memberships,
+            an_account_created_with_workspaces_joins_them_or_is_not_created,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

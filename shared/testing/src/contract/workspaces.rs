@@ -2,8 +2,19 @@
 
 use std::sync::Arc;
 
-use recovery_core::ports::{AccountLifecycle, Member, Store, WorkspaceWrite, Written};
-use recovery_domain::{Accent, HttpsUrl, Language, UserAccount, Workspace, WorkspaceId};
+use recovery_core::ports::{
+    AccountLifecycle, CreateAccountError, Member, Store, WorkspaceWrite, Written,
+};
+use recovery_domain::{
+    Accent, HttpsUrl, Language, LoginName, NewAccount, Timestamp, UserAccount, UserId, Workspace,
+    WorkspaceId,
+};
+
+use super::T0;
+
+fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_epoch_seconds(seconds)
+}
 
 use crate::TestAccount;
 
@@ -144,4 +155,30 @@ pub async fn deleting_an_account_ends_its_memberships(store: Arc<impl Store>) {
     assert_eq!(store.members(&b.id, None, 10).await.unwrap().items, [listed(&bob)]);
     assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
     assert_eq!(store.delete_workspace(&b.id).await.unwrap(), WorkspaceWrite::HasMembers);
+}
+
+pub async fn an_account_created_with_workspaces_joins_them_or_is_not_created(
+    store: Arc<impl Store>,
+) {
+    let (a, b) = (workspace("a"), workspace("b"));
+    for w in [&a, &b] {
+        store.create_workspace(w).await.unwrap();
+    }
+    let new = |login: &str, workspaces: &[&Workspace]| NewAccount {
+        workspaces: workspaces.iter().map(|w| w.id.clone()).collect(),
+        ..TestAccount::new(login).email(&format!("{login}@example.com")).new_account()
+    };
+    let id = |n: &str| UserId::from_stored(n);
+    let ada = store.create(new("ada", &[&a, &b]), id("u-ada"), at(T0)).await.unwrap();
+    assert_eq!(store.memberships(&ada.id).await.unwrap(), [a.id.clone(), b.id.clone()]);
+    assert_eq!(store.members(&b.id, None, 10).await.unwrap().items, [listed(&ada)]);
+
+    // A workspace that is not there: no account, no membership, no count.
+    let nowhere = workspace("nowhere");
+    let refused = store.create(new("bob", &[&a, &nowhere]), id("u-bob"), at(T0)).await;
+    assert!(matches!(refused, Err(CreateAccountError::WorkspaceMissing)), "{refused:?}");
+    assert!(store.find_by_login(&LoginName::parse("bob").unwrap()).await.unwrap().is_none());
+    assert_eq!(store.members(&a.id, None, 10).await.unwrap().items, [listed(&ada)]);
+    assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Done);
+    assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
 }
