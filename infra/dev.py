@@ -44,6 +44,7 @@ VENV_BIN = Path(sys.executable).parent
 ROUTES = {
     "/password/forgot": "request-reset",
     "/password/forgot-login": "request-reset",
+    "/.well-known/change-password": "request-reset",
     "/password/code": "verify-code",
     "/password/reset": "set-password",
     "/password/not-me": "lock-account",

@@ -41,6 +41,7 @@ pub const ROUTES: &[(Function, &str, &str)] = &[
     (Function::RequestReset, "POST", "/password/forgot"),
     (Function::RequestReset, "GET", "/password/forgot-login"),
     (Function::RequestReset, "POST", "/password/forgot-login"),
+    (Function::RequestReset, "GET", WELL_KNOWN_CHANGE_PASSWORD),
     (Function::VerifyCode, "GET", "/password/code"),
     (Function::VerifyCode, "POST", "/password/code"),
     (Function::SetPassword, "GET", "/password/reset"),
@@ -49,14 +50,25 @@ pub const ROUTES: &[(Function, &str, &str)] = &[
     (Function::LockAccount, "POST", "/password/not-me"),
 ];
 
-/// The request-reset function's routes: "Forgot password" and "Forgot
-/// your login?".
+/// Where password managers and browsers look for the page that changes a
+/// password (W3C, "A Well-Known URL for Changing Passwords").
+pub const WELL_KNOWN_CHANGE_PASSWORD: &str = "/.well-known/change-password";
+
+/// The request-reset function's routes: "Forgot password", "Forgot your
+/// login?", and the well-known URL, which leads to the first.
 pub async fn request_reset(
     recovery: &recovery_core::flows::Recovery,
     req: Request,
 ) -> Response<Body> {
-    if request_path(&req).ends_with("/password/forgot-login") {
+    let path = request_path(&req);
+    if path.ends_with("/password/forgot-login") {
         forgot_login(recovery, req).await
+    } else if let Some(prefix) = path.strip_suffix(WELL_KNOWN_CHANGE_PASSWORD) {
+        if let Some(refused) = check_route(Function::RequestReset, &req) {
+            return refused;
+        }
+        // The forgot page beside it, under the same stage or base path.
+        response::redirect(&format!("{prefix}/password/forgot"))
     } else {
         forgot_password(recovery, req).await
     }

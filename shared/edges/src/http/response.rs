@@ -45,3 +45,14 @@ pub(super) fn html_response(status: StatusCode, page: &impl Template) -> Respons
         }
     }
 }
+
+/// `302 Found` to `location` (a path of this site), with no body.
+pub(super) fn redirect(location: &str) -> Response<Body> {
+    let Ok(value) = HeaderValue::from_str(location) else {
+        return ApiError::not_found().into_json_response();
+    };
+    let mut answer = Response::new(Body::Empty);
+    *answer.status_mut() = StatusCode::FOUND;
+    answer.headers_mut().insert(header::LOCATION, value);
+    with_security_headers(answer)
+}

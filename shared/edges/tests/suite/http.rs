@@ -532,3 +532,20 @@ async fn a_form_from_another_site_is_refused_on_every_form_route() {
         assert_ne!(status, StatusCode::FORBIDDEN, "{path}: JSON");
     }
 }
+
+#[tokio::test]
+async fn the_well_known_change_password_url_leads_to_the_forgot_page() {
+    let w = world().await;
+    let answer =
+        http::request_reset(&w.recovery, get("/.well-known/change-password", &[], None)).await;
+    assert_eq!(answer.status(), StatusCode::FOUND);
+    assert_eq!(answer.headers()["location"], "/password/forgot");
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let staged = get("/prod/.well-known/change-password", &[], None);
+    let staged = http::request_reset(&w.recovery, staged).await;
+    assert_eq!(staged.headers()["location"], "/prod/password/forgot");
+    let mut posted = get("/.well-known/change-password", &[], None);
+    *posted.method_mut() = Method::POST;
+    let posted = http::request_reset(&w.recovery, posted).await;
+    assert_eq!(posted.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
