@@ -322,7 +322,7 @@ async fn an_audit_record_from_before_verified_callers_reads_as_unverified() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn one_accounts_workspaces_and_one_page_of_members_are_one_query_each() {
+async fn an_accounts_workspaces_are_one_get_and_a_page_of_members_one_query() {
     let (_, store) = store().await;
     let acme = recovery_domain::Workspace {
         id: recovery_domain::WorkspaceId::parse("acme").unwrap(),
@@ -355,5 +355,5 @@ async fn one_accounts_workspaces_and_one_page_of_members_are_one_query_each() {
     assert_eq!(page.items.len(), 20);
     let made: Vec<String> =
         calls()[before..].iter().map(|c| c["action"].as_str().unwrap_or("").to_owned()).collect();
-    assert_eq!(made, ["Query", "Query"]);
+    assert_eq!(made, ["GetItem", "Query"]);
 }

@@ -124,6 +124,8 @@ pub struct UserAccount {
     /// administrator's recovery link clears the lock. Apart from
     /// `disabled`, an administrator's switch: each has its own way back.
     pub locked_at: Option<Timestamp>,
+    /// The workspaces it belongs to, by id, each once.
+    pub workspaces: Vec<crate::WorkspaceId>,
 }
 
 /// Why mail to an address does not reach its owner.
@@ -216,6 +218,12 @@ impl NewAccount {
             active_reset: None,
             email_trouble: None,
             locked_at: None,
+            workspaces: {
+                let mut workspaces = self.workspaces;
+                workspaces.sort();
+                workspaces.dedup();
+                workspaces
+            },
         }
     }
 }

@@ -52,6 +52,7 @@ impl AccountEvent<'_> {
             at: iso8601_millis(at_epoch_seconds * 1000),
             at_epoch_seconds,
             through: self.through,
+            workspaces: self.account.workspaces.iter().map(|w| w.as_str()).collect(),
         };
         Ok(OutgoingEvent {
             detail_type: self.kind.detail_type().to_owned(),
@@ -70,6 +71,9 @@ struct Detail<'a> {
     at: String,
     at_epoch_seconds: i64,
     through: &'a str,
+    /// The account's workspaces (left out when none), for rules that
+    /// route each workspace's events.
+    workspaces: Vec<&'a str>,
 }
 
 /// An event ready to publish: its `detail-type` and its `detail` (JSON).

@@ -123,6 +123,10 @@ impl AccountLifecycle for InMemoryStore {
         messages: &[OutboxItem],
     ) -> Result<Written, DependencyError> {
         let mut state = self.guard("delete_user")?;
+        // As read: in the workspaces it was read in.
+        if state.users.get(&user.id).is_none_or(|s| s.workspaces != user.workspaces) {
+            return Ok(Written::Stale);
+        }
         let Some(stored) = state.users.remove(&user.id) else {
             return Ok(Written::Stale);
         };

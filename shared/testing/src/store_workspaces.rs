@@ -104,10 +104,14 @@ impl WorkspaceStore for InMemoryStore {
         }
         let members = state.workspaces.members.entry(id.clone()).or_default();
         let login = user.login.as_str().to_owned();
-        Ok(match members.insert(user.id.as_str().to_owned(), login) {
-            None => WorkspaceWrite::Done,
-            Some(_) => WorkspaceWrite::Unchanged,
-        })
+        if members.insert(user.id.as_str().to_owned(), login).is_some() {
+            return Ok(WorkspaceWrite::Unchanged);
+        }
+        if let Some(account) = state.users.get_mut(&user.id) {
+            account.workspaces.push(id.clone());
+            account.workspaces.sort();
+        }
+        Ok(WorkspaceWrite::Done)
     }
 
     async fn remove_member(
@@ -118,6 +122,9 @@ impl WorkspaceStore for InMemoryStore {
         let mut state = self.guard("remove_member")?;
         let removed =
             state.workspaces.members.get_mut(id).is_some_and(|m| m.remove(user.as_str()).is_some());
+        if let Some(account) = state.users.get_mut(user) {
+            account.workspaces.retain(|w| w != id);
+        }
         Ok(if removed { WorkspaceWrite::Done } else { WorkspaceWrite::Unchanged })
     }
 
@@ -137,9 +144,6 @@ impl WorkspaceStore for InMemoryStore {
 
     async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError> {
         let state = self.guard("memberships")?;
-        Ok((state.workspaces.members.iter())
-            .filter(|(_, members)| members.contains_key(user.as_str()))
-            .map(|(id, _)| id.clone())
-            .collect())
+        Ok(state.users.get(user).map(|a| a.workspaces.clone()).unwrap_or_default())
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use super::DynamoDbStore;
-use super::layout::{self, Item, expr, s};
+use super::layout::{self, Item, expr, s, workspace_expr};
 use crate::dependency_error;
 use recovery_core::ports::Written;
 use recovery_core::ports::{
@@ -189,13 +189,20 @@ impl AccountLifecycle for DynamoDbStore {
     ) -> Result<Written, DependencyError> {
         const OP: &str = "delete_user";
         // The account's own items, in the transaction that deletes it.
-        let mut account = vec![
-            self.delete_if(layout::user_key(&user.id), OP, |d| {
-                d.condition_expression(expr::PRESENT)
-            })?,
+        // As read: there, and in the workspaces it was read in (their
+        // members go with it).
+        let mut account = vec![self.delete_if(layout::user_key(&user.id), OP, |d| {
+            if user.workspaces.is_empty() {
+                d.condition_expression(workspace_expr::IN_NO_WORKSPACE)
+            } else {
+                d.condition_expression(workspace_expr::IN_WORKSPACES)
+                    .expression_attribute_values(":set", layout::workspace_set(&user.workspaces))
+            }
+        })?];
+        account.extend([
             self.delete(layout::login_key(&user.login), OP)?,
             self.delete(layout::login_skeleton_key(&user.login), OP)?,
-        ];
+        ]);
         if let Some(email) = &user.email {
             account.push(self.delete(layout::email_key(email), OP)?);
         }
@@ -210,10 +217,8 @@ impl AccountLifecycle for DynamoDbStore {
             account.push(self.delete(layout::rate_key(&key), OP)?);
         }
         // Its memberships, with each workspace's count.
-        for item in self.membership_items(OP, &user.id).await? {
-            if let Some(id) = layout::membership_of(&item) {
-                account.extend(self.end_membership(OP, &id, &user.id)?);
-            }
+        for id in &user.workspaces {
+            account.extend(self.end_membership(OP, id, &user.id)?);
         }
         account.extend(self.outbox_puts(messages, OP)?);
         // Its outbox messages first, a transaction at a time, those that

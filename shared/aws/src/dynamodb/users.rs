@@ -129,8 +129,8 @@ impl UserStore for DynamoDbStore {
         now: Timestamp,
     ) -> Result<UserAccount, CreateAccountError> {
         const OP: &str = "create_user";
-        let workspaces = account.workspaces.clone();
         let account = account.open(id);
+        let workspaces = account.workspaces.clone();
         // The account, its login and the login's skeleton, then its email
         // and phone, if any: each must not exist yet.
         let mut items = layout::account_items(&account, now)
@@ -147,8 +147,8 @@ impl UserStore for DynamoDbStore {
         match self.transact(OP, items).await? {
             Ok(()) => Ok(account),
             Err(cancelled)
-                if (joins_from..joins_from + 3 * workspaces.len())
-                    .step_by(3)
+                if (joins_from..joins_from + 2 * workspaces.len())
+                    .step_by(2)
                     .any(|i| cancelled.failed_at(i)) =>
             {
                 Err(CreateAccountError::WorkspaceMissing)

@@ -1,7 +1,7 @@
 //! [`WorkspaceStore`] on the table (layout: `layout/workspaces.rs`).
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use super::layout::{self, Item, expr, n, s, workspace_expr};
 use super::{DynamoDbStore, Updated, conditional};
@@ -35,61 +35,67 @@ impl DynamoDbStore {
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key.is_some()))
     }
 
-    /// The membership items of `user`: one Query.
-    pub(super) async fn membership_items(
-        &self,
-        operation: &'static str,
-        user: &UserId,
-    ) -> Result<Vec<Item>, DependencyError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression(workspace_expr::MEMBERSHIPS)
-            .expression_attribute_values(":pk", s(layout::user_partition(user)))
-            .expression_attribute_values(":prefix", s(layout::MEMBERSHIP_PREFIX))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| dependency_error(operation, &err))?;
-        Ok(output.items.unwrap_or_default())
-    }
-
-    /// The writes that make `user` a member of `id`, the count with it;
-    /// the first fails its condition when the workspace is not there.
+    /// The writes that count `user` as a member of `id` (the account's
+    /// own set is the caller's); the first fails its condition when the
+    /// workspace is not there, the second when it is a member already.
     pub(super) fn join(
         &self,
         operation: &'static str,
         id: &WorkspaceId,
         user: &UserAccount,
-    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, DependencyError> {
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
         Ok(vec![
-            self.update(layout::workspace_key(id), operation, |u| {
-                u.update_expression(workspace_expr::COUNT_MEMBER)
-                    .condition_expression(expr::PRESENT)
-                    .expression_attribute_values(":change", n(1))
-            })?,
+            self.count_member(operation, id, 1)?,
             self.put_new(layout::member_item(id, user), operation)?,
-            self.put_new(layout::membership_item(id, &user.id), operation)?,
         ])
     }
 
-    /// The writes that end `user`'s membership of `id`, the count with it.
+    /// The writes that end `user`'s membership of `id` but for the
+    /// account's own set: its member item and the count.
     pub(super) fn end_membership(
         &self,
         operation: &'static str,
         id: &WorkspaceId,
         user: &UserId,
-    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, DependencyError> {
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
         Ok(vec![
-            self.delete(layout::member_key(id, user), operation)?,
-            self.delete(layout::membership_key(id, user), operation)?,
-            self.update(layout::workspace_key(id), operation, |u| {
-                u.update_expression(workspace_expr::COUNT_MEMBER)
-                    .condition_expression(expr::PRESENT)
-                    .expression_attribute_values(":change", n(-1))
+            self.delete_if(layout::member_key(id, user), operation, |d| {
+                d.condition_expression(expr::PRESENT)
             })?,
+            self.count_member(operation, id, -1)?,
         ])
+    }
+
+    fn count_member(
+        &self,
+        operation: &'static str,
+        id: &WorkspaceId,
+        change: i64,
+    ) -> Result<TransactWriteItem, DependencyError> {
+        self.update(layout::workspace_key(id), operation, |u| {
+            u.update_expression(workspace_expr::COUNT_MEMBER)
+                .condition_expression(expr::PRESENT)
+                .expression_attribute_values(":change", n(change))
+        })
+    }
+
+    /// The account `user` joins or leaves (`update`) workspace `id`;
+    /// fails its condition when the account is gone.
+    fn account_set(
+        &self,
+        operation: &'static str,
+        user: &UserId,
+        update: &str,
+        id: &WorkspaceId,
+    ) -> Result<TransactWriteItem, DependencyError> {
+        self.update(layout::user_key(user), operation, |u| {
+            u.update_expression(update)
+                .condition_expression(expr::PRESENT)
+                .expression_attribute_values(
+                    ":set",
+                    layout::workspace_set(std::slice::from_ref(id)),
+                )
+        })
     }
 }
 
@@ -179,11 +185,11 @@ impl WorkspaceStore for DynamoDbStore {
     ) -> Result<WorkspaceWrite, DependencyError> {
         const OP: &str = "add_member";
         let mut items = self.join(OP, id, user)?;
-        items.push(self.account_exists(layout::user_key(&user.id), OP)?);
+        items.push(self.account_set(OP, &user.id, workspace_expr::JOIN, id)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(WorkspaceWrite::Done),
-            Err(c) if c.failed_at(1) || c.failed_at(2) => Ok(WorkspaceWrite::Unchanged),
-            Err(c) if c.failed_at(0) || c.failed_at(3) => Ok(WorkspaceWrite::Missing),
+            Err(c) if c.failed_at(1) => Ok(WorkspaceWrite::Unchanged),
+            Err(c) if c.failed_at(0) || c.failed_at(2) => Ok(WorkspaceWrite::Missing),
             Err(c) => Err(c.into_error(OP)),
         }
     }
@@ -195,9 +201,7 @@ impl WorkspaceStore for DynamoDbStore {
     ) -> Result<WorkspaceWrite, DependencyError> {
         const OP: &str = "remove_member";
         let mut items = self.end_membership(OP, id, user)?;
-        items[0] = self.delete_if(layout::member_key(id, user), OP, |d| {
-            d.condition_expression(expr::PRESENT)
-        })?;
+        items.push(self.account_set(OP, user, workspace_expr::LEAVE, id)?);
         match self.transact(OP, items).await? {
             Ok(()) => Ok(WorkspaceWrite::Done),
             Err(c) if c.failed_at(0) => Ok(WorkspaceWrite::Unchanged),
@@ -217,27 +221,12 @@ impl WorkspaceStore for DynamoDbStore {
     }
 
     async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError> {
-        let items = self.membership_items("memberships", user).await?;
-        Ok(items.iter().filter_map(layout::membership_of).collect())
+        let item = self.get_item("memberships", layout::user_key(user)).await?;
+        Ok(item.as_ref().map(layout::workspaces_of).unwrap_or_default())
     }
 }
 
 impl DynamoDbStore {
-    /// A check, in a transaction, that the item at `key` is there.
-    fn account_exists(
-        &self,
-        key: Item,
-        operation: &'static str,
-    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, DependencyError> {
-        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression(expr::PRESENT)
-            .build()
-            .map_err(|_| DependencyError::new(operation, "ConstructionFailure"))?;
-        Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().condition_check(check).build())
-    }
-
     /// Sets `workspace`'s details under `condition`; `refused` when it fails.
     async fn write_workspace(
         &self,

@@ -38,7 +38,7 @@ pub struct AccountView {
     pub has_password: bool,
     pub password_changed_at: Option<Timestamp>,
     pub email_trouble: Option<EmailTrouble>,
-    /// The workspaces it belongs to (read by `get_user`; empty elsewhere).
+    /// The workspaces it belongs to.
     pub workspaces: Vec<WorkspaceId>,
 }
 
@@ -56,7 +56,7 @@ impl AccountView {
             has_password: account.password_hash.is_some(),
             password_changed_at: account.password_changed_at,
             email_trouble: account.current_email_trouble().cloned(),
-            workspaces: Vec::new(),
+            workspaces: account.workspaces.clone(),
         }
     }
 }
@@ -105,8 +105,7 @@ impl Administration {
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
             let account = account.ok_or(AdminError::UserNotFound)?;
-            let workspaces = self.memberships_of(&account).await?;
-            Ok((AccountView { workspaces, ..AccountView::of(&account) }, None))
+            Ok((AccountView::of(&account), None))
         })
         .await
     }

@@ -184,12 +184,4 @@ impl Administration {
         })
         .await
     }
-
-    /// The workspaces `who` belongs to.
-    pub(super) async fn memberships_of(
-        &self,
-        account: &recovery_domain::UserAccount,
-    ) -> Result<Vec<WorkspaceId>, AdminError> {
-        Ok(self.workspaces.memberships(&account.id).await?)
-    }
 }

@@ -216,3 +216,29 @@ async fn invitations_and_imports_join_their_workspaces() {
     let user = run(&w, json!({ "action": "get_user", "login": "carol" })).await;
     assert_eq!(user["user"]["workspaces"], json!(["acme", "beta"]));
 }
+
+#[tokio::test]
+async fn events_carry_the_accounts_workspaces() {
+    let w = World::new();
+    run(&w, acme()).await;
+    let mut beta = acme();
+    beta["workspace"] = json!("beta");
+    run(&w, beta).await;
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
+    TestAccount::new("bob").email("bob@example.com").create_in(&*w.store).await;
+    for workspace in ["beta", "acme"] {
+        run(&w, json!({ "action": "add_member", "workspace": workspace, "login": "ada" })).await;
+    }
+    for login in ["ada", "bob"] {
+        run(&w, json!({ "action": "disable_user", "login": login })).await;
+    }
+    w.deliver().await;
+    let details: Vec<Value> =
+        w.events.published().iter().map(|e| serde_json::from_str(&e.detail).unwrap()).collect();
+    assert_eq!(details.len(), 2);
+    assert_eq!(details[0]["login"], "ada");
+    assert_eq!(details[0]["workspaces"], json!(["acme", "beta"]));
+    // An account in none: the event as it always was.
+    assert_eq!(details[1]["login"], "bob");
+    assert!(details[1].get("workspaces").is_none(), "{}", details[1]);
+}

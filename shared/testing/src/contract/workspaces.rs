@@ -149,6 +149,10 @@ pub async fn deleting_an_account_ends_its_memberships(store: Arc<impl Store>) {
         store.add_member(&w.id, &ada).await.unwrap();
     }
     store.add_member(&b.id, &bob).await.unwrap();
+    // As read before it joined: stale, nothing goes.
+    assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Stale);
+    let ada = store.get(&ada.id).await.unwrap().expect("still there");
+    assert_eq!(ada.workspaces, [a.id.clone(), b.id.clone()]);
     assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Done);
     assert!(store.memberships(&ada.id).await.unwrap().is_empty());
     assert!(store.members(&a.id, None, 10).await.unwrap().items.is_empty());

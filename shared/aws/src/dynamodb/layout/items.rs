@@ -33,6 +33,9 @@ pub(in crate::dynamodb) fn account_items(
             user.insert(name.into(), s(value));
         }
     }
+    if !account.workspaces.is_empty() {
+        user.insert(WORKSPACES_ATTRIBUTE.into(), workspace_set(&account.workspaces));
+    }
     let mut items = vec![
         user,
         pointer(login_key(&account.login), "login", account),
@@ -90,6 +93,7 @@ pub(in crate::dynamodb) fn account_from_item(item: &Item) -> Result<UserAccount,
         active_reset: get_s(item, ACTIVE_RESET).and_then(TokenDigest::from_hex),
         email_trouble: email_trouble(item),
         locked_at: get_n(item, LOCKED_AT).map(Timestamp::from_epoch_seconds),
+        workspaces: workspaces_of(item),
     })
 }
 

@@ -3,13 +3,14 @@
 //! | item | `pk` | `sk` | other attributes |
 //! |------|------|------|------------------|
 //! | workspace | `WORKSPACES#` | `<id>` | `display_name`, `login_url`, `logo_url`, `accent`, `support_contact`, `default_language`, `member_count` |
-//! | member, by workspace | `MEMBERS#<id>` | `<user id>` | `login` (listings need no other read) |
-//! | membership, by account | `USER#<user id>` | `MEMBER#<id>` | |
+//! | member | `MEMBERS#<id>` | `<user id>` | `login` (listings need no other read) |
 //!
-//! All workspaces share one partition: a listing is one Query, and a
-//! deployment has far fewer workspaces than a partition holds. A member
-//! and its membership are written together, with the workspace's
-//! `member_count`, so that a workspace with members is not deleted.
+//! and on the account item, `workspaces`: the set of its workspaces' ids,
+//! so that whatever reads an account (a flow, an event) has them. All
+//! workspaces share one partition: a listing is one Query, and a
+//! deployment has far fewer workspaces than a partition holds. A member,
+//! the account's set and the workspace's `member_count` are written
+//! together, so that a workspace with members is not deleted.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use recovery_core::ports::{DependencyError, Member};
@@ -17,6 +18,8 @@ use recovery_domain::{Accent, HttpsUrl, Language, UserAccount, UserId, Workspace
 
 use super::*;
 
+/// The account item's set of workspace ids.
+pub(in crate::dynamodb) const WORKSPACES_ATTRIBUTE: &str = "workspaces";
 const DISPLAY_NAME: &str = "display_name";
 const LOGIN_URL: &str = "login_url";
 const LOGO_URL: &str = "logo_url";
@@ -25,8 +28,6 @@ const SUPPORT_CONTACT: &str = "support_contact";
 const DEFAULT_LANGUAGE: &str = "default_language";
 /// The partition of every workspace.
 pub(in crate::dynamodb) const WORKSPACES: &str = "WORKSPACES#";
-/// The sort-key prefix of an account's memberships.
-pub(in crate::dynamodb) const MEMBERSHIP_PREFIX: &str = "MEMBER#";
 
 pub(in crate::dynamodb) fn workspace_key(id: &WorkspaceId) -> Item {
     key(WORKSPACES.to_owned(), id.as_str())
@@ -38,19 +39,6 @@ pub(in crate::dynamodb) fn member_key(id: &WorkspaceId, user: &UserId) -> Item {
 
 pub(in crate::dynamodb) fn member_partition(id: &WorkspaceId) -> String {
     format!("MEMBERS#{id}")
-}
-
-pub(in crate::dynamodb) fn membership_key(id: &WorkspaceId, user: &UserId) -> Item {
-    key(format!("USER#{user}"), &format!("{MEMBERSHIP_PREFIX}{id}"))
-}
-
-pub(in crate::dynamodb) fn user_partition(user: &UserId) -> String {
-    format!("USER#{user}")
-}
-
-/// The workspace a membership item names.
-pub(in crate::dynamodb) fn membership_of(item: &Item) -> Option<WorkspaceId> {
-    get_s(item, SK)?.strip_prefix(MEMBERSHIP_PREFIX).and_then(|id| WorkspaceId::parse(id).ok())
 }
 
 /// The member an item of a workspace's member partition names.
@@ -65,12 +53,6 @@ pub(in crate::dynamodb) fn member_item(id: &WorkspaceId, user: &UserAccount) -> 
     let mut item = member_key(id, &user.id);
     item.insert(KIND.into(), s("member"));
     item.insert(LOGIN.into(), s(user.login.as_str()));
-    item
-}
-
-pub(in crate::dynamodb) fn membership_item(id: &WorkspaceId, user: &UserId) -> Item {
-    let mut item = membership_key(id, user);
-    item.insert(KIND.into(), s("membership"));
     item
 }
 
@@ -121,14 +103,34 @@ pub(in crate::dynamodb) fn workspace_from_item(item: &Item) -> Result<Workspace,
     })
 }
 
+/// `ids` as the account item's set.
+pub(in crate::dynamodb) fn workspace_set(ids: &[WorkspaceId]) -> AttributeValue {
+    AttributeValue::Ss(ids.iter().map(|id| id.as_str().to_owned()).collect())
+}
+
+/// The account item's workspaces, by id.
+pub(in crate::dynamodb) fn workspaces_of(item: &Item) -> Vec<WorkspaceId> {
+    let mut ids: Vec<WorkspaceId> = (item.get(WORKSPACES_ATTRIBUTE).and_then(|v| v.as_ss().ok()))
+        .into_iter()
+        .flatten()
+        .filter_map(|id| WorkspaceId::parse(id).ok())
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// Conditions and updates of the workspace item.
 pub(in crate::dynamodb) mod workspace_expr {
     /// No members (a count never written is none).
     pub const NO_MEMBERS: &str =
         "attribute_exists(pk) AND (attribute_not_exists(member_count) OR member_count = :zero)";
     pub const COUNT_MEMBER: &str = "ADD member_count :change";
-    /// The sort keys of one account's memberships.
-    pub const MEMBERSHIPS: &str = "pk = :pk AND begins_with(sk, :prefix)";
+    /// The account joins, or leaves, the workspaces in `:set`.
+    pub const JOIN: &str = "ADD workspaces :set";
+    /// An account in no workspace, or in exactly `:set`.
+    pub const IN_NO_WORKSPACE: &str = "attribute_exists(pk) AND attribute_not_exists(workspaces)";
+    pub const IN_WORKSPACES: &str = "attribute_exists(pk) AND workspaces = :set";
+    pub const LEAVE: &str = "DELETE workspaces :set";
     pub const AFTER: &str = "pk = :pk AND sk > :after";
 }
 
