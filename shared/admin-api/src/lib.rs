@@ -43,8 +43,7 @@ pub fn read_event(event: &Value) -> Result<AdminEvent, String> {
     })
 }
 
-/// Every field an event may have, with its type, read only to name the
-/// field of a refusal (`the_event_names_the_field_it_refuses`).
+/// Every field an event may have, with its type: names a refused field.
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct Fields {
@@ -197,6 +196,9 @@ pub struct DetailsPatch {
     pub social_provider: Patch,
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub locale: Patch,
+    /// The workspaces it is to belong to, exactly (absent keeps them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspaces: Option<Vec<String>>,
 }
 
 /// Absent, `null` and blank are all `None`.

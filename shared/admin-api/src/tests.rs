@@ -93,6 +93,7 @@ fn an_update_keeps_what_is_absent_and_removes_what_is_null_or_blank() {
             phone: Patch::Clear,
             social_provider: Patch::Keep,
             locale: Patch::Clear,
+            workspaces: None,
         }
     );
     let written = serde_json::to_value(AdminEvent {

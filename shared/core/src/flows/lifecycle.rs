@@ -87,6 +87,8 @@ pub struct DetailsChange {
     pub phone: Change<PhoneNumber>,
     pub social_provider: Change<String>,
     pub locale: Change<Locale>,
+    /// The workspaces it is to belong to, exactly; `None` keeps them.
+    pub workspaces: Option<Vec<WorkspaceId>>,
 }
 
 fn event_error(err: SealError) -> AdminError {
@@ -125,6 +127,12 @@ impl Administration {
         let action = AdminAction::UpdateUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
+            // Every workspace it is to join is there, before anything moves.
+            for workspace in change.workspaces.iter().flatten() {
+                if self.workspaces.workspace(workspace).await?.is_none() {
+                    return Err(AdminError::WorkspaceNotFound);
+                }
+            }
             let mut attempt = 0;
             loop {
                 attempt += 1;
@@ -144,6 +152,9 @@ impl Administration {
                 match lifecycle.update_details(&before, &after).await? {
                     DetailsUpdate::Updated => {
                         let detail = changed_fields(&before, &after);
+                        if let Some(wanted) = &change.workspaces {
+                            after.workspaces = self.join_exactly(&after, wanted).await?;
+                        }
                         return Ok((AccountView::of(&after), Some(detail)));
                     }
                     DetailsUpdate::EmailTaken => return Err(AdminError::EmailTaken),

@@ -184,4 +184,21 @@ impl Administration {
         })
         .await
     }
+
+    /// Makes `account` a member of exactly `wanted`; its workspaces after.
+    pub(super) async fn join_exactly(
+        &self,
+        account: &recovery_domain::UserAccount,
+        wanted: &[WorkspaceId],
+    ) -> Result<Vec<WorkspaceId>, AdminError> {
+        for id in wanted.iter().filter(|w| !account.workspaces.contains(w)) {
+            Result::from(self.workspaces.add_member(id, account).await?)?;
+        }
+        for id in account.workspaces.iter().filter(|w| !wanted.contains(w)) {
+            self.workspaces.remove_member(id, &account.id).await?;
+        }
+        let mut now = wanted.to_vec();
+        now.sort();
+        Ok(now)
+    }
 }

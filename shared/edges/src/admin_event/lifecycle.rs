@@ -35,7 +35,7 @@ fn change<T>(
 pub(super) fn details_change(patch: DetailsPatch) -> Result<DetailsChange, EventError> {
     if patch == DetailsPatch::default() {
         return Err(EventError::Invalid(
-            "Give at least one of `email`, `phone`, `social_provider` or `locale` (null removes it).".into(),
+            "Give at least one of `email`, `phone`, `social_provider`, `locale` (null removes it) or `workspaces`.".into(),
         ));
     }
     Ok(DetailsChange {
@@ -43,6 +43,7 @@ pub(super) fn details_change(patch: DetailsPatch) -> Result<DetailsChange, Event
         phone: change(patch.phone, |t| parsed("phone", Some(t), PhoneNumber::parse))?,
         social_provider: change(patch.social_provider, |t| provider(t).map(Some))?,
         locale: change(patch.locale, |t| locale(Some(t)))?,
+        workspaces: patch.workspaces.as_deref().map(super::workspaces::ids).transpose()?,
     })
 }
 

@@ -242,3 +242,36 @@ async fn events_carry_the_accounts_workspaces() {
     assert_eq!(details[1]["login"], "bob");
     assert!(details[1].get("workspaces").is_none(), "{}", details[1]);
 }
+
+#[tokio::test]
+async fn update_user_sets_the_workspaces_exactly() {
+    let w = World::new();
+    for id in ["acme", "beta", "gamma"] {
+        let mut event = acme();
+        event["workspace"] = json!(id);
+        run(&w, event).await;
+    }
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
+    run(&w, json!({ "action": "add_member", "workspace": "acme", "login": "ada" })).await;
+    let set = run(
+        &w,
+        json!({ "action": "update_user", "login": "ada", "workspaces": ["gamma", "beta"] }),
+    )
+    .await;
+    assert_eq!(set["status"], "updated", "{set}");
+    assert_eq!(set["user"]["workspaces"], json!(["beta", "gamma"]));
+    let acme_members = run(&w, json!({ "action": "list_members", "workspace": "acme" })).await;
+    assert_eq!(acme_members["members"], json!([]));
+    // A workspace that is not there: nothing moves.
+    let refused = run(
+        &w,
+        json!({ "action": "update_user", "login": "ada", "email": "new@example.com", "workspaces": ["acme", "nowhere"] }),
+    )
+    .await;
+    assert_eq!(refused["error"], "workspace_not_found");
+    let user = run(&w, json!({ "action": "get_user", "login": "ada" })).await;
+    assert_eq!(user["user"]["workspaces"], json!(["beta", "gamma"]));
+    assert_eq!(user["user"]["email"], "a***@example.com");
+    let none = run(&w, json!({ "action": "update_user", "login": "ada", "workspaces": [] })).await;
+    assert!(none["user"].get("workspaces").is_none(), "{none}");
+}
