@@ -33,6 +33,8 @@ pub(super) struct State {
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
     pub(super) workspaces: super::store_workspaces::Workspaces,
+    /// A workspace the next deleted account joins just before its delete.
+    pub(super) join_before_delete: Option<recovery_domain::WorkspaceId>,
     failing: bool,
     /// The next record of a delivery fails.
     pub(super) fail_next_record: bool,
@@ -73,6 +75,12 @@ impl InMemoryStore {
     /// read, as when others behind one address asked at the same moment.
     pub fn others_add_hits_meanwhile(&self, hits: usize) {
         self.lock().crowd = hits;
+    }
+
+    /// The next account deleted joins `workspace` just before, as when an
+    /// administrator adds it meanwhile.
+    pub fn join_before_next_delete(&self, workspace: recovery_domain::WorkspaceId) {
+        self.lock().join_before_delete = Some(workspace);
     }
 
     /// The next record of a delivery (sent, failed, ...) fails, as when

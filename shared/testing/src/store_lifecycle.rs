@@ -123,6 +123,15 @@ impl AccountLifecycle for InMemoryStore {
         messages: &[OutboxItem],
     ) -> Result<Written, DependencyError> {
         let mut state = self.guard("delete_user")?;
+        if let Some(workspace) = state.join_before_delete.take() {
+            let login = user.login.as_str().to_owned();
+            let members = state.workspaces.members.entry(workspace.clone()).or_default();
+            members.insert(user.id.as_str().to_owned(), login);
+            if let Some(stored) = state.users.get_mut(&user.id) {
+                stored.workspaces.push(workspace);
+                stored.workspaces.sort();
+            }
+        }
         // As read: in the workspaces it was read in.
         if state.users.get(&user.id).is_none_or(|s| s.workspaces != user.workspaces) {
             return Ok(Written::Stale);

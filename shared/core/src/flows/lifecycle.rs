@@ -238,14 +238,24 @@ impl Administration {
         let action = AdminAction::DeleteUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
-            let account = account.ok_or(AdminError::UserNotFound)?;
-            let now = self.clock.now();
-            let event = self
-                .seal_event(&account, EventKind::AccountDeleted, "administrator", now)
-                .await
-                .map_err(event_error)?;
-            if lifecycle.delete(&account, &[event]).await? == Written::Stale {
-                return Err(AdminError::UserNotFound);
+            let mut account = account.ok_or(AdminError::UserNotFound)?;
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let now = self.clock.now();
+                let event = self
+                    .seal_event(&account, EventKind::AccountDeleted, "administrator", now)
+                    .await
+                    .map_err(event_error)?;
+                if lifecycle.delete(&account, &[event]).await? == Written::Done {
+                    break;
+                }
+                // Gone, or joined or left a workspace since it was read.
+                account = match self.users.get(&account.id).await? {
+                    Some(fresh) if attempt < MOVED_ATTEMPTS => fresh,
+                    Some(_) => return Err(AdminError::Unavailable),
+                    None => return Err(AdminError::UserNotFound),
+                };
             }
             info!(user_id = %account.id, "account deleted");
             Ok((account.id, None))

@@ -275,3 +275,23 @@ async fn update_user_sets_the_workspaces_exactly() {
     let none = run(&w, json!({ "action": "update_user", "login": "ada", "workspaces": [] })).await;
     assert!(none["user"].get("workspaces").is_none(), "{none}");
 }
+
+#[tokio::test]
+async fn an_account_that_joins_a_workspace_while_it_is_deleted_is_deleted_with_it() {
+    let w = World::new();
+    run(&w, acme()).await;
+    let mut beta = acme();
+    beta["workspace"] = json!("beta");
+    run(&w, beta).await;
+    TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
+    run(&w, json!({ "action": "add_member", "workspace": "acme", "login": "ada" })).await;
+    w.store.join_before_next_delete(recovery_domain::WorkspaceId::parse("beta").unwrap());
+    let deleted = run(&w, json!({ "action": "delete_user", "login": "ada" })).await;
+    assert_eq!(deleted["status"], "deleted", "{deleted}");
+    for workspace in ["acme", "beta"] {
+        let members = run(&w, json!({ "action": "list_members", "workspace": workspace })).await;
+        assert_eq!(members["members"], json!([]), "{workspace}");
+        let gone = run(&w, json!({ "action": "delete_workspace", "workspace": workspace })).await;
+        assert_eq!(gone["status"], "workspace_deleted", "{workspace}");
+    }
+}
