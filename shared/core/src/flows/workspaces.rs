@@ -126,43 +126,27 @@ impl Administration {
         .await
     }
 
-    /// Makes `who` a member of `id`: its account id, or `None` when it was
-    /// one already.
-    pub async fn admin_add_member(
+    /// Makes `who` a member of `id` (`join`), or ends its membership: its
+    /// account id, or `None` when it was so already.
+    pub async fn admin_membership(
         &self,
         by: &Requester,
         id: &WorkspaceId,
         who: &AccountLookup,
+        join: bool,
     ) -> Result<Option<String>, AdminError> {
         let (account, target) = self.admin_target(who).await?;
-        let action = AdminAction::AddMember.name();
-        let record = self.audit_record(by, action, &target, account.as_ref());
+        let action = if join { AdminAction::AddMember } else { AdminAction::RemoveMember };
+        let record = self.audit_record(by, action.name(), &target, account.as_ref());
         self.audited(&record, async {
             let account = account.as_ref().ok_or(AdminError::UserNotFound)?;
-            let write = self.workspaces.add_member(id, account).await?;
+            let write = match join {
+                true => self.workspaces.add_member(id, account).await?,
+                false => self.workspaces.remove_member(id, &account.id).await?,
+            };
             Result::from(write)?;
-            let added = (write == WorkspaceWrite::Done).then(|| account.id.as_str().to_owned());
-            Ok((added, Some(format!("workspace {id}"))))
-        })
-        .await
-    }
-
-    /// Ends `who`'s membership of `id`: its account id, or `None` when it
-    /// was none.
-    pub async fn admin_remove_member(
-        &self,
-        by: &Requester,
-        id: &WorkspaceId,
-        who: &AccountLookup,
-    ) -> Result<Option<String>, AdminError> {
-        let (account, target) = self.admin_target(who).await?;
-        let action = AdminAction::RemoveMember.name();
-        let record = self.audit_record(by, action, &target, account.as_ref());
-        self.audited(&record, async {
-            let account = account.as_ref().ok_or(AdminError::UserNotFound)?;
-            let write = self.workspaces.remove_member(id, &account.id).await?;
-            let removed = (write == WorkspaceWrite::Done).then(|| account.id.as_str().to_owned());
-            Ok((removed, Some(format!("workspace {id}"))))
+            let changed = (write == WorkspaceWrite::Done).then(|| account.id.as_str().to_owned());
+            Ok((changed, Some(format!("workspace {id}"))))
         })
         .await
     }

@@ -160,17 +160,13 @@ pub(super) async fn execute(
             AdminResponse::Done(Done::WorkspaceDeleted { workspace })
         }
         AdminRequest::AddMember { workspace, login } => {
-            let who = lookup(&login)?;
-            let added = recovery.admin_add_member(by, &id(&workspace)?, &who).await?;
-            match added {
+            match recovery.admin_membership(by, &id(&workspace)?, &lookup(&login)?, true).await? {
                 Some(user_id) => AdminResponse::Done(Done::MemberAdded { workspace, user_id }),
                 None => AdminResponse::Done(Done::Unchanged),
             }
         }
         AdminRequest::RemoveMember { workspace, login } => {
-            let who = lookup(&login)?;
-            let removed = recovery.admin_remove_member(by, &id(&workspace)?, &who).await?;
-            match removed {
+            match recovery.admin_membership(by, &id(&workspace)?, &lookup(&login)?, false).await? {
                 Some(user_id) => AdminResponse::Done(Done::MemberRemoved { workspace, user_id }),
                 None => AdminResponse::Done(Done::Unchanged),
             }
