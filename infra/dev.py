@@ -182,6 +182,10 @@ def local_administrator(endpoint: str, identities: Path, env_file: Path) -> None
         user = iam.create_user(UserName="local-admin")["User"]
     except iam.exceptions.EntityAlreadyExistsException:
         user = iam.get_user(UserName="local-admin")["User"]
+    # An emulator kept from an earlier run (AWS_ENDPOINT_URL) holds its old
+    # keys, whose secrets are gone, and IAM allows two: a new one each time.
+    for old in iam.list_access_keys(UserName="local-admin")["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName="local-admin", AccessKeyId=old["AccessKeyId"])
     key = iam.create_access_key(UserName="local-admin")["AccessKey"]
     identities.parent.mkdir(parents=True, exist_ok=True)
     identities.write_text(json.dumps({key["AccessKeyId"]: {

@@ -350,7 +350,8 @@ async fn an_accounts_workspaces_are_one_get_and_a_page_of_members_one_query() {
             .collect()
     };
     let before = calls().len();
-    assert_eq!(store.memberships(&ada.id).await.unwrap(), std::slice::from_ref(&acme.id));
+    let read = store.get(&ada.id).await.unwrap().expect("the account");
+    assert_eq!(read.workspaces, std::slice::from_ref(&acme.id));
     let page = store.members(&acme.id, None, 20).await.unwrap();
     assert_eq!(page.items.len(), 20);
     let made: Vec<String> =

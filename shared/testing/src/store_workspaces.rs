@@ -141,9 +141,4 @@ impl WorkspaceStore for InMemoryStore {
         });
         Ok(page(members, after, limit))
     }
-
-    async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError> {
-        let state = self.guard("memberships")?;
-        Ok(state.users.get(user).map(|a| a.workspaces.clone()).unwrap_or_default())
-    }
 }

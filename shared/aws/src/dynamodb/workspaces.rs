@@ -219,11 +219,6 @@ impl WorkspaceStore for DynamoDbStore {
         let (items, more) = self.page_of("list_members", pk, after, limit).await?;
         page(items, more, |item| layout::member_of(item).ok_or(layout::corrupt("list_members")))
     }
-
-    async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError> {
-        let item = self.get_item("memberships", layout::user_key(user)).await?;
-        Ok(item.as_ref().map(layout::workspaces_of).unwrap_or_default())
-    }
 }
 
 impl DynamoDbStore {

@@ -1,6 +1,6 @@
-//! Workspaces and who belongs to them. Reading one account's workspaces and
-//! one page of a workspace's members are each one read, whatever the
-//! store holds.
+//! Workspaces and who belongs to them. One page of a workspace's members is
+//! one read, whatever the store holds; an account's workspaces come with
+//! the account (`UserAccount::workspaces`).
 
 use async_trait::async_trait;
 use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
@@ -80,6 +80,4 @@ pub trait WorkspaceStore: Send + Sync {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Member>, DependencyError>;
-    /// The workspaces `user` belongs to, by id: one read.
-    async fn memberships(&self, user: &UserId) -> Result<Vec<WorkspaceId>, DependencyError>;
 }

@@ -13,6 +13,13 @@ async fn run(w: &World, event: Value) -> Value {
     admin_event::handle(&w.recovery, &event, ADMIN, "req").await
 }
 
+/// Creates workspace `id`, with acme's details.
+async fn create(w: &World, id: &str) {
+    let mut event = acme();
+    event["workspace"] = json!(id);
+    assert_eq!(run(w, event).await["status"], "workspace_created");
+}
+
 fn acme() -> Value {
     json!({
         "action": "create_workspace", "workspace": "acme", "name": " Acme GmbH ",
@@ -46,9 +53,7 @@ async fn a_workspace_is_created_read_changed_listed_and_deleted_once_empty() {
     assert_eq!(shown["support_contact"], "mailto:it@acme.example");
 
     for id in ["beta", "gamma"] {
-        let mut event = acme();
-        event["workspace"] = json!(id);
-        run(&w, event).await;
+        create(&w, id).await;
     }
     let first = run(&w, json!({ "action": "list_workspaces", "limit": 2 })).await;
     let ids: Vec<&str> = first["workspaces"]
@@ -202,9 +207,7 @@ async fn invitations_and_imports_join_their_workspaces() {
     assert_eq!(logins, ["ada", "carol"]);
 
     // Imported again into a second workspace: it joins, nothing else moves.
-    let mut beta = acme();
-    beta["workspace"] = json!("beta");
-    run(&w, beta).await;
+    create(&w, "beta").await;
     let again = run(
         &w,
         json!({ "action": "import_users", "users": [
@@ -221,9 +224,7 @@ async fn invitations_and_imports_join_their_workspaces() {
 async fn events_carry_the_accounts_workspaces() {
     let w = World::new();
     run(&w, acme()).await;
-    let mut beta = acme();
-    beta["workspace"] = json!("beta");
-    run(&w, beta).await;
+    create(&w, "beta").await;
     TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
     TestAccount::new("bob").email("bob@example.com").create_in(&*w.store).await;
     for workspace in ["beta", "acme"] {
@@ -247,9 +248,7 @@ async fn events_carry_the_accounts_workspaces() {
 async fn update_user_sets_the_workspaces_exactly() {
     let w = World::new();
     for id in ["acme", "beta", "gamma"] {
-        let mut event = acme();
-        event["workspace"] = json!(id);
-        run(&w, event).await;
+        create(&w, id).await;
     }
     TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
     run(&w, json!({ "action": "add_member", "workspace": "acme", "login": "ada" })).await;
@@ -280,9 +279,7 @@ async fn update_user_sets_the_workspaces_exactly() {
 async fn an_account_that_joins_a_workspace_while_it_is_deleted_is_deleted_with_it() {
     let w = World::new();
     run(&w, acme()).await;
-    let mut beta = acme();
-    beta["workspace"] = json!("beta");
-    run(&w, beta).await;
+    create(&w, "beta").await;
     TestAccount::new("ada").email("ada@example.com").create_in(&*w.store).await;
     run(&w, json!({ "action": "add_member", "workspace": "acme", "login": "ada" })).await;
     w.store.join_before_next_delete(recovery_domain::WorkspaceId::parse("beta").unwrap());
