@@ -372,3 +372,47 @@ async fn the_local_function_url_refuses_what_is_not_signed_by_a_known_key() {
     );
     assert_eq!(forged.status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workspace_administrators_grant_is_read_from_the_table_for_each_request() {
+    let f = functions();
+    let (a, b) = (
+        unique("wa").to_lowercase().replace('_', "-"),
+        unique("wb").to_lowercase().replace('_', "-"),
+    );
+    for id in [&a, &b] {
+        let event = json!({ "action": "create_workspace", "workspace": id, "name": id, "login_url": "https://example.com/login" });
+        assert_eq!(f.invoke_admin(&event)["status"], "workspace_created");
+    }
+    let (only_b, both) = (unique("onlyb"), unique("both"));
+    for (login, workspaces) in [(&only_b, json!([b])), (&both, json!([a, b]))] {
+        let event = json!({ "action": "invite_user", "login": login, "email": email_of(login), "workspaces": workspaces });
+        assert_eq!(f.invoke_admin(&event)["status"], "invited");
+    }
+    let role = format!("arn:aws:iam::123456789012:role/{a}-admins");
+    let session = format!("arn:aws:sts::123456789012:assumed-role/{a}-admins/alice");
+    let grant = json!({ "action": "set_admin_scope", "principal": role, "workspaces": [a] });
+    assert_eq!(f.invoke_admin(&grant)["status"], "scope_set");
+
+    let unknown =
+        f.invoke_admin_as(&session, &json!({ "action": "get_user", "login": unique("nobody") }));
+    assert_eq!(unknown["error"], "user_not_found");
+    let outside = f.invoke_admin_as(&session, &json!({ "action": "get_user", "login": only_b }));
+    assert_eq!(outside, unknown);
+    let password = "a long new passphrase";
+    let shared = f.invoke_admin_as(
+        &session,
+        &json!({ "action": "set_password", "login": both, "password": password, "password_confirmation": password }),
+    );
+    assert_eq!(shared["error"], "account_in_other_workspaces", "{shared}");
+    let seen = f.invoke_admin_as(&session, &json!({ "action": "get_user", "login": both }));
+    assert_eq!(seen["user"]["workspaces"], json!([a]), "{seen}");
+    let refused =
+        f.invoke_admin_as(&session, &json!({ "action": "delete_workspace", "workspace": b }));
+    assert_eq!(refused["error"], "not_permitted");
+    // The grant emptied: the next request finds nothing.
+    let emptied = json!({ "action": "set_admin_scope", "principal": role, "workspaces": [] });
+    assert_eq!(f.invoke_admin(&emptied)["status"], "scope_set");
+    let after = f.invoke_admin_as(&session, &json!({ "action": "get_user", "login": both }));
+    assert_eq!(after["error"], "user_not_found", "{after}");
+}

@@ -126,6 +126,8 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         json!({ "action": "add_member", "workspace": workspace, "login": login }),
         json!({ "action": "remove_member", "workspace": workspace, "login": login }),
         json!({ "action": "list_members", "workspace": workspace }),
+        json!({ "action": "set_admin_scope", "principal": format!("arn:aws:iam::123456789012:role/{workspace}"), "workspaces": [workspace] }),
+        json!({ "action": "get_admin_scope", "principal": format!("arn:aws:iam::123456789012:role/{workspace}") }),
         json!({ "action": "get_user", "login": invited }),
     ];
     for step in steps {

@@ -111,6 +111,7 @@ async fn accounts(
                 detail: None,
                 at_millis: now.epoch_seconds() * 1000,
                 request_id: format!("bench-lock-{login}"),
+                workspaces: vec![],
             };
             // A lock holds the password set at a time: set one now.
             let hash = user.password_hash.clone().ok_or("an account with a password")?;

@@ -346,6 +346,7 @@ impl RandomSource for LoginSalt {
 /// and `set_password`; `import_users` for the provider and disabled ones.
 pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, ProvisionError> {
     let by = |step: &str, login: &str| Requester {
+        scope: recovery_domain::AdminScope::Deployment,
         caller: "local-stack".into(),
         on_behalf_of: None,
         request_id: format!("local-stack-{step}-{login}"),

@@ -60,6 +60,7 @@ struct Fields {
     users: Option<Vec<Value>>,
     workspaces: Option<Vec<String>>,
     workspace: Option<String>,
+    principal: Option<String>,
     after: Option<String>,
     name: Option<String>,
     login_url: Option<String>,
@@ -175,6 +176,14 @@ pub enum AdminRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// What an IAM principal administers: exactly these workspaces.
+    SetAdminScope {
+        principal: String,
+        workspaces: Vec<String>,
+    },
+    GetAdminScope {
+        principal: String,
+    },
 }
 
 /// Where a message goes.
@@ -239,6 +248,7 @@ pub enum AdminResponse {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<String>,
     },
+    Scope(Scope),
 }
 
 /// `{"error": "<code>", "message": "...", "reasons"?: [...]}`.
@@ -280,6 +290,12 @@ pub enum Done {
     Deleted {
         user_id: String,
     },
+    /// A workspace's administrator deleted an account that also belongs
+    /// to others: it left the administrator's `workspaces`, and stays.
+    LeftWorkspaces {
+        user_id: String,
+        workspaces: Vec<String>,
+    },
     WorkspaceCreated {
         workspace: WorkspaceEntry,
     },
@@ -299,6 +315,7 @@ pub enum Done {
     },
     /// It was so already: a membership there, or none to remove.
     Unchanged,
+    ScopeSet(Scope),
 }
 
 /// A message in the outbox: its channel, where to (masked), its key.
@@ -339,62 +356,15 @@ pub struct User {
     pub workspaces: Vec<String>,
 }
 
-/// One audit record; `at` is `at_millis` in ISO 8601.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub target: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    pub action: String,
-    /// Who called, as verified (`unverified` on an older record).
-    pub caller: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_behalf_of: Option<String>,
-    pub outcome: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    pub at_millis: i64,
-    pub at: String,
-    pub request_id: String,
-}
-
-/// The current email address's trouble, or `ok`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EmailStatus {
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-}
-
-/// A message with its delivery; times in ISO 8601.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct MessageEntry {
-    pub message: String,
-    pub kind: String,
-    pub channel: String,
-    pub created_at: String,
-    pub delivery: String,
-    pub attempts: u32,
-    pub holds_payload: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback_detail: Option<String>,
-}
-
 mod import;
+mod listings;
 mod patch;
 mod workspaces;
 
 pub use import::ImportOutcome;
+pub use listings::{AuditEntry, EmailStatus, MessageEntry};
 pub use patch::{Password, Patch};
-pub use workspaces::{Member, WorkspaceEntry, WorkspaceFields};
+pub use workspaces::{Member, Scope, WorkspaceEntry, WorkspaceFields};
 
 #[cfg(test)]
 mod tests;

@@ -45,3 +45,12 @@ pub struct Member {
     pub user_id: String,
     pub login: String,
 }
+
+/// What an administrator may act on: `deployment` (everything) or
+/// `workspaces` (those listed; none when its grant was emptied).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Scope {
+    pub principal: String,
+    pub scope: String,
+    pub workspaces: Vec<String>,
+}

@@ -220,6 +220,12 @@ pub struct AdminSettings {
     pub link_lifetime_seconds: i64,
     /// How long audit records are kept.
     pub audit_retention_seconds: i64,
+    /// The principals that administer the whole deployment whatever their
+    /// grants. When there are none, every principal without a grant does
+    /// (a deployment that never grants behaves as one without
+    /// workspaces); when there are some, one without a grant administers
+    /// nothing.
+    pub deployment_administrators: Vec<recovery_domain::AdminPrincipal>,
 }
 
 impl AdminSettings {
@@ -228,6 +234,7 @@ impl AdminSettings {
         Self {
             link_lifetime_seconds: DEFAULT_ADMIN_LINK_LIFETIME_SECONDS,
             audit_retention_seconds: DEFAULT_AUDIT_RETENTION_DAYS * 86_400,
+            deployment_administrators: vec![],
         }
     }
 }

@@ -15,6 +15,7 @@ mod origin;
 mod password;
 mod phone_metadata;
 mod policy;
+mod principal;
 mod random;
 mod rate_limit;
 mod sealed;
@@ -40,6 +41,7 @@ pub use password::{
 pub use policy::{
     DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, NewPasswordError, PasswordPolicy, PolicyViolation,
 };
+pub use principal::{AdminPrincipal, AdminScope, InvalidPrincipal, MAX_PRINCIPAL_ARN};
 pub use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use recovery_core::ports::{DependencyError, Member, Page, WorkspaceStore, WorkspaceWrite};
-use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
+use recovery_domain::{AdminPrincipal, UserAccount, UserId, Workspace, WorkspaceId};
 
 use super::store::InMemoryStore;
 
@@ -14,6 +14,8 @@ pub(super) struct Workspaces {
     pub(super) all: BTreeMap<WorkspaceId, Workspace>,
     /// Each workspace's members: user id, login.
     pub(super) members: BTreeMap<WorkspaceId, BTreeMap<String, String>>,
+    /// The administrators' grants.
+    pub(super) grants: BTreeMap<AdminPrincipal, Vec<WorkspaceId>>,
 }
 
 impl Workspaces {
@@ -140,5 +142,24 @@ impl WorkspaceStore for InMemoryStore {
             (user.clone(), Member { user_id: UserId::from_stored(user), login: login.clone() })
         });
         Ok(page(members, after, limit))
+    }
+
+    async fn admin_grant(
+        &self,
+        principal: &AdminPrincipal,
+    ) -> Result<Option<Vec<WorkspaceId>>, DependencyError> {
+        Ok(self.guard("get_admin_grant")?.workspaces.grants.get(principal).cloned())
+    }
+
+    async fn set_admin_grant(
+        &self,
+        principal: &AdminPrincipal,
+        workspaces: &[WorkspaceId],
+    ) -> Result<(), DependencyError> {
+        let mut ids = workspaces.to_vec();
+        ids.sort();
+        ids.dedup();
+        self.guard("set_admin_grant")?.workspaces.grants.insert(principal.clone(), ids);
+        Ok(())
     }
 }

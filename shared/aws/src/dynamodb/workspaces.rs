@@ -7,7 +7,7 @@ use super::layout::{self, Item, expr, n, s, workspace_expr};
 use super::{DynamoDbStore, Updated, conditional};
 use crate::dependency_error;
 use recovery_core::ports::{DependencyError, Member, Page, WorkspaceStore, WorkspaceWrite};
-use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
+use recovery_domain::{AdminPrincipal, UserAccount, UserId, Workspace, WorkspaceId};
 
 impl DynamoDbStore {
     /// One page of partition `pk` by sort key after `after`: one Query.
@@ -218,6 +218,30 @@ impl WorkspaceStore for DynamoDbStore {
         let pk = layout::member_partition(id);
         let (items, more) = self.page_of("list_members", pk, after, limit).await?;
         page(items, more, |item| layout::member_of(item).ok_or(layout::corrupt("list_members")))
+    }
+
+    async fn admin_grant(
+        &self,
+        principal: &AdminPrincipal,
+    ) -> Result<Option<Vec<WorkspaceId>>, DependencyError> {
+        let item = self.get_item("get_admin_grant", layout::grant_key(principal)).await?;
+        Ok(item.as_ref().map(layout::workspaces_of))
+    }
+
+    async fn set_admin_grant(
+        &self,
+        principal: &AdminPrincipal,
+        workspaces: &[WorkspaceId],
+    ) -> Result<(), DependencyError> {
+        const OP: &str = "set_admin_grant";
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(layout::grant_item(principal, workspaces)))
+            .send()
+            .await
+            .map_err(|err| dependency_error(OP, &err))?;
+        Ok(())
     }
 }
 

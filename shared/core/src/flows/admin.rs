@@ -2,7 +2,10 @@
 //! details (email or SMS), set a password directly, invite a user, list the
 //! audit trail, and list an account's messages with their delivery; the
 //! account lifecycle is in `lifecycle`. Every action is audited (`audit`);
-//! who may run them is decided by IAM, outside.
+//! who may call is decided by IAM, outside, and what each caller may act
+//! on by its scope (`Requester::scope`): an account outside it is no
+//! account, and one also in a workspace outside it keeps its password,
+//! contact details and state.
 
 use secrecy::{ExposeSecret, SecretString};
 use tracing::error;
@@ -13,9 +16,9 @@ use super::{Administration, Channel};
 use crate::ports::Written;
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 use recovery_domain::{
-    AccountLookup, ChangeSource, EmailAddress, EmailTrouble, Language, Locale, LoginName,
-    NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord,
-    TokenPurpose, UserAccount, UserId,
+    AccountLookup, AdminScope, ChangeSource, EmailAddress, EmailTrouble, Language, Locale,
+    LoginName, NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken,
+    ResetTokenRecord, TokenPurpose, UserAccount, UserId,
 };
 use recovery_messages::{MessageKind, email, sms};
 
@@ -92,6 +95,10 @@ pub enum AdminError {
     WorkspaceTaken,
     #[error("the workspace still has members")]
     WorkspaceHasMembers,
+    #[error("the action is the deployment's administrators' only")]
+    NotPermitted,
+    #[error("the account also belongs to a workspace the administrator does not administer")]
+    AccountInOtherWorkspaces,
     #[error("a dependency failed")]
     #[strum(serialize = "service_unavailable")]
     Unavailable,
@@ -133,7 +140,7 @@ impl Administration {
         who: &AccountLookup,
         channel: Channel,
     ) -> Result<LinkQueued, AdminError> {
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = AdminAction::SendRecoveryLink.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
@@ -168,11 +175,12 @@ impl Administration {
         password: &SecretString,
         confirmation: &SecretString,
     ) -> Result<(), AdminError> {
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = AdminAction::SetPassword.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
             let account = account.ok_or(AdminError::UserNotFound)?;
+            whole(by, &account)?;
             if let Some(provider) = account.social_only() {
                 return Err(social_account(provider));
             }
@@ -212,6 +220,7 @@ impl Administration {
         let action = AdminAction::InviteUser.name();
         let record = self.audit_record(by, action, new_user.login.as_str(), None);
         self.audited(&record, async {
+            let workspaces = joined(by, new_user.workspaces)?;
             let channel = match new_user.email {
                 Some(_) => Channel::Email,
                 None => Channel::Sms,
@@ -226,7 +235,7 @@ impl Administration {
                 social_provider: None,
                 disabled: false,
                 locale: new_user.locale,
-                workspaces: new_user.workspaces,
+                workspaces,
             };
             let account = match self.users.create(account, id, self.clock.now()).await {
                 Ok(account) => account,
@@ -254,8 +263,13 @@ impl Administration {
         who: &AccountLookup,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, AdminError> {
-        let (account, target) = self.admin_target(who).await?;
-        let records = self.audit.list(&target, limit).await?;
+        let (account, target) = self.admin_target(by, who).await?;
+        let mut records = self.audit.list(&target, limit).await?;
+        // A workspace's administrator sees what concerns its workspaces,
+        // of the newest `limit`.
+        if !by.scope.is_deployment() {
+            records.retain(|r| r.workspaces.iter().any(|w| by.scope.includes(w)));
+        }
         let action = AdminAction::ListAudit.name();
         let mut record = self.audit_record(by, action, &target, account.as_ref());
         record.outcome = "ok".into();
@@ -273,7 +287,7 @@ impl Administration {
         who: &AccountLookup,
         limit: u32,
     ) -> Result<AccountMessages, AdminError> {
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = AdminAction::ListMessages.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
@@ -343,6 +357,31 @@ impl Administration {
         item.carries = Some(crate::ports::Carried::Link(record.digest.clone()));
         self.issue(account, &record, &item).await?;
         Ok(LinkQueued { channel, destination, message: item.key })
+    }
+}
+
+/// Refuses to change `account` as a whole (its password, contact details,
+/// state) for a requester that does not administer all its workspaces.
+pub(super) fn whole(by: &Requester, account: &UserAccount) -> Result<(), AdminError> {
+    match by.scope.covers(&account.workspaces) {
+        true => Ok(()),
+        false => Err(AdminError::AccountInOtherWorkspaces),
+    }
+}
+
+/// The workspaces a new account of `by`'s joins: those named, each in the
+/// requester's scope (else there is no such workspace for it); for a
+/// workspace's administrator who names none, its own.
+pub(super) fn joined(
+    by: &Requester,
+    named: Vec<recovery_domain::WorkspaceId>,
+) -> Result<Vec<recovery_domain::WorkspaceId>, AdminError> {
+    match &by.scope {
+        AdminScope::Deployment => Ok(named),
+        AdminScope::Workspaces(own) if own.is_empty() => Err(AdminError::NotPermitted),
+        AdminScope::Workspaces(own) if named.is_empty() => Ok(own.clone()),
+        AdminScope::Workspaces(own) if named.iter().all(|w| own.contains(w)) => Ok(named),
+        AdminScope::Workspaces(_) => Err(AdminError::WorkspaceNotFound),
     }
 }
 

@@ -9,7 +9,7 @@ use tracing::{error, info};
 use super::Administration;
 use super::admin::AdminError;
 use crate::ports::AuditRecord;
-use recovery_domain::{AccountLookup, UserAccount};
+use recovery_domain::{AccountLookup, AdminPrincipal, AdminScope, UserAccount};
 
 /// The administrator's actions, by the names events and audit records use.
 #[derive(
@@ -36,6 +36,8 @@ pub enum AdminAction {
     AddMember,
     RemoveMember,
     ListMembers,
+    SetAdminScope,
+    GetAdminScope,
 }
 
 impl AdminAction {
@@ -60,6 +62,8 @@ pub struct Requester {
     pub on_behalf_of: Option<String>,
     /// The Lambda request id of the invocation.
     pub request_id: String,
+    /// What the caller may act on ([`Administration::requester`]).
+    pub scope: AdminScope,
 }
 
 /// The text an audit record keeps for a lookup that matched no account.
@@ -72,13 +76,48 @@ fn lookup_text(who: &AccountLookup) -> String {
 }
 
 impl Administration {
-    /// The account `who` names, and the login its audit records go under
-    /// (the identifier as given when no account matches).
+    /// The requester `caller` (an ARN the entry verified) is, with its
+    /// scope: the deployment's when `DEPLOYMENT_ADMINISTRATORS` names it;
+    /// else the workspaces of its grant, when one names it; else the
+    /// deployment's when that list is empty (a deployment that never
+    /// grants), and nothing when it is not (fail closed).
+    pub async fn requester(
+        &self,
+        caller: &str,
+        on_behalf_of: Option<String>,
+        request_id: &str,
+    ) -> Result<Requester, AdminError> {
+        let listed = &self.settings.admin.deployment_administrators;
+        let principal = AdminPrincipal::from_arn(caller).ok();
+        let grant = match &principal {
+            Some(p) if listed.contains(p) => None,
+            Some(p) => self.workspaces.admin_grant(p).await?,
+            None => None,
+        };
+        let scope = match (principal, grant) {
+            (Some(p), _) if listed.contains(&p) => AdminScope::Deployment,
+            (_, Some(ids)) => AdminScope::workspaces(ids),
+            (_, None) if listed.is_empty() => AdminScope::Deployment,
+            (_, None) => AdminScope::workspaces(vec![]),
+        };
+        Ok(Requester {
+            caller: caller.to_owned(),
+            on_behalf_of,
+            request_id: request_id.to_owned(),
+            scope,
+        })
+    }
+
+    /// The account `who` names when `by` may see it, and the login its
+    /// audit records go under (the identifier as given when no account
+    /// matches). An account outside the requester's workspaces is answered
+    /// as no account: the same error, the same record.
     pub(super) async fn admin_target(
         &self,
+        by: &Requester,
         who: &AccountLookup,
     ) -> Result<(Option<UserAccount>, String), AdminError> {
-        let account = self.find(who).await?;
+        let account = self.find(who).await?.filter(|a| by.scope.sees(&a.workspaces));
         let target = account
             .as_ref()
             .map(|a| a.login.as_str().to_owned())
@@ -104,6 +143,11 @@ impl Administration {
             detail: None,
             at_millis: self.clock.now_millis(),
             request_id: by.request_id.clone(),
+            workspaces: match (account, &by.scope) {
+                (Some(account), scope) => scope.visible(&account.workspaces),
+                (None, AdminScope::Workspaces(ids)) => ids.clone(),
+                (None, AdminScope::Deployment) => vec![],
+            },
         }
     }
 

@@ -2,7 +2,7 @@
 //! already holds: idempotent per login, each row on its own.
 
 use super::Administration;
-use super::admin::{AdminAction, AdminError};
+use super::admin::{AdminAction, AdminError, joined};
 use super::audit::Requester;
 use crate::ports::{CreateAccountError, Retry, WorkspaceWrite, Written};
 use recovery_domain::{
@@ -57,8 +57,10 @@ pub enum Imported {
     },
     /// Not imported: `login_taken` (a look-alike login), `email_taken`,
     /// `phone_taken`, `differs` (the login exists with other details;
-    /// change them with `update_user`), or `password_changed_here` (the
-    /// login exists and its password was set here since: it stays).
+    /// change them with `update_user`), `password_changed_here` (the
+    /// login exists and its password was set here since: it stays), or
+    /// `account_in_other_workspaces` (its hash is not the requester's to
+    /// replace).
     Conflict {
         reason: &'static str,
     },
@@ -130,7 +132,12 @@ impl Administration {
         .await
     }
 
-    async fn import_one(&self, by: &Requester, row: ImportRow) -> Result<Imported, AdminError> {
+    async fn import_one(&self, by: &Requester, mut row: ImportRow) -> Result<Imported, AdminError> {
+        row.workspaces = match joined(by, std::mem::take(&mut row.workspaces)) {
+            Ok(workspaces) => workspaces,
+            Err(AdminError::WorkspaceNotFound) => return Ok(no_workspace()),
+            Err(err) => return Err(err),
+        };
         if let Some(hash) = &row.password_hash
             && let Err(err) = HashScheme::check_imported(hash.expose_phc())
         {
@@ -148,7 +155,13 @@ impl Administration {
             });
         }
         if let Some(existing) = self.users.find_by_login(&row.login).await? {
-            return self.import_existing(existing, row).await;
+            // One outside the requester's workspaces is no account of its:
+            // its login is taken, as a look-alike's is.
+            if !by.scope.sees(&existing.workspaces) {
+                return Ok(Imported::Conflict { reason: "login_taken" });
+            }
+            let whole = by.scope.covers(&existing.workspaces);
+            return self.import_existing(existing, row, whole).await;
         }
         let id = UserId::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
         let account = NewAccount {
@@ -194,11 +207,13 @@ impl Administration {
     /// A row whose login exists: unchanged when its details and hash are
     /// the account's; its hash in place of the account's when only the
     /// hash differs and the password was never changed here (on condition
-    /// that the account still holds the hash read); else a conflict.
+    /// that the account still holds the hash read, and that the requester
+    /// administers all its workspaces: `whole`); else a conflict.
     async fn import_existing(
         &self,
         existing: UserAccount,
         row: ImportRow,
+        whole: bool,
     ) -> Result<Imported, AdminError> {
         let same = existing.email == row.email
             && existing.phone == row.phone
@@ -223,6 +238,9 @@ impl Administration {
         }
         if existing.password_changed_at.is_some() {
             return Ok(Imported::Conflict { reason: "password_changed_here" });
+        }
+        if !whole {
+            return Ok(Imported::Conflict { reason: "account_in_other_workspaces" });
         }
         let (Some(old), Some(new)) = (&existing.password_hash, &row.password_hash) else {
             return Ok(Imported::Conflict { reason: "differs" });

@@ -6,7 +6,7 @@
 
 use tracing::info;
 
-use super::admin::{AdminAction, AdminError};
+use super::admin::{AdminAction, AdminError, whole};
 use super::audit::Requester;
 use super::{Administration, SealError};
 use crate::ports::DetailsUpdate;
@@ -43,6 +43,11 @@ pub struct AccountView {
 }
 
 impl AccountView {
+    /// `account` as `by` sees it: of its workspaces, those in its scope.
+    pub fn seen_by(by: &Requester, account: &UserAccount) -> Self {
+        Self { workspaces: by.scope.visible(&account.workspaces), ..Self::of(account) }
+    }
+
     pub fn of(account: &UserAccount) -> Self {
         Self {
             user_id: account.id.clone(),
@@ -102,12 +107,12 @@ impl Administration {
         by: &Requester,
         who: &AccountLookup,
     ) -> Result<AccountView, AdminError> {
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = AdminAction::GetUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
             let account = account.ok_or(AdminError::UserNotFound)?;
-            Ok((AccountView::of(&account), None))
+            Ok((AccountView::seen_by(by, &account), None))
         })
         .await
     }
@@ -123,20 +128,32 @@ impl Administration {
         change: DetailsChange,
     ) -> Result<AccountView, AdminError> {
         let lifecycle = self.lifecycle.as_ref();
-        let (mut account, target) = self.admin_target(who).await?;
+        let (mut account, target) = self.admin_target(by, who).await?;
         let action = AdminAction::UpdateUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
-            // Every workspace it is to join is there, before anything moves.
+            // Every workspace it is to join is there (and the requester's),
+            // before anything moves.
             for workspace in change.workspaces.iter().flatten() {
-                if self.workspaces.workspace(workspace).await?.is_none() {
+                if !by.scope.includes(workspace)
+                    || self.workspaces.workspace(workspace).await?.is_none()
+                {
                     return Err(AdminError::WorkspaceNotFound);
                 }
             }
+            let contact = [
+                change.email == Change::Keep,
+                change.phone == Change::Keep,
+                change.social_provider == Change::Keep,
+            ];
             let mut attempt = 0;
             loop {
                 attempt += 1;
                 let before = account.take().ok_or(AdminError::UserNotFound)?;
+                // Contact details are the account's everywhere.
+                if contact.contains(&false) {
+                    whole(by, &before)?;
+                }
                 let mut after = before.clone();
                 after.email = change.email.apply(&before.email);
                 after.phone = change.phone.apply(&before.phone);
@@ -153,9 +170,19 @@ impl Administration {
                     DetailsUpdate::Updated => {
                         let detail = changed_fields(&before, &after);
                         if let Some(wanted) = &change.workspaces {
-                            after.workspaces = self.join_exactly(&after, wanted).await?;
+                            // Those outside the requester's scope stay.
+                            let mut wanted = wanted.clone();
+                            wanted.extend(
+                                (after.workspaces.iter())
+                                    .filter(|w| !by.scope.includes(w))
+                                    .cloned(),
+                            );
+                            if wanted.is_empty() && !by.scope.is_deployment() {
+                                return Err(AdminError::NotPermitted);
+                            }
+                            after.workspaces = self.join_exactly(&after, &wanted).await?;
                         }
-                        return Ok((AccountView::of(&after), Some(detail)));
+                        return Ok((AccountView::seen_by(by, &after), Some(detail)));
                     }
                     DetailsUpdate::EmailTaken => return Err(AdminError::EmailTaken),
                     DetailsUpdate::PhoneTaken => return Err(AdminError::PhoneTaken),
@@ -180,14 +207,15 @@ impl Administration {
         disabled: bool,
     ) -> Result<AccountView, AdminError> {
         let lifecycle = self.lifecycle.as_ref();
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = if disabled { AdminAction::DisableUser } else { AdminAction::EnableUser };
         let record = self.audit_record(by, action.name(), &target, account.as_ref());
         self.audited(&record, async {
             let mut account = account.ok_or(AdminError::UserNotFound)?;
+            whole(by, &account)?;
             if account.disabled == disabled {
                 let detail = if disabled { "already disabled" } else { "already enabled" };
-                return Ok((AccountView::of(&account), Some(detail.to_owned())));
+                return Ok((AccountView::seen_by(by, &account), Some(detail.to_owned())));
             }
             let kind =
                 if disabled { EventKind::AccountDisabled } else { EventKind::AccountEnabled };
@@ -202,7 +230,7 @@ impl Administration {
                 account.active_reset = None;
             }
             info!(user_id = %account.id, disabled, "account disabled or enabled");
-            Ok((AccountView::of(&account), None))
+            Ok((AccountView::seen_by(by, &account), None))
         })
         .await
     }
@@ -227,14 +255,16 @@ impl Administration {
     /// Deletes `who`: the account, its lookup items, its link and code, its
     /// counters and messages. The audit trail keeps its records (this one
     /// names the login and id, no contact detail); the product hears of it
-    /// (`AccountDeleted`).
+    /// (`AccountDeleted`). A workspace's administrator deletes it from its
+    /// workspaces: the account goes with its last membership, and stays
+    /// while it belongs to a workspace outside the requester's scope.
     pub async fn admin_delete_user(
         &self,
         by: &Requester,
         who: &AccountLookup,
-    ) -> Result<UserId, AdminError> {
+    ) -> Result<Deleted, AdminError> {
         let lifecycle = self.lifecycle.as_ref();
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = AdminAction::DeleteUser.name();
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
@@ -242,6 +272,15 @@ impl Administration {
             let mut attempt = 0;
             loop {
                 attempt += 1;
+                if !by.scope.covers(&account.workspaces) {
+                    let left = by.scope.visible(&account.workspaces);
+                    for id in &left {
+                        self.workspaces.remove_member(id, &account.id).await?;
+                    }
+                    info!(user_id = %account.id, "account left an administrator's workspaces");
+                    let detail = Some(format!("left {}", left.len()));
+                    return Ok((Deleted::Memberships { user_id: account.id, left }, detail));
+                }
                 let now = self.clock.now();
                 let event = self
                     .seal_event(&account, EventKind::AccountDeleted, "administrator", now)
@@ -258,10 +297,20 @@ impl Administration {
                 };
             }
             info!(user_id = %account.id, "account deleted");
-            Ok((account.id, None))
+            Ok((Deleted::Account(account.id), None))
         })
         .await
     }
+}
+
+/// What `delete_user` deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deleted {
+    /// The account and all that is its.
+    Account(UserId),
+    /// Its memberships of the requester's workspaces (`left`); it stays a
+    /// member of others.
+    Memberships { user_id: UserId, left: Vec<WorkspaceId> },
 }
 
 /// "email, phone": the fields an update changed, for the audit record

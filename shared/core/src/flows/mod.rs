@@ -55,11 +55,13 @@ pub use credentials::{
 pub use deliver::{DeliverError, Delivered, Delivery, LEASE_SECONDS};
 pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
 pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};
-pub use lifecycle::{AccountView, Change, DetailsChange};
+pub use lifecycle::{AccountView, Change, Deleted, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
-pub use workspaces::{WORKSPACES_AUDIT_TARGET, WorkspaceChange, workspace_audit_target};
+pub use workspaces::{
+    WORKSPACES_AUDIT_TARGET, WorkspaceChange, principal_audit_target, workspace_audit_target,
+};
 
 /// Notices (a password changed, an account that signs in elsewhere) carry
 /// no secret that expires; one not delivered within a day is given up.

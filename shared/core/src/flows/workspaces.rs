@@ -6,8 +6,10 @@ use super::Administration;
 use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
 use super::lifecycle::Change;
-use crate::ports::{MAX_WORKSPACE_PAGE, Member, Page, WorkspaceWrite};
-use recovery_domain::{Accent, AccountLookup, HttpsUrl, Language, Workspace, WorkspaceId};
+use crate::ports::{AuditRecord, MAX_WORKSPACE_PAGE, Member, Page, WorkspaceWrite};
+use recovery_domain::{
+    Accent, AccountLookup, AdminPrincipal, AdminScope, HttpsUrl, Language, Workspace, WorkspaceId,
+};
 
 /// The audit target of the listing of workspaces.
 pub const WORKSPACES_AUDIT_TARGET: &str = "*workspaces*";
@@ -15,6 +17,20 @@ pub const WORKSPACES_AUDIT_TARGET: &str = "*workspaces*";
 /// The audit target of workspace `id` (no login looks like it).
 pub fn workspace_audit_target(id: &WorkspaceId) -> String {
     format!("*workspace:{id}*")
+}
+
+/// The audit target of `principal`'s grant.
+pub fn principal_audit_target(principal: &AdminPrincipal) -> String {
+    format!("*admin:{principal}*")
+}
+
+/// Refuses an action on the deployment as a whole to a workspace's
+/// administrator.
+fn deployment_only(by: &Requester) -> Result<(), AdminError> {
+    match by.scope.is_deployment() {
+        true => Ok(()),
+        false => Err(AdminError::NotPermitted),
+    }
 }
 
 /// What `update_workspace` changes; the id and login URL of a workspace
@@ -46,9 +62,9 @@ impl Administration {
         by: &Requester,
         workspace: Workspace,
     ) -> Result<Workspace, AdminError> {
-        let target = workspace_audit_target(&workspace.id);
-        let record = self.audit_record(by, AdminAction::CreateWorkspace.name(), &target, None);
+        let record = self.workspace_record(by, AdminAction::CreateWorkspace, &workspace.id);
         self.audited(&record, async {
+            deployment_only(by)?;
             Result::from(self.workspaces.create_workspace(&workspace).await?)?;
             Ok((workspace, None))
         })
@@ -61,11 +77,9 @@ impl Administration {
         id: &WorkspaceId,
         change: WorkspaceChange,
     ) -> Result<Workspace, AdminError> {
-        let target = workspace_audit_target(id);
-        let record = self.audit_record(by, AdminAction::UpdateWorkspace.name(), &target, None);
+        let record = self.workspace_record(by, AdminAction::UpdateWorkspace, id);
         self.audited(&record, async {
-            let before =
-                self.workspaces.workspace(id).await?.ok_or(AdminError::WorkspaceNotFound)?;
+            let before = self.visible_workspace(by, id).await?;
             let after = Workspace {
                 id: before.id.clone(),
                 name: change.name.clone().unwrap_or(before.name.clone()),
@@ -86,13 +100,8 @@ impl Administration {
         by: &Requester,
         id: &WorkspaceId,
     ) -> Result<Workspace, AdminError> {
-        let target = workspace_audit_target(id);
-        let record = self.audit_record(by, AdminAction::GetWorkspace.name(), &target, None);
-        self.audited(&record, async {
-            let workspace = self.workspaces.workspace(id).await?;
-            Ok((workspace.ok_or(AdminError::WorkspaceNotFound)?, None))
-        })
-        .await
+        let record = self.workspace_record(by, AdminAction::GetWorkspace, id);
+        self.audited(&record, async { Ok((self.visible_workspace(by, id).await?, None)) }).await
     }
 
     /// Up to `limit` workspaces by id after `after`.
@@ -105,7 +114,9 @@ impl Administration {
         let action = AdminAction::ListWorkspaces.name();
         let record = self.audit_record(by, action, WORKSPACES_AUDIT_TARGET, None);
         self.audited(&record, async {
-            let page = self.workspaces.workspaces(after, limit.min(MAX_WORKSPACE_PAGE)).await?;
+            let mut page = self.workspaces.workspaces(after, limit.min(MAX_WORKSPACE_PAGE)).await?;
+            // A workspace's administrator lists its own.
+            page.items.retain(|w| by.scope.includes(&w.id));
             Ok((page, None))
         })
         .await
@@ -117,9 +128,9 @@ impl Administration {
         by: &Requester,
         id: &WorkspaceId,
     ) -> Result<(), AdminError> {
-        let target = workspace_audit_target(id);
-        let record = self.audit_record(by, AdminAction::DeleteWorkspace.name(), &target, None);
+        let record = self.workspace_record(by, AdminAction::DeleteWorkspace, id);
         self.audited(&record, async {
+            deployment_only(by)?;
             Result::from(self.workspaces.delete_workspace(id).await?)?;
             Ok(((), None))
         })
@@ -135,11 +146,19 @@ impl Administration {
         who: &AccountLookup,
         join: bool,
     ) -> Result<Option<String>, AdminError> {
-        let (account, target) = self.admin_target(who).await?;
+        let (account, target) = self.admin_target(by, who).await?;
         let action = if join { AdminAction::AddMember } else { AdminAction::RemoveMember };
         let record = self.audit_record(by, action.name(), &target, account.as_ref());
         self.audited(&record, async {
+            if !by.scope.includes(id) {
+                return Err(AdminError::WorkspaceNotFound);
+            }
             let account = account.as_ref().ok_or(AdminError::UserNotFound)?;
+            // A workspace's administrator deletes an account it leaves in
+            // none of them (`delete_user`).
+            if !join && !by.scope.is_deployment() && account.workspaces == [id.clone()] {
+                return Err(AdminError::NotPermitted);
+            }
             let write = match join {
                 true => self.workspaces.add_member(id, account).await?,
                 false => self.workspaces.remove_member(id, &account.id).await?,
@@ -159,14 +178,77 @@ impl Administration {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Member>, AdminError> {
-        let target = workspace_audit_target(id);
-        let record = self.audit_record(by, AdminAction::ListMembers.name(), &target, None);
+        let record = self.workspace_record(by, AdminAction::ListMembers, id);
         self.audited(&record, async {
-            self.workspaces.workspace(id).await?.ok_or(AdminError::WorkspaceNotFound)?;
+            self.visible_workspace(by, id).await?;
             let page = self.workspaces.members(id, after, limit.min(MAX_WORKSPACE_PAGE)).await?;
             Ok((page, None))
         })
         .await
+    }
+
+    /// Sets what `principal` administers: exactly `workspaces` (none: it
+    /// administers nothing, whatever `DEPLOYMENT_ADMINISTRATORS` is).
+    pub async fn admin_set_scope(
+        &self,
+        by: &Requester,
+        principal: &AdminPrincipal,
+        workspaces: &[WorkspaceId],
+    ) -> Result<AdminScope, AdminError> {
+        let target = principal_audit_target(principal);
+        let record = self.audit_record(by, AdminAction::SetAdminScope.name(), &target, None);
+        self.audited(&record, async {
+            deployment_only(by)?;
+            for id in workspaces {
+                self.workspaces.workspace(id).await?.ok_or(AdminError::WorkspaceNotFound)?;
+            }
+            self.workspaces.set_admin_grant(principal, workspaces).await?;
+            let detail = Some(format!("{} workspaces", workspaces.len()));
+            Ok((AdminScope::workspaces(workspaces.to_vec()), detail))
+        })
+        .await
+    }
+
+    /// What `principal` administers, as a request of it would find.
+    pub async fn admin_get_scope(
+        &self,
+        by: &Requester,
+        principal: &AdminPrincipal,
+    ) -> Result<AdminScope, AdminError> {
+        let target = principal_audit_target(principal);
+        let record = self.audit_record(by, AdminAction::GetAdminScope.name(), &target, None);
+        self.audited(&record, async {
+            deployment_only(by)?;
+            let scope = self.requester(principal.as_str(), None, "").await?.scope;
+            Ok((scope, None))
+        })
+        .await
+    }
+
+    /// A `pending` record of `action` on workspace `id`, which concerns it.
+    fn workspace_record(
+        &self,
+        by: &Requester,
+        action: AdminAction,
+        id: &WorkspaceId,
+    ) -> AuditRecord {
+        let target = workspace_audit_target(id);
+        let mut record = self.audit_record(by, action.name(), &target, None);
+        record.workspaces = vec![id.clone()];
+        record
+    }
+
+    /// Workspace `id`, when there is one in the requester's scope.
+    async fn visible_workspace(
+        &self,
+        by: &Requester,
+        id: &WorkspaceId,
+    ) -> Result<Workspace, AdminError> {
+        let workspace = match by.scope.includes(id) {
+            true => self.workspaces.workspace(id).await?,
+            false => None,
+        };
+        workspace.ok_or(AdminError::WorkspaceNotFound)
     }
 
     /// Makes `account` a member of exactly `wanted`; its workspaces after.

@@ -321,6 +321,9 @@ pub struct AuditRecord {
     /// Milliseconds since the epoch.
     pub at_millis: i64,
     pub request_id: String,
+    /// The workspaces the record concerns (an administrator of one of
+    /// them may list it); none: the deployment's administrators only.
+    pub workspaces: Vec<recovery_domain::WorkspaceId>,
 }
 
 #[async_trait]

@@ -3,7 +3,7 @@
 //! the account (`UserAccount::workspaces`).
 
 use async_trait::async_trait;
-use recovery_domain::{UserAccount, UserId, Workspace, WorkspaceId};
+use recovery_domain::{AdminPrincipal, UserAccount, UserId, Workspace, WorkspaceId};
 
 use super::DependencyError;
 
@@ -80,4 +80,17 @@ pub trait WorkspaceStore: Send + Sync {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Member>, DependencyError>;
+    /// The workspaces a grant lets `principal` administer (sorted; none
+    /// when it was emptied), or `None` when no grant names it: one read.
+    async fn admin_grant(
+        &self,
+        principal: &AdminPrincipal,
+    ) -> Result<Option<Vec<WorkspaceId>>, DependencyError>;
+    /// Makes `principal`'s grant exactly `workspaces`. A grant is never
+    /// deleted: emptied, it still says its principal administers nothing.
+    async fn set_admin_grant(
+        &self,
+        principal: &AdminPrincipal,
+        workspaces: &[WorkspaceId],
+    ) -> Result<(), DependencyError>;
 }

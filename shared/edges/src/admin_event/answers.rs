@@ -67,6 +67,7 @@ pub(super) fn audit_entry(record: &AuditRecord) -> AuditEntry {
         at_millis: record.at_millis,
         at: iso8601_millis(record.at_millis),
         request_id: record.request_id.clone(),
+        workspaces: record.workspaces.iter().map(|w| w.as_str().to_owned()).collect(),
     }
 }
 

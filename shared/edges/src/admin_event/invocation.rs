@@ -60,6 +60,7 @@ fn status(error: Option<&str>) -> u16 {
     match error {
         None => 200,
         Some("invalid_event") => 400,
+        Some("not_permitted") => 403,
         Some("user_not_found" | "workspace_not_found") => 404,
         Some(
             "login_taken"
@@ -67,7 +68,8 @@ fn status(error: Option<&str>) -> u16 {
             | "phone_taken"
             | "account_disabled"
             | "workspace_taken"
-            | "workspace_has_members",
+            | "workspace_has_members"
+            | "account_in_other_workspaces",
         ) => 409,
         Some("service_unavailable") => 503,
         Some(_) => 422,

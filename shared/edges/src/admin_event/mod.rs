@@ -9,7 +9,7 @@ use recovery_admin_api::{
     AdminRequest, AdminResponse, DEFAULT_AUDIT_LIMIT, DEFAULT_MESSAGE_LIMIT, Done, EmailStatus,
     Failure, MAX_AUDIT_LIMIT, MAX_MESSAGE_LIMIT, Reason, read_event,
 };
-use recovery_core::flows::{AdminError, Administration, Channel, NewUser, Requester};
+use recovery_core::flows::{AdminError, Administration, Channel, Deleted, NewUser, Requester};
 use recovery_domain::{
     AccountLookup, EmailAddress, IdentifierError, Locale, LoginName, PhoneNumber,
 };
@@ -119,6 +119,12 @@ fn message(err: &AdminError) -> String {
         AdminError::WorkspaceHasMembers => {
             "The workspace still has members; remove them (remove_member) first.".into()
         }
+        AdminError::NotPermitted => {
+            "Only an administrator of the whole deployment may do this, or this administrator's grant names no workspace.".into()
+        }
+        AdminError::AccountInOtherWorkspaces => {
+            "The account also belongs to a workspace this administrator does not administer: its password, contact details and state are not this administrator's to change. send_recovery_link is.".into()
+        }
         AdminError::Unavailable => {
             "A dependency failed; nothing was changed that the answer does not say. Try again."
                 .into()
@@ -183,11 +189,8 @@ async fn run(
         })
     };
     let name = required("action")?;
-    let by = Requester {
-        caller: caller.to_owned(),
-        on_behalf_of: text("requested_by").map(str::to_owned),
-        request_id: request_id.to_owned(),
-    };
+    let on_behalf_of = text("requested_by").map(str::to_owned);
+    let by = recovery.requester(caller, on_behalf_of, request_id).await?;
     match execute(recovery, &by, event).await {
         // A malformed event is recorded too when it names someone.
         Err(EventError::Invalid(message)) => {
@@ -275,8 +278,13 @@ async fn execute(
             AdminResponse::Done(Done::Enabled { user: user(&view) })
         }
         AdminRequest::DeleteUser { login } => {
-            let user_id = recovery.admin_delete_user(by, &lookup(&login)?).await?;
-            AdminResponse::Done(Done::Deleted { user_id: user_id.as_str().into() })
+            AdminResponse::Done(match recovery.admin_delete_user(by, &lookup(&login)?).await? {
+                Deleted::Account(user_id) => Done::Deleted { user_id: user_id.as_str().into() },
+                Deleted::Memberships { user_id, left } => Done::LeftWorkspaces {
+                    user_id: user_id.as_str().into(),
+                    workspaces: left.iter().map(|w| w.as_str().into()).collect(),
+                },
+            })
         }
         AdminRequest::ImportUsers { users } => {
             let rows = lifecycle::import_rows(&users)?;

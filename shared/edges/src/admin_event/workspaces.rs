@@ -2,12 +2,13 @@
 //! refusal names its field.
 
 use recovery_admin_api::{
-    AdminRequest, AdminResponse, Done, Member, Patch, WorkspaceEntry, WorkspaceFields,
+    AdminRequest, AdminResponse, Done, Member, Patch, Scope, WorkspaceEntry, WorkspaceFields,
 };
 use recovery_core::flows::{Administration, Change, Requester, WorkspaceChange};
 use recovery_core::ports::MAX_WORKSPACE_PAGE;
 use recovery_domain::{
-    Accent, HttpsUrl, Language, Workspace, WorkspaceError, WorkspaceId, workspace_name,
+    Accent, AdminPrincipal, AdminScope, HttpsUrl, Language, Workspace, WorkspaceError, WorkspaceId,
+    workspace_name,
 };
 
 use super::{EventError, limit, lookup};
@@ -120,6 +121,24 @@ pub(super) fn entry(w: &Workspace) -> WorkspaceEntry {
     }
 }
 
+/// The IAM principal a `principal` field names.
+fn principal(arn: &str) -> Result<AdminPrincipal, EventError> {
+    AdminPrincipal::from_arn(arn.trim())
+        .map_err(|e| EventError::Invalid(format!("The field `principal` must be {e}.")))
+}
+
+fn scope_answer(principal: &AdminPrincipal, scope: &AdminScope) -> Scope {
+    let (name, ids) = match scope {
+        AdminScope::Deployment => ("deployment", vec![]),
+        AdminScope::Workspaces(ids) => ("workspaces", ids.clone()),
+    };
+    Scope {
+        principal: principal.as_str().into(),
+        scope: name.into(),
+        workspaces: ids.iter().map(|w| w.as_str().into()).collect(),
+    }
+}
+
 fn page_limit(n: Option<u32>) -> Result<u32, EventError> {
     limit(n, DEFAULT_PAGE, MAX_WORKSPACE_PAGE)
 }
@@ -180,6 +199,15 @@ pub(super) async fn execute(
                     .collect(),
                 next: page.next,
             }
+        }
+        AdminRequest::SetAdminScope { principal, workspaces } => {
+            let (who, ids) = (self::principal(&principal)?, ids(&workspaces)?);
+            let scope = recovery.admin_set_scope(by, &who, &ids).await?;
+            AdminResponse::Done(Done::ScopeSet(scope_answer(&who, &scope)))
+        }
+        AdminRequest::GetAdminScope { principal } => {
+            let who = self::principal(&principal)?;
+            AdminResponse::Scope(scope_answer(&who, &recovery.admin_get_scope(by, &who).await?))
         }
         _ => return Err(EventError::Invalid("Not a workspace action.".into())),
     })

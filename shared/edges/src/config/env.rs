@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{ConfigError, DeliveryConfig, FlowsConfig, Function, SecretIds};
 use recovery_core::settings::*;
-use recovery_domain::{DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
+use recovery_domain::{AdminPrincipal, DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, PasswordPolicy};
 
 /// The configuration of `function` (one that runs flows) from `lookup`: it
 /// reads only that function's variables; the others keep their defaults.
@@ -237,7 +237,21 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         );
         let retention_days =
             self.number("AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS, 1, 3650);
-        AdminSettings { link_lifetime_seconds, audit_retention_seconds: retention_days * 86_400 }
+        let mut deployment_administrators = vec![];
+        for arn in self.get("DEPLOYMENT_ADMINISTRATORS").unwrap_or_default().split(',') {
+            match AdminPrincipal::from_arn(arn.trim()) {
+                _ if arn.trim().is_empty() => {}
+                Ok(principal) => deployment_administrators.push(principal),
+                Err(err) => {
+                    self.problem(format!("DEPLOYMENT_ADMINISTRATORS: {arn:?} is not {err}"))
+                }
+            }
+        }
+        AdminSettings {
+            link_lifetime_seconds,
+            audit_retention_seconds: retention_days * 86_400,
+            deployment_administrators,
+        }
     }
 
     fn edition(&mut self) -> Edition {

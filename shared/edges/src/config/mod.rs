@@ -73,6 +73,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("EMAIL_RESEND_AFTER_SECONDS", &[RequestReset]),
     ("FORGOT_LIMIT_PER_IP_HOUR", &[RequestReset]),
     ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
+    ("DEPLOYMENT_ADMINISTRATORS", &[AdminReset]),
     ("AUDIT_RETENTION_DAYS", &[AdminReset, LockAccount]),
 ];
 

@@ -92,8 +92,32 @@ fn defaults_apply_when_only_required_variables_are_set() {
     assert_eq!(sms.ip_limits, [RateWindow { seconds: 3600, max: 10 }]);
     assert_eq!(
         admin.recovery.admin,
-        AdminSettings { link_lifetime_seconds: 86_400, audit_retention_seconds: 365 * 86_400 }
+        AdminSettings {
+            link_lifetime_seconds: 86_400,
+            audit_retention_seconds: 365 * 86_400,
+            deployment_administrators: vec![],
+        }
     );
+}
+
+#[test]
+fn deployment_administrators_are_principals_and_a_wrong_one_is_named() {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.push((
+        "DEPLOYMENT_ADMINISTRATORS",
+        " arn:aws:iam::123456789012:role/ops/platform , arn:aws:iam::123456789012:user/ada,",
+    ));
+    let config = FlowsConfig::from_lookup(Function::AdminReset, env(&pairs)).unwrap();
+    let listed: Vec<&str> =
+        config.recovery.admin.deployment_administrators.iter().map(|p| p.as_str()).collect();
+    assert_eq!(
+        listed,
+        ["arn:aws:sts::123456789012:assumed-role/platform", "arn:aws:iam::123456789012:user/ada"]
+    );
+    pairs.pop();
+    pairs.push(("DEPLOYMENT_ADMINISTRATORS", "arn:aws:iam::123456789012:user/ada,ops"));
+    let err = FlowsConfig::from_lookup(Function::AdminReset, env(&pairs)).unwrap_err();
+    assert!(err.to_string().contains("DEPLOYMENT_ADMINISTRATORS: \"ops\""), "{err}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ use super::response::json_response;
 use super::{check_route, is_get};
 use crate::config::Function;
 use recovery_core::flows::{Administration, LockError, LockLink, Requester};
+use recovery_domain::AdminScope;
 
 /// `GET` and `POST /password/not-me`. Locking is an audited change of the
 /// account: only an [`Administration`] can do it.
@@ -70,6 +71,7 @@ async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
     let by = Requester {
         caller: format!("the account's owner, from {}", source_ip(&req)),
         on_behalf_of: None,
+        scope: AdminScope::Deployment,
         request_id: req
             .lambda_context_ref()
             .map(|context| context.request_id.clone())

@@ -20,4 +20,5 @@ mod sms;
 mod store_contract;
 mod texts;
 mod tidy;
+mod workspace_admins;
 mod workspaces;

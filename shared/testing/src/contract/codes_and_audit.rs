@@ -201,11 +201,17 @@ pub async fn audit_records_are_listed_newest_first_and_concluded_once_appended(
         detail: None,
         at_millis,
         request_id: request_id.to_owned(),
+        workspaces: vec![],
     };
     let first = record(T0 * 1000, "a", "ada");
     let second = record(T0 * 1000, "b", "ada");
-    let third =
-        AuditRecord { detail: Some("listed 2".into()), ..record(T0 * 1000 + 1, "c", "ada") };
+    // The workspaces a record concerns come back with it.
+    let workspaces = ["acme", "beta"].map(|w| recovery_domain::WorkspaceId::parse(w).unwrap());
+    let third = AuditRecord {
+        detail: Some("listed 2".into()),
+        workspaces: workspaces.to_vec(),
+        ..record(T0 * 1000 + 1, "c", "ada")
+    };
     for r in [&first, &second, &third, &record(T0 * 1000 + 2, "d", "bob")] {
         store.append(r, 86_400).await.unwrap();
     }

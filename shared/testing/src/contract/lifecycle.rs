@@ -202,6 +202,7 @@ fn lock_record(user: &UserAccount, request_id: &str) -> AuditRecord {
         detail: None,
         at_millis: T0 * 1000,
         request_id: request_id.to_owned(),
+        workspaces: user.workspaces.clone(),
     }
 }
 

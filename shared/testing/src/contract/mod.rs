@@ -84,6 +84,8 @@ macro_rules! store_contract_tests {
             members_are_listed_a_page_at_a_time,
             deleting_an_account_ends_its_memberships,
             an_account_created_with_workspaces_joins_them_or_is_not_created,
+            the_last_memberships_removal_deletes_the_account,
+            administrators_grants_are_set_exactly_and_emptied_not_deleted,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

@@ -6,8 +6,8 @@ use recovery_core::ports::{
     AccountLifecycle, CreateAccountError, Member, Store, WorkspaceWrite, Written,
 };
 use recovery_domain::{
-    Accent, HttpsUrl, Language, LoginName, NewAccount, Timestamp, UserAccount, UserId, Workspace,
-    WorkspaceId,
+    Accent, AdminPrincipal, HttpsUrl, Language, LoginName, NewAccount, Timestamp, UserAccount,
+    UserId, Workspace, WorkspaceId,
 };
 
 use super::T0;
@@ -190,4 +190,47 @@ pub async fn an_account_created_with_workspaces_joins_them_or_is_not_created(
     assert_eq!(store.members(&a.id, None, 10).await.unwrap().items, [listed(&ada)]);
     assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Done);
     assert_eq!(store.delete_workspace(&a.id).await.unwrap(), WorkspaceWrite::Done);
+}
+
+/// A workspace's administrator deleting a member: its membership of the
+/// administrator's workspace ends; with the last one, the account goes, as
+/// read (one that joined another meanwhile stays).
+pub async fn the_last_memberships_removal_deletes_the_account(store: Arc<impl Store>) {
+    let (a, b) = (workspace("a"), workspace("b"));
+    for w in [&a, &b] {
+        store.create_workspace(w).await.unwrap();
+    }
+    let ada = member(&*store, "ada").await;
+    for w in [&a, &b] {
+        store.add_member(&w.id, &ada).await.unwrap();
+    }
+    let ada = store.get(&ada.id).await.unwrap().unwrap();
+    assert_eq!(store.remove_member(&a.id, &ada.id).await.unwrap(), WorkspaceWrite::Done);
+    let left = store.get(&ada.id).await.unwrap().expect("a member of b still");
+    assert_eq!(left.workspaces, std::slice::from_ref(&b.id));
+    assert!(store.members(&a.id, None, 10).await.unwrap().items.is_empty());
+    // Read in b only, and in b only still: the last membership goes with it.
+    assert_eq!(AccountLifecycle::delete(&*store, &ada, &[]).await.unwrap(), Written::Stale);
+    assert_eq!(AccountLifecycle::delete(&*store, &left, &[]).await.unwrap(), Written::Done);
+    assert!(store.get(&ada.id).await.unwrap().is_none());
+    assert!(store.members(&b.id, None, 10).await.unwrap().items.is_empty());
+    for w in [&a, &b] {
+        assert_eq!(store.delete_workspace(&w.id).await.unwrap(), WorkspaceWrite::Done);
+    }
+}
+
+/// An administrator's grant: none until set, exactly what was set after
+/// (sorted, once each), and emptied rather than gone.
+pub async fn administrators_grants_are_set_exactly_and_emptied_not_deleted(store: Arc<impl Store>) {
+    let role = AdminPrincipal::from_arn("arn:aws:iam::123456789012:role/acme-admins").unwrap();
+    let user = AdminPrincipal::from_arn("arn:aws:iam::123456789012:user/ops").unwrap();
+    assert_eq!(store.admin_grant(&role).await.unwrap(), None);
+    let (a, b) = (WorkspaceId::parse("a").unwrap(), WorkspaceId::parse("b").unwrap());
+    store.set_admin_grant(&role, &[b.clone(), a.clone(), b.clone()]).await.unwrap();
+    assert_eq!(store.admin_grant(&role).await.unwrap(), Some(vec![a.clone(), b.clone()]));
+    assert_eq!(store.admin_grant(&user).await.unwrap(), None);
+    store.set_admin_grant(&role, std::slice::from_ref(&b)).await.unwrap();
+    assert_eq!(store.admin_grant(&role).await.unwrap(), Some(vec![b]));
+    store.set_admin_grant(&role, &[]).await.unwrap();
+    assert_eq!(store.admin_grant(&role).await.unwrap(), Some(vec![]));
 }

@@ -207,6 +207,9 @@ pub(in crate::dynamodb) fn audit_item(record: &AuditRecord, retention_seconds: i
     }
     item.insert(AT_MILLIS.into(), n(record.at_millis));
     item.insert(REQUEST_ID.into(), s(record.request_id.as_str()));
+    if !record.workspaces.is_empty() {
+        item.insert(WORKSPACES_ATTRIBUTE.into(), workspace_set(&record.workspaces));
+    }
     item.insert(EXPIRES_AT.into(), n(record.at_millis / 1000 + retention_seconds));
     item
 }
@@ -243,6 +246,7 @@ pub(in crate::dynamodb) fn audit_from_item(item: &Item) -> Result<AuditRecord, D
             detail: text(DETAIL),
             at_millis,
             request_id,
+            workspaces: workspaces_of(item),
         }),
         _ => Err(corrupt("read_audit")),
     }

@@ -4,6 +4,7 @@
 //! |------|------|------|------------------|
 //! | workspace | `WORKSPACES#` | `<id>` | `display_name`, `login_url`, `logo_url`, `accent`, `support_contact`, `default_language`, `member_count` |
 //! | member | `MEMBERS#<id>` | `<user id>` | `login` (listings need no other read) |
+//! | administrator's grant | `ADMINS#` | `<principal>` | `workspaces` (absent: none) |
 //!
 //! and on the account item, `workspaces`: the set of its workspaces' ids,
 //! so that whatever reads an account (a flow, an event) has them. All
@@ -14,7 +15,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use recovery_core::ports::{DependencyError, Member};
-use recovery_domain::{Accent, HttpsUrl, Language, UserAccount, UserId, Workspace, WorkspaceId};
+use recovery_domain::{
+    Accent, AdminPrincipal, HttpsUrl, Language, UserAccount, UserId, Workspace, WorkspaceId,
+};
 
 use super::*;
 
@@ -28,6 +31,23 @@ const SUPPORT_CONTACT: &str = "support_contact";
 const DEFAULT_LANGUAGE: &str = "default_language";
 /// The partition of every workspace.
 pub(in crate::dynamodb) const WORKSPACES: &str = "WORKSPACES#";
+/// The partition of every administrator's grant.
+const ADMINS: &str = "ADMINS#";
+
+pub(in crate::dynamodb) fn grant_key(principal: &AdminPrincipal) -> Item {
+    key(ADMINS.to_owned(), principal.as_str())
+}
+
+/// A grant of `ids` to `principal`, whole (a set cannot be empty: none is
+/// no attribute).
+pub(in crate::dynamodb) fn grant_item(principal: &AdminPrincipal, ids: &[WorkspaceId]) -> Item {
+    let mut item = grant_key(principal);
+    item.insert(KIND.into(), s("admin_grant"));
+    if !ids.is_empty() {
+        item.insert(WORKSPACES_ATTRIBUTE.into(), workspace_set(ids));
+    }
+    item
+}
 
 pub(in crate::dynamodb) fn workspace_key(id: &WorkspaceId) -> Item {
     key(WORKSPACES.to_owned(), id.as_str())
@@ -103,9 +123,10 @@ pub(in crate::dynamodb) fn workspace_from_item(item: &Item) -> Result<Workspace,
     })
 }
 
-/// `ids` as the account item's set.
+/// `ids` as a set (each once: DynamoDB refuses a set with repeats).
 pub(in crate::dynamodb) fn workspace_set(ids: &[WorkspaceId]) -> AttributeValue {
-    AttributeValue::Ss(ids.iter().map(|id| id.as_str().to_owned()).collect())
+    let ids: std::collections::BTreeSet<&str> = ids.iter().map(WorkspaceId::as_str).collect();
+    AttributeValue::Ss(ids.into_iter().map(str::to_owned).collect())
 }
 
 /// The account item's workspaces, by id.

@@ -1,0 +1,55 @@
+//! What the listing actions answer: audit records and messages.
+
+use serde::{Deserialize, Serialize};
+
+/// One audit record; `at` is `at_millis` in ISO 8601.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub action: String,
+    /// Who called, as verified (`unverified` on an older record).
+    pub caller: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub at_millis: i64,
+    pub at: String,
+    pub request_id: String,
+    /// The workspaces it concerns (none: the deployment's own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workspaces: Vec<String>,
+}
+
+/// The current email address's trouble, or `ok`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailStatus {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// A message with its delivery; times in ISO 8601.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageEntry {
+    pub message: String,
+    pub kind: String,
+    pub channel: String,
+    pub created_at: String,
+    pub delivery: String,
+    pub attempts: u32,
+    pub holds_payload: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_detail: Option<String>,
+}
