@@ -60,6 +60,7 @@ async fn calls_for_one_reset(
         password: SecretString::from("a new passphrase 2".to_owned()),
         confirmation: SecretString::from("a new passphrase 2".to_owned()),
         language: Language::English,
+        workspace: None,
     };
     recovery.set_password(change).await.unwrap();
     (request_calls, calls.take_operations())

@@ -21,3 +21,4 @@ mod logs;
 mod phone_code;
 mod rotation;
 mod senders;
+mod workspaces;

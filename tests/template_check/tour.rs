@@ -134,6 +134,22 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         let result = f.invoke_admin(&step);
         assert!(result.get("error").is_none(), "{step}: {result}");
     }
+    // Self-service in the workspace: each function reads it for its pages,
+    // and a reset lists where to log in.
+    for url in [f.forgot_url(), f.code_url(), f.reset_url(), f.lock_url()] {
+        let page = http("GET", &format!("{url}?workspace={workspace}&token=x&phone=x"), &[], b"");
+        assert!(page.text().contains("Tour"), "{url}: {}", page.text());
+    }
+    let asked = post_json(&f.forgot_url(), &json!({ "login": invited, "workspace": workspace }));
+    assert_eq!(asked.status, 202);
+    f.settle();
+    let link = emails_to(&format!("{invited}.new@recovery.test")).pop().expect("a link");
+    let token = token_from(&link.link_starting_with(RESET_PAGE_URL).unwrap()).unwrap();
+    let done = post_json(
+        &f.reset_url(),
+        &json!({ "token": token, "workspace": workspace, "password": "toured passphrase 4", "password_confirmation": "toured passphrase 4" }),
+    );
+    assert_eq!(done.json()["log_in"][0]["workspace"], workspace.as_str(), "{}", done.text());
     for action in ["disable_user", "enable_user", "delete_user"] {
         let result =
             f.invoke_admin(&json!({ "action": action, "login": invited, "requested_by": admin }));

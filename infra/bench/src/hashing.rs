@@ -103,6 +103,7 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
                 password: new.clone().into(),
                 confirmation: new.into(),
                 language: Language::English,
+                workspace: None,
             })
             .await?;
         if i > 0 {

@@ -58,8 +58,18 @@ pub struct HttpsUrl(String);
 
 impl HttpsUrl {
     pub fn parse(text: &str) -> Result<Self, WorkspaceError> {
+        // A host of letters, digits, dots and hyphens, and a port: no
+        // user info, nothing an origin compared or put in a header could
+        // be made to say otherwise.
         let host = text.strip_prefix("https://").map(|rest| rest.split(['/', '?', '#']).next());
-        let ok = matches!(host, Some(Some(h)) if !h.is_empty() && !h.starts_with(':'))
+        let origin_ok = |h: &str| {
+            let (name, port) = h.split_once(':').unwrap_or((h, "0"));
+            !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                && (1..=5).contains(&port.len())
+                && port.bytes().all(|b| b.is_ascii_digit())
+        };
+        let ok = matches!(host, Some(Some(h)) if origin_ok(h))
             && text.len() <= MAX_WORKSPACE_URL
             && !text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<');
         if ok { Ok(Self(text.to_owned())) } else { Err(WorkspaceError::Url) }
@@ -168,6 +178,10 @@ mod tests {
             "javascript:alert(1)",
             "https://a b",
             "https://:80/",
+            "https://acme.example@evil.example/",
+            "https://acme.example;script-src:*/",
+            "https://acme.example:/x",
+            "https://acme.example:123456/",
         ] {
             assert_eq!(HttpsUrl::parse(bad), Err(WorkspaceError::Url), "{bad}");
         }

@@ -61,6 +61,7 @@ pub fn change(token: &str, password: &str, confirmation: &str) -> PasswordChange
         password: SecretString::from(password.to_owned()),
         confirmation: SecretString::from(confirmation.to_owned()),
         language: Language::English,
+        workspace: None,
     }
 }
 

@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use recovery_core::ports::{DependencyError, Member, Page, WorkspaceStore, WorkspaceWrite};
+use recovery_core::ports::{
+    DependencyError, MAX_WORKSPACES_READ, Member, Page, WorkspaceDirectory, WorkspaceStore,
+    WorkspaceWrite,
+};
 use recovery_domain::{AdminPrincipal, UserAccount, UserId, Workspace, WorkspaceId};
 
 use super::store::InMemoryStore;
@@ -41,6 +44,22 @@ fn page<T>(keys: impl Iterator<Item = (String, T)>, after: Option<&str>, limit: 
 }
 
 #[async_trait]
+impl WorkspaceDirectory for InMemoryStore {
+    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError> {
+        Ok(self.guard("get_workspace")?.workspaces.all.get(id).cloned())
+    }
+
+    async fn workspaces_by_id(
+        &self,
+        ids: &[WorkspaceId],
+    ) -> Result<Vec<Workspace>, DependencyError> {
+        let state = self.guard("get_workspaces")?;
+        let ids = ids.iter().take(MAX_WORKSPACES_READ);
+        Ok(ids.filter_map(|id| state.workspaces.all.get(id).cloned()).collect())
+    }
+}
+
+#[async_trait]
 impl WorkspaceStore for InMemoryStore {
     async fn create_workspace(
         &self,
@@ -66,10 +85,6 @@ impl WorkspaceStore for InMemoryStore {
             }
             None => Ok(WorkspaceWrite::Missing),
         }
-    }
-
-    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError> {
-        Ok(self.guard("get_workspace")?.workspaces.all.get(id).cloned())
     }
 
     async fn workspaces(

@@ -6,7 +6,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use super::layout::{self, Item, expr, n, s, workspace_expr};
 use super::{DynamoDbStore, Updated, conditional};
 use crate::dependency_error;
-use recovery_core::ports::{DependencyError, Member, Page, WorkspaceStore, WorkspaceWrite};
+use recovery_core::ports::{
+    DependencyError, MAX_WORKSPACES_READ, Member, Page, WorkspaceDirectory, WorkspaceStore,
+    WorkspaceWrite,
+};
 use recovery_domain::{AdminPrincipal, UserAccount, UserId, Workspace, WorkspaceId};
 
 impl DynamoDbStore {
@@ -113,6 +116,29 @@ fn page<T>(
 }
 
 #[async_trait]
+impl WorkspaceDirectory for DynamoDbStore {
+    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError> {
+        let item = self.get_item("get_workspace", layout::workspace_key(id)).await?;
+        item.as_ref().map(layout::workspace_from_item).transpose()
+    }
+
+    async fn workspaces_by_id(
+        &self,
+        ids: &[WorkspaceId],
+    ) -> Result<Vec<Workspace>, DependencyError> {
+        let mut unique: Vec<&WorkspaceId> = ids.iter().take(MAX_WORKSPACES_READ).collect();
+        unique.sort();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(vec![]);
+        }
+        let keys = unique.into_iter().map(layout::workspace_key).collect();
+        let items = self.batch_get("get_workspaces", keys).await?;
+        items.iter().map(layout::workspace_from_item).collect()
+    }
+}
+
+#[async_trait]
 impl WorkspaceStore for DynamoDbStore {
     async fn create_workspace(
         &self,
@@ -128,11 +154,6 @@ impl WorkspaceStore for DynamoDbStore {
     ) -> Result<WorkspaceWrite, DependencyError> {
         self.write_workspace("update_workspace", workspace, expr::PRESENT, WorkspaceWrite::Missing)
             .await
-    }
-
-    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError> {
-        let item = self.get_item("get_workspace", layout::workspace_key(id)).await?;
-        item.as_ref().map(layout::workspace_from_item).transpose()
     }
 
     async fn workspaces(

@@ -11,14 +11,15 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::error;
 
 pub use super::audit::AdminAction;
-use super::audit::Requester;
+use super::audit::{Requester, first_seen, joined, whole};
+use super::brand::in_workspace;
 use super::{Administration, Channel};
 use crate::ports::Written;
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 use recovery_domain::{
-    AccountLookup, AdminScope, ChangeSource, EmailAddress, EmailTrouble, Language, Locale,
-    LoginName, NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken,
-    ResetTokenRecord, TokenPurpose, UserAccount, UserId,
+    AccountLookup, ChangeSource, EmailAddress, EmailTrouble, Language, Locale, LoginName,
+    NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord,
+    TokenPurpose, UserAccount, UserId,
 };
 use recovery_messages::{MessageKind, email, sms};
 
@@ -158,7 +159,7 @@ impl Administration {
                 Some(_) => self.unlock(account).await?,
                 None => account,
             };
-            let sent = self.issue_and_send(&account, channel, TokenPurpose::AdminLink).await?;
+            let sent = self.issue_and_send(by, &account, channel, TokenPurpose::AdminLink).await?;
             let detail = sent.detail();
             Ok((sent, detail))
         })
@@ -196,7 +197,7 @@ impl Administration {
                     &account,
                     now,
                     ChangeSource::Administrator,
-                    Language::English,
+                    (Language::English, first_seen(by, &account)),
                 )
                 .await
                 .map_err(|e| AdminError::unavailable(&e))?;
@@ -247,7 +248,7 @@ impl Administration {
                 }
                 Err(CreateAccountError::Store(err)) => return Err(err.into()),
             };
-            let sent = self.issue_and_send(&account, channel, TokenPurpose::Invitation).await?;
+            let sent = self.issue_and_send(by, &account, channel, TokenPurpose::Invitation).await?;
             let detail = sent.detail();
             let invited = Invited { user_id: account.id, sent };
             Ok((invited, detail))
@@ -308,6 +309,7 @@ impl Administration {
     /// there is nowhere to send it.
     async fn issue_and_send(
         &self,
+        by: &Requester,
         account: &UserAccount,
         channel: Channel,
         purpose: TokenPurpose,
@@ -326,10 +328,12 @@ impl Administration {
             ResetToken::generate(self.random.as_ref()).map_err(|e| AdminError::unavailable(&e))?;
         let record =
             ResetTokenRecord::issue(&token, &account.id, purpose, self.clock.now(), lifetime);
-        let link = self.settings.reset_link(&token.expose_for_link());
+        // Speaking for the requester's first workspace of the account's.
+        let brand = self.brand_for(account, first_seen(by, account)).await;
+        let link = in_workspace(self.settings.reset_link(&token.expose_for_link()), brand.as_ref());
         // The account's language, else English: an administrator's
         // request has none.
-        let context = self.context(account, Language::English);
+        let context = self.context(account, Language::English, brand.as_ref());
         let (kind, invitation) = match purpose {
             TokenPurpose::Invitation => (MessageKind::Invitation, true),
             _ => (MessageKind::AdminLink, false),
@@ -357,31 +361,6 @@ impl Administration {
         item.carries = Some(crate::ports::Carried::Link(record.digest.clone()));
         self.issue(account, &record, &item).await?;
         Ok(LinkQueued { channel, destination, message: item.key })
-    }
-}
-
-/// Refuses to change `account` as a whole (its password, contact details,
-/// state) for a requester that does not administer all its workspaces.
-pub(super) fn whole(by: &Requester, account: &UserAccount) -> Result<(), AdminError> {
-    match by.scope.covers(&account.workspaces) {
-        true => Ok(()),
-        false => Err(AdminError::AccountInOtherWorkspaces),
-    }
-}
-
-/// The workspaces a new account of `by`'s joins: those named, each in the
-/// requester's scope (else there is no such workspace for it); for a
-/// workspace's administrator who names none, its own.
-pub(super) fn joined(
-    by: &Requester,
-    named: Vec<recovery_domain::WorkspaceId>,
-) -> Result<Vec<recovery_domain::WorkspaceId>, AdminError> {
-    match &by.scope {
-        AdminScope::Deployment => Ok(named),
-        AdminScope::Workspaces(own) if own.is_empty() => Err(AdminError::NotPermitted),
-        AdminScope::Workspaces(own) if named.is_empty() => Ok(own.clone()),
-        AdminScope::Workspaces(own) if named.iter().all(|w| own.contains(w)) => Ok(named),
-        AdminScope::Workspaces(_) => Err(AdminError::WorkspaceNotFound),
     }
 }
 

@@ -211,3 +211,36 @@ impl Administration {
         Ok(())
     }
 }
+
+/// The first of `account`'s workspaces that `by` administers.
+pub(super) fn first_seen<'a>(
+    by: &'a Requester,
+    account: &'a UserAccount,
+) -> Option<&'a recovery_domain::WorkspaceId> {
+    account.workspaces.iter().find(|w| by.scope.includes(w))
+}
+
+/// Refuses to change `account` as a whole (its password, contact details,
+/// state) for a requester that does not administer all its workspaces.
+pub(super) fn whole(by: &Requester, account: &UserAccount) -> Result<(), AdminError> {
+    match by.scope.covers(&account.workspaces) {
+        true => Ok(()),
+        false => Err(AdminError::AccountInOtherWorkspaces),
+    }
+}
+
+/// The workspaces a new account of `by`'s joins: those named, each in the
+/// requester's scope (else there is no such workspace for it); for a
+/// workspace's administrator who names none, its own.
+pub(super) fn joined(
+    by: &Requester,
+    named: Vec<recovery_domain::WorkspaceId>,
+) -> Result<Vec<recovery_domain::WorkspaceId>, AdminError> {
+    match &by.scope {
+        AdminScope::Deployment => Ok(named),
+        AdminScope::Workspaces(own) if own.is_empty() => Err(AdminError::NotPermitted),
+        AdminScope::Workspaces(own) if named.is_empty() => Ok(own.clone()),
+        AdminScope::Workspaces(own) if named.iter().all(|w| own.contains(w)) => Ok(named),
+        AdminScope::Workspaces(_) => Err(AdminError::WorkspaceNotFound),
+    }
+}

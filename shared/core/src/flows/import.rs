@@ -2,8 +2,9 @@
 //! already holds: idempotent per login, each row on its own.
 
 use super::Administration;
-use super::admin::{AdminAction, AdminError, joined};
+use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
+use super::audit::joined;
 use crate::ports::{CreateAccountError, Retry, WorkspaceWrite, Written};
 use recovery_domain::{
     EmailAddress, HashScheme, Locale, LoginName, NewAccount, PasswordHash, PhoneNumber,

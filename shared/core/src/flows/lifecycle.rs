@@ -6,8 +6,9 @@
 
 use tracing::info;
 
-use super::admin::{AdminAction, AdminError, whole};
+use super::admin::{AdminAction, AdminError};
 use super::audit::Requester;
+use super::audit::whole;
 use super::{Administration, SealError};
 use crate::ports::DetailsUpdate;
 use crate::ports::Written;

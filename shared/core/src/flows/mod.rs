@@ -12,6 +12,7 @@
 
 mod admin;
 mod audit;
+mod brand;
 mod code;
 mod credentials;
 mod deliver;
@@ -30,16 +31,14 @@ use std::sync::Arc;
 
 use crate::ports::{
     AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
-    ResetTokenStore, Store, UserStore, WorkspaceStore,
+    ResetTokenStore, Store, UserStore, WorkspaceDirectory, WorkspaceStore,
 };
 use crate::settings::RecoverySettings;
 use recovery_domain::{
-    AccountLookup, Clock, HashError, Language, OsRandom, OutboxKey, Password, PasswordHash,
-    PasswordHasher, RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
+    AccountLookup, Clock, HashError, OsRandom, OutboxKey, Password, PasswordHash, PasswordHasher,
+    RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
 };
-use recovery_messages::{
-    AccountEvent, Context, EventKind, Message, MessageKind, RenderError, Texts,
-};
+use recovery_messages::{AccountEvent, EventKind, Message, MessageKind, RenderError};
 
 pub use recovery_messages::Channel;
 
@@ -78,6 +77,8 @@ pub struct Recovery {
     tokens: Arc<dyn ResetTokenStore>,
     codes: Arc<dyn CodeStore>,
     outbox: Arc<dyn OutboxStore>,
+    /// The workspaces, to speak for one.
+    directory: Arc<dyn WorkspaceDirectory>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     hasher: PasswordHasher,
@@ -174,7 +175,9 @@ impl Recovery {
     /// so a self-service function does not link that store code (about
     /// 27 KB of each package).
     pub fn new(
-        store: Arc<impl UserStore + ResetTokenStore + CodeStore + OutboxStore + 'static>,
+        store: Arc<
+            impl UserStore + ResetTokenStore + CodeStore + OutboxStore + WorkspaceDirectory + 'static,
+        >,
         clock: Arc<dyn Clock>,
         settings: RecoverySettings,
         keys: Keys,
@@ -183,6 +186,7 @@ impl Recovery {
             users: store.clone(),
             tokens: store.clone(),
             codes: store.clone(),
+            directory: store.clone(),
             outbox: store,
             clock,
             random: Arc::new(OsRandom),
@@ -226,19 +230,6 @@ impl Recovery {
             AccountLookup::Login(login) => self.users.find_by_login(login).await,
             AccountLookup::Email(email) => self.users.find_by_email(email).await,
             AccountLookup::Phone(phone) => self.users.find_by_phone(phone).await,
-        }
-    }
-
-    /// What the messages to `account` say about the service and the
-    /// account, in the account's language, else in `otherwise` (the
-    /// language of the request that causes them).
-    fn context<'a>(&'a self, account: &'a UserAccount, otherwise: Language) -> Context<'a> {
-        let language = account.locale.as_ref().and_then(Language::from_locale).unwrap_or(otherwise);
-        Context {
-            service_name: &self.settings.service_name,
-            login: account.login.as_str(),
-            login_url: &self.settings.login_url,
-            t: Texts::new(language),
         }
     }
 

@@ -11,7 +11,7 @@ use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::OutboxItem;
 use crate::ports::Written;
-use recovery_domain::{AccountLookup, Language, UserAccount};
+use recovery_domain::{AccountLookup, UserAccount};
 use recovery_messages::{MessageKind, email, sms};
 
 impl Recovery {
@@ -59,7 +59,7 @@ impl Recovery {
                             hit => {
                                 updates.extend(hit.and_then(Result::ok));
                                 let id = account.id.clone();
-                                match self.reminder(account, contact, caller.language).await {
+                                match self.reminder(account, contact, caller).await {
                                     Ok(item) => {
                                         (ResetRequestOutcome::ReminderSent(id), Some(item))
                                     }
@@ -93,9 +93,10 @@ impl Recovery {
         &self,
         account: &UserAccount,
         contact: &AccountLookup,
-        language: Language,
+        caller: Caller<'_>,
     ) -> Result<OutboxItem, SealError> {
-        let context = self.context(account, language);
+        let brand = self.brand_for(account, caller.workspace).await;
+        let context = self.context(account, caller.language, brand.as_ref());
         let provider = account.social_only();
         let send_before = self.clock.now().plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
         let kind = MessageKind::LoginReminder;

@@ -3,6 +3,7 @@
 
 use tracing::{error, info};
 
+use super::brand::in_workspace;
 use super::limits::{Round, counters_kept_moving, hit, keys, request_limits, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
@@ -10,7 +11,7 @@ use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, IssueOutcome, RateCounter};
 use recovery_domain::{
     AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
-    UserAccount, UserId,
+    UserAccount, UserId, WorkspaceId,
 };
 use recovery_messages::{MessageKind, email};
 
@@ -79,6 +80,9 @@ enum SendFailure {
 pub struct Caller<'a> {
     pub source_ip: &'a str,
     pub language: Language,
+    /// The workspace the request came from (`?workspace=<id>`), if any:
+    /// what is sent speaks for it when the account belongs to it.
+    pub workspace: Option<&'a WorkspaceId>,
 }
 
 impl<'a> From<&'a String> for Caller<'a> {
@@ -89,7 +93,7 @@ impl<'a> From<&'a String> for Caller<'a> {
 
 impl<'a> From<&'a str> for Caller<'a> {
     fn from(source_ip: &'a str) -> Self {
-        Caller { source_ip, language: Language::English }
+        Caller { source_ip, language: Language::English, workspace: None }
     }
 }
 
@@ -153,9 +157,7 @@ impl Recovery {
                             Err(quiet) => quiet,
                             Ok(update) => {
                                 updates.push(update);
-                                let sent = self
-                                    .email_account(account, &updates, now, caller.language)
-                                    .await;
+                                let sent = self.email_account(account, &updates, now, caller).await;
                                 return Ok(sent.map_or(Round::Again, Round::Done));
                             }
                         }
@@ -213,10 +215,10 @@ impl Recovery {
         account: &UserAccount,
         counters: &[CounterUpdate<'_>],
         now: Timestamp,
-        language: Language,
+        caller: Caller<'_>,
     ) -> Option<ResetRequestOutcome> {
         let id = account.id.clone();
-        let written = match self.write_email(account, counters, now, language).await {
+        let written = match self.write_email(account, counters, now, caller).await {
             Ok(Some(outcome)) => Ok(outcome),
             Ok(None) => return None,
             Err(err) => Err(err),
@@ -240,13 +242,14 @@ impl Recovery {
         account: &UserAccount,
         counters: &[CounterUpdate<'_>],
         now: Timestamp,
-        language: Language,
+        caller: Caller<'_>,
     ) -> Result<Option<ResetRequestOutcome>, SendFailure> {
         let id = account.id.clone();
         let Some(to) = account.email.as_ref() else {
             return Ok(Some(ResetRequestOutcome::NoEmailOnRecord(id)));
         };
-        let context = self.context(account, language);
+        let brand = self.brand_for(account, caller.workspace).await;
+        let context = self.context(account, caller.language, brand.as_ref());
         if let Some(provider) = account.social_only() {
             let notice = email::provider_account(to, &context, provider);
             let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
@@ -263,7 +266,7 @@ impl Recovery {
         let lifetime = self.settings.reset_token_lifetime_seconds;
         let token = ResetToken::generate(self.random.as_ref()).map_err(SendFailure::Random)?;
         let record = ResetTokenRecord::issue(&token, &id, TokenPurpose::SelfService, now, lifetime);
-        let link = self.settings.reset_link(&token.expose_for_link());
+        let link = in_workspace(self.settings.reset_link(&token.expose_for_link()), brand.as_ref());
         let message = email::reset_link(to, &context, &link, lifetime);
         let mut item = self
             .seal(account, MessageKind::ResetLink, message, record.expires_at)

@@ -8,7 +8,7 @@ use super::request::{Caller, FlowError, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::OutboxItem;
 use crate::ports::Written;
-use recovery_domain::{AccountLookup, CodeRecord, Language, PhoneNumber, SmsCode, UserAccount};
+use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, SmsCode, UserAccount};
 use recovery_messages::{MessageKind, sms};
 
 impl Recovery {
@@ -54,7 +54,7 @@ impl Recovery {
                 let message = match state.account.as_ref() {
                     Some(account) => {
                         match self
-                            .code_message(account, phone, &code, &record, caller.language)
+                            .code_message(account, phone, &code, &record, caller)
                             .await
                         {
                             Ok(message) => message,
@@ -110,9 +110,10 @@ impl Recovery {
         phone: &PhoneNumber,
         code: &SmsCode,
         record: &CodeRecord,
-        language: Language,
+        caller: Caller<'_>,
     ) -> Result<Option<OutboxItem>, SealError> {
-        let context = self.context(account, language);
+        let brand = self.brand_for(account, caller.workspace).await;
+        let context = self.context(account, caller.language, brand.as_ref());
         if account.blocked() {
             return Ok(None);
         }

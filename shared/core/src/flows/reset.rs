@@ -3,12 +3,13 @@
 use secrecy::{ExposeSecret, SecretString};
 use tracing::{info, warn};
 
+use super::brand::in_workspace;
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
 use recovery_domain::{
     AccountLookup, ChangeSource, HashError, LOCK_LINK_LIFETIME_SECONDS, Language, MAX_WRONG_LOGINS,
     NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, UserAccount,
-    UserId,
+    UserId, Workspace, WorkspaceId,
 };
 use recovery_messages::{EventKind, MessageKind, email, sms};
 
@@ -26,6 +27,9 @@ pub struct PasswordChange {
     /// The language of the form: the notice that the password changed
     /// speaks it unless the account has a language of its own.
     pub language: Language,
+    /// The workspace the link came from: the notice speaks for it, and its
+    /// **Log in** comes first.
+    pub workspace: Option<WorkspaceId>,
 }
 
 impl std::fmt::Debug for PasswordChange {
@@ -34,10 +38,15 @@ impl std::fmt::Debug for PasswordChange {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PasswordChanged {
     pub user_id: UserId,
+    /// Where to sign in: the first workspace's login page, else the
+    /// deployment's.
     pub login_url: String,
+    /// Every workspace the account belongs to, the link's first: one
+    /// **Log in** each.
+    pub log_in: Vec<Workspace>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +159,7 @@ impl Recovery {
                 &account,
                 now,
                 ChangeSource::Link(record.purpose),
-                change.language,
+                (change.language, change.workspace.as_ref()),
             )
             .await?;
         let mut attempt = 0;
@@ -179,7 +188,12 @@ impl Recovery {
             }
         }
         info!(user_id = %account.id, notices = notices.len(), "password changed through a reset token");
-        Ok(PasswordChanged { user_id: account.id, login_url: self.settings.login_url.clone() })
+        let log_in = self.log_in_to(&account, change.workspace.as_ref()).await;
+        let login_url = match log_in.first() {
+            Some(first) => first.login_url.as_str().to_owned(),
+            None => self.settings.login_url.clone(),
+        };
+        Ok(PasswordChanged { user_id: account.id, login_url, log_in })
     }
 
     /// The notices that `account`'s password changed at `now`: by email
@@ -193,14 +207,16 @@ impl Recovery {
         account: &UserAccount,
         now: Timestamp,
         source: ChangeSource,
-        language: Language,
+        (language, asked): (Language, Option<&WorkspaceId>),
     ) -> Result<Vec<OutboxItem>, SealError> {
         let by_admin = source.by_administrator();
-        let context = self.context(account, language);
+        let brand = self.brand_for(account, asked).await;
+        let context = self.context(account, language, brand.as_ref());
         let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
         let kind = MessageKind::PasswordChanged;
         // "This was not me", for the change made at `now`.
         let lock = self.lock_link_for(account, now).await?;
+        let lock = lock.map(|link| in_workspace(link, brand.as_ref()));
         let mut notices = Vec::new();
         if let Some(to) = &account.email {
             let not_me = lock.as_deref().map(|link| (link, LOCK_LINK_LIFETIME_SECONDS));

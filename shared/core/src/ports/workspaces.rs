@@ -39,8 +39,24 @@ pub enum WorkspaceWrite {
     HasMembers,
 }
 
+/// The workspaces as the self-service flows read them: to speak for one on
+/// a page or in a message, and to list an account's **Log in** buttons.
 #[async_trait]
-pub trait WorkspaceStore: Send + Sync {
+pub trait WorkspaceDirectory: Send + Sync {
+    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError>;
+    /// Those of `ids` that are there, in no set order: one read (at most
+    /// [`MAX_WORKSPACES_READ`] ids; the rest are not read).
+    async fn workspaces_by_id(
+        &self,
+        ids: &[WorkspaceId],
+    ) -> Result<Vec<Workspace>, DependencyError>;
+}
+
+/// Workspaces read at once, at most (DynamoDB's BatchGetItem reads 100).
+pub const MAX_WORKSPACES_READ: usize = 100;
+
+#[async_trait]
+pub trait WorkspaceStore: WorkspaceDirectory + Send + Sync {
     /// Stores a new workspace (`Taken` when the id is).
     async fn create_workspace(
         &self,
@@ -51,7 +67,6 @@ pub trait WorkspaceStore: Send + Sync {
         &self,
         workspace: &Workspace,
     ) -> Result<WorkspaceWrite, DependencyError>;
-    async fn workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, DependencyError>;
     /// Up to `limit` workspaces by id, after `after`.
     async fn workspaces(
         &self,

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::ApiError;
-use super::language;
 use super::pages::{code_page, reset_form};
 use super::response::json_response;
+use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
 use recovery_core::flows::Recovery;
@@ -22,11 +22,11 @@ pub async fn verify_code(recovery: &Recovery, req: Request) -> Response<Body> {
     if let Some(refused) = check_route(Function::VerifyCode, &req) {
         return refused;
     }
-    if is_get(&req) { form(recovery, &req) } else { submit(recovery, req).await }
+    if is_get(&req) { form(recovery, &req).await } else { submit(recovery, req).await }
 }
 
 /// `GET /password/code?phone=...`: the form, for the number given.
-fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
+async fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
     let params = req.query_string_parameters();
     let phone = params
         .first("phone")
@@ -34,7 +34,7 @@ fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
         .map(|p| p.as_e164().to_owned())
         .unwrap_or_default();
     let until = params.first("until").and_then(|u| u.parse().ok());
-    code_page(recovery, language::of_request(req), StatusCode::OK, &phone, until, None)
+    code_page(&Visit::of_request(recovery, req).await, StatusCode::OK, &phone, until, None)
 }
 
 /// `POST /password/code`: the token for a right code (in JSON, or the reset
@@ -45,7 +45,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let language = language::of_submission(&req, &submission);
+    let visit = Visit::of_submission(recovery, &req, &submission).await;
     let until = submission.text_or_empty("until").parse::<i64>().ok();
     let fields = (|| {
         let phone = PhoneNumber::parse_for_lookup(&submission.required("phone")?)?;
@@ -56,7 +56,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Ok(fields) => fields,
         Err(err) if format == Format::Form => {
             let phone = submission.text_or_empty("phone");
-            return code_page(recovery, language, err.status, &phone, until, Some(&err));
+            return code_page(&visit, err.status, &phone, until, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
@@ -66,12 +66,12 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
             &json!({ "reset_token": accepted.reset_token, "expires_in": accepted.expires_in }),
         ),
         (Ok(accepted), Format::Form) => {
-            reset_form(recovery, language, StatusCode::OK, &accepted.reset_token, "", None)
+            reset_form(&visit, StatusCode::OK, &accepted.reset_token, "", None)
         }
         (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
         (Err(err), Format::Form) => {
             let err = ApiError::from(err);
-            code_page(recovery, language, err.status, phone.as_e164(), until, Some(&err))
+            code_page(&visit, err.status, phone.as_e164(), until, Some(&err))
         }
     }
 }

@@ -10,13 +10,13 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::ApiError;
-use super::language;
 use super::pages::{check_email_page, code_page, error_page, forgot_page};
 use super::response::json_response;
+use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
 use recovery_core::flows::{Caller, FlowError, Recovery};
-use recovery_domain::{AccountLookup, Language};
+use recovery_domain::AccountLookup;
 
 const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
      with a 6-digit code. Enter the code before it expires, or ask for a new one.";
@@ -32,7 +32,7 @@ pub async fn forgot_password(recovery: &Recovery, req: Request) -> Response<Body
         return refused;
     }
     if is_get(&req) {
-        forgot_page(recovery, language::of_request(&req), StatusCode::OK, "", None)
+        forgot_page(&Visit::of_request(recovery, &req).await, StatusCode::OK, "", None)
     } else {
         submit(recovery, req).await
     }
@@ -47,20 +47,21 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let language = language::of_submission(&req, &submission);
+    let visit = Visit::of_submission(recovery, &req, &submission).await;
     let lookup = submission.required("login").and_then(|login| Ok(AccountLookup::parse(&login)?));
     let lookup = match lookup {
         Ok(lookup) => lookup,
         Err(err) if format == Format::Form => {
             let login = submission.text_or_empty("login");
-            return forgot_page(recovery, language, err.status, &login, Some(&err));
+            return forgot_page(&visit, err.status, &login, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
     let source_ip = caller_address(recovery, &req).await;
-    let caller = Caller { source_ip: &source_ip, language };
+    let caller =
+        Caller { source_ip: &source_ip, language: visit.language, workspace: visit.workspace_id() };
     let asked = recovery.request_reset(&lookup, caller);
-    if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
+    if let Err(refused) = at_the_floor(started, asked, (&visit, format)).await {
         return refused;
     }
     match (&lookup, format) {
@@ -77,13 +78,13 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
             // request (the same for every number, sent or not).
             let until =
                 recovery.now().epoch_seconds() + recovery.settings().sms.code_lifetime_seconds;
-            code_page(recovery, language, StatusCode::OK, phone.as_e164(), Some(until), None)
+            code_page(&visit, StatusCode::OK, phone.as_e164(), Some(until), None)
         }
         (_, Format::Json) => json_response(
             StatusCode::ACCEPTED,
             &json!({ "next": "check_email", "message": FORGOT_ACCEPTED }),
         ),
-        (_, Format::Form) => check_email_page(recovery, language),
+        (_, Format::Form) => check_email_page(&visit),
     }
 }
 
@@ -95,17 +96,18 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
 pub(super) async fn at_the_floor<T>(
     started: Instant,
     asked: impl Future<Output = Result<T, FlowError>>,
-    (recovery, language, format): (&Recovery, Language, Format),
+    (visit, format): (&Visit<'_>, Format),
 ) -> Result<T, Response<Body>> {
     let result = asked.await;
     if !matches!(result, Err(FlowError::AddressLimited { .. })) {
-        tokio::time::sleep_until(started + recovery.settings().forgot_response_floor).await;
+        let floor = visit.recovery.settings().forgot_response_floor;
+        tokio::time::sleep_until(started + floor).await;
     }
     result.map_err(|err| {
         let err = ApiError::from(err);
         match format {
             Format::Json => err.into_json_response(),
-            Format::Form => error_page(recovery, language, &err, false),
+            Format::Form => error_page(visit, &err, false),
         }
     })
 }

@@ -10,9 +10,9 @@ use serde_json::json;
 use super::body::{Format, read_submission};
 use super::error::{ApiError, ErrorCode};
 use super::forgot::{at_the_floor, caller_address};
-use super::language;
 use super::pages::{forgot_login_page, reminder_sent_page};
 use super::response::json_response;
+use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
 use recovery_core::flows::{Caller, Recovery};
@@ -29,8 +29,8 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         return refused;
     }
     if is_get(&req) {
-        let language = language::of_request(&req);
-        return forgot_login_page(recovery, language, StatusCode::OK, "", None);
+        let visit = Visit::of_request(recovery, &req).await;
+        return forgot_login_page(&visit, StatusCode::OK, "", None);
     }
     let started = Instant::now();
     let submission = match read_submission(&req) {
@@ -38,7 +38,7 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let language = language::of_submission(&req, &submission);
+    let visit = Visit::of_submission(recovery, &req, &submission).await;
     let contact =
         submission.required("contact").and_then(|typed| match AccountLookup::parse(&typed)? {
             AccountLookup::Login(_) => Err(ApiError::bad_request(
@@ -51,14 +51,15 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         Ok(contact) => contact,
         Err(err) if format == Format::Form => {
             let typed = submission.text_or_empty("contact");
-            return forgot_login_page(recovery, language, err.status, &typed, Some(&err));
+            return forgot_login_page(&visit, err.status, &typed, Some(&err));
         }
         Err(err) => return err.into_json_response(),
     };
     let source_ip = caller_address(recovery, &req).await;
-    let caller = Caller { source_ip: &source_ip, language };
+    let caller =
+        Caller { source_ip: &source_ip, language: visit.language, workspace: visit.workspace_id() };
     let asked = recovery.remind_login(&contact, caller);
-    if let Err(refused) = at_the_floor(started, asked, (recovery, language, format)).await {
+    if let Err(refused) = at_the_floor(started, asked, (&visit, format)).await {
         return refused;
     }
     let by_phone = matches!(contact, AccountLookup::Phone(_));
@@ -70,6 +71,6 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
                 "message": REMINDER_SENT,
             }),
         ),
-        Format::Form => reminder_sent_page(recovery, language, by_phone),
+        Format::Form => reminder_sent_page(&visit, by_phone),
     }
 }

@@ -11,9 +11,9 @@ use tracing::error;
 use super::body::{Format, read_submission};
 use super::error::ApiError;
 use super::forgot::source_ip;
-use super::language;
 use super::pages::{error_page, lock_confirm_page, lock_invalid_page, locked_page};
 use super::response::json_response;
+use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
 use recovery_core::flows::{Administration, LockError, LockLink, Requester};
@@ -41,16 +41,16 @@ pub async fn lock_account(recovery: &Administration, req: Request) -> Response<B
 
 /// The page that explains what locking does and asks to confirm it.
 async fn confirm(recovery: &Administration, req: &Request) -> Response<Body> {
-    let language = language::of_request(req);
+    let visit = Visit::of_request(recovery, req).await;
     let params = req.query_string_parameters();
     let token = params.first("token").unwrap_or_default();
     match recovery.lock_link(token).await {
-        Ok(LockLink::Live { login }) => lock_confirm_page(recovery, language, token, &login),
-        Ok(LockLink::AlreadyLocked) => locked_page(recovery, language),
-        Ok(LockLink::Invalid) => lock_invalid_page(recovery, language),
+        Ok(LockLink::Live { login }) => lock_confirm_page(&visit, token, &login),
+        Ok(LockLink::AlreadyLocked) => locked_page(&visit),
+        Ok(LockLink::Invalid) => lock_invalid_page(&visit),
         Err(err) => {
             error!(error = %err, "a lock link could not be read");
-            error_page(recovery, language, &ApiError::unavailable(), false)
+            error_page(&visit, &ApiError::unavailable(), false)
         }
     }
 }
@@ -62,10 +62,10 @@ async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let language = language::of_submission(&req, &submission);
+    let visit = Visit::of_submission(recovery, &req, &submission).await;
     let token = match submission.required("token") {
         Ok(token) => token,
-        Err(err) if format == Format::Form => return error_page(recovery, language, &err, false),
+        Err(err) if format == Format::Form => return error_page(&visit, &err, false),
         Err(err) => return err.into_json_response(),
     };
     let by = Requester {
@@ -88,11 +88,11 @@ async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
     };
     match (outcome, format) {
         (Ok(()), Format::Json) => json_response(StatusCode::OK, &json!({ "status": "locked" })),
-        (Ok(()), Format::Form) => locked_page(recovery, language),
+        (Ok(()), Format::Form) => locked_page(&visit),
         (Err(err), Format::Json) => err.into_json_response(),
         (Err(err), Format::Form) if err.status == StatusCode::BAD_REQUEST => {
-            lock_invalid_page(recovery, language)
+            lock_invalid_page(&visit)
         }
-        (Err(err), Format::Form) => error_page(recovery, language, &err, false),
+        (Err(err), Format::Form) => error_page(&visit, &err, false),
     }
 }

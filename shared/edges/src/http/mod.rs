@@ -19,6 +19,7 @@ mod pages;
 mod reset;
 mod response;
 mod serve;
+mod visit;
 
 use lambda_http::{Body, Request, RequestExt, Response};
 

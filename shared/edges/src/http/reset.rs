@@ -9,9 +9,9 @@ use tracing::error;
 
 use super::body::{Format, read_submission};
 use super::error::ApiError;
-use super::language;
 use super::pages::{done_page, error_page, reset_form};
 use super::response::json_response;
+use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::{Edition, Function};
 use recovery_core::flows::{PasswordChange, Recovery, SetPasswordError, TokenStatus};
@@ -29,7 +29,7 @@ pub async fn reset_password(recovery: &Recovery, req: Request) -> Response<Body>
 async fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
     let params = req.query_string_parameters();
     let token = params.first("token").unwrap_or("").trim();
-    let language = language::of_request(req);
+    let visit = Visit::of_request(recovery, req).await;
     match recovery.token_status(token).await {
         Ok(TokenStatus::Usable { login }) => {
             // The Cloud form names the account for password managers; the
@@ -38,14 +38,12 @@ async fn form(recovery: &Recovery, req: &Request) -> Response<Body> {
                 Edition::Cloud => login.as_str(),
                 Edition::OnPremise => "",
             };
-            reset_form(recovery, language, StatusCode::OK, token, known, None)
+            reset_form(&visit, StatusCode::OK, token, known, None)
         }
-        Ok(TokenStatus::Invalid) => {
-            error_page(recovery, language, &ApiError::invalid_token(), true)
-        }
+        Ok(TokenStatus::Invalid) => error_page(&visit, &ApiError::invalid_token(), true),
         Err(err) => {
             error!(error = %err, "token lookup failed");
-            error_page(recovery, language, &ApiError::unavailable(), false)
+            error_page(&visit, &ApiError::unavailable(), false)
         }
     }
 }
@@ -57,9 +55,9 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
     };
-    let language = language::of_submission(&req, &submission);
+    let visit = Visit::of_submission(recovery, &req, &submission).await;
     let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
-        reset_form(recovery, language, status, token, login, error)
+        reset_form(&visit, status, token, login, error)
     };
     let format = submission.format();
     let fields = (|| {
@@ -89,17 +87,30 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         login: login.clone(),
         password: SecretString::from(password),
         confirmation: SecretString::from(confirmation),
-        language,
+        language: visit.language,
+        workspace: visit.workspace_id().cloned(),
     };
     match (recovery.set_password(change).await, format) {
-        (Ok(done), Format::Json) => json_response(
-            StatusCode::OK,
-            &json!({ "status": "password_changed", "login_url": done.login_url }),
-        ),
-        (Ok(done), Format::Form) => done_page(recovery, language, &done.login_url),
+        (Ok(done), Format::Json) => {
+            let mut answer = json!({ "status": "password_changed", "login_url": done.login_url });
+            if !done.log_in.is_empty() {
+                answer["log_in"] = done
+                    .log_in
+                    .iter()
+                    .map(|w| json!({ "workspace": w.id.as_str(), "name": w.name, "login_url": w.login_url.as_str() }))
+                    .collect();
+            }
+            json_response(StatusCode::OK, &answer)
+        }
+        (Ok(done), Format::Form) => {
+            let log_in: Vec<(String, String)> = (done.log_in.iter())
+                .map(|w| (w.name.clone(), w.login_url.as_str().to_owned()))
+                .collect();
+            done_page(&visit, &done.login_url, &log_in)
+        }
         (Err(err), Format::Json) => ApiError::from(err).into_json_response(),
         (Err(err @ SetPasswordError::InvalidToken), Format::Form) => {
-            error_page(recovery, language, &ApiError::from(err), true)
+            error_page(&visit, &ApiError::from(err), true)
         }
         (
             Err(
@@ -108,7 +119,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
                 | SetPasswordError::Notice(_)),
             ),
             Format::Form,
-        ) => error_page(recovery, language, &ApiError::from(err), false),
+        ) => error_page(&visit, &ApiError::from(err), false),
         (
             Err(
                 err @ (SetPasswordError::LoginRequired

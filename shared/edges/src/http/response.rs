@@ -1,7 +1,7 @@
 //! Answers: the security headers every answer carries, and JSON or HTML
 //! bodies.
 
-use askama::Template;
+use super::pages::Page;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::Value;
@@ -36,9 +36,19 @@ pub(super) fn json_response(status: StatusCode, body: &Value) -> Response<Body> 
     response(status, "application/json", body.to_string())
 }
 
-pub(super) fn html_response(status: StatusCode, page: &impl Template) -> Response<Body> {
+/// `page` as HTML; its images may come from its logo's origin, and from
+/// nowhere else.
+pub(super) fn html_response(status: StatusCode, page: &impl Page) -> Response<Body> {
     match page.render() {
-        Ok(html) => response(status, "text/html; charset=utf-8", html),
+        Ok(html) => {
+            let mut answer = response(status, "text/html; charset=utf-8", html);
+            let images = page.chrome().image_origin();
+            let policy = images.map(|o| format!("{CONTENT_SECURITY_POLICY}; img-src {o}"));
+            if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+                answer.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            answer
+        }
         Err(_) => {
             error!("a page template failed to render");
             ApiError::unavailable().into_json_response()

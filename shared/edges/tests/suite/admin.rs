@@ -40,6 +40,7 @@ impl Admin for World {
                 password: SecretString::from(password.to_owned()),
                 confirmation: SecretString::from(password.to_owned()),
                 language: Language::English,
+                workspace: None,
             })
             .await
             .map(|_| ())

@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_entry;
+mod branding;
 mod credentials;
 mod delivery;
 mod email_link;

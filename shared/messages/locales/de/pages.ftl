@@ -9,6 +9,7 @@ forgot-label = { $edition ->
    *[cloud] Login, E-Mail-Adresse oder Telefonnummer
 }
 forgot-login-link = Login vergessen?
+forgot-back-to-sign-in = Zurück zur Anmeldung
 
 remind-title = Login vergessen
 remind-label = { $edition ->

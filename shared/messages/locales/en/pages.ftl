@@ -11,6 +11,7 @@ forgot-label = { $edition ->
    *[cloud] Login, email or phone
 }
 forgot-login-link = Forgot your login?
+forgot-back-to-sign-in = Back to sign in
 
 remind-title = Forgot your login
 remind-label = { $edition ->

@@ -9,6 +9,7 @@ forgot-label = { $edition ->
    *[cloud] Логин, email или телефон
 }
 forgot-login-link = Забыли логин?
+forgot-back-to-sign-in = Вернуться ко входу
 
 remind-title = Забыли логин
 remind-label = { $edition ->

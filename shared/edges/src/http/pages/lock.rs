@@ -5,10 +5,10 @@ use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
-use super::Chrome;
+use super::{Chrome, impl_page};
+
 use crate::http::response::html_response;
-use recovery_core::flows::Recovery;
-use recovery_domain::Language;
+use crate::http::visit::Visit;
 
 #[derive(Template)]
 #[template(path = "pages/lock_confirm.html")]
@@ -27,15 +27,16 @@ struct NoticePage<'a> {
     paragraphs: Vec<String>,
 }
 
+impl_page!(LockConfirmPage, NoticePage);
+
 /// What locking `login` does, and the button that does it (a POST: a mail
 /// scanner following the link locks nothing).
 pub(in crate::http) fn lock_confirm_page(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     token: &str,
     login: &str,
 ) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, Some(("not-me", &[("token", token)])));
+    let chrome = Chrome::new(visit, Some(("not-me", &[("token", token)])));
     html_response(
         StatusCode::OK,
         &LockConfirmPage { text: chrome.t.with("lock-text", "login", login), chrome, token },
@@ -43,8 +44,8 @@ pub(in crate::http) fn lock_confirm_page(
 }
 
 /// "Your account is locked", what happens next and whom to contact.
-pub(in crate::http) fn locked_page(recovery: &Recovery, language: Language) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, None).with_support(recovery, "support-locked");
+pub(in crate::http) fn locked_page(visit: &Visit) -> Response<Body> {
+    let chrome = Chrome::new(visit, None).with_support("support-locked");
     html_response(
         StatusCode::OK,
         &NoticePage {
@@ -57,11 +58,8 @@ pub(in crate::http) fn locked_page(recovery: &Recovery, language: Language) -> R
 
 /// A lock link that does not lock (not ours, expired, or the password
 /// changed again since).
-pub(in crate::http) fn lock_invalid_page(
-    recovery: &Recovery,
-    language: Language,
-) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, None).with_support(recovery, "support-link");
+pub(in crate::http) fn lock_invalid_page(visit: &Visit) -> Response<Body> {
+    let chrome = Chrome::new(visit, None).with_support("support-link");
     html_response(
         StatusCode::BAD_REQUEST,
         &NoticePage {

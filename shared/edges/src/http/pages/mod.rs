@@ -9,9 +9,10 @@ pub(super) use lock::*;
 pub(super) use views::*;
 
 use super::error::{ApiError, ErrorCode, rounded_wait};
+use super::visit::Visit;
 use crate::config::Edition;
 use recovery_core::flows::Recovery;
-use recovery_domain::Language;
+use recovery_domain::{HttpsUrl, Language};
 use recovery_messages::Texts;
 
 /// A link of the language switch.
@@ -31,33 +32,45 @@ pub(super) struct SupportLine {
     pub href: Option<String>,
 }
 
-/// What every page shows besides its content: the service's name, the
-/// words of the page's language, the switch to the others, and on pages
-/// where a person may be stuck, whom to contact.
+/// What every page shows besides its content: the name (and logo and
+/// colour) of the workspace or service it speaks for, the words of the
+/// page's language, the switch to the others, and on pages where a person
+/// may be stuck, whom to contact.
 pub(super) struct Chrome<'a> {
     pub service_name: &'a str,
+    /// The workspace's logo (an `https://` address), shown beside its name.
+    pub logo: Option<&'a str>,
+    /// The workspace's accent colour, `#rrggbb`, for buttons and links.
+    pub accent: Option<String>,
     pub t: Texts,
     /// The links to this page in the other languages; empty on a page that
     /// a GET cannot show again (the answer to a form).
     pub languages: Vec<LanguageLink>,
     pub support: Option<SupportLine>,
+    /// What every form carries as hidden fields (the workspace, the
+    /// `return_to`), and every link as `stay` (`&name=value...`).
+    pub carried: Vec<(&'static str, &'a str)>,
+    pub stay: String,
+    /// Where "Back to sign in" leads: the `return_to`, else the login page.
+    pub sign_in: &'a str,
+    visit: &'a Visit<'a>,
 }
 
 impl<'a> Chrome<'a> {
-    /// For a page in `language`, whose GET is `path` with the query
-    /// parameters `query` (`lang` added per language), or none.
-    pub fn new(
-        recovery: &'a Recovery,
-        language: Language,
-        again: Option<(&str, &[(&str, &str)])>,
-    ) -> Self {
+    /// For a page of `visit`, whose GET is `path` with the query
+    /// parameters `query` (`lang` and what is carried added per language),
+    /// or none.
+    pub fn new(visit: &'a Visit<'a>, again: Option<(&str, &[(&str, &str)])>) -> Self {
+        let (language, carried) = (visit.language, visit.carried());
+        let stay: String =
+            carried.iter().map(|(name, value)| format!("&{name}={}", encode(value))).collect();
         let languages = match again {
             None => Vec::new(),
             Some((path, query)) => Language::ALL
                 .into_iter()
                 .map(|other| {
                     let mut href = format!("{path}?");
-                    for (name, value) in query {
+                    for (name, value) in query.iter().chain(&carried) {
                         href.push_str(&format!("{name}={}&", encode(value)));
                     }
                     href.push_str("lang=");
@@ -71,25 +84,56 @@ impl<'a> Chrome<'a> {
                 })
                 .collect(),
         };
+        let workspace = visit.workspace.as_ref();
         Self {
-            service_name: &recovery.settings().service_name,
+            service_name: visit.name(),
+            logo: workspace.and_then(|w| w.logo_url.as_ref()).map(HttpsUrl::as_str),
+            accent: workspace.and_then(|w| w.accent).map(|a| a.css()),
             t: Texts::new(language),
             languages,
             support: None,
+            carried,
+            stay,
+            sign_in: visit.return_to.as_deref().unwrap_or(visit.login_url()),
+            visit,
         }
     }
 
-    /// With the configured support contact (if any) after the message
-    /// `lead`.
-    pub fn with_support(mut self, recovery: &Recovery, lead: &str) -> Self {
-        self.support = recovery.settings().support.as_ref().map(|contact| SupportLine {
+    /// With the support contact (the workspace's, else the configured one;
+    /// if any) after the message `lead`.
+    pub fn with_support(mut self, lead: &str) -> Self {
+        self.support = self.visit.support().map(|contact| SupportLine {
             lead: self.t.get(lead),
             label: contact.label().to_owned(),
             href: contact.href().map(str::to_owned),
         });
         self
     }
+
+    /// The origin the page's images come from (the logo's), for the
+    /// answer's `Content-Security-Policy`.
+    pub fn image_origin(&self) -> Option<&str> {
+        let logo = self.visit.workspace.as_ref()?.logo_url.as_ref()?;
+        Some(logo.origin())
+    }
 }
+
+/// A page: a template with its [`Chrome`].
+pub(in crate::http) trait Page: askama::Template {
+    fn chrome(&self) -> &Chrome<'_>;
+}
+
+/// Makes each of these page structs a [`Page`] (each has its `chrome`).
+macro_rules! impl_page {
+    ($($page:ident),* $(,)?) => {
+        $(impl crate::http::pages::Page for $page<'_> {
+            fn chrome(&self) -> &crate::http::pages::Chrome<'_> {
+                &self.chrome
+            }
+        })*
+    };
+}
+pub(crate) use impl_page;
 
 /// `value` percent-encoded for a query string.
 fn encode(value: &str) -> String {

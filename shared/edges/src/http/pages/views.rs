@@ -4,12 +4,11 @@ use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
-use super::{Chrome, edition, error_text};
+use super::{Chrome, edition, error_text, impl_page};
 use crate::config::Edition;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::response::html_response;
-use recovery_core::flows::Recovery;
-use recovery_domain::Language;
+use crate::http::visit::Visit;
 
 #[derive(Template)]
 #[template(path = "pages/forgot.html")]
@@ -66,6 +65,8 @@ struct EnterCodePage<'a> {
 struct ResetDonePage<'a> {
     chrome: Chrome<'a>,
     login_url: &'a str,
+    /// One **Log in** per workspace: its name and login page.
+    log_in: &'a [(String, String)],
 }
 
 #[derive(Template)]
@@ -77,21 +78,31 @@ struct MessagePage<'a> {
     offer_new_link: bool,
 }
 
+impl_page!(
+    ForgotPage,
+    CheckEmailPage,
+    ResetFormPage,
+    EnterCodePage,
+    ResetDonePage,
+    MessagePage,
+    ForgotLoginPage,
+    ReminderSentPage,
+);
+
 /// The forgot form, filled in with `login` and showing `error`.
 pub(in crate::http) fn forgot_page(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     status: StatusCode,
     login: &str,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, Some(("forgot", &[])));
+    let chrome = Chrome::new(visit, Some(("forgot", &[])));
     let error = error.map(|e| error_text(&chrome.t, e));
     html_response(
         status,
         &ForgotPage {
-            label: chrome.t.with("forgot-label", "edition", edition(recovery)),
-            submit: chrome.t.with("forgot-submit", "edition", edition(recovery)),
+            label: chrome.t.with("forgot-label", "edition", edition(visit.recovery)),
+            submit: chrome.t.with("forgot-submit", "edition", edition(visit.recovery)),
             chrome,
             login,
             error,
@@ -100,36 +111,36 @@ pub(in crate::http) fn forgot_page(
 }
 
 /// "Check your email", after a request by login or email address.
-pub(in crate::http) fn check_email_page(recovery: &Recovery, language: Language) -> Response<Body> {
-    html_response(StatusCode::OK, &CheckEmailPage { chrome: Chrome::new(recovery, language, None) })
+pub(in crate::http) fn check_email_page(visit: &Visit) -> Response<Body> {
+    html_response(StatusCode::OK, &CheckEmailPage { chrome: Chrome::new(visit, None) })
 }
 
-/// "Password changed", with the way to sign in.
+/// "Password changed", with the way to sign in: one **Log in** per
+/// workspace of `log_in` (name, login page), else `login_url`.
 pub(in crate::http) fn done_page(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     login_url: &str,
+    log_in: &[(String, String)],
 ) -> Response<Body> {
     html_response(
         StatusCode::OK,
-        &ResetDonePage { chrome: Chrome::new(recovery, language, None), login_url },
+        &ResetDonePage { chrome: Chrome::new(visit, None), login_url, log_in },
     )
 }
 
 /// A page that says what went wrong, with a way to ask for a new link when
 /// `offer_new_link`.
 pub(in crate::http) fn error_page(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     error: &ApiError,
     offer_new_link: bool,
 ) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, None);
+    let chrome = Chrome::new(visit, None);
     // A person whose link or code no longer works, or who is held back,
     // may be stuck: say whom to contact.
     let chrome = match error.code {
         ErrorCode::InvalidToken | ErrorCode::TooManyAttempts | ErrorCode::RateLimited => {
-            chrome.with_support(recovery, "support-link")
+            chrome.with_support("support-link")
         }
         _ => chrome,
     };
@@ -151,15 +162,14 @@ pub(in crate::http) fn error_page(
 /// `Retry-After`) when an entry was refused. `until`: when the code runs
 /// out (epoch seconds), if known; the page counts down to it.
 pub(in crate::http) fn code_page(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     status: StatusCode,
     phone: &str,
     until: Option<i64>,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let lifetime = recovery.settings().sms.code_lifetime_seconds;
-    let now = recovery.now().epoch_seconds();
+    let lifetime = visit.recovery.settings().sms.code_lifetime_seconds;
+    let now = visit.recovery.now().epoch_seconds();
     // A time that is not this code's (past, or further off than a code
     // lives) is not shown.
     let until = until.filter(|until| (now..=now + lifetime).contains(until));
@@ -169,8 +179,7 @@ pub(in crate::http) fn code_page(
     if let Some(until) = &until_text {
         query.push(("until", until.as_str()));
     }
-    let chrome = Chrome::new(recovery, language, Some(("code", &query)))
-        .with_support(recovery, "support-code");
+    let chrome = Chrome::new(visit, Some(("code", &query))).with_support("support-code");
     let error_message = error.map(|e| error_text(&chrome.t, e));
     let mut response = html_response(
         status,
@@ -195,17 +204,16 @@ pub(in crate::http) fn code_page(
 /// The reset form with `token` filled in, and `error` (with its reasons) when
 /// a submission was refused.
 pub(in crate::http) fn reset_form(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     status: StatusCode,
     token: &str,
     login: &str,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let policy = &recovery.settings().password_policy;
+    let policy = &visit.recovery.settings().password_policy;
     // The switch leads back to the form through its link, which a GET only
     // reads (a token from a code is as good there as one from an email).
-    let chrome = Chrome::new(recovery, language, Some(("reset", &[("token", token)])));
+    let chrome = Chrome::new(visit, Some(("reset", &[("token", token)])));
     let reasons = error
         .map(|e| {
             e.reasons
@@ -231,11 +239,11 @@ pub(in crate::http) fn reset_form(
         status,
         &ResetFormPage {
             invalid,
-            title: chrome.t.with("reset-title", "edition", edition(recovery)),
+            title: chrome.t.with("reset-title", "edition", edition(visit.recovery)),
             hint: chrome.t.with("reset-new-password-hint", "min", policy.min_chars()),
-            submit: chrome.t.with("reset-submit", "edition", edition(recovery)),
+            submit: chrome.t.with("reset-submit", "edition", edition(visit.recovery)),
             chrome,
-            on_premise: recovery.settings().edition == Edition::OnPremise,
+            on_premise: visit.recovery.settings().edition == Edition::OnPremise,
             token,
             login,
             min_chars: policy.min_chars(),
@@ -265,18 +273,17 @@ struct ReminderSentPage<'a> {
 
 /// "Forgot your login?", filled in with `contact` and showing `error`.
 pub(in crate::http) fn forgot_login_page(
-    recovery: &Recovery,
-    language: Language,
+    visit: &Visit,
     status: StatusCode,
     contact: &str,
     error: Option<&ApiError>,
 ) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, Some(("forgot-login", &[])));
+    let chrome = Chrome::new(visit, Some(("forgot-login", &[])));
     let error = error.map(|e| error_text(&chrome.t, e));
     html_response(
         status,
         &ForgotLoginPage {
-            label: chrome.t.with("remind-label", "edition", edition(recovery)),
+            label: chrome.t.with("remind-label", "edition", edition(visit.recovery)),
             chrome,
             contact,
             error,
@@ -285,12 +292,8 @@ pub(in crate::http) fn forgot_login_page(
 }
 
 /// "Check your email" (or phone) after "Forgot your login?".
-pub(in crate::http) fn reminder_sent_page(
-    recovery: &Recovery,
-    language: Language,
-    by_phone: bool,
-) -> Response<Body> {
-    let chrome = Chrome::new(recovery, language, None);
+pub(in crate::http) fn reminder_sent_page(visit: &Visit, by_phone: bool) -> Response<Body> {
+    let chrome = Chrome::new(visit, None);
     let channel = if by_phone { "sms" } else { "email" };
     html_response(
         StatusCode::OK,
