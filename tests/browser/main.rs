@@ -31,6 +31,22 @@ pub fn stack() -> &'static LocalStack {
     })
 }
 
+/// A workspace in its own colours (a logo that does not load, an accent),
+/// made once per run; its id.
+pub fn branded() -> &'static str {
+    static WORKSPACE: OnceLock<String> = OnceLock::new();
+    WORKSPACE.get_or_init(|| {
+        let id = unique("brand").to_lowercase().replace('_', "-");
+        let answer = stack().admin(&json!({
+            "action": "create_workspace", "workspace": id, "name": "Acme Browser GmbH",
+            "login_url": "https://acme.example/login", "logo_url": "https://127.0.0.1:9/logo.svg",
+            "accent_color": "#7a1f5c", "support_contact": "mailto:it@acme.example",
+        }));
+        assert_eq!(answer["status"], "workspace_created", "{answer}");
+        id
+    })
+}
+
 /// Two browsers at a time: each Chromium takes most of a core.
 pub async fn turn() -> SemaphorePermit<'static> {
     static BROWSERS: Semaphore = Semaphore::const_new(2);
@@ -47,6 +63,11 @@ pub struct Person {
 
 impl Person {
     pub fn new(prefix: &str, locale: Option<&str>) -> Person {
+        Person::in_workspaces(prefix, locale, &[])
+    }
+
+    /// A person who belongs to `workspaces`.
+    pub fn in_workspaces(prefix: &str, locale: Option<&str>, workspaces: &[&str]) -> Person {
         let login = unique(prefix);
         let person =
             Person { email: format!("{login}@browser.test"), phone: unique_phone(), login };
@@ -57,6 +78,9 @@ impl Person {
         });
         if let Some(locale) = locale {
             user["locale"] = json!(locale);
+        }
+        if !workspaces.is_empty() {
+            user["workspaces"] = json!(workspaces);
         }
         let answer = stack().admin(&json!({
             "action": "import_users",

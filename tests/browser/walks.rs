@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::browser::{Browser, Step};
-use crate::{DELIVERY, Person, code_in, stack, turn};
+use crate::{DELIVERY, Person, branded, code_in, stack, turn};
 
 const NEW_PASSWORD: &str = "a quiet harbour at dawn";
 
@@ -234,6 +234,19 @@ async fn no_page_has_a_serious_accessibility_violation_in_any_language() {
                     b.keep("link-expired").await?;
                 }
             }
+            // The same pages in a workspace's colours.
+            let workspace = branded();
+            for path in [
+                format!("/password/forgot?lang={lang}&workspace={workspace}"),
+                format!("/password/code?phone=%2B4915112345678&lang={lang}&workspace={workspace}"),
+                format!("/password/reset?token=no-such-token&lang={lang}&workspace={workspace}"),
+                format!("/password/forgot-login?lang={lang}&workspace={workspace}"),
+            ] {
+                b.step(&path);
+                b.go(&path).await?;
+                b.expect_text("Acme Browser GmbH").await?;
+                b.check_accessibility().await?;
+            }
             b.step("an error on the forgot form");
             b.go(&format!("/password/forgot?lang={lang}")).await?;
             b.fill("#login", "+1").await?;
@@ -342,4 +355,59 @@ async fn the_accessibility_check_finds_a_planted_violation() {
     }
     .await;
     b.finish(outcome).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_in_two_workspaces_resets_in_one_and_may_log_in_to_both() {
+    let other = unique_workspace();
+    let person = Person::in_workspaces("two-homes", None, &[branded(), &other]);
+    let _turn = turn().await;
+    let mut b = Browser::open("workspaces", &stack().base, "de").await;
+    let outcome = async {
+        b.step("the forgot page of the product's workspace");
+        b.go(&format!("/password/forgot?workspace={}", branded())).await?;
+        b.expect_text("Acme Browser GmbH").await?;
+        let accent = b.style("form button[type=submit]", "background-color").await?;
+        if accent != "rgb(122, 31, 92)" {
+            return Err(format!("the button is not in the workspace's colour: {accent}").into());
+        }
+        b.check_accessibility().await?;
+        b.fill("#login", &person.login).await?;
+        b.press("form button[type=submit]").await?;
+        b.expect_heading("Sehen Sie in Ihr Postfach").await?;
+        b.expect_text("Acme Browser GmbH").await?;
+        b.step("the email");
+        let email = stack().wait_for_email(&person.email, 1, DELIVERY);
+        if !email.subject.contains("Acme Browser GmbH") {
+            return Err(format!("the email does not name the workspace: {}", email.subject).into());
+        }
+        let link = email
+            .link_starting_with(&format!("{}/password/reset?token=", stack().base))
+            .ok_or("no reset link in the email")?;
+        b.go(&link).await?;
+        b.expect_text("Acme Browser GmbH").await?;
+        b.check_accessibility().await?;
+        set_new_password(&mut b, NEW_PASSWORD, "Passwort geändert").await?;
+        b.step("a Log in per workspace, the one asked from first");
+        let first = b.attribute(".log-in li:nth-child(1) a", "href").await?;
+        let second = b.attribute(".log-in li:nth-child(2) a", "href").await?;
+        let expected = (Some("https://acme.example/login"), Some("https://other.example/login"));
+        if (first.as_deref(), second.as_deref()) != expected {
+            return Err(format!("Log in leads to {first:?} and {second:?}").into());
+        }
+        b.keep("done-two-workspaces").await
+    }
+    .await;
+    b.finish(outcome).await;
+}
+
+/// A second workspace, plain.
+fn unique_workspace() -> String {
+    let id = system_tests::unique("other").to_lowercase().replace('_', "-");
+    let answer = stack().admin(&serde_json::json!({
+        "action": "create_workspace", "workspace": id, "name": "Other Company",
+        "login_url": "https://other.example/login",
+    }));
+    assert_eq!(answer["status"], "workspace_created", "{answer}");
+    id
 }
