@@ -228,6 +228,7 @@ fn handmade(
         send_before,
         sealed,
         carries: None,
+        workspace: None,
     }
 }
 

@@ -275,6 +275,7 @@ fn message_to(user: &UserAccount, record: &ResetTokenRecord) -> OutboxItem {
         send_before: record.expires_at,
         sealed: b"sealed bytes".to_vec(),
         carries: None,
+        workspace: None,
     }
 }
 

@@ -277,6 +277,7 @@ async fn an_expired_token_is_refused_although_its_item_still_exists() {
         send_before: record.expires_at,
         sealed: vec![0; 16],
         carries: None,
+        workspace: None,
     };
     assert_eq!(store.issue(&user, &record, &message).await.unwrap(), IssueOutcome::Issued);
     let token = link.expose_for_link();

@@ -92,6 +92,7 @@ pub async fn hashing(runs: usize) -> Result<Hashing, Error> {
             send_before: record.expires_at,
             sealed: vec![0; 32],
             carries: None,
+            workspace: None,
         };
         store.issue(&user, &record, &message).await?;
         let new = format!("{PASSWORD} {i}");

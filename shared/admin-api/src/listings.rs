@@ -52,4 +52,7 @@ pub struct MessageEntry {
     pub feedback_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback_detail: Option<String>,
+    /// The workspace it spoke for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
 }

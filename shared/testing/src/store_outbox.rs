@@ -223,6 +223,7 @@ impl OutboxStore for InMemoryStore {
                 feedback: s.feedback.as_ref().map(|f| f.0),
                 feedback_at: s.feedback.as_ref().map(|f| f.1),
                 feedback_detail: s.feedback.as_ref().map(|f| f.2.clone()),
+                workspace: s.item.workspace.clone(),
             })
             .collect();
         found.sort_by(|a, b| b.key.cmp(&a.key));

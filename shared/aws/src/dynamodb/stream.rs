@@ -47,6 +47,7 @@ mod tests {
             send_before: Timestamp::from_epoch_seconds(1_800_000_060),
             sealed: vec![0, 1, 2, 250, 255],
             carries: None,
+            workspace: None,
         };
         let image = outbox_stream_image(&item);
         let values = image.as_object().unwrap().values();

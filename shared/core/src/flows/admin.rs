@@ -293,7 +293,10 @@ impl Administration {
         let record = self.audit_record(by, action, &target, account.as_ref());
         self.audited(&record, async {
             let account = account.ok_or(AdminError::UserNotFound)?;
-            let messages = self.outbox.messages(&account.id, limit).await?;
+            let mut messages = self.outbox.messages(&account.id, limit).await?;
+            // A workspace's administrator sees what spoke for its
+            // workspaces, or for none (about the account as a whole).
+            messages.retain(|m| m.workspace.as_ref().is_none_or(|w| by.scope.includes(w)));
             let detail = Some(format!("listed {}", messages.len()));
             let listed = AccountMessages {
                 email_trouble: account.current_email_trouble().cloned(),
@@ -346,7 +349,10 @@ impl Administration {
                 } else {
                     email::admin_link(to, &context, &link, lifetime)
                 };
-                (self.seal(account, kind, message, send_before).await, to.masked())
+                (
+                    self.seal_for(account, kind, message, send_before, brand.as_ref()).await,
+                    to.masked(),
+                )
             }
             To::Sms(to) => {
                 let message = if invitation {
@@ -354,7 +360,10 @@ impl Administration {
                 } else {
                     sms::admin_link(to, &context, &link, lifetime)
                 };
-                (self.seal(account, kind, message, send_before).await, to.masked())
+                (
+                    self.seal_for(account, kind, message, send_before, brand.as_ref()).await,
+                    to.masked(),
+                )
             }
         };
         let mut item = sealed.map_err(|e| AdminError::unavailable(&e))?;

@@ -7,9 +7,10 @@
 
 use tracing::warn;
 
-use super::Recovery;
-use recovery_domain::{Language, UserAccount, Workspace, WorkspaceId};
-use recovery_messages::{Context, Texts};
+use super::{Recovery, SealError};
+use crate::ports::OutboxItem;
+use recovery_domain::{Language, Timestamp, UserAccount, Workspace, WorkspaceId};
+use recovery_messages::{Context, Message, MessageKind, RenderError, Texts};
 
 impl Recovery {
     /// Workspace `id`, to speak for; none when there is no such workspace,
@@ -55,6 +56,20 @@ impl Recovery {
         };
         found.sort_by(|a, b| (Some(&a.id) != first, &a.id).cmp(&(Some(&b.id) != first, &b.id)));
         found
+    }
+
+    /// [`Self::seal`], speaking for `brand`.
+    pub(super) async fn seal_for(
+        &self,
+        account: &UserAccount,
+        kind: MessageKind,
+        message: Result<impl Into<Message>, RenderError>,
+        send_before: Timestamp,
+        brand: Option<&Workspace>,
+    ) -> Result<OutboxItem, SealError> {
+        let mut item = self.seal(account, kind, message, send_before).await?;
+        item.workspace = brand.map(|w| w.id.clone());
+        Ok(item)
     }
 
     /// What the messages to `account` say about the service (`brand`'s

@@ -307,6 +307,7 @@ impl Recovery {
             send_before,
             sealed,
             carries: None,
+            workspace: None,
         })
     }
 

@@ -103,11 +103,11 @@ impl Recovery {
         match contact {
             AccountLookup::Phone(phone) => {
                 let text = sms::login_reminder(phone, &context, provider);
-                self.seal(account, kind, text, send_before).await
+                self.seal_for(account, kind, text, send_before, brand.as_ref()).await
             }
             AccountLookup::Email(to) => {
                 let mail = email::login_reminder(to, &context, provider);
-                self.seal(account, kind, mail, send_before).await
+                self.seal_for(account, kind, mail, send_before, brand.as_ref()).await
             }
             AccountLookup::Login(_) => Err(SealError::NoAddress),
         }

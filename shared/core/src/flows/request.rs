@@ -254,7 +254,7 @@ impl Recovery {
             let notice = email::provider_account(to, &context, provider);
             let send_before = now.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
             let item = self
-                .seal(account, MessageKind::ProviderNotice, notice, send_before)
+                .seal_for(account, MessageKind::ProviderNotice, notice, send_before, brand.as_ref())
                 .await
                 .map_err(SendFailure::Seal)?;
             let stored =
@@ -269,7 +269,7 @@ impl Recovery {
         let link = in_workspace(self.settings.reset_link(&token.expose_for_link()), brand.as_ref());
         let message = email::reset_link(to, &context, &link, lifetime);
         let mut item = self
-            .seal(account, MessageKind::ResetLink, message, record.expires_at)
+            .seal_for(account, MessageKind::ResetLink, message, record.expires_at, brand.as_ref())
             .await
             .map_err(SendFailure::Seal)?;
         item.carries = Some(crate::ports::Carried::Link(record.digest.clone()));

@@ -120,11 +120,14 @@ impl Recovery {
         let item = if let Some(provider) = account.social_only() {
             let send_before = record.issued_at.plus_seconds(NOTICE_SEND_WITHIN_SECONDS);
             let notice = sms::provider_account(phone, &context, provider);
-            self.seal(account, MessageKind::ProviderNotice, notice, send_before).await?
+            self.seal_for(account, MessageKind::ProviderNotice, notice, send_before, brand.as_ref())
+                .await?
         } else {
             let lifetime = self.settings.sms.code_lifetime_seconds;
             let text = sms::code(phone, &context, code, lifetime);
-            let mut item = self.seal(account, MessageKind::Code, text, record.expires_at).await?;
+            let mut item = self
+                .seal_for(account, MessageKind::Code, text, record.expires_at, brand.as_ref())
+                .await?;
             item.carries = Some(crate::ports::Carried::Code(phone.clone(), record.mac.clone()));
             item
         };

@@ -221,11 +221,11 @@ impl Recovery {
         if let Some(to) = &account.email {
             let not_me = lock.as_deref().map(|link| (link, LOCK_LINK_LIFETIME_SECONDS));
             let notice = email::password_changed(to, &context, now, by_admin, not_me);
-            notices.push(self.seal(account, kind, notice, send_before).await?);
+            notices.push(self.seal_for(account, kind, notice, send_before, brand.as_ref()).await?);
         }
         if let Some(to) = account.phone.as_ref().filter(|_| source.by_sms() || notices.is_empty()) {
             let notice = sms::password_changed(to, &context, by_admin, lock.as_deref());
-            notices.push(self.seal(account, kind, notice, send_before).await?);
+            notices.push(self.seal_for(account, kind, notice, send_before, brand.as_ref()).await?);
         }
         notices.push(
             self.seal_event(account, EventKind::PasswordChanged, source.through(), now).await?,

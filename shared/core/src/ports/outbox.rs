@@ -30,6 +30,8 @@ pub struct OutboxItem {
     /// The link or code it carries, when a later one replaces it: then it
     /// is not sent.
     pub carries: Option<Carried>,
+    /// The workspace it speaks for (its name, its links), if any.
+    pub workspace: Option<recovery_domain::WorkspaceId>,
 }
 
 /// A link or a code in a message, as the store knows it.
@@ -152,6 +154,8 @@ pub struct MessageStatus {
     pub feedback: Option<Feedback>,
     pub feedback_at: Option<Timestamp>,
     pub feedback_detail: Option<String>,
+    /// The workspace it spoke for, if any.
+    pub workspace: Option<recovery_domain::WorkspaceId>,
 }
 
 /// What the provider reported about a message after it took it (SES event

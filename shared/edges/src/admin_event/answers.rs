@@ -51,6 +51,7 @@ pub(super) fn message_entry(message: &MessageStatus) -> MessageEntry {
         feedback: message.feedback.map(|f| f.name().to_owned()),
         feedback_at: message.feedback_at.map(iso8601_seconds),
         feedback_detail: message.feedback_detail.clone(),
+        workspace: message.workspace.as_ref().map(|w| w.as_str().to_owned()),
     }
 }
 

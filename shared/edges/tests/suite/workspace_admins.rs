@@ -271,3 +271,22 @@ async fn a_workspace_administrator_invites_and_imports_into_its_own_workspaces()
         json!(["acme"])
     );
 }
+
+#[tokio::test]
+async fn a_workspace_administrator_lists_the_messages_that_spoke_for_its_workspaces() {
+    let w = World::new();
+    two_workspaces(&w).await;
+    for (caller, channel) in [(BETA, "email"), (ACME, "email")] {
+        let sent = on(&w, caller, "send_recovery_link", "cy", json!({ "channel": channel })).await;
+        assert_eq!(sent["status"], "queued", "{sent}");
+    }
+    let spoke_for = |listed: &Value| -> Vec<String> {
+        (listed["messages"].as_array().unwrap().iter())
+            .map(|m| m["workspace"].as_str().unwrap_or("-").to_owned())
+            .collect()
+    };
+    let all = on(&w, ROOT, "list_messages", "cy", json!({})).await;
+    assert_eq!(spoke_for(&all), ["acme", "beta"], "{all}");
+    let own = on(&w, ACME, "list_messages", "cy", json!({})).await;
+    assert_eq!(spoke_for(&own), ["acme"], "{own}");
+}

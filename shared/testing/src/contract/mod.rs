@@ -208,6 +208,7 @@ pub(super) fn message(user: &UserAccount, created: i64) -> OutboxItem {
         send_before: at(created + 3600),
         sealed: vec![1, 2, 3, 4],
         carries: None,
+        workspace: None,
     }
 }
 

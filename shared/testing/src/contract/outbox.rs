@@ -25,7 +25,13 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
     let sent = code(Some(&user), &number, "123456", T0 + 1);
     assert_eq!(store.store_code(&sent, &[], Some(&sms)).await.unwrap(), Written::Done);
     let user = reread(&*store, &user).await;
-    let notice = OutboxItem { kind: MessageKind::PasswordChanged, ..message(&user, T0 + 2) };
+    // A message speaking for a workspace says which.
+    let acme = recovery_domain::WorkspaceId::parse("acme").unwrap();
+    let notice = OutboxItem {
+        kind: MessageKind::PasswordChanged,
+        workspace: Some(acme.clone()),
+        ..message(&user, T0 + 2)
+    };
     let redeemed = store
         .redeem(Redemption {
             notices: std::slice::from_ref(&notice),
@@ -45,6 +51,8 @@ pub async fn messages_are_written_with_the_change_that_causes_them(store: Arc<im
     );
     let keys: Vec<String> = listed(&*store, &user).await.into_iter().map(|m| m.key).collect();
     assert_eq!(keys, vec![by_admin.key, notice.key, sms.key, link.key]);
+    let spoke_for: Vec<_> = listed(&*store, &user).await.into_iter().map(|m| m.workspace).collect();
+    assert_eq!(spoke_for, [None, Some(acme), None, None]);
     for status in listed(&*store, &user).await {
         assert_eq!(status.delivery, "pending");
         assert!(status.holds_payload && status.attempts == 0);

@@ -103,6 +103,8 @@ const FEEDBACK: &str = "feedback";
 const FEEDBACK_AT: &str = "feedback_at";
 const FEEDBACK_DETAIL: &str = "feedback_detail";
 const EMAIL_TROUBLE: &str = "email_trouble";
+/// The workspace a message speaks for.
+const WORKSPACE: &str = "workspace";
 const EMAIL_TROUBLE_ADDRESS: &str = "email_trouble_address";
 const EMAIL_TROUBLE_AT: &str = "email_trouble_at";
 

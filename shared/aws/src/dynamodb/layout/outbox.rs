@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
 use recovery_core::ports::{Carried, Feedback, MessageStatus, OutboxItem, Standing};
-use recovery_domain::{CodeMac, PhoneNumber, Timestamp, TokenDigest, UserId};
+use recovery_domain::{CodeMac, PhoneNumber, Timestamp, TokenDigest, UserId, WorkspaceId};
 use recovery_messages::{Channel, MessageKind};
 
 /// How long an outbox item (its delivery status, once sent) is kept.
@@ -54,6 +54,9 @@ pub(in crate::dynamodb) fn outbox_item(item: &OutboxItem) -> Item {
         }
         None => {}
     }
+    if let Some(workspace) = &item.workspace {
+        out.insert(WORKSPACE.into(), s(workspace.as_str()));
+    }
     out.insert(EXPIRES_AT.into(), n(item.created_at.epoch_seconds() + OUTBOX_RETENTION_SECONDS));
     out
 }
@@ -72,7 +75,13 @@ pub fn outbox_from_item(item: &Item) -> Option<OutboxItem> {
         send_before: Timestamp::from_epoch_seconds(get_n(item, SEND_BEFORE)?),
         sealed: item.get(PAYLOAD)?.as_b().ok()?.as_ref().to_vec(),
         carries: carried(item),
+        workspace: workspace(item),
     })
+}
+
+/// The workspace a message speaks for.
+fn workspace(item: &Item) -> Option<WorkspaceId> {
+    get_s(item, WORKSPACE).and_then(|id| WorkspaceId::parse(id).ok())
 }
 
 fn carried(item: &Item) -> Option<Carried> {
@@ -131,5 +140,6 @@ pub(in crate::dynamodb) fn message_status(item: &Item) -> Option<MessageStatus> 
         feedback: get_s(item, FEEDBACK).and_then(Feedback::from_name),
         feedback_at: get_n(item, FEEDBACK_AT).map(Timestamp::from_epoch_seconds),
         feedback_detail: get_s(item, FEEDBACK_DETAIL).map(str::to_owned),
+        workspace: workspace(item),
     })
 }
