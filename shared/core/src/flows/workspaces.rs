@@ -199,6 +199,11 @@ impl Administration {
         let record = self.audit_record(by, AdminAction::SetAdminScope.name(), &target, None);
         self.audited(&record, async {
             deployment_only(by)?;
+            // Its own scope is another administrator's to set: one that
+            // narrowed its own could not widen it again.
+            if AdminPrincipal::from_arn(&by.caller).as_ref() == Ok(principal) {
+                return Err(AdminError::NotPermitted);
+            }
             for id in workspaces {
                 self.workspaces.workspace(id).await?.ok_or(AdminError::WorkspaceNotFound)?;
             }

@@ -45,7 +45,10 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let visit = Visit::of_submission(recovery, &req, &submission).await;
+    let visit = match Visit::of_submission(recovery, &req, &submission).await {
+        Ok(visit) => visit,
+        Err(err) => return err.into_json_response(),
+    };
     let until = submission.text_or_empty("until").parse::<i64>().ok();
     let fields = (|| {
         let phone = PhoneNumber::parse_for_lookup(&submission.required("phone")?)?;

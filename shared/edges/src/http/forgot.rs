@@ -47,7 +47,10 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let visit = Visit::of_submission(recovery, &req, &submission).await;
+    let visit = match Visit::of_submission(recovery, &req, &submission).await {
+        Ok(visit) => visit,
+        Err(err) => return err.into_json_response(),
+    };
     let lookup = submission.required("login").and_then(|login| Ok(AccountLookup::parse(&login)?));
     let lookup = match lookup {
         Ok(lookup) => lookup,

@@ -38,7 +38,10 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let visit = Visit::of_submission(recovery, &req, &submission).await;
+    let visit = match Visit::of_submission(recovery, &req, &submission).await {
+        Ok(visit) => visit,
+        Err(err) => return err.into_json_response(),
+    };
     let contact =
         submission.required("contact").and_then(|typed| match AccountLookup::parse(&typed)? {
             AccountLookup::Login(_) => Err(ApiError::bad_request(

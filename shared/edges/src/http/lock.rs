@@ -62,7 +62,10 @@ async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let format = submission.format();
-    let visit = Visit::of_submission(recovery, &req, &submission).await;
+    let visit = match Visit::of_submission(recovery, &req, &submission).await {
+        Ok(visit) => visit,
+        Err(err) => return err.into_json_response(),
+    };
     let token = match submission.required("token") {
         Ok(token) => token,
         Err(err) if format == Format::Form => return error_page(&visit, &err, false),

@@ -55,7 +55,10 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Ok(submission) => submission,
         Err(err) => return err.into_json_response(),
     };
-    let visit = Visit::of_submission(recovery, &req, &submission).await;
+    let visit = match Visit::of_submission(recovery, &req, &submission).await {
+        Ok(visit) => visit,
+        Err(err) => return err.into_json_response(),
+    };
     let form = |status: StatusCode, token: &str, login: &str, error: Option<&ApiError>| {
         reset_form(&visit, status, token, login, error)
     };

@@ -9,6 +9,7 @@
 use lambda_http::{Request, RequestExt};
 
 use super::body::Submission;
+use super::error::ApiError;
 use super::language;
 use recovery_core::flows::Recovery;
 use recovery_core::settings::SupportContact;
@@ -31,22 +32,23 @@ impl<'a> Visit<'a> {
         Self::new(recovery, language, params.first("workspace"), params.first("return_to")).await
     }
 
-    /// For a submission: its fields of the same names.
+    /// For a submission: its fields of the same names (strings, or
+    /// `invalid_field`), else the query's.
     pub async fn of_submission(
         recovery: &'a Recovery,
         req: &Request,
         submission: &Submission,
-    ) -> Self {
+    ) -> Result<Self, ApiError> {
         let language = language::of_submission(req, submission);
         // The field, else the query (a JSON caller may keep the page's).
         let params = req.query_string_parameters();
         let field = |name: &str| {
-            Some(submission.text_or_empty(name))
-                .filter(|text| !text.is_empty())
-                .or_else(|| params.first(name).map(str::to_owned))
+            Ok::<_, ApiError>(
+                submission.optional(name)?.or_else(|| params.first(name).map(str::to_owned)),
+            )
         };
-        let (workspace, return_to) = (field("workspace"), field("return_to"));
-        Self::new(recovery, language, workspace.as_deref(), return_to.as_deref()).await
+        let (workspace, return_to) = (field("workspace")?, field("return_to")?);
+        Ok(Self::new(recovery, language, workspace.as_deref(), return_to.as_deref()).await)
     }
 
     async fn new(

@@ -214,3 +214,19 @@ async fn a_code_by_sms_names_the_workspace_and_its_page_carries_it() {
     let text = w.texts().await.pop().expect("a code");
     assert!(text.text.contains("Acme GmbH"), "{}", text.text);
 }
+
+#[tokio::test]
+async fn a_workspace_that_is_not_a_string_is_an_invalid_field() {
+    let w = two_workspaces().await;
+    for body in
+        [json!({ "login": "ada", "workspace": {} }), json!({ "login": "ada", "return_to": 7 })]
+    {
+        let answer =
+            http::forgot_password(&w.recovery, post("/password/forgot", JSON, &body.to_string()))
+                .await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{body}");
+        let error: Value = serde_json::from_slice(answer.body().as_ref()).unwrap();
+        assert_eq!(error["error"], "invalid_field", "{body}");
+    }
+    assert!(w.emails().await.is_empty());
+}

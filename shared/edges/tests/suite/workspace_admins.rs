@@ -208,6 +208,8 @@ async fn the_deployment_and_its_grants_are_the_deployment_administrators_only() 
     let emptied = json!({ "action": "set_admin_scope", "principal": BETA, "workspaces": [] });
     assert_eq!(as_admin(&w, ROOT, emptied).await["status"], "scope_set");
     assert_eq!(on(&w, BETA, "get_user", "bob", json!({})).await["error"], "user_not_found");
+    let own = json!({ "action": "set_admin_scope", "principal": ROOT, "workspaces": ["acme"] });
+    assert_eq!(as_admin(&w, ROOT, own).await["error"], "not_permitted", "not its own");
     let bad = json!({ "action": "get_admin_scope", "principal": "ops" });
     assert_eq!(as_admin(&w, ROOT, bad).await["error"], "invalid_event");
 }
