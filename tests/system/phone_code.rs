@@ -270,3 +270,31 @@ async fn bad_numbers_and_codes_get_their_4xx() {
     let wrong_type = http("POST", &f.code_url(), &[("Content-Type", "text/plain")], b"123456");
     assert_eq!(wrong_type.status, 415);
 }
+
+/// A British mobile number of this run.
+fn british_phone() -> String {
+    let german = unique_phone();
+    format!("+447400{}", &german[german.len() - 6..])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_outside_the_sms_countries_is_answered_alike_and_sent_no_text() {
+    let germany_only = Functions::start(&[("SMS_COUNTRIES", "+49")]);
+    let (german, british) = (unique_phone(), british_phone());
+    for (login, phone) in [(unique("de"), &german), (unique("uk"), &british)] {
+        create(&germany_only.table, account(&login).phone(phone).password("the old password 1"))
+            .await;
+    }
+    let answers = [&german, &british, &british_phone()]
+        .map(|phone| request_code(&germany_only, phone).comparable());
+    assert!(answers.iter().all(|a| *a == answers[0]), "the same answer for every number");
+    germany_only.settle();
+    assert_eq!(texts_to(&german).len(), 1, "the German number got its code");
+    assert!(texts_to(&british).is_empty(), "the British number got nothing");
+    // The refusal, and the text sent with its segments, in the log.
+    eventually("the deliver function's log of both", 30, || {
+        let logs = germany_only.logs();
+        let segments = logs.contains("segments=1") || logs.contains("\"segments\":1");
+        logs.contains("CountryNotAllowed") && segments
+    });
+}

@@ -170,6 +170,11 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// Its country calling code (`49` for `+49...`).
+    pub fn calling_code(&self) -> Option<u16> {
+        phone_metadata::calling_code_of(&self.0[1..])
+    }
+
     /// `+49 *** *** **78`-style masking for people and logs.
     pub fn masked(&self) -> String {
         let digits = self.0.len();

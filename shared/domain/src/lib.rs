@@ -19,6 +19,7 @@ mod principal;
 mod random;
 mod rate_limit;
 mod sealed;
+mod sms;
 mod time;
 mod token;
 mod workspace;
@@ -49,6 +50,7 @@ pub use rate_limit::{
     hit_buckets, longest_window, room_beside, source_digest,
 };
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
+pub use sms::{InvalidCallingCode, SmsCountries, SmsEncoding, SmsSegments};
 pub use time::{
     Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,
 };

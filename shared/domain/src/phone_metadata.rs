@@ -54,6 +54,22 @@ pub(super) fn for_number(digits: &str) -> Option<&'static Database> {
         .map(|index| LOADED[index].get_or_init(|| load(index)))
 }
 
+/// Whether `code` is a country calling code (nothing is loaded).
+pub(super) fn is_calling_code(code: u16) -> bool {
+    index_of(code).is_some()
+}
+
+/// The calling code that `digits` (an international number without its
+/// `+`) begins with (nothing is loaded).
+pub(super) fn calling_code_of(digits: &str) -> Option<u16> {
+    if digits.starts_with('0') {
+        return None;
+    }
+    (1..=3)
+        .filter_map(|width| digits.get(..width)?.parse::<u16>().ok())
+        .find(|code| is_calling_code(*code))
+}
+
 /// The index entry of `code`, by binary search (the entries are in order).
 fn index_of(code: u16) -> Option<usize> {
     let (mut low, mut high) = (0, count());

@@ -131,7 +131,7 @@ mod tests {
         assert!(german.text.starts_with("123456 ist Ihr Code"), "{}", german.text);
         assert!(german.text.contains("in 60 Sekunden ab"));
         let russian = code(&to(), &example(Language::Russian), &code_123456, 60).unwrap();
-        assert!(russian.text.contains("действует 60 секунд"), "{}", russian.text);
+        assert!(russian.text.contains("Действует 60 секунд"), "{}", russian.text);
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub(super) fn read_delivery(
     }
     let event_bus_name = v.required("EVENT_BUS_NAME");
     let sms_sender_id = v.sms_sender_id();
+    let sms_countries = v.sms_countries();
     let email_configuration_set = v.configuration_set();
     v.done()?;
     Ok(DeliveryConfig {
@@ -56,6 +57,7 @@ pub(super) fn read_delivery(
         mail_from,
         email_configuration_set,
         sms_sender_id,
+        sms_countries,
         event_bus_name,
     })
 }
@@ -279,6 +281,18 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             );
         }
         Some(name)
+    }
+
+    /// `+49,+43`: the calling codes texts may go to.
+    fn sms_countries(&mut self) -> Option<recovery_domain::SmsCountries> {
+        let text = self.get("SMS_COUNTRIES").unwrap_or_default();
+        match recovery_domain::SmsCountries::parse(&text) {
+            Ok(countries) => countries,
+            Err(err) => {
+                self.problem(format!("SMS_COUNTRIES: {err}"));
+                None
+            }
+        }
     }
 
     fn sms_sender_id(&mut self) -> Option<String> {

@@ -144,3 +144,52 @@ async fn a_payload_under_a_version_that_no_longer_exists_is_refused_after_one_re
         "{busy:?}"
     );
 }
+
+#[tokio::test]
+async fn a_number_outside_the_countries_texts_may_go_to_gets_none() {
+    use recovery_core::flows::{Delivery, ResetRequestOutcome};
+    use recovery_domain::{PhoneNumber, SmsCountries};
+    let w = world().await;
+    let british = PhoneNumber::parse("+447911123456").unwrap();
+    TestAccount::new("bob")
+        .email("bob@example.com")
+        .phone(british.as_e164())
+        .create_in(&*w.store)
+        .await;
+    let answers = [
+        w.recovery.request_reset(&AccountLookup::Phone(british.clone()), IP).await.unwrap(),
+        w.recovery.request_reset(&AccountLookup::Phone(phone(1)), IP).await.unwrap(),
+    ];
+    assert!(answers.iter().all(|a| matches!(a, ResetRequestOutcome::CodeSent(_))), "{answers:?}");
+    let germany =
+        Delivery { sms_countries: SmsCountries::parse("+49").unwrap(), ..w.delivery.clone() };
+    let mut outcomes = Vec::new();
+    for item in w.store.take_new_messages() {
+        outcomes.push(germany.deliver(&item).await.expect("nothing handed back"));
+    }
+    assert_eq!(outcomes[0], Delivered::Refused { reason: "CountryNotAllowed".into() });
+    assert!(matches!(outcomes[1], Delivered::Sent { .. }), "{outcomes:?}");
+    let sent = w.sms.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, phone(1), "only the German number got its text");
+}
+
+#[tokio::test]
+async fn a_code_takes_one_segment_in_english_and_german_and_two_in_russian() {
+    use recovery_core::flows::Caller;
+    use recovery_domain::{Language, SmsEncoding, SmsSegments};
+    let w = world().await;
+    let mut seen = Vec::new();
+    for language in [Language::English, Language::German, Language::Russian] {
+        let caller = Caller { source_ip: IP, language, workspace: None };
+        w.recovery.request_reset(&AccountLookup::Phone(phone(1)), caller).await.unwrap();
+        let text = w.texts().await.pop().expect("a code").text;
+        let SmsSegments { encoding, segments, .. } = SmsSegments::of(&text);
+        seen.push((encoding, segments));
+    }
+    assert_eq!(
+        seen,
+        [(SmsEncoding::Gsm7, 1), (SmsEncoding::Gsm7, 1), (SmsEncoding::Ucs2, 2)],
+        "the codes' texts as sent: a Russian one is UCS-2, and kept within two segments"
+    );
+}
