@@ -197,7 +197,7 @@ pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
         )),
         clock: Arc::new(SystemClock),
         keys: Keys::outbox(outbox_key()),
-        sms_countries: None,
+        sms: Default::default(),
     }
 }
 

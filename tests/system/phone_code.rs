@@ -294,7 +294,12 @@ async fn a_number_outside_the_sms_countries_is_answered_alike_and_sent_no_text()
     // The refusal, and the text sent with its segments, in the log.
     eventually("the deliver function's log of both", 30, || {
         let logs = germany_only.logs();
-        let segments = logs.contains("segments=1") || logs.contains("\"segments\":1");
-        logs.contains("CountryNotAllowed") && segments
+        let logged = |name: &str, value: &str| {
+            logs.contains(&format!("{name}={value}"))
+                || logs.contains(&format!("\"{name}\":{value}"))
+        };
+        // One GSM-7 segment to Germany, at the shipped 0.10 USD.
+        let priced = logged("segments", "1") && logged("cost_micro_usd", "100000");
+        logs.contains("CountryNotAllowed") && priced
     });
 }

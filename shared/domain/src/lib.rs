@@ -50,7 +50,10 @@ pub use rate_limit::{
     hit_buckets, longest_window, room_beside, source_digest,
 };
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
-pub use sms::{InvalidCallingCode, SmsCountries, SmsEncoding, SmsSegments};
+pub use sms::{
+    InvalidCallingCode, InvalidPrice, MicroUsd, SmsCountries, SmsEncoding, SmsPolicy, SmsPrices,
+    SmsSegments,
+};
 pub use time::{
     Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,
 };

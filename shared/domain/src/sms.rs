@@ -1,6 +1,6 @@
 //! What a text costs and where it may go: its segments (GSM 03.38's 7-bit
-//! alphabet when every character is in it, else UCS-2), and the countries,
-//! by calling code, that texts may be sent to.
+//! alphabet when every character is in it, else UCS-2) at its country's
+//! price, and the countries, by calling code, that texts may be sent to.
 
 use crate::PhoneNumber;
 
@@ -88,6 +88,97 @@ impl SmsCountries {
     }
 }
 
+/// What texts may do: the countries they may go to (none: every one), and
+/// what each costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsPolicy {
+    pub countries: Option<SmsCountries>,
+    pub prices: SmsPrices,
+}
+
+impl Default for SmsPolicy {
+    /// Every country, at the shipped prices.
+    fn default() -> Self {
+        Self { countries: None, prices: SmsPrices::shipped() }
+    }
+}
+
+/// Millionths of a US dollar.
+pub type MicroUsd = u64;
+
+/// What a segment to each country costs (`data/sms-prices.txt`, with the
+/// deployment's own prices over it): the estimate a budget counts in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsPrices {
+    by_code: std::collections::BTreeMap<u16, MicroUsd>,
+    /// Any code not listed.
+    otherwise: MicroUsd,
+}
+
+/// What makes a price list unreadable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a price (`+49=0.10`, or `*=0.30` for every other code, in USD per segment)")]
+pub struct InvalidPrice(pub String);
+
+static SHIPPED_PRICES: &str = include_str!("../data/sms-prices.txt");
+
+impl SmsPrices {
+    /// The shipped table.
+    pub fn shipped() -> Self {
+        let mut prices = Self { by_code: Default::default(), otherwise: 0 };
+        for line in SHIPPED_PRICES.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (code, price) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            // The shipped table is read by a test: a line that does not
+            // read cannot ship.
+            prices.set(code, price.trim()).unwrap_or_else(|e| panic!("sms-prices.txt: {e}"));
+        }
+        prices
+    }
+
+    /// The shipped table with `overrides` (`+49=0.08, *=0.25`) over it.
+    pub fn with_overrides(mut self, overrides: &str) -> Result<Self, InvalidPrice> {
+        for item in overrides.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (code, price) = item.split_once('=').ok_or_else(|| InvalidPrice(item.into()))?;
+            self.set(code.trim(), price.trim()).map_err(|_| InvalidPrice(item.into()))?;
+        }
+        Ok(self)
+    }
+
+    fn set(&mut self, code: &str, price: &str) -> Result<(), InvalidPrice> {
+        let invalid = || InvalidPrice(format!("{code} {price}"));
+        let micro = micro_usd(price).ok_or_else(invalid)?;
+        match code {
+            "*" => self.otherwise = micro,
+            code => {
+                let list = SmsCountries::parse(code).map_err(|_| invalid())?.ok_or_else(invalid)?;
+                self.by_code.insert(list.0[0], micro);
+            }
+        }
+        Ok(())
+    }
+
+    /// What `segments` segments to `number` cost.
+    pub fn cost(&self, number: &PhoneNumber, segments: u32) -> MicroUsd {
+        let each = number.calling_code().and_then(|c| self.by_code.get(&c).copied());
+        each.unwrap_or(self.otherwise) * MicroUsd::from(segments)
+    }
+}
+
+/// `0.0125` in millionths; at most six decimals, at most 100 USD.
+fn micro_usd(text: &str) -> Option<MicroUsd> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || fraction.len() > 6 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let whole: MicroUsd = whole.parse().ok().filter(|w| *w <= 100)?;
+    let fraction: MicroUsd = format!("{fraction:0<6}").parse().ok()?;
+    Some(whole * 1_000_000 + fraction)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +217,24 @@ mod tests {
         assert_eq!(SmsCountries::parse(" , ").unwrap(), None);
         for bad in ["49", "+0", "+1234", "+999", "DE", "+4 9"] {
             assert!(SmsCountries::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_text_costs_its_segments_at_its_countrys_price() {
+        let prices = SmsPrices::shipped();
+        let german = PhoneNumber::parse("+4915112345678").unwrap();
+        let american = PhoneNumber::parse("+12025550143").unwrap();
+        let chadian = PhoneNumber::parse("+23566123456").unwrap();
+        assert_eq!(prices.cost(&german, 1), 100_000);
+        assert_eq!(prices.cost(&american, 2), 18_000);
+        assert_eq!(prices.cost(&chadian, 1), 300_000, "an unlisted code: the `*` price");
+        let own = prices.with_overrides(" +49=0.075, *=1.5 ,+235=0.2").unwrap();
+        assert_eq!(own.cost(&german, 2), 150_000);
+        assert_eq!(own.cost(&chadian, 1), 200_000);
+        assert_eq!(own.cost(&PhoneNumber::parse("+4366412345678").unwrap(), 1), 120_000);
+        for bad in ["+49", "+49=", "+49=abc", "DE=0.1", "+49=0.1234567", "+49=-1", "*=101"] {
+            assert!(SmsPrices::shipped().with_overrides(bad).is_err(), "{bad}");
         }
     }
 }

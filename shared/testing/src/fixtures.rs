@@ -91,7 +91,7 @@ impl World {
             publisher: events.clone(),
             clock: clock.clone(),
             keys: Keys::outbox(outbox_key()),
-            sms_countries: None,
+            sms: Default::default(),
         };
         let keys = Keys::ready(keys());
         let recovery = Administration::new(store.clone(), clock.clone(), settings, keys);

@@ -74,7 +74,7 @@ pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),
         clock: Arc::new(SystemClock),
         keys: reading_keys(sdk, config.secrets.clone()),
-        sms_countries: config.sms_countries.clone(),
+        sms: config.sms.clone(),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
     Publisher, Reported, Retry, Standing, Texter,
 };
-use recovery_domain::{Clock, OutboxKey, SmsCountries, SmsSegments};
+use recovery_domain::{Clock, OutboxKey, SmsPolicy, SmsSegments};
 use recovery_messages::{Channel, Message};
 
 /// How long a delivery holds a message before another may try: longer than
@@ -30,8 +30,9 @@ pub struct Delivery {
     pub clock: Arc<dyn Clock>,
     /// The outbox key (at hand, or being read as the function starts).
     pub keys: Keys,
-    /// The countries texts may go to (`SMS_COUNTRIES`); none: all.
-    pub sms_countries: Option<SmsCountries>,
+    /// Where texts may go and what each costs (`SMS_COUNTRIES`,
+    /// `SMS_PRICES`).
+    pub sms: SmsPolicy,
 }
 
 /// What became of a message handed over for delivery; each is final.
@@ -152,14 +153,22 @@ impl Delivery {
             // A number outside the countries texts may go to gets none;
             // whoever asked was answered as anyone is.
             Ok(Message::Sms(sms))
-                if self.sms_countries.as_ref().is_some_and(|c| !c.allows(&sms.to)) =>
+                if self.sms.countries.as_ref().is_some_and(|c| !c.allows(&sms.to)) =>
             {
                 return self.refused(item, "CountryNotAllowed".into()).await;
             }
             Ok(Message::Sms(sms)) => {
                 let SmsSegments { encoding, segments, .. } = SmsSegments::of(&sms.text);
                 let calling_code = sms.to.calling_code().unwrap_or_default();
-                info!(message = %item.key, segments, encoding = <&str>::from(encoding), calling_code, "text to send");
+                let cost_micro_usd = self.sms.prices.cost(&sms.to, segments);
+                info!(
+                    message = %item.key,
+                    segments,
+                    encoding = <&str>::from(encoding),
+                    calling_code,
+                    cost_micro_usd,
+                    "text to send"
+                );
                 self.texter.send(sms).await
             }
             Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,

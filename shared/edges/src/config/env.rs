@@ -48,7 +48,7 @@ pub(super) fn read_delivery(
     }
     let event_bus_name = v.required("EVENT_BUS_NAME");
     let sms_sender_id = v.sms_sender_id();
-    let sms_countries = v.sms_countries();
+    let sms = recovery_domain::SmsPolicy { countries: v.sms_countries(), prices: v.sms_prices() };
     let email_configuration_set = v.configuration_set();
     v.done()?;
     Ok(DeliveryConfig {
@@ -57,7 +57,7 @@ pub(super) fn read_delivery(
         mail_from,
         email_configuration_set,
         sms_sender_id,
-        sms_countries,
+        sms,
         event_bus_name,
     })
 }
@@ -293,6 +293,16 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
                 None
             }
         }
+    }
+
+    /// `+49=0.08,*=0.25`: the deployment's prices over the shipped ones.
+    fn sms_prices(&mut self) -> recovery_domain::SmsPrices {
+        let text = self.get("SMS_PRICES").unwrap_or_default();
+        let shipped = recovery_domain::SmsPrices::shipped();
+        shipped.clone().with_overrides(&text).unwrap_or_else(|err| {
+            self.problem(format!("SMS_PRICES: {err}"));
+            shipped
+        })
     }
 
     fn sms_sender_id(&mut self) -> Option<String> {

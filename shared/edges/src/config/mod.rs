@@ -62,6 +62,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("EDGE_SECRET_ARN", &[RequestReset]),
     ("SMS_SENDER_ID", &[Deliver]),
     ("SMS_COUNTRIES", &[Deliver]),
+    ("SMS_PRICES", &[Deliver]),
     ("EVENT_BUS_NAME", &[Deliver]),
     ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
     ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),
@@ -148,8 +149,9 @@ pub struct DeliveryConfig {
     pub email_configuration_set: Option<String>,
     /// SNS `AWS.SNS.SMS.SenderID`, where the destination country supports it.
     pub sms_sender_id: Option<String>,
-    /// The countries texts may go to, by calling code; none: every one.
-    pub sms_countries: Option<recovery_domain::SmsCountries>,
+    /// The countries texts may go to, by calling code (none: every one),
+    /// and what a segment to each costs.
+    pub sms: recovery_domain::SmsPolicy,
     /// The EventBridge bus (name or ARN) the product's events go to.
     pub event_bus_name: String,
 }

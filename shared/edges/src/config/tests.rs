@@ -222,12 +222,15 @@ fn sms_countries_are_calling_codes_and_a_wrong_one_is_named() {
     let mut pairs = MINIMAL.to_vec();
     pairs.push(("SMS_COUNTRIES", "+49, +43"));
     let config = DeliveryConfig::from_lookup(env(&pairs)).unwrap();
-    let countries = config.sms_countries.expect("a list");
+    let countries = config.sms.countries.expect("a list");
     assert!(countries.allows(&recovery_domain::PhoneNumber::parse("+4366412345678").unwrap()));
     pairs.pop();
     pairs.push(("SMS_COUNTRIES", "+49,DE"));
     let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
     assert!(err.to_string().contains("SMS_COUNTRIES: \"DE\""), "{err}");
     pairs.pop();
-    assert!(DeliveryConfig::from_lookup(env(&pairs)).unwrap().sms_countries.is_none());
+    assert!(DeliveryConfig::from_lookup(env(&pairs)).unwrap().sms.countries.is_none());
+    pairs.push(("SMS_PRICES", "+49=0.08,*=nothing"));
+    let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
+    assert!(err.to_string().contains("SMS_PRICES"), "{err}");
 }

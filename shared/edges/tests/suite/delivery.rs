@@ -148,7 +148,7 @@ async fn a_payload_under_a_version_that_no_longer_exists_is_refused_after_one_re
 #[tokio::test]
 async fn a_number_outside_the_countries_texts_may_go_to_gets_none() {
     use recovery_core::flows::{Delivery, ResetRequestOutcome};
-    use recovery_domain::{PhoneNumber, SmsCountries};
+    use recovery_domain::{PhoneNumber, SmsCountries, SmsPolicy};
     let w = world().await;
     let british = PhoneNumber::parse("+447911123456").unwrap();
     TestAccount::new("bob")
@@ -161,8 +161,8 @@ async fn a_number_outside_the_countries_texts_may_go_to_gets_none() {
         w.recovery.request_reset(&AccountLookup::Phone(phone(1)), IP).await.unwrap(),
     ];
     assert!(answers.iter().all(|a| matches!(a, ResetRequestOutcome::CodeSent(_))), "{answers:?}");
-    let germany =
-        Delivery { sms_countries: SmsCountries::parse("+49").unwrap(), ..w.delivery.clone() };
+    let sms = SmsPolicy { countries: SmsCountries::parse("+49").unwrap(), ..Default::default() };
+    let germany = Delivery { sms, ..w.delivery.clone() };
     let mut outcomes = Vec::new();
     for item in w.store.take_new_messages() {
         outcomes.push(germany.deliver(&item).await.expect("nothing handed back"));
