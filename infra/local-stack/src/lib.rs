@@ -345,11 +345,8 @@ impl RandomSource for LoginSalt {
 /// Through the administrator's actions (caller `local-stack`): `invite_user`
 /// and `set_password`; `import_users` for the provider and disabled ones.
 pub async fn seed_demo_accounts(recovery: &Administration) -> Result<usize, ProvisionError> {
-    let by = |step: &str, login: &str| Requester {
-        scope: recovery_domain::AdminScope::Deployment,
-        caller: "local-stack".into(),
-        on_behalf_of: None,
-        request_id: format!("local-stack-{step}-{login}"),
+    let by = |step: &str, login: &str| {
+        Requester::trusted("local-stack".into(), format!("local-stack-{step}-{login}"))
     };
     let mut created = 0;
     let mut imports = Vec::new();

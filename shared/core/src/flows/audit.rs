@@ -66,6 +66,15 @@ pub struct Requester {
     pub scope: AdminScope,
 }
 
+impl Requester {
+    /// A caller the service itself vouches for, acting on the whole
+    /// deployment: the account's owner holding its lock link, or the local
+    /// stack's provisioning.
+    pub fn trusted(caller: String, request_id: String) -> Self {
+        Self { caller, on_behalf_of: None, request_id, scope: AdminScope::Deployment }
+    }
+}
+
 /// The text an audit record keeps for a lookup that matched no account.
 fn lookup_text(who: &AccountLookup) -> String {
     match who {
@@ -88,17 +97,19 @@ impl Administration {
         request_id: &str,
     ) -> Result<Requester, AdminError> {
         let listed = &self.settings.admin.deployment_administrators;
-        let principal = AdminPrincipal::from_arn(caller).ok();
-        let grant = match &principal {
-            Some(p) if listed.contains(p) => None,
-            Some(p) => self.workspaces.admin_grant(p).await?,
-            None => None,
-        };
-        let scope = match (principal, grant) {
-            (Some(p), _) if listed.contains(&p) => AdminScope::Deployment,
-            (_, Some(ids)) => AdminScope::workspaces(ids),
-            (_, None) if listed.is_empty() => AdminScope::Deployment,
-            (_, None) => AdminScope::workspaces(vec![]),
+        let scope = match AdminPrincipal::from_arn(caller).ok() {
+            Some(p) if listed.contains(&p) => AdminScope::Deployment,
+            principal => {
+                let grant = match &principal {
+                    Some(p) => self.workspaces.admin_grant(p).await?,
+                    None => None,
+                };
+                match grant {
+                    Some(ids) => AdminScope::workspaces(ids),
+                    None if listed.is_empty() => AdminScope::Deployment,
+                    None => AdminScope::workspaces(vec![]),
+                }
+            }
         };
         Ok(Requester {
             caller: caller.to_owned(),

@@ -17,7 +17,6 @@ use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
 use recovery_core::flows::{Administration, LockError, LockLink, Requester};
-use recovery_domain::AdminScope;
 
 /// `GET` and `POST /password/not-me`. Locking is an audited change of the
 /// account: only an [`Administration`] can do it.
@@ -71,15 +70,9 @@ async fn submit(recovery: &Administration, req: Request) -> Response<Body> {
         Err(err) if format == Format::Form => return error_page(&visit, &err, false),
         Err(err) => return err.into_json_response(),
     };
-    let by = Requester {
-        caller: format!("the account's owner, from {}", source_ip(&req)),
-        on_behalf_of: None,
-        scope: AdminScope::Deployment,
-        request_id: req
-            .lambda_context_ref()
-            .map(|context| context.request_id.clone())
-            .unwrap_or_default(),
-    };
+    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let by =
+        Requester::trusted(format!("the account's owner, from {}", source_ip(&req)), request_id);
     let outcome = match recovery.lock_account(&token, &by).await {
         // Locked now, or before: either way it is locked.
         Ok(()) | Err(LockError::AlreadyLocked) => Ok(()),
