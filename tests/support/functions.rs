@@ -217,6 +217,9 @@ impl Functions {
             ("SUPPORT_CONTACT", SUPPORT_CONTACT.into()),
             ("SMS_CODE_SECRET_ARN", code_secret_arn),
             ("SMS_SENDER_ID", "RecoveryT".into()),
+            // The template's default budgets.
+            ("SMS_DAILY_BUDGET_USD", "25".into()),
+            ("SMS_MONTHLY_BUDGET_USD", "250".into()),
             ("EVENT_BUS_NAME", event_bus.clone()),
             // Every test here calls from 127.0.0.1; the per-address limit has
             // tests of its own.

@@ -187,8 +187,10 @@ pub fn recovery_on_aws(
 /// The delivery in-process on `table`, SES and SNS through the SDK, with the
 /// test outbox key.
 pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
+    let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
     Delivery {
-        outbox: Arc::new(DynamoDbStore::from_sdk(sdk, table)),
+        guard: recovery_core::flows::SmsGuard::new(store.clone()),
+        outbox: store,
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), SENDER.into())),
         texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(sdk), None)),
         publisher: Arc::new(EventBridgePublisher::new(

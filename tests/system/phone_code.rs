@@ -303,3 +303,38 @@ async fn a_number_outside_the_sms_countries_is_answered_alike_and_sent_no_text()
         logs.contains("CountryNotAllowed") && priced
     });
 }
+
+/// At the SMS budget texts stop for everyone: the text that would pass it
+/// is not sent, the operator is told (80%, then the budget), and the phone
+/// path asks every number alike for an email address instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn texts_stop_at_the_sms_budget_and_every_number_is_asked_for_email_alike() {
+    // 0.12 USD a day: one German code (0.10 USD) fits, the second does not.
+    let budgeted = Functions::start(&[("SMS_DAILY_BUDGET_USD", "0.12")]);
+    let (first, second) = (unique_phone(), unique_phone());
+    for phone in [&first, &second] {
+        create(
+            &budgeted.table,
+            account(&unique("budget")).phone(phone).password("the old password 1"),
+        )
+        .await;
+        assert_eq!(request_code(&budgeted, phone).json()["next"], "enter_code");
+        budgeted.settle();
+    }
+    assert_eq!(texts_to(&first).len(), 1, "the first fit the budget");
+    assert!(texts_to(&second).is_empty(), "the second would have passed it");
+    // The request-reset function reads the hold again within a second.
+    eventually("the phone path to ask for email", 30, || {
+        request_code(&budgeted, &unique_phone()).json()["next"] == "use_email"
+    });
+    let answers = [&first, &second, &unique_phone()].map(|phone| {
+        let answer = request_code(&budgeted, phone);
+        assert_eq!(answer.status, 202);
+        answer.comparable()
+    });
+    assert!(answers.iter().all(|a| *a == answers[0]), "the same answer for every number");
+    let logs = budgeted.logs();
+    assert!(logs.contains("SMS budget past its warning share"), "80% of it: the alarm's line");
+    assert!(logs.contains("SMS budget reached"), "the alarm's line");
+    assert!(logs.contains("SmsBudgetReached"), "the refused text's reason");
+}

@@ -179,8 +179,21 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     // The events of all this, published by deliver.
     assert!(!f.events().is_empty());
 
-    // On-Premise: a wrong login counts against the link.
-    let on_premise = Functions::start(&[("EDITION", "on_premise")]);
+    // On-Premise, with an SMS budget of 0.12 USD a day: a German code
+    // (0.10 USD) passes 80% of it, and the next one reaches it.
+    let on_premise =
+        Functions::start(&[("EDITION", "on_premise"), ("SMS_DAILY_BUDGET_USD", "0.12")]);
+    for _ in 0..2 {
+        let phone = unique_phone();
+        create(&on_premise.table, account(&unique("texted")).phone(&phone)).await;
+        assert_eq!(post_json(&on_premise.forgot_url(), &json!({ "login": phone })).status, 202);
+        on_premise.settle();
+    }
+    eventually("texts held at the budget", 30, || {
+        let asked = post_json(&on_premise.forgot_url(), &json!({ "login": unique_phone() }));
+        asked.json()["next"] == "use_email"
+    });
+    // A wrong login counts against the link.
     let there = unique("onprem");
     create(&on_premise.table, account(&there).password("the old password 1")).await;
     assert_eq!(post_json(&on_premise.forgot_url(), &json!({ "login": there })).status, 202);

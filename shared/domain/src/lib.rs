@@ -19,7 +19,9 @@ mod principal;
 mod random;
 mod rate_limit;
 mod sealed;
+mod shards;
 mod sms;
+mod sms_budget;
 mod time;
 mod token;
 mod workspace;
@@ -50,10 +52,12 @@ pub use rate_limit::{
     hit_buckets, longest_window, room_beside, source_digest,
 };
 pub use sealed::{MIN_OUTBOX_SECRET_BYTES, OutboxKey, Unsealable, WeakOutboxSecret};
+pub use shards::Shards;
 pub use sms::{
     InvalidCallingCode, InvalidPrice, MicroUsd, SmsCountries, SmsEncoding, SmsPolicy, SmsPrices,
     SmsSegments,
 };
+pub use sms_budget::{BudgetPeriod, InvalidBudget, SmsBudget, WARN_AT_PERCENT};
 pub use time::{
     Clock, SystemClock, Timestamp, UtcMinute, iso8601_millis, parse_iso8601, utc_minutes,
 };

@@ -88,18 +88,19 @@ impl SmsCountries {
     }
 }
 
-/// What texts may do: the countries they may go to (none: every one), and
-/// what each costs.
+/// What texts may do: the countries they may go to (none: every one),
+/// what each costs, and what all of them may cost in a day and a month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsPolicy {
     pub countries: Option<SmsCountries>,
     pub prices: SmsPrices,
+    pub budget: crate::SmsBudget,
 }
 
 impl Default for SmsPolicy {
-    /// Every country, at the shipped prices.
+    /// Every country, at the shipped prices, with no budget.
     fn default() -> Self {
-        Self { countries: None, prices: SmsPrices::shipped() }
+        Self { countries: None, prices: SmsPrices::shipped(), budget: Default::default() }
     }
 }
 
@@ -149,7 +150,7 @@ impl SmsPrices {
 
     fn set(&mut self, code: &str, price: &str) -> Result<(), InvalidPrice> {
         let invalid = || InvalidPrice(format!("{code} {price}"));
-        let micro = micro_usd(price).ok_or_else(invalid)?;
+        let micro = micro_usd(price, 100).ok_or_else(invalid)?;
         match code {
             "*" => self.otherwise = micro,
             code => {
@@ -167,14 +168,15 @@ impl SmsPrices {
     }
 }
 
-/// `0.0125` in millionths; at most six decimals, at most 100 USD.
-fn micro_usd(text: &str) -> Option<MicroUsd> {
+/// `0.0125` in millionths; at most six decimals, at most `most` whole
+/// dollars.
+pub(crate) fn micro_usd(text: &str, most: MicroUsd) -> Option<MicroUsd> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || fraction.len() > 6 || !digits(whole) || !digits(fraction) {
         return None;
     }
-    let whole: MicroUsd = whole.parse().ok().filter(|w| *w <= 100)?;
+    let whole: MicroUsd = whole.parse().ok().filter(|w| *w <= most)?;
     let fraction: MicroUsd = format!("{fraction:0<6}").parse().ok()?;
     Some(whole * 1_000_000 + fraction)
 }

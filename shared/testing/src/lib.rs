@@ -13,6 +13,7 @@ mod store;
 mod store_codes;
 mod store_lifecycle;
 mod store_outbox;
+mod store_shared;
 mod store_workspaces;
 
 pub use clock::ManualClock;

@@ -33,6 +33,8 @@ pub(super) struct State {
     /// The outbox, and what the table's stream would carry of it.
     pub(super) messages: Messages,
     pub(super) workspaces: super::store_workspaces::Workspaces,
+    /// Shared counters, holds on texts, notices.
+    pub(super) shared: super::store_shared::Shared,
     /// A workspace the next deleted account joins just before its delete.
     pub(super) join_before_delete: Option<recovery_domain::WorkspaceId>,
     failing: bool,

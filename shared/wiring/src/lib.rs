@@ -12,7 +12,9 @@ use aws_config::SdkConfig;
 use tracing::error;
 
 use recovery_aws as aws;
-use recovery_core::flows::{Administration, Delivery, KeySet, Keys, Read, ReadKeys, Recovery};
+use recovery_core::flows::{
+    Administration, Delivery, KeySet, Keys, Read, ReadKeys, Recovery, SmsGuard,
+};
 use recovery_core::ports::DependencyError;
 use recovery_domain::{MIN_ORIGIN_SECRET_BYTES, MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
 use recovery_edges::config::{DeliveryConfig, FlowsConfig, SecretIds};
@@ -67,8 +69,10 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
 /// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS
 /// (as linked), and the outbox key being read.
 pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
+    let store = Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name));
     Delivery {
-        outbox: Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
+        guard: SmsGuard::new(store.clone()),
+        outbox: store,
         mailer: aws::mailer(sdk, config.mail_from.clone(), config.email_configuration_set.clone()),
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),

@@ -7,6 +7,7 @@ mod codes;
 mod layout;
 mod lifecycle;
 mod outbox;
+mod shared;
 mod stream;
 mod tokens;
 mod users;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
-use super::{KeySet, Keys};
+use super::{KeySet, Keys, SmsGuard, Spend};
 use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
-    Publisher, Reported, Retry, Standing, Texter,
+    Publisher, Reported, Retry, SmsHoldOn, Standing, Texter,
 };
 use recovery_domain::{Clock, OutboxKey, SmsPolicy, SmsSegments};
 use recovery_messages::{Channel, Message};
@@ -30,9 +30,12 @@ pub struct Delivery {
     pub clock: Arc<dyn Clock>,
     /// The outbox key (at hand, or being read as the function starts).
     pub keys: Keys,
-    /// Where texts may go and what each costs (`SMS_COUNTRIES`,
-    /// `SMS_PRICES`).
+    /// Where texts may go, what each costs and what all may cost
+    /// (`SMS_COUNTRIES`, `SMS_PRICES`, `SMS_DAILY_BUDGET_USD`,
+    /// `SMS_MONTHLY_BUDGET_USD`).
     pub sms: SmsPolicy,
+    /// The holds on texts and the budgets' counters.
+    pub guard: SmsGuard,
 }
 
 /// What became of a message handed over for delivery; each is final.
@@ -161,6 +164,11 @@ impl Delivery {
                 let SmsSegments { encoding, segments, .. } = SmsSegments::of(&sms.text);
                 let calling_code = sms.to.calling_code().unwrap_or_default();
                 let cost_micro_usd = self.sms.prices.cost(&sms.to, segments);
+                let spent = match self.within_budget(cost_micro_usd).await {
+                    Ok(Some(spent)) => spent,
+                    Ok(None) => return self.refused(item, "SmsBudgetReached".into()).await,
+                    Err(err) => return Err(self.failed(item, DeliverError::Store(err)).await),
+                };
                 info!(
                     message = %item.key,
                     segments,
@@ -169,7 +177,11 @@ impl Delivery {
                     cost_micro_usd,
                     "text to send"
                 );
-                self.texter.send(sms).await
+                let sent = self.texter.send(sms).await;
+                if sent.is_err() {
+                    self.guard.give_back(spent).await;
+                }
+                sent
             }
             Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
             Err(err) => return self.refused(item, err.code()).await,
@@ -200,6 +212,22 @@ impl Delivery {
                 warn!(user_id = %item.user_id, message = %item.key, error = %err, "message not sent; will retry");
                 Err(self.failed(item, DeliverError::Send(err)).await)
             }
+        }
+    }
+
+    /// `cost` counted against the budgets, unless texts are held or it
+    /// would pass one (`None`: it may not go out).
+    async fn within_budget(&self, cost: u64) -> Result<Option<Spend>, DependencyError> {
+        if self.sms.budget.periods().next().is_none() {
+            return Ok(Some(Spend::Spent(Vec::new())));
+        }
+        let now = self.clock.now();
+        if self.guard.held(&[SmsHoldOn::Budget], now).await?.is_some() {
+            return Ok(None);
+        }
+        match self.guard.spend(&self.sms.budget, cost, now).await? {
+            Spend::Reached(_) => Ok(None),
+            spent => Ok(Some(spent)),
         }
     }
 

@@ -25,13 +25,15 @@ mod remind;
 mod request;
 mod request_code;
 mod reset;
+mod sms_guard;
 mod workspaces;
 
 use std::sync::Arc;
 
 use crate::ports::{
     AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
-    ResetTokenStore, Store, UserStore, WorkspaceDirectory, WorkspaceStore,
+    ResetTokenStore, SharedCounters, SmsHolds, Store, UserStore, WorkspaceDirectory,
+    WorkspaceStore,
 };
 use crate::settings::RecoverySettings;
 use recovery_domain::{
@@ -58,6 +60,7 @@ pub use lifecycle::{AccountView, Change, Deleted, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
+pub use sms_guard::{SPEND_SHARDS, SmsGuard, Spend, spend_counter};
 pub use workspaces::{
     WORKSPACES_AUDIT_TARGET, WorkspaceChange, principal_audit_target, workspace_audit_target,
 };
@@ -79,6 +82,8 @@ pub struct Recovery {
     outbox: Arc<dyn OutboxStore>,
     /// The workspaces, to speak for one.
     directory: Arc<dyn WorkspaceDirectory>,
+    /// The holds on texts (a budget reached).
+    sms_guard: SmsGuard,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     hasher: PasswordHasher,
@@ -176,7 +181,14 @@ impl Recovery {
     /// 27 KB of each package).
     pub fn new(
         store: Arc<
-            impl UserStore + ResetTokenStore + CodeStore + OutboxStore + WorkspaceDirectory + 'static,
+            impl UserStore
+            + ResetTokenStore
+            + CodeStore
+            + OutboxStore
+            + WorkspaceDirectory
+            + SharedCounters
+            + SmsHolds
+            + 'static,
         >,
         clock: Arc<dyn Clock>,
         settings: RecoverySettings,
@@ -187,6 +199,7 @@ impl Recovery {
             tokens: store.clone(),
             codes: store.clone(),
             directory: store.clone(),
+            sms_guard: SmsGuard::new(store.clone()),
             outbox: store,
             clock,
             random: Arc::new(OsRandom),

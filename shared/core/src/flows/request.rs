@@ -37,6 +37,10 @@ pub enum ResetRequestOutcome {
     ReminderSent(UserId),
     /// A dependency failed after the account was found; logged.
     NotDelivered(UserId),
+    /// Texts are held (the SMS budget is reached): nothing was looked up,
+    /// stored or sent, whatever the number, and the person is asked to
+    /// reset by email instead.
+    SmsUnavailable,
 }
 
 impl ResetRequestOutcome {
@@ -47,7 +51,7 @@ impl ResetRequestOutcome {
     /// The account the request was about, when there was one.
     pub fn user_id(&self) -> Option<&UserId> {
         match self {
-            Self::UnknownAccount | Self::UnknownNumber => None,
+            Self::UnknownAccount | Self::UnknownNumber | Self::SmsUnavailable => None,
             Self::LinkSent(id)
             | Self::CodeSent(id)
             | Self::ProviderNoticeSent(id)

@@ -6,8 +6,8 @@ use tracing::{error, info};
 use super::limits::{Round, counters_kept_moving, keys, request_limits, within};
 use super::request::{Caller, FlowError, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
-use crate::ports::OutboxItem;
 use crate::ports::Written;
+use crate::ports::{OutboxItem, SmsHoldOn};
 use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, SmsCode, UserAccount};
 use recovery_messages::{MessageKind, sms};
 
@@ -20,6 +20,10 @@ impl Recovery {
         phone: &PhoneNumber,
         caller: Caller<'_>,
     ) -> Result<ResetRequestOutcome, FlowError> {
+        if self.texts_held().await {
+            info!(outcome = "sms_unavailable", "code requested");
+            return Ok(ResetRequestOutcome::SmsUnavailable);
+        }
         let sms_settings = &self.settings.sms;
         let lookup = AccountLookup::Phone(phone.clone());
         let limits = request_limits(&self.settings, &lookup, caller.source_ip);
@@ -99,6 +103,18 @@ impl Recovery {
         };
         info!(outcome = outcome.name(), user_id = %id, "code requested");
         Ok(outcome)
+    }
+
+    /// Whether every text is held (a budget is reached). A hold that
+    /// cannot be read holds nothing here: the deliver function counts each
+    /// text against the budget all the same.
+    async fn texts_held(&self) -> bool {
+        let held = self.sms_guard.held(&[SmsHoldOn::Budget], self.clock.now()).await;
+        held.unwrap_or_else(|err| {
+            error!(error = %err, "could not read the holds on texts; asking for a code as usual");
+            None
+        })
+        .is_some()
     }
 
     /// What a code request sends to `account`: nothing when it is disabled,

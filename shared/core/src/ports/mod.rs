@@ -17,11 +17,13 @@ use recovery_messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 mod counters;
 mod lifecycle;
 mod outbox;
+mod shared;
 mod workspaces;
 
 pub use counters::*;
 pub use lifecycle::*;
 pub use outbox::*;
+pub use shared::*;
 pub use workspaces::*;
 
 /// A dependency failed. The text names the operation and the error code only:
@@ -350,7 +352,15 @@ pub trait AuditLog: Send + Sync {
 
 /// Every store port at once: what one table (or one map) implements.
 pub trait Store:
-    UserStore + ResetTokenStore + CodeStore + OutboxStore + AuditLog + AccountLifecycle + WorkspaceStore
+    UserStore
+    + ResetTokenStore
+    + CodeStore
+    + OutboxStore
+    + AuditLog
+    + AccountLifecycle
+    + WorkspaceStore
+    + SharedCounters
+    + SmsHolds
 {
 }
 
@@ -361,7 +371,9 @@ impl<
         + OutboxStore
         + AuditLog
         + AccountLifecycle
-        + WorkspaceStore,
+        + WorkspaceStore
+        + SharedCounters
+        + SmsHolds,
 > Store for S
 {
 }

@@ -48,7 +48,14 @@ pub(super) fn read_delivery(
     }
     let event_bus_name = v.required("EVENT_BUS_NAME");
     let sms_sender_id = v.sms_sender_id();
-    let sms = recovery_domain::SmsPolicy { countries: v.sms_countries(), prices: v.sms_prices() };
+    let sms = recovery_domain::SmsPolicy {
+        countries: v.sms_countries(),
+        prices: v.sms_prices(),
+        budget: recovery_domain::SmsBudget {
+            daily: v.budget("SMS_DAILY_BUDGET_USD"),
+            monthly: v.budget("SMS_MONTHLY_BUDGET_USD"),
+        },
+    };
     let email_configuration_set = v.configuration_set();
     v.done()?;
     Ok(DeliveryConfig {
@@ -302,6 +309,15 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         shipped.clone().with_overrides(&text).unwrap_or_else(|err| {
             self.problem(format!("SMS_PRICES: {err}"));
             shipped
+        })
+    }
+
+    /// `25`, `12.50`: USD; empty or `0`: no budget.
+    fn budget(&mut self, name: &str) -> Option<recovery_domain::MicroUsd> {
+        let text = self.get(name).unwrap_or_default();
+        recovery_domain::SmsBudget::parse_usd(&text).unwrap_or_else(|err| {
+            self.problem(format!("{name}: {err}"));
+            None
         })
     }
 

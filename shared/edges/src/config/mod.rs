@@ -63,6 +63,8 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("SMS_SENDER_ID", &[Deliver]),
     ("SMS_COUNTRIES", &[Deliver]),
     ("SMS_PRICES", &[Deliver]),
+    ("SMS_DAILY_BUDGET_USD", &[Deliver]),
+    ("SMS_MONTHLY_BUDGET_USD", &[Deliver]),
     ("EVENT_BUS_NAME", &[Deliver]),
     ("SMS_CODE_LIFETIME_SECONDS", &[RequestReset, VerifyCode]),
     ("SMS_CODE_MAX_ATTEMPTS", &[RequestReset]),

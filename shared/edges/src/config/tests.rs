@@ -234,3 +234,16 @@ fn sms_countries_are_calling_codes_and_a_wrong_one_is_named() {
     let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
     assert!(err.to_string().contains("SMS_PRICES"), "{err}");
 }
+
+#[test]
+fn sms_budgets_are_dollars_and_none_when_empty_or_zero() {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.push(("SMS_DAILY_BUDGET_USD", "12.50"));
+    pairs.push(("SMS_MONTHLY_BUDGET_USD", "0"));
+    let budget = DeliveryConfig::from_lookup(env(&pairs)).unwrap().sms.budget;
+    assert_eq!((budget.daily, budget.monthly), (Some(12_500_000), None));
+    pairs.push(("SMS_MONTHLY_BUDGET_USD", "a lot"));
+    pairs.remove(pairs.len() - 2);
+    let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
+    assert!(err.to_string().contains("SMS_MONTHLY_BUDGET_USD: \"a lot\""), "{err}");
+}

@@ -34,6 +34,9 @@ pub enum ErrorCode {
     TooManyAttempts,
     RateLimited,
     ServiceUnavailable,
+    /// Texts are held (the SMS budget is reached): shown on the forgot
+    /// page, never a JSON error.
+    SmsUnavailable,
 }
 
 impl ErrorCode {

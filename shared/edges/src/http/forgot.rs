@@ -9,17 +9,20 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 
 use super::body::{Format, read_submission};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::pages::{check_email_page, code_page, error_page, forgot_page};
 use super::response::json_response;
 use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
-use recovery_core::flows::{Caller, FlowError, Recovery};
+use recovery_core::flows::{Caller, FlowError, Recovery, ResetRequestOutcome};
 use recovery_domain::AccountLookup;
 
 const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
      with a 6-digit code. Enter the code before it expires, or ask for a new one.";
+
+const SMS_UNAVAILABLE: &str = "We cannot send text messages right now. Reset with your login \
+     or email address instead, and we will email you a link.";
 
 const FORGOT_ACCEPTED: &str = "If an account matches what you entered, we have sent it an \
      email with instructions to reset the password. The link in it expires soon, so use it \
@@ -64,8 +67,23 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
     let caller =
         Caller { source_ip: &source_ip, language: visit.language, workspace: visit.workspace_id() };
     let asked = recovery.request_reset(&lookup, caller);
-    if let Err(refused) = at_the_floor(started, asked, (&visit, format)).await {
-        return refused;
+    let outcome = match at_the_floor(started, asked, (&visit, format)).await {
+        Ok(outcome) => outcome,
+        Err(refused) => return refused,
+    };
+    // Texts are held for everyone alike: the same answer for every number.
+    if matches!(outcome, ResetRequestOutcome::SmsUnavailable) {
+        return match format {
+            Format::Json => json_response(
+                StatusCode::ACCEPTED,
+                &json!({ "next": "use_email", "message": SMS_UNAVAILABLE }),
+            ),
+            Format::Form => {
+                let notice =
+                    ApiError::new(StatusCode::OK, ErrorCode::SmsUnavailable, SMS_UNAVAILABLE);
+                forgot_page(&visit, StatusCode::OK, "", Some(&notice))
+            }
+        };
     }
     match (&lookup, format) {
         (AccountLookup::Phone(_), Format::Json) => json_response(

@@ -18,6 +18,7 @@ mod logging;
 mod pages;
 mod remind;
 mod sms;
+mod sms_budget;
 mod store_contract;
 mod texts;
 mod tidy;

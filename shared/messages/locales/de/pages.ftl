@@ -93,6 +93,7 @@ title-bad-request = Mit der Anfrage stimmt etwas nicht
 
 error-invalid-token = Dieser Link zum Zurücksetzen ist ungültig, abgelaufen oder wurde schon benutzt. Fordern Sie einen neuen an.
 error-unavailable = Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut.
+error-sms-unavailable = Wir können gerade keine SMS senden. Geben Sie stattdessen Ihren Login oder Ihre E-Mail-Adresse ein, dann senden wir Ihnen einen Link per E-Mail.
 error-rate-limited = Zu viele Anfragen. Versuchen Sie es in { $wait } erneut.
 error-invalid-code = Dieser Code ist falsch oder abgelaufen. Prüfen Sie ihn oder fordern Sie einen neuen an.
 error-too-many-attempts = Zu viele falsche Codes: Dieser Code funktioniert nicht mehr. Bitte fordern Sie einen neuen an.

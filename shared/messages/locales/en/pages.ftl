@@ -95,6 +95,7 @@ title-bad-request = Something is wrong with the request
 
 error-invalid-token = This password reset link is invalid, has expired or was already used. Request a new one.
 error-unavailable = The service is temporarily unavailable. Please try again in a minute.
+error-sms-unavailable = We cannot send text messages right now. Enter your login or email address instead, and we will email you a link.
 error-rate-limited = Too many requests. Try again in { $wait }.
 error-invalid-code = That code is wrong or has expired. Check it, or request a new code.
 error-too-many-attempts = Too many wrong codes: this code no longer works. Please request a new code.

@@ -22,6 +22,7 @@ mod counters;
 mod feedback;
 mod lifecycle;
 mod outbox;
+mod shared;
 mod workspaces;
 
 pub use accounts_and_tokens::*;
@@ -30,6 +31,7 @@ pub use counters::*;
 pub use feedback::*;
 pub use lifecycle::*;
 pub use outbox::*;
+pub use shared::*;
 pub use workspaces::*;
 
 /// One test per case of the contract, each on a store of its own from
@@ -86,6 +88,8 @@ macro_rules! store_contract_tests {
             an_account_created_with_workspaces_joins_them_or_is_not_created,
             the_last_memberships_removal_deletes_the_account,
             administrators_grants_are_set_exactly_and_emptied_not_deleted,
+            a_shard_is_added_to_only_while_it_has_room_and_the_shards_sum,
+            a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {

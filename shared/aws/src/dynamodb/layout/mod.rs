@@ -17,6 +17,10 @@
 //! | audit record | `AUDIT#<login>`    | `<millis>#<request id>` | `target`, `action`, `caller` (verified), `on_behalf_of` (as written; a record made before callers were verified has `requested_by` instead, read as an `unverified` caller on behalf of it), `outcome`, `detail`, `user_id`, `at_millis`, `request_id`, `expires_at` |
 //! | outbox message | `OUTBOX#<user id>` | `<millis>#<16 hex>` | `user_id`, `channel`, `message_kind`, `created_at`, `send_before`, `payload` (sealed, until sent or given up), `delivery` (`pending`, `sent`, `failed`, `expired`), `attempts`, `claimed_until`, `last_error`, `sent_at`, `provider_id`, `feedback` (`delivered`, `soft_bounced`, `rejected`, `bounced`, `complained`), `feedback_rank`, `feedback_at`, `feedback_detail`, `updated_at`, `expires_at` |
 //!
+//! Shared counters' shards, holds on texts and notices given once:
+//! `layout/shared.rs`; workspaces, memberships and grants:
+//! `layout/workspaces.rs`.
+//!
 //! Every item also has `kind`. `expires_at` (epoch seconds) is the table's
 //! TTL attribute. The table's stream (new images) feeds the deliver
 //! function with the outbox messages as they are written. The lookup items are written in the same transaction as
@@ -33,6 +37,7 @@ use recovery_domain::{EmailAddress, LoginName, PhoneNumber, TokenDigest, UserId}
 mod counters;
 mod items;
 mod outbox;
+mod shared;
 #[cfg(test)]
 mod tests;
 mod workspaces;
@@ -41,6 +46,7 @@ pub(super) use counters::*;
 pub(super) use items::*;
 pub(super) use outbox::*;
 pub use outbox::{OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, outbox_from_item};
+pub(super) use shared::*;
 pub(super) use workspaces::*;
 
 /// Partition key attribute.

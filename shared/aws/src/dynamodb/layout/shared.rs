@@ -1,0 +1,94 @@
+//! What every caller writes or reads alike:
+//!
+//! | item | `pk` | `sk` | other attributes |
+//! |------|------|------|------------------|
+//! | shard of a shared counter | `SHARED#<counter>#<shard>` | `SHARED` | `counted` |
+//! | hold on texts | `SMSHOLDS#` | `budget`, `country#<calling code>` | `reason`, `held_since`, `held_until` |
+//! | notice given once | `NOTICES#` | `<notice>` | |
+//!
+//! Each shard is its own partition, so that writes spread; the holds share
+//! one, read by key (and listed by one Query), never written on a hot path.
+
+use recovery_core::ports::{SharedCounter, SmsHold, SmsHoldOn};
+use recovery_domain::Timestamp;
+
+use super::*;
+
+const COUNTED: &str = "counted";
+const REASON: &str = "reason";
+const HELD_SINCE: &str = "held_since";
+const HELD_UNTIL: &str = "held_until";
+const HOLDS: &str = "SMSHOLDS#";
+const NOTICES: &str = "NOTICES#";
+/// How long a hold that ended is kept, to be listed.
+const ENDED_HOLDS_KEPT_SECONDS: i64 = 30 * 86_400;
+
+pub(in crate::dynamodb) mod shared_expr {
+    /// `:amount` more, the item made if it was not there.
+    pub const ADD: &str = "SET kind = :kind, expires_at = :expires ADD counted :amount";
+    /// Room for `:amount`: it holds at most `:room` (its most less the
+    /// amount) now.
+    pub const HAS_ROOM: &str = "attribute_not_exists(counted) OR counted <= :room";
+    /// No hold, or one that ended by `:since`.
+    pub const NO_LIVE_HOLD: &str = "attribute_not_exists(pk) OR held_until <= :since";
+}
+
+pub(in crate::dynamodb) fn shard_key(counter: &SharedCounter, shard: u16) -> Item {
+    key(format!("SHARED#{}#{shard}", counter.name), "SHARED")
+}
+
+/// The values of [`shared_expr::ADD`] for `amount` (negative: taken back).
+pub(in crate::dynamodb) fn shard_add_values(counter: &SharedCounter, amount: i64) -> Item {
+    HashMap::from([
+        (":kind".to_owned(), s("shared_counter")),
+        (":expires".to_owned(), n(counter.expires_at.epoch_seconds())),
+        (":amount".to_owned(), n(amount)),
+    ])
+}
+
+/// What a shard holds, from its item (0 when it was never written).
+pub(in crate::dynamodb) fn shard_counted(item: Option<&Item>) -> u64 {
+    item.and_then(|i| get_n(i, COUNTED)).map_or(0, |v| v.max(0) as u64)
+}
+
+fn hold_sort_key(on: SmsHoldOn) -> String {
+    match on {
+        SmsHoldOn::Budget => "budget".to_owned(),
+        SmsHoldOn::Country(code) => format!("country#{code}"),
+    }
+}
+
+pub(in crate::dynamodb) fn hold_key(on: SmsHoldOn) -> Item {
+    key(HOLDS.to_owned(), &hold_sort_key(on))
+}
+
+pub(in crate::dynamodb) fn hold_item(hold: &SmsHold) -> Item {
+    let mut item = hold_key(hold.on);
+    item.insert(KIND.into(), s("sms_hold"));
+    item.insert(REASON.into(), s(hold.reason.clone()));
+    item.insert(HELD_SINCE.into(), n(hold.since.epoch_seconds()));
+    item.insert(HELD_UNTIL.into(), n(hold.until.epoch_seconds()));
+    let expires = hold.until.plus_seconds(ENDED_HOLDS_KEPT_SECONDS);
+    item.insert(EXPIRES_AT.into(), n(expires.epoch_seconds()));
+    item
+}
+
+pub(in crate::dynamodb) fn hold_from_item(item: &Item) -> Option<SmsHold> {
+    let on = match get_s(item, SK)? {
+        "budget" => SmsHoldOn::Budget,
+        other => SmsHoldOn::Country(other.strip_prefix("country#")?.parse().ok()?),
+    };
+    Some(SmsHold {
+        on,
+        reason: get_s(item, REASON)?.to_owned(),
+        since: Timestamp::from_epoch_seconds(get_n(item, HELD_SINCE)?),
+        until: Timestamp::from_epoch_seconds(get_n(item, HELD_UNTIL)?),
+    })
+}
+
+pub(in crate::dynamodb) fn notice_item(notice: &str, expires_at: Timestamp) -> Item {
+    let mut item = key(NOTICES.to_owned(), notice);
+    item.insert(KIND.into(), s("notice"));
+    item.insert(EXPIRES_AT.into(), n(expires_at.epoch_seconds()));
+    item
+}

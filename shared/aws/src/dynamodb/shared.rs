@@ -1,0 +1,181 @@
+//! [`SharedCounters`] and [`SmsHolds`] on the table: a counter's shards
+//! each in its own partition, the holds on texts in one.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use super::DynamoDbStore;
+use super::layout::{self, n, shared_expr};
+use crate::dependency_error;
+use recovery_core::ports::{
+    DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn, SmsHolds,
+    Written,
+};
+use recovery_domain::Timestamp;
+
+fn signed(amount: u64) -> i64 {
+    i64::try_from(amount).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl SharedCounters for DynamoDbStore {
+    async fn add_to_shard(
+        &self,
+        counter: &SharedCounter,
+        part: ShardPart,
+    ) -> Result<Option<u64>, DependencyError> {
+        const OP: &str = "add_to_shard";
+        let Some(room) = part.most.checked_sub(part.amount) else { return Ok(None) };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::shard_key(counter, part.shard)))
+            .update_expression(shared_expr::ADD)
+            .condition_expression(shared_expr::HAS_ROOM)
+            .set_expression_attribute_values(Some(layout::shard_add_values(
+                counter,
+                signed(part.amount),
+            )))
+            .expression_attribute_values(":room", n(signed(room)))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Some(layout::shard_counted(output.attributes.as_ref()))),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+
+    async fn add_to_shards(
+        &self,
+        counter: &SharedCounter,
+        parts: &[ShardPart],
+    ) -> Result<Written, DependencyError> {
+        const OP: &str = "add_to_shards";
+        let mut items = Vec::new();
+        for part in parts {
+            let Some(room) = part.most.checked_sub(part.amount) else { return Ok(Written::Stale) };
+            items.push(self.update(layout::shard_key(counter, part.shard), OP, |add| {
+                add.update_expression(shared_expr::ADD)
+                    .condition_expression(shared_expr::HAS_ROOM)
+                    .set_expression_attribute_values(Some(layout::shard_add_values(
+                        counter,
+                        signed(part.amount),
+                    )))
+                    .expression_attribute_values(":room", n(signed(room)))
+            })?);
+        }
+        if items.is_empty() {
+            return Ok(Written::Done);
+        }
+        match self.transact(OP, items).await? {
+            Ok(()) => Ok(Written::Done),
+            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => {
+                Ok(Written::Stale)
+            }
+            Err(cancelled) => Err(cancelled.into_error(OP)),
+        }
+    }
+
+    async fn take_from_shard(
+        &self,
+        counter: &SharedCounter,
+        shard: u16,
+        amount: u64,
+    ) -> Result<(), DependencyError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::shard_key(counter, shard)))
+            .update_expression(shared_expr::ADD)
+            .set_expression_attribute_values(Some(layout::shard_add_values(
+                counter,
+                -signed(amount),
+            )))
+            .send()
+            .await
+            .map_err(|err| dependency_error("take_from_shard", &err))?;
+        Ok(())
+    }
+
+    async fn read_shards(&self, counter: &SharedCounter) -> Result<Vec<u64>, DependencyError> {
+        let keys = (0..counter.shards.count()).map(|shard| layout::shard_key(counter, shard));
+        let found = self.batch_get_in_order("read_shards", keys.collect()).await?;
+        Ok(found.iter().map(|item| layout::shard_counted(item.as_ref())).collect())
+    }
+}
+
+#[async_trait]
+impl SmsHolds for DynamoDbStore {
+    async fn sms_holds(&self, on: &[SmsHoldOn]) -> Result<Vec<SmsHold>, DependencyError> {
+        const OP: &str = "sms_holds";
+        let items = match on {
+            [] => return Ok(Vec::new()),
+            [one] => self.get_item(OP, layout::hold_key(*one)).await?.into_iter().collect(),
+            many => self.batch_get(OP, many.iter().map(|o| layout::hold_key(*o)).collect()).await?,
+        };
+        items
+            .iter()
+            .map(|item| layout::hold_from_item(item).ok_or_else(|| layout::corrupt(OP)))
+            .collect()
+    }
+
+    async fn place_sms_hold(&self, hold: &SmsHold) -> Result<Written, DependencyError> {
+        const OP: &str = "place_sms_hold";
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(layout::hold_item(hold)))
+            .condition_expression(shared_expr::NO_LIVE_HOLD)
+            .expression_attribute_values(":since", n(hold.since.epoch_seconds()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Stale)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+
+    async fn take_notice(
+        &self,
+        notice: &str,
+        expires_at: Timestamp,
+    ) -> Result<Written, DependencyError> {
+        const OP: &str = "take_notice";
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(layout::notice_item(notice, expires_at)))
+            .condition_expression(layout::expr::ABSENT)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Stale)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Contract cases of what every caller writes alike: a counter's shards,
+//! each written under its cap, and the holds on texts.
+
+use std::sync::Arc;
+
+use super::{T0, at, at_once};
+use recovery_core::ports::{ShardPart, SharedCounter, SmsHold, SmsHoldOn, Store, Written};
+use recovery_domain::Shards;
+
+fn counter() -> SharedCounter {
+    SharedCounter { name: "test#spend".into(), shards: Shards::new(4), expires_at: at(T0 + 86_400) }
+}
+
+pub async fn a_shard_is_added_to_only_while_it_has_room_and_the_shards_sum(
+    store: Arc<impl Store + 'static>,
+) {
+    let counter = counter();
+    let part = |shard, amount, most| ShardPart { shard, amount, most };
+    assert_eq!(store.read_shards(&counter).await.unwrap(), [0, 0, 0, 0]);
+    assert_eq!(store.add_to_shard(&counter, part(1, 6, 10)).await.unwrap(), Some(6));
+    assert_eq!(store.add_to_shard(&counter, part(1, 4, 10)).await.unwrap(), Some(10));
+    assert_eq!(store.add_to_shard(&counter, part(1, 1, 10)).await.unwrap(), None, "full");
+    assert_eq!(store.add_to_shard(&counter, part(2, 11, 10)).await.unwrap(), None, "too big");
+    // Parts over several shards land all or none.
+    let parts = [part(0, 5, 10), part(1, 1, 10)];
+    assert_eq!(store.add_to_shards(&counter, &parts).await.unwrap(), Written::Stale);
+    let parts = [part(0, 5, 10), part(3, 2, 10)];
+    assert_eq!(store.add_to_shards(&counter, &parts).await.unwrap(), Written::Done);
+    store.take_from_shard(&counter, 1, 4).await.unwrap();
+    assert_eq!(store.read_shards(&counter).await.unwrap(), [5, 6, 0, 2]);
+    // Many writers at once on one shard: exactly as many land as fit.
+    let landed = at_once(12, |_| {
+        let (store, counter) = (store.clone(), counter.clone());
+        async move { store.add_to_shard(&counter, part(2, 1, 10)).await.unwrap() }
+    })
+    .await;
+    assert_eq!(landed.iter().flatten().count(), 10);
+    assert_eq!(store.read_shards(&counter).await.unwrap().iter().sum::<u64>(), 23);
+}
+
+pub async fn a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once(
+    store: Arc<impl Store>,
+) {
+    let hold = |on, since, until| SmsHold {
+        on,
+        reason: "daily_budget".into(),
+        since: at(since),
+        until: at(until),
+    };
+    let budget = hold(SmsHoldOn::Budget, T0, T0 + 100);
+    assert!(store.sms_holds(&[SmsHoldOn::Budget]).await.unwrap().is_empty());
+    assert_eq!(store.place_sms_hold(&budget).await.unwrap(), Written::Done);
+    let again = hold(SmsHoldOn::Budget, T0 + 50, T0 + 200);
+    assert_eq!(store.place_sms_hold(&again).await.unwrap(), Written::Stale, "one is live");
+    let country = hold(SmsHoldOn::Country(44), T0, T0 + 10);
+    assert_eq!(store.place_sms_hold(&country).await.unwrap(), Written::Done);
+    let mut holds = store
+        .sms_holds(&[SmsHoldOn::Budget, SmsHoldOn::Country(44), SmsHoldOn::Country(49)])
+        .await
+        .unwrap();
+    holds.sort_by_key(|h| h.on);
+    assert_eq!(holds, [budget.clone(), country]);
+    // Once it has ended, another takes its place.
+    let later = hold(SmsHoldOn::Budget, T0 + 100, T0 + 300);
+    assert_eq!(store.place_sms_hold(&later).await.unwrap(), Written::Done);
+    assert_eq!(store.sms_holds(&[SmsHoldOn::Budget]).await.unwrap(), [later]);
+    let notice = "sms-budget-80#day#2027-01-15";
+    assert_eq!(store.take_notice(notice, at(T0 + 86_400)).await.unwrap(), Written::Done);
+    assert_eq!(store.take_notice(notice, at(T0 + 86_400)).await.unwrap(), Written::Stale);
+}
