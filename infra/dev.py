@@ -14,6 +14,7 @@ Environment (all optional):
     MOTO_PORT          emulator port (default 5000)
     LAMBDA_PORT        cargo lambda watch port (default 9000)
     ADMIN_PORT         admin-reset's function URL port (default 3001)
+    RANGE_PORT         the breached-password range API's stand-in (default 3002)
     LOCAL_ADMIN_DIR    where the local administrator's keys go (default target)
     AWS_ENDPOINT_URL   use this emulator (e.g. LocalStack) instead of starting moto
     EDITION            cloud (default) or on_premise
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import admin_url
 import gateway
+import range_standin
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -227,6 +229,7 @@ def main() -> None:
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
     lambda_port = int(os.environ.get("LAMBDA_PORT", "9000"))
     admin_port = int(os.environ.get("ADMIN_PORT", "3001"))
+    range_port = int(os.environ.get("RANGE_PORT", "3002"))
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.setdefault("AWS_ACCESS_KEY_ID", "test")
@@ -247,6 +250,9 @@ def main() -> None:
     env.setdefault("OUTBOX_SECRET_ARN", "password-recovery-local-outbox")
     env.setdefault("SMS_CODE_SECRET_ARN", "password-recovery-local-sms-code")
     env.setdefault("AWS_LAMBDA_LOG_LEVEL", "info")
+    # New passwords are checked against a local stand-in of the Pwned
+    # Passwords range API (infra/range_standin.py), never the real one.
+    env.setdefault("BREACHED_PASSWORDS_URL", f"http://127.0.0.1:{range_port}/range/")
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
 
     signal.signal(signal.SIGINT, stop_all)
@@ -269,6 +275,11 @@ def main() -> None:
     if provision.returncode != 0:
         log("provisioning failed")
         stop_all()
+
+    standin = range_standin.ThreadingHTTPServer(("127.0.0.1", range_port), range_standin.Handler)
+    standin.daemon_threads = True
+    threading.Thread(target=standin.serve_forever, daemon=True).start()
+    log(f"the breached-password range API's stand-in on 127.0.0.1:{range_port}")
 
     log(f"starting cargo lambda watch on 127.0.0.1:{lambda_port}")
     watch = [str(VENV_BIN / "cargo-lambda"), "lambda", "watch", "--disable-cors", "-A", "127.0.0.1", "-P", str(lambda_port)]

@@ -40,6 +40,7 @@ impl LocalStack {
             ("MOTO_PORT", moto_port.to_string()),
             ("LAMBDA_PORT", lambda_port.to_string()),
             ("ADMIN_PORT", admin_port.to_string()),
+            ("RANGE_PORT", free_port().to_string()),
             ("LOCAL_ADMIN_DIR", admin_dir.to_string_lossy().into_owned()),
             ("IGNORE_CHANGES", "1".into()),
         ];

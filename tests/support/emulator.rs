@@ -63,6 +63,49 @@ pub fn emulator() -> &'static Emulator {
     })
 }
 
+/// The local stand-in of the Pwned Passwords range API
+/// (`infra/range_standin.py`) of a test binary: the functions under test
+/// check new passwords against it, never against the real one.
+pub struct RangeStandIn {
+    /// `http://127.0.0.1:<port>`; the API is at `<base>/range/`.
+    pub base: String,
+    _process: Child,
+}
+
+impl RangeStandIn {
+    /// Every range request it served: its path, and whether padding was
+    /// asked for.
+    pub fn requests(&self) -> Vec<(String, bool)> {
+        let listed = http("GET", &format!("{}/requests", self.base), &[], b"");
+        let listed: Value = serde_json::from_slice(&listed.body).expect("a JSON list");
+        (listed.as_array().into_iter().flatten())
+            .map(|r| (r["path"].as_str().unwrap_or("").to_owned(), r["padding"] == true))
+            .collect()
+    }
+}
+
+/// The range API's stand-in of this test binary (started on first use).
+pub fn range_stand_in() -> &'static RangeStandIn {
+    static STAND_IN: OnceLock<RangeStandIn> = OnceLock::new();
+    STAND_IN.get_or_init(|| {
+        let port = free_port();
+        let python = tool("python");
+        let process = tethered(
+            &[
+                python.to_str().unwrap_or("python"),
+                "infra/range_standin.py",
+                "--port",
+                &port.to_string(),
+            ],
+            &log_dir().join(format!("range-standin-{}.log", std::process::id())),
+            &[],
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_answering(&format!("{base}/health"), Duration::from_secs(30));
+        RangeStandIn { base, _process: process }
+    })
+}
+
 /// An SDK interceptor that keeps each request it sees: the operation (from
 /// `X-Amz-Target`, for JSON protocols) and the body.
 #[derive(Debug, Default, Clone)]

@@ -228,6 +228,7 @@ impl Functions {
             ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
             ("SIGN_IN_FLOOR_MS", "200".into()),
             ("AWS_LAMBDA_LOG_LEVEL", "debug".into()),
+            ("BREACHED_PASSWORDS_URL", format!("{}/range/", crate::range_stand_in().base)),
         ];
         for (name, value) in extra {
             env.retain(|(n, _)| n != name);

@@ -5,6 +5,7 @@
 
 mod admin_invoke;
 mod bodies;
+mod breaches;
 mod credentials;
 mod delivery;
 mod demo_accounts;

@@ -63,6 +63,28 @@ pub struct RecoverySettings {
     /// (`SIGN_IN_FLOOR_MS`): at least the costliest check of an accepted
     /// hash, so no way of failing is told by its time.
     pub sign_in_floor: Duration,
+    /// How new passwords are checked against breaches (when a range API
+    /// is wired).
+    pub breach_check: BreachCheck,
+}
+
+/// How long the breach check may take, and what a check that does not
+/// answer in time means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreachCheck {
+    /// `BREACHED_PASSWORDS_TIMEOUT_MS`.
+    pub timeout: Duration,
+    /// `BREACHED_PASSWORDS_FAIL=closed`: refuse the password (503) rather
+    /// than let it through.
+    pub fail_closed: bool,
+}
+
+pub const DEFAULT_BREACH_CHECK_TIMEOUT_MS: u64 = 1_500;
+
+impl Default for BreachCheck {
+    fn default() -> Self {
+        Self { timeout: Duration::from_millis(DEFAULT_BREACH_CHECK_TIMEOUT_MS), fail_closed: false }
+    }
 }
 
 impl RecoverySettings {

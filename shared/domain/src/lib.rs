@@ -4,6 +4,7 @@
 //! crate is built on these; these are built on nothing else in the crate.
 
 mod account;
+mod breach;
 mod code;
 mod hash_schemes;
 mod identifier;
@@ -27,6 +28,7 @@ mod token;
 mod workspace;
 
 pub use account::{AccountLookup, EmailTrouble, EmailTroubleKind, NewAccount, UserAccount, UserId};
+pub use breach::{BREACH_PREFIX_LEN, BreachQuery, breached, range_url_allowed};
 pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
 pub use hash_schemes::{HashScheme, ImportedHashError};
 pub use identifier::{

@@ -22,6 +22,7 @@ pub const OWN_TARGETS: &[&str] = &[
     "recovery_messages",
     "recovery_core",
     "recovery_aws",
+    "recovery_breaches",
     "recovery_edges",
     "recovery_wiring",
     "request_reset",

@@ -52,6 +52,7 @@ pub fn settings() -> RecoverySettings {
         edition: Edition::Cloud,
         forgot_response_floor: Duration::ZERO,
         sign_in_floor: Duration::ZERO,
+        breach_check: Default::default(),
     }
 }
 

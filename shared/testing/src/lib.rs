@@ -5,6 +5,7 @@
 //! and against DynamoDB on the emulator.
 
 pub mod accounts;
+mod breaches;
 mod clock;
 pub mod contract;
 mod fixtures;
@@ -16,6 +17,7 @@ mod store_outbox;
 mod store_shared;
 mod store_workspaces;
 
+pub use breaches::RangeStandIn;
 pub use clock::ManualClock;
 pub use fixtures::{
     OUTBOX_SECRET, PAGE, SUPPORT, TestAccount, World, keys, outbox_key, settings, token_from,

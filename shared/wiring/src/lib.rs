@@ -15,7 +15,7 @@ use recovery_aws as aws;
 use recovery_core::flows::{
     Administration, Delivery, KeySet, Keys, Read, ReadKeys, Recovery, SmsGuard,
 };
-use recovery_core::ports::DependencyError;
+use recovery_core::ports::{BreachedPasswords, DependencyError};
 use recovery_domain::{MIN_ORIGIN_SECRET_BYTES, MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
 use recovery_edges::config::{DeliveryConfig, FlowsConfig, SecretIds};
 use recovery_edges::delivery_event::Readers;
@@ -47,23 +47,47 @@ pub enum WiringError {
 /// The self-service flows on DynamoDB, configured by `config`, without the
 /// audit trail, with the keys being read (see [`reading_keys`]).
 pub fn recovery(sdk: &SdkConfig, config: &FlowsConfig) -> Recovery {
-    Recovery::new(
+    let recovery = Recovery::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
         reading_keys(sdk, config.secrets.clone()),
-    )
+    );
+    match breaches(config) {
+        Some(api) => recovery.with_breaches(api),
+        None => recovery,
+    }
+}
+
+/// The range API new passwords are checked against, when the function
+/// links it (feature `breaches`) and `BREACHED_PASSWORDS_URL` names one.
+fn breaches(config: &FlowsConfig) -> Option<Arc<dyn BreachedPasswords>> {
+    #[cfg(feature = "breaches")]
+    if let Some(url) = &config.breached_passwords {
+        match recovery_breaches::RangeApi::new(url) {
+            Ok(api) => return Some(Arc::new(api)),
+            Err(_) => {
+                error!("BREACHED_PASSWORDS_URL cannot be asked; new passwords are not checked")
+            }
+        }
+    }
+    let _ = config;
+    None
 }
 
 /// As [`recovery`], with the administrator's actions and their audit trail
 /// on the same table.
 pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
-    Administration::new(
+    let administration = Administration::new(
         Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name)),
         Arc::new(SystemClock),
         config.recovery.clone(),
         reading_keys(sdk, config.secrets.clone()),
-    )
+    );
+    match breaches(config) {
+        Some(api) => administration.with_breaches(api),
+        None => administration,
+    }
 }
 
 /// The delivery of outbox messages: the outbox on DynamoDB, SES and SNS

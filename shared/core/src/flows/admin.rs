@@ -123,6 +123,15 @@ impl From<DependencyError> for AdminError {
     }
 }
 
+impl From<super::NewPasswordRefused> for AdminError {
+    fn from(err: super::NewPasswordRefused) -> Self {
+        match err {
+            super::NewPasswordRefused::Policy(err) => err.into(),
+            super::NewPasswordRefused::Unavailable(err) => Self::unavailable(&err),
+        }
+    }
+}
+
 impl From<NewPasswordError> for AdminError {
     fn from(err: NewPasswordError) -> Self {
         match err {
@@ -185,11 +194,9 @@ impl Administration {
             if let Some(provider) = account.social_only() {
                 return Err(social_account(provider));
             }
-            let password = self.settings.password_policy.check_new(
-                password.expose_secret(),
-                confirmation.expose_secret(),
-                &account,
-            )?;
+            let password = self
+                .new_password(password.expose_secret(), confirmation.expose_secret(), &account)
+                .await?;
             let hash = self.hash(password).await.map_err(|e| AdminError::unavailable(&e))?;
             let now = self.clock.now();
             let notices = self

@@ -13,6 +13,7 @@
 mod admin;
 mod audit;
 mod brand;
+mod breaches;
 mod code;
 mod credentials;
 mod deliver;
@@ -31,9 +32,9 @@ mod workspaces;
 use std::sync::Arc;
 
 use crate::ports::{
-    AccountLifecycle, AuditLog, CodeStore, DependencyError, IssueOutcome, OutboxItem, OutboxStore,
-    ResetTokenStore, SharedCounters, SmsHolds, Store, UserStore, WorkspaceDirectory,
-    WorkspaceStore,
+    AccountLifecycle, AuditLog, BreachedPasswords, CodeStore, DependencyError, IssueOutcome,
+    OutboxItem, OutboxStore, ResetTokenStore, SharedCounters, SmsHolds, Store, UserStore,
+    WorkspaceDirectory, WorkspaceStore,
 };
 use crate::settings::RecoverySettings;
 use recovery_domain::{
@@ -49,6 +50,7 @@ pub use recovery_messages::Channel;
 pub const EVENT_SEND_WITHIN_SECONDS: i64 = 7 * 24 * 3600;
 pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
+pub use breaches::NewPasswordRefused;
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{
     ACCOUNT_GUESSES_PER_HOUR, CredentialCheck, CredentialError, FAMILIAR_FOR_SECONDS, SignInSource,
@@ -84,6 +86,8 @@ pub struct Recovery {
     directory: Arc<dyn WorkspaceDirectory>,
     /// The holds on texts (a budget reached).
     sms_guard: SmsGuard,
+    /// The range API new passwords are checked against; none: not checked.
+    breaches: Option<Arc<dyn BreachedPasswords>>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     hasher: PasswordHasher,
@@ -149,6 +153,11 @@ impl Administration {
         Self { recovery: self.recovery.with_keys(keys), ..self }
     }
 
+    /// The same actions checking new passwords against `breaches`.
+    pub fn with_breaches(self, breaches: Arc<dyn BreachedPasswords>) -> Self {
+        Self { recovery: self.recovery.with_breaches(breaches), ..self }
+    }
+
     /// The same actions with reset tokens kept by `tokens` (a store that
     /// watches them, in tests).
     pub fn with_tokens(self, tokens: Arc<dyn ResetTokenStore>) -> Self {
@@ -200,6 +209,7 @@ impl Recovery {
             codes: store.clone(),
             directory: store.clone(),
             sms_guard: SmsGuard::new(store.clone()),
+            breaches: None,
             outbox: store,
             clock,
             random: Arc::new(OsRandom),

@@ -4,7 +4,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing::{info, warn};
 
 use super::brand::in_workspace;
-use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
+use super::{NOTICE_SEND_WITHIN_SECONDS, NewPasswordRefused, Recovery, SealError};
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
 use recovery_domain::{
     AccountLookup, ChangeSource, HashError, LOCK_LINK_LIFETIME_SECONDS, Language, MAX_WRONG_LOGINS,
@@ -66,6 +66,15 @@ pub enum SetPasswordError {
     Hashing(#[from] HashError),
     #[error(transparent)]
     Notice(#[from] SealError),
+}
+
+impl From<NewPasswordRefused> for SetPasswordError {
+    fn from(err: NewPasswordRefused) -> Self {
+        match err {
+            NewPasswordRefused::Policy(err) => err.into(),
+            NewPasswordRefused::Unavailable(err) => Self::Dependency(err),
+        }
+    }
 }
 
 impl From<NewPasswordError> for SetPasswordError {
@@ -147,11 +156,13 @@ impl Recovery {
                 return Err(SetPasswordError::InvalidToken);
             }
         }
-        let password = self.settings.password_policy.check_new(
-            change.password.expose_secret(),
-            change.confirmation.expose_secret(),
-            &account,
-        )?;
+        let password = self
+            .new_password(
+                change.password.expose_secret(),
+                change.confirmation.expose_secret(),
+                &account,
+            )
+            .await?;
         let new_hash = self.hash(password).await?;
         let now = self.clock.now();
         let notices = self

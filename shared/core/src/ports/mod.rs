@@ -14,12 +14,14 @@ use recovery_domain::{
 };
 use recovery_messages::{OutgoingEmail, OutgoingEvent, OutgoingSms};
 
+mod breaches;
 mod counters;
 mod lifecycle;
 mod outbox;
 mod shared;
 mod workspaces;
 
+pub use breaches::*;
 pub use counters::*;
 pub use lifecycle::*;
 pub use outbox::*;

@@ -26,8 +26,9 @@ pub(super) fn read_flows(
         refresh_every: v.key_refresh(),
     };
     let recovery = v.recovery_settings();
+    let breached_passwords = v.breached_passwords();
     v.done()?;
-    Ok(FlowsConfig { table_name, secrets, recovery })
+    Ok(FlowsConfig { table_name, secrets, recovery, breached_passwords })
 }
 
 /// The deliver function's configuration from `lookup`.
@@ -147,7 +148,47 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             edition,
             forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
             sign_in_floor: Duration::from_millis(sign_in_floor_ms.unsigned_abs()),
+            breach_check: self.breach_check(),
         }
+    }
+
+    /// The range API (`BREACHED_PASSWORDS_URL`): unset, Pwned Passwords';
+    /// empty or `off`, none. HTTPS, or plain HTTP on the loopback address.
+    fn breached_passwords(&mut self) -> Option<String> {
+        if !self.function.reads("BREACHED_PASSWORDS_URL") {
+            return None;
+        }
+        let url = match self.get("BREACHED_PASSWORDS_URL") {
+            None => return Some(super::PWNED_PASSWORDS_RANGE.to_owned()),
+            Some(url) => url.trim().to_owned(),
+        };
+        if url.is_empty() || url == "off" {
+            return None;
+        }
+        if !recovery_domain::range_url_allowed(&url) {
+            self.problem("BREACHED_PASSWORDS_URL must be an https:// URL (or http:// on 127.0.0.1), empty or off");
+        }
+        Some(url)
+    }
+
+    /// `BREACHED_PASSWORDS_TIMEOUT_MS` and `BREACHED_PASSWORDS_FAIL`
+    /// (`open`, the default, or `closed`).
+    fn breach_check(&mut self) -> BreachCheck {
+        let timeout_ms = self.number(
+            "BREACHED_PASSWORDS_TIMEOUT_MS",
+            DEFAULT_BREACH_CHECK_TIMEOUT_MS as i64,
+            50,
+            10_000,
+        );
+        let fail_closed = match self.get("BREACHED_PASSWORDS_FAIL").as_deref().map(str::trim) {
+            None | Some("" | "open") => false,
+            Some("closed") => true,
+            Some(_) => {
+                self.problem("BREACHED_PASSWORDS_FAIL must be open or closed");
+                false
+            }
+        };
+        BreachCheck { timeout: Duration::from_millis(timeout_ms.unsigned_abs()), fail_closed }
     }
     /// The variable's value, if this function reads it and it is set.
     fn get(&self, name: &str) -> Option<String> {

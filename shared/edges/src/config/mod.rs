@@ -79,6 +79,9 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
     ("DEPLOYMENT_ADMINISTRATORS", &[AdminReset]),
     ("AUDIT_RETENTION_DAYS", &[AdminReset, LockAccount]),
+    ("BREACHED_PASSWORDS_URL", &[SetPassword, AdminReset]),
+    ("BREACHED_PASSWORDS_TIMEOUT_MS", &[SetPassword, AdminReset]),
+    ("BREACHED_PASSWORDS_FAIL", &[SetPassword, AdminReset]),
 ];
 
 impl Function {
@@ -120,7 +123,14 @@ pub struct FlowsConfig {
     pub table_name: String,
     pub secrets: SecretIds,
     pub recovery: RecoverySettings,
+    /// The range API new passwords are checked against
+    /// (`BREACHED_PASSWORDS_URL`); none: not checked.
+    pub breached_passwords: Option<String>,
 }
+
+/// The Pwned Passwords range API, which new passwords are checked against
+/// unless `BREACHED_PASSWORDS_URL` says otherwise.
+pub const PWNED_PASSWORDS_RANGE: &str = "https://api.pwnedpasswords.com/range/";
 
 /// The Secrets Manager secrets (names or ARNs) the keys are read from, each
 /// only where the function reads it; read at cold start by `wiring`, and

@@ -247,3 +247,46 @@ fn sms_budgets_are_dollars_and_none_when_empty_or_zero() {
     let err = DeliveryConfig::from_lookup(env(&pairs)).unwrap_err();
     assert!(err.to_string().contains("SMS_MONTHLY_BUDGET_USD: \"a lot\""), "{err}");
 }
+
+#[test]
+fn the_breach_check_asks_pwned_passwords_unless_told_otherwise() {
+    let pairs = [
+        ("TABLE_NAME", "recovery"),
+        ("OUTBOX_SECRET_ARN", "outbox"),
+        ("SMS_CODE_SECRET_ARN", "sms-code"),
+        ("RESET_PAGE_URL", "https://example.com/reset"),
+        ("LOGIN_URL", "https://example.com/login"),
+    ];
+    let read = |extra: &[(&'static str, &'static str)]| {
+        let mut all = pairs.to_vec();
+        all.extend_from_slice(extra);
+        FlowsConfig::from_lookup(Function::SetPassword, env(&all))
+    };
+    let config = read(&[]).unwrap();
+    assert_eq!(config.breached_passwords.as_deref(), Some(PWNED_PASSWORDS_RANGE));
+    assert_eq!(config.recovery.breach_check.timeout, std::time::Duration::from_millis(1_500));
+    assert!(!config.recovery.breach_check.fail_closed);
+    for off in ["", "off"] {
+        assert_eq!(read(&[("BREACHED_PASSWORDS_URL", off)]).unwrap().breached_passwords, None);
+    }
+    let local = read(&[
+        ("BREACHED_PASSWORDS_URL", "http://127.0.0.1:8099/range/"),
+        ("BREACHED_PASSWORDS_FAIL", "closed"),
+        ("BREACHED_PASSWORDS_TIMEOUT_MS", "300"),
+    ])
+    .unwrap();
+    assert_eq!(local.breached_passwords.as_deref(), Some("http://127.0.0.1:8099/range/"));
+    assert!(local.recovery.breach_check.fail_closed);
+    let err = read(&[
+        ("BREACHED_PASSWORDS_URL", "http://api.example/range/"),
+        ("BREACHED_PASSWORDS_FAIL", "maybe"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("BREACHED_PASSWORDS_URL") && err.contains("BREACHED_PASSWORDS_FAIL"),
+        "{err}"
+    );
+    let verify = FlowsConfig::from_lookup(Function::VerifyCode, env(&pairs)).unwrap();
+    assert_eq!(verify.breached_passwords, None, "only the functions that set passwords ask");
+}

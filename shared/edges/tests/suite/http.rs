@@ -32,7 +32,7 @@ async fn forgot_json(w: &World, body: &str) -> lambda_http::Response<Body> {
     http::forgot_password(&w.recovery, post("/password/forgot", "application/json", body)).await
 }
 
-fn body_json(response: &lambda_http::Response<Body>) -> Value {
+pub(crate) fn body_json(response: &lambda_http::Response<Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).unwrap()
 }
 

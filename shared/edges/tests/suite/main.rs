@@ -5,6 +5,7 @@
 mod admin;
 mod admin_entry;
 mod branding;
+mod breaches;
 mod credentials;
 mod delivery;
 mod email_link;

@@ -23,6 +23,11 @@ const NEVER_REACHES: &[(&str, &[&str])] = &[
     ("recovery-aws", &["recovery-edges", "recovery-wiring", "recovery-testing", "lambda_"]),
     ("recovery-edges", &["recovery-aws", "recovery-wiring", "recovery-testing", "aws-"]),
     ("recovery-wiring", &["recovery-testing"]),
+    // One port over HTTPS: no SDK, no Lambda, no other adapter.
+    (
+        "recovery-breaches",
+        &["recovery-aws", "recovery-edges", "recovery-wiring", "recovery-testing", "aws-", "lambda_"],
+    ),
 ];
 
 /// Inside a crate: which of its modules may name an outside crate.
