@@ -125,6 +125,7 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
         // answer most requests before they reach the code behind them.
         ("FORGOT_LIMIT_PER_IP_HOUR", "5000"),
         ("SMS_LIMIT_PER_IP_HOUR", "5000"),
+        ("SMS_LIMIT_PER_RANGE_HOUR", "5000"),
         ("FORGOT_RESPONSE_FLOOR_MS", "20"),
     ]);
     let reports = log_dir_for("schemathesis");

@@ -27,6 +27,7 @@ pub fn stack() -> &'static LocalStack {
             // Every walk comes from 127.0.0.1.
             ("FORGOT_LIMIT_PER_IP_HOUR", "5000"),
             ("SMS_LIMIT_PER_IP_HOUR", "5000"),
+            ("SMS_LIMIT_PER_RANGE_HOUR", "5000"),
         ])
     })
 }

@@ -224,6 +224,8 @@ impl Functions {
             // Every test here calls from 127.0.0.1; the per-address limit has
             // tests of its own.
             ("SMS_LIMIT_PER_IP_HOUR", "5000".into()),
+            // The numbers of a run share a few ranges of a thousand.
+            ("SMS_LIMIT_PER_RANGE_HOUR", "5000".into()),
             ("FORGOT_LIMIT_PER_IP_HOUR", "5000".into()),
             ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
             ("SIGN_IN_FLOOR_MS", "200".into()),

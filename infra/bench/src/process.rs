@@ -130,6 +130,7 @@ fn function_variables(function: Function, table: &str) -> Vec<(String, String)> 
             "EMAIL_RESEND_AFTER_SECONDS" => "0",
             "FORGOT_LIMIT_PER_IP_HOUR" => "5000",
             "SMS_LIMIT_PER_IP_HOUR" => "5000",
+            "SMS_LIMIT_PER_RANGE_HOUR" => "5000",
             // Nothing leaves the machine: the set-password flow is measured
             // without the breach check's round trip.
             "BREACHED_PASSWORDS_URL" => "off",

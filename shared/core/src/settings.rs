@@ -16,6 +16,8 @@ pub const DEFAULT_SMS_RESET_TOKEN_LIFETIME_SECONDS: i64 = 600;
 pub const DEFAULT_SMS_LIMIT_PER_PHONE_15MIN: i64 = 3;
 pub const DEFAULT_SMS_LIMIT_PER_PHONE_DAY: i64 = 10;
 pub const DEFAULT_SMS_LIMIT_PER_IP_HOUR: i64 = 10;
+/// Codes to the numbers of one range of a thousand, from anywhere.
+pub const DEFAULT_SMS_LIMIT_PER_RANGE_HOUR: i64 = 30;
 pub const DEFAULT_EMAIL_LIMIT_15MIN: i64 = 3;
 pub const DEFAULT_EMAIL_LIMIT_DAY: i64 = 10;
 pub const DEFAULT_FORGOT_LIMIT_PER_IP_HOUR: i64 = 30;
@@ -164,6 +166,9 @@ pub struct SmsSettings {
     pub phone_limits: Vec<RateWindow>,
     /// Phone requests per source IP.
     pub ip_limits: Vec<RateWindow>,
+    /// Phone requests per range of a thousand numbers (all but the last
+    /// three digits).
+    pub range_limits: Vec<RateWindow>,
 }
 
 impl SmsSettings {
@@ -178,6 +183,7 @@ impl SmsSettings {
                 DEFAULT_SMS_LIMIT_PER_PHONE_DAY as u32,
             ),
             ip_limits: Self::ip_windows(DEFAULT_SMS_LIMIT_PER_IP_HOUR as u32),
+            range_limits: Self::ip_windows(DEFAULT_SMS_LIMIT_PER_RANGE_HOUR as u32),
         }
     }
 

@@ -88,8 +88,9 @@ pub(super) type Limit<'a> = (CounterKey, &'a [RateWindow]);
 /// The limits a forgot or reminder request for `lookup` from `source_ip`
 /// meets before its account is known: on what it sent and where from, so an
 /// unknown identifier meets them exactly when a known one does. Per
-/// address; then for a number per address for texts and per number, else
-/// per identifier as typed.
+/// address; then for a number per address for texts, per range of a
+/// thousand numbers (bursts to many numbers of one range, as SMS pumping
+/// sends) and per number, else per identifier as typed.
 pub(super) fn request_limits<'s>(
     settings: &'s RecoverySettings,
     lookup: &AccountLookup,
@@ -98,9 +99,10 @@ pub(super) fn request_limits<'s>(
     let mut limits = vec![(CounterKey::address(source_ip), settings.limits.address.as_slice())];
     let typed = CounterKey::typed(lookup);
     match lookup {
-        AccountLookup::Phone(_) => {
+        AccountLookup::Phone(phone) => {
             let sms = &settings.sms;
             limits.push((CounterKey::texts_from(source_ip), sms.ip_limits.as_slice()));
+            limits.push((CounterKey::number_range(phone), sms.range_limits.as_slice()));
             limits.push((typed, sms.phone_limits.as_slice()));
         }
         AccountLookup::Login(_) | AccountLookup::Email(_) => {

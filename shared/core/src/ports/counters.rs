@@ -24,6 +24,14 @@ impl CounterKey {
         Self(format!("sms-{}", Self::address(source_ip).0))
     }
 
+    /// Text messages asked for to any number of `phone`'s range (the
+    /// number but its last three digits: a thousand numbers):
+    /// `sms-range#+4915112345`.
+    pub fn number_range(phone: &recovery_domain::PhoneNumber) -> Self {
+        let e164 = phone.as_e164();
+        Self(format!("sms-range#{}", &e164[..e164.len().saturating_sub(3)]))
+    }
+
     /// What a caller typed (`login#ada`, `email#ada@example.com`,
     /// `phone#+4915112345678`): forgot and reminder requests count under it.
     pub fn typed(lookup: &AccountLookup) -> Self {
@@ -191,6 +199,9 @@ mod tests {
         let keys = [
             CounterKey::address("2001:db8:1:2::9"),
             CounterKey::texts_from("203.0.113.7"),
+            CounterKey::number_range(
+                &recovery_domain::PhoneNumber::parse("+4915112345678").unwrap(),
+            ),
             CounterKey::typed(&login),
             CounterKey::typed(&email),
             CounterKey::typed(&phone),
@@ -203,6 +214,7 @@ mod tests {
             [
                 "ip#2001:db8:1:2::/64",
                 "sms-ip#203.0.113.7",
+                "sms-range#+4915112345",
                 "login#ada",
                 "email#ada@example.com",
                 "phone#+4915112345678",
@@ -211,6 +223,9 @@ mod tests {
             ]
         );
         let kinds: Vec<&str> = keys.iter().map(CounterKey::kind).collect();
-        assert_eq!(kinds, ["ip", "sms-ip", "login", "email", "phone", "signin", "emails"]);
+        assert_eq!(
+            kinds,
+            ["ip", "sms-ip", "sms-range", "login", "email", "phone", "signin", "emails"]
+        );
     }
 }

@@ -258,12 +258,15 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             self.number("SMS_LIMIT_PER_PHONE_DAY", DEFAULT_SMS_LIMIT_PER_PHONE_DAY, 1, MAX_LIMIT);
         let per_ip_hour =
             self.number("SMS_LIMIT_PER_IP_HOUR", DEFAULT_SMS_LIMIT_PER_IP_HOUR, 1, MAX_LIMIT);
+        let per_range_hour =
+            self.number("SMS_LIMIT_PER_RANGE_HOUR", DEFAULT_SMS_LIMIT_PER_RANGE_HOUR, 1, MAX_LIMIT);
         SmsSettings {
             code_lifetime_seconds,
             max_attempts: max_attempts as u32,
             code_token_lifetime_seconds,
             phone_limits: SmsSettings::phone_windows(per_phone_15min as u32, per_phone_day as u32),
             ip_limits: SmsSettings::ip_windows(per_ip_hour as u32),
+            range_limits: SmsSettings::ip_windows(per_range_hour as u32),
         }
     }
 

@@ -72,6 +72,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("SMS_LIMIT_PER_PHONE_15MIN", &[RequestReset]),
     ("SMS_LIMIT_PER_PHONE_DAY", &[RequestReset]),
     ("SMS_LIMIT_PER_IP_HOUR", &[RequestReset]),
+    ("SMS_LIMIT_PER_RANGE_HOUR", &[RequestReset]),
     ("EMAIL_LIMIT_15MIN", &[RequestReset]),
     ("EMAIL_LIMIT_DAY", &[RequestReset]),
     ("EMAIL_RESEND_AFTER_SECONDS", &[RequestReset]),

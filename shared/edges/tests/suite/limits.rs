@@ -250,3 +250,24 @@ async fn a_request_that_loses_eight_races_is_refused_for_a_second_and_leaves_not
         assert!(attempt(&w, typed, IP).await.is_ok(), "{typed}");
     }
 }
+
+/// SMS pumping sends codes to many numbers of one range: past 30 an hour
+/// to a range of a thousand numbers, from any addresses, the next is
+/// refused, while a number of another range still gets its code.
+#[tokio::test]
+async fn a_burst_to_many_numbers_of_one_range_is_slowed() {
+    let w = world().await;
+    let from = |n: u32| format!("198.51.100.{}", n % 200);
+    for n in 0..30 {
+        let outcome = attempt(&w, phone(100 + n).as_e164(), &from(n)).await;
+        assert!(outcome.is_ok(), "number {n}: {outcome:?}");
+    }
+    let refused = attempt(&w, phone(130).as_e164(), &from(31)).await;
+    assert!(matches!(refused, Err(seconds) if seconds > 0), "{refused:?}");
+    // Another range (the thousand numbers after it).
+    assert!(attempt(&w, phone(1_130).as_e164(), &from(32)).await.is_ok());
+    // An hour later (and the minute its window is counted in) the range
+    // gets codes again.
+    w.clock.advance(3660);
+    assert!(attempt(&w, phone(131).as_e164(), &from(33)).await.is_ok());
+}

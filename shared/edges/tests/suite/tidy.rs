@@ -26,7 +26,14 @@ const NEVER_REACHES: &[(&str, &[&str])] = &[
     // One port over HTTPS: no SDK, no Lambda, no other adapter.
     (
         "recovery-breaches",
-        &["recovery-aws", "recovery-edges", "recovery-wiring", "recovery-testing", "aws-", "lambda_"],
+        &[
+            "recovery-aws",
+            "recovery-edges",
+            "recovery-wiring",
+            "recovery-testing",
+            "aws-",
+            "lambda_",
+        ],
     ),
 ];
 
