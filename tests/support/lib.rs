@@ -189,7 +189,7 @@ pub fn recovery_on_aws(
 pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
     let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
     Delivery {
-        guard: recovery_core::flows::SmsGuard::new(store.clone()),
+        guard: recovery_core::flows::SmsGuard::new(store.clone()).with_audit(store.clone()),
         outbox: store,
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), SENDER.into())),
         texter: Arc::new(SnsTexter::new(aws_sdk_sns::Client::new(sdk), None)),

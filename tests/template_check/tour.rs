@@ -179,12 +179,19 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     // The events of all this, published by deliver.
     assert!(!f.events().is_empty());
 
-    // On-Premise, with an SMS budget of 0.12 USD a day: a German code
-    // (0.10 USD) passes 80% of it, and the next one reaches it.
-    let on_premise =
-        Functions::start(&[("EDITION", "on_premise"), ("SMS_DAILY_BUDGET_USD", "0.12")]);
-    for _ in 0..2 {
-        let phone = unique_phone();
+    // On-Premise, with an SMS budget of 0.16 USD a day and a country
+    // suspended after one code not entered: a German code (0.10 USD)
+    // suspends Germany (audited), a British one (0.04 USD) the United
+    // Kingdom and passes 80% of the budget, and an Austrian one reaches it.
+    let on_premise = Functions::start(&[
+        ("EDITION", "on_premise"),
+        ("SMS_DAILY_BUDGET_USD", "0.16"),
+        ("SMS_PUMPING_MIN_CODES", "1"),
+    ]);
+    let german = unique_phone();
+    let british = format!("+447400{}", &german[german.len() - 6..]);
+    let austrian = format!("+43664{}", &german[german.len() - 7..]);
+    for phone in [german, british, austrian] {
         create(&on_premise.table, account(&unique("texted")).phone(&phone)).await;
         assert_eq!(post_json(&on_premise.forgot_url(), &json!({ "login": phone })).status, 202);
         on_premise.settle();
@@ -193,6 +200,10 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         let asked = post_json(&on_premise.forgot_url(), &json!({ "login": unique_phone() }));
         asked.json()["next"] == "use_email"
     });
+    let listed = on_premise.invoke_admin(&json!({ "action": "list_sms_suspensions" }));
+    assert_eq!(listed["suspensions"].as_array().map(Vec::len), Some(3), "{listed}");
+    let lifted = on_premise.invoke_admin(&json!({ "action": "lift_sms_suspension", "on": "+44" }));
+    assert_eq!(lifted["status"], "suspension_lifted", "{lifted}");
     // A wrong login counts against the link.
     let there = unique("onprem");
     create(&on_premise.table, account(&there).password("the old password 1")).await;

@@ -184,6 +184,12 @@ pub enum AdminRequest {
     GetAdminScope {
         principal: String,
     },
+    /// The holds on texts: the SMS budget reached, countries suspended.
+    ListSmsSuspensions {},
+    /// Ends a live hold now: `on` is a calling code (`+44`) or `budget`.
+    LiftSmsSuspension {
+        on: String,
+    },
 }
 
 /// Where a message goes.
@@ -249,6 +255,9 @@ pub enum AdminResponse {
         next: Option<String>,
     },
     Scope(Scope),
+    Suspensions {
+        suspensions: Vec<SmsSuspension>,
+    },
 }
 
 /// `{"error": "<code>", "message": "...", "reasons"?: [...]}`.
@@ -316,6 +325,9 @@ pub enum Done {
     /// It was so already: a membership there, or none to remove.
     Unchanged,
     ScopeSet(Scope),
+    SuspensionLifted {
+        on: String,
+    },
 }
 
 /// A message in the outbox: its channel, where to (masked), its key.
@@ -362,7 +374,7 @@ mod patch;
 mod workspaces;
 
 pub use import::ImportOutcome;
-pub use listings::{AuditEntry, EmailStatus, MessageEntry};
+pub use listings::{AuditEntry, EmailStatus, MessageEntry, SmsSuspension};
 pub use patch::{Password, Patch};
 pub use workspaces::{Member, Scope, WorkspaceEntry, WorkspaceFields};
 

@@ -56,3 +56,15 @@ pub struct MessageEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<String>,
 }
+
+/// A hold on texts: `on` is `budget` (every text) or a calling code
+/// (`+44`); `reason` is `daily_budget`, `monthly_budget` or `pumping`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SmsSuspension {
+    pub on: String,
+    pub reason: String,
+    pub since: String,
+    pub until: String,
+    /// Whether texts are held now.
+    pub live: bool,
+}

@@ -17,6 +17,7 @@ mod password;
 mod phone_metadata;
 mod policy;
 mod principal;
+mod pumping;
 mod random;
 mod rate_limit;
 mod sealed;
@@ -47,6 +48,7 @@ pub use policy::{
     DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS, NewPasswordError, PasswordPolicy, PolicyViolation,
 };
 pub use principal::{AdminPrincipal, AdminScope, InvalidPrincipal, MAX_PRINCIPAL_ARN};
+pub use pumping::{PUMPING_WINDOW_SECONDS, PumpingPolicy, pumping_hours};
 pub use random::hex;
 pub use random::{OsRandom, RandomError, RandomSource};
 pub use rate_limit::{

@@ -95,12 +95,19 @@ pub struct SmsPolicy {
     pub countries: Option<SmsCountries>,
     pub prices: SmsPrices,
     pub budget: crate::SmsBudget,
+    /// When a country's codes look pumped.
+    pub pumping: crate::PumpingPolicy,
 }
 
 impl Default for SmsPolicy {
     /// Every country, at the shipped prices, with no budget.
     fn default() -> Self {
-        Self { countries: None, prices: SmsPrices::shipped(), budget: Default::default() }
+        Self {
+            countries: None,
+            prices: SmsPrices::shipped(),
+            budget: Default::default(),
+            pumping: Default::default(),
+        }
     }
 }
 

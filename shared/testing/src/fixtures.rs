@@ -93,7 +93,7 @@ impl World {
             clock: clock.clone(),
             keys: Keys::outbox(outbox_key()),
             sms: Default::default(),
-            guard: recovery_core::flows::SmsGuard::new(store.clone()),
+            guard: recovery_core::flows::SmsGuard::new(store.clone()).with_audit(store.clone()),
         };
         let keys = Keys::ready(keys());
         let recovery = Administration::new(store.clone(), clock.clone(), settings, keys);

@@ -99,6 +99,25 @@ impl SmsHolds for InMemoryStore {
         Ok(Written::Done)
     }
 
+    async fn list_sms_holds(&self) -> Result<Vec<SmsHold>, DependencyError> {
+        Ok(self.guard("list_sms_holds")?.shared.holds.values().cloned().collect())
+    }
+
+    async fn lift_sms_hold(
+        &self,
+        on: SmsHoldOn,
+        now: Timestamp,
+    ) -> Result<Written, DependencyError> {
+        let mut state = self.guard("lift_sms_hold")?;
+        match state.shared.holds.get_mut(&on) {
+            Some(hold) if hold.live_at(now) => {
+                hold.until = now;
+                Ok(Written::Done)
+            }
+            _ => Ok(Written::Stale),
+        }
+    }
+
     async fn take_notice(
         &self,
         notice: &str,

@@ -95,7 +95,7 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
 pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
     let store = Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name));
     Delivery {
-        guard: SmsGuard::new(store.clone()),
+        guard: SmsGuard::new(store.clone()).with_audit(store.clone()),
         outbox: store,
         mailer: aws::mailer(sdk, config.mail_from.clone(), config.email_configuration_set.clone()),
         texter: aws::texter(sdk, config.sms_sender_id.clone()),

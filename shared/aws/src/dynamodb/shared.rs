@@ -152,6 +152,45 @@ impl SmsHolds for DynamoDbStore {
         }
     }
 
+    async fn list_sms_holds(&self) -> Result<Vec<SmsHold>, DependencyError> {
+        const OP: &str = "list_sms_holds";
+        // A hold per country at most: one page holds every one there is.
+        let items = self.newest_in_partition(OP, layout::HOLDS_PARTITION.to_owned(), 1000).await?;
+        items
+            .iter()
+            .map(|item| layout::hold_from_item(item).ok_or_else(|| layout::corrupt(OP)))
+            .collect()
+    }
+
+    async fn lift_sms_hold(
+        &self,
+        on: SmsHoldOn,
+        now: Timestamp,
+    ) -> Result<Written, DependencyError> {
+        const OP: &str = "lift_sms_hold";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::hold_key(on)))
+            .update_expression(shared_expr::END_HOLD)
+            .condition_expression(shared_expr::LIVE_HOLD)
+            .expression_attribute_values(":now", n(now.epoch_seconds()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Stale)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
+    }
+
     async fn take_notice(
         &self,
         notice: &str,

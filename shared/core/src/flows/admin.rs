@@ -100,6 +100,8 @@ pub enum AdminError {
     NotPermitted,
     #[error("the account also belongs to a workspace the administrator does not administer")]
     AccountInOtherWorkspaces,
+    #[error("no hold on texts is live there")]
+    SuspensionNotFound,
     #[error("a dependency failed")]
     #[strum(serialize = "service_unavailable")]
     Unavailable,

@@ -38,6 +38,8 @@ pub enum AdminAction {
     ListMembers,
     SetAdminScope,
     GetAdminScope,
+    ListSmsSuspensions,
+    LiftSmsSuspension,
 }
 
 impl AdminAction {

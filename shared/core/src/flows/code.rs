@@ -84,6 +84,10 @@ impl Recovery {
             return Err(VerifyCodeError::InvalidCode);
         }
         info!(user_id = %user_id, "code exchanged for a reset token");
+        // Codes entered, per country: what tells people from pumping.
+        if let Some(calling_code) = record.phone.calling_code() {
+            self.sms_guard.count_code(super::CodeCount::Entered, calling_code, now).await;
+        }
         Ok(CodeAccepted { reset_token: token.expose_for_link(), expires_in: lifetime })
     }
 }

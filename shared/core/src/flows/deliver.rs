@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
-use super::{KeySet, Keys, SmsGuard, Spend};
+use super::{CodeCount, KeySet, Keys, SmsGuard, Spend};
 use crate::ports::{
     Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
     Publisher, Reported, Retry, SmsHoldOn, Standing, Texter,
 };
 use recovery_domain::{Clock, OutboxKey, SmsPolicy, SmsSegments};
-use recovery_messages::{Channel, Message};
+use recovery_messages::{Channel, Message, MessageKind};
 
 /// How long a delivery holds a message before another may try: longer than
 /// the deliver function may run.
@@ -164,6 +164,20 @@ impl Delivery {
                 let SmsSegments { encoding, segments, .. } = SmsSegments::of(&sms.text);
                 let calling_code = sms.to.calling_code().unwrap_or_default();
                 let cost_micro_usd = self.sms.prices.cost(&sms.to, segments);
+                // Texts held for everyone (the budget) or to the country
+                // (pumping) are not sent.
+                let on = [SmsHoldOn::Budget, SmsHoldOn::Country(calling_code)];
+                match self.guard.held(&on, self.clock.now()).await {
+                    Ok(None) => {}
+                    Ok(Some(hold)) => {
+                        let reason = match hold.on {
+                            SmsHoldOn::Budget => "SmsBudgetReached",
+                            SmsHoldOn::Country(_) => "CountrySuspended",
+                        };
+                        return self.refused(item, reason.into()).await;
+                    }
+                    Err(err) => return Err(self.failed(item, DeliverError::Store(err)).await),
+                }
                 let spent = match self.within_budget(cost_micro_usd).await {
                     Ok(Some(spent)) => spent,
                     Ok(None) => return self.refused(item, "SmsBudgetReached".into()).await,
@@ -180,6 +194,10 @@ impl Delivery {
                 let sent = self.texter.send(sms).await;
                 if sent.is_err() {
                     self.guard.give_back(spent).await;
+                } else if item.kind == MessageKind::Code {
+                    let now = self.clock.now();
+                    self.guard.count_code(CodeCount::Sent, calling_code, now).await;
+                    self.guard.watch_country(calling_code, now, &self.sms.pumping).await;
                 }
                 sent
             }
@@ -215,16 +233,13 @@ impl Delivery {
         }
     }
 
-    /// `cost` counted against the budgets, unless texts are held or it
-    /// would pass one (`None`: it may not go out).
+    /// `cost` counted against the budgets, unless it would pass one
+    /// (`None`: it may not go out).
     async fn within_budget(&self, cost: u64) -> Result<Option<Spend>, DependencyError> {
         if self.sms.budget.periods().next().is_none() {
             return Ok(Some(Spend::Spent(Vec::new())));
         }
         let now = self.clock.now();
-        if self.guard.held(&[SmsHoldOn::Budget], now).await?.is_some() {
-            return Ok(None);
-        }
         match self.guard.spend(&self.sms.budget, cost, now).await? {
             Spend::Reached(_) => Ok(None),
             spent => Ok(Some(spent)),

@@ -22,6 +22,7 @@ mod keys;
 mod lifecycle;
 mod limits;
 mod lock;
+mod pumping;
 mod remind;
 mod request;
 mod request_code;
@@ -60,6 +61,7 @@ pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, Invalid
 pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};
 pub use lifecycle::{AccountView, Change, Deleted, DetailsChange};
 pub use lock::{LOCK_ACTION, LockError, LockLink};
+pub use pumping::{CodeCount, code_counter, country_audit_target};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
 pub use sms_guard::{SPEND_SHARDS, SmsGuard, Spend, spend_counter};
@@ -119,6 +121,8 @@ pub struct Administration {
     audit: Arc<dyn AuditLog>,
     lifecycle: Arc<dyn AccountLifecycle>,
     workspaces: Arc<dyn WorkspaceStore>,
+    /// The holds on texts, to list and lift.
+    holds: Arc<dyn SmsHolds>,
 }
 
 impl std::ops::Deref for Administration {
@@ -144,6 +148,7 @@ impl Administration {
             audit: store.clone(),
             lifecycle: store.clone(),
             workspaces: store.clone(),
+            holds: store.clone(),
             recovery: Recovery::new(store, clock, settings, keys),
         }
     }

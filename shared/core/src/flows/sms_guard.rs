@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use tracing::{error, warn};
 
 use crate::ports::{
-    DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn, SmsHolds,
-    Written,
+    AuditLog, DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn,
+    SmsHolds, Written,
 };
 use recovery_domain::{
     BudgetPeriod, MicroUsd, OsRandom, RandomSource, Shards, SmsBudget, Timestamp, WARN_AT_PERCENT,
@@ -29,11 +29,15 @@ const SPEND_ROUNDS: usize = 3;
 /// last read of the holds.
 #[derive(Clone)]
 pub struct SmsGuard {
-    counters: Arc<dyn SharedCounters>,
-    holds: Arc<dyn SmsHolds>,
-    random: Arc<dyn RandomSource>,
+    pub(super) counters: Arc<dyn SharedCounters>,
+    pub(super) holds: Arc<dyn SmsHolds>,
+    pub(super) random: Arc<dyn RandomSource>,
     /// Each hold as read, and the second it was read in.
     seen: Arc<Mutex<Seen>>,
+    /// Where a suspension is recorded (the deliver function's guard).
+    pub(super) audit: Option<Arc<dyn AuditLog>>,
+    /// When this instance last looked at each country's codes.
+    pub(super) watched: Arc<Mutex<HashMap<u16, Timestamp>>>,
 }
 
 /// What an instance last read of each hold, and when (to the second).
@@ -56,7 +60,14 @@ impl SmsGuard {
             holds: store,
             random: Arc::new(OsRandom),
             seen: Arc::default(),
+            audit: None,
+            watched: Arc::default(),
         }
+    }
+
+    /// The same guard recording the suspensions it decides in `audit`.
+    pub fn with_audit(self, audit: Arc<dyn AuditLog>) -> Self {
+        Self { audit: Some(audit), ..self }
     }
 
     /// The same guard drawing shards from `random`.

@@ -26,7 +26,7 @@ pub fn principal_audit_target(principal: &AdminPrincipal) -> String {
 
 /// Refuses an action on the deployment as a whole to a workspace's
 /// administrator.
-fn deployment_only(by: &Requester) -> Result<(), AdminError> {
+pub(super) fn deployment_only(by: &Requester) -> Result<(), AdminError> {
     match by.scope.is_deployment() {
         true => Ok(()),
         false => Err(AdminError::NotPermitted),

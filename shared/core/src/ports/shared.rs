@@ -87,6 +87,15 @@ pub trait SmsHolds: Send + Sync {
     /// Places `hold`, unless one on the same thing is live at
     /// `hold.since` ([`Written::Stale`]: that one stays).
     async fn place_sms_hold(&self, hold: &SmsHold) -> Result<Written, DependencyError>;
+    /// Every hold there is (live or ended, until the store forgets it).
+    async fn list_sms_holds(&self) -> Result<Vec<SmsHold>, DependencyError>;
+    /// Ends the hold on `on` at `now`, if one is live then
+    /// ([`Written::Stale`]: none is).
+    async fn lift_sms_hold(
+        &self,
+        on: SmsHoldOn,
+        now: Timestamp,
+    ) -> Result<Written, DependencyError>;
     /// Whether this is the first time `notice` (a warning that is given
     /// once, such as a budget past 80%) is taken: [`Written::Done`] the
     /// first time, [`Written::Stale`] after. Kept until `expires_at`.

@@ -17,6 +17,7 @@ use recovery_domain::{
 mod answers;
 mod invocation;
 mod lifecycle;
+mod sms;
 mod workspaces;
 
 pub use invocation::invocation;
@@ -124,6 +125,9 @@ fn message(err: &AdminError) -> String {
         }
         AdminError::AccountInOtherWorkspaces => {
             "The account also belongs to a workspace this administrator does not administer: its password, contact details and state are not this administrator's to change. send_recovery_link is.".into()
+        }
+        AdminError::SuspensionNotFound => {
+            "Texts there are not held now; list_sms_suspensions lists the holds.".into()
         }
         AdminError::Unavailable => {
             "A dependency failed; nothing was changed that the answer does not say. Try again."
@@ -290,6 +294,8 @@ async fn execute(
             let rows = lifecycle::import_rows(&users)?;
             import_answer(&recovery.admin_import_users(by, rows).await?)
         }
+        sms_action @ (AdminRequest::ListSmsSuspensions {}
+        | AdminRequest::LiftSmsSuspension { .. }) => sms::execute(recovery, by, sms_action).await?,
         workspace_action => workspaces::execute(recovery, by, workspace_action).await?,
     })
 }

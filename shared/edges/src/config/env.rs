@@ -56,6 +56,11 @@ pub(super) fn read_delivery(
             daily: v.budget("SMS_DAILY_BUDGET_USD"),
             monthly: v.budget("SMS_MONTHLY_BUDGET_USD"),
         },
+        pumping: recovery_domain::PumpingPolicy {
+            min_codes: v.number("SMS_PUMPING_MIN_CODES", 50, 1, 1_000_000) as u64,
+            min_entered_percent: v.number("SMS_PUMPING_MIN_ENTERED_PERCENT", 20, 0, 100) as u64,
+            suspend_seconds: v.number("SMS_PUMPING_SUSPEND_MINUTES", 360, 1, 30 * 24 * 60) * 60,
+        },
     };
     let email_configuration_set = v.configuration_set();
     v.done()?;

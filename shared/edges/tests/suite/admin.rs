@@ -154,6 +154,11 @@ async fn the_event_has_exactly_the_audited_actions() {
             assert_eq!(answer["workspaces"], json!([]), "{answer}");
             continue;
         }
+        if *action == AdminAction::ListSmsSuspensions {
+            // It has none.
+            assert_eq!(answer["suspensions"], json!([]), "{answer}");
+            continue;
+        }
         let message = answer["message"].as_str().unwrap();
         assert!(message.starts_with("missing field"), "{}: {answer}", action.name());
     }

@@ -17,6 +17,7 @@ mod limits;
 mod lock;
 mod logging;
 mod pages;
+mod pumping;
 mod remind;
 mod sms;
 mod sms_budget;

@@ -64,6 +64,20 @@ pub async fn a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once(
     let later = hold(SmsHoldOn::Budget, T0 + 100, T0 + 300);
     assert_eq!(store.place_sms_hold(&later).await.unwrap(), Written::Done);
     assert_eq!(store.sms_holds(&[SmsHoldOn::Budget]).await.unwrap(), [later]);
+    // Listed, and lifted while live only.
+    let mut listed = store.list_sms_holds().await.unwrap();
+    listed.sort_by_key(|h| h.on);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        store.lift_sms_hold(SmsHoldOn::Country(44), at(T0 + 20)).await.unwrap(),
+        Written::Stale,
+        "it ended"
+    );
+    assert_eq!(store.lift_sms_hold(SmsHoldOn::Budget, at(T0 + 150)).await.unwrap(), Written::Done);
+    let lifted = store.sms_holds(&[SmsHoldOn::Budget]).await.unwrap();
+    assert_eq!(lifted[0].until, at(T0 + 150));
+    assert!(!lifted[0].live_at(at(T0 + 150)));
+    assert_eq!(store.lift_sms_hold(SmsHoldOn::Budget, at(T0 + 160)).await.unwrap(), Written::Stale);
     let notice = "sms-budget-80#day#2027-01-15";
     assert_eq!(store.take_notice(notice, at(T0 + 86_400)).await.unwrap(), Written::Done);
     assert_eq!(store.take_notice(notice, at(T0 + 86_400)).await.unwrap(), Written::Stale);

@@ -31,6 +31,10 @@ pub(in crate::dynamodb) mod shared_expr {
     pub const HAS_ROOM: &str = "attribute_not_exists(counted) OR counted <= :room";
     /// No hold, or one that ended by `:since`.
     pub const NO_LIVE_HOLD: &str = "attribute_not_exists(pk) OR held_until <= :since";
+    /// Ended at `:now`.
+    pub const END_HOLD: &str = "SET held_until = :now";
+    /// A hold live at `:now`.
+    pub const LIVE_HOLD: &str = "attribute_exists(pk) AND held_since <= :now AND held_until > :now";
 }
 
 pub(in crate::dynamodb) fn shard_key(counter: &SharedCounter, shard: u16) -> Item {
@@ -61,6 +65,9 @@ fn hold_sort_key(on: SmsHoldOn) -> String {
 pub(in crate::dynamodb) fn hold_key(on: SmsHoldOn) -> Item {
     key(HOLDS.to_owned(), &hold_sort_key(on))
 }
+
+/// The partition every hold is in.
+pub(in crate::dynamodb) const HOLDS_PARTITION: &str = HOLDS;
 
 pub(in crate::dynamodb) fn hold_item(hold: &SmsHold) -> Item {
     let mut item = hold_key(hold.on);
