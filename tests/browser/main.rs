@@ -28,6 +28,9 @@ pub fn stack() -> &'static LocalStack {
             ("FORGOT_LIMIT_PER_IP_HOUR", "5000"),
             ("SMS_LIMIT_PER_IP_HOUR", "5000"),
             ("SMS_LIMIT_PER_RANGE_HOUR", "5000"),
+            // A walk's third request for one login (of three in 15
+            // minutes) is challenged; no other walk asks twice.
+            ("CHALLENGE_AT_PERCENT", "60"),
         ])
     })
 }

@@ -411,3 +411,47 @@ fn unique_workspace() -> String {
     assert_eq!(answer["status"], "workspace_created", "{answer}");
     id
 }
+
+/// A third request for one login in fifteen minutes (of three) is
+/// challenged: the page solves it with its script, and Continue goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_who_asks_again_and_again_solves_a_challenge_in_the_page() {
+    let person = Person::new("again", None);
+    let _turn = turn().await;
+    let mut b = Browser::open("challenge", &stack().base, "en").await;
+    let outcome = async {
+        for n in 1..=2 {
+            b.step(&format!("request {n}"));
+            b.go("/password/forgot").await?;
+            b.fill("#login", &person.login).await?;
+            b.press("form button[type=submit]").await?;
+            b.expect_heading("Check your email").await?;
+        }
+        b.step("the third: a challenge");
+        b.go("/password/forgot").await?;
+        b.fill("#login", &person.login).await?;
+        b.press("form button[type=submit]").await?;
+        b.expect_heading("One moment").await?;
+        b.check_accessibility().await?;
+        b.step("solved in the page");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let disabled = b.attribute("form.challenge button", "disabled").await?;
+            if disabled.is_none() && b.text().await?.contains("Done. Press Continue.") {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err("the page did not solve its challenge within a minute".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        b.keep("challenge").await?;
+        b.check_accessibility().await?;
+        b.press("form.challenge button").await?;
+        b.step("through");
+        b.expect_heading("Check your email").await?;
+        Ok(())
+    }
+    .await;
+    b.finish(outcome).await;
+}

@@ -6,6 +6,7 @@
 mod admin_invoke;
 mod bodies;
 mod breaches;
+mod challenge;
 mod credentials;
 mod delivery;
 mod demo_accounts;

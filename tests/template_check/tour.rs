@@ -183,17 +183,25 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     // suspended after one code not entered: a German code (0.10 USD)
     // suspends Germany (audited), a British one (0.04 USD) the United
     // Kingdom and passes 80% of the budget, and an Austrian one reaches it.
+    // Every code by SMS is challenged there, and each is solved.
     let on_premise = Functions::start(&[
         ("EDITION", "on_premise"),
         ("SMS_DAILY_BUDGET_USD", "0.16"),
         ("SMS_PUMPING_MIN_CODES", "1"),
+        ("CHALLENGE_SMS", "always"),
+        ("CHALLENGE_DIFFICULTY", "8"),
     ]);
     let german = unique_phone();
     let british = format!("+447400{}", &german[german.len() - 6..]);
     let austrian = format!("+43664{}", &german[german.len() - 7..]);
     for phone in [german, british, austrian] {
         create(&on_premise.table, account(&unique("texted")).phone(&phone)).await;
-        assert_eq!(post_json(&on_premise.forgot_url(), &json!({ "login": phone })).status, 202);
+        let asked = post_json(&on_premise.forgot_url(), &json!({ "login": phone }));
+        assert_eq!(asked.status, 428, "{}", asked.text());
+        let token = asked.json()["challenge"]["token"].as_str().unwrap().to_owned();
+        let solution = recovery_domain::solve(&token, 8);
+        let solved = json!({ "login": phone, "challenge": token, "solution": solution });
+        assert_eq!(post_json(&on_premise.forgot_url(), &solved).status, 202);
         on_premise.settle();
     }
     eventually("texts held at the budget", 30, || {

@@ -8,4 +8,4 @@ pub mod ports;
 pub mod settings;
 
 pub use flows::{Administration, Recovery};
-pub use settings::{BreachCheck, RecoverySettings};
+pub use settings::{BreachCheck, ChallengeSettings, RecoverySettings};

@@ -68,6 +68,62 @@ pub struct RecoverySettings {
     /// How new passwords are checked against breaches (when a range API
     /// is wired).
     pub breach_check: BreachCheck,
+    /// When requests are asked for a proof of work.
+    pub challenge: ChallengeSettings,
+}
+
+/// When forgot and forgot-login ask for a proof of work, and how hard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChallengeSettings {
+    /// From this share of any limit (`CHALLENGE_AT_PERCENT`, in percent);
+    /// 0: never by the limits.
+    pub at_percent: u32,
+    /// Every code by SMS (`CHALLENGE_SMS=always`).
+    pub every_sms: bool,
+    /// At the threshold (`CHALLENGE_DIFFICULTY`, leading zero bits); two
+    /// more bits for each step between it and the limit.
+    pub difficulty: u8,
+    /// What a person without JavaScript waits at that difficulty
+    /// (`CHALLENGE_WAIT_SECONDS`); doubled with each bit more.
+    pub wait_seconds: i64,
+    /// How long a challenge may be solved in.
+    pub lifetime_seconds: i64,
+}
+
+impl Default for ChallengeSettings {
+    fn default() -> Self {
+        Self {
+            at_percent: 50,
+            every_sms: false,
+            difficulty: 16,
+            wait_seconds: 10,
+            lifetime_seconds: 300,
+        }
+    }
+}
+
+impl ChallengeSettings {
+    /// The difficulty at `pressure` percent of the nearest limit (and for a
+    /// code by SMS when `sms`); none below the threshold.
+    pub fn difficulty(&self, pressure: u32, sms: bool) -> Option<u8> {
+        let by_rate = (self.at_percent > 0 && pressure >= self.at_percent).then(|| {
+            // 2 bits more at each third of the way from the threshold to
+            // the limit.
+            let span = 100u32.saturating_sub(self.at_percent).max(1);
+            let steps = (pressure - self.at_percent).min(span) * 3 / span;
+            self.difficulty.saturating_add(2 * steps as u8)
+        });
+        let by_sms = (sms && self.every_sms).then_some(self.difficulty);
+        by_rate
+            .max(by_sms)
+            .map(|d| d.clamp(recovery_domain::MIN_DIFFICULTY, recovery_domain::MAX_DIFFICULTY))
+    }
+
+    /// What waiting out a challenge of `difficulty` takes.
+    pub fn wait_seconds(&self, difficulty: u8) -> i64 {
+        let extra = difficulty.saturating_sub(self.difficulty).min(12);
+        self.wait_seconds.saturating_mul(1 << extra)
+    }
 }
 
 /// How long the breach check may take, and what a check that does not

@@ -5,6 +5,7 @@
 
 mod account;
 mod breach;
+mod challenge;
 mod code;
 mod hash_schemes;
 mod identifier;
@@ -30,6 +31,10 @@ mod workspace;
 
 pub use account::{AccountLookup, EmailTrouble, EmailTroubleKind, NewAccount, UserAccount, UserId};
 pub use breach::{BREACH_PREFIX_LEN, BreachQuery, breached, range_url_allowed};
+pub use challenge::{
+    Challenge, ChallengeRefused, ChallengeRoute, MAX_DIFFICULTY, MIN_DIFFICULTY, script_source,
+    solve, solves,
+};
 pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
 pub use hash_schemes::{HashScheme, ImportedHashError};
 pub use identifier::{

@@ -53,6 +53,8 @@ pub fn settings() -> RecoverySettings {
         forgot_response_floor: Duration::ZERO,
         sign_in_floor: Duration::ZERO,
         breach_check: Default::default(),
+        // The limits have tests of their own; the challenge too.
+        challenge: recovery_core::ChallengeSettings { at_percent: 0, ..Default::default() },
     }
 }
 

@@ -135,6 +135,18 @@ impl CodeStore for InMemoryStore {
         Ok(self.guard("find_code")?.codes.get(phone).cloned())
     }
 
+    async fn redeem_challenge(
+        &self,
+        nonce: &str,
+        _expires_at: recovery_domain::Timestamp,
+    ) -> Result<Written, DependencyError> {
+        let mut state = self.guard("redeem_challenge")?;
+        Ok(match state.shared.redeemed.insert(nonce.to_owned()) {
+            true => Written::Done,
+            false => Written::Stale,
+        })
+    }
+
     async fn take_attempt(&self, record: &CodeRecord) -> Result<Attempt, DependencyError> {
         let mut state = self.guard("take_attempt")?;
         match state.codes.get_mut(&record.phone) {

@@ -18,6 +18,8 @@ pub(super) struct Shared {
     shards: BTreeMap<(String, u16), u64>,
     holds: BTreeMap<SmsHoldOn, SmsHold>,
     notices: BTreeSet<String>,
+    /// Challenges used.
+    pub(super) redeemed: BTreeSet<String>,
 }
 
 impl Shared {

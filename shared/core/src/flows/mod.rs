@@ -14,6 +14,7 @@ mod admin;
 mod audit;
 mod brand;
 mod breaches;
+mod challenge;
 mod code;
 mod credentials;
 mod deliver;
@@ -52,6 +53,7 @@ pub const EVENT_SEND_WITHIN_SECONDS: i64 = 7 * 24 * 3600;
 pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use breaches::NewPasswordRefused;
+pub use challenge::{Issued, Proof};
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{
     ACCOUNT_GUESSES_PER_HOUR, CredentialCheck, CredentialError, FAMILIAR_FOR_SECONDS, SignInSource,

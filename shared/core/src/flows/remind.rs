@@ -5,13 +5,14 @@
 
 use tracing::{error, info};
 
+use super::challenge::pressure;
 use super::limits::{Round, counters_kept_moving, hit, keys, request_limits, within};
 use super::request::{Caller, FlowError, ResetRequestOutcome, email_counter};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::OutboxItem;
 use crate::ports::Written;
-use recovery_domain::{AccountLookup, UserAccount};
+use recovery_domain::{AccountLookup, ChallengeRoute, UserAccount};
 use recovery_messages::{MessageKind, email, sms};
 
 impl Recovery {
@@ -35,6 +36,8 @@ impl Recovery {
         let email_windows = &self.settings.limits.email;
         let limits = request_limits(&self.settings, contact, caller.source_ip);
         let (limits, keys) = (&limits, &keys(&limits));
+        let proven = self.proven(ChallengeRoute::ForgotLogin, caller.proof).await?;
+        let sms = matches!(contact, AccountLookup::Phone(_));
         let outcome = self
             .in_rounds(move || async move {
                 let state = self
@@ -43,6 +46,8 @@ impl Recovery {
                     .await?;
                 let now = self.clock.now();
                 let mut updates = within(limits, &state.counters, now)?;
+                let pressure = (pressure(limits, &state.counters, now), sms);
+                self.gate(ChallengeRoute::ForgotLogin, pressure, proven, (caller.source_ip, contact)).await?;
                 let (outcome, message) = match &state.account {
                     None => (ResetRequestOutcome::UnknownAccount, None),
                     Some(account) if account.blocked() => (

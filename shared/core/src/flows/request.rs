@@ -4,14 +4,15 @@
 use tracing::{error, info};
 
 use super::brand::in_workspace;
+use super::challenge::pressure;
 use super::limits::{Round, counters_kept_moving, hit, keys, request_limits, within};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, IssueOutcome, RateCounter};
 use recovery_domain::{
-    AccountLookup, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp, TokenPurpose,
-    UserAccount, UserId, WorkspaceId,
+    AccountLookup, ChallengeRoute, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp,
+    TokenPurpose, UserAccount, UserId, WorkspaceId,
 };
 use recovery_messages::{MessageKind, email};
 
@@ -87,6 +88,8 @@ pub struct Caller<'a> {
     /// The workspace the request came from (`?workspace=<id>`), if any:
     /// what is sent speaks for it when the account belongs to it.
     pub workspace: Option<&'a WorkspaceId>,
+    /// A solved challenge, if the request carries one.
+    pub proof: Option<super::challenge::Proof<'a>>,
 }
 
 impl<'a> From<&'a String> for Caller<'a> {
@@ -97,7 +100,7 @@ impl<'a> From<&'a String> for Caller<'a> {
 
 impl<'a> From<&'a str> for Caller<'a> {
     fn from(source_ip: &'a str) -> Self {
-        Caller { source_ip, language: Language::English, workspace: None }
+        Caller { source_ip, language: Language::English, workspace: None, proof: None }
     }
 }
 
@@ -109,6 +112,10 @@ pub enum FlowError {
     /// account is looked at, so the answer needs no floor to hide one.
     #[error("too many requests from this address; retry after {retry_after_seconds} s")]
     AddressLimited { retry_after_seconds: i64 },
+    /// Pressure is high and no solved challenge came with the request:
+    /// answer with this one.
+    #[error("a proof of work is asked for")]
+    ChallengeRequired(super::challenge::Issued),
     #[error(transparent)]
     Dependency(#[from] DependencyError),
     #[error(transparent)]
@@ -149,11 +156,15 @@ impl Recovery {
     ) -> Result<ResetRequestOutcome, FlowError> {
         let limits = request_limits(&self.settings, lookup, caller.source_ip);
         let (limits, keys) = (&limits, &keys(&limits));
+        let proven = self.proven(ChallengeRoute::Forgot, caller.proof).await?;
         let outcome = self
             .in_rounds(move || async move {
                 let state = self.codes.load_request(lookup, keys, &[EMAILS]).await?;
                 let now = self.clock.now();
                 let mut updates = within(limits, &state.counters, now)?;
+                let pressure = (pressure(limits, &state.counters, now), false);
+                self.gate(ChallengeRoute::Forgot, pressure, proven, (caller.source_ip, lookup))
+                    .await?;
                 let quiet = match &state.account {
                     None => ResetRequestOutcome::UnknownAccount,
                     Some(account) => {

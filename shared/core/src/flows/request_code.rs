@@ -3,12 +3,15 @@
 
 use tracing::{error, info};
 
+use super::challenge::pressure;
 use super::limits::{Round, counters_kept_moving, keys, request_limits, within};
 use super::request::{Caller, FlowError, ResetRequestOutcome};
 use super::{NOTICE_SEND_WITHIN_SECONDS, Recovery, SealError};
 use crate::ports::Written;
 use crate::ports::{OutboxItem, SmsHoldOn};
-use recovery_domain::{AccountLookup, CodeRecord, PhoneNumber, SmsCode, UserAccount};
+use recovery_domain::{
+    AccountLookup, ChallengeRoute, CodeRecord, PhoneNumber, SmsCode, UserAccount,
+};
 use recovery_messages::{MessageKind, sms};
 
 impl Recovery {
@@ -28,6 +31,7 @@ impl Recovery {
         let lookup = AccountLookup::Phone(phone.clone());
         let limits = request_limits(&self.settings, &lookup, caller.source_ip);
         let (lookup, limits, keys) = (&lookup, &limits, &keys(&limits));
+        let proven = self.proven(ChallengeRoute::Forgot, caller.proof).await?;
         let stored = self
             .in_rounds(move || async move {
                 // The keys (read as the function started) beside the
@@ -41,6 +45,8 @@ impl Recovery {
                 let state = state?;
                 let now = self.clock.now();
                 let updates = within(limits, &state.counters, now)?;
+                let pressure = (pressure(limits, &state.counters, now), true);
+                self.gate(ChallengeRoute::Forgot, pressure, proven, (caller.source_ip, lookup)).await?;
                 let code = SmsCode::generate(self.random.as_ref())?;
                 let recipient = state
                     .account

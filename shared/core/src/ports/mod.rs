@@ -272,6 +272,13 @@ pub trait CodeStore: Send + Sync {
         message: Option<&OutboxItem>,
     ) -> Result<Written, DependencyError>;
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError>;
+    /// Takes the challenge `nonce` (expiring at `expires_at`) as used:
+    /// [`Written::Done`] the first time, [`Written::Stale`] after.
+    async fn redeem_challenge(
+        &self,
+        nonce: &str,
+        expires_at: Timestamp,
+    ) -> Result<Written, DependencyError>;
     /// Takes one attempt off `record` before its guess is compared, if it is
     /// still the number's code and has attempts left: concurrent guesses get
     /// no more comparisons than the code allows.

@@ -76,8 +76,8 @@ pub(super) fn read_delivery(
 }
 
 /// One function's view of its environment, and what is wrong with it.
-struct Variables<F> {
-    function: Function,
+pub(super) struct Variables<F> {
+    pub(super) function: Function,
     lookup: F,
     problems: Vec<String>,
 }
@@ -154,53 +154,16 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             forgot_response_floor: Duration::from_millis(floor_ms.unsigned_abs()),
             sign_in_floor: Duration::from_millis(sign_in_floor_ms.unsigned_abs()),
             breach_check: self.breach_check(),
+            challenge: self.challenge(),
         }
     }
 
-    /// The range API (`BREACHED_PASSWORDS_URL`): unset, Pwned Passwords';
-    /// empty or `off`, none. HTTPS, or plain HTTP on the loopback address.
-    fn breached_passwords(&mut self) -> Option<String> {
-        if !self.function.reads("BREACHED_PASSWORDS_URL") {
-            return None;
-        }
-        let url = match self.get("BREACHED_PASSWORDS_URL") {
-            None => return Some(super::PWNED_PASSWORDS_RANGE.to_owned()),
-            Some(url) => url.trim().to_owned(),
-        };
-        if url.is_empty() || url == "off" {
-            return None;
-        }
-        if !recovery_domain::range_url_allowed(&url) {
-            self.problem("BREACHED_PASSWORDS_URL must be an https:// URL (or http:// on 127.0.0.1), empty or off");
-        }
-        Some(url)
-    }
-
-    /// `BREACHED_PASSWORDS_TIMEOUT_MS` and `BREACHED_PASSWORDS_FAIL`
-    /// (`open`, the default, or `closed`).
-    fn breach_check(&mut self) -> BreachCheck {
-        let timeout_ms = self.number(
-            "BREACHED_PASSWORDS_TIMEOUT_MS",
-            DEFAULT_BREACH_CHECK_TIMEOUT_MS as i64,
-            50,
-            10_000,
-        );
-        let fail_closed = match self.get("BREACHED_PASSWORDS_FAIL").as_deref().map(str::trim) {
-            None | Some("" | "open") => false,
-            Some("closed") => true,
-            Some(_) => {
-                self.problem("BREACHED_PASSWORDS_FAIL must be open or closed");
-                false
-            }
-        };
-        BreachCheck { timeout: Duration::from_millis(timeout_ms.unsigned_abs()), fail_closed }
-    }
     /// The variable's value, if this function reads it and it is set.
-    fn get(&self, name: &str) -> Option<String> {
+    pub(super) fn get(&self, name: &str) -> Option<String> {
         self.function.reads(name).then(|| (self.lookup)(name)).flatten()
     }
 
-    fn problem(&mut self, text: impl Into<String>) {
+    pub(super) fn problem(&mut self, text: impl Into<String>) {
         self.problems.push(text.into());
     }
 
@@ -225,7 +188,7 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
     }
 
     /// A whole number from `min` to `max`, or `default` when unset.
-    fn number(&mut self, name: &str, default: i64, min: i64, max: i64) -> i64 {
+    pub(super) fn number(&mut self, name: &str, default: i64, min: i64, max: i64) -> i64 {
         match self.get(name).filter(|v| !v.trim().is_empty()) {
             None => default,
             Some(text) => match text.trim().parse::<i64>() {
@@ -337,37 +300,6 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             );
         }
         Some(name)
-    }
-
-    /// `+49,+43`: the calling codes texts may go to.
-    fn sms_countries(&mut self) -> Option<recovery_domain::SmsCountries> {
-        let text = self.get("SMS_COUNTRIES").unwrap_or_default();
-        match recovery_domain::SmsCountries::parse(&text) {
-            Ok(countries) => countries,
-            Err(err) => {
-                self.problem(format!("SMS_COUNTRIES: {err}"));
-                None
-            }
-        }
-    }
-
-    /// `+49=0.08,*=0.25`: the deployment's prices over the shipped ones.
-    fn sms_prices(&mut self) -> recovery_domain::SmsPrices {
-        let text = self.get("SMS_PRICES").unwrap_or_default();
-        let shipped = recovery_domain::SmsPrices::shipped();
-        shipped.clone().with_overrides(&text).unwrap_or_else(|err| {
-            self.problem(format!("SMS_PRICES: {err}"));
-            shipped
-        })
-    }
-
-    /// `25`, `12.50`: USD; empty or `0`: no budget.
-    fn budget(&mut self, name: &str) -> Option<recovery_domain::MicroUsd> {
-        let text = self.get(name).unwrap_or_default();
-        recovery_domain::SmsBudget::parse_usd(&text).unwrap_or_else(|err| {
-            self.problem(format!("{name}: {err}"));
-            None
-        })
     }
 
     fn sms_sender_id(&mut self) -> Option<String> {

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 mod env;
+mod env_guards;
 
 pub use recovery_core::settings::*;
 
@@ -83,6 +84,10 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("ADMIN_LINK_LIFETIME_SECONDS", &[AdminReset]),
     ("DEPLOYMENT_ADMINISTRATORS", &[AdminReset]),
     ("AUDIT_RETENTION_DAYS", &[AdminReset, LockAccount]),
+    ("CHALLENGE_AT_PERCENT", &[RequestReset]),
+    ("CHALLENGE_SMS", &[RequestReset]),
+    ("CHALLENGE_DIFFICULTY", &[RequestReset]),
+    ("CHALLENGE_WAIT_SECONDS", &[RequestReset]),
     ("BREACHED_PASSWORDS_URL", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_TIMEOUT_MS", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_FAIL", &[SetPassword, AdminReset]),

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     WeakPassword,
     TooManyAttempts,
     RateLimited,
+    /// Pressure is high: solve the `challenge` and send it again (428).
+    ChallengeRequired,
     ServiceUnavailable,
     /// Texts are held (the SMS budget is reached): shown on the forgot
     /// page, never a JSON error.

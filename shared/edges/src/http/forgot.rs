@@ -8,14 +8,14 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 
-use super::body::{Format, read_submission};
+use super::body::{Format, Submission, read_submission};
 use super::error::{ApiError, ErrorCode};
-use super::pages::{check_email_page, code_page, error_page, forgot_page};
+use super::pages::{challenge_page, check_email_page, code_page, error_page, forgot_page};
 use super::response::json_response;
 use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
-use recovery_core::flows::{Caller, FlowError, Recovery, ResetRequestOutcome};
+use recovery_core::flows::{Caller, FlowError, Issued, Proof, Recovery, ResetRequestOutcome};
 use recovery_domain::AccountLookup;
 
 const CODE_SENT: &str = "If an account has this phone number, we have sent it a text message \
@@ -64,10 +64,20 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let source_ip = caller_address(recovery, &req).await;
-    let caller =
-        Caller { source_ip: &source_ip, language: visit.language, workspace: visit.workspace_id() };
+    let proof = match proof_of(&submission) {
+        Ok(proof) => proof,
+        Err(err) => return err.into_json_response(),
+    };
+    let caller = Caller {
+        source_ip: &source_ip,
+        language: visit.language,
+        workspace: visit.workspace_id(),
+        proof: proof.as_ref().map(|(token, solution)| Proof { token, solution }),
+    };
     let asked = recovery.request_reset(&lookup, caller);
-    let outcome = match at_the_floor(started, asked, (&visit, format)).await {
+    let typed = submission.text_or_empty("login");
+    let again = Resubmit { action: "forgot", field: "login", typed: &typed };
+    let outcome = match at_the_floor(started, asked, (&visit, format), again).await {
         Ok(outcome) => outcome,
         Err(refused) => return refused,
     };
@@ -118,19 +128,59 @@ pub(super) async fn at_the_floor<T>(
     started: Instant,
     asked: impl Future<Output = Result<T, FlowError>>,
     (visit, format): (&Visit<'_>, Format),
+    again: Resubmit<'_>,
 ) -> Result<T, Response<Body>> {
     let result = asked.await;
     if !matches!(result, Err(FlowError::AddressLimited { .. })) {
         let floor = visit.recovery.settings().forgot_response_floor;
         tokio::time::sleep_until(started + floor).await;
     }
-    result.map_err(|err| {
-        let err = ApiError::from(err);
-        match format {
-            Format::Json => err.into_json_response(),
-            Format::Form => error_page(visit, &err, false),
+    result.map_err(|err| match (err, format) {
+        (FlowError::ChallengeRequired(issued), Format::Json) => challenge_json(&issued),
+        (FlowError::ChallengeRequired(issued), Format::Form) => {
+            challenge_page(visit, (again.action, again.field, again.typed), &issued)
         }
+        (err, Format::Json) => ApiError::from(err).into_json_response(),
+        (err, Format::Form) => error_page(visit, &ApiError::from(err), false),
     })
+}
+
+/// What a challenged form is sent again with: its action, and the field
+/// typed with its value.
+pub(super) struct Resubmit<'a> {
+    pub action: &'static str,
+    pub field: &'static str,
+    pub typed: &'a str,
+}
+
+/// The solved challenge a submission carries (`challenge`, and `solution`:
+/// empty or absent when waited out), if any.
+pub(super) fn proof_of(submission: &Submission) -> Result<Option<(String, String)>, ApiError> {
+    let token = submission.optional("challenge")?;
+    let solution = submission.optional("solution")?.unwrap_or_default();
+    Ok(token.map(|token| (token, solution)))
+}
+
+const CHALLENGE_REQUIRED: &str = "Many requests are arriving: solve the challenge (a number n \
+     such that SHA-256 of `<token>:<n>` starts with `difficulty` zero bits), or wait \
+     `wait_seconds`, then send the request again with `challenge` (the token) and `solution`.";
+
+/// `428` with the challenge, for a JSON caller.
+fn challenge_json(issued: &Issued) -> Response<Body> {
+    json_response(
+        StatusCode::PRECONDITION_REQUIRED,
+        &json!({
+            "error": ErrorCode::ChallengeRequired.as_str(),
+            "message": CHALLENGE_REQUIRED,
+            "challenge": {
+                "token": issued.token,
+                "algorithm": "sha256-leading-zero-bits",
+                "difficulty": issued.difficulty,
+                "expires_in": issued.expires_in,
+                "wait_seconds": issued.wait_seconds,
+            },
+        }),
+    )
 }
 
 /// The header the CloudFront distribution in front of the API adds to every

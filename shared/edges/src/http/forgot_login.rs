@@ -9,13 +9,13 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::{ApiError, ErrorCode};
-use super::forgot::{at_the_floor, caller_address};
+use super::forgot::{Resubmit, at_the_floor, caller_address, proof_of};
 use super::pages::{forgot_login_page, reminder_sent_page};
 use super::response::json_response;
 use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
-use recovery_core::flows::{Caller, Recovery};
+use recovery_core::flows::{Caller, Proof, Recovery};
 use recovery_domain::AccountLookup;
 
 const REMINDER_SENT: &str = "If an account has this email address or phone number, we have \
@@ -59,10 +59,20 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         Err(err) => return err.into_json_response(),
     };
     let source_ip = caller_address(recovery, &req).await;
-    let caller =
-        Caller { source_ip: &source_ip, language: visit.language, workspace: visit.workspace_id() };
+    let proof = match proof_of(&submission) {
+        Ok(proof) => proof,
+        Err(err) => return err.into_json_response(),
+    };
+    let caller = Caller {
+        source_ip: &source_ip,
+        language: visit.language,
+        workspace: visit.workspace_id(),
+        proof: proof.as_ref().map(|(token, solution)| Proof { token, solution }),
+    };
     let asked = recovery.remind_login(&contact, caller);
-    if let Err(refused) = at_the_floor(started, asked, (&visit, format)).await {
+    let typed = submission.text_or_empty("contact");
+    let again = Resubmit { action: "forgot-login", field: "contact", typed: &typed };
+    if let Err(refused) = at_the_floor(started, asked, (&visit, format), again).await {
         return refused;
     }
     let by_phone = matches!(contact, AccountLookup::Phone(_));

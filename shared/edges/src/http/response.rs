@@ -42,9 +42,15 @@ pub(super) fn html_response(status: StatusCode, page: &impl Page) -> Response<Bo
     match page.render() {
         Ok(html) => {
             let mut answer = response(status, "text/html; charset=utf-8", html);
-            let images = page.chrome().image_origin();
-            let policy = images.map(|o| format!("{CONTENT_SECURITY_POLICY}; img-src {o}"));
-            if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+            let mut policy = CONTENT_SECURITY_POLICY.to_owned();
+            if let Some(origin) = page.chrome().image_origin() {
+                policy.push_str(&format!("; img-src {origin}"));
+            }
+            if let Some(script) = page.script() {
+                policy.push_str(&format!("; script-src {script}"));
+            }
+            let changed = policy.len() != CONTENT_SECURITY_POLICY.len();
+            if let Some(value) = changed.then(|| HeaderValue::from_str(&policy).ok()).flatten() {
                 answer.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
             }
             answer

@@ -181,7 +181,7 @@ async fn a_code_takes_one_segment_in_english_and_german_and_two_in_russian() {
     let w = world().await;
     let mut seen = Vec::new();
     for language in [Language::English, Language::German, Language::Russian] {
-        let caller = Caller { source_ip: IP, language, workspace: None };
+        let caller = Caller { source_ip: IP, language, workspace: None, proof: None };
         w.recovery.request_reset(&AccountLookup::Phone(phone(1)), caller).await.unwrap();
         let text = w.texts().await.pop().expect("a code").text;
         let SmsSegments { encoding, segments, .. } = SmsSegments::of(&text);

@@ -16,7 +16,7 @@ async fn world_with(accounts: &[TestAccount]) -> World {
 }
 
 fn asking_in(language: Language) -> Caller<'static> {
-    Caller { source_ip: IP, language, workspace: None }
+    Caller { source_ip: IP, language, workspace: None, proof: None }
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod admin;
 mod admin_entry;
 mod branding;
 mod breaches;
+mod challenge;
 mod credentials;
 mod delivery;
 mod email_link;

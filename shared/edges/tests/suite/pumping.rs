@@ -26,7 +26,8 @@ async fn code_to(w: &World, delivery: &Delivery, number: &str) -> Delivered {
     // Each from an address of its own: bots call from many.
     let from =
         format!("198.51.{}.{}", number.len(), &number[number.len() - 3..].trim_start_matches('0'));
-    let caller = Caller { source_ip: &from, language: Language::English, workspace: None };
+    let caller =
+        Caller { source_ip: &from, language: Language::English, workspace: None, proof: None };
     w.recovery.request_reset(&AccountLookup::Phone(phone), caller).await.unwrap();
     let item = w.store.take_new_messages().pop().expect("a code in the outbox");
     // Past the ten seconds an instance waits between looks at a country.

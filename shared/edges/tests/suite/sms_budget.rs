@@ -26,7 +26,7 @@ fn budgeted(w: &World, usd: &str) -> Delivery {
 }
 
 async fn ask_code(w: &World, number: u32, language: Language) -> ResetRequestOutcome {
-    let caller = Caller { source_ip: IP, language, workspace: None };
+    let caller = Caller { source_ip: IP, language, workspace: None, proof: None };
     w.recovery.request_reset(&AccountLookup::Phone(phone(number)), caller).await.unwrap()
 }
 

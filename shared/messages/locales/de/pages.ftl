@@ -128,3 +128,10 @@ duration-days = { $days ->
     [one] einem Tag
    *[other] { $days } Tagen
 }
+
+challenge-title = Einen Moment
+challenge-intro = Gerade kommen sehr viele Anfragen an. Bevor wir etwas senden, löst Ihr Browser eine kleine Aufgabe: für Menschen billig, für Bots teuer.
+challenge-wait = Ohne JavaScript warten Sie { $wait } und klicken dann auf Weiter.
+challenge-working = Die Aufgabe wird gelöst …
+challenge-done = Fertig. Klicken Sie auf Weiter.
+challenge-continue = Weiter

@@ -130,3 +130,10 @@ duration-days = { $days ->
     [one] one day
    *[other] { $days } days
 }
+
+challenge-title = One moment
+challenge-intro = Many requests are arriving right now. Before we send anything, your browser solves a small puzzle, which is cheap for a person and costly for a bot.
+challenge-wait = Without JavaScript, wait { $wait }, then press Continue.
+challenge-working = Solving the puzzle…
+challenge-done = Done. Press Continue.
+challenge-continue = Continue

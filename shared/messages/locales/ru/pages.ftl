@@ -133,3 +133,10 @@ duration-days = { $days ->
     [few] { $days } дня
    *[other] { $days } дней
 }
+
+challenge-title = Минутку
+challenge-intro = Сейчас приходит очень много запросов. Прежде чем мы что-то отправим, ваш браузер решит небольшую задачу: для человека это дёшево, для бота дорого.
+challenge-wait = Без JavaScript подождите { $wait }, затем нажмите «Продолжить».
+challenge-working = Решаем задачу…
+challenge-done = Готово. Нажмите «Продолжить».
+challenge-continue = Продолжить

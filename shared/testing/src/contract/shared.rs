@@ -81,4 +81,10 @@ pub async fn a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once(
     let notice = "sms-budget-80#day#2027-01-15";
     assert_eq!(store.take_notice(notice, at(T0 + 86_400)).await.unwrap(), Written::Done);
     assert_eq!(store.take_notice(notice, at(T0 + 86_400)).await.unwrap(), Written::Stale);
+    // A challenge is used once.
+    let nonce = "00112233445566778899aabbccddeeff";
+    assert_eq!(store.redeem_challenge(nonce, at(T0 + 300)).await.unwrap(), Written::Done);
+    assert_eq!(store.redeem_challenge(nonce, at(T0 + 300)).await.unwrap(), Written::Stale);
+    let other = "ffeeddccbbaa99887766554433221100";
+    assert_eq!(store.redeem_challenge(other, at(T0 + 300)).await.unwrap(), Written::Done);
 }

@@ -5,6 +5,7 @@
 //! | shard of a shared counter | `SHARED#<counter>#<shard>` | `SHARED` | `counted` |
 //! | hold on texts | `SMSHOLDS#` | `budget`, `country#<calling code>` | `reason`, `held_since`, `held_until` |
 //! | notice given once | `NOTICES#` | `<notice>` | |
+//! | challenge used | `CHALLENGE#<nonce>` | `CHALLENGE` | |
 //!
 //! Each shard is its own partition, so that writes spread; the holds share
 //! one, read by key (and listed by one Query), never written on a hot path.
@@ -91,6 +92,14 @@ pub(in crate::dynamodb) fn hold_from_item(item: &Item) -> Option<SmsHold> {
         since: Timestamp::from_epoch_seconds(get_n(item, HELD_SINCE)?),
         until: Timestamp::from_epoch_seconds(get_n(item, HELD_UNTIL)?),
     })
+}
+
+/// A challenge taken as used, kept until it expires.
+pub(in crate::dynamodb) fn challenge_item(nonce: &str, expires_at: Timestamp) -> Item {
+    let mut item = key(format!("CHALLENGE#{nonce}"), "CHALLENGE");
+    item.insert(KIND.into(), s("challenge"));
+    item.insert(EXPIRES_AT.into(), n(expires_at.epoch_seconds()));
+    item
 }
 
 pub(in crate::dynamodb) fn notice_item(notice: &str, expires_at: Timestamp) -> Item {

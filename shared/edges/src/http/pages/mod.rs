@@ -2,9 +2,11 @@
 //! language (`messages::Texts`). One template struct per template file
 //! (`views`); each carries the [`Chrome`] every page shares.
 
+mod challenge;
 mod lock;
 mod views;
 
+pub(super) use challenge::challenge_page;
 pub(super) use lock::*;
 pub(super) use views::*;
 
@@ -121,6 +123,12 @@ impl<'a> Chrome<'a> {
 /// A page: a template with its [`Chrome`].
 pub(in crate::http) trait Page: askama::Template {
     fn chrome(&self) -> &Chrome<'_>;
+
+    /// The CSP source of the page's one script, if it has one (none do
+    /// but the challenge's).
+    fn script(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Makes each of these page structs a [`Page`] (each has its `chrome`).
