@@ -229,6 +229,7 @@ impl Functions {
             // The limits' tests reach them; the challenge has tests of its
             // own.
             ("CHALLENGE_AT_PERCENT", "0".into()),
+            ("CHALLENGE_ROUTE_MULTIPLE", "0".into()),
             ("FORGOT_LIMIT_PER_IP_HOUR", "5000".into()),
             ("FORGOT_RESPONSE_FLOOR_MS", "100".into()),
             ("SIGN_IN_FLOOR_MS", "200".into()),

@@ -18,7 +18,8 @@ fn challenged() -> Functions {
 async fn a_code_is_sent_once_its_challenge_is_solved_or_waited_out() {
     let f = challenged();
     let phone = unique_phone();
-    create(&f.table, account(&unique("challenged")).phone(&phone).password("the old password 1")).await;
+    create(&f.table, account(&unique("challenged")).phone(&phone).password("the old password 1"))
+        .await;
     // JSON: solved once; the same solution again is asked anew.
     let asked = post_json(&f.forgot_url(), &json!({ "login": phone }));
     assert_eq!(asked.status, 428, "{}", asked.text());
@@ -41,7 +42,13 @@ async fn a_code_is_sent_once_its_challenge_is_solved_or_waited_out() {
     assert!(html.contains("Without JavaScript, wait 2 seconds, then press Continue."), "{html}");
     let csp = page.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("script-src 'sha256-"), "{csp}");
-    let token = html.split("name=\"challenge\" type=\"hidden\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let token = html
+        .split("name=\"challenge\" type=\"hidden\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     let again = format!("{form}&challenge={token}&solution=");
     let mut early = 0;
     eventually("the wait to be over", 30, || {

@@ -190,6 +190,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         ("SMS_PUMPING_MIN_CODES", "1"),
         ("CHALLENGE_SMS", "always"),
         ("CHALLENGE_DIFFICULTY", "8"),
+        ("CHALLENGE_ROUTE_MULTIPLE", "5"),
     ]);
     let german = unique_phone();
     let british = format!("+447400{}", &german[german.len() - 6..]);

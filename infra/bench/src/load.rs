@@ -28,12 +28,15 @@ use std::fmt::Write as _;
 /// calls from an address of its own, `client_address`; each account is
 /// asked for many times), and forgot's and the sign-in check's minimum
 /// answer times off, as in the warm figures.
-const STACK_VARIABLES: [(&str, &str); 10] = [
+const STACK_VARIABLES: [(&str, &str); 12] = [
     ("FORGOT_RESPONSE_FLOOR_MS", "0"),
     ("SIGN_IN_FLOOR_MS", "0"),
     ("FORGOT_LIMIT_PER_IP_HOUR", "5000"),
     ("SMS_LIMIT_PER_IP_HOUR", "5000"),
     ("SMS_LIMIT_PER_RANGE_HOUR", "5000"),
+    // The flows themselves, at load: no challenge.
+    ("CHALLENGE_AT_PERCENT", "0"),
+    ("CHALLENGE_ROUTE_MULTIPLE", "0"),
     ("EMAIL_LIMIT_15MIN", "1000"),
     ("EMAIL_LIMIT_DAY", "5000"),
     ("EMAIL_RESEND_AFTER_SECONDS", "0"),

@@ -88,6 +88,13 @@ pub struct ChallengeSettings {
     pub wait_seconds: i64,
     /// How long a challenge may be solved in.
     pub lifetime_seconds: i64,
+    /// Every request on a route is challenged while it runs at more than
+    /// this many times its baseline (`CHALLENGE_ROUTE_MULTIPLE`); 0: never.
+    pub route_multiple: u64,
+    /// A route's baseline is at least this many requests a minute
+    /// (`CHALLENGE_ROUTE_FLOOR_PER_MINUTE`), so a quiet deployment's first
+    /// busy minute is no surge.
+    pub route_floor_per_minute: u64,
 }
 
 impl Default for ChallengeSettings {
@@ -98,6 +105,8 @@ impl Default for ChallengeSettings {
             difficulty: 16,
             wait_seconds: 10,
             lifetime_seconds: 300,
+            route_multiple: 5,
+            route_floor_per_minute: 60,
         }
     }
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::{OutboxKey, Timestamp, hex};
 
 /// The routes that may ask for one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
 #[strum(serialize_all = "kebab-case")]
 pub enum ChallengeRoute {
     /// `POST /password/forgot` (a link, or a code by SMS).

@@ -54,7 +54,11 @@ pub fn settings() -> RecoverySettings {
         sign_in_floor: Duration::ZERO,
         breach_check: Default::default(),
         // The limits have tests of their own; the challenge too.
-        challenge: recovery_core::ChallengeSettings { at_percent: 0, ..Default::default() },
+        challenge: recovery_core::ChallengeSettings {
+            at_percent: 0,
+            route_multiple: 0,
+            ..Default::default()
+        },
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use recovery_core::ports::{
-    DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn, SmsHolds,
-    Written,
+    Baseline, DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn,
+    SmsHolds, Written,
 };
 use recovery_domain::Timestamp;
 
@@ -20,6 +20,7 @@ pub(super) struct Shared {
     notices: BTreeSet<String>,
     /// Challenges used.
     pub(super) redeemed: BTreeSet<String>,
+    baselines: BTreeMap<String, Baseline>,
 }
 
 impl Shared {
@@ -73,6 +74,24 @@ impl SharedCounters for InMemoryStore {
         let held = state.shared.shards.entry((counter.name.clone(), shard)).or_default();
         *held = held.saturating_sub(amount);
         Ok(())
+    }
+
+    async fn baseline(&self, name: &str) -> Result<Option<Baseline>, DependencyError> {
+        Ok(self.guard("baseline")?.shared.baselines.get(name).copied())
+    }
+
+    async fn fold_baseline(
+        &self,
+        name: &str,
+        baseline: Baseline,
+    ) -> Result<Written, DependencyError> {
+        let mut state = self.guard("fold_baseline")?;
+        let baselines = &mut state.shared.baselines;
+        if baselines.get(name).is_some_and(|b| b.minute >= baseline.minute) {
+            return Ok(Written::Stale);
+        }
+        baselines.insert(name.to_owned(), baseline);
+        Ok(Written::Done)
     }
 
     async fn read_shards(&self, counter: &SharedCounter) -> Result<Vec<u64>, DependencyError> {

@@ -8,8 +8,8 @@ use super::DynamoDbStore;
 use super::layout::{self, n, shared_expr};
 use crate::dependency_error;
 use recovery_core::ports::{
-    DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn, SmsHolds,
-    Written,
+    Baseline, DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn,
+    SmsHolds, Written,
 };
 use recovery_domain::Timestamp;
 
@@ -104,6 +104,44 @@ impl SharedCounters for DynamoDbStore {
             .await
             .map_err(|err| dependency_error("take_from_shard", &err))?;
         Ok(())
+    }
+
+    async fn baseline(&self, name: &str) -> Result<Option<Baseline>, DependencyError> {
+        const OP: &str = "baseline";
+        match self.get_item(OP, layout::baseline_key(name)).await? {
+            Some(item) => {
+                layout::baseline_from_item(&item).map(Some).ok_or_else(|| layout::corrupt(OP))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn fold_baseline(
+        &self,
+        name: &str,
+        baseline: Baseline,
+    ) -> Result<Written, DependencyError> {
+        const OP: &str = "fold_baseline";
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(layout::baseline_item(name, &baseline)))
+            .condition_expression(layout::baseline_expr::OLDER)
+            .expression_attribute_values(":minute", n(baseline.minute))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Stale)
+            }
+            Err(err) => Err(dependency_error(OP, &err)),
+        }
     }
 
     async fn read_shards(&self, counter: &SharedCounter) -> Result<Vec<u64>, DependencyError> {

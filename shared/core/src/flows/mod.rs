@@ -53,7 +53,7 @@ pub const EVENT_SEND_WITHIN_SECONDS: i64 = 7 * 24 * 3600;
 pub use admin::{AccountMessages, AdminAction, AdminError, Invited, LinkQueued, NewUser};
 pub use audit::Requester;
 pub use breaches::NewPasswordRefused;
-pub use challenge::{Issued, Proof};
+pub use challenge::{Issued, Proof, RouteLoad, route_baseline, route_counter};
 pub use code::{CodeAccepted, VerifyCodeError};
 pub use credentials::{
     ACCOUNT_GUESSES_PER_HOUR, CredentialCheck, CredentialError, FAMILIAR_FOR_SECONDS, SignInSource,
@@ -92,6 +92,8 @@ pub struct Recovery {
     sms_guard: SmsGuard,
     /// The range API new passwords are checked against; none: not checked.
     breaches: Option<Arc<dyn BreachedPasswords>>,
+    /// Each route's rate against its baseline.
+    route_load: RouteLoad,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     hasher: PasswordHasher,
@@ -216,6 +218,7 @@ impl Recovery {
             codes: store.clone(),
             directory: store.clone(),
             sms_guard: SmsGuard::new(store.clone()),
+            route_load: RouteLoad::new(store.clone()),
             breaches: None,
             outbox: store,
             clock,

@@ -52,6 +52,23 @@ pub trait SharedCounters: Send + Sync {
     ) -> Result<(), DependencyError>;
     /// What each shard holds, in order (0 for one never written).
     async fn read_shards(&self, counter: &SharedCounter) -> Result<Vec<u64>, DependencyError>;
+    /// The baseline named `name`: the minute (since the epoch) it was last
+    /// folded at, and its value.
+    async fn baseline(&self, name: &str) -> Result<Option<Baseline>, DependencyError>;
+    /// Sets `baseline` provided the one stored was folded before its
+    /// minute ([`Written::Stale`]: another instance folded that minute).
+    async fn fold_baseline(
+        &self,
+        name: &str,
+        baseline: Baseline,
+    ) -> Result<Written, DependencyError>;
+}
+
+/// A route's usual rate: requests a minute, in hundredths, as of `minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Baseline {
+    pub minute: i64,
+    pub per_minute_x100: u64,
 }
 
 /// What a hold stops texts to.

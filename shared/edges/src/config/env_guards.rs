@@ -23,11 +23,21 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
                 false
             }
         };
+        let route_multiple =
+            self.number("CHALLENGE_ROUTE_MULTIPLE", shipped.route_multiple as i64, 0, 1000) as u64;
+        let route_floor_per_minute = self.number(
+            "CHALLENGE_ROUTE_FLOOR_PER_MINUTE",
+            shipped.route_floor_per_minute as i64,
+            1,
+            1_000_000,
+        ) as u64;
         ChallengeSettings {
             at_percent: at_percent as u32,
             every_sms,
             difficulty,
             wait_seconds,
+            route_multiple,
+            route_floor_per_minute,
             ..shipped
         }
     }

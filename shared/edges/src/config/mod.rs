@@ -88,6 +88,8 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("CHALLENGE_SMS", &[RequestReset]),
     ("CHALLENGE_DIFFICULTY", &[RequestReset]),
     ("CHALLENGE_WAIT_SECONDS", &[RequestReset]),
+    ("CHALLENGE_ROUTE_MULTIPLE", &[RequestReset]),
+    ("CHALLENGE_ROUTE_FLOOR_PER_MINUTE", &[RequestReset]),
     ("BREACHED_PASSWORDS_URL", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_TIMEOUT_MS", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_FAIL", &[SetPassword, AdminReset]),

@@ -36,9 +36,6 @@ pub enum ErrorCode {
     /// Pressure is high: solve the `challenge` and send it again (428).
     ChallengeRequired,
     ServiceUnavailable,
-    /// Texts are held (the SMS budget is reached): shown on the forgot
-    /// page, never a JSON error.
-    SmsUnavailable,
 }
 
 impl ErrorCode {

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use super::body::{Format, Submission, read_submission};
 use super::error::{ApiError, ErrorCode};
-use super::pages::{challenge_page, check_email_page, code_page, error_page, forgot_page};
+use super::pages::{
+    challenge_page, check_email_page, code_page, error_page, forgot_page, sms_unavailable_page,
+};
 use super::response::json_response;
 use super::visit::Visit;
 use super::{check_route, is_get};
@@ -88,11 +90,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
                 StatusCode::ACCEPTED,
                 &json!({ "next": "use_email", "message": SMS_UNAVAILABLE }),
             ),
-            Format::Form => {
-                let notice =
-                    ApiError::new(StatusCode::OK, ErrorCode::SmsUnavailable, SMS_UNAVAILABLE);
-                forgot_page(&visit, StatusCode::OK, "", Some(&notice))
-            }
+            Format::Form => sms_unavailable_page(&visit),
         };
     }
     match (&lookup, format) {

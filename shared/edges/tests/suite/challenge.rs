@@ -191,3 +191,47 @@ async fn the_page_solves_by_script_or_by_waiting() {
     assert!(!csp.contains("script-src"), "{csp}");
     let _ = Body::Empty;
 }
+
+/// A route busier than five times its baseline challenges every request
+/// on it, whatever the counters of each: a botnet from many addresses.
+#[tokio::test]
+async fn a_surge_on_the_route_challenges_everyone_and_a_quiet_route_no_one() {
+    use recovery_core::flows::{route_baseline, route_counter};
+    use recovery_core::ports::{Baseline, ShardPart, SharedCounters};
+    use recovery_domain::{ChallengeRoute, Clock};
+    let challenge = ChallengeSettings { at_percent: 0, ..ChallengeSettings::default() };
+    let w = world_with(RecoverySettings { challenge, ..recovery_testing::settings() }).await;
+    let now = w.clock.now();
+    let minute = now.epoch_seconds().div_euclid(60);
+    // Usually 60 a minute; the minute before this one had 200: quiet.
+    let usual = Baseline { minute: minute - 2, per_minute_x100: 6_000 };
+    let folded = w.store.fold_baseline(&route_baseline(ChallengeRoute::Forgot), usual).await;
+    assert_eq!(folded.unwrap(), recovery_core::ports::Written::Done);
+    let add = |minute: i64, amount: u64| {
+        let counter = route_counter(ChallengeRoute::Forgot, minute);
+        let store = w.store.clone();
+        async move {
+            store
+                .add_to_shard(&counter, ShardPart { shard: 3, amount, most: u64::MAX })
+                .await
+                .unwrap()
+        }
+    };
+    add(minute - 1, 200).await;
+    assert_eq!(forgot(&w, json!({ "login": "ada" })).await.0, StatusCode::ACCEPTED);
+    // Eleven seconds on (the instance looks again): 301 more in the minute
+    // before, 501 in all, over five times 60 a minute.
+    w.clock.advance(11);
+    add(minute - 1, 301).await;
+    let (status, asked) = forgot(&w, json!({ "login": "someone-new" })).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{asked}");
+    assert_eq!(asked["challenge"]["difficulty"], 16);
+    // The minute folded into the baseline once, a surge counting as at most
+    // twice the baseline and the floor above it.
+    let folded = w.store.baseline(&route_baseline(ChallengeRoute::Forgot)).await.unwrap().unwrap();
+    assert_eq!(folded.minute, minute - 1);
+    assert!(
+        folded.per_minute_x100 > 6_000 && folded.per_minute_x100 < 6_000 + 18_000 / 16 + 1,
+        "{folded:?}"
+    );
+}

@@ -36,6 +36,16 @@ pub async fn a_shard_is_added_to_only_while_it_has_room_and_the_shards_sum(
     .await;
     assert_eq!(landed.iter().flatten().count(), 10);
     assert_eq!(store.read_shards(&counter).await.unwrap().iter().sum::<u64>(), 23);
+    // A baseline is folded once a minute, by whichever instance is first.
+    use recovery_core::ports::Baseline;
+    assert_eq!(store.baseline("route#forgot").await.unwrap(), None);
+    let first = Baseline { minute: 100, per_minute_x100: 1_000 };
+    assert_eq!(store.fold_baseline("route#forgot", first).await.unwrap(), Written::Done);
+    let same = Baseline { minute: 100, per_minute_x100: 5_000 };
+    assert_eq!(store.fold_baseline("route#forgot", same).await.unwrap(), Written::Stale);
+    let next = Baseline { minute: 101, per_minute_x100: 1_200 };
+    assert_eq!(store.fold_baseline("route#forgot", next).await.unwrap(), Written::Done);
+    assert_eq!(store.baseline("route#forgot").await.unwrap(), Some(next));
 }
 
 pub async fn a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once(

@@ -6,11 +6,12 @@
 //! | hold on texts | `SMSHOLDS#` | `budget`, `country#<calling code>` | `reason`, `held_since`, `held_until` |
 //! | notice given once | `NOTICES#` | `<notice>` | |
 //! | challenge used | `CHALLENGE#<nonce>` | `CHALLENGE` | |
+//! | a route's baseline | `SHARED#<name>` | `BASELINE` | `minute`, `per_minute_x100` |
 //!
 //! Each shard is its own partition, so that writes spread; the holds share
 //! one, read by key (and listed by one Query), never written on a hot path.
 
-use recovery_core::ports::{SharedCounter, SmsHold, SmsHoldOn};
+use recovery_core::ports::{Baseline, SharedCounter, SmsHold, SmsHoldOn};
 use recovery_domain::Timestamp;
 
 use super::*;
@@ -91,6 +92,36 @@ pub(in crate::dynamodb) fn hold_from_item(item: &Item) -> Option<SmsHold> {
         reason: get_s(item, REASON)?.to_owned(),
         since: Timestamp::from_epoch_seconds(get_n(item, HELD_SINCE)?),
         until: Timestamp::from_epoch_seconds(get_n(item, HELD_UNTIL)?),
+    })
+}
+
+const MINUTE: &str = "minute";
+const PER_MINUTE_X100: &str = "per_minute_x100";
+
+pub(in crate::dynamodb) mod baseline_expr {
+    /// None yet, or one folded before `:minute`.
+    pub const OLDER: &str = "attribute_not_exists(pk) OR minute < :minute";
+}
+
+pub(in crate::dynamodb) fn baseline_key(name: &str) -> Item {
+    key(format!("SHARED#{name}"), "BASELINE")
+}
+
+pub(in crate::dynamodb) fn baseline_item(name: &str, baseline: &Baseline) -> Item {
+    let mut item = baseline_key(name);
+    item.insert(KIND.into(), s("baseline"));
+    item.insert(MINUTE.into(), n(baseline.minute));
+    item.insert(
+        PER_MINUTE_X100.into(),
+        n(i64::try_from(baseline.per_minute_x100).unwrap_or(i64::MAX)),
+    );
+    item
+}
+
+pub(in crate::dynamodb) fn baseline_from_item(item: &Item) -> Option<Baseline> {
+    Some(Baseline {
+        minute: get_n(item, MINUTE)?,
+        per_minute_x100: u64::try_from(get_n(item, PER_MINUTE_X100)?).ok()?,
     })
 }
 

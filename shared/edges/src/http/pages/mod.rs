@@ -163,7 +163,6 @@ pub(super) fn error_text(t: &Texts, error: &ApiError) -> String {
     let id = match error.code {
         ErrorCode::InvalidToken => "error-invalid-token",
         ErrorCode::ServiceUnavailable => "error-unavailable",
-        ErrorCode::SmsUnavailable => "error-sms-unavailable",
         ErrorCode::RateLimited => {
             let wait = rounded_wait(error.retry_after.unwrap_or(60));
             return t.format("error-rate-limited", &[("wait", t.duration(wait).as_str().into())]);

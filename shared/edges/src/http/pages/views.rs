@@ -110,6 +110,23 @@ pub(in crate::http) fn forgot_page(
     )
 }
 
+/// The forgot form again, saying that texts cannot be sent now (the SMS
+/// budget is reached) and to reset by email instead.
+pub(in crate::http) fn sms_unavailable_page(visit: &Visit) -> Response<Body> {
+    let chrome = Chrome::new(visit, Some(("forgot", &[])));
+    let notice = chrome.t.get("error-sms-unavailable");
+    html_response(
+        StatusCode::OK,
+        &ForgotPage {
+            label: chrome.t.with("forgot-label", "edition", edition(visit.recovery)),
+            submit: chrome.t.with("forgot-submit", "edition", edition(visit.recovery)),
+            chrome,
+            login: "",
+            error: Some(notice),
+        },
+    )
+}
+
 /// "Check your email", after a request by login or email address.
 pub(in crate::http) fn check_email_page(visit: &Visit) -> Response<Body> {
     html_response(StatusCode::OK, &CheckEmailPage { chrome: Chrome::new(visit, None) })
