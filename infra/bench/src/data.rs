@@ -10,7 +10,7 @@ use recovery_domain::{
     AccountLookup, Clock, CodeRecord, CodeSecret, OsRandom, PhoneNumber, SmsCode, SystemClock,
     UserId,
 };
-use recovery_edges::config::{ForgotLimits, RecoverySettings};
+use recovery_edges::config::{ForgotLimits, RecoverySettings, SmsSettings};
 use serde_json::Value;
 use system_tests::{
     SMS_CODE_SECRET, account, deliver_pending, fresh_table, pending_messages, stream_event,
@@ -149,8 +149,15 @@ pub async fn pending_message(
     let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
     // One message per cold start of deliver, for one account: past the
     // shipped limits after the third.
+    // From one address: its limits, for codes too, raised.
+    let sms = SmsSettings {
+        ip_limits: SmsSettings::ip_windows(5000),
+        range_limits: SmsSettings::ip_windows(5000),
+        ..SmsSettings::shipped()
+    };
     let settings = RecoverySettings {
         limits: ForgotLimits::new(1000, 10_000, 100_000).resend_after(0),
+        sms,
         ..test_settings()
     };
     let keys = Keys::ready(test_keys());

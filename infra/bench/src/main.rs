@@ -26,6 +26,7 @@ mod cost;
 mod data;
 mod events;
 mod figures;
+mod guards;
 mod hashing;
 mod load;
 mod machine;
@@ -62,6 +63,8 @@ struct Options {
     out: PathBuf,
     /// Only the sign-in cases, printed (`--only sign-in`).
     sign_in_only: bool,
+    /// Only what the guards add, printed (`--only guards`).
+    guards_only: bool,
 }
 
 fn options() -> Result<Options, Error> {
@@ -76,6 +79,7 @@ fn options() -> Result<Options, Error> {
         load_accounts: 1000,
         out: workspace_root().join("BENCHMARKS.md"),
         sign_in_only: false,
+        guards_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -89,6 +93,7 @@ fn options() -> Result<Options, Error> {
             "--load-accounts" => options.load_accounts = value.parse()?,
             "--out" => options.out = value.into(),
             "--only" if value == "sign-in" => options.sign_in_only = true,
+            "--only" if value == "guards" => options.guards_only = true,
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -126,6 +131,14 @@ async fn main() -> Result<(), Error> {
     let code_secret = code_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
 
+    if options.guards_only {
+        let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
+        let rows =
+            tokio::task::block_in_place(|| guards::guards(&sdk, &warm_table, &cast, options.warm))?;
+        print!("{}", guards::section(&rows));
+        return Ok(());
+    }
+
     // 4c. The sign-in check by kind of account.
     eprintln!("bench: the sign-in check by kind of account, {} runs each", options.runs);
     let sign_in =
@@ -134,8 +147,8 @@ async fn main() -> Result<(), Error> {
         print!("{}", signin::section(&sign_in));
         return Ok(());
     }
-    let (large, large_actor) = data::table_with_users(&sdk, options.users).await?;
     let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
+    let (large, large_actor) = data::table_with_users(&sdk, options.users).await?;
 
     // 5. AWS calls per flow.
     eprintln!("bench: AWS calls per flow");
@@ -162,6 +175,11 @@ async fn main() -> Result<(), Error> {
     let rtt = warm::get_item_round_trip(&sdk, &warm_table, options.warm).await?;
     let warm_rows =
         tokio::task::block_in_place(|| warm::warm_runs(&sdk, &warm_table, &cast, options.warm))?;
+
+    // 2b. What the guards against bots and bills add.
+    eprintln!("bench: the guards off and on, {} events each", options.warm);
+    let guarded =
+        tokio::task::block_in_place(|| guards::guards(&sdk, &warm_table, &cast, options.warm))?;
 
     // 4b. The hashing functions at three memory sizes.
     eprintln!("bench: verify-credentials and set-password at 512, 1024 and 1769 MB");
@@ -218,6 +236,7 @@ async fn main() -> Result<(), Error> {
         costs,
         cost_source,
         sign_in,
+        guarded,
         loaded,
         load_accounts: options.load_accounts,
     })?;

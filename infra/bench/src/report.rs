@@ -42,6 +42,8 @@ pub struct Measured {
     pub cost_source: &'static str,
     /// The sign-in check by kind of account.
     pub sign_in: crate::signin::SignIn,
+    /// What the guards against bots and bills add.
+    pub guarded: Vec<crate::guards::Added>,
     /// The local stack under load (none when left out).
     pub loaded: Vec<Loaded>,
     pub load_accounts: usize,
@@ -174,6 +176,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     }
 
     out.push_str(&crate::signin::section(&m.sign_in));
+    out.push_str(&crate::guards::section(&m.guarded));
 
     writeln!(out, "## Packages")?;
     writeln!(out)?;
