@@ -115,26 +115,8 @@ impl CodeStore for DynamoDbStore {
         nonce: &str,
         expires_at: Timestamp,
     ) -> Result<Written, DependencyError> {
-        const OP: &str = "redeem_challenge";
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(layout::challenge_item(nonce, expires_at)))
-            .condition_expression(expr::ABSENT)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Stale)
-            }
-            Err(err) => Err(dependency_error(OP, &err)),
-        }
+        let item = layout::challenge_item(nonce, expires_at);
+        self.put_conditioned("redeem_challenge", item, expr::ABSENT, &[]).await
     }
 
     async fn take_attempt(&self, record: &CodeRecord) -> Result<Attempt, DependencyError> {

@@ -24,7 +24,8 @@ use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem,
 
 use self::layout::{Item, expr};
 use super::dependency_error;
-use recovery_core::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use recovery_core::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError, Written};
 use recovery_domain::UserId;
 
 pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
@@ -322,6 +323,33 @@ impl DynamoDbStore {
             .build()
             .map_err(construction(operation))?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A PutItem of `item` under `condition` (with `values`):
+    /// [`Written::Stale`] when the condition failed, and nothing written.
+    async fn put_conditioned(
+        &self,
+        operation: &'static str,
+        item: Item,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<Written, DependencyError> {
+        let mut put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        put = put.condition_expression(condition);
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        match put.send().await {
+            Ok(_) => Ok(Written::Done),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Stale)
+            }
+            Err(err) => Err(dependency_error(operation, &err)),
+        }
     }
 
     /// Runs one transaction: `Ok(Ok(()))` when it was applied, `Ok(Err(_))`

@@ -121,27 +121,15 @@ impl SharedCounters for DynamoDbStore {
         name: &str,
         baseline: Baseline,
     ) -> Result<Written, DependencyError> {
-        const OP: &str = "fold_baseline";
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(layout::baseline_item(name, &baseline)))
-            .condition_expression(layout::baseline_expr::OLDER)
-            .expression_attribute_values(":minute", n(baseline.minute))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Stale)
-            }
-            Err(err) => Err(dependency_error(OP, &err)),
-        }
+        let item = layout::baseline_item(name, &baseline);
+        let minute = n(baseline.minute);
+        self.put_conditioned(
+            "fold_baseline",
+            item,
+            layout::baseline_expr::OLDER,
+            &[(":minute", minute)],
+        )
+        .await
     }
 
     async fn read_shards(&self, counter: &SharedCounter) -> Result<Vec<u64>, DependencyError> {
@@ -167,27 +155,15 @@ impl SmsHolds for DynamoDbStore {
     }
 
     async fn place_sms_hold(&self, hold: &SmsHold) -> Result<Written, DependencyError> {
-        const OP: &str = "place_sms_hold";
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(layout::hold_item(hold)))
-            .condition_expression(shared_expr::NO_LIVE_HOLD)
-            .expression_attribute_values(":since", n(hold.since.epoch_seconds()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Stale)
-            }
-            Err(err) => Err(dependency_error(OP, &err)),
-        }
+        let since = n(hold.since.epoch_seconds());
+        let item = layout::hold_item(hold);
+        self.put_conditioned(
+            "place_sms_hold",
+            item,
+            shared_expr::NO_LIVE_HOLD,
+            &[(":since", since)],
+        )
+        .await
     }
 
     async fn list_sms_holds(&self) -> Result<Vec<SmsHold>, DependencyError> {
@@ -234,25 +210,7 @@ impl SmsHolds for DynamoDbStore {
         notice: &str,
         expires_at: Timestamp,
     ) -> Result<Written, DependencyError> {
-        const OP: &str = "take_notice";
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(layout::notice_item(notice, expires_at)))
-            .condition_expression(layout::expr::ABSENT)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Stale)
-            }
-            Err(err) => Err(dependency_error(OP, &err)),
-        }
+        let item = layout::notice_item(notice, expires_at);
+        self.put_conditioned("take_notice", item, layout::expr::ABSENT, &[]).await
     }
 }

@@ -70,13 +70,7 @@ async fn submit(recovery: &Recovery, req: Request) -> Response<Body> {
         Ok(proof) => proof,
         Err(err) => return err.into_json_response(),
     };
-    let caller = Caller {
-        source_ip: &source_ip,
-        language: visit.language,
-        workspace: visit.workspace_id(),
-        proof: proof.as_ref().map(|(token, solution)| Proof { token, solution }),
-    };
-    let asked = recovery.request_reset(&lookup, caller);
+    let asked = recovery.request_reset(&lookup, caller(&source_ip, &visit, &proof));
     let typed = submission.text_or_empty("login");
     let again = Resubmit { action: "forgot", field: "login", typed: &typed };
     let outcome = match at_the_floor(started, asked, (&visit, format), again).await {
@@ -149,6 +143,21 @@ pub(super) struct Resubmit<'a> {
     pub action: &'static str,
     pub field: &'static str,
     pub typed: &'a str,
+}
+
+/// Who sent a forgot or forgot-login submission: from where, in which
+/// language and workspace, with the solved challenge it carries.
+pub(super) fn caller<'a>(
+    source_ip: &'a str,
+    visit: &'a Visit<'_>,
+    proof: &'a Option<(String, String)>,
+) -> Caller<'a> {
+    Caller {
+        source_ip,
+        language: visit.language,
+        workspace: visit.workspace_id(),
+        proof: proof.as_ref().map(|(token, solution)| Proof { token, solution }),
+    }
 }
 
 /// The solved challenge a submission carries (`challenge`, and `solution`:

@@ -9,13 +9,13 @@ use serde_json::json;
 
 use super::body::{Format, read_submission};
 use super::error::{ApiError, ErrorCode};
-use super::forgot::{Resubmit, at_the_floor, caller_address, proof_of};
+use super::forgot::{Resubmit, at_the_floor, caller, caller_address, proof_of};
 use super::pages::{forgot_login_page, reminder_sent_page};
 use super::response::json_response;
 use super::visit::Visit;
 use super::{check_route, is_get};
 use crate::config::Function;
-use recovery_core::flows::{Caller, Proof, Recovery};
+use recovery_core::flows::Recovery;
 use recovery_domain::AccountLookup;
 
 const REMINDER_SENT: &str = "If an account has this email address or phone number, we have \
@@ -63,13 +63,7 @@ pub async fn forgot_login(recovery: &Recovery, req: Request) -> Response<Body> {
         Ok(proof) => proof,
         Err(err) => return err.into_json_response(),
     };
-    let caller = Caller {
-        source_ip: &source_ip,
-        language: visit.language,
-        workspace: visit.workspace_id(),
-        proof: proof.as_ref().map(|(token, solution)| Proof { token, solution }),
-    };
-    let asked = recovery.remind_login(&contact, caller);
+    let asked = recovery.remind_login(&contact, caller(&source_ip, &visit, &proof));
     let typed = submission.text_or_empty("contact");
     let again = Resubmit { action: "forgot-login", field: "contact", typed: &typed };
     if let Err(refused) = at_the_floor(started, asked, (&visit, format), again).await {
