@@ -6,7 +6,7 @@
 //! | hold on texts | `SMSHOLDS#` | `budget`, `country#<calling code>` | `reason`, `held_since`, `held_until` |
 //! | notice given once | `NOTICES#` | `<notice>` | |
 //! | challenge used | `CHALLENGE#<nonce>` | `CHALLENGE` | |
-//! | a route's baseline | `SHARED#<name>` | `BASELINE` | `minute`, `per_minute_x100` |
+//! | a route's baseline | `SHARED#<name>` | `BASELINE` | `folded_minute`, `per_minute_x100` |
 //!
 //! Each shard is its own partition, so that writes spread; the holds share
 //! one, read by key (and listed by one Query), never written on a hot path.
@@ -95,12 +95,12 @@ pub(in crate::dynamodb) fn hold_from_item(item: &Item) -> Option<SmsHold> {
     })
 }
 
-const MINUTE: &str = "minute";
+const MINUTE: &str = "folded_minute";
 const PER_MINUTE_X100: &str = "per_minute_x100";
 
 pub(in crate::dynamodb) mod baseline_expr {
     /// None yet, or one folded before `:minute`.
-    pub const OLDER: &str = "attribute_not_exists(pk) OR minute < :minute";
+    pub const OLDER: &str = "attribute_not_exists(pk) OR folded_minute < :minute";
 }
 
 pub(in crate::dynamodb) fn baseline_key(name: &str) -> Item {
