@@ -4,8 +4,9 @@ GET /range/<five hex digits> answers as api.pwnedpasswords.com does
 (`SUFFIX:COUNT` lines; with `Add-Padding: true`, padded with suffixes of
 count 0), knowing a few passwords as breached. The range of
 "hanging passphrase 1" never comes (the request is held for a minute), to
-test the time-out. GET /requests lists every range request served (path and
-whether padding was asked for), so tests can see what left the functions.
+test the time-out. GET /requests lists every range request received (path,
+whether padding was asked for, and whether it was answered yet), so tests
+can see what left the functions and what they stopped waiting for.
 
     python infra/range_standin.py --port 8099
 """
@@ -55,11 +56,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             return self.answer(200, "ok")
         padding = self.headers.get("Add-Padding", "").lower() == "true"
+        record = {"path": self.path, "padding": padding, "answered": False}
         with lock:
-            requests.append({"path": self.path, "padding": padding})
+            requests.append(record)
         match = PREFIX.match(self.path)
         if not match:
-            return self.answer(400, "The hash prefix was not in a valid format")
+            self.answer(400, "The hash prefix was not in a valid format")
+            with lock:
+                record["answered"] = True
+            return
         prefix = match.group(1).upper()
         if prefix == HANGING:
             time.sleep(60)
@@ -68,6 +73,8 @@ class Handler(BaseHTTPRequestHandler):
             seed = hashlib.sha1(prefix.encode()).hexdigest().upper()
             lines += [f"{hashlib.sha1((seed + str(i)).encode()).hexdigest().upper()[:35]}:0" for i in range(800)]
         self.answer(200, "\r\n".join(lines))
+        with lock:
+            record["answered"] = True
 
 
 def main():

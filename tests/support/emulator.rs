@@ -73,14 +73,27 @@ pub struct RangeStandIn {
 }
 
 impl RangeStandIn {
-    /// Every range request it served: its path, and whether padding was
+    /// Every range request it received: its path, and whether padding was
     /// asked for.
     pub fn requests(&self) -> Vec<(String, bool)> {
-        let listed = http("GET", &format!("{}/requests", self.base), &[], b"");
-        let listed: Value = serde_json::from_slice(&listed.body).expect("a JSON list");
-        (listed.as_array().into_iter().flatten())
+        self.listed()
+            .iter()
             .map(|r| (r["path"].as_str().unwrap_or("").to_owned(), r["padding"] == true))
             .collect()
+    }
+
+    /// The paths of the range requests it has not answered yet (held).
+    pub fn unanswered(&self) -> Vec<String> {
+        (self.listed().iter())
+            .filter(|r| r["answered"] == false)
+            .map(|r| r["path"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    fn listed(&self) -> Vec<Value> {
+        let listed = http("GET", &format!("{}/requests", self.base), &[], b"");
+        let listed: Value = serde_json::from_slice(&listed.body).expect("a JSON list");
+        listed.as_array().cloned().unwrap_or_default()
     }
 }
 

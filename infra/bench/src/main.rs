@@ -32,6 +32,7 @@ mod load;
 mod machine;
 mod process;
 mod report;
+mod report_shares;
 mod runtime_api;
 mod sealing;
 mod share;

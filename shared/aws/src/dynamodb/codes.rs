@@ -63,13 +63,7 @@ impl CodeStore for DynamoDbStore {
         if items.is_empty() {
             return Ok(Written::Done);
         }
-        match self.transact(OP, items).await? {
-            Ok(()) => Ok(Written::Done),
-            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => {
-                Ok(Written::Stale)
-            }
-            Err(cancelled) => Err(cancelled.into_error(OP)),
-        }
+        self.transact_written(OP, items).await
     }
 
     async fn store_code(
@@ -93,14 +87,7 @@ impl CodeStore for DynamoDbStore {
         let mut items = vec![self.put(code, OP)?];
         items.extend(self.counter_puts(counters, OP)?);
         items.extend(self.outbox_puts(message.map(std::slice::from_ref).unwrap_or_default(), OP)?);
-        match self.transact(OP, items).await? {
-            Ok(()) => Ok(Written::Done),
-            // A counter moved under us (or is being moved right now).
-            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => {
-                Ok(Written::Stale)
-            }
-            Err(cancelled) => Err(cancelled.into_error(OP)),
-        }
+        self.transact_written(OP, items).await
     }
 
     async fn find_code(&self, phone: &PhoneNumber) -> Result<Option<CodeRecord>, DependencyError> {

@@ -1,6 +1,7 @@
 //! The store ports on one DynamoDB table, through the real SDK: one file per
-//! port (`users`, `tokens`, `codes`, `audit`), the table's layout in
-//! `layout`, and here the store itself and the SDK calls they share.
+//! port (`users`, `tokens`, `codes`, `audit`, `shared`, ...), the table's
+//! layout in `layout`, the conditioned writes and how they end in `writes`,
+//! and here the store itself and the SDK calls they share.
 
 mod audit;
 mod codes;
@@ -12,24 +13,25 @@ mod stream;
 mod tokens;
 mod users;
 mod workspaces;
+mod writes;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder, UpdateBuilder};
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 
 use self::layout::{Item, expr};
 use super::dependency_error;
-use aws_sdk_dynamodb::types::AttributeValue;
-use recovery_core::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError, Written};
+
+use recovery_core::ports::{CounterChange, CounterKey, CounterUpdate, DependencyError};
 use recovery_domain::UserId;
 
 pub use layout::{EXPIRES_AT, OUTBOX_PREFIX, OUTBOX_RETENTION_SECONDS, PK, SK};
 pub use stream::{outbox_item_from_stream_image, outbox_stream_image, stream_image};
+use writes::{Updated, conditional};
 
 /// Every store port on one table.
 #[derive(Debug, Clone)]
@@ -325,33 +327,6 @@ impl DynamoDbStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// A PutItem of `item` under `condition` (with `values`):
-    /// [`Written::Stale`] when the condition failed, and nothing written.
-    async fn put_conditioned(
-        &self,
-        operation: &'static str,
-        item: Item,
-        condition: &str,
-        values: &[(&str, AttributeValue)],
-    ) -> Result<Written, DependencyError> {
-        let mut put = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        put = put.condition_expression(condition);
-        for (name, value) in values {
-            put = put.expression_attribute_values(*name, value.clone());
-        }
-        match put.send().await {
-            Ok(_) => Ok(Written::Done),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Stale)
-            }
-            Err(err) => Err(dependency_error(operation, &err)),
-        }
-    }
-
     /// Runs one transaction: `Ok(Ok(()))` when it was applied, `Ok(Err(_))`
     /// with the reasons when it was cancelled.
     async fn transact(
@@ -363,32 +338,5 @@ impl DynamoDbStore {
             Ok(_) => Ok(Ok(())),
             Err(err) => cancellation_codes(operation, err).map(|codes| Err(Cancelled(codes))),
         }
-    }
-}
-
-/// How a conditional UpdateItem ended.
-pub(super) enum Updated {
-    Yes,
-    /// Its condition failed; the item as it was, when it was there and the
-    /// request asked for it (`ReturnValuesOnConditionCheckFailure`).
-    No(Option<Item>),
-}
-
-/// A failed condition is an answer, any other failure an error.
-pub(super) fn conditional(
-    operation: &'static str,
-    result: Result<UpdateItemOutput, SdkError<UpdateItemError, HttpResponse>>,
-) -> Result<Updated, DependencyError> {
-    match result {
-        Ok(_) => Ok(Updated::Yes),
-        Err(err) => match err.as_service_error() {
-            Some(e) if e.is_conditional_check_failed_exception() => {
-                Ok(Updated::No(match err.into_service_error() {
-                    UpdateItemError::ConditionalCheckFailedException(e) => e.item,
-                    _ => None,
-                }))
-            }
-            _ => Err(dependency_error(operation, &err)),
-        },
     }
 }

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::DynamoDbStore;
 use super::layout::{self, n, shared_expr};
+use super::{DynamoDbStore, Updated, conditional};
 use crate::dependency_error;
 use recovery_core::ports::{
     Baseline, DependencyError, ShardPart, SharedCounter, SharedCounters, SmsHold, SmsHoldOn,
@@ -76,13 +76,7 @@ impl SharedCounters for DynamoDbStore {
         if items.is_empty() {
             return Ok(Written::Done);
         }
-        match self.transact(OP, items).await? {
-            Ok(()) => Ok(Written::Done),
-            Err(cancelled) if cancelled.condition_failed() || cancelled.conflict() => {
-                Ok(Written::Stale)
-            }
-            Err(cancelled) => Err(cancelled.into_error(OP)),
-        }
+        self.transact_written(OP, items).await
     }
 
     async fn take_from_shard(
@@ -192,17 +186,10 @@ impl SmsHolds for DynamoDbStore {
             .expression_attribute_values(":now", n(now.epoch_seconds()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Written::Done),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Stale)
-            }
-            Err(err) => Err(dependency_error(OP, &err)),
-        }
+        Ok(match conditional(OP, result)? {
+            Updated::Yes => Written::Done,
+            Updated::No(_) => Written::Stale,
+        })
     }
 
     async fn take_notice(
