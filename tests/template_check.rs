@@ -14,6 +14,8 @@ use system_tests::*;
 
 #[path = "template_check/access.rs"]
 mod access;
+#[path = "template_check/metrics.rs"]
+mod metrics;
 #[path = "template_check/protection.rs"]
 mod protection;
 #[path = "template_check/tour.rs"]
@@ -339,6 +341,7 @@ impl Template {
         problems.extend(self.check_action_names());
         problems.extend(self.check_protection());
         problems.extend(self.check_admin_entry());
+        problems.extend(self.check_metrics());
         problems
     }
 }
@@ -390,6 +393,21 @@ fn planted_mistakes_are_caught() {
         "CloudFront is not off",
     );
     plant("AggregateKeyType: IP", "AggregateKeyType: FORWARDED_IP", "no rate per viewer");
+    plant(
+        "MetricName: PasswordSet\n",
+        "MetricName: PasswordsSet\n",
+        "names metric PasswordsSet, which the code never emits",
+    );
+    plant(
+        "[\"${MetricsNamespace}\", \"LockTaken\"",
+        "[\"${MetricsNamespace}\", \"LockTaken\", \"Channel\", \"email_link\"",
+        "names LockTaken by",
+    );
+    plant(
+        "SELECT SUM(CodeEntered)",
+        "SELECT SUM(SmsSent)",
+        "metric CodeEntered is on no dashboard",
+    );
     plant(
         "  AuditTrail:\n    Type: String\n    Default: \"false\"",
         "  AuditTrail:\n    Type: String\n    Default: \"true\"",

@@ -189,6 +189,11 @@ pub fn recovery_on_aws(
 pub fn delivery_on_aws(sdk: &SdkConfig, table: &str) -> Delivery {
     let store = Arc::new(DynamoDbStore::from_sdk(sdk, table));
     Delivery {
+        funnel: recovery_core::flows::Funnel::new(
+            store.clone(),
+            Arc::new(recovery_domain::OsRandom),
+            Arc::new(SystemClock),
+        ),
         guard: recovery_core::flows::SmsGuard::new(store.clone()).with_audit(store.clone()),
         outbox: store,
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), SENDER.into())),

@@ -184,6 +184,7 @@ async fn what_ses_reports_is_recorded_and_shown_to_the_administrator() {
     let reference = MessageRef {
         user_id: user.id.clone(),
         key: message["message"].as_str().unwrap().to_owned(),
+        kind: Some(recovery_messages::MessageKind::ResetLink),
     };
 
     let delivered = ses_notification("delivery", &reference, &provider_id, &address);

@@ -74,9 +74,9 @@ async fn each_request_makes_a_few_key_lookups_whatever_the_table_holds() {
     let (request, change) = calls_for_one_reset(&recovery, &table, &calls).await;
     // The lookup item with the counters, the account with its counter,
     // then token, link, counters and the account's pointer in one
-    // transaction.
-    assert_eq!(request, ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]);
-    assert_eq!(change, ["GetItem", "GetItem", "TransactWriteItems"]);
+    // transaction; then the step in the funnel's day (a shard's ADD).
+    assert_eq!(request, ["BatchGetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem"]);
+    assert_eq!(change, ["GetItem", "GetItem", "TransactWriteItems", "UpdateItem"]);
 
     recovery
         .request_reset(&AccountLookup::parse(&unique("nobody")).unwrap(), "192.0.2.1")
@@ -111,7 +111,7 @@ async fn account_with_a_phone(table: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_phone_request_makes_three_calls_rate_counters_included_and_reads_the_hold_on_texts_once_a_second()
+async fn a_phone_request_makes_three_calls_rate_counters_included_one_count_and_reads_the_hold_on_texts_once_a_second()
  {
     let calls = SentRequests::default();
     let (recovery, table) = recovery(&calls).await;
@@ -121,10 +121,10 @@ async fn a_phone_request_makes_three_calls_rate_counters_included_and_reads_the_
     assert!(matches!(outcome, ResetRequestOutcome::CodeSent(_)));
     // Whether texts are held (read at most once a second by an instance);
     // the counters and the phone lookup together; the account; the
-    // counters and the code together.
+    // counters and the code together; the step in the funnel's day.
     assert_eq!(
         calls.take_operations(),
-        ["GetItem", "BatchGetItem", "GetItem", "TransactWriteItems"]
+        ["GetItem", "BatchGetItem", "GetItem", "TransactWriteItems", "UpdateItem"]
     );
     let unknown = unique_phone();
     recovery.request_reset(&AccountLookup::parse(&unknown).unwrap(), IP).await.unwrap();
@@ -150,12 +150,14 @@ async fn a_phone_request_makes_three_calls_rate_counters_included_and_reads_the_
     let wrong = if code == "000000" { "111111" } else { "000000" };
     calls.take_operations();
     assert!(recovery.verify_code(&number, wrong).await.is_err());
-    assert_eq!(calls.take_operations(), ["GetItem", "UpdateItem"]);
+    // And the code refused in the funnel's day.
+    assert_eq!(calls.take_operations(), ["GetItem", "UpdateItem", "UpdateItem"]);
     recovery.verify_code(&number, &code).await.unwrap();
-    // And the code entered counted for its country (a shard's ADD).
+    // And the code entered counted for its country (a shard's ADD), and
+    // accepted in the funnel's day.
     assert_eq!(
         calls.take_operations(),
-        ["GetItem", "UpdateItem", "TransactWriteItems", "UpdateItem"]
+        ["GetItem", "UpdateItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]
     );
 }
 

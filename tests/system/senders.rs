@@ -17,6 +17,7 @@ fn reference() -> MessageRef {
     MessageRef {
         user_id: UserId::from_stored("0123456789abcdef0123456789abcdef"),
         key: "1795978603123#00ff11ee22dd33cc".into(),
+        kind: None,
     }
 }
 

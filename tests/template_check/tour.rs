@@ -79,19 +79,30 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         let asked = post_json(&forgot_login, &json!({ "contact": contact }));
         assert_eq!(asked.status, 202, "{}", asked.text());
     }
-    // SES reports a bounce of the tourist's newest email.
+    // SES reports on the tourist's newest reset link.
     f.settle();
     let listed = f.invoke_admin(&json!({ "action": "list_messages", "login": login }));
     let sent = (listed["messages"].as_array().into_iter().flatten())
-        .find(|m| m["channel"] == "email" && m["provider_id"].is_string())
-        .expect("an email SES took");
+        .find(|m| m["kind"] == "reset_link" && m["provider_id"].is_string())
+        .expect("a reset link SES took");
     let reference = MessageRef {
         user_id: tourist.id.clone(),
         key: sent["message"].as_str().unwrap().to_owned(),
+        kind: recovery_messages::MessageKind::from_name(sent["kind"].as_str().unwrap()),
     };
     let provider_id = sent["provider_id"].as_str().unwrap();
-    let bounce = ses_notification("bounce", &reference, provider_id, &email);
-    assert_eq!(f.invoke_deliver(&bounce), json!({ "recorded": 1 }));
+    // Delivered, then bounced, then a complaint: each says more.
+    for report in ["delivery", "bounce", "complaint"] {
+        let notification = ses_notification(report, &reference, provider_id, &email);
+        assert_eq!(f.invoke_deliver(&notification), json!({ "recorded": 1 }), "{report}");
+    }
+    // What was typed meets its limit: the fourth request in a quarter of
+    // an hour is a 429.
+    let limited = unique("limited");
+    create(&f.table, account(&limited)).await;
+    let statuses: Vec<u16> =
+        (0..4).map(|_| post_json(&f.forgot_url(), &json!({ "login": limited })).status).collect();
+    assert_eq!(statuses, [202, 202, 202, 429]);
     let imported = unique("imported");
     create(&f.table, account(&imported).hash(BCRYPT_OF_CORRECT_HORSE)).await;
     assert_eq!(check(&imported, "correct horse")["valid"], true);
@@ -107,6 +118,8 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     let result =
         f.invoke_admin(&json!({ "action": "list_audit", "login": invited, "requested_by": admin }));
     assert!(result["records"].is_array());
+    let result = f.invoke_admin(&json!({ "action": "recovery_stats" }));
+    assert_eq!(result["stats"]["ways"]["invitation"]["requested"], 1, "{result}");
     // The account lifecycle and the import.
     for by in [invited.clone(), format!("{invited}@recovery.test"), invited_phone.clone()] {
         let result =
@@ -191,6 +204,7 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
         ("CHALLENGE_SMS", "always"),
         ("CHALLENGE_DIFFICULTY", "8"),
         ("CHALLENGE_ROUTE_MULTIPLE", "5"),
+        ("METRICS_NAMESPACE", "Tour/OnPremise"),
     ]);
     let german = unique_phone();
     let british = format!("+447400{}", &german[german.len() - 6..]);
@@ -246,5 +260,11 @@ async fn every_call_is_allowed_every_permission_is_used_and_every_route_is_serve
     }
     let mut problems = template.check_policies(&observed);
     problems.extend(template.check_items(&items));
+    // The metrics the dashboard and the alarms name: every one written,
+    // each record valid EMF, in its stack's namespace.
+    problems.extend(super::metrics::emitted_in_the_tour(&[
+        (f.logs(), "PasswordRecovery"),
+        (on_premise.logs(), "Tour/OnPremise"),
+    ]));
     assert!(problems.is_empty(), "template.yaml policies:\n{}", problems.join("\n"));
 }

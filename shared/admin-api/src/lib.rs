@@ -190,7 +190,19 @@ pub enum AdminRequest {
     LiftSmsSuspension {
         on: String,
     },
+    /// The recovery funnel's counts from the day `from` to the day `to`
+    /// (`2026-12-06`, UTC; each today when absent), at most
+    /// [`MAX_STATS_DAYS`] days.
+    RecoveryStats {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+    },
 }
+
+/// The most days one `recovery_stats` covers.
+pub const MAX_STATS_DAYS: usize = 31;
 
 /// Where a message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +269,9 @@ pub enum AdminResponse {
     Scope(Scope),
     Suspensions {
         suspensions: Vec<SmsSuspension>,
+    },
+    Stats {
+        stats: RecoveryStats,
     },
 }
 
@@ -374,7 +389,7 @@ mod patch;
 mod workspaces;
 
 pub use import::ImportOutcome;
-pub use listings::{AuditEntry, EmailStatus, MessageEntry, SmsSuspension};
+pub use listings::{AuditEntry, EmailStatus, MessageEntry, RecoveryStats, SmsSuspension};
 pub use patch::{Password, Patch};
 pub use workspaces::{Member, Scope, WorkspaceEntry, WorkspaceFields};
 

@@ -1,4 +1,7 @@
-//! What the listing actions answer: audit records and messages.
+//! What the listing actions answer: audit records, messages, holds on
+//! texts and the recovery funnel's counts.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,4 +70,22 @@ pub struct SmsSuspension {
     pub until: String,
     /// Whether texts are held now.
     pub live: bool,
+}
+
+/// The recovery funnel's counts over `from` to `to` (days, UTC).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecoveryStats {
+    pub from: String,
+    pub to: String,
+    /// Each way (`email_link`, `sms_code`, `admin_link`, `invitation`) and
+    /// its steps (`requested`, `limited`, `challenged`, `sent`, `delivered`,
+    /// `bounced`, `complained`, `opened`, `code_accepted`, `code_refused`,
+    /// `password_set`), every one named, 0 where none.
+    pub ways: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Each way's passwords set by how long the recovery took: within 60,
+    /// 300, 900, 3600 or 86400 seconds (of the link or code's issue), or
+    /// `more`.
+    pub recovered_within: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Accounts their owners locked ("This was not me").
+    pub locked: u64,
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use recovery_core::ports::{DeliveryReport, Feedback, MessageRef};
 use recovery_domain::{EmailAddress, UserId, parse_iso8601};
+use recovery_messages::MessageKind;
 
 /// The tag naming the message's account.
 pub const USER_TAG: &str = "recovery-user";
@@ -20,14 +21,21 @@ pub const MESSAGE_TAG: &str = "recovery-message";
 /// The longest detail kept from a report (an SMTP answer can be long).
 const MAX_DETAIL: usize = 200;
 
+/// The tag naming the message's kind (`ResetLink`), for the funnel.
+pub const KIND_TAG: &str = "recovery-kind";
+
 /// The message tags for `reference`. SES allows letters, digits, `_` and
 /// `-` in a tag value: the key's `#` goes as `-` (neither part of a key
 /// holds a `-`).
-pub fn message_tags(reference: &MessageRef) -> [(&'static str, String); 2] {
-    [
+pub fn message_tags(reference: &MessageRef) -> Vec<(&'static str, String)> {
+    let mut tags = vec![
         (USER_TAG, reference.user_id.as_str().to_owned()),
         (MESSAGE_TAG, reference.key.replacen('#', "-", 1)),
-    ]
+    ];
+    if let Some(kind) = reference.kind {
+        tags.push((KIND_TAG, kind.name().to_owned()));
+    }
+    tags
 }
 
 /// The outbox message an SES event's tags name.
@@ -39,7 +47,8 @@ fn message_from_tags(tags: &Value) -> Option<MessageRef> {
     if !user_id.chars().all(tag_char) || !key.chars().all(tag_char) {
         return None;
     }
-    Some(MessageRef { user_id: UserId::from_stored(user_id), key: key.replacen('-', "#", 1) })
+    let kind = tag(KIND_TAG).and_then(MessageKind::from_name);
+    Some(MessageRef { user_id: UserId::from_stored(user_id), key: key.replacen('-', "#", 1), kind })
 }
 
 /// The report in an SES event (the JSON of the SNS message), or `None` for

@@ -7,6 +7,7 @@ mod account;
 mod breach;
 mod challenge;
 mod code;
+mod funnel;
 mod hash_schemes;
 mod identifier;
 mod key_id;
@@ -36,6 +37,10 @@ pub use challenge::{
     solve, solves,
 };
 pub use code::{CODE_DIGITS, CodeMac, CodeRecord, CodeSecret, MIN_SECRET_BYTES, SmsCode};
+pub use funnel::{
+    LOCKED_TALLY, Measure, NotSent, RECOVERED_WITHIN, SignInResult, Step, Way,
+    recovered_tally_name, recovered_within, tally_day, tally_days, tally_name,
+};
 pub use hash_schemes::{HashScheme, ImportedHashError};
 pub use identifier::{
     EmailAddress, IdentifierError, LoginName, MAX_IDENTIFIER_CHARS, MAX_LOGIN_CHARS, PhoneNumber,

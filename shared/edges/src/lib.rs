@@ -6,7 +6,9 @@
 //!   administrator's JSON event, the product's sign-in check and the
 //!   table's stream records (or SES's reports), in and out;
 //! - [`config`]: a function's settings from its environment;
-//! - [`logging`]: what reaches the log.
+//! - [`logging`]: what reaches the log;
+//! - [`metrics`]: what the flows count, as CloudWatch's embedded metric
+//!   format in the log.
 //!
 //! Links no AWS SDK: `recovery-wiring` puts the adapters under the flows.
 
@@ -16,5 +18,6 @@ pub mod credentials_event;
 pub mod delivery_event;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 
 pub use config::{ConfigError, DeliveryConfig, FlowsConfig};

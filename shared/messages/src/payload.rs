@@ -55,6 +55,21 @@ impl MessageKind {
     pub fn from_name(name: &str) -> Option<Self> {
         name.parse().ok()
     }
+
+    /// The way of recovery a message of this kind carries, if any.
+    pub fn way(self) -> Option<recovery_domain::Way> {
+        use recovery_domain::Way;
+        match self {
+            Self::ResetLink => Some(Way::EmailLink),
+            Self::Code => Some(Way::SmsCode),
+            Self::AdminLink => Some(Way::AdminLink),
+            Self::Invitation => Some(Way::Invitation),
+            Self::ProviderNotice
+            | Self::PasswordChanged
+            | Self::LoginReminder
+            | Self::AccountEvent => None,
+        }
+    }
 }
 
 /// A message ready to send, by either channel.

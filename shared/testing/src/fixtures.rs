@@ -4,8 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{EventSink, InMemoryStore, MailSink, ManualClock, SmsSink};
-use recovery_core::flows::{Administration, DeliverError, Delivered, Delivery, KeySet, Keys};
+use super::{EventSink, InMemoryStore, MailSink, ManualClock, MetricSink, SmsSink};
+use recovery_core::flows::{
+    Administration, DeliverError, Delivered, Delivery, Funnel, KeySet, Keys,
+};
 use recovery_core::ports::{OutboxItem, UserStore};
 use recovery_core::settings::{
     AdminSettings, Edition, ForgotLimits, RecoverySettings, SmsSettings, SupportContact,
@@ -74,6 +76,8 @@ pub struct World {
     pub mail: Arc<MailSink>,
     pub sms: Arc<SmsSink>,
     pub events: Arc<EventSink>,
+    /// Every measure the flows and the delivery recorded.
+    pub metrics: Arc<MetricSink>,
     pub clock: Arc<ManualClock>,
     /// Messages whose delivery failed, handed over again next time.
     retry: Mutex<Vec<OutboxItem>>,
@@ -91,7 +95,11 @@ impl World {
         let sms = Arc::new(SmsSink::new());
         let events = Arc::new(EventSink::new());
         let clock = Arc::new(ManualClock::at(Timestamp::from_epoch_seconds(1_800_000_000)));
+        let metrics = Arc::new(MetricSink::new());
+        let funnel = Funnel::new(store.clone(), Arc::new(OsRandom), clock.clone())
+            .with_metrics(metrics.clone());
         let delivery = Delivery {
+            funnel,
             outbox: store.clone(),
             mailer: mail.clone(),
             texter: sms.clone(),
@@ -102,8 +110,10 @@ impl World {
             guard: recovery_core::flows::SmsGuard::new(store.clone()).with_audit(store.clone()),
         };
         let keys = Keys::ready(keys());
-        let recovery = Administration::new(store.clone(), clock.clone(), settings, keys);
-        Self { recovery, delivery, store, mail, sms, events, clock, retry: Mutex::new(Vec::new()) }
+        let recovery = Administration::new(store.clone(), clock.clone(), settings, keys)
+            .with_metrics(metrics.clone());
+        let retry = Mutex::new(Vec::new());
+        Self { recovery, delivery, store, mail, sms, events, metrics, clock, retry }
     }
 
     /// Hands every new outbox message (and every one that failed before)

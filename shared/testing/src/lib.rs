@@ -22,5 +22,5 @@ pub use clock::ManualClock;
 pub use fixtures::{
     OUTBOX_SECRET, PAGE, SUPPORT, TestAccount, World, keys, outbox_key, settings, token_from,
 };
-pub use senders::{EventSink, MailSink, SmsSink};
+pub use senders::{EventSink, MailSink, MetricSink, SmsSink};
 pub use store::InMemoryStore;

@@ -127,3 +127,25 @@ impl Publisher for EventSink {
         Ok(format!("event-{}", published.len()))
     }
 }
+
+/// Metrics that keep every measure recorded.
+#[derive(Default)]
+pub struct MetricSink {
+    recorded: Mutex<Vec<recovery_domain::Measure>>,
+}
+
+impl MetricSink {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn recorded(&self) -> Vec<recovery_domain::Measure> {
+        self.recorded.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl recovery_core::ports::Metrics for MetricSink {
+    fn record(&self, measure: recovery_domain::Measure) {
+        self.recorded.lock().unwrap_or_else(|p| p.into_inner()).push(measure);
+    }
+}

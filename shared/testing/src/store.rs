@@ -40,6 +40,8 @@ pub(super) struct State {
     failing: bool,
     /// The next record of a delivery fails.
     pub(super) fail_next_record: bool,
+    /// Every write of a tally fails.
+    pub(super) failing_tallies: bool,
     /// The next account created is refused for good.
     refuse_next_create: bool,
     /// Counter writes still to find their counters moved by a rival.
@@ -58,6 +60,11 @@ pub struct InMemoryStore {
 impl InMemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// From now on every write of a tally (the funnel's day) fails.
+    pub fn fail_tallies(&self) {
+        self.lock().failing_tallies = true;
     }
 
     /// From now on every call fails, as if the database were unreachable.

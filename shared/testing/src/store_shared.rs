@@ -21,6 +21,8 @@ pub(super) struct Shared {
     /// Challenges used.
     pub(super) redeemed: BTreeSet<String>,
     baselines: BTreeMap<String, Baseline>,
+    /// Each tally's shards: a count by name.
+    tallies: BTreeMap<(String, u16), BTreeMap<String, u64>>,
 }
 
 impl Shared {
@@ -74,6 +76,39 @@ impl SharedCounters for InMemoryStore {
         let held = state.shared.shards.entry((counter.name.clone(), shard)).or_default();
         *held = held.saturating_sub(amount);
         Ok(())
+    }
+
+    async fn add_to_tally(
+        &self,
+        tally: &SharedCounter,
+        shard: u16,
+        names: &[String],
+    ) -> Result<(), DependencyError> {
+        let mut state = self.guard("add_to_tally")?;
+        if state.failing_tallies {
+            return Err(DependencyError::new("add_to_tally", "Unavailable"));
+        }
+        let counts = state.shared.tallies.entry((tally.name.clone(), shard)).or_default();
+        for name in names {
+            *counts.entry(name.clone()).or_default() += 1;
+        }
+        Ok(())
+    }
+
+    async fn read_tally(
+        &self,
+        tally: &SharedCounter,
+    ) -> Result<BTreeMap<String, u64>, DependencyError> {
+        let state = self.guard("read_tally")?;
+        let mut sum = BTreeMap::new();
+        for shard in 0..tally.shards.count() {
+            for (name, count) in
+                state.shared.tallies.get(&(tally.name.clone(), shard)).into_iter().flatten()
+            {
+                *sum.entry(name.clone()).or_default() += count;
+            }
+        }
+        Ok(sum)
     }
 
     async fn baseline(&self, name: &str) -> Result<Option<Baseline>, DependencyError> {

@@ -13,12 +13,15 @@ use tracing::error;
 
 use recovery_aws as aws;
 use recovery_core::flows::{
-    Administration, Delivery, KeySet, Keys, Read, ReadKeys, Recovery, SmsGuard,
+    Administration, Delivery, Funnel, KeySet, Keys, Read, ReadKeys, Recovery, SmsGuard,
 };
 use recovery_core::ports::{BreachedPasswords, DependencyError};
-use recovery_domain::{MIN_ORIGIN_SECRET_BYTES, MIN_SECRET_BYTES, SystemClock, WeakOutboxSecret};
+use recovery_domain::{
+    Clock, MIN_ORIGIN_SECRET_BYTES, MIN_SECRET_BYTES, OsRandom, SystemClock, WeakOutboxSecret,
+};
 use recovery_edges::config::{DeliveryConfig, FlowsConfig, SecretIds};
 use recovery_edges::delivery_event::Readers;
+use recovery_edges::metrics::EmfLog;
 
 pub use recovery_aws::load_sdk_config;
 
@@ -53,6 +56,10 @@ pub fn recovery(sdk: &SdkConfig, config: &FlowsConfig) -> Recovery {
         config.recovery.clone(),
         reading_keys(sdk, config.secrets.clone()),
     );
+    let recovery = match &config.metrics_namespace {
+        Some(namespace) => recovery.with_metrics(Arc::new(EmfLog::new(namespace))),
+        None => recovery,
+    };
     match breaches(config) {
         Some(api) => recovery.with_breaches(api),
         None => recovery,
@@ -84,6 +91,10 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
         config.recovery.clone(),
         reading_keys(sdk, config.secrets.clone()),
     );
+    let administration = match &config.metrics_namespace {
+        Some(namespace) => administration.with_metrics(Arc::new(EmfLog::new(namespace))),
+        None => administration,
+    };
     match breaches(config) {
         Some(api) => administration.with_breaches(api),
         None => administration,
@@ -94,13 +105,20 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
 /// (as linked), and the outbox key being read.
 pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
     let store = Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let funnel = Funnel::new(store.clone(), Arc::new(OsRandom), clock.clone());
+    let funnel = match &config.metrics_namespace {
+        Some(namespace) => funnel.with_metrics(Arc::new(EmfLog::new(namespace))),
+        None => funnel,
+    };
     Delivery {
+        funnel,
         guard: SmsGuard::new(store.clone()).with_audit(store.clone()),
         outbox: store,
         mailer: aws::mailer(sdk, config.mail_from.clone(), config.email_configuration_set.clone()),
         texter: aws::texter(sdk, config.sms_sender_id.clone()),
         publisher: aws::publisher(sdk, config.event_bus_name.clone()),
-        clock: Arc::new(SystemClock),
+        clock,
         keys: reading_keys(sdk, config.secrets.clone()),
         sms: config.sms.clone(),
     }

@@ -1,6 +1,8 @@
 //! [`SharedCounters`] and [`SmsHolds`] on the table: a counter's shards
 //! each in its own partition, the holds on texts in one.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -130,6 +132,47 @@ impl SharedCounters for DynamoDbStore {
         let keys = (0..counter.shards.count()).map(|shard| layout::shard_key(counter, shard));
         let found = self.batch_get_in_order("read_shards", keys.collect()).await?;
         Ok(found.iter().map(|item| layout::shard_counted(item.as_ref())).collect())
+    }
+
+    async fn add_to_tally(
+        &self,
+        tally: &SharedCounter,
+        shard: u16,
+        names: &[String],
+    ) -> Result<(), DependencyError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let (expression, attribute_names, values) = layout::tally_update(tally, names);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::tally_key(tally, shard)))
+            .update_expression(expression)
+            .set_expression_attribute_names(Some(attribute_names))
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await
+            .map_err(|err| dependency_error("add_to_tally", &err))?;
+        Ok(())
+    }
+
+    async fn read_tally(
+        &self,
+        tally: &SharedCounter,
+    ) -> Result<BTreeMap<String, u64>, DependencyError> {
+        let keys: Vec<_> =
+            (0..tally.shards.count()).map(|shard| layout::tally_key(tally, shard)).collect();
+        let mut sum = BTreeMap::new();
+        // BatchGetItem takes 100 keys at most.
+        for chunk in keys.chunks(100) {
+            for item in self.batch_get("read_tally", chunk.to_vec()).await? {
+                for (name, count) in layout::tally_counts(&item) {
+                    *sum.entry(name).or_default() += count;
+                }
+            }
+        }
+        Ok(sum)
     }
 }
 

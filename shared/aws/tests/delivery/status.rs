@@ -31,6 +31,7 @@ fn documented(feedback: Feedback, when: &str, detail: &str) -> DeliveryReport {
         message: MessageRef {
             user_id: UserId::from_stored("0123456789abcdef0123456789abcdef"),
             key: "1501893602012#00ff11ee22dd33cc".into(),
+            kind: None,
         },
         provider_id: "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000".into(),
         feedback,
@@ -91,6 +92,7 @@ fn the_tags_name_the_message_in_what_ses_allows_and_read_back() {
     let reference = MessageRef {
         user_id: UserId::from_stored("0123456789abcdef0123456789abcdef"),
         key: "1501893602012#00ff11ee22dd33cc".into(),
+        kind: Some(recovery_messages::MessageKind::AdminLink),
     };
     let tags = message_tags(&reference);
     for (name, value) in &tags {

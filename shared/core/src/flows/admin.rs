@@ -17,9 +17,9 @@ use super::{Administration, Channel};
 use crate::ports::Written;
 use crate::ports::{AuditRecord, CreateAccountError, DependencyError, MessageStatus};
 use recovery_domain::{
-    AccountLookup, ChangeSource, EmailAddress, EmailTrouble, Language, Locale, LoginName,
-    NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord,
-    TokenPurpose, UserAccount, UserId,
+    AccountLookup, ChangeSource, EmailAddress, EmailTrouble, Language, Locale, LoginName, Measure,
+    NewAccount, NewPasswordError, PhoneNumber, PolicyViolation, ResetToken, ResetTokenRecord, Step,
+    TokenPurpose, UserAccount, UserId, Way,
 };
 use recovery_messages::{MessageKind, email, sms};
 
@@ -378,6 +378,8 @@ impl Administration {
         let mut item = sealed.map_err(|e| AdminError::unavailable(&e))?;
         item.carries = Some(crate::ports::Carried::Link(record.digest.clone()));
         self.issue(account, &record, &item).await?;
+        let requested = Measure::Step(Step::Requested, Way::from(purpose));
+        self.funnel.count(&[requested]).await;
         Ok(LinkQueued { channel, destination, message: item.key })
     }
 }

@@ -40,6 +40,7 @@ pub enum AdminAction {
     GetAdminScope,
     ListSmsSuspensions,
     LiftSmsSuspension,
+    RecoveryStats,
 }
 
 impl AdminAction {

@@ -6,7 +6,8 @@ use super::Recovery;
 use crate::ports::Written;
 use crate::ports::{Attempt, DependencyError};
 use recovery_domain::{
-    PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, TokenPurpose,
+    Measure, PhoneNumber, RandomError, ResetToken, ResetTokenRecord, SmsCode, Step, TokenPurpose,
+    Way,
 };
 
 /// A correct SMS code, exchanged for a reset token.
@@ -39,6 +40,28 @@ impl Recovery {
     /// token. Wrong, expired, used and never-sent codes fail alike; the last
     /// allowed wrong entry burns the code.
     pub async fn verify_code(
+        &self,
+        phone: &PhoneNumber,
+        typed: &str,
+    ) -> Result<CodeAccepted, VerifyCodeError> {
+        let checked = self.check_code(phone, typed).await;
+        match &checked {
+            Ok(_) => {
+                let calling_code = phone.calling_code().unwrap_or_default();
+                let entered = Measure::CodeEntered { calling_code };
+                self.funnel
+                    .count(&[Measure::Step(Step::CodeAccepted, Way::SmsCode), entered])
+                    .await;
+            }
+            Err(VerifyCodeError::InvalidCode | VerifyCodeError::TooManyAttempts) => {
+                self.funnel.count(&[Measure::Step(Step::CodeRefused, Way::SmsCode)]).await;
+            }
+            Err(_) => {}
+        }
+        checked
+    }
+
+    async fn check_code(
         &self,
         phone: &PhoneNumber,
         typed: &str,
@@ -76,8 +99,11 @@ impl Recovery {
         };
         let token = ResetToken::generate(self.random.as_ref())?;
         let lifetime = self.settings.sms.code_token_lifetime_seconds;
-        let token_record =
+        let mut token_record =
             ResetTokenRecord::issue(&token, &user_id, TokenPurpose::SmsCode, now, lifetime);
+        // A recovery by code runs from the code's issue: the time it took
+        // is measured from there when the password is set.
+        token_record.issued_at = record.issued_at;
         // The store checks the account (still this number's, and may
         // recover) in the same transaction that consumes the code.
         if self.codes.exchange_code(&record, now, &token_record).await? == Written::Stale {

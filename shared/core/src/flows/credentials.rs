@@ -15,8 +15,8 @@ use super::limits::{RATE_ATTEMPTS, Round, counted};
 use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, GUESSES_COUNTER, RateCounter};
 use recovery_domain::{
-    AccountLookup, Backoff, HashError, Password, PasswordHash, RateWindow, Tally, Timestamp,
-    UserAccount, UserId, address_key,
+    AccountLookup, Backoff, HashError, Measure, Password, PasswordHash, RateWindow, SignInResult,
+    Tally, Timestamp, UserAccount, UserId, address_key,
 };
 
 /// What a credential check answers.
@@ -107,6 +107,15 @@ impl Recovery {
     ) -> Result<CredentialCheck, CredentialError> {
         let started = tokio::time::Instant::now();
         let answer = self.check_counted(typed, password, source).await;
+        let result = match &answer {
+            Ok(CredentialCheck::Valid { .. }) => Some(SignInResult::Valid),
+            Ok(CredentialCheck::Invalid) => Some(SignInResult::Invalid),
+            Ok(CredentialCheck::RetryAfter(_)) => Some(SignInResult::Delayed),
+            Err(_) => None,
+        };
+        if let Some(result) = result {
+            self.funnel.record(Measure::SignIn(result));
+        }
         if !matches!(answer, Ok(CredentialCheck::Valid { .. }) | Err(_)) {
             tokio::time::sleep_until(started + self.settings.sign_in_floor).await;
         }

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use tracing::{error, info, warn};
 
-use super::{CodeCount, KeySet, Keys, SmsGuard, Spend};
+use super::{CodeCount, Funnel, KeySet, Keys, SmsGuard, Spend};
 use crate::ports::{
-    Claim, DeliveryReport, DeliveryState, DependencyError, Mailer, OutboxItem, OutboxStore,
-    Publisher, Reported, Retry, SmsHoldOn, Standing, Texter,
+    Claim, DeliveryReport, DeliveryState, DependencyError, Feedback, Mailer, OutboxItem,
+    OutboxStore, Publisher, Reported, Retry, SmsHoldOn, Standing, Texter,
 };
-use recovery_domain::{Clock, OutboxKey, SmsPolicy, SmsSegments};
+use recovery_domain::{Clock, Measure, NotSent, OutboxKey, SmsPolicy, SmsSegments, Step};
 use recovery_messages::{Channel, Message, MessageKind};
 
 /// How long a delivery holds a message before another may try: longer than
@@ -36,6 +36,8 @@ pub struct Delivery {
     pub sms: SmsPolicy,
     /// The holds on texts and the budgets' counters.
     pub guard: SmsGuard,
+    /// What is counted: messages sent and not, texts, reports.
+    pub funnel: Funnel,
 }
 
 /// What became of a message handed over for delivery; each is final.
@@ -138,7 +140,7 @@ impl Delivery {
         // be: refused. One not held otherwise (the read for it waits its
         // turn, or failed) is read for again on a later try.
         if read_afresh && keys.as_ref().is_ok_and(|keys| !holds(keys)) {
-            return self.refused(item, "KeyVersionGone".into()).await;
+            return self.refused(item, "KeyVersionGone".into(), NotSent::Unopenable).await;
         }
         let keys = keys.and_then(|keys| match keys.outbox_keys()? {
             versions if versions.holds(version) => Ok(versions.clone()),
@@ -158,7 +160,9 @@ impl Delivery {
             Ok(Message::Sms(sms))
                 if self.sms.countries.as_ref().is_some_and(|c| !c.allows(&sms.to)) =>
             {
-                return self.refused(item, "CountryNotAllowed".into()).await;
+                return self
+                    .refused(item, "CountryNotAllowed".into(), NotSent::CountryNotAllowed)
+                    .await;
             }
             Ok(Message::Sms(sms)) => {
                 let SmsSegments { encoding, segments, .. } = SmsSegments::of(&sms.text);
@@ -170,17 +174,22 @@ impl Delivery {
                 match self.guard.held(&on, self.clock.now()).await {
                     Ok(None) => {}
                     Ok(Some(hold)) => {
-                        let reason = match hold.on {
-                            SmsHoldOn::Budget => "SmsBudgetReached",
-                            SmsHoldOn::Country(_) => "CountrySuspended",
+                        let (reason, why) = match hold.on {
+                            SmsHoldOn::Budget => ("SmsBudgetReached", NotSent::SmsBudget),
+                            SmsHoldOn::Country(_) => {
+                                ("CountrySuspended", NotSent::CountrySuspended)
+                            }
                         };
-                        return self.refused(item, reason.into()).await;
+                        return self.refused(item, reason.into(), why).await;
                     }
                     Err(err) => return Err(self.failed(item, DeliverError::Store(err)).await),
                 }
                 let spent = match self.within_budget(cost_micro_usd).await {
                     Ok(Some(spent)) => spent,
-                    Ok(None) => return self.refused(item, "SmsBudgetReached".into()).await,
+                    Ok(None) => {
+                        let reason = "SmsBudgetReached".into();
+                        return self.refused(item, reason, NotSent::SmsBudget).await;
+                    }
                     Err(err) => return Err(self.failed(item, DeliverError::Store(err)).await),
                 };
                 info!(
@@ -194,15 +203,27 @@ impl Delivery {
                 let sent = self.texter.send(sms).await;
                 if sent.is_err() {
                     self.guard.give_back(spent).await;
-                } else if item.kind == MessageKind::Code {
+                } else {
+                    self.funnel.record(Measure::Text { calling_code, segments, cost_micro_usd });
+                }
+                if sent.is_ok() && item.kind == MessageKind::Code {
                     let now = self.clock.now();
                     self.guard.count_code(CodeCount::Sent, calling_code, now).await;
-                    self.guard.watch_country(calling_code, now, &self.sms.pumping).await;
+                    let policy = &self.sms.pumping;
+                    let read = self.guard.watch_country(calling_code, now, policy).await;
+                    // The share entered, for a country with enough codes to
+                    // judge (the outcome alarm's, before any suspension).
+                    if let Some((sent, entered)) =
+                        read.filter(|(sent, _)| *sent >= policy.min_codes)
+                    {
+                        let percent = u32::try_from(entered * 100 / sent).unwrap_or(100);
+                        self.funnel.record(Measure::EnteredShare { calling_code, percent });
+                    }
                 }
                 sent
             }
             Ok(Message::Event(event)) => self.publisher.publish(event, &item.reference()).await,
-            Err(err) => return self.refused(item, err.code()).await,
+            Err(err) => return self.refused(item, err.code(), NotSent::Unopenable).await,
         };
         match sent {
             Ok(provider_id) => {
@@ -223,9 +244,14 @@ impl Delivery {
                     channel = item.channel.as_str(),
                     "message sent"
                 );
+                if let Some(way) = item.kind.way() {
+                    self.funnel.count(&[Measure::Step(Step::Sent, way)]).await;
+                }
                 Ok(Delivered::Sent { provider_id })
             }
-            Err(err) if err.retry == Retry::Never => self.refused(item, err.code).await,
+            Err(err) if err.retry == Retry::Never => {
+                self.refused(item, err.code, NotSent::ProviderRefused).await
+            }
             Err(err) => {
                 warn!(user_id = %item.user_id, message = %item.key, error = %err, "message not sent; will retry");
                 Err(self.failed(item, DeliverError::Send(err)).await)
@@ -256,12 +282,18 @@ impl Delivery {
         );
         let state = DeliveryState::Superseded;
         self.outbox.record(item, self.clock.now(), &state).await.map_err(DeliverError::Store)?;
+        self.funnel.record(Measure::NotSent(item.kind.way(), NotSent::Superseded));
         Ok(Delivered::Superseded)
     }
 
     /// Records that `item` can never go out, for `reason`; handed back only
     /// if that cannot be recorded.
-    async fn refused(&self, item: &OutboxItem, reason: String) -> Result<Delivered, DeliverError> {
+    async fn refused(
+        &self,
+        item: &OutboxItem,
+        reason: String,
+        why: NotSent,
+    ) -> Result<Delivered, DeliverError> {
         error!(
             user_id = %item.user_id,
             message = %item.key,
@@ -272,6 +304,7 @@ impl Delivery {
         );
         let state = DeliveryState::Refused { reason: reason.clone() };
         self.outbox.record(item, self.clock.now(), &state).await.map_err(DeliverError::Store)?;
+        self.funnel.record(Measure::NotSent(item.kind.way(), why));
         Ok(Delivered::Refused { reason })
     }
 
@@ -281,6 +314,16 @@ impl Delivery {
     pub async fn report(&self, report: &DeliveryReport) -> Result<Reported, DependencyError> {
         let reported = self.outbox.report(report).await?;
         let message = &report.message;
+        let step = match report.feedback {
+            Feedback::Delivered => Some(Step::Delivered),
+            Feedback::Bounced => Some(Step::Bounced),
+            Feedback::Complained => Some(Step::Complained),
+            Feedback::SoftBounced | Feedback::Rejected => None,
+        };
+        let way = message.kind.and_then(MessageKind::way);
+        if let (Reported::Recorded, Some(step), Some(way)) = (reported, step, way) {
+            self.funnel.count(&[Measure::Step(step, way)]).await;
+        }
         match (reported, report.feedback.trouble()) {
             (Reported::Recorded, Some(trouble)) => warn!(
                 user_id = %message.user_id,
@@ -303,6 +346,7 @@ impl Delivery {
     /// Records the failure (which ends the lease, so a retry may claim it)
     /// and hands it back.
     async fn failed(&self, item: &OutboxItem, err: DeliverError) -> DeliverError {
+        self.funnel.record(Measure::NotSent(item.kind.way(), NotSent::WillRetry));
         let state = DeliveryState::Failed { error: err.code() };
         if let Err(store) = self.outbox.record(item, self.clock.now(), &state).await {
             error!(message = %item.key, error = %store, "could not record a failed delivery");
@@ -316,6 +360,7 @@ impl Delivery {
             .record(item, self.clock.now(), &DeliveryState::Expired)
             .await
             .map_err(DeliverError::Store)?;
+        self.funnel.record(Measure::NotSent(item.kind.way(), NotSent::Expired));
         Ok(Delivered::Expired)
     }
 }

@@ -13,7 +13,7 @@ use super::audit::Requester;
 use super::{Administration, Recovery, SealError};
 use crate::ports::DependencyError;
 use crate::ports::Written;
-use recovery_domain::{LockClaim, Timestamp, UserAccount, iso8601_millis};
+use recovery_domain::{LockClaim, Measure, Timestamp, UserAccount, iso8601_millis};
 use recovery_messages::EventKind;
 
 /// The audit trail's name for a lock by the account's owner.
@@ -144,6 +144,7 @@ impl Administration {
             };
         }
         info!(user_id = %account.id, "account locked by its owner");
+        self.funnel.count(&[Measure::Locked]).await;
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ mod challenge;
 mod code;
 mod credentials;
 mod deliver;
+mod funnel;
 mod import;
 mod keys;
 mod lifecycle;
@@ -28,6 +29,7 @@ mod remind;
 mod request;
 mod request_code;
 mod reset;
+mod seal;
 mod sms_guard;
 mod workspaces;
 
@@ -35,15 +37,14 @@ use std::sync::Arc;
 
 use crate::ports::{
     AccountLifecycle, AuditLog, BreachedPasswords, CodeStore, DependencyError, IssueOutcome,
-    OutboxItem, OutboxStore, ResetTokenStore, SharedCounters, SmsHolds, Store, UserStore,
+    Metrics, OutboxItem, OutboxStore, ResetTokenStore, SharedCounters, SmsHolds, Store, UserStore,
     WorkspaceDirectory, WorkspaceStore,
 };
 use crate::settings::RecoverySettings;
 use recovery_domain::{
-    AccountLookup, Clock, HashError, OsRandom, OutboxKey, Password, PasswordHash, PasswordHasher,
-    RandomError, RandomSource, ResetTokenRecord, Timestamp, UserAccount,
+    AccountLookup, Clock, HashError, OsRandom, Password, PasswordHash, PasswordHasher,
+    RandomSource, ResetTokenRecord, Timestamp, UserAccount,
 };
-use recovery_messages::{AccountEvent, EventKind, Message, MessageKind, RenderError};
 
 pub use recovery_messages::Channel;
 
@@ -59,6 +60,9 @@ pub use credentials::{
     ACCOUNT_GUESSES_PER_HOUR, CredentialCheck, CredentialError, FAMILIAR_FOR_SECONDS, SignInSource,
 };
 pub use deliver::{DeliverError, Delivered, Delivery, LEASE_SECONDS};
+pub use funnel::{
+    FUNNEL_SHARDS, Funnel, MAX_STATS_DAYS, RecoveryStats, TALLY_KEPT_DAYS, funnel_tally,
+};
 pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
 pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};
 pub use lifecycle::{AccountView, Change, Deleted, DetailsChange};
@@ -66,6 +70,7 @@ pub use lock::{LOCK_ACTION, LockError, LockLink};
 pub use pumping::{CodeCount, code_counter, country_audit_target};
 pub use request::{Caller, FlowError, ResetRequestOutcome};
 pub use reset::{PasswordChange, PasswordChanged, SetPasswordError, TokenStatus};
+pub use seal::SealError;
 pub use sms_guard::{SPEND_SHARDS, SmsGuard, Spend, spend_counter};
 pub use workspaces::{
     WORKSPACES_AUDIT_TARGET, WorkspaceChange, principal_audit_target, workspace_audit_target,
@@ -94,6 +99,8 @@ pub struct Recovery {
     breaches: Option<Arc<dyn BreachedPasswords>>,
     /// Each route's rate against its baseline.
     route_load: RouteLoad,
+    /// What is counted, as it happens and by the day.
+    funnel: Funnel,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     hasher: PasswordHasher,
@@ -162,6 +169,11 @@ impl Administration {
         Self { recovery: self.recovery.with_keys(keys), ..self }
     }
 
+    /// The same actions recording what they count to `metrics`.
+    pub fn with_metrics(self, metrics: Arc<dyn Metrics>) -> Self {
+        Self { recovery: self.recovery.with_metrics(metrics), ..self }
+    }
+
     /// The same actions checking new passwords against `breaches`.
     pub fn with_breaches(self, breaches: Arc<dyn BreachedPasswords>) -> Self {
         Self { recovery: self.recovery.with_breaches(breaches), ..self }
@@ -172,23 +184,6 @@ impl Administration {
     pub fn with_tokens(self, tokens: Arc<dyn ResetTokenStore>) -> Self {
         Self { recovery: Recovery { tokens, ..self.recovery }, ..self }
     }
-}
-
-/// A message that could not be put in the outbox. Says what failed, never
-/// what the message held.
-#[derive(Debug, thiserror::Error)]
-pub enum SealError {
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    #[error("no outbox key is configured")]
-    NoKey,
-    /// The keys could not be read.
-    #[error(transparent)]
-    Keys(DependencyError),
-    #[error("a login is no address to send to")]
-    NoAddress,
-    #[error(transparent)]
-    Random(#[from] RandomError),
 }
 
 impl Recovery {
@@ -212,7 +207,9 @@ impl Recovery {
         settings: RecoverySettings,
         keys: Keys,
     ) -> Self {
+        let random: Arc<dyn RandomSource> = Arc::new(OsRandom);
         Self {
+            funnel: Funnel::new(store.clone(), random.clone(), clock.clone()),
             users: store.clone(),
             tokens: store.clone(),
             codes: store.clone(),
@@ -222,7 +219,7 @@ impl Recovery {
             breaches: None,
             outbox: store,
             clock,
-            random: Arc::new(OsRandom),
+            random,
             hasher: PasswordHasher::owasp(),
             keys,
             settings,
@@ -232,6 +229,16 @@ impl Recovery {
     /// The same flows with `keys` in place of theirs.
     pub fn with_keys(self, keys: Keys) -> Self {
         Self { keys, ..self }
+    }
+
+    /// The same flows recording what they count to `metrics`.
+    pub fn with_metrics(self, metrics: Arc<dyn Metrics>) -> Self {
+        Self { funnel: self.funnel.with_metrics(metrics), ..self }
+    }
+
+    /// Where the flows' measures go.
+    pub fn funnel(&self) -> &Funnel {
+        &self.funnel
     }
 
     /// The settings the flows run with.
@@ -250,12 +257,6 @@ impl Recovery {
     /// when the keys cannot be read.
     pub async fn from_the_edge(&self, presented: &str) -> bool {
         self.keys.get().await.is_ok_and(|keys| keys.from_the_edge(presented))
-    }
-
-    /// The outbox key, once read.
-    async fn outbox_key(&self) -> Result<Arc<OutboxKey>, SealError> {
-        let keys = self.keys.get().await.map_err(SealError::Keys)?;
-        keys.outbox_key().cloned().map_err(|_| SealError::NoKey)
     }
 
     async fn find(&self, lookup: &AccountLookup) -> Result<Option<UserAccount>, DependencyError> {
@@ -285,74 +286,6 @@ impl Recovery {
                 Err(DependencyError::new("issue_reset_token", "CountersMoved"))
             }
         }
-    }
-
-    /// `message` to `account` as an outbox item of `kind`, sealed under the
-    /// outbox key, to be sent before `send_before` or never.
-    async fn seal(
-        &self,
-        account: &UserAccount,
-        kind: MessageKind,
-        message: Result<impl Into<Message>, RenderError>,
-        send_before: Timestamp,
-    ) -> Result<OutboxItem, SealError> {
-        let message: Message = message?.into();
-        let item =
-            self.outbox_item(account, message.channel(), kind, self.clock.now(), send_before)?;
-        self.sealed(item, &message).await
-    }
-
-    /// An event about `account` for the product's bus, as an outbox item
-    /// to go with the change it reports (in its transaction).
-    async fn seal_event(
-        &self,
-        account: &UserAccount,
-        kind: EventKind,
-        through: &str,
-        at: Timestamp,
-    ) -> Result<OutboxItem, SealError> {
-        let send_before = at.plus_seconds(EVENT_SEND_WITHIN_SECONDS);
-        let item =
-            self.outbox_item(account, Channel::Event, MessageKind::AccountEvent, at, send_before)?;
-        let event = AccountEvent { kind, account, at, through };
-        let message = Message::Event(event.render(&item.id())?);
-        self.sealed(item, &message).await
-    }
-
-    /// An outbox item with a new key and nothing sealed in it yet.
-    fn outbox_item(
-        &self,
-        account: &UserAccount,
-        channel: Channel,
-        kind: MessageKind,
-        created_at: Timestamp,
-        send_before: Timestamp,
-    ) -> Result<OutboxItem, SealError> {
-        let key = OutboxItem::new_key(self.clock.now_millis(), self.random.as_ref())?;
-        let user_id = account.id.clone();
-        let sealed = Vec::new();
-        Ok(OutboxItem {
-            user_id,
-            key,
-            channel,
-            kind,
-            created_at,
-            send_before,
-            sealed,
-            carries: None,
-            workspace: None,
-        })
-    }
-
-    /// `item` with `message` sealed in it under the outbox key.
-    async fn sealed(
-        &self,
-        mut item: OutboxItem,
-        message: &Message,
-    ) -> Result<OutboxItem, SealError> {
-        let key = self.outbox_key().await?;
-        item.sealed = key.seal(&item.id(), &message.encode(), self.random.as_ref())?;
-        Ok(item)
     }
 
     async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {

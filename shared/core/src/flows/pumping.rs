@@ -51,18 +51,29 @@ impl SmsGuard {
     /// Looks at `calling_code`'s codes at `now` (at most every ten seconds
     /// in an instance, and not within two windows of a hold on it) and
     /// suspends its texts when `policy` suspects pumping.
-    pub async fn watch_country(&self, calling_code: u16, now: Timestamp, policy: &PumpingPolicy) {
+    ///
+    /// What it read, when it looked: codes sent and entered in the window.
+    pub async fn watch_country(
+        &self,
+        calling_code: u16,
+        now: Timestamp,
+        policy: &PumpingPolicy,
+    ) -> Option<(u64, u64)> {
         {
             let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
             match watched.get(&calling_code) {
                 Some(last) if now.epoch_seconds() - last.epoch_seconds() < WATCH_EVERY_SECONDS => {
-                    return;
+                    return None;
                 }
                 _ => watched.insert(calling_code, now),
             };
         }
-        if let Err(err) = self.look_at(calling_code, now, policy).await {
-            warn!(error = %err, calling_code, "could not look at a country's codes");
+        match self.look_at(calling_code, now, policy).await {
+            Ok(read) => read,
+            Err(err) => {
+                warn!(error = %err, calling_code, "could not look at a country's codes");
+                None
+            }
         }
     }
 
@@ -71,14 +82,14 @@ impl SmsGuard {
         calling_code: u16,
         now: Timestamp,
         policy: &PumpingPolicy,
-    ) -> Result<(), crate::ports::DependencyError> {
+    ) -> Result<Option<(u64, u64)>, crate::ports::DependencyError> {
         let on = SmsHoldOn::Country(calling_code);
         let grace = 2 * PUMPING_WINDOW_SECONDS;
         // Codes counted before a hold ended (or was lifted) say nothing of
         // what came after it.
         let holds = self.holds.sms_holds(&[on]).await?;
         if holds.iter().any(|hold| hold.until.plus_seconds(grace) > now) {
-            return Ok(());
+            return Ok(None);
         }
         let hours = pumping_hours(now);
         let read = |count, hour| {
@@ -94,7 +105,7 @@ impl SmsGuard {
         let sent = sent_now? + sent_before?;
         let entered = entered_now? + entered_before?;
         if !policy.suspects(sent, entered) {
-            return Ok(());
+            return Ok(Some((sent, entered)));
         }
         let hold = SmsHold {
             on,
@@ -103,7 +114,7 @@ impl SmsGuard {
             until: now.plus_seconds(policy.suspend_seconds),
         };
         if self.holds.place_sms_hold(&hold).await? == Written::Stale {
-            return Ok(());
+            return Ok(Some((sent, entered)));
         }
         error!(
             calling_code,
@@ -132,7 +143,7 @@ impl SmsGuard {
                 error!(error = %err, "could not audit a country's suspension");
             }
         }
-        Ok(())
+        Ok(Some((sent, entered)))
     }
 }
 

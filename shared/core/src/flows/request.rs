@@ -11,8 +11,8 @@ use crate::ports::EMAILS_COUNTER as EMAILS;
 use crate::ports::Written;
 use crate::ports::{CounterKey, CounterUpdate, DependencyError, IssueOutcome, RateCounter};
 use recovery_domain::{
-    AccountLookup, ChallengeRoute, Language, RandomError, ResetToken, ResetTokenRecord, Timestamp,
-    TokenPurpose, UserAccount, UserId, WorkspaceId,
+    AccountLookup, ChallengeRoute, Language, Measure, RandomError, ResetToken, ResetTokenRecord,
+    Step, Timestamp, TokenPurpose, UserAccount, UserId, Way, WorkspaceId,
 };
 use recovery_messages::{MessageKind, email};
 
@@ -136,12 +136,26 @@ impl Recovery {
         from: impl Into<Caller<'_>>,
     ) -> Result<ResetRequestOutcome, FlowError> {
         let caller = from.into();
-        match lookup {
-            AccountLookup::Phone(phone) => self.request_code(phone, caller).await,
+        let (way, outcome) = match lookup {
+            AccountLookup::Phone(phone) => (Way::SmsCode, self.request_code(phone, caller).await),
             AccountLookup::Login(_) | AccountLookup::Email(_) => {
-                self.request_email(lookup, caller).await
+                (Way::EmailLink, self.request_email(lookup, caller).await)
             }
+        };
+        let step = match &outcome {
+            Ok(ResetRequestOutcome::LinkSent(_) | ResetRequestOutcome::CodeSent(_)) => {
+                Some(Step::Requested)
+            }
+            Err(FlowError::RateLimited { .. } | FlowError::AddressLimited { .. }) => {
+                Some(Step::Limited)
+            }
+            Err(FlowError::ChallengeRequired(_)) => Some(Step::Challenged),
+            _ => None,
+        };
+        if let Some(step) = step {
+            self.funnel.count(&[Measure::Step(step, way)]).await;
         }
+        outcome
     }
 
     /// The email branch of [`Self::request_reset`]: limited per source

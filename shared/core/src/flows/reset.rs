@@ -8,8 +8,8 @@ use super::{NOTICE_SEND_WITHIN_SECONDS, NewPasswordRefused, Recovery, SealError}
 use crate::ports::{DependencyError, OutboxItem, RedeemOutcome, Redemption};
 use recovery_domain::{
     AccountLookup, ChangeSource, HashError, LOCK_LINK_LIFETIME_SECONDS, Language, MAX_WRONG_LOGINS,
-    NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord, Timestamp, UserAccount,
-    UserId, Workspace, WorkspaceId,
+    Measure, NewPasswordError, PolicyViolation, ResetToken, ResetTokenRecord, Step, Timestamp,
+    UserAccount, UserId, Way, Workspace, WorkspaceId,
 };
 use recovery_messages::{EventKind, MessageKind, email, sms};
 
@@ -127,7 +127,11 @@ impl Recovery {
             return Ok(TokenStatus::Invalid);
         };
         Ok(match self.resolve(&token).await? {
-            Some((_, account)) => TokenStatus::Usable { login: account.login.as_str().to_owned() },
+            Some((record, account)) => {
+                let opened = Measure::Step(Step::Opened, Way::from(record.purpose));
+                self.funnel.count(&[opened]).await;
+                TokenStatus::Usable { login: account.login.as_str().to_owned() }
+            }
             None => TokenStatus::Invalid,
         })
     }
@@ -199,6 +203,10 @@ impl Recovery {
             }
         }
         info!(user_id = %account.id, notices = notices.len(), "password changed through a reset token");
+        let way = Way::from(record.purpose);
+        let seconds = (now.epoch_seconds() - record.issued_at.epoch_seconds()).max(0);
+        let set = Measure::Step(Step::PasswordSet, way);
+        self.funnel.count(&[set, Measure::Recovered { way, seconds }]).await;
         let log_in = self.log_in_to(&account, change.workspace.as_ref()).await;
         let login_url = match log_in.first() {
             Some(first) => first.login_url.as_str().to_owned(),

@@ -68,7 +68,7 @@ impl OutboxItem {
 
     /// Which message this is, as the provider is told.
     pub fn reference(&self) -> MessageRef {
-        MessageRef { user_id: self.user_id.clone(), key: self.key.clone() }
+        MessageRef { user_id: self.user_id.clone(), key: self.key.clone(), kind: Some(self.kind) }
     }
 }
 
@@ -77,6 +77,8 @@ impl OutboxItem {
 pub struct MessageRef {
     pub user_id: UserId,
     pub key: String,
+    /// What it is, when known (a provider's report names it by a tag).
+    pub kind: Option<MessageKind>,
 }
 
 impl std::fmt::Debug for OutboxItem {

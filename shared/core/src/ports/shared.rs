@@ -2,6 +2,8 @@
 //! in shards ([`SharedCounters`]), and the holds on texts
 //! ([`SmsHolds`]): the budget reached, a country suspended.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use super::{DependencyError, Written};
@@ -52,6 +54,21 @@ pub trait SharedCounters: Send + Sync {
     ) -> Result<(), DependencyError>;
     /// What each shard holds, in order (0 for one never written).
     async fn read_shards(&self, counter: &SharedCounter) -> Result<Vec<u64>, DependencyError>;
+    /// Adds one to each of `names` (letters, digits, `_` and `.`) in
+    /// `tally`'s shard `shard`: a tally is a shared counter of many
+    /// counts, kept in one item per shard.
+    async fn add_to_tally(
+        &self,
+        tally: &SharedCounter,
+        shard: u16,
+        names: &[String],
+    ) -> Result<(), DependencyError>;
+    /// Each count of `tally`, summed over its shards (none for a name
+    /// never counted).
+    async fn read_tally(
+        &self,
+        tally: &SharedCounter,
+    ) -> Result<BTreeMap<String, u64>, DependencyError>;
     /// The baseline named `name`: the minute (since the epoch) it was last
     /// folded at, and its value.
     async fn baseline(&self, name: &str) -> Result<Option<Baseline>, DependencyError>;

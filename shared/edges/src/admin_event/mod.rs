@@ -18,6 +18,7 @@ mod answers;
 mod invocation;
 mod lifecycle;
 mod sms;
+mod stats;
 mod workspaces;
 
 pub use invocation::invocation;
@@ -296,6 +297,7 @@ async fn execute(
         }
         sms_action @ (AdminRequest::ListSmsSuspensions {}
         | AdminRequest::LiftSmsSuspension { .. }) => sms::execute(recovery, by, sms_action).await?,
+        AdminRequest::RecoveryStats { from, to } => stats::execute(recovery, by, from, to).await?,
         workspace_action => workspaces::execute(recovery, by, workspace_action).await?,
     })
 }

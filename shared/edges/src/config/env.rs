@@ -27,8 +27,9 @@ pub(super) fn read_flows(
     };
     let recovery = v.recovery_settings();
     let breached_passwords = v.breached_passwords();
+    let metrics_namespace = v.metrics_namespace();
     v.done()?;
-    Ok(FlowsConfig { table_name, secrets, recovery, breached_passwords })
+    Ok(FlowsConfig { table_name, secrets, recovery, breached_passwords, metrics_namespace })
 }
 
 /// The deliver function's configuration from `lookup`.
@@ -63,6 +64,7 @@ pub(super) fn read_delivery(
         },
     };
     let email_configuration_set = v.configuration_set();
+    let metrics_namespace = v.metrics_namespace();
     v.done()?;
     Ok(DeliveryConfig {
         table_name,
@@ -72,6 +74,7 @@ pub(super) fn read_delivery(
         sms_sender_id,
         sms,
         event_bus_name,
+        metrics_namespace,
     })
 }
 

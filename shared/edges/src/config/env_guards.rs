@@ -42,6 +42,25 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         }
     }
 
+    /// The CloudWatch namespace of the metrics (`METRICS_NAMESPACE`): 1 to
+    /// 255 letters, digits and `.-_/#:`, not `AWS/`'s; `off`: none written.
+    pub(super) fn metrics_namespace(&mut self) -> Option<String> {
+        let name = match self.get("METRICS_NAMESPACE") {
+            None => return Some(super::DEFAULT_METRICS_NAMESPACE.to_owned()),
+            Some(name) if name.trim() == "off" => return None,
+            Some(name) => name.trim().to_owned(),
+        };
+        let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_/#:".contains(c);
+        if name.is_empty()
+            || name.len() > 255
+            || !name.chars().all(allowed)
+            || name.starts_with("AWS/")
+        {
+            self.problem("METRICS_NAMESPACE must be 1 to 255 letters, digits and .-_/#:, and not begin with AWS/ (or off)");
+        }
+        Some(name)
+    }
+
     /// The range API (`BREACHED_PASSWORDS_URL`): unset, Pwned Passwords';
     /// empty or `off`, none. HTTPS, or plain HTTP on the loopback address.
     pub(super) fn breached_passwords(&mut self) -> Option<String> {

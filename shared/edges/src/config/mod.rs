@@ -93,7 +93,23 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("BREACHED_PASSWORDS_URL", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_TIMEOUT_MS", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_FAIL", &[SetPassword, AdminReset]),
+    (
+        "METRICS_NAMESPACE",
+        &[
+            RequestReset,
+            VerifyCode,
+            SetPassword,
+            AdminReset,
+            Deliver,
+            VerifyCredentials,
+            LockAccount,
+        ],
+    ),
 ];
+
+/// The CloudWatch namespace the metrics go under unless
+/// `METRICS_NAMESPACE` names another.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "PasswordRecovery";
 
 impl Function {
     pub const ALL: [Function; 7] = [
@@ -137,6 +153,9 @@ pub struct FlowsConfig {
     /// The range API new passwords are checked against
     /// (`BREACHED_PASSWORDS_URL`); none: not checked.
     pub breached_passwords: Option<String>,
+    /// The CloudWatch namespace of its metrics (`METRICS_NAMESPACE`); none
+    /// written when `off`.
+    pub metrics_namespace: Option<String>,
 }
 
 /// The Pwned Passwords range API, which new passwords are checked against
@@ -177,6 +196,9 @@ pub struct DeliveryConfig {
     pub sms: recovery_domain::SmsPolicy,
     /// The EventBridge bus (name or ARN) the product's events go to.
     pub event_bus_name: String,
+    /// The CloudWatch namespace of its metrics (`METRICS_NAMESPACE`); none
+    /// written when `off`.
+    pub metrics_namespace: Option<String>,
 }
 
 /// Everything wrong with the environment, one problem per entry.

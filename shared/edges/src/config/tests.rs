@@ -290,3 +290,24 @@ fn the_breach_check_asks_pwned_passwords_unless_told_otherwise() {
     let verify = FlowsConfig::from_lookup(Function::VerifyCode, env(&pairs)).unwrap();
     assert_eq!(verify.breached_passwords, None, "only the functions that set passwords ask");
 }
+
+#[test]
+fn metrics_go_under_their_namespace_or_nowhere() {
+    let pairs = [("TABLE_NAME", "recovery"), ("OUTBOX_SECRET_ARN", "outbox")];
+    let read = |extra: &[(&'static str, &'static str)]| {
+        let mut all = pairs.to_vec();
+        all.extend_from_slice(extra);
+        DeliveryConfig::from_lookup(env(&all))
+    };
+    let extra = [("MAIL_FROM", "a@example.com"), ("EVENT_BUS_NAME", "bus")];
+    assert_eq!(read(&extra).unwrap().metrics_namespace.as_deref(), Some("PasswordRecovery"));
+    let named = [extra[0], extra[1], ("METRICS_NAMESPACE", "Acme/Recovery-1")];
+    assert_eq!(read(&named).unwrap().metrics_namespace.as_deref(), Some("Acme/Recovery-1"));
+    let off = [extra[0], extra[1], ("METRICS_NAMESPACE", "off")];
+    assert_eq!(read(&off).unwrap().metrics_namespace, None);
+    for wrong in ["", "AWS/Lambda", "has space", &"n".repeat(256)] {
+        let wrong: &'static str = Box::leak(wrong.to_owned().into_boxed_str());
+        let err = read(&[extra[0], extra[1], ("METRICS_NAMESPACE", wrong)]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_NAMESPACE"), "{wrong:?}: {err}");
+    }
+}

@@ -159,6 +159,11 @@ async fn the_event_has_exactly_the_audited_actions() {
             assert_eq!(answer["suspensions"], json!([]), "{answer}");
             continue;
         }
+        if *action == AdminAction::RecoveryStats {
+            // Its fields are optional: today, nothing counted yet.
+            assert_eq!(answer["stats"]["ways"]["email_link"]["requested"], 0, "{answer}");
+            continue;
+        }
         let message = answer["message"].as_str().unwrap();
         assert!(message.starts_with("missing field"), "{}: {answer}", action.name());
     }

@@ -10,6 +10,7 @@ mod challenge;
 mod credentials;
 mod delivery;
 mod email_link;
+mod funnel;
 mod http;
 mod keys;
 mod languages;

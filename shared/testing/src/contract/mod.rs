@@ -89,6 +89,7 @@ macro_rules! store_contract_tests {
             the_last_memberships_removal_deletes_the_account,
             administrators_grants_are_set_exactly_and_emptied_not_deleted,
             a_shard_is_added_to_only_while_it_has_room_and_the_shards_sum,
+            a_tally_counts_each_name_over_its_shards_and_writers_at_once_all_land,
             a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once,
         );
     };

@@ -48,6 +48,38 @@ pub async fn a_shard_is_added_to_only_while_it_has_room_and_the_shards_sum(
     assert_eq!(store.baseline("route#forgot").await.unwrap(), Some(next));
 }
 
+pub async fn a_tally_counts_each_name_over_its_shards_and_writers_at_once_all_land(
+    store: Arc<impl Store + 'static>,
+) {
+    let tally = SharedCounter {
+        name: "funnel#2026-12-06".into(),
+        shards: Shards::new(130),
+        expires_at: at(T0 + 86_400),
+    };
+    assert!(store.read_tally(&tally).await.unwrap().is_empty());
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    store.add_to_tally(&tally, 0, &names(&["email_link.requested", "locked"])).await.unwrap();
+    // A name twice in one write counts twice; the last shard past the
+    // first hundred (one read takes a hundred keys) counts too.
+    let twice = names(&["sms_code.sent", "sms_code.sent"]);
+    store.add_to_tally(&tally, 129, &twice).await.unwrap();
+    store.add_to_tally(&tally, 7, &[]).await.unwrap();
+    let landed = at_once(12, |i| {
+        let (store, tally) = (store.clone(), tally.clone());
+        let names = vec!["email_link.requested".to_owned()];
+        async move { store.add_to_tally(&tally, (i % 3) as u16, &names).await.unwrap() }
+    })
+    .await;
+    assert_eq!(landed.len(), 12);
+    let counts = store.read_tally(&tally).await.unwrap();
+    let expected = [("email_link.requested", 13), ("locked", 1), ("sms_code.sent", 2)];
+    let expected = expected.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect();
+    assert_eq!(counts, expected);
+    // Another day's tally is apart.
+    let other = SharedCounter { name: "funnel#2026-12-07".into(), ..tally };
+    assert!(store.read_tally(&other).await.unwrap().is_empty());
+}
+
 pub async fn a_hold_is_placed_once_while_it_lasts_and_notices_are_taken_once(
     store: Arc<impl Store>,
 ) {

@@ -7,6 +7,7 @@
 //! | notice given once | `NOTICES#` | `<notice>` | |
 //! | challenge used | `CHALLENGE#<nonce>` | `CHALLENGE` | |
 //! | a route's baseline | `SHARED#<name>` | `BASELINE` | `folded_minute`, `per_minute_x100` |
+//! | shard of a tally (the funnel's day) | `SHARED#<tally>#<shard>` | `TALLY` | `tally_<name>` per count |
 //!
 //! Each shard is its own partition, so that writes spread; the holds share
 //! one, read by key (and listed by one Query), never written on a hot path.
@@ -123,6 +124,49 @@ pub(in crate::dynamodb) fn baseline_from_item(item: &Item) -> Option<Baseline> {
         minute: get_n(item, MINUTE)?,
         per_minute_x100: u64::try_from(get_n(item, PER_MINUTE_X100)?).ok()?,
     })
+}
+
+/// The prefix of a tally's count attributes.
+const TALLY_PREFIX: &str = "tally_";
+
+pub(in crate::dynamodb) fn tally_key(tally: &SharedCounter, shard: u16) -> Item {
+    key(format!("SHARED#{}#{shard}", tally.name), "TALLY")
+}
+
+/// The UpdateItem adding one to each of `names` (each once, however often
+/// named): its expression, attribute names and values.
+pub(in crate::dynamodb) fn tally_update(
+    tally: &SharedCounter,
+    names: &[String],
+) -> (String, HashMap<String, String>, Item) {
+    let mut counts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for name in names {
+        *counts.entry(name.as_str()).or_default() += 1;
+    }
+    let mut attribute_names = HashMap::new();
+    let mut values = HashMap::from([
+        (":kind".to_owned(), s("tally")),
+        (":expires".to_owned(), n(tally.expires_at.epoch_seconds())),
+    ]);
+    let mut adds = Vec::new();
+    for (i, (name, count)) in counts.into_iter().enumerate() {
+        attribute_names.insert(format!("#c{i}"), format!("{TALLY_PREFIX}{name}"));
+        values.insert(format!(":c{i}"), n(count));
+        adds.push(format!("#c{i} :c{i}"));
+    }
+    let expression = format!("SET kind = :kind, expires_at = :expires ADD {}", adds.join(", "));
+    (expression, attribute_names, values)
+}
+
+/// The counts a tally's shard holds, by name.
+pub(in crate::dynamodb) fn tally_counts(item: &Item) -> Vec<(String, u64)> {
+    item.keys()
+        .filter_map(|attribute| {
+            let name = attribute.strip_prefix(TALLY_PREFIX)?;
+            let count = get_n(item, attribute)?;
+            Some((name.to_owned(), count.max(0) as u64))
+        })
+        .collect()
 }
 
 /// A challenge taken as used, kept until it expires.
