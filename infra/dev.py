@@ -20,8 +20,11 @@ Environment (all optional):
     EDITION            cloud (default) or on_premise
     IGNORE_CHANGES     1: do not rebuild a function when its source changes
                        (what the tests use: a rebuild mid-request is a 500)
+    METRICS_LOG        also append every metric record (EMF) to this file
 
-Every email and SMS is printed here as it is delivered. Ctrl-C stops
+Every email and SMS is printed here as it is delivered. The recovery funnel,
+counted from the metrics the functions write to their logs, is at
+http://127.0.0.1:3000/local/funnel (`infra/funnel.py`). Ctrl-C stops
 everything.
 """
 
@@ -38,6 +41,7 @@ import urllib.request
 from pathlib import Path
 
 import admin_url
+import funnel
 import gateway
 import range_standin
 
@@ -217,6 +221,19 @@ def print_emails(endpoint: str) -> None:
         seen = len(messages)
 
 
+def relay(stream, counted: "funnel.Funnel", metrics_log: str | None) -> None:
+    """Prints what the functions print, but their metrics, which it counts
+    (and appends to `metrics_log`, when named)."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace")
+        if not counted.feed(line):
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        elif metrics_log:
+            with open(metrics_log, "a", encoding="utf-8") as out:
+                out.write(line[line.find("{"):].rstrip("\n") + "\n")
+
+
 LOGIN_PAGE = b"""<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Log in</title>
 <body style="font-family:sans-serif;max-width:420px;margin:80px auto">
 <h1>Log in</h1><p>This is where your application's log-in page would be (LOGIN_URL).
@@ -270,8 +287,10 @@ def main() -> None:
         wait_for(f"{endpoint}/moto-api/data.json", 30)
 
     log("creating the table from template.yaml and seeding demo accounts")
+    # Seeding is no recovery: it writes no metrics (the invitation it sends
+    # is in the day's tally all the same).
     provision = subprocess.run(["cargo", "run", "--quiet", "-p", "local-stack", "--", "provision"],
-                               env=env, cwd=ROOT)
+                               env={**env, "METRICS_NAMESPACE": "off"}, cwd=ROOT)
     if provision.returncode != 0:
         log("provisioning failed")
         stop_all()
@@ -285,8 +304,13 @@ def main() -> None:
     watch = [str(VENV_BIN / "cargo-lambda"), "lambda", "watch", "--disable-cors", "-A", "127.0.0.1", "-P", str(lambda_port)]
     if env.get("IGNORE_CHANGES") == "1":
         watch.append("--ignore-changes")
-    start(watch, env)
-    pages = {"/login": LOGIN_PAGE}
+    # The functions' output: their metrics (EMF records) are counted for
+    # the funnel page, everything else is printed.
+    counted = funnel.Funnel()
+    watching = start(watch, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    threading.Thread(target=relay, args=(watching.stdout, counted, env.get("METRICS_LOG")),
+                     daemon=True).start()
+    pages = {"/login": LOGIN_PAGE, "/local/funnel": counted.page}
     server = gateway.Server(("127.0.0.1", port), gateway.router(lambda_port, ROUTES, pages))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     admin_dir = Path(env.get("LOCAL_ADMIN_DIR") or ROOT / "target")
@@ -321,6 +345,7 @@ def main() -> None:
                    "--dead-letter-queue", "password-recovery-local-dead-letters"], env)
         log(f"""ready on {base}
     open     {base}/password/forgot   (demo logins: ada, grace, linus; see README)
+    funnel   {base}/local/funnel      (what the functions counted)
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"ada"}}'
     or curl  -X POST {base}/password/forgot -H 'content-type: application/json' -d '{{"login":"+49 151 12345678"}}'
     administrator actions: admin-reset's function URL, http://127.0.0.1:{admin_port}/, signed (README):

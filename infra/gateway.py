@@ -154,7 +154,8 @@ class Server(http.server.ThreadingHTTPServer):
 
 def router(lambda_port: int, routes: dict[str, str], pages: dict[str, bytes]):
     """The HTTP server's handler: `routes` maps a path to its function;
-    `pages` are paths answered here (`/` and the log-in stand-in)."""
+    `pages` are paths answered here (`/`, the log-in stand-in, the local
+    funnel): each the page's bytes, or a function that makes them."""
 
     class Router(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -173,7 +174,8 @@ def router(lambda_port: int, routes: dict[str, str], pages: dict[str, bytes]):
             if path == "/":
                 return self.send(302, [("Location", "/password/forgot")], b"")
             if path in pages:
-                return self.send(200, [("Content-Type", "text/html; charset=utf-8")], pages[path])
+                page = pages[path]() if callable(pages[path]) else pages[path]
+                return self.send(200, [("Content-Type", "text/html; charset=utf-8")], page)
             function = routes.get(path)
             if function is None:
                 return self.send(404, [("Content-Type", "application/json")], b'{"message":"Not Found"}')

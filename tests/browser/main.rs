@@ -7,6 +7,7 @@
 //! `target/browser/failures/` (see `browser.rs`).
 
 mod browser;
+mod funnel;
 mod walks;
 
 use std::sync::OnceLock;

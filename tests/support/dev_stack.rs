@@ -25,6 +25,8 @@ pub struct LocalStack {
     admin_dir: PathBuf,
     /// What it printed.
     pub log: PathBuf,
+    /// Every metric record (EMF) its functions wrote, one a line.
+    pub metrics: PathBuf,
     process: Child,
 }
 
@@ -44,6 +46,8 @@ impl LocalStack {
             ("LOCAL_ADMIN_DIR", admin_dir.to_string_lossy().into_owned()),
             ("IGNORE_CHANGES", "1".into()),
         ];
+        let metrics = log_dir().join(format!("{}.jsonl", unique("local-metrics")));
+        env.push(("METRICS_LOG", metrics.to_string_lossy().into_owned()));
         env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let log = log_dir().join(format!("{}.log", unique("local-stack")));
         let python = tool("python");
@@ -56,6 +60,7 @@ impl LocalStack {
             admin_url: format!("http://127.0.0.1:{admin_port}/"),
             admin_dir,
             log,
+            metrics,
             process,
         };
         stack.wait_until_ready(Duration::from_secs(900));

@@ -185,7 +185,11 @@ pub fn emitted_in_the_tour(stacks: &[(String, &str)]) -> Vec<String> {
                 problems.push(format!("a record in another namespace: {record}"));
             }
             for metric in directive["Metrics"].as_array().into_iter().flatten() {
-                emitted.insert(metric["Name"].as_str().unwrap_or("").to_owned());
+                let name = metric["Name"].as_str().unwrap_or("");
+                if !METRICS.iter().any(|m| m.name == name) {
+                    problems.push(format!("{name} is emitted but not in METRICS: {record}"));
+                }
+                emitted.insert(name.to_owned());
             }
         }
     }
