@@ -27,7 +27,7 @@ pub struct Added {
 
 /// `n` events of one flow into `off` and `on`, alternating; `event` makes
 /// the `i`th event of each (and checks its answer).
-fn alternate(
+pub(crate) fn alternate(
     (off, on): (&mut Running, &mut Running),
     n: usize,
     event: &mut dyn FnMut(usize, bool, &mut Running) -> Result<Answer, Error>,

@@ -30,6 +30,7 @@ mod guards;
 mod hashing;
 mod load;
 mod machine;
+mod metrics;
 mod process;
 mod report;
 mod report_shares;
@@ -66,6 +67,8 @@ struct Options {
     sign_in_only: bool,
     /// Only what the guards add, printed (`--only guards`).
     guards_only: bool,
+    /// Only what the metrics add, printed (`--only metrics`).
+    metrics_only: bool,
 }
 
 fn options() -> Result<Options, Error> {
@@ -81,6 +84,7 @@ fn options() -> Result<Options, Error> {
         out: workspace_root().join("BENCHMARKS.md"),
         sign_in_only: false,
         guards_only: false,
+        metrics_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -95,6 +99,7 @@ fn options() -> Result<Options, Error> {
             "--out" => options.out = value.into(),
             "--only" if value == "sign-in" => options.sign_in_only = true,
             "--only" if value == "guards" => options.guards_only = true,
+            "--only" if value == "metrics" => options.metrics_only = true,
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -132,6 +137,14 @@ async fn main() -> Result<(), Error> {
     let code_secret = code_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
 
+    if options.metrics_only {
+        let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
+        let rows = tokio::task::block_in_place(|| {
+            metrics::metrics(&sdk, &warm_table, &cast, options.warm)
+        })?;
+        print!("{}", metrics::section(&rows));
+        return Ok(());
+    }
     if options.guards_only {
         let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
         let rows =
@@ -181,6 +194,9 @@ async fn main() -> Result<(), Error> {
     eprintln!("bench: the guards off and on, {} events each", options.warm);
     let guarded =
         tokio::task::block_in_place(|| guards::guards(&sdk, &warm_table, &cast, options.warm))?;
+    eprintln!("bench: the metrics off and on, {} events each", options.warm);
+    let metered =
+        tokio::task::block_in_place(|| metrics::metrics(&sdk, &warm_table, &cast, options.warm))?;
 
     // 4b. The hashing functions at three memory sizes.
     eprintln!("bench: verify-credentials and set-password at 512, 1024 and 1769 MB");
@@ -238,6 +254,7 @@ async fn main() -> Result<(), Error> {
         cost_source,
         sign_in,
         guarded,
+        metered,
         loaded,
         load_accounts: options.load_accounts,
     })?;

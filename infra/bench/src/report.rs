@@ -44,6 +44,8 @@ pub struct Measured {
     pub sign_in: crate::signin::SignIn,
     /// What the guards against bots and bills add.
     pub guarded: Vec<crate::guards::Added>,
+    /// What writing the metrics adds.
+    pub metered: Vec<crate::guards::Added>,
     /// The local stack under load (none when left out).
     pub loaded: Vec<Loaded>,
     pub load_accounts: usize,
@@ -177,6 +179,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
 
     out.push_str(&crate::signin::section(&m.sign_in));
     out.push_str(&crate::guards::section(&m.guarded));
+    out.push_str(&crate::metrics::section(&m.metered));
 
     writeln!(out, "## Packages")?;
     writeln!(out)?;

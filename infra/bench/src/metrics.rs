@@ -1,0 +1,95 @@
+//! What writing the recovery funnel's metrics (EMF lines on stdout) adds
+//! to a function's warm own time: each flow with `METRICS_NAMESPACE=off`
+//! and with metrics, two processes alternating event by event. The day's
+//! tally (an UpdateItem) is written in both: its time is the emulator's,
+//! outside own time, and priced with the other calls.
+
+use aws_config::SdkConfig;
+use recovery_edges::config::Function::{Deliver, SetPassword, VerifyCode};
+use serde_json::Value;
+
+use crate::Error;
+use crate::PASSWORD;
+use crate::calls::token_of;
+use crate::cold::sent_one;
+use crate::data::{Actor, WARM_CODE, pending_message, store_codes};
+use crate::events::{check_code, new_password};
+use crate::guards::{Added, alternate};
+use crate::process::Running;
+
+const OFF: [(&str, &str); 1] = [("METRICS_NAMESPACE", "off")];
+
+pub fn metrics(
+    sdk: &SdkConfig,
+    table: &str,
+    actors: &[Actor],
+    n: usize,
+) -> Result<Vec<Added>, Error> {
+    let handle = tokio::runtime::Handle::current();
+    let mut rows = Vec::new();
+
+    // A code entered right: CodeAccepted and CodeEntered.
+    let mut off = Running::start_with(VerifyCode.into(), table, None, &OFF)?;
+    let mut on = Running::start(VerifyCode, table)?;
+    let (a, b) = alternate((&mut off, &mut on), n, &mut |i, _, r| {
+        let actor = &actors[1 + i];
+        handle.block_on(store_codes(sdk, table, std::slice::from_ref(actor)))?;
+        r.expect(&check_code(&actor.phone, WARM_CODE), 200)
+    })?;
+    rows.push(Added { check: "metrics", flow: "verify a code", off: a, on: b });
+
+    // A new password: PasswordSet and TimeToRecover.
+    let mut verify = Running::start(VerifyCode, table)?;
+    let mut off = Running::start_with(SetPassword.into(), table, None, &OFF)?;
+    let mut on = Running::start(SetPassword, table)?;
+    let (a, b) = alternate((&mut off, &mut on), n, &mut |i, with, r| {
+        let actor = &actors[1 + i];
+        handle.block_on(store_codes(sdk, table, std::slice::from_ref(actor)))?;
+        let token = token_of(&verify.expect(&check_code(&actor.phone, WARM_CODE), 200)?)?;
+        let password = format!("{PASSWORD} counted {i} {}", u8::from(with));
+        r.expect(&new_password(&token, &password), 200)
+    })?;
+    rows.push(Added { check: "metrics", flow: "set password", off: a, on: b });
+
+    // A code by SMS: Sent, and the text's segments and cost.
+    let mut off = Running::start_with(Deliver.into(), table, None, &OFF)?;
+    let mut on = Running::start(Deliver, table)?;
+    let (a, b) = alternate((&mut off, &mut on), n, &mut |i, _, r| {
+        let actor = &actors[1 + i];
+        let event: Value = handle.block_on(pending_message(sdk, table, actor, &actor.phone))?;
+        let answer = r.invoke(&event)?;
+        sent_one(r, &answer)?;
+        Ok(answer)
+    })?;
+    rows.push(Added { check: "metrics", flow: "deliver a code by SMS", off: a, on: b });
+    Ok(rows)
+}
+
+/// The report's section on `rows`, in Markdown.
+pub fn section(rows: &[Added]) -> String {
+    use crate::figures::{ms, ratio};
+    let Some(first) = rows.first() else { return String::new() };
+    let mut out = format!(
+        "## What the metrics add\n\n\
+         Each flow warm with `METRICS_NAMESPACE=off` and with the metrics on: two processes \
+         of the function alternating event by event, {} events each, own time. The metrics \
+         are EMF lines on stdout; the day's tally is written in both.\n\n\
+         | flow | own time off, median | on, median | added | on ÷ off |\n\
+         |---|---|---|---|---|\n",
+        first.off.0.len()
+    );
+    for row in rows {
+        let (off, on) = (row.off.median(), row.on.median());
+        let added = on.as_secs_f64() - off.as_secs_f64();
+        out.push_str(&format!(
+            "| {} | {} | {} | {:+.2} ms | {:.2}× |\n",
+            row.flow,
+            ms(off),
+            ms(on),
+            added * 1000.0,
+            ratio(on, off)
+        ));
+    }
+    out.push('\n');
+    out
+}
