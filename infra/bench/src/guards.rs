@@ -106,7 +106,6 @@ pub fn guards(
 
 /// The report's section on `rows`, in Markdown.
 pub fn section(rows: &[Added]) -> String {
-    use crate::figures::{ms, ratio};
     let Some(first) = rows.first() else { return String::new() };
     let mut out = format!(
         "## What the guards add\n\n\
@@ -120,12 +119,21 @@ pub fn section(rows: &[Added]) -> String {
          |---|---|---|---|---|---|\n",
         first.off.0.len()
     );
+    out.push_str(&rows_table(rows, true));
+    out.push('\n');
+    out
+}
+
+/// The rows of a table of `rows`, each led by its check when `checks`.
+pub(crate) fn rows_table(rows: &[Added], checks: bool) -> String {
+    use crate::figures::{ms, ratio};
+    let mut out = String::new();
     for row in rows {
         let (off, on) = (row.off.median(), row.on.median());
         let added = on.as_secs_f64() - off.as_secs_f64();
+        let check = if checks { format!("| {} ", row.check) } else { String::new() };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {:+.2} ms | {:.2}× |\n",
-            row.check,
+            "{check}| {} | {} | {} | {:+.2} ms | {:.2}× |\n",
             row.flow,
             ms(off),
             ms(on),
@@ -133,6 +141,5 @@ pub fn section(rows: &[Added]) -> String {
             ratio(on, off)
         ));
     }
-    out.push('\n');
     out
 }

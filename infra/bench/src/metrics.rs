@@ -67,7 +67,6 @@ pub fn metrics(
 
 /// The report's section on `rows`, in Markdown.
 pub fn section(rows: &[Added]) -> String {
-    use crate::figures::{ms, ratio};
     let Some(first) = rows.first() else { return String::new() };
     let mut out = format!(
         "## What the metrics add\n\n\
@@ -78,18 +77,7 @@ pub fn section(rows: &[Added]) -> String {
          |---|---|---|---|---|\n",
         first.off.0.len()
     );
-    for row in rows {
-        let (off, on) = (row.off.median(), row.on.median());
-        let added = on.as_secs_f64() - off.as_secs_f64();
-        out.push_str(&format!(
-            "| {} | {} | {} | {:+.2} ms | {:.2}× |\n",
-            row.flow,
-            ms(off),
-            ms(on),
-            added * 1000.0,
-            ratio(on, off)
-        ));
-    }
+    out.push_str(&crate::guards::rows_table(rows, false));
     out.push('\n');
     out
 }

@@ -29,18 +29,7 @@ use Function::{
 /// Every variable the service reads, and which functions read it. The SAM
 /// template sets exactly these per function (checked by the template test).
 pub const VARIABLES: &[(&str, &[Function])] = &[
-    (
-        "TABLE_NAME",
-        &[
-            RequestReset,
-            VerifyCode,
-            SetPassword,
-            AdminReset,
-            Deliver,
-            VerifyCredentials,
-            LockAccount,
-        ],
-    ),
+    ("TABLE_NAME", &Function::ALL),
     ("OUTBOX_SECRET_ARN", &[RequestReset, SetPassword, AdminReset, Deliver, LockAccount]),
     (
         "KEY_REFRESH_SECONDS",
@@ -93,18 +82,7 @@ pub const VARIABLES: &[(&str, &[Function])] = &[
     ("BREACHED_PASSWORDS_URL", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_TIMEOUT_MS", &[SetPassword, AdminReset]),
     ("BREACHED_PASSWORDS_FAIL", &[SetPassword, AdminReset]),
-    (
-        "METRICS_NAMESPACE",
-        &[
-            RequestReset,
-            VerifyCode,
-            SetPassword,
-            AdminReset,
-            Deliver,
-            VerifyCredentials,
-            LockAccount,
-        ],
-    ),
+    ("METRICS_NAMESPACE", &Function::ALL),
 ];
 
 /// The CloudWatch namespace the metrics go under unless
