@@ -224,14 +224,15 @@ def print_emails(endpoint: str) -> None:
 def relay(stream, counted: "funnel.Funnel", metrics_log: str | None) -> None:
     """Prints what the functions print, but their metrics, which it counts
     (and appends to `metrics_log`, when named)."""
+    out = open(metrics_log, "a", encoding="utf-8") if metrics_log else None
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace")
         if not counted.feed(line):
             sys.stdout.write(line)
             sys.stdout.flush()
-        elif metrics_log:
-            with open(metrics_log, "a", encoding="utf-8") as out:
-                out.write(line[line.find("{"):].rstrip("\n") + "\n")
+        elif out:
+            out.write(line[line.find("{"):].rstrip("\n") + "\n")
+            out.flush()
 
 
 LOGIN_PAGE = b"""<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Log in</title>

@@ -32,10 +32,9 @@ fn in_expression(expression: &str) -> Vec<Named> {
             names.push((name.to_owned(), dims.into_iter().collect()));
         }
     }
-    for piece in
-        expression.split("MetricName=\\\"").skip(1).chain(expression.split("MetricName=\"").skip(1))
-    {
-        let name = piece.split(['\\', '"']).next().unwrap_or("");
+    // `SEARCH('{<namespace>,Reason} MetricName="DeliveryFailed"', ...)`.
+    for piece in expression.split("MetricName=\"").skip(1) {
+        let name = piece.split('"').next().unwrap_or("");
         let dims = expression.split(',').nth(1).and_then(|d| d.split('}').next());
         names.push((name.to_owned(), dims.map(|d| d.trim().to_owned()).into_iter().collect()));
     }

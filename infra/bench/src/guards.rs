@@ -52,7 +52,6 @@ pub fn guards(
     actors: &[Actor],
     n: usize,
 ) -> Result<Vec<Added>, Error> {
-    let handle = tokio::runtime::Handle::current();
     let mut rows = Vec::new();
 
     // The challenge check: each request counted on its route, the route's
@@ -72,11 +71,7 @@ pub fn guards(
     let mut off = Running::start(Deliver, table)?;
     let mut on = Running::start_with(Deliver.into(), table, None, &budget)?;
     let (a, b) = alternate((&mut off, &mut on), n, &mut |i, _, r| {
-        let actor = &actors[1 + i];
-        let event: Value = handle.block_on(pending_message(sdk, table, actor, &actor.phone))?;
-        let answer = r.invoke(&event)?;
-        sent_one(r, &answer)?;
-        Ok(answer)
+        deliver_code(sdk, table, &actors[1 + i], r)
     })?;
     rows.push(Added { check: "SMS budget check", flow: "deliver a code by SMS", off: a, on: b });
 
@@ -92,16 +87,42 @@ pub fn guards(
     )?;
     let started = Instant::now();
     let (a, b) = alternate((&mut off, &mut on), n, &mut |i, guarded, r| {
-        // A link of the account's own, by a code: the one before is used.
-        let actor = &actors[1 + i];
-        handle.block_on(store_codes(sdk, table, std::slice::from_ref(actor)))?;
-        let token = token_of(&verify.expect(&check_code(&actor.phone, WARM_CODE), 200)?)?;
         let password = format!("{PASSWORD} guarded {i} {}", u8::from(guarded));
-        r.expect(&new_password(&token, &password), 200)
+        set_by_code(sdk, table, &actors[1 + i], &mut verify, r, &password)
     })?;
     eprintln!("bench: the breach check's runs took {:?}", started.elapsed());
     rows.push(Added { check: "breached-password check", flow: "set password", off: a, on: b });
     Ok(rows)
+}
+
+/// Hands `actor`'s newest code text to deliver (`r`), which sends it.
+pub(crate) fn deliver_code(
+    sdk: &SdkConfig,
+    table: &str,
+    actor: &Actor,
+    r: &mut Running,
+) -> Result<Answer, Error> {
+    let handle = tokio::runtime::Handle::current();
+    let event: Value = handle.block_on(pending_message(sdk, table, actor, &actor.phone))?;
+    let answer = r.invoke(&event)?;
+    sent_one(r, &answer)?;
+    Ok(answer)
+}
+
+/// Sets `password` for `actor` through set-password (`r`), with a link of
+/// its own by a code checked at `verify` (the one before is used).
+pub(crate) fn set_by_code(
+    sdk: &SdkConfig,
+    table: &str,
+    actor: &Actor,
+    verify: &mut Running,
+    r: &mut Running,
+    password: &str,
+) -> Result<Answer, Error> {
+    let handle = tokio::runtime::Handle::current();
+    handle.block_on(store_codes(sdk, table, std::slice::from_ref(actor)))?;
+    let token = token_of(&verify.expect(&check_code(&actor.phone, WARM_CODE), 200)?)?;
+    r.expect(&new_password(&token, password), 200)
 }
 
 /// The report's section on `rows`, in Markdown.

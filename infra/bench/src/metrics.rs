@@ -10,15 +10,13 @@ use aws_config::SdkConfig;
 use recovery_edges::config::Function::{
     AdminReset, Deliver, RequestReset, SetPassword, VerifyCode, VerifyCredentials,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::Error;
 use crate::PASSWORD;
-use crate::calls::token_of;
-use crate::cold::sent_one;
-use crate::data::{Actor, WARM_CODE, pending_message, store_codes};
-use crate::events::{address, admin, check_code, forgot, new_password};
-use crate::guards::{Added, alternate};
+use crate::data::{Actor, WARM_CODE, store_codes};
+use crate::events::{address, admin, check_code, forgot};
+use crate::guards::{Added, alternate, deliver_code, set_by_code};
 use crate::process::Running;
 
 const OFF: [(&str, &str); 1] = [("METRICS_NAMESPACE", "off")];
@@ -79,11 +77,8 @@ pub fn metrics(
     let mut off = Running::start_with(SetPassword.into(), table, None, &OFF)?;
     let mut on = Running::start(SetPassword, table)?;
     let (a, b) = alternate((&mut off, &mut on), n, &mut |i, with, r| {
-        let actor = &actors[1 + i];
-        handle.block_on(store_codes(sdk, table, std::slice::from_ref(actor)))?;
-        let token = token_of(&verify.expect(&check_code(&actor.phone, WARM_CODE), 200)?)?;
         let password = format!("{PASSWORD} counted {i} {}", u8::from(with));
-        r.expect(&new_password(&token, &password), 200)
+        set_by_code(sdk, table, &actors[1 + i], &mut verify, r, &password)
     })?;
     rows.push(Added { check: "metrics", flow: "set password", off: a, on: b });
 
@@ -91,11 +86,7 @@ pub fn metrics(
     let mut off = Running::start_with(Deliver.into(), table, None, &OFF)?;
     let mut on = Running::start(Deliver, table)?;
     let (a, b) = alternate((&mut off, &mut on), n, &mut |i, _, r| {
-        let actor = &actors[1 + i];
-        let event: Value = handle.block_on(pending_message(sdk, table, actor, &actor.phone))?;
-        let answer = r.invoke(&event)?;
-        sent_one(r, &answer)?;
-        Ok(answer)
+        deliver_code(sdk, table, &actors[1 + i], r)
     })?;
     rows.push(Added { check: "metrics", flow: "deliver a code by SMS", off: a, on: b });
     Ok(rows)

@@ -29,6 +29,14 @@ impl PumpingPolicy {
         sent >= self.min_codes
             && u128::from(entered) * 100 < u128::from(sent) * u128::from(self.min_entered_percent)
     }
+
+    /// The share of `sent` codes `entered`, in percent, when there are
+    /// enough to judge (what the outcome alarm watches, before any
+    /// suspension).
+    pub fn entered_percent(&self, sent: u64, entered: u64) -> Option<u32> {
+        (sent >= self.min_codes && sent > 0)
+            .then(|| u32::try_from(u128::from(entered) * 100 / u128::from(sent)).unwrap_or(100))
+    }
 }
 
 /// The hours (indexes since the epoch) the window at `now` counts.
@@ -40,6 +48,16 @@ pub fn pumping_hours(now: crate::Timestamp) -> [i64; 2] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_share_entered_is_judged_only_with_enough_codes() {
+        let policy = PumpingPolicy::default();
+        assert_eq!(policy.entered_percent(49, 0), None);
+        assert_eq!(policy.entered_percent(50, 9), Some(18));
+        assert_eq!(policy.entered_percent(200, 200), Some(100));
+        let any = PumpingPolicy { min_codes: 0, ..policy };
+        assert_eq!(any.entered_percent(0, 0), None);
+    }
 
     #[test]
     fn too_few_codes_entered_with_enough_volume_is_pumping() {

@@ -15,7 +15,7 @@ use recovery_aws as aws;
 use recovery_core::flows::{
     Administration, Delivery, Funnel, KeySet, Keys, Read, ReadKeys, Recovery, SmsGuard,
 };
-use recovery_core::ports::{BreachedPasswords, DependencyError};
+use recovery_core::ports::{BreachedPasswords, DependencyError, Metrics, NoMetrics};
 use recovery_domain::{
     Clock, MIN_ORIGIN_SECRET_BYTES, MIN_SECRET_BYTES, OsRandom, SystemClock, WeakOutboxSecret,
 };
@@ -55,14 +55,20 @@ pub fn recovery(sdk: &SdkConfig, config: &FlowsConfig) -> Recovery {
         Arc::new(SystemClock),
         config.recovery.clone(),
         reading_keys(sdk, config.secrets.clone()),
-    );
-    let recovery = match &config.metrics_namespace {
-        Some(namespace) => recovery.with_metrics(Arc::new(EmfLog::new(namespace))),
-        None => recovery,
-    };
+    )
+    .with_metrics(metrics(config.metrics_namespace.as_deref()));
     match breaches(config) {
         Some(api) => recovery.with_breaches(api),
         None => recovery,
+    }
+}
+
+/// The metrics as EMF lines in the log under `namespace`; none when it is
+/// off.
+fn metrics(namespace: Option<&str>) -> Arc<dyn Metrics> {
+    match namespace {
+        Some(namespace) => Arc::new(EmfLog::new(namespace)),
+        None => Arc::new(NoMetrics),
     }
 }
 
@@ -90,11 +96,8 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
         Arc::new(SystemClock),
         config.recovery.clone(),
         reading_keys(sdk, config.secrets.clone()),
-    );
-    let administration = match &config.metrics_namespace {
-        Some(namespace) => administration.with_metrics(Arc::new(EmfLog::new(namespace))),
-        None => administration,
-    };
+    )
+    .with_metrics(metrics(config.metrics_namespace.as_deref()));
     match breaches(config) {
         Some(api) => administration.with_breaches(api),
         None => administration,
@@ -106,11 +109,8 @@ pub fn administration(sdk: &SdkConfig, config: &FlowsConfig) -> Administration {
 pub fn delivery(sdk: &SdkConfig, config: &DeliveryConfig) -> Delivery {
     let store = Arc::new(aws::DynamoDbStore::from_sdk(sdk, &config.table_name));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let funnel = Funnel::new(store.clone(), Arc::new(OsRandom), clock.clone());
-    let funnel = match &config.metrics_namespace {
-        Some(namespace) => funnel.with_metrics(Arc::new(EmfLog::new(namespace))),
-        None => funnel,
-    };
+    let funnel = Funnel::new(store.clone(), Arc::new(OsRandom), clock.clone())
+        .with_metrics(metrics(config.metrics_namespace.as_deref()));
     Delivery {
         funnel,
         guard: SmsGuard::new(store.clone()).with_audit(store.clone()),

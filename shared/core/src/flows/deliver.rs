@@ -205,19 +205,16 @@ impl Delivery {
                     self.guard.give_back(spent).await;
                 } else {
                     self.funnel.record(Measure::Text { calling_code, segments, cost_micro_usd });
-                }
-                if sent.is_ok() && item.kind == MessageKind::Code {
-                    let now = self.clock.now();
-                    self.guard.count_code(CodeCount::Sent, calling_code, now).await;
-                    let policy = &self.sms.pumping;
-                    let read = self.guard.watch_country(calling_code, now, policy).await;
-                    // The share entered, for a country with enough codes to
-                    // judge (the outcome alarm's, before any suspension).
-                    if let Some((sent, entered)) =
-                        read.filter(|(sent, _)| *sent >= policy.min_codes)
-                    {
-                        let percent = u32::try_from(entered * 100 / sent).unwrap_or(100);
-                        self.funnel.record(Measure::EnteredShare { calling_code, percent });
+                    if item.kind == MessageKind::Code {
+                        let now = self.clock.now();
+                        self.guard.count_code(CodeCount::Sent, calling_code, now).await;
+                        let policy = &self.sms.pumping;
+                        let read = self.guard.watch_country(calling_code, now, policy).await;
+                        let percent =
+                            read.and_then(|(sent, in_)| policy.entered_percent(sent, in_));
+                        if let Some(percent) = percent {
+                            self.funnel.record(Measure::EnteredShare { calling_code, percent });
+                        }
                     }
                 }
                 sent

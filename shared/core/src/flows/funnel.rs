@@ -14,7 +14,7 @@ use super::{AdminAction, AdminError, Administration, Requester};
 use crate::ports::{DependencyError, Metrics, NoMetrics, SharedCounter, SharedCounters};
 use recovery_domain::{
     Clock, LOCKED_TALLY, Measure, RandomSource, Shards, Timestamp, recovered_tally_name,
-    recovered_within, tally_day, tally_days, tally_name,
+    recovered_within, tally_day, tally_name,
 };
 
 /// The shards of each day's tally: at 10,000 recoveries a second, about
@@ -23,9 +23,6 @@ pub const FUNNEL_SHARDS: Shards = Shards::new(128);
 
 /// How long a day's tally is kept after its day.
 pub const TALLY_KEPT_DAYS: i64 = 400;
-
-/// The most days `recovery_stats` reads at once.
-pub const MAX_STATS_DAYS: usize = 31;
 
 /// `day`'s tally (`2026-12-06`), forgotten [`TALLY_KEPT_DAYS`] after `at`.
 pub fn funnel_tally(day: &str, at: Timestamp) -> SharedCounter {
@@ -106,33 +103,19 @@ impl Funnel {
     }
 }
 
-/// The funnel's counts over some days.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecoveryStats {
-    /// The days counted (`2026-12-06`), in order.
-    pub days: Vec<String>,
-    /// Each count by its tally name (`email_link.password_set`, `locked`,
-    /// `sms_code.within_300`).
-    pub counts: BTreeMap<String, u64>,
-}
-
 impl Administration {
-    /// The funnel's counts on the days from `from`'s to `to`'s (UTC), the
-    /// last [`MAX_STATS_DAYS`] of them at most. Deployment administrators only.
+    /// The funnel's counts on `days` (`2026-12-06`; the edge bounds how
+    /// many), summed, by tally name (`email_link.password_set`, `locked`,
+    /// `sms_code.within_300`). Deployment administrators only.
     pub async fn recovery_stats(
         &self,
         by: &Requester,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<RecoveryStats, AdminError> {
+        days: &[String],
+    ) -> Result<BTreeMap<String, u64>, AdminError> {
         let record = self.audit_record(by, AdminAction::RecoveryStats.name(), "FUNNEL", None);
         self.audited(&record, async {
             super::workspaces::deployment_only(by)?;
-            // The edge refuses a longer period; the last days of one here.
-            let mut days = tally_days(from, to);
-            days.drain(..days.len().saturating_sub(MAX_STATS_DAYS));
-            let counts = self.funnel.read(&days).await?;
-            Ok((RecoveryStats { days, counts }, None))
+            Ok((self.funnel.read(days).await?, None))
         })
         .await
     }

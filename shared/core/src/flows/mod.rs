@@ -60,9 +60,7 @@ pub use credentials::{
     ACCOUNT_GUESSES_PER_HOUR, CredentialCheck, CredentialError, FAMILIAR_FOR_SECONDS, SignInSource,
 };
 pub use deliver::{DeliverError, Delivered, Delivery, LEASE_SECONDS};
-pub use funnel::{
-    FUNNEL_SHARDS, Funnel, MAX_STATS_DAYS, RecoveryStats, TALLY_KEPT_DAYS, funnel_tally,
-};
+pub use funnel::{FUNNEL_SHARDS, Funnel, TALLY_KEPT_DAYS, funnel_tally};
 pub use import::{IMPORT_AUDIT_TARGET, ImportResult, ImportRow, Imported, InvalidRow};
 pub use keys::{KeySet, Keys, REREAD_AT_MOST_EVERY, Read, ReadKeys, Versioned, Versions};
 pub use lifecycle::{AccountView, Change, Deleted, DetailsChange};
@@ -234,11 +232,6 @@ impl Recovery {
     /// The same flows recording what they count to `metrics`.
     pub fn with_metrics(self, metrics: Arc<dyn Metrics>) -> Self {
         Self { funnel: self.funnel.with_metrics(metrics), ..self }
-    }
-
-    /// Where the flows' measures go.
-    pub fn funnel(&self) -> &Funnel {
-        &self.funnel
     }
 
     /// The settings the flows run with.

@@ -47,8 +47,8 @@ pub(super) async fn execute(
             "A period is 1 to {MAX_STATS_DAYS} days, `from` no later than `to`."
         )));
     }
-    let stats = recovery.recovery_stats(by, from, to).await?;
-    let count = |name: &str| stats.counts.get(name).copied().unwrap_or(0);
+    let counts = recovery.recovery_stats(by, &days).await?;
+    let count = |name: &str| counts.get(name).copied().unwrap_or(0);
     let mut ways = BTreeMap::new();
     let mut recovered_within = BTreeMap::new();
     for way in Way::all() {
