@@ -1,9 +1,8 @@
 //! libphonenumber's metadata split by country calling code, in the layout
-//! `recovery_domain`'s `phone_metadata` reads: a little-endian `u16` count
-//! of codes, then for each code in ascending order its `u16` code and the
-//! `u32` start and end of its regions in the data that follows, each part a
-//! postcard `Vec<loader::Metadata>` (the `phonenumber` crate's own loader
-//! and serialisation, as its own build script writes its whole database).
+//! `recovery_domain::phone_metadata` reads (and encodes): of each region,
+//! what reading and checking an international number takes, the main
+//! region of a shared code first, the others in the file's order (as the
+//! `phonenumber` crate's own database has them).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -12,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use phonenumber::metadata::loader;
+use recovery_domain::phone_metadata::{Pattern, PhoneDescriptor, PhoneRegion, encode};
 
 /// Where the split metadata is committed.
 pub fn committed_path() -> PathBuf {
@@ -27,31 +27,63 @@ pub fn from_locked_package() -> Result<Vec<u8>, String> {
     split(regions)
 }
 
-/// `regions` grouped by calling code, in the file's order within a code (the
-/// main region of a shared code, the US for +1, first, as the crate's own
-/// database has it).
+/// `regions` grouped by calling code.
 pub fn split(regions: Vec<loader::Metadata>) -> Result<Vec<u8>, String> {
-    let mut by_code: BTreeMap<u16, Vec<loader::Metadata>> = BTreeMap::new();
+    let mut by_code: BTreeMap<u16, Vec<PhoneRegion>> = BTreeMap::new();
     for region in regions {
         let code = region
             .country_code
             .ok_or_else(|| format!("region {:?} has no calling code", region.id))?;
-        by_code.entry(code).or_default().push(region);
+        let main = region.main_country_for_code;
+        let region = convert(region)?;
+        let regions = by_code.entry(code).or_default();
+        if main {
+            regions.insert(0, region);
+        } else {
+            regions.push(region);
+        }
     }
-    let count = u16::try_from(by_code.len()).map_err(|_| "too many calling codes")?;
-    let mut index = count.to_le_bytes().to_vec();
-    let mut data = Vec::new();
     for (code, regions) in &by_code {
-        let part = postcard::to_allocvec(regions).map_err(|e| format!("+{code}: {e}"))?;
-        let start = u32::try_from(data.len()).map_err(|_| "metadata over 4 GiB")?;
-        data.extend_from_slice(&part);
-        let end = u32::try_from(data.len()).map_err(|_| "metadata over 4 GiB")?;
-        index.extend_from_slice(&code.to_le_bytes());
-        index.extend_from_slice(&start.to_le_bytes());
-        index.extend_from_slice(&end.to_le_bytes());
+        // The crate's reader would panic on a shared code's unknown region.
+        if regions.len() > 1 && regions.iter().any(|region| !region.known) {
+            return Err(format!("+{code} has a region the reader does not know"));
+        }
     }
-    index.extend_from_slice(&data);
-    Ok(index)
+    encode(&by_code.into_iter().collect::<Vec<_>>())
+}
+
+fn convert(region: loader::Metadata) -> Result<PhoneRegion, String> {
+    let id = region.id.ok_or("a region without an id")?;
+    let descriptor = |descriptor: loader::Descriptor| -> Result<PhoneDescriptor, String> {
+        Ok(PhoneDescriptor {
+            pattern: Pattern::new(descriptor.national_number.ok_or("a pattern-less descriptor")?),
+            possible_lengths: descriptor.possible_length,
+            possible_local_lengths: descriptor.possible_local_length,
+        })
+    };
+    // Every kind libphonenumber's reader counts as a valid number.
+    let kinds = [
+        region.premium_rate,
+        region.toll_free,
+        region.shared_cost,
+        region.voip,
+        region.personal_number,
+        region.pager,
+        region.uan,
+        region.voicemail,
+        region.fixed_line,
+        region.mobile,
+    ];
+    Ok(PhoneRegion {
+        known: id == "001" || id.parse::<phonenumber::country::Id>().is_ok(),
+        leading_digits: region.leading_digits.map(Pattern::new),
+        national_prefix: region.national_prefix,
+        national_prefix_for_parsing: region.national_prefix_for_parsing.map(Pattern::new),
+        national_prefix_transform_rule: region.national_prefix_transform_rule,
+        general: descriptor(region.general.ok_or_else(|| format!("{id} has no general pattern"))?)?,
+        kinds: kinds.into_iter().flatten().map(descriptor).collect::<Result<_, _>>()?,
+        id,
+    })
 }
 
 /// `assets/PhoneNumberMetadata.xml` of the one `phonenumber` package

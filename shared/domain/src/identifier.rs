@@ -2,7 +2,7 @@
 //! addresses and phone numbers, each normalised so that one person's way of
 //! typing it finds the same account.
 
-use super::phone_metadata;
+use super::{phone, phone_metadata};
 use unicode_normalization::UnicodeNormalization;
 
 /// Longest identifier accepted on the "Forgot password" form (an email
@@ -107,8 +107,9 @@ impl EmailAddress {
     }
 }
 
-/// A phone number in E.164 form (`+4915112345678`), parsed and validated with
-/// libphonenumber's metadata of its calling code (`phone_metadata`).
+/// A phone number in E.164 form (`+4915112345678`), read and validated as
+/// libphonenumber reads them, with the metadata of its calling code
+/// (`phone`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
 
@@ -134,17 +135,7 @@ impl PhoneNumber {
             return Err(IdentifierError::InvalidPhone);
         }
         let digits = international_digits(&text).ok_or(IdentifierError::InvalidPhone)?;
-        let metadata = phone_metadata::for_number(&digits).ok_or(IdentifierError::InvalidPhone)?;
-        let number = phonenumber::parse_with(metadata, None, &text)
-            .map_err(|_| IdentifierError::InvalidPhone)?;
-        if validate && !phonenumber::is_valid_with(metadata, &number) {
-            return Err(IdentifierError::InvalidPhone);
-        }
-        // E.164 is the code and the national number's digits; the crate's
-        // formatter would first match the region's formatting patterns
-        // (tens of milliseconds of regex compilation on a cold start) for a
-        // form that uses none of them.
-        Ok(Self(format!("+{}{}", number.code().value(), number.national())))
+        phone::read(&text, &digits, validate).map(Self).ok_or(IdentifierError::InvalidPhone)
     }
 
     /// A number as this service stored it, already parsed and validated:
