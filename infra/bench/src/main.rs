@@ -18,7 +18,9 @@
 //! 9. the local stack under load: forgot, the code check, the new password.
 //!
 //! Usage: `benchmark [--runs N] [--warm N] [--users N] [--clients N]
-//! [--load-seconds N] [--load-accounts N] [--out FILE]`.
+//! [--load-seconds N] [--load-accounts N] [--out FILE]
+//! [--only sign-in|guards|metrics|starts]`; `BENCH_BIN_DIR` takes the
+//! binaries from another folder than `target/release`.
 
 mod calls;
 mod cold;
@@ -69,6 +71,8 @@ struct Options {
     guards_only: bool,
     /// Only what the metrics add, printed (`--only metrics`).
     metrics_only: bool,
+    /// Only the cold starts, printed (`--only starts`).
+    starts_only: bool,
 }
 
 fn options() -> Result<Options, Error> {
@@ -85,6 +89,7 @@ fn options() -> Result<Options, Error> {
         sign_in_only: false,
         guards_only: false,
         metrics_only: false,
+        starts_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -100,6 +105,7 @@ fn options() -> Result<Options, Error> {
             "--only" if value == "sign-in" => options.sign_in_only = true,
             "--only" if value == "guards" => options.guards_only = true,
             "--only" if value == "metrics" => options.metrics_only = true,
+            "--only" if value == "starts" => options.starts_only = true,
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -143,6 +149,20 @@ async fn main() -> Result<(), Error> {
             metrics::metrics(&sdk, &warm_table, &cast, options.warm)
         })?;
         print!("{}", metrics::section(&rows));
+        return Ok(());
+    }
+    if options.starts_only {
+        let (warm_table, cast) = data::table_with_actors(&sdk, 1).await?;
+        let mut cold = Vec::new();
+        for binary in Binary::all() {
+            let figures = tokio::task::block_in_place(|| {
+                cold::cold_starts(binary, &warm_table, &cast[0], options.runs)
+            })?;
+            cold.push((binary, figures));
+        }
+        let mut out = String::new();
+        report::cold_section(&mut out, options.runs, &cold)?;
+        print!("{out}");
         return Ok(());
     }
     if options.guards_only {

@@ -54,9 +54,12 @@ impl Binary {
         }
     }
 
-    /// The release binary `make bench` builds.
+    /// The release binary `make bench` builds, or the one of that name in
+    /// `BENCH_BIN_DIR` (to set two builds side by side).
     pub fn path(self) -> PathBuf {
-        workspace_root().join("target/release").join(self.name())
+        let folder = std::env::var_os("BENCH_BIN_DIR")
+            .map_or_else(|| workspace_root().join("target/release"), PathBuf::from);
+        folder.join(self.name())
     }
 }
 

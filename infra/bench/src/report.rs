@@ -52,32 +52,22 @@ pub struct Measured {
 }
 
 /// The report of `m`, in Markdown.
-pub fn render(m: &Measured) -> Result<String, Error> {
-    let mut out = String::new();
-    writeln!(out, "Measured {} on {}.", m.when, m.machine)?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Release binaries (`cargo build --release -p <function>`, the profile `cargo lambda` ships), \
-         run as processes under a Runtime API of the benchmark's own, against the moto emulator \
-         (one request at a time). Native {} here; Lambda runs the arm64 build.",
-        std::env::consts::ARCH
-    )?;
-    writeln!(out)?;
-    let hello = &m.cold[0].1;
-    writeln!(out, "## Cold start ({} runs each)", m.runs)?;
-    writeln!(out)?;
+/// The cold starts of every binary, hello-world first.
+pub fn cold_section(out: &mut String, runs: usize, cold: &[(Binary, Cold)]) -> Result<(), Error> {
+    let hello = &cold[0].1;
+    writeln!(*out, "## Cold start ({} runs each)", runs)?;
+    writeln!(*out)?;
     writeln!(
         out,
         "Init: process start to the first poll for an event (Lambda's Init Duration). First answer: process start to the first response, including the first AWS calls; own: without the time those calls spent inside the emulator."
     )?;
-    writeln!(out)?;
+    writeln!(*out)?;
     writeln!(
         out,
         "| binary | init median | init p95 | init / hello-world | first answer median | own first answer median | own p95 | target (init ≤ 1.5× hello-world) | target (own first answer ≤ 15 ms) |"
     )?;
-    writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
-    for (binary, c) in &m.cold {
+    writeln!(*out, "|---|---|---|---|---|---|---|---|---|")?;
+    for (binary, c) in cold {
         let name = binary.name();
         let r = ratio(c.init.median(), hello.init.median());
         let (init_target, first_target) = if *binary == Binary::HelloWorld {
@@ -98,7 +88,23 @@ pub fn render(m: &Measured) -> Result<String, Error> {
             ms(c.first_own.p95())
         )?;
     }
+    writeln!(*out)?;
+    Ok(())
+}
+
+pub fn render(m: &Measured) -> Result<String, Error> {
+    let mut out = String::new();
+    writeln!(out, "Measured {} on {}.", m.when, m.machine)?;
     writeln!(out)?;
+    writeln!(
+        out,
+        "Release binaries (`cargo build --release -p <function>`, the profile `cargo lambda` ships), \
+         run as processes under a Runtime API of the benchmark's own, against the moto emulator \
+         (one request at a time). Native {} here; Lambda runs the arm64 build.",
+        std::env::consts::ARCH
+    )?;
+    writeln!(out)?;
+    cold_section(&mut out, m.runs, &m.cold)?;
 
     crate::report_shares::shares(&mut out, m)?;
 
