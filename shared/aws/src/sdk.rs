@@ -1,11 +1,26 @@
 //! The SDK configuration of a function: credentials and region from
-//! Lambda's environment, HTTPS on rustls (ring) trusting the roots AWS
-//! endpoints chain to.
+//! Lambda's environment, HTTPS (`recovery_https`: HTTP/1.1, rustls on ring)
+//! trusting the roots AWS endpoints chain to.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::{SharedCredentialsProvider, SharedHttpClient};
-use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_sdk_dynamodb::config::SharedCredentialsProvider;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::ErrorKind;
+use bytes::Bytes;
+use http_body_util::Full;
+use recovery_https::{Failure, FailureKind, Https, NoTls};
 
 /// The SDK configuration from what Lambda puts in a function's environment:
 /// the execution role's credentials (`AWS_ACCESS_KEY_ID`,
@@ -62,20 +77,106 @@ pub enum Roots {
     Platform,
 }
 
-/// HTTPS for the SDK clients: hyper 1 (the one the Lambda runtime uses) with
-/// rustls on ring. aws-lc-rs, the SDK's default, adds about 2 MB to each
-/// package (it also brings post-quantum key exchange, which ring lacks).
+/// HTTPS for the SDK clients: `recovery_https` (hyper 1 over HTTP/1.1,
+/// rustls on ring), one pool for each timeout setting the SDK asks for.
+/// aws-lc-rs, the SDK's default TLS, adds about 2 MB to each package, and
+/// its default client HTTP/2 besides.
 pub fn https_client(roots: Roots) -> SharedHttpClient {
-    let builder = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring));
-    let trust = match roots {
-        Roots::Aws => TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS),
-        Roots::Platform => return builder.build_https(),
-    };
-    match TlsContext::builder().with_trust_store(trust).build() {
-        Ok(context) => builder.tls_context(context).build_https(),
-        // Cannot fail today; should it ever, the platform's roots still work.
-        Err(_) => builder.build_https(),
+    SharedHttpClient::new(SdkHttps { roots, connectors: Mutex::default() })
+}
+
+#[derive(Debug)]
+struct SdkHttps {
+    roots: Roots,
+    /// By connect and read timeout (the same for every client here).
+    connectors: Mutex<Vec<(Timeouts, SharedHttpConnector)>>,
+}
+
+/// A connect timeout and a read timeout.
+type Timeouts = (Option<Duration>, Option<Duration>);
+
+impl HttpClient for SdkHttps {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.connector((settings.connect_timeout(), settings.read_timeout()))
+    }
+}
+
+impl SdkHttps {
+    fn connector(&self, key: Timeouts) -> SharedHttpConnector {
+        let mut connectors = self.connectors.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, connector)) = connectors.iter().find(|(made_for, _)| *made_for == key) {
+            return connector.clone();
+        }
+        let trust = match self.roots {
+            Roots::Aws => recovery_https::Roots::Pem(AWS_ROOT_CAS),
+            Roots::Platform => recovery_https::Roots::Platform,
+        };
+        let connector = SharedHttpConnector::new(SdkConnector {
+            https: Https::new(trust, key.0),
+            read_timeout: key.1,
+        });
+        connectors.push((key, connector.clone()));
+        connector
+    }
+}
+
+#[derive(Debug)]
+struct SdkConnector {
+    /// `Err` only if ring offers no safe TLS version (it always does).
+    https: Result<Https, NoTls>,
+    read_timeout: Option<Duration>,
+}
+
+impl HttpConnector for SdkConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let https = match &self.https {
+            Ok(https) => https.clone(),
+            Err(e) => {
+                return HttpConnectorFuture::ready(Err(ConnectorError::user(e.clone().into())));
+            }
+        };
+        let request = match whole(request) {
+            Ok(request) => request,
+            Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e))),
+        };
+        let read_timeout = self.read_timeout;
+        HttpConnectorFuture::new(async move {
+            let sent = https.send(request);
+            let answered = match read_timeout {
+                Some(limit) => tokio::time::timeout(limit, sent)
+                    .await
+                    .map_err(|elapsed| ConnectorError::timeout(elapsed.into()))?,
+                None => sent.await,
+            };
+            let response = answered.map_err(connector_error)?;
+            HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                .map_err(|e| ConnectorError::other(e.into(), None))
+        })
+    }
+}
+
+/// The SDK's request with its body in memory (every request of DynamoDB,
+/// SES, SNS, EventBridge and Secrets Manager has it there).
+fn whole(request: HttpRequest) -> Result<http::Request<recovery_https::Body>, BoxError> {
+    let (parts, body) = request.try_into_http1x()?.into_parts();
+    let bytes = body.bytes().ok_or("a streaming request body")?;
+    Ok(http::Request::from_parts(parts, Full::new(Bytes::copy_from_slice(bytes))))
+}
+
+/// How the SDK's retries see a request that got no answer: as the SDK's
+/// own client classifies hyper's errors.
+fn connector_error(failure: Failure) -> ConnectorError {
+    match failure.kind {
+        FailureKind::Connect | FailureKind::Closed => ConnectorError::io(failure.into()),
+        FailureKind::Incomplete => {
+            ConnectorError::other(failure.into(), Some(ErrorKind::TransientError))
+        }
+        FailureKind::Request => ConnectorError::user(failure.into()),
+        FailureKind::Other => ConnectorError::other(failure.into(), None),
     }
 }
 
@@ -124,5 +225,88 @@ mod tests {
                 "{name} is missing"
             );
         }
+    }
+
+    /// A server on a port of its own that reads each request and answers
+    /// it with `answer`, or never when `None`.
+    async fn server(answer: Option<&'static str>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buffer = [0u8; 1024];
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    match answer {
+                        Some(answer) => drop(stream.write_all(answer.as_bytes()).await),
+                        None => std::future::pending().await,
+                    }
+                });
+            }
+        });
+        address
+    }
+
+    fn request(address: &str) -> HttpRequest {
+        let mut request = HttpRequest::new(SdkBody::from("{}"));
+        request.set_uri(format!("http://{address}/")).unwrap();
+        request
+    }
+
+    fn connector(read_timeout: Option<Duration>) -> SharedHttpConnector {
+        let client = SdkHttps { roots: Roots::Aws, connectors: Mutex::default() };
+        client.connector((Some(Duration::from_secs(1)), read_timeout))
+    }
+
+    #[tokio::test]
+    async fn the_sdk_gets_the_answer_of_its_request() {
+        let address = server(Some("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")).await;
+        let response = connector(None).call(request(&address)).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.body().bytes(), None, "the body streams");
+        let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap();
+        assert_eq!(body.to_bytes(), "ok");
+    }
+
+    /// As the SDK's own client tells them apart: a refused connection and
+    /// a lost one are retried, a read timeout is a timeout, a body the
+    /// client cannot send is the caller's.
+    #[tokio::test]
+    async fn failures_are_told_apart_for_the_retries() {
+        let refused = connector(None).call(request("127.0.0.1:9")).await.unwrap_err();
+        assert!(refused.is_io(), "{refused:?}");
+
+        let silent = server(None).await;
+        let waited = connector(Some(Duration::from_millis(50)));
+        let timed_out = waited.call(request(&silent)).await.unwrap_err();
+        assert!(timed_out.is_timeout(), "{timed_out:?}");
+
+        let hung_up = server(Some("")).await;
+        let lost = connector(None).call(request(&hung_up)).await.unwrap_err();
+        assert!(lost.is_other() && lost.as_other() == Some(ErrorKind::TransientError), "{lost:?}");
+
+        let mut streaming = request(&silent);
+        *streaming.body_mut() = SdkBody::taken();
+        let unsendable = connector(None).call(streaming).await.unwrap_err();
+        assert!(unsendable.is_user(), "{unsendable:?}");
+    }
+
+    #[test]
+    fn one_pool_serves_each_timeout_setting() {
+        let client = SdkHttps { roots: Roots::Aws, connectors: Mutex::default() };
+        let short = (Some(Duration::from_secs(1)), None);
+        let long = (Some(Duration::from_secs(3)), None);
+        client.connector(short);
+        client.connector(short);
+        client.connector(long);
+        let made: Vec<_> = client.connectors.lock().unwrap().iter().map(|(key, _)| *key).collect();
+        assert_eq!(made, [short, long]);
     }
 }

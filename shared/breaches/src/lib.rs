@@ -1,21 +1,13 @@
 //! [`BreachedPasswords`] on the Pwned Passwords range API
 //! (`GET <url><five hex digits>` with `Add-Padding: true`), or a service
-//! that answers as it does, over HTTPS trusting only the roots that API's
-//! certificates chain to (`data/range-api-roots.pem`). Plain HTTP only to
-//! the loopback address, for a local stand-in.
-
-use std::sync::Arc;
+//! that answers as it does, over HTTPS (`recovery_https`, the SDK clients'
+//! client) trusting only the roots that API's certificates chain to
+//! (`data/range-api-roots.pem`). Plain HTTP only to the loopback address,
+//! for a local stand-in.
 
 use async_trait::async_trait;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use rustls::RootCertStore;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
+use http_body_util::{BodyExt, Limited};
+use recovery_https::{Body, Https, Roots};
 
 use recovery_core::ports::{BreachedPasswords, DependencyError};
 
@@ -35,7 +27,7 @@ const OP: &str = "breach_range";
 #[derive(Clone)]
 pub struct RangeApi {
     url: String,
-    client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    https: Https,
 }
 
 /// What makes a range API's URL unusable.
@@ -48,22 +40,8 @@ impl RangeApi {
         if !recovery_domain::range_url_allowed(url) {
             return Err(InvalidRangeUrl);
         }
-        let mut roots = RootCertStore::empty();
-        let certs = CertificateDer::pem_slice_iter(RANGE_API_ROOTS).filter_map(Result::ok);
-        roots.add_parsable_certificates(certs);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|_| InvalidRangeUrl)?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Self { url: url.to_owned(), client })
+        let https = Https::new(Roots::Pem(RANGE_API_ROOTS), None).map_err(|_| InvalidRangeUrl)?;
+        Ok(Self { url: url.to_owned(), https })
     }
 }
 
@@ -73,13 +51,10 @@ impl BreachedPasswords for RangeApi {
         let request = http::Request::get(format!("{}{prefix}", self.url))
             .header("Add-Padding", "true")
             .header(http::header::USER_AGENT, "password-recovery")
-            .body(Empty::new())
+            .body(Body::default())
             .map_err(|_| DependencyError::new(OP, "InvalidRequest"))?;
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|_| DependencyError::new(OP, "Unreachable"))?;
+        let response =
+            self.https.send(request).await.map_err(|_| DependencyError::new(OP, "Unreachable"))?;
         let status = response.status();
         if !status.is_success() {
             return Err(DependencyError::new(OP, format!("Status{}", status.as_u16())));
@@ -99,6 +74,10 @@ mod tests {
 
     #[test]
     fn the_embedded_roots_are_the_range_apis_authorities() {
+        use rustls::RootCertStore;
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+
         let roots: Vec<_> = CertificateDer::pem_slice_iter(RANGE_API_ROOTS)
             .collect::<Result<_, _>>()
             .expect("every root parses");

@@ -34,7 +34,20 @@ const NEVER_REACHES: &[(&str, &[&str])] = &[
     ("recovery-messages", &["recovery-core", "tokio", "aws-", "lambda_"]),
     ("recovery-core", &["recovery-aws", "recovery-edges", "aws-", "lambda_"]),
     ("recovery-testing", &["recovery-aws", "aws-", "lambda_"]),
-    ("recovery-aws", &["recovery-edges", "recovery-wiring", "recovery-testing", "lambda_"]),
+    // The SDK sends through recovery-https: HTTP/1.1, no second client.
+    (
+        "recovery-aws",
+        &[
+            "recovery-edges",
+            "recovery-wiring",
+            "recovery-testing",
+            "lambda_",
+            "aws-smithy-http-client",
+            "h2",
+        ],
+    ),
+    // The one HTTPS client: no service crate, no SDK, no Lambda.
+    ("recovery-https", &["recovery-", "aws-", "lambda_", "h2"]),
     ("recovery-edges", &["recovery-aws", "recovery-wiring", "recovery-testing", "aws-"]),
     ("recovery-wiring", &["recovery-testing"]),
     // One port over HTTPS: no SDK, no Lambda, no other adapter.
