@@ -82,8 +82,9 @@ lint:
 
 # The fast tier: formatting, lints and every test that needs neither an
 # emulator nor an AWS SDK crate (the crates of the domain, the messages, the
-# core, the test support and the edges, with the in-memory suite).
-FAST := -p recovery-domain -p recovery-admin-api -p recovery-messages -p recovery-core -p recovery-testing -p recovery-edges
+# core, the test support, the edges with the in-memory suite, the HTTPS
+# client, and the phone metadata's writer).
+FAST := -p recovery-domain -p recovery-admin-api -p recovery-messages -p recovery-core -p recovery-testing -p recovery-edges -p recovery-https -p phone-metadata
 
 check:
 	cargo fmt --all --check
