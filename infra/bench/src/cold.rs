@@ -79,6 +79,15 @@ pub fn cold_starts(binary: Binary, table: &str, actor: &Actor, runs: usize) -> R
     cold_starts_at(binary, table, actor, runs, None)
 }
 
+/// Cold starts of every binary on a whole core, hello-world first.
+pub fn every_cold_start(
+    table: &str,
+    actor: &Actor,
+    runs: usize,
+) -> Result<Vec<(Binary, Cold)>, Error> {
+    Binary::all().map(|binary| Ok((binary, cold_starts(binary, table, actor, runs)?))).collect()
+}
+
 /// Cold starts of `binary` at `share` (None: its memory on a whole core).
 pub fn cold_starts_at(
     binary: Binary,

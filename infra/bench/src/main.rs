@@ -153,13 +153,9 @@ async fn main() -> Result<(), Error> {
     }
     if options.starts_only {
         let (warm_table, cast) = data::table_with_actors(&sdk, 1).await?;
-        let mut cold = Vec::new();
-        for binary in Binary::all() {
-            let figures = tokio::task::block_in_place(|| {
-                cold::cold_starts(binary, &warm_table, &cast[0], options.runs)
-            })?;
-            cold.push((binary, figures));
-        }
+        let cold = tokio::task::block_in_place(|| {
+            cold::every_cold_start(&warm_table, &cast[0], options.runs)
+        })?;
         let mut out = String::new();
         report::cold_section(&mut out, options.runs, &cold)?;
         print!("{out}");
@@ -191,13 +187,9 @@ async fn main() -> Result<(), Error> {
 
     // 1. Cold starts.
     eprintln!("bench: cold starts, {} runs each", options.runs);
-    let mut cold = Vec::new();
-    for binary in Binary::all() {
-        let figures = tokio::task::block_in_place(|| {
-            cold::cold_starts(binary, &warm_table, &cast[0], options.runs)
-        })?;
-        cold.push((binary, figures));
-    }
+    let cold = tokio::task::block_in_place(|| {
+        cold::every_cold_start(&warm_table, &cast[0], options.runs)
+    })?;
 
     // 1b. Cold starts at Lambda's CPU share of each memory size.
     eprintln!("bench: cold starts at Lambda's CPU shares, {} runs each", options.runs);
