@@ -23,6 +23,7 @@ pub const OWN_TARGETS: &[&str] = &[
     "recovery_core",
     "recovery_aws",
     "recovery_breaches",
+    "recovery_https",
     "recovery_edges",
     "recovery_wiring",
     "request_reset",
