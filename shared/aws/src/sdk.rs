@@ -79,8 +79,9 @@ pub enum Roots {
 
 /// HTTPS for the SDK clients: `recovery_https` (hyper 1 over HTTP/1.1,
 /// rustls on ring), one pool for each timeout setting the SDK asks for.
-/// aws-lc-rs, the SDK's default TLS, adds about 2 MB to each package, and
-/// its default client HTTP/2 besides.
+/// The SDK's own client would bring aws-lc-rs (about 2 MB of each package)
+/// or, on ring, HTTP/2 and a second copy of hyper's client beside the range
+/// API's.
 pub fn https_client(roots: Roots) -> SharedHttpClient {
     SharedHttpClient::new(SdkHttps { roots, connectors: Mutex::default() })
 }
