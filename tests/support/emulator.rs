@@ -163,7 +163,7 @@ impl aws_sdk_dynamodb::config::Intercept for SentRequests {
 /// SDK configuration pointed at the emulator, as `AWS_ENDPOINT_URL` would.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(recovery_aws::https_client(recovery_aws::Roots::Aws))
+        .http_client(recovery_aws::https_client(recovery_aws::AWS_ROOTS))
         .region(Region::new("us-east-1"))
         .endpoint_url(&emulator().endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))

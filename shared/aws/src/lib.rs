@@ -35,7 +35,8 @@ pub use dynamodb::{
 };
 #[cfg(feature = "events")]
 pub use events::EventBridgePublisher;
-pub use sdk::{Roots, https_client, load_sdk_config, sdk_config_from};
+pub use recovery_https::Roots;
+pub use sdk::{AWS_ROOTS, https_client, load_sdk_config, sdk_config_from};
 #[cfg(feature = "secrets")]
 pub use secrets::{SecretBytes, SecretVersions, read_secret, read_secrets};
 #[cfg(feature = "ses")]

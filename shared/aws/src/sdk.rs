@@ -20,13 +20,13 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::ErrorKind;
 use bytes::Bytes;
 use http_body_util::Full;
-use recovery_https::{Failure, FailureKind, Https, NoTls};
+use recovery_https::{Failure, FailureKind, Https, NoTls, Roots};
 
 /// The SDK configuration from what Lambda puts in a function's environment:
 /// the execution role's credentials (`AWS_ACCESS_KEY_ID`,
 /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and `AWS_REGION`; also
 /// `AWS_ENDPOINT_URL` when an emulator stands in for AWS, and `SSL_CERT_FILE`
-/// (see [`Roots`]). Load it once per cold start. `app_name` goes into every
+/// (see [`AWS_ROOTS`]). Load it once per cold start. `app_name` goes into every
 /// request's user agent (`app/<name>`), so CloudTrail, and the emulator's
 /// call log, tell the callers apart.
 ///
@@ -46,7 +46,7 @@ pub fn sdk_config_from(var: impl Fn(&str) -> Option<String>, app_name: &str) -> 
     // `/etc/pki/tls/certs/ca-bundle.crt`) switches to the platform's store.
     let roots = match var("SSL_CERT_FILE") {
         Some(_) => Roots::Platform,
-        None => Roots::Aws,
+        None => AWS_ROOTS,
     };
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -66,16 +66,11 @@ pub fn sdk_config_from(var: impl Fn(&str) -> Option<String>, app_name: &str) -> 
 /// Starfield Services root that cross-signs them.
 const AWS_ROOT_CAS: &[u8] = include_bytes!("../data/aws-root-cas.pem");
 
-/// Which certificate authorities the SDK clients trust.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Roots {
-    /// Only the roots AWS endpoints chain to (`shared/aws/data/aws-root-cas.pem`):
-    /// no file to read and parse at start.
-    Aws,
-    /// The platform's store (`SSL_CERT_FILE` or the system bundle and
-    /// directories), for partitions whose endpoints chain elsewhere.
-    Platform,
-}
+/// What the SDK clients trust unless `SSL_CERT_FILE` asks for the
+/// platform's store ([`Roots::Platform`], for partitions whose endpoints
+/// chain elsewhere): only the roots AWS endpoints chain to, compiled in, no
+/// file to read and parse at start.
+pub const AWS_ROOTS: Roots = Roots::Pem(AWS_ROOT_CAS);
 
 /// HTTPS for the SDK clients: `recovery_https` (hyper 1 over HTTP/1.1,
 /// rustls on ring), one pool for each timeout setting the SDK asks for.
@@ -112,12 +107,8 @@ impl SdkHttps {
         if let Some((_, connector)) = connectors.iter().find(|(made_for, _)| *made_for == key) {
             return connector.clone();
         }
-        let trust = match self.roots {
-            Roots::Aws => recovery_https::Roots::Pem(AWS_ROOT_CAS),
-            Roots::Platform => recovery_https::Roots::Platform,
-        };
         let connector = SharedHttpConnector::new(SdkConnector {
-            https: Https::new(trust, key.0),
+            https: Https::new(self.roots, key.0),
             read_timeout: key.1,
         });
         connectors.push((key, connector.clone()));
@@ -262,7 +253,7 @@ mod tests {
     }
 
     fn connector(read_timeout: Option<Duration>) -> SharedHttpConnector {
-        let client = SdkHttps { roots: Roots::Aws, connectors: Mutex::default() };
+        let client = SdkHttps { roots: AWS_ROOTS, connectors: Mutex::default() };
         client.connector((Some(Duration::from_secs(1)), read_timeout))
     }
 
@@ -301,7 +292,7 @@ mod tests {
 
     #[test]
     fn one_pool_serves_each_timeout_setting() {
-        let client = SdkHttps { roots: Roots::Aws, connectors: Mutex::default() };
+        let client = SdkHttps { roots: AWS_ROOTS, connectors: Mutex::default() };
         let short = (Some(Duration::from_secs(1)), None);
         let long = (Some(Duration::from_secs(3)), None);
         client.connector(short);

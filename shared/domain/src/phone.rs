@@ -62,15 +62,10 @@ fn written_number(text: &str) -> Option<&str> {
     text.get(start..end)
 }
 
-/// libphonenumber's test of a viable number: two digits alone, or any
-/// `+`s, then digits and punctuation with at least three digits.
+/// libphonenumber's test of a viable number, for a text that starts with
+/// `+` or a separator (its other case, two digits alone, cannot arise
+/// here): digits and punctuation, at least three digits.
 fn viable(text: &str) -> bool {
-    if text.len() < MIN_NATIONAL {
-        return false;
-    }
-    if text.len() == 2 && text.bytes().all(|b| b.is_ascii_digit()) {
-        return true;
-    }
     let body = text.trim_start_matches('+');
     let punctuation = |c: char| matches!(c, ' ' | '-' | '(' | ')' | '.');
     body.chars().all(|c| c.is_ascii_digit() || punctuation(c))
@@ -94,29 +89,28 @@ fn strip_national_prefix(regions: &[PhoneRegion], national: String) -> String {
     let Some(region) = region_for(regions, national.trim_start_matches('0')) else {
         return national;
     };
-    let mut potential = prefix_for_parsing(region, &national);
-    if let Some(prefix) = &region.national_prefix
-        && potential.starts_with(prefix.as_str())
-    {
-        potential.drain(..prefix.len());
-    }
+    // Stripped once more, as the crate's reader does.
+    let parsed = prefix_for_parsing(region, &national);
+    let potential = without_national_prefix(region, &parsed);
     let lengths = &region.general.possible_lengths;
     let length = u16::try_from(potential.len()).unwrap_or(u16::MAX);
     let too_short = lengths.first().is_some_and(|&shortest| length < shortest)
         && !region.general.possible_local_lengths.contains(&length);
-    if too_short { national } else { potential }
+    if too_short { national } else { potential.to_owned() }
+}
+
+fn without_national_prefix<'a>(region: &PhoneRegion, national: &'a str) -> &'a str {
+    match &region.national_prefix {
+        Some(prefix) => national.strip_prefix(prefix.as_str()).unwrap_or(national),
+        None => national,
+    }
 }
 
 /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`, less the
 /// carrier code (not kept).
 fn prefix_for_parsing(region: &PhoneRegion, national: &str) -> String {
     let Some(parsing) = &region.national_prefix_for_parsing else {
-        return match &region.national_prefix {
-            Some(prefix) if national.starts_with(prefix.as_str()) => {
-                national[prefix.len()..].into()
-            }
-            _ => national.into(),
-        };
+        return without_national_prefix(region, national).into();
     };
     let regex = parsing.regex();
     let Some(captures) = regex.captures(national) else {

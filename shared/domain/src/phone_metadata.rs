@@ -138,8 +138,7 @@ fn entry(index: usize) -> (u16, std::ops::Range<usize>) {
 /// begins with 0 and none begins another, so the shortest match is the only
 /// one (libphonenumber reads them the same way).
 pub(crate) fn for_number(digits: &str) -> Option<(u16, &'static [PhoneRegion])> {
-    let code = calling_code_of(digits)?;
-    let index = index_of(code)?;
+    let (code, index) = code_and_index(digits)?;
     Some((code, LOADED[index].get_or_init(|| load(index))))
 }
 
@@ -151,12 +150,17 @@ pub(crate) fn is_calling_code(code: u16) -> bool {
 /// The calling code that `digits` (an international number without its
 /// `+`) begins with (nothing is loaded).
 pub(crate) fn calling_code_of(digits: &str) -> Option<u16> {
+    code_and_index(digits).map(|(code, _)| code)
+}
+
+/// The calling code `digits` begins with, and its index entry.
+fn code_and_index(digits: &str) -> Option<(u16, usize)> {
     if digits.starts_with('0') {
         return None;
     }
     (1..=3)
         .filter_map(|width| digits.get(..width)?.parse::<u16>().ok())
-        .find(|code| is_calling_code(*code))
+        .find_map(|code| Some((code, index_of(code)?)))
 }
 
 /// The index entry of `code`, by binary search (the entries are in order).
