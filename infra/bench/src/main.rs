@@ -46,6 +46,7 @@ mod warm;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::{Parser, ValueEnum};
 use process::Binary;
 use recovery_domain::PhoneNumber;
 use system_tests::{
@@ -57,70 +58,60 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 const PASSWORD: &str = "correct horse battery staple";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What decides this service's speed and cost, measured on the release
+/// binaries against the emulator and written into BENCHMARKS.md.
+#[derive(Debug, Parser)]
+#[command(name = "benchmark")]
 struct Options {
+    /// Cold starts of each binary, and runs of the hashing and sealing.
+    #[arg(long, default_value_t = 20)]
     runs: usize,
+    /// Warm events per flow.
+    #[arg(long, default_value_t = 200)]
     warm: usize,
+    /// Accounts in the large table of the calls per flow. A table of
+    /// 10,000 takes moto too long to fill and query for a default run; the
+    /// calls of a flow are the same at 1,000.
+    #[arg(long, default_value_t = 1_000)]
     users: usize,
+    /// Clients of the load test.
+    #[arg(long, default_value_t = 100)]
     clients: usize,
+    /// Length of the load test (0: none).
+    #[arg(long, default_value_t = 30)]
     load_seconds: u64,
+    /// Accounts the load test recovers.
+    #[arg(long, default_value_t = 1000)]
     load_accounts: usize,
+    /// Where the figures go (between the file's `figures` markers).
+    #[arg(long, default_value_os_t = workspace_root().join("BENCHMARKS.md"))]
     out: PathBuf,
-    /// Only the sign-in cases, printed (`--only sign-in`).
-    sign_in_only: bool,
-    /// Only what the guards add, printed (`--only guards`).
-    guards_only: bool,
-    /// Only what the metrics add, printed (`--only metrics`).
-    metrics_only: bool,
-    /// Only the cold starts, printed (`--only starts`).
-    starts_only: bool,
+    /// One part alone, printed.
+    #[arg(long, value_enum)]
+    only: Option<Only>,
 }
 
-fn options() -> Result<Options, Error> {
-    let mut options = Options {
-        runs: 20,
-        warm: 200,
-        // A table of 10,000 accounts takes moto too long to fill and query
-        // for a default run; the calls of a flow are the same at 1,000.
-        users: 1_000,
-        clients: 100,
-        load_seconds: 30,
-        load_accounts: 1000,
-        out: workspace_root().join("BENCHMARKS.md"),
-        sign_in_only: false,
-        guards_only: false,
-        metrics_only: false,
-        starts_only: false,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or(format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--runs" => options.runs = value.parse()?,
-            "--warm" => options.warm = value.parse()?,
-            "--users" => options.users = value.parse()?,
-            "--clients" => options.clients = value.parse()?,
-            "--load-seconds" => options.load_seconds = value.parse()?,
-            "--load-accounts" => options.load_accounts = value.parse()?,
-            "--out" => options.out = value.into(),
-            "--only" if value == "sign-in" => options.sign_in_only = true,
-            "--only" if value == "guards" => options.guards_only = true,
-            "--only" if value == "metrics" => options.metrics_only = true,
-            "--only" if value == "starts" => options.starts_only = true,
-            _ => return Err(format!("unknown option {flag}").into()),
-        }
-    }
-    Ok(options)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Only {
+    /// The sign-in check by kind of account.
+    SignIn,
+    /// What the guards add.
+    Guards,
+    /// What writing the metrics adds.
+    Metrics,
+    /// The cold starts on a whole core.
+    Starts,
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Error> {
-    let options = options()?;
+    let options = Options::parse();
     if process::perf_dir().is_some() && options.out == workspace_root().join("BENCHMARKS.md") {
         return Err("with BENCH_PERF_DIR perf's own start is inside every figure: \
                     write them elsewhere with --out"
             .into());
     }
-    let needed = if options.sign_in_only {
+    let needed = if options.only == Some(Only::SignIn) {
         vec![Binary::Function(recovery_edges::config::Function::VerifyCredentials)]
     } else {
         Binary::all().collect()
@@ -143,7 +134,7 @@ async fn main() -> Result<(), Error> {
     let code_secret = code_secret(&sdk).await;
     let (small, small_actor) = data::table_with_users(&sdk, 10).await?;
 
-    if options.metrics_only {
+    if options.only == Some(Only::Metrics) {
         let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
         let rows = tokio::task::block_in_place(|| {
             metrics::metrics(&sdk, &warm_table, &cast, options.warm)
@@ -151,7 +142,7 @@ async fn main() -> Result<(), Error> {
         print!("{}", metrics::section(&rows));
         return Ok(());
     }
-    if options.starts_only {
+    if options.only == Some(Only::Starts) {
         let (warm_table, cast) = data::table_with_actors(&sdk, 1).await?;
         let cold = tokio::task::block_in_place(|| {
             cold::every_cold_start(&warm_table, &cast[0], options.runs)
@@ -161,7 +152,7 @@ async fn main() -> Result<(), Error> {
         print!("{out}");
         return Ok(());
     }
-    if options.guards_only {
+    if options.only == Some(Only::Guards) {
         let (warm_table, cast) = data::table_with_actors(&sdk, options.warm + 1).await?;
         let rows =
             tokio::task::block_in_place(|| guards::guards(&sdk, &warm_table, &cast, options.warm))?;
@@ -173,7 +164,7 @@ async fn main() -> Result<(), Error> {
     eprintln!("bench: the sign-in check by kind of account, {} runs each", options.runs);
     let sign_in =
         tokio::task::block_in_place(|| signin::sign_in_cases(&sdk, &small, options.runs))?;
-    if options.sign_in_only {
+    if options.only == Some(Only::SignIn) {
         print!("{}", signin::section(&sign_in));
         return Ok(());
     }

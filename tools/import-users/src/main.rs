@@ -26,50 +26,44 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 use aws_smithy_http_client::tls;
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use recovery_admin_api::{
     AdminEvent, AdminRequest, AdminResponse, Failure, ImportOutcome, MAX_IMPORT_ROWS,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-const USAGE: &str = "usage: import-users FILE --url ADMIN_URL \
-[--requested-by WHO] [--batch N (1 to 100, default 100)] [--restart]";
 
 /// Tries of one batch before the run stops (to be resumed).
 const TRIES: u32 = 4;
 
+/// Imports accounts from a JSON-lines file through admin-reset's
+/// `import_users`, in batches signed with SigV4; resumable.
+#[derive(Debug, Parser)]
+#[command(name = "import-users", version)]
 struct Options {
+    /// JSON lines, one account per line, with the fields of `import_users`.
     file: PathBuf,
+    /// admin-reset's function URL (the stack's `AdminUrl` output).
+    #[arg(long)]
     url: String,
+    /// Whom the import is for, recorded as "on behalf of" beside the
+    /// signer's ARN.
+    #[arg(long)]
     requested_by: Option<String>,
+    /// Accounts per request, 1 to 100.
+    #[arg(long, default_value_t = MAX_IMPORT_ROWS, value_parser = batch_size)]
     batch: usize,
+    /// Start from the first line, forgetting FILE.progress.
+    #[arg(long)]
     restart: bool,
 }
 
-fn options() -> Result<Options, String> {
-    let mut args = std::env::args().skip(1);
-    let (mut file, mut url, mut requested_by) = (None, None, None);
-    let (mut batch, mut restart) = (MAX_IMPORT_ROWS, false);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--url" => url = Some(value("--url")?),
-            "--requested-by" => requested_by = Some(value("--requested-by")?),
-            "--batch" => {
-                batch = value("--batch")?
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=MAX_IMPORT_ROWS).contains(n))
-                    .ok_or("--batch must be 1 to 100")?;
-            }
-            "--restart" => restart = true,
-            "-h" | "--help" => return Err(USAGE.into()),
-            _ if arg.starts_with('-') => return Err(format!("unknown option {arg}\n{USAGE}")),
-            _ if file.is_none() => file = Some(PathBuf::from(arg)),
-            _ => return Err(USAGE.into()),
-        }
-    }
-    Ok(Options { file: file.ok_or(USAGE)?, url: url.ok_or(USAGE)?, requested_by, batch, restart })
+fn batch_size(text: &str) -> Result<usize, String> {
+    text.parse()
+        .ok()
+        .filter(|n| (1..=MAX_IMPORT_ROWS).contains(n))
+        .ok_or(format!("must be 1 to {MAX_IMPORT_ROWS}"))
 }
 
 /// A path beside `file` with `suffix` added to its name.
@@ -79,8 +73,11 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
     file.with_file_name(name)
 }
 
-/// What a run keeps between batches: the lines done and the counts so far.
-#[derive(Default)]
+/// What a run keeps between batches (`FILE.progress`): the lines done and
+/// the counts so far. One that cannot be read starts the run over (a batch
+/// sent twice changes nothing).
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
 struct Progress {
     lines_done: usize,
     counts: BTreeMap<String, u64>,
@@ -88,38 +85,20 @@ struct Progress {
 
 impl Progress {
     fn load(path: &Path) -> Progress {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return Progress::default();
-        };
-        let value: Value = serde_json::from_str(&text).unwrap_or_default();
-        Progress {
-            lines_done: value["lines_done"].as_u64().unwrap_or(0) as usize,
-            counts: value["counts"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                .collect(),
-        }
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or_default()
     }
 
     fn save(&self, path: &Path) -> std::io::Result<()> {
-        let text = json!({ "lines_done": self.lines_done, "counts": self.counts }).to_string();
         let temporary = path.with_extension("progress.tmp");
-        std::fs::write(&temporary, text)?;
+        std::fs::write(&temporary, serde_json::to_vec(self)?)?;
         std::fs::rename(&temporary, path)
     }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match options() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
+    let options = Options::parse();
     match run(&options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -333,4 +312,66 @@ async fn post_signed(sdk: &SdkConfig, url: &str, body: &[u8]) -> Result<(u16, Ve
     let status = answer.status().as_u16();
     let body = answer.body_mut().read_to_vec().map_err(|e| e.to_string())?;
     Ok((status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("import-users").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Options::command().debug_assert();
+    }
+
+    #[test]
+    fn a_file_and_a_url_are_enough() {
+        let options = parse(&["users.jsonl", "--url", "https://admin.test/"]).unwrap();
+        assert_eq!(options.file, PathBuf::from("users.jsonl"));
+        assert_eq!(options.url, "https://admin.test/");
+        assert_eq!((options.batch, options.restart, options.requested_by), (100, false, None));
+        let options =
+            parse(&["--restart", "--batch", "7", "--url", "u", "--requested-by", "migration", "f"])
+                .unwrap();
+        assert_eq!(options.batch, 7);
+        assert!(options.restart);
+        assert_eq!(options.requested_by.as_deref(), Some("migration"));
+    }
+
+    #[test]
+    fn what_is_missing_or_out_of_range_is_a_usage_error() {
+        for args in [
+            &["users.jsonl"][..],
+            &["--url", "u"],
+            &["f", "--url", "u", "--batch", "0"],
+            &["f", "--url", "u", "--batch", "101"],
+            &["f", "--url", "u", "--batch", "many"],
+            &["f", "--url", "u", "--retsart"],
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+        }
+        let err = parse(&["f", "--url", "u", "--batch", "101"]).unwrap_err();
+        assert!(err.to_string().contains("must be 1 to 100"), "{err}");
+    }
+
+    #[test]
+    fn progress_survives_a_save_and_a_bad_file_starts_over() {
+        let dir = std::env::temp_dir().join(format!("import-users-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("users.jsonl.progress");
+        let progress = Progress { lines_done: 42, counts: [("created".into(), 40)].into() };
+        progress.save(&path).unwrap();
+        let loaded = Progress::load(&path);
+        assert_eq!((loaded.lines_done, loaded.counts), (42, progress.counts));
+        std::fs::write(&path, "{not json").unwrap();
+        assert_eq!(Progress::load(&path).lines_done, 0);
+        assert_eq!(Progress::load(&dir.join("absent")).lines_done, 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
