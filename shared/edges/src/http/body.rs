@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use lambda_http::Request;
 use lambda_http::http::{StatusCode, header};
+use percent_encoding::percent_decode;
 use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
@@ -141,20 +142,15 @@ fn from_another_site(req: &Request) -> bool {
 /// value.
 fn form_fields(bytes: &[u8]) -> Option<HashMap<String, String>> {
     let decode = |text: &[u8]| -> Option<String> {
-        let mut out = Vec::with_capacity(text.len());
-        let mut rest = text.iter().copied();
-        while let Some(byte) = rest.next() {
-            out.push(match byte {
-                b'+' => b' ',
-                b'%' => {
-                    let hex = |c: Option<u8>| char::from(c?).to_digit(16);
-                    let (high, low) = (hex(rest.next())?, hex(rest.next())?);
-                    (high * 16 + low) as u8
-                }
-                other => other,
-            });
+        // Every `%` starts two hex digits (`%G1`, `%4` do not read).
+        let escaped = |at: usize| {
+            text.get(at + 1..at + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+        };
+        if !(0..text.len()).filter(|&at| text[at] == b'%').all(escaped) {
+            return None;
         }
-        String::from_utf8(out).ok()
+        let spaced: Vec<u8> = text.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+        Some(percent_decode(&spaced).decode_utf8().ok()?.into_owned())
     };
     bytes
         .split(|&b| b == b'&')
@@ -180,7 +176,9 @@ mod tests {
         assert_eq!(fields["empty"], "");
         assert_eq!(fields["flag"], "");
         assert_eq!(form_fields(b"login=%D0%B0da").unwrap()["login"], "\u{430}da");
-        for bad in [&b"login=%FF"[..], b"login=%E2%82", b"login=%G1", b"login=%4", b"%FF=x"] {
+        for bad in
+            [&b"login=%FF"[..], b"login=%E2%82", b"login=%G1", b"login=%4", b"%FF=x", b"a=%%41"]
+        {
             assert!(form_fields(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
     }

@@ -13,6 +13,7 @@ pub(super) use views::*;
 use super::error::{ApiError, ErrorCode, rounded_wait};
 use super::visit::Visit;
 use crate::config::Edition;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use recovery_core::flows::Recovery;
 use recovery_domain::{HttpsUrl, Language};
 use recovery_messages::Texts;
@@ -143,18 +144,14 @@ macro_rules! impl_page {
 }
 pub(crate) use impl_page;
 
+/// What a query string's value keeps as it is: RFC 3986's unreserved
+/// characters; every other byte is percent-encoded.
+const QUERY_VALUE: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// `value` percent-encoded for a query string.
 fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// The sentence a page shows for `error`, in the page's language. The
@@ -185,5 +182,14 @@ fn edition(recovery: &Recovery) -> &'static str {
     match recovery.settings().edition {
         Edition::Cloud => "cloud",
         Edition::OnPremise => "on_premise",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_query_value_keeps_only_the_unreserved_characters() {
+        assert_eq!(super::encode("az-_.~09"), "az-_.~09");
+        assert_eq!(super::encode("a b&c=d/é?#+%"), "a%20b%26c%3Dd%2F%C3%A9%3F%23%2B%25");
     }
 }
