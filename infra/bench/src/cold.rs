@@ -18,12 +18,21 @@ use crate::runtime_api::Answer;
 use crate::share::{CpuShare, FULL_VCPU_MB};
 use crate::{Error, TIMEOUT};
 
+#[derive(Default)]
 pub struct Cold {
     pub init: Sample,
     pub first: Sample,
     /// The first answer without the time its AWS calls spent inside the
     /// emulator.
     pub first_own: Sample,
+}
+
+impl Cold {
+    fn extend(&mut self, other: Cold) {
+        self.init.0.extend(other.init.0);
+        self.first.0.extend(other.first.0);
+        self.first_own.0.extend(other.first_own.0);
+    }
 }
 
 /// The first event of a cold start, and the status it is answered with (0:
@@ -79,13 +88,22 @@ pub fn cold_starts(binary: Binary, table: &str, actor: &Actor, runs: usize) -> R
     cold_starts_at(binary, table, actor, runs, None)
 }
 
-/// Cold starts of every binary on a whole core, hello-world first.
+/// Cold starts of every binary on a whole core, taken in turns (one start
+/// of each binary, hello-world first, `runs` times), so that a change in
+/// the machine's load during the run falls on every binary alike and the
+/// ratios to hello-world's hold.
 pub fn every_cold_start(
     table: &str,
     actor: &Actor,
     runs: usize,
 ) -> Result<Vec<(Binary, Cold)>, Error> {
-    Binary::all().map(|binary| Ok((binary, cold_starts(binary, table, actor, runs)?))).collect()
+    let mut colds: Vec<(Binary, Cold)> = Binary::all().map(|b| (b, Cold::default())).collect();
+    for _ in 0..runs {
+        for (binary, cold) in &mut colds {
+            cold.extend(cold_starts(*binary, table, actor, 1)?);
+        }
+    }
+    Ok(colds)
 }
 
 /// Cold starts of `binary` at `share` (None: its memory on a whole core).

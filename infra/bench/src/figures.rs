@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 /// Durations, summarised.
+#[derive(Default)]
 pub struct Sample(pub Vec<Duration>);
 
 impl Sample {

@@ -51,7 +51,6 @@ pub struct Measured {
     pub load_accounts: usize,
 }
 
-/// The report of `m`, in Markdown.
 /// The cold starts of every binary, hello-world first.
 pub fn cold_section(out: &mut String, runs: usize, cold: &[(Binary, Cold)]) -> Result<(), Error> {
     let hello = &cold[0].1;
@@ -59,7 +58,7 @@ pub fn cold_section(out: &mut String, runs: usize, cold: &[(Binary, Cold)]) -> R
     writeln!(*out)?;
     writeln!(
         out,
-        "Init: process start to the first poll for an event (Lambda's Init Duration). First answer: process start to the first response, including the first AWS calls; own: without the time those calls spent inside the emulator."
+        "Init: process start to the first poll for an event (Lambda's Init Duration). First answer: process start to the first response, including the first AWS calls; own: without the time those calls spent inside the emulator. The binaries start in turns (one start of each, hello-world first, then the next round), so a change in the machine's load falls on all of them alike."
     )?;
     writeln!(*out)?;
     writeln!(
@@ -92,6 +91,7 @@ pub fn cold_section(out: &mut String, runs: usize, cold: &[(Binary, Cold)]) -> R
     Ok(())
 }
 
+/// The report of `m`, in Markdown.
 pub fn render(m: &Measured) -> Result<String, Error> {
     let mut out = String::new();
     writeln!(out, "Measured {} on {}.", m.when, m.machine)?;
