@@ -41,9 +41,10 @@ impl HttpResponse {
     }
 }
 
-/// One HTTP/1.1 request to `url` (`http://host:port/path`) with exactly
-/// `headers` (a `Host` among them replaces the URL's), answered whatever its
-/// status and without following a redirect.
+/// One HTTP/1.1 request to `url` (`http://host:port/path`) with `headers`
+/// and no others but `Host` (the URL's, unless `headers` has one) and the
+/// body's length, answered whatever its status and without following a
+/// redirect.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
