@@ -101,6 +101,8 @@ enum Only {
     Metrics,
     /// The cold starts on a whole core.
     Starts,
+    /// The cold starts at Lambda's CPU shares.
+    Shares,
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -149,6 +151,15 @@ async fn main() -> Result<(), Error> {
         })?;
         let mut out = String::new();
         report::cold_section(&mut out, options.runs, &cold)?;
+        print!("{out}");
+        return Ok(());
+    }
+    if options.only == Some(Only::Shares) {
+        let (warm_table, cast) = data::table_with_actors(&sdk, 1).await?;
+        let at_shares =
+            tokio::task::block_in_place(|| cold::at_shares(&warm_table, &cast[0], options.runs))?;
+        let mut out = String::new();
+        report_shares::shares(&mut out, options.runs, &at_shares)?;
         print!("{out}");
         return Ok(());
     }

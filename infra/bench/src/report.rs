@@ -106,7 +106,7 @@ pub fn render(m: &Measured) -> Result<String, Error> {
     writeln!(out)?;
     cold_section(&mut out, m.runs, &m.cold)?;
 
-    crate::report_shares::shares(&mut out, m)?;
+    crate::report_shares::shares(&mut out, m.runs, &m.at_shares)?;
 
     writeln!(out, "## Warm latency ({} events per flow)", m.warm)?;
     writeln!(out)?;

@@ -5,16 +5,21 @@
 use std::fmt::Write as _;
 
 use crate::Error;
+use crate::cold::AtShare;
 use crate::figures::{ms, ratio, verdict};
 use crate::process::Binary;
 use crate::report::Measured;
 use crate::sizing;
 
 /// The cold starts at Lambda's CPU share of each memory size.
-pub fn shares(out: &mut String, m: &Measured) -> Result<(), Error> {
-    writeln!(out, "## Cold start at Lambda's CPU share ({} runs each)", m.runs)?;
+pub fn shares(
+    out: &mut String,
+    runs: usize,
+    at_shares: &Result<Vec<AtShare>, String>,
+) -> Result<(), Error> {
+    writeln!(out, "## Cold start at Lambda's CPU share ({runs} runs each)")?;
     writeln!(out)?;
-    let rows = match &m.at_shares {
+    let rows = match at_shares {
         Ok(rows) => rows,
         Err(why) => {
             writeln!(
@@ -31,7 +36,9 @@ pub fn shares(out: &mut String, m: &Measured) -> Result<(), Error> {
         "Each process runs in a cgroup whose CPU quota is its memory's share of one core, as \
          Lambda gives it (memory / 1,769 MB, at most one core), from before its first \
          instruction. Own: the first answer without the time its AWS calls spent inside the \
-         emulator. Hello-world at the same share is the baseline of each row."
+         emulator. Hello-world at the same share is the baseline of each row. The starts \
+         are taken in turns (each binary at each share once, hello-world first, round after \
+         round), each in a new cgroup whose quota is whole as it starts."
     )?;
     writeln!(out)?;
     writeln!(
