@@ -22,13 +22,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
 use recovery_aws::{
     DynamoDbStore, EventBridgePublisher, OUTBOX_PREFIX, PK, SesMailer, SnsTexter,
     outbox_item_from_stream_image, stream_image,
 };
 use recovery_core::flows::{Administration, Delivered, Delivery, KeySet, Keys};
 use recovery_core::ports::OutboxItem;
-use recovery_domain::{Clock, CodeSecret, SystemClock, UserAccount};
+use recovery_domain::{Clock, CodeSecret, SystemClock, UserAccount, UserId};
 use recovery_edges::config::{ForgotLimits, RecoverySettings, SupportContact};
 use recovery_testing::{TestAccount, outbox_key};
 
@@ -236,30 +237,46 @@ pub async fn code_secret(sdk: &SdkConfig) -> String {
 pub const CODE_SECRET_NAME: &str = "recovery-test-sms-code";
 
 /// The outbox messages on `table` that still hold their payload, oldest
-/// first. A Scan, which the service never makes: for tests only.
+/// first, from every page of a Scan (which the service never makes: for
+/// tests only).
 pub async fn pending_messages(table: &str) -> Vec<OutboxItem> {
-    let sdk = sdk_config().await;
-    let output = aws_sdk_dynamodb::Client::new(&sdk)
-        .scan()
-        .table_name(table)
-        .consistent_read(true)
-        .send()
+    let mut items: Vec<OutboxItem> = table_items(table)
         .await
-        .expect("scan the table");
-    let mut items: Vec<OutboxItem> = output
-        .items()
         .iter()
-        .filter(|item| {
-            item.get(PK).and_then(|v| v.as_s().ok()).is_some_and(|pk| pk.starts_with(OUTBOX_PREFIX))
-        })
+        .filter(|image| image[PK]["S"].as_str().is_some_and(|pk| pk.starts_with(OUTBOX_PREFIX)))
+        .filter_map(outbox_item_from_stream_image)
+        .collect();
+    items.sort_by(|a, b| a.key.cmp(&b.key));
+    items
+}
+
+/// The messages about `user` on `table` that still hold their payload,
+/// oldest first: the pages of one Query of the account's outbox partition.
+pub async fn pending_messages_of(table: &str, user: &UserId) -> Vec<OutboxItem> {
+    let sdk = sdk_config().await;
+    let pages = aws_sdk_dynamodb::Client::new(&sdk)
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_values(":pk", AttributeValue::S(format!("{OUTBOX_PREFIX}{user}")))
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("query the outbox");
+    let mut items: Vec<OutboxItem> = pages
+        .iter()
         .filter_map(|item| outbox_item_from_stream_image(&stream_image(item)))
         .collect();
     items.sort_by(|a, b| a.key.cmp(&b.key));
     items
 }
 
-/// Every item of `table`, as its stream image (JSON). A Scan, which the
-/// service never makes: for tests only.
+/// Every item of `table`, as its stream image (JSON), from every page of a
+/// Scan (which the service never makes: for tests only).
 pub async fn table_items(table: &str) -> Vec<serde_json::Value> {
     let sdk = sdk_config().await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
