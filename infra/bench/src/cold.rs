@@ -2,6 +2,7 @@
 //! Duration), and to the first answer; on a whole core, and at the CPU
 //! share Lambda gives a function's memory.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use recovery_edges::config::Function::{
@@ -151,7 +152,7 @@ pub struct AtShare {
 }
 
 /// Cold starts of every binary at its configured memory's CPU share, at
-/// 128 MB and at 1,769 MB (the baseline at 128, 256 and 1,769 MB); the
+/// 128 MB and at 1,769 MB (the baseline at each of those sizes); the
 /// inner `Err` says why no CPU share could be set here. The starts are
 /// taken in turns (each binary at each share once, hello-world first,
 /// round after round), each in a cgroup of its own whose quota is whole
@@ -162,15 +163,16 @@ pub fn at_shares(
     actor: &Actor,
     runs: usize,
 ) -> Result<Result<Vec<AtShare>, String>, Error> {
+    // Each function at 128 MB, its own memory and 1,769 MB; hello-world at
+    // every one of those, the baseline of each row.
+    let functions = Binary::all().filter(|b| *b != Binary::HelloWorld);
+    let every: BTreeSet<u32> = functions.map(memory_size).chain([128, 256, FULL_VCPU_MB]).collect();
     let mut rows = Vec::new();
     for binary in Binary::all() {
-        let configured = match binary {
-            Binary::HelloWorld => 256,
-            _ => memory_size(binary),
+        let memories = match binary {
+            Binary::HelloWorld => every.clone(),
+            _ => BTreeSet::from([128, memory_size(binary), FULL_VCPU_MB]),
         };
-        let mut memories = vec![128, configured, FULL_VCPU_MB];
-        memories.sort_unstable();
-        memories.dedup();
         rows.extend(memories.into_iter().map(|memory_mb| AtShare {
             binary,
             memory_mb,

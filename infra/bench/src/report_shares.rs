@@ -47,9 +47,7 @@ pub fn shares(
     )?;
     writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
     let hello = |memory_mb: u32| {
-        rows.iter()
-            .find(|r| r.binary == Binary::HelloWorld && r.memory_mb == memory_mb)
-            .or_else(|| rows.iter().find(|r| r.binary == Binary::HelloWorld))
+        rows.iter().find(|r| r.binary == Binary::HelloWorld && r.memory_mb == memory_mb)
     };
     for row in rows {
         let baseline = hello(row.memory_mb).map(|h| h.cold.init.median());
