@@ -28,14 +28,6 @@ pub struct Cold {
     pub first_own: Sample,
 }
 
-impl Cold {
-    fn extend(&mut self, other: Cold) {
-        self.init.0.extend(other.init.0);
-        self.first.0.extend(other.first.0);
-        self.first_own.0.extend(other.first_own.0);
-    }
-}
-
 /// The first event of a cold start, and the status it is answered with (0:
 /// any answer that is not an error).
 fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value, u16), Error> {
@@ -85,10 +77,6 @@ fn cold_event(binary: Binary, table: &str, table_actor: &Actor) -> Result<(Value
     })
 }
 
-pub fn cold_starts(binary: Binary, table: &str, actor: &Actor, runs: usize) -> Result<Cold, Error> {
-    cold_starts_at(binary, table, actor, runs, None)
-}
-
 /// Cold starts of every binary on a whole core, taken in turns (one start
 /// of each binary, hello-world first, `runs` times), so that a change in
 /// the machine's load during the run falls on every binary alike and the
@@ -101,22 +89,22 @@ pub fn every_cold_start(
     let mut colds: Vec<(Binary, Cold)> = Binary::all().map(|b| (b, Cold::default())).collect();
     for _ in 0..runs {
         for (binary, cold) in &mut colds {
-            cold.extend(cold_starts(*binary, table, actor, 1)?);
+            cold.start(*binary, table, actor, None)?;
         }
     }
     Ok(colds)
 }
 
-/// Cold starts of `binary` at `share` (None: its memory on a whole core).
-pub fn cold_starts_at(
-    binary: Binary,
-    table: &str,
-    actor: &Actor,
-    runs: usize,
-    share: Option<&CpuShare>,
-) -> Result<Cold, Error> {
-    let (mut init, mut first, mut first_own) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs {
+impl Cold {
+    /// One more cold start of `binary` at `share` (None: its memory on a
+    /// whole core).
+    fn start(
+        &mut self,
+        binary: Binary,
+        table: &str,
+        actor: &Actor,
+        share: Option<&CpuShare>,
+    ) -> Result<(), Error> {
         let (event, status) = cold_event(binary, table, actor)?;
         let mut log = CallLog::from_now();
         let mut running = Running::start_at(binary, table, share)?;
@@ -128,11 +116,11 @@ pub fn cold_starts_at(
         }
         let took = answer.answered_at - running.started;
         let inside = Duration::from_secs_f64(log.calls_of(binary.name()).emulator_ms / 1000.0);
-        init.push(polled - running.started);
-        first.push(took);
-        first_own.push(took.saturating_sub(inside));
+        self.init.0.push(polled - running.started);
+        self.first.0.push(took);
+        self.first_own.0.push(took.saturating_sub(inside));
+        Ok(())
     }
-    Ok(Cold { init: Sample(init), first: Sample(first), first_own: Sample(first_own) })
 }
 
 /// A deliver answer that hands nothing back: the message went out.
@@ -185,7 +173,7 @@ pub fn at_shares(
                 Ok(share) => share,
                 Err(why) => return Ok(Err(why)),
             };
-            row.cold.extend(cold_starts_at(row.binary, table, actor, 1, Some(&share))?);
+            row.cold.start(row.binary, table, actor, Some(&share))?;
         }
     }
     Ok(Ok(rows))
